@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the outside tools the test suite drives: kcat and psql (the quickstart test
+# uses them as a newcomer would), plus the Postgres client libraries that the client
+# compatibility tests use (psycopg2, SQLAlchemy, pgjdbc, node-pg).
+#
+# Idempotent: when everything is present it changes nothing and touches no network;
+# `apt-get update` runs only when a Debian package is missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Debian packages, each paired with a file that proves it is installed. Checking a
+# file rather than dpkg keeps this working where a tool came from elsewhere.
+declare -A probe=(
+	[kcat]=/usr/bin/kcat
+	[postgresql-client]=/usr/bin/psql
+	[python3-psycopg2]=/usr/lib/python3/dist-packages/psycopg2/__init__.py
+	[python3-sqlalchemy]=/usr/lib/python3/dist-packages/sqlalchemy/__init__.py
+	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
+)
+
+missing=()
+for pkg in "${!probe[@]}"; do
+	[ -e "${probe[$pkg]}" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "install-test-deps: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+	echo "install-test-deps: Debian packages present"
+fi
+
+# node-pg goes into a repo-local, git-ignored folder so no global state is touched.
+# Tests find it with NODE_PATH=scripts/.node/node_modules.
+if command -v npm >/dev/null 2>&1; then
+	if [ ! -f "$here/.node/node_modules/pg/package.json" ]; then
+		echo "install-test-deps: installing npm package pg into scripts/.node"
+		mkdir -p "$here/.node"
+		npm install --silent --no-audit --no-fund --prefix "$here/.node" pg >/dev/null
+	else
+		echo "install-test-deps: npm pg present"
+	fi
+else
+	echo "install-test-deps: npm not found, skipping node-pg" >&2
+fi
