@@ -1,0 +1,207 @@
+package catalog
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Kind is STREAM or TABLE.
+type Kind uint8
+
+const (
+	Stream Kind = iota
+	Table
+)
+
+func (k Kind) String() string {
+	if k == Table {
+		return "TABLE"
+	}
+	return "STREAM"
+}
+
+// Source is a stream or table and the topic and formats behind it.
+type Source struct {
+	Name    string
+	Kind    Kind
+	Columns []types.Column // as declared: key, value and header columns in order
+	Topic   string
+
+	KeyFormat      string
+	ValueFormat    string
+	KeyDelimiter   string
+	ValueDelimiter string
+	WrapSingle     *bool // WRAP_SINGLE_VALUE, nil when not given
+
+	TimestampColumn string // TIMESTAMP property, "" when ROWTIME is the record timestamp
+	TimestampFormat string
+
+	Partitions int
+	Replicas   int
+	IsSource   bool   // CREATE SOURCE: read-only
+	SQL        string // the statement that created it
+	// Builtin marks sources the engine defines itself (the processing log).
+	Builtin bool
+}
+
+// KeyColumns returns the key columns in declaration order.
+func (s *Source) KeyColumns() []types.Column { return s.columnsWithRole(types.KeyColumn) }
+
+// ValueColumns returns the columns stored in the record value.
+func (s *Source) ValueColumns() []types.Column { return s.columnsWithRole(types.ValueColumn) }
+
+func (s *Source) columnsWithRole(r types.ColumnRole) []types.Column {
+	var out []types.Column
+	for _, c := range s.Columns {
+		if c.Role == r {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Column returns the named column and its index, or -1.
+func (s *Source) Column(name string) (types.Column, int) {
+	for i, c := range s.Columns {
+		if c.Name == name {
+			return c, i
+		}
+	}
+	return types.Column{}, -1
+}
+
+// QueryKind says how a persistent query was created.
+type QueryKind uint8
+
+const (
+	CreateAsSelect QueryKind = iota // CSAS / CTAS: owns its sink
+	InsertQuery                     // INSERT INTO ... SELECT: one of possibly many writers
+)
+
+// Query is a persistent query.
+type Query struct {
+	ID      string
+	Kind    QueryKind
+	SQL     string
+	Sink    string
+	Sources []string
+	// Props are the session properties in force when the query was created; they
+	// are replayed with it so every node plans it the same way.
+	Props map[string]string
+}
+
+// Catalog is the set of sources and queries. It is safe for concurrent use.
+type Catalog struct {
+	mu      sync.RWMutex
+	sources map[string]*Source
+	queries map[string]*Query
+}
+
+// New returns an empty catalog.
+func New() *Catalog {
+	return &Catalog{sources: map[string]*Source{}, queries: map[string]*Query{}}
+}
+
+// Source returns the named source, or an error with SQLSTATE 42P01.
+func (c *Catalog) Source(name string) (*Source, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.sources[name]
+	if !ok {
+		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "%s does not exist", name)
+	}
+	return s, nil
+}
+
+// Sources returns every source sorted by name.
+func (c *Catalog) Sources() []*Source {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*Source, 0, len(c.sources))
+	for _, s := range c.sources {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PutSource adds or replaces a source.
+func (c *Catalog) PutSource(s *Source) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sources[s.Name] = s
+}
+
+// DropSource removes a source.
+func (c *Catalog) DropSource(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.sources, name)
+}
+
+// Query returns a persistent query, or nil.
+func (c *Catalog) Query(id string) *Query {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.queries[id]
+}
+
+// Queries returns every persistent query sorted by ID.
+func (c *Catalog) Queries() []*Query {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*Query, 0, len(c.queries))
+	for _, q := range c.queries {
+		out = append(out, q)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// PutQuery registers a persistent query.
+func (c *Catalog) PutQuery(q *Query) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.queries[q.ID] = q
+}
+
+// DropQuery removes a persistent query.
+func (c *Catalog) DropQuery(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.queries, id)
+}
+
+// Readers returns the IDs of queries that read from the named source.
+func (c *Catalog) Readers(name string) []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []string
+	for _, q := range c.queries {
+		for _, s := range q.Sources {
+			if s == name {
+				out = append(out, q.ID)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Writers returns the IDs of queries that write into the named source.
+func (c *Catalog) Writers(name string) []*Query {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []*Query
+	for _, q := range c.queries {
+		if q.Sink == name {
+			out = append(out, q)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

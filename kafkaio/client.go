@@ -1,0 +1,184 @@
+package kafkaio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Cluster is a handle on the Kafka cluster the engine runs against. It owns one
+// shared client for administration and producing; consumers get their own clients
+// from NewClient because group membership is per client.
+type Cluster struct {
+	brokers []string
+	logger  *slog.Logger
+	shared  *kgo.Client
+	admin   *kadm.Client
+}
+
+// Connect creates the shared client. It does not wait for the brokers to answer.
+func Connect(brokers []string, logger *slog.Logger) (*Cluster, error) {
+	c := &Cluster{brokers: brokers, logger: logger}
+	cl, err := c.NewClient(kgo.ProducerLinger(time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	c.shared = cl
+	c.admin = kadm.NewClient(cl)
+	return c, nil
+}
+
+// NewClient returns a new client with the project's defaults plus opts.
+func (c *Cluster) NewClient(opts ...kgo.Opt) (*kgo.Client, error) {
+	base := []kgo.Opt{
+		kgo.SeedBrokers(c.brokers...),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // murmur2 on the key, like Kafka's Java producer
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.MetadataMinAge(250 * time.Millisecond),
+	}
+	cl, err := kgo.NewClient(append(base, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	return cl, nil
+}
+
+// Producer returns the shared client, used for INSERT VALUES, the command topic
+// and the processing log.
+func (c *Cluster) Producer() *kgo.Client { return c.shared }
+
+// Close closes the shared client.
+func (c *Cluster) Close() { c.shared.Close() }
+
+// TopicInfo describes one topic.
+type TopicInfo struct {
+	Name       string
+	Partitions int
+	Replicas   int
+}
+
+// ErrTopicNotFound is returned by DescribeTopic for a missing topic.
+var ErrTopicNotFound = errors.New("topic does not exist")
+
+// DescribeTopic returns a topic's partition count, or ErrTopicNotFound.
+func (c *Cluster) DescribeTopic(ctx context.Context, name string) (TopicInfo, error) {
+	tds, err := c.admin.ListTopics(ctx, name)
+	if err != nil {
+		return TopicInfo{}, fmt.Errorf("describe topic %s: %w", name, err)
+	}
+	td, ok := tds[name]
+	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+		return TopicInfo{}, ErrTopicNotFound
+	}
+	if td.Err != nil {
+		return TopicInfo{}, fmt.Errorf("describe topic %s: %w", name, td.Err)
+	}
+	return topicInfo(td), nil
+}
+
+func topicInfo(td kadm.TopicDetail) TopicInfo {
+	ti := TopicInfo{Name: td.Topic, Partitions: len(td.Partitions)}
+	for _, p := range td.Partitions {
+		ti.Replicas = len(p.Replicas)
+		break
+	}
+	return ti
+}
+
+// ListTopics returns all topics, sorted by name; internal topics (starting with '_')
+// only when all is set.
+func (c *Cluster) ListTopics(ctx context.Context, all bool) ([]TopicInfo, error) {
+	tds, err := c.admin.ListTopics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	var out []TopicInfo
+	for _, td := range tds {
+		if !all && (td.IsInternal || (len(td.Topic) > 0 && td.Topic[0] == '_')) {
+			continue
+		}
+		out = append(out, topicInfo(td))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// CreateTopic creates a topic; it succeeds when the topic already exists with the
+// same partition count.
+func (c *Cluster) CreateTopic(ctx context.Context, name string, partitions, replicas int, configs map[string]*string) error {
+	resp, err := c.admin.CreateTopic(ctx, int32(partitions), int16(replicas), configs, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if errors.Is(err, kerr.TopicAlreadyExists) {
+		ti, derr := c.DescribeTopic(ctx, name)
+		if derr != nil {
+			return derr
+		}
+		if ti.Partitions != partitions {
+			return fmt.Errorf("topic %s already exists with %d partitions, not %d", name, ti.Partitions, partitions)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteTopic deletes a topic.
+func (c *Cluster) DeleteTopic(ctx context.Context, name string) error {
+	resp, err := c.admin.DeleteTopic(ctx, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
+		return fmt.Errorf("delete topic %s: %w", name, err)
+	}
+	return nil
+}
+
+// EndOffsets returns the next offset to be written per partition.
+func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	offs, err := c.admin.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	out := map[int32]int64{}
+	var ferr error
+	offs.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			ferr = o.Err
+			return
+		}
+		out[o.Partition] = o.Offset
+	})
+	if ferr != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, ferr)
+	}
+	return out, nil
+}
+
+// GroupLag returns the total lag of a consumer group over its committed partitions.
+func (c *Cluster) GroupLag(ctx context.Context, group string) (int64, error) {
+	lags, err := c.admin.Lag(ctx, group)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, gl := range lags {
+		if gl.Error() != nil {
+			return 0, gl.Error()
+		}
+		total += gl.Lag.Total()
+	}
+	return total, nil
+}

@@ -1,0 +1,58 @@
+package kafkaio
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Embedded is an in-process Kafka-protocol broker (kfake) that persists its log under
+// a directory, so topics and committed offsets survive restarts.
+type Embedded struct {
+	cluster *kfake.Cluster
+	addr    string
+}
+
+// StartEmbedded starts a broker listening on addr (host:port; port 0 picks a free
+// port) and persisting under dir/kafka.
+func StartEmbedded(dataDir, addr string) (*Embedded, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("embedded kafka port %q: %w", portText, err)
+	}
+	listen := func(network, a string) (net.Listener, error) {
+		// kfake always asks for 127.0.0.1:port; honour the host the user chose.
+		_, p, _ := net.SplitHostPort(a)
+		return net.Listen(network, net.JoinHostPort(host, p))
+	}
+	c, err := kfake.NewCluster(
+		kfake.NumBrokers(1),
+		kfake.Ports(port),
+		kfake.ListenFn(listen),
+		kfake.DataDir(filepath.Join(dataDir, "kafka")),
+		kfake.AllowAutoTopicCreation(),
+		kfake.BrokerConfigs(map[string]string{
+			// Sub-second rebalances: the default heartbeat of 5 s makes every
+			// query start and restart wait seconds for its group.
+			"group.consumer.heartbeat.interval.ms": "100",
+			"log.cleaner.backoff.ms":               "30000",
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded kafka: %w", err)
+	}
+	return &Embedded{cluster: c, addr: c.ListenAddrs()[0]}, nil
+}
+
+// Addr returns the broker's bootstrap address.
+func (e *Embedded) Addr() string { return e.addr }
+
+// Close stops the broker, flushing its log to disk.
+func (e *Embedded) Close() { e.cluster.Close() }

@@ -1,0 +1,6 @@
+// Package storage is the ordered key-value store operator state lives on, backed by
+// Pebble under the node's data directory. Keys are namespaced by the caller (query,
+// store, partition) so partitions can later move between nodes.
+//
+// It knows nothing of SQL, rows or Kafka.
+package storage
