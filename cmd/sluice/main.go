@@ -1,0 +1,181 @@
+// Command sluice runs a Sluice server: a Postgres-wire endpoint for ksqlDB
+// statements, persistent queries over Kafka, and (without --kafka) an embedded
+// Kafka-protocol broker persisted under the data directory.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sluice-db/sluice/engine"
+	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/server"
+	"github.com/sluice-db/sluice/storage"
+)
+
+type config struct {
+	dataDir      string
+	pgAddr       string
+	httpAddr     string
+	kafka        string
+	embeddedAddr string
+	serviceID    string
+	readyFile    string
+	logLevel     string
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.dataDir, "data-dir", "./sluice-data", "directory for state, the embedded broker's log and metadata")
+	flag.StringVar(&cfg.pgAddr, "pg-addr", "127.0.0.1:5433", "Postgres wire protocol listen address")
+	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries)")
+	flag.StringVar(&cfg.kafka, "kafka", "", "bootstrap servers of an external Kafka cluster (comma-separated); empty runs the embedded broker")
+	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
+	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
+	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
+	flag.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
+	flag.Parse()
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "sluice: bad --log-level:", err)
+		os.Exit(2)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if err := run(cfg, logger); err != nil {
+		logger.Error("sluice stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config, logger *slog.Logger) error {
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return err
+	}
+	brokers := splitList(cfg.kafka)
+	var embedded *kafkaio.Embedded
+	if len(brokers) == 0 {
+		var err error
+		if embedded, err = kafkaio.StartEmbedded(cfg.dataDir, cfg.embeddedAddr); err != nil {
+			return err
+		}
+		defer embedded.Close()
+		brokers = []string{embedded.Addr()}
+		logger.Info("embedded kafka broker started", "addr", embedded.Addr(), "dir", filepath.Join(cfg.dataDir, "kafka"))
+	}
+	cluster, err := kafkaio.Connect(brokers, logger)
+	if err != nil {
+		return err
+	}
+	defer cluster.Close()
+
+	state, err := storage.Open(filepath.Join(cfg.dataDir, "state"), storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+
+	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: map[string]string{}})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
+	}
+	defer eng.Close()
+
+	pgLn, err := net.Listen("tcp", cfg.pgAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --pg-addr: %w", err)
+	}
+	httpLn, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		pgLn.Close()
+		return fmt.Errorf("listen on --http-addr: %w", err)
+	}
+	pg := server.New(server.Config{Logger: logger}, engineAdapter{eng})
+	go func() {
+		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, net.ErrClosed) {
+			logger.Error("postgres listener stopped", "err", err)
+		}
+	}()
+	httpSrv := &http.Server{Handler: httpHandler(eng), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http listener stopped", "err", err)
+		}
+	}()
+
+	ready := map[string]string{"pg_addr": pgLn.Addr().String(), "http_addr": httpLn.Addr().String(), "kafka_addr": strings.Join(brokers, ",")}
+	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/healthz\n  kafka:    %s\n  data dir: %s\n",
+		host(pgLn.Addr()), port(pgLn.Addr()), httpLn.Addr(), ready["kafka_addr"], cfg.dataDir)
+	if cfg.readyFile != "" {
+		if err := writeReadyFile(cfg.readyFile, ready); err != nil {
+			return err
+		}
+	}
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	logger.Info("shutting down", "signal", s.String())
+	pg.Close()
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelShutdown()
+	_ = httpSrv.Shutdown(shutdownCtx)
+	// Deferred: engine (queries commit their last batch), state store, client, broker.
+	return nil
+}
+
+// writeReadyFile writes atomically so a watcher never reads half a file.
+func writeReadyFile(path string, addrs map[string]string) error {
+	data, err := json.Marshal(addrs)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func httpHandler(eng *engine.Engine) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !eng.Healthy() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/queries", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(eng.Queries())
+	})
+	return mux
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func host(a net.Addr) string { h, _, _ := net.SplitHostPort(a.String()); return h }
+func port(a net.Addr) string { _, p, _ := net.SplitHostPort(a.String()); return p }

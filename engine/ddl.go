@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/sqlerr"
+)
+
+// ddlAction applies a validated statement to the catalog. offset is the statement's
+// position in the command topic; replay is set while the topic is being replayed.
+type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string, err error)
+
+// isDDL reports whether a statement changes the catalog and so goes through the
+// command topic.
+func isDDL(s parser.Statement) bool {
+	switch s.(type) {
+	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate:
+		return true
+	}
+	return false
+}
+
+// executeDDL validates, records and applies a statement.
+func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props map[string]string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return "", sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
+	}
+	action, err := e.prepareLocked(ctx, stmt, props, false)
+	if err != nil {
+		return "", err
+	}
+	text, _ := stmt.Source()
+	offset, err := e.record(ctx, command{Statement: text, Props: persistedProps(props)})
+	if err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
+	}
+	return action(ctx, offset, false)
+}
+
+// persistedProps keeps the session properties that change how a statement plans
+// or runs, so a replay behaves like the original execution.
+func persistedProps(props map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range props {
+		if strings.HasPrefix(k, "ksql.") || k == "auto.offset.reset" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (e *Engine) applyLocked(ctx context.Context, stmt parser.Statement, props map[string]string, offset int64, replay bool) (string, error) {
+	action, err := e.prepareLocked(ctx, stmt, props, replay)
+	if err != nil {
+		return "", err
+	}
+	return action(ctx, offset, replay)
+}
+
+func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props map[string]string, replay bool) (ddlAction, error) {
+	switch st := stmt.(type) {
+	case *parser.CreateSource:
+		return e.prepareCreateSource(ctx, st, props, replay)
+	case *parser.CreateAsSelect:
+		return e.prepareCreateAsSelect(ctx, st, props, replay)
+	case *parser.InsertSelect:
+		return e.prepareInsertSelect(ctx, st, props)
+	case *parser.Drop:
+		return e.prepareDrop(st)
+	case *parser.Terminate:
+		return e.prepareTerminate(st)
+	}
+	return nil, sqlerr.Newf(sqlerr.InternalError, "statement %T is not DDL", stmt)
+}
+
+// existing checks name collisions; ok=false with no error means IF NOT EXISTS hit.
+func (e *Engine) checkNewName(name string, pos int, kind parser.SourceKind, orReplace, ifNotExists bool) (replace bool, skip bool, err error) {
+	old, lerr := e.catalog.Source(name)
+	if lerr != nil {
+		return false, false, nil
+	}
+	if ifNotExists {
+		return false, true, nil
+	}
+	if orReplace {
+		if old.Builtin {
+			return false, false, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot replace built-in stream %s", name).WithPosition(pos)
+		}
+		if (old.Kind == catalog.Table) != (kind == parser.Table) {
+			return false, false, sqlerr.Newf(sqlerr.DuplicateTable, "Cannot replace %s %s with a %s", strings.ToLower(old.Kind.String()), name, strings.ToLower(kind.String())).WithPosition(pos)
+		}
+		return true, false, nil
+	}
+	return false, false, sqlerr.Newf(sqlerr.DuplicateTable, "Cannot add %s '%s': A %s with the same name already exists",
+		strings.ToLower(kind.String()), name, strings.ToLower(old.Kind.String())).WithPosition(pos)
+}
+
+func noop(tag string) ddlAction {
+	return func(context.Context, int64, bool) (string, error) { return tag, nil }
+}
+
+func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSource, props map[string]string, replay bool) (ddlAction, error) {
+	tag := "CREATE " + st.Kind.String()
+	_, skip, err := e.checkNewName(st.Name, st.NamePos, st.Kind, st.OrReplace, st.IfNotExists)
+	if err != nil {
+		return nil, err
+	}
+	if skip {
+		return noop(tag), nil
+	}
+	src, err := planner.PlanCreateSource(st, props)
+	if err != nil {
+		return nil, err
+	}
+	info, err := e.cluster.DescribeTopic(ctx, src.Topic)
+	switch {
+	case errors.Is(err, kafkaio.ErrTopicNotFound):
+		if src.Partitions == 0 {
+			return nil, sqlerr.Newf(sqlerr.UndefinedObject,
+				"Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and, optionally, 'REPLICAS'). For example: CREATE %s %s (...) WITH (KAFKA_TOPIC='%s', PARTITIONS=2, REPLICAS=1);",
+				src.Topic, strings.ToLower(st.Kind.String()), st.Kind, st.Name, src.Topic).WithPosition(st.NamePos)
+		}
+		if err := e.cluster.CreateTopic(ctx, src.Topic, src.Partitions, src.Replicas, nil); err != nil {
+			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create topic")
+		}
+	case err != nil:
+		return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+src.Topic)
+	default:
+		if src.Partitions != 0 && src.Partitions != info.Partitions && !replay {
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue,
+				"A Kafka topic with the name '%s' already exists, with different partition/replica configuration than required. KSQL expects %d partitions (topic has %d).",
+				src.Topic, src.Partitions, info.Partitions).WithPosition(st.NamePos)
+		}
+		src.Partitions = info.Partitions
+	}
+	return func(context.Context, int64, bool) (string, error) {
+		e.catalog.PutSource(src)
+		return tag, nil
+	}, nil
+}
+
+func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsSelect, props map[string]string, replay bool) (ddlAction, error) {
+	tag := "CREATE " + st.Kind.String()
+	replace, skip, err := e.checkNewName(st.Name, st.NamePos, st.Kind, st.OrReplace, st.IfNotExists)
+	if err != nil {
+		return nil, err
+	}
+	if skip {
+		return noop(tag), nil
+	}
+	plan, err := e.planner().PlanCreateAsSelect(st, props)
+	if err != nil {
+		return nil, err
+	}
+	var oldQuery *catalog.Query
+	if replace {
+		for _, q := range e.catalog.Writers(st.Name) {
+			if q.Kind == catalog.CreateAsSelect {
+				oldQuery = q
+			}
+		}
+	}
+	if err := e.ensureSinkTopic(ctx, plan.Sink.Source); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, offset int64, replay bool) (string, error) {
+		id := fmt.Sprintf("CSAS_%s_%d", st.Name, offset)
+		if oldQuery != nil {
+			// CREATE OR REPLACE keeps the query id, so the new plan resumes from the
+			// old one's committed offsets.
+			id = oldQuery.ID
+			e.stopQueryLocked(id)
+		}
+		e.catalog.PutSource(plan.Sink.Source)
+		q := &catalog.Query{ID: id, Kind: catalog.CreateAsSelect, SQL: plan.Sink.Source.SQL, Sink: st.Name,
+			Sources: []string{plan.Source.Name}, Props: persistedProps(props)}
+		if err := e.startQueryLocked(q, plan, props); err != nil {
+			e.catalog.DropSource(st.Name)
+			return "", err
+		}
+		return tag, nil
+	}, nil
+}
+
+// ensureSinkTopic creates a sink's topic, or checks that an existing one has the
+// partition count the sink expects.
+func (e *Engine) ensureSinkTopic(ctx context.Context, sink *catalog.Source) error {
+	info, err := e.cluster.DescribeTopic(ctx, sink.Topic)
+	switch {
+	case errors.Is(err, kafkaio.ErrTopicNotFound):
+		if err := e.cluster.CreateTopic(ctx, sink.Topic, sink.Partitions, sink.Replicas, map[string]*string{"cleanup.policy": ptr("delete")}); err != nil {
+			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create sink topic")
+		}
+		return nil
+	case err != nil:
+		return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+sink.Topic)
+	}
+	sink.Partitions = info.Partitions
+	return nil
+}
+
+func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelect, props map[string]string) (ddlAction, error) {
+	plan, err := e.planner().PlanInsertSelect(st)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, offset int64, replay bool) (string, error) {
+		id := fmt.Sprintf("INSERTQUERY_%d", offset)
+		text, _ := st.Source()
+		q := &catalog.Query{ID: id, Kind: catalog.InsertQuery, SQL: text, Sink: st.Target,
+			Sources: []string{plan.Source.Name}, Props: persistedProps(props)}
+		if err := e.startQueryLocked(q, plan, props); err != nil {
+			return "", err
+		}
+		return "INSERT 0 0", nil
+	}, nil
+}
+
+// startQueryLocked registers and starts a persistent query.
+func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
+	run, err := exec.StartPersistent(exec.PersistentConfig{
+		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
+		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"),
+	})
+	if err != nil {
+		return err
+	}
+	e.catalog.PutQuery(q)
+	e.running[q.ID] = run
+	return nil
+}
+
+func (e *Engine) stopQueryLocked(id string) {
+	if run, ok := e.running[id]; ok {
+		run.Stop()
+		delete(e.running, id)
+	}
+	e.catalog.DropQuery(id)
+}
+
+func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
+	tag := "DROP " + st.Kind.String()
+	src, err := e.catalog.Source(st.Name)
+	if err != nil {
+		if st.IfExists {
+			return noop(tag), nil
+		}
+		return nil, sqlerr.As(err).WithPosition(st.NamePos)
+	}
+	if src.Builtin {
+		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot drop built-in stream %s", src.Name).WithPosition(st.NamePos)
+	}
+	if (src.Kind == catalog.Table) != (st.Kind == parser.Table) {
+		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a %s; use DROP %s", src.Name, strings.ToLower(st.Kind.String()), src.Kind).WithPosition(st.NamePos)
+	}
+	if readers := e.catalog.Readers(src.Name); len(readers) > 0 {
+		return nil, sqlerr.Newf(sqlerr.ObjectInUse,
+			"Cannot drop %s.\nThe following queries read from this source: [%s].\nYou need to terminate them before dropping %s.",
+			src.Name, strings.Join(readers, ", "), src.Name).WithPosition(st.NamePos).WithHint("TERMINATE the queries listed, then DROP again.")
+	}
+	var owner string
+	for _, q := range e.catalog.Writers(src.Name) {
+		if q.Kind != catalog.CreateAsSelect {
+			return nil, sqlerr.Newf(sqlerr.ObjectInUse,
+				"Cannot drop %s.\nThe following queries write into this source: [%s].\nYou need to terminate them before dropping %s.",
+				src.Name, q.ID, src.Name).WithPosition(st.NamePos)
+		}
+		owner = q.ID
+	}
+	return func(ctx context.Context, _ int64, replay bool) (string, error) {
+		if owner != "" {
+			// The query that created the sink goes with it, as in ksqlDB.
+			e.stopQueryLocked(owner)
+		}
+		e.catalog.DropSource(src.Name)
+		if st.DeleteTopic && !replay {
+			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
+				return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "dropped "+src.Name+" but could not delete its topic")
+			}
+		}
+		return tag, nil
+	}, nil
+}
+
+func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
+	if st.All {
+		return func(context.Context, int64, bool) (string, error) {
+			for _, q := range e.catalog.Queries() {
+				e.stopQueryLocked(q.ID)
+			}
+			return "TERMINATE", nil
+		}, nil
+	}
+	id := strings.ToUpper(st.QueryID)
+	if e.catalog.Query(id) == nil {
+		return nil, sqlerr.Newf(sqlerr.UndefinedObject, "Unknown queryId: %s", st.QueryID)
+	}
+	return func(context.Context, int64, bool) (string, error) {
+		e.stopQueryLocked(id)
+		return "TERMINATE", nil
+	}, nil
+}

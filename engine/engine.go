@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/planner"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// ServiceID namespaces internal topics and consumer groups.
+	ServiceID string
+	Cluster   *kafkaio.Cluster
+	Logger    *slog.Logger
+	// Defaults are session properties every session starts with
+	// (e.g. auto.offset.reset).
+	Defaults map[string]string
+}
+
+// Engine runs statements against one Kafka cluster.
+type Engine struct {
+	cfg     Config
+	cluster *kafkaio.Cluster
+	logger  *slog.Logger
+	catalog *catalog.Catalog
+	funcs   *expr.Registry
+	proclog *processingLog
+
+	// mu serializes catalog changes: validate, record, apply.
+	mu      sync.Mutex
+	running map[string]*exec.PersistentQuery
+	closed  bool
+}
+
+// Open connects the engine to its command topic, replays it and restarts the
+// persistent queries it defines.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.ServiceID == "" {
+		cfg.ServiceID = "sluice"
+	}
+	e := &Engine{
+		cfg:     cfg,
+		cluster: cfg.Cluster,
+		logger:  cfg.Logger,
+		catalog: catalog.New(),
+		funcs:   expr.NewRegistry(expr.Config{}),
+		running: map[string]*exec.PersistentQuery{},
+	}
+	if err := e.cluster.CreateTopic(ctx, e.commandTopic(), 1, 1, map[string]*string{"retention.ms": ptr("-1")}); err != nil {
+		return nil, fmt.Errorf("command topic: %w", err)
+	}
+	pl, err := newProcessingLog(ctx, e.cluster, e.processingLogTopic(), e.logger)
+	if err != nil {
+		return nil, err
+	}
+	e.proclog = pl
+	e.catalog.PutSource(pl.source())
+	if err := e.replay(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func ptr(s string) *string { return &s }
+
+func (e *Engine) commandTopic() string       { return "_sluice_" + e.cfg.ServiceID + "_command" }
+func (e *Engine) processingLogTopic() string { return "_sluice_" + e.cfg.ServiceID + "_processing_log" }
+func (e *Engine) queryGroup(id string) string {
+	return "_sluice_" + e.cfg.ServiceID + "_query_" + id
+}
+
+func (e *Engine) planner() *planner.Planner {
+	return &planner.Planner{Catalog: e.catalog, Funcs: e.funcs}
+}
+
+// Close stops every persistent query (each finishes and commits its current batch).
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	qs := make([]*exec.PersistentQuery, 0, len(e.running))
+	for _, q := range e.running {
+		qs = append(qs, q)
+	}
+	e.running = map[string]*exec.PersistentQuery{}
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, q := range qs {
+		wg.Add(1)
+		go func() { defer wg.Done(); q.Stop() }()
+	}
+	wg.Wait()
+	e.proclog.close()
+}
+
+// Healthy reports whether the engine is serving; it is false after Close.
+func (e *Engine) Healthy() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !e.closed
+}
+
+// QueryStatus is a persistent query's state, for SHOW QUERIES and health checks.
+type QueryStatus struct {
+	ID        string
+	State     string
+	Error     string
+	Processed int64
+	Emitted   int64
+}
+
+// Queries returns the status of every persistent query.
+func (e *Engine) Queries() []QueryStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []QueryStatus
+	for id, q := range e.running {
+		st, msg := q.State()
+		p, em := q.Counts()
+		out = append(out, QueryStatus{ID: id, State: string(st), Error: msg, Processed: p, Emitted: em})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// ResultWriter receives one statement's results: Columns, then Rows, then Complete;
+// statements without rows call only Complete.
+type ResultWriter interface {
+	Columns(cols []types.Column) error
+	Row(vals []any) error
+	Complete(tag string) error
+	Notice(msg string) error
+}
+
+// Session runs statements for one client. It is used by one goroutine at a time.
+type Session struct {
+	engine *Engine
+	parser *parser.Parser
+	// props are the session's SET properties layered over the engine defaults.
+	props map[string]string
+	user  string
+}
+
+// NewSession opens a session; params are the client's startup parameters.
+func (e *Engine) NewSession(params map[string]string) *Session {
+	props := map[string]string{}
+	for k, v := range e.cfg.Defaults {
+		props[k] = v
+	}
+	return &Session{engine: e, parser: parser.New(), props: props, user: params["user"]}
+}
+
+// Close releases the session.
+func (s *Session) Close() {}
+
+// Execute parses sql and runs its statements in order, stopping at the first error.
+// Errors carry positions relative to sql.
+func (s *Session) Execute(ctx context.Context, sql string, params []any, w ResultWriter) error {
+	stmts, err := s.parser.ParseScript(sql)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := s.executeOne(ctx, st, params, w); err != nil {
+			return s.positioned(err, st)
+		}
+	}
+	return nil
+}
+
+// positioned makes an error's position relative to the whole script: planners report
+// positions in the statement's own coordinates only when the statement was reparsed.
+func (s *Session) positioned(err error, st parser.Statement) error {
+	if errors.Is(err, context.Canceled) {
+		return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
+	}
+	return err
+}
+
+func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []any, w ResultWriter) error {
+	if isDDL(st) {
+		tag, err := s.engine.executeDDL(ctx, st, s.props)
+		if err != nil {
+			return err
+		}
+		return w.Complete(tag)
+	}
+	switch st := st.(type) {
+	case *parser.Query:
+		return s.runQuery(ctx, st, params, w)
+	case *parser.InsertValues:
+		return s.insertValues(ctx, st, params, w)
+	case *parser.SetProperty:
+		s.props[st.Name] = st.Value
+		return w.Complete("SET")
+	case *parser.UnsetProperty:
+		delete(s.props, st.Name)
+		if v, ok := s.engine.cfg.Defaults[st.Name]; ok {
+			s.props[st.Name] = v
+		}
+		return w.Complete("UNSET")
+	case *parser.Show:
+		return s.show(ctx, st, w)
+	case *parser.Describe:
+		return s.describe(st, w)
+	case *parser.DescribeFunction:
+		return s.describeFunction(st, w)
+	case *parser.Print:
+		return s.print(ctx, st, w)
+	case *parser.Explain:
+		return s.explain(st, w)
+	}
+	text, pos := st.Source()
+	return sqlerr.Newf(sqlerr.FeatureNotSupported, "statement not supported yet: %s", firstWords(text)).WithPosition(pos)
+}
+
+func firstWords(s string) string {
+	f := strings.Fields(s)
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}
+
+// Describe returns the columns a statement would produce without running it: the
+// projection of a query, nil for statements without rows. Parameter types are not
+// inferred yet (nil): clients send them or bind text.
+func (s *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
+	stmts, err := s.parser.ParseScript(sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, nil, nil
+	}
+	q, ok := stmts[0].(*parser.Query)
+	if !ok {
+		return nil, nil, nil
+	}
+	plan, err := s.engine.planner().PlanSelect(q.Select, nil)
+	if err != nil {
+		// Parameters are not bound yet; let Execute report real errors.
+		return nil, nil, nil
+	}
+	cols := make([]types.Column, len(plan.Output))
+	for i, c := range plan.Output {
+		cols[i] = types.Column{Name: c.Name, Type: c.Type}
+	}
+	return cols, nil, nil
+}

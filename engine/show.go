@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// table writes a result of string-ish columns.
+func table(w ResultWriter, names []string, colTypes []*types.Type, rows [][]any, tag string) error {
+	cols := make([]types.Column, len(names))
+	for i, n := range names {
+		t := types.StringType
+		if colTypes != nil && colTypes[i] != nil {
+			t = colTypes[i]
+		}
+		cols[i] = types.Column{Name: n, Type: t}
+	}
+	if err := w.Columns(cols); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return w.Complete(fmt.Sprintf("%s %d", tag, len(rows)))
+}
+
+func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) error {
+	e := s.engine
+	switch st.What {
+	case parser.ShowStreams, parser.ShowTables:
+		kind := catalog.Stream
+		title := "Stream Name"
+		if st.What == parser.ShowTables {
+			kind, title = catalog.Table, "Table Name"
+		}
+		var rows [][]any
+		for _, src := range e.catalog.Sources() {
+			if src.Kind != kind {
+				continue
+			}
+			r := []any{src.Name, src.Topic, src.KeyFormat, src.ValueFormat, false}
+			if st.Extended {
+				r = append(r, planner.SchemaString(src.Columns), strings.Join(e.catalog.Readers(src.Name), ", "), writerIDs(e.catalog.Writers(src.Name)))
+			}
+			rows = append(rows, r)
+		}
+		names := []string{title, "Kafka Topic", "Key Format", "Value Format", "Windowed"}
+		ts := []*types.Type{nil, nil, nil, nil, types.BooleanType}
+		if st.Extended {
+			names = append(names, "Schema", "Read By", "Written By")
+			ts = append(ts, nil, nil, nil)
+		}
+		return table(w, names, ts, rows, "SHOW")
+	case parser.ShowQueries:
+		status := map[string]QueryStatus{}
+		for _, q := range e.Queries() {
+			status[q.ID] = q
+		}
+		var rows [][]any
+		for _, q := range e.catalog.Queries() {
+			sink, _ := e.catalog.Source(q.Sink)
+			topic := ""
+			if sink != nil {
+				topic = sink.Topic
+			}
+			qs := status[q.ID]
+			kind := "PERSISTENT"
+			r := []any{q.ID, kind, qs.State, q.Sink, topic, q.SQL}
+			if st.Extended {
+				r = append(r, qs.Processed, qs.Emitted, qs.Error)
+			}
+			rows = append(rows, r)
+		}
+		names := []string{"Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"}
+		var ts []*types.Type
+		if st.Extended {
+			names = append(names, "Records Read", "Records Written", "Last Error")
+			ts = []*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, nil}
+		}
+		return table(w, names, ts, rows, "SHOW")
+	case parser.ShowTopics:
+		topics, err := e.cluster.ListTopics(ctx, st.All)
+		if err != nil {
+			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not list topics")
+		}
+		var rows [][]any
+		for _, t := range topics {
+			rows = append(rows, []any{t.Name, int32(t.Partitions), int32(t.Replicas)})
+		}
+		return table(w, []string{"Kafka Topic", "Partitions", "Partition Replicas"}, []*types.Type{nil, types.IntType, types.IntType}, rows, "SHOW")
+	case parser.ShowFunctions:
+		var rows [][]any
+		for _, f := range e.funcs.Functions() {
+			rows = append(rows, []any{f.Name, f.Category})
+		}
+		return table(w, []string{"Function Name", "Category"}, nil, rows, "SHOW")
+	case parser.ShowProperties:
+		keys := make([]string, 0, len(s.props))
+		for k := range s.props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var rows [][]any
+		for _, k := range keys {
+			scope := "SESSION"
+			if v, ok := e.cfg.Defaults[k]; ok && v == s.props[k] {
+				scope = "SERVER"
+			}
+			rows = append(rows, []any{k, scope, s.props[k]})
+		}
+		return table(w, []string{"Property", "Scope", "Value"}, nil, rows, "SHOW")
+	}
+	text, pos := st.Source()
+	return sqlerr.Newf(sqlerr.FeatureNotSupported, "not supported yet: %s", text).WithPosition(pos)
+}
+
+func writerIDs(qs []*catalog.Query) string {
+	ids := make([]string, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// describe lists a source's columns; EXTENDED adds its properties and queries.
+func (s *Session) describe(st *parser.Describe, w ResultWriter) error {
+	e := s.engine
+	if st.AllOf != nil {
+		var rows [][]any
+		for _, src := range e.catalog.Sources() {
+			if (src.Kind == catalog.Table) == (*st.AllOf == parser.Table) {
+				rows = append(rows, []any{src.Name, src.Kind.String(), planner.SchemaString(src.Columns)})
+			}
+		}
+		return table(w, []string{"Name", "Type", "Schema"}, nil, rows, "DESCRIBE")
+	}
+	src, err := e.catalog.Source(st.Name)
+	if err != nil {
+		return sqlerr.As(err).WithPosition(st.NamePos)
+	}
+	var rows [][]any
+	for _, c := range src.Columns {
+		t := c.Type.String()
+		switch c.Role {
+		case types.KeyColumn:
+			if src.Kind == catalog.Table {
+				t += " (primary key)"
+			} else {
+				t += " (key)"
+			}
+		case types.HeadersColumn:
+			t += " (headers)"
+		case types.HeaderColumn:
+			t += " (header('" + c.HeaderKey + "'))"
+		}
+		rows = append(rows, []any{c.Name, t})
+	}
+	if !st.Extended {
+		return table(w, []string{"Field", "Type"}, nil, rows, "DESCRIBE")
+	}
+	props := [][2]string{
+		{"Name", src.Name}, {"Type", src.Kind.String()}, {"Kafka topic", src.Topic},
+		{"Key format", src.KeyFormat}, {"Value format", src.ValueFormat},
+		{"Partitions", fmt.Sprint(src.Partitions)}, {"Replicas", fmt.Sprint(src.Replicas)},
+		{"Timestamp field", orNotSet(src.TimestampColumn)},
+		{"Statement", src.SQL},
+		{"Read by queries", strings.Join(e.catalog.Readers(src.Name), ", ")},
+		{"Written by queries", writerIDs(e.catalog.Writers(src.Name))},
+	}
+	for _, p := range props {
+		rows = append(rows, []any{p[0], p[1]})
+	}
+	return table(w, []string{"Field", "Type"}, nil, rows, "DESCRIBE")
+}
+
+func orNotSet(s string) string {
+	if s == "" {
+		return "Not set - using <ROWTIME>"
+	}
+	return s
+}
+
+func (s *Session) describeFunction(st *parser.DescribeFunction, w ResultWriter) error {
+	for _, f := range s.engine.funcs.Functions() {
+		if f.Name != st.Name {
+			continue
+		}
+		var rows [][]any
+		for _, sig := range f.Signatures {
+			rows = append(rows, []any{f.Name, f.Category, sig, f.Description})
+		}
+		return table(w, []string{"Name", "Category", "Signature", "Description"}, nil, rows, "DESCRIBE")
+	}
+	text, pos := st.Source()
+	_ = text
+	return sqlerr.Newf(sqlerr.UndefinedFunction, "Can't find any functions with the name '%s'", st.Name).WithPosition(pos)
+}
+
+// explain prints the plan of a statement, or of a running query.
+func (s *Session) explain(st *parser.Explain, w ResultWriter) error {
+	e := s.engine
+	var text string
+	switch {
+	case st.QueryID != "":
+		id := strings.ToUpper(st.QueryID)
+		e.mu.Lock()
+		run, ok := e.running[id]
+		e.mu.Unlock()
+		if !ok {
+			return sqlerr.Newf(sqlerr.UndefinedObject, "Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", st.QueryID)
+		}
+		q := e.catalog.Query(id)
+		text = "Query ID: " + id + "\nSQL: " + q.SQL + "\n\n" + run.Plan().Explain()
+	default:
+		pl := e.planner()
+		var plan *planner.QueryPlan
+		var err error
+		switch inner := st.Statement.(type) {
+		case *parser.CreateAsSelect:
+			plan, err = pl.PlanCreateAsSelect(inner, s.props)
+		case *parser.InsertSelect:
+			plan, err = pl.PlanInsertSelect(inner)
+		case *parser.Query:
+			plan, err = pl.PlanSelect(inner.Select, nil)
+		default:
+			return sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports queries: SELECT, CREATE ... AS SELECT, INSERT INTO ... SELECT, or a query id")
+		}
+		if err != nil {
+			return err
+		}
+		text = plan.Explain()
+	}
+	var rows [][]any
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		rows = append(rows, []any{line})
+	}
+	return table(w, []string{"QUERY PLAN"}, nil, rows, "EXPLAIN")
+}

@@ -1,0 +1,208 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/planner"
+)
+
+// ClientFactory makes Kafka clients with the cluster's settings.
+type ClientFactory interface {
+	NewClient(opts ...kgo.Opt) (*kgo.Client, error)
+}
+
+// QueryState is the lifecycle state of a persistent query.
+type QueryState string
+
+const (
+	StateRunning QueryState = "RUNNING"
+	StateError   QueryState = "ERROR"
+	StateStopped QueryState = "STOPPED"
+)
+
+// PersistentQuery runs one plan continuously as a member of a consumer group:
+// poll a batch, process it, produce the results, wait for the broker to acknowledge
+// them, then commit the batch's offsets. A crash therefore re-processes at most the
+// uncommitted batch (at-least-once); a clean Stop processes nothing twice.
+type PersistentQuery struct {
+	ID    string
+	Group string
+	plan  *planner.QueryPlan
+
+	clients ClientFactory
+	log     ProcessingLog
+	logger  *slog.Logger
+	// FromBeginning selects where a new group starts: the earliest offset, or the end.
+	fromBeginning bool
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu        sync.Mutex
+	state     QueryState
+	lastError string
+
+	processed atomic.Int64 // input records read
+	emitted   atomic.Int64 // records written to the sink
+}
+
+// PersistentConfig configures a persistent query.
+type PersistentConfig struct {
+	ID            string
+	Group         string
+	Plan          *planner.QueryPlan
+	Clients       ClientFactory
+	Log           ProcessingLog
+	Logger        *slog.Logger
+	FromBeginning bool
+}
+
+// StartPersistent starts the query's loop in the background.
+func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
+	q := &PersistentQuery{
+		ID: cfg.ID, Group: cfg.Group, plan: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
+		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
+		done: make(chan struct{}), state: StateRunning,
+	}
+	// Build the codecs now so that a plan the runtime cannot run fails the statement.
+	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := newSinkEncoder(cfg.Plan.Sink)
+	if err != nil {
+		return nil, err
+	}
+	reset := kgo.NewOffset().AtEnd()
+	if q.fromBeginning {
+		reset = kgo.NewOffset().AtStart()
+	}
+	cl, err := q.clients.NewClient(
+		kgo.ConsumerGroup(q.Group),
+		kgo.ConsumeTopics(cfg.Plan.Source.Topic),
+		kgo.ConsumeResetOffset(reset),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.FetchMaxWait(200*time.Millisecond),
+		kgo.HeartbeatInterval(500*time.Millisecond),
+		kgo.SessionTimeout(10*time.Second),
+		kgo.ProducerLinger(0),
+	)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	q.cancel = cancel
+	go q.run(ctx, cl, dec, enc)
+	return q, nil
+}
+
+// State returns the query's state and its last error message.
+func (q *PersistentQuery) State() (QueryState, string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.state, q.lastError
+}
+
+// Counts returns how many input records were read and output records written.
+func (q *PersistentQuery) Counts() (processed, emitted int64) {
+	return q.processed.Load(), q.emitted.Load()
+}
+
+// Plan returns the plan the query runs.
+func (q *PersistentQuery) Plan() *planner.QueryPlan { return q.plan }
+
+// Stop ends the loop after the batch in progress is written and committed, and
+// leaves the consumer group.
+func (q *PersistentQuery) Stop() {
+	q.cancel()
+	<-q.done
+}
+
+func (q *PersistentQuery) setError(err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.state = StateError
+	q.lastError = err.Error()
+}
+
+func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, enc *sinkEncoder) {
+	defer close(q.done)
+	defer func() {
+		cl.Close() // leaves the group; offsets were committed batch by batch
+		q.mu.Lock()
+		if q.state == StateRunning {
+			q.state = StateStopped
+		}
+		q.mu.Unlock()
+	}()
+	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
+	row := make([]any, dec.width)
+	out := make([]any, len(q.plan.Items))
+	var results []*kgo.Record
+	for {
+		fetches := cl.PollRecords(ctx, 5000)
+		if ctx.Err() != nil || cl.Context().Err() != nil {
+			cl.AllowRebalance()
+			return
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) {
+				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		results = results[:0]
+		fetches.EachRecord(func(rec *kgo.Record) {
+			q.processed.Add(1)
+			if err := dec.decode(rec, row); err != nil {
+				if err != errSkip {
+					q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+				}
+				return
+			}
+			if !pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
+				return
+			}
+			r, err := enc.encode(out, row[len(dec.src.Columns)].(int64))
+			if err != nil {
+				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+				return
+			}
+			results = append(results, r)
+		})
+		if err := q.writeAndCommit(cl, results); err != nil {
+			// The batch is not committed: it is re-read when the query restarts.
+			q.logger.Error("query failed", "err", err)
+			q.setError(err)
+			cl.AllowRebalance()
+			return
+		}
+		cl.AllowRebalance()
+	}
+}
+
+// writeAndCommit produces results, waits for every acknowledgement, then commits the
+// offsets of the records polled so far. It deliberately ignores the query's context:
+// a stop request must not abandon a half-written batch.
+func (q *PersistentQuery) writeAndCommit(cl *kgo.Client, results []*kgo.Record) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if len(results) > 0 {
+		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
+			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+		}
+		q.emitted.Add(int64(len(results)))
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		return fmt.Errorf("commit offsets: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+package exec
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/formats"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/types"
+)
+
+// errSkip marks a record that is dropped by design, not by error (a stream tombstone).
+var errSkip = errors.New("record skipped")
+
+// sourceDecoder turns a Kafka record into an input row laid out as
+// planner.InputLayout: declared columns, then ROWTIME, ROWPARTITION, ROWOFFSET.
+type sourceDecoder struct {
+	src        *catalog.Source
+	key, value formats.Codec
+	keyIdx     []int // row slot of each key column, in key order
+	valueIdx   []int
+	headerCols []int // slots of HEADERS / HEADER('k') columns
+	width      int
+	timestamp  expr.Expr // nil: the record timestamp is ROWTIME
+	keyBuf     []any
+	valueBuf   []any
+}
+
+func newSourceDecoder(src *catalog.Source, timestamp expr.Expr) (*sourceDecoder, error) {
+	d := &sourceDecoder{src: src, width: len(planner.InputLayout(src)), timestamp: timestamp}
+	var err error
+	if d.key, err = formats.NewCodec(src.KeyFormat, src.KeyColumns(), planner.KeyOptions(src)); err != nil {
+		return nil, err
+	}
+	if d.value, err = formats.NewCodec(src.ValueFormat, src.ValueColumns(), planner.ValueOptions(src)); err != nil {
+		return nil, err
+	}
+	for i, c := range src.Columns {
+		switch c.Role {
+		case types.KeyColumn:
+			d.keyIdx = append(d.keyIdx, i)
+		case types.ValueColumn:
+			d.valueIdx = append(d.valueIdx, i)
+		default:
+			d.headerCols = append(d.headerCols, i)
+		}
+	}
+	d.keyBuf = make([]any, len(d.keyIdx))
+	d.valueBuf = make([]any, len(d.valueIdx))
+	return d, nil
+}
+
+// decode fills row (len == width) from rec. It returns errSkip for records that are
+// dropped silently and a descriptive error for records that cannot be decoded.
+func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
+	for i := range row {
+		row[i] = nil
+	}
+	if rec.Value == nil && len(d.valueIdx) > 0 {
+		// A stream ignores tombstones; they carry no row.
+		return errSkip
+	}
+	if len(d.keyIdx) > 0 && rec.Key != nil {
+		if err := d.key.Decode(rec.Key, d.keyBuf); err != nil {
+			return fmt.Errorf("failed to deserialize key from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+		}
+		for i, slot := range d.keyIdx {
+			row[slot] = d.keyBuf[i]
+		}
+	}
+	if len(d.valueIdx) > 0 {
+		if err := d.value.Decode(rec.Value, d.valueBuf); err != nil {
+			return fmt.Errorf("failed to deserialize value from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+		}
+		for i, slot := range d.valueIdx {
+			row[slot] = d.valueBuf[i]
+		}
+	}
+	for _, slot := range d.headerCols {
+		row[slot] = headerValue(d.src.Columns[slot], rec.Headers)
+	}
+	n := len(d.src.Columns)
+	row[n] = rec.Timestamp.UnixMilli()
+	row[n+1] = rec.Partition
+	row[n+2] = rec.Offset
+	if d.timestamp != nil {
+		v, err := d.timestamp.Eval(row)
+		if err != nil {
+			return fmt.Errorf("failed to extract timestamp from %s: %w", d.src.TimestampColumn, err)
+		}
+		ts, ok := toMillis(v)
+		if !ok || ts < 0 {
+			return fmt.Errorf("invalid timestamp %v in column %s (record timestamps must be non-negative)", v, d.src.TimestampColumn)
+		}
+		row[n] = ts
+	}
+	return nil
+}
+
+func toMillis(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case types.Timestamp:
+		return int64(v), true
+	case int32:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+// headerValue is the value of a HEADERS column (every header) or a HEADER('k')
+// column (the last header named k).
+func headerValue(c types.Column, hs []kgo.RecordHeader) any {
+	if c.Role == types.HeadersColumn {
+		out := make([]any, len(hs))
+		for i, h := range hs {
+			var v any
+			if h.Value != nil {
+				v = h.Value
+			}
+			out[i] = types.Struct{h.Key, v}
+		}
+		return out
+	}
+	var v any
+	for _, h := range hs {
+		if h.Key == c.HeaderKey {
+			if h.Value == nil {
+				v = nil
+			} else {
+				v = h.Value
+			}
+		}
+	}
+	return v
+}

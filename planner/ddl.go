@@ -1,0 +1,378 @@
+package planner
+
+import (
+	"strings"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/formats"
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Session properties that change planning.
+const (
+	PropDefaultKeyFormat   = "ksql.persistence.default.format.key"
+	PropDefaultValueFormat = "ksql.persistence.default.format.value"
+	PropWrapSingleValues   = "ksql.persistence.wrap.single.values"
+	PropOutputTopicPrefix  = "ksql.output.topic.name.prefix"
+)
+
+// reservedColumns may not be declared: they are pseudo-columns.
+var reservedColumns = map[string]bool{RowTime: true, RowPartition: true, RowOffset: true, "WINDOWSTART": true, "WINDOWEND": true}
+
+// PlanCreateSource turns CREATE STREAM|TABLE (...) WITH (...) into a catalog source.
+// It does not check the topic: the engine does, because that needs Kafka.
+func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*catalog.Source, error) {
+	w, err := newWithProps(st.Props)
+	if err != nil {
+		return nil, err
+	}
+	src := &catalog.Source{Name: st.Name, IsSource: st.IsSource, SQL: st.Text, Replicas: 1}
+	if st.Kind == parser.Table {
+		src.Kind = catalog.Table
+	}
+	topic, ok := w.str("KAFKA_TOPIC")
+	if !ok {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "Missing required property \"KAFKA_TOPIC\" which has no default value.").WithPosition(st.NamePos)
+	}
+	src.Topic = topic
+	if err := declareColumns(src, st); err != nil {
+		return nil, err
+	}
+	if err := resolveFormats(src, w, session, nil); err != nil {
+		return nil, err
+	}
+	if n, ok, err := w.int("PARTITIONS"); err != nil {
+		return nil, err
+	} else if ok {
+		src.Partitions = n
+	}
+	if n, ok, err := w.int("REPLICAS"); err != nil {
+		return nil, err
+	} else if ok {
+		src.Replicas = n
+	}
+	if err := resolveTimestamp(src, w); err != nil {
+		return nil, err
+	}
+	return src, checkCodecs(src)
+}
+
+func declareColumns(src *catalog.Source, st *parser.CreateSource) error {
+	seen := map[string]bool{}
+	for _, c := range st.Columns {
+		if reservedColumns[c.Name] {
+			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "%s is a reserved column name. You cannot use it as a name for a column.", types.QuoteIdent(c.Name)).WithPosition(c.Pos)
+		}
+		if seen[c.Name] {
+			return sqlerr.Newf(sqlerr.DuplicateColumn, "Duplicate column names: %s", c.Name).WithPosition(c.Pos)
+		}
+		seen[c.Name] = true
+		if c.Role == types.KeyColumn {
+			if src.Kind == catalog.Stream && c.Primary {
+				return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Column %s is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", types.QuoteIdent(c.Name)).WithPosition(c.Pos)
+			}
+			if src.Kind == catalog.Table && !c.Primary {
+				return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Column %s is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", types.QuoteIdent(c.Name)).WithPosition(c.Pos)
+			}
+		}
+		col := types.Column{Name: c.Name, Type: c.Type, Role: c.Role, HeaderKey: c.HeaderKey}
+		if c.Role == types.HeadersColumn && !c.Type.Equal(types.HeadersType) {
+			return sqlerr.Newf(sqlerr.DatatypeMismatch, "Invalid type for HEADERS column: expected %s, got %s", types.HeadersType, c.Type).WithPosition(c.Pos)
+		}
+		if c.Role == types.HeaderColumn && c.Type.Kind != types.KindBytes {
+			return sqlerr.Newf(sqlerr.DatatypeMismatch, "Invalid type for HEADER('%s') column: expected BYTES, got %s", c.HeaderKey, c.Type).WithPosition(c.Pos)
+		}
+		src.Columns = append(src.Columns, col)
+	}
+	if src.Kind == catalog.Table && len(src.KeyColumns()) == 0 {
+		return sqlerr.New(sqlerr.InvalidObjectDefinition, "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.").WithPosition(st.NamePos)
+	}
+	if len(src.ValueColumns()) == 0 && len(src.Columns) > 0 && len(st.Columns) == len(src.KeyColumns()) {
+		// Key-only sources are allowed; nothing to check.
+	}
+	if len(st.Columns) == 0 {
+		return sqlerr.New(sqlerr.InvalidObjectDefinition, "The statement does not define any columns.").WithPosition(st.NamePos)
+	}
+	return nil
+}
+
+// resolveFormats applies FORMAT/KEY_FORMAT/VALUE_FORMAT, the session defaults and,
+// for derived sources, the formats inherited from the input (from may be nil).
+func resolveFormats(src *catalog.Source, w *withProps, session map[string]string, from *catalog.Source) error {
+	keyF, keySet, err := w.format("KEY_FORMAT")
+	if err != nil {
+		return err
+	}
+	valF, valSet, err := w.format("VALUE_FORMAT")
+	if err != nil {
+		return err
+	}
+	if f, ok, err := w.format("FORMAT"); err != nil {
+		return err
+	} else if ok {
+		keyF, keySet, valF, valSet = f, true, f, true
+	}
+	if !keySet {
+		switch {
+		case from != nil:
+			keyF = from.KeyFormat
+		case session[PropDefaultKeyFormat] != "":
+			if keyF, err = checkFormat(session[PropDefaultKeyFormat]); err != nil {
+				return err
+			}
+		default:
+			keyF = "KAFKA"
+		}
+	}
+	if !valSet {
+		switch {
+		case from != nil:
+			valF = from.ValueFormat
+		case session[PropDefaultValueFormat] != "":
+			if valF, err = checkFormat(session[PropDefaultValueFormat]); err != nil {
+				return err
+			}
+		default:
+			return sqlerr.New(sqlerr.InvalidParameterValue, "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.")
+		}
+	}
+	src.KeyFormat, src.ValueFormat = keyF, valF
+	if len(src.KeyColumns()) == 0 && from != nil {
+		src.KeyFormat = "NONE"
+	}
+	if d, ok := w.str("VALUE_DELIMITER"); ok {
+		if src.ValueFormat != "DELIMITED" {
+			return sqlerr.New(sqlerr.InvalidParameterValue, "VALUE_DELIMITER is only valid with VALUE_FORMAT='DELIMITED'").WithPosition(w.pos("VALUE_DELIMITER"))
+		}
+		src.ValueDelimiter = d
+	} else if from != nil && from.ValueFormat == src.ValueFormat {
+		src.ValueDelimiter = from.ValueDelimiter
+	}
+	if d, ok := w.str("KEY_DELIMITER"); ok {
+		src.KeyDelimiter = d
+	} else if from != nil && from.KeyFormat == src.KeyFormat {
+		src.KeyDelimiter = from.KeyDelimiter
+	}
+	wrap, err := w.bool("WRAP_SINGLE_VALUE")
+	if err != nil {
+		return err
+	}
+	if wrap == nil && session[PropWrapSingleValues] != "" {
+		b := strings.EqualFold(session[PropWrapSingleValues], "true")
+		wrap = &b
+	}
+	if wrap != nil && len(src.ValueColumns()) != 1 && from == nil {
+		return sqlerr.New(sqlerr.InvalidParameterValue, "'WRAP_SINGLE_VALUE' is only valid for single-field value schemas").WithPosition(w.pos("WRAP_SINGLE_VALUE"))
+	}
+	src.WrapSingle = wrap
+	return nil
+}
+
+func resolveTimestamp(src *catalog.Source, w *withProps) error {
+	name, ok := w.str("TIMESTAMP")
+	if !ok {
+		return nil
+	}
+	name = strings.ToUpper(strings.Trim(name, "`"))
+	col, idx := src.Column(name)
+	if idx < 0 {
+		return sqlerr.Newf(sqlerr.UndefinedColumn, "The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", name).WithPosition(w.pos("TIMESTAMP"))
+	}
+	tsFormat, hasFormat := w.str("TIMESTAMP_FORMAT")
+	switch col.Type.Kind {
+	case types.KindBigInt, types.KindTimestamp:
+	case types.KindString:
+		if !hasFormat {
+			return sqlerr.Newf(sqlerr.InvalidParameterValue, "A String timestamp field has been specified without also specifying the TIMESTAMP_FORMAT property: %s", name).WithPosition(w.pos("TIMESTAMP"))
+		}
+	default:
+		return sqlerr.Newf(sqlerr.DatatypeMismatch, "Timestamp column, %s, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.", types.QuoteIdent(name)).WithPosition(w.pos("TIMESTAMP"))
+	}
+	src.TimestampColumn = name
+	src.TimestampFormat = tsFormat
+	return nil
+}
+
+// checkCodecs verifies that the formats can carry the source's columns.
+func checkCodecs(src *catalog.Source) error {
+	if _, err := formats.NewCodec(src.KeyFormat, src.KeyColumns(), KeyOptions(src)); err != nil {
+		return err
+	}
+	if _, err := formats.NewCodec(src.ValueFormat, src.ValueColumns(), ValueOptions(src)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// KeyOptions are the codec options for a source's key.
+func KeyOptions(src *catalog.Source) formats.Options {
+	return formats.Options{IsKey: true, Delimiter: src.KeyDelimiter}
+}
+
+// ValueOptions are the codec options for a source's value.
+func ValueOptions(src *catalog.Source) formats.Options {
+	return formats.Options{Delimiter: src.ValueDelimiter, WrapSingle: src.WrapSingle}
+}
+
+// PlanCreateAsSelect plans CREATE STREAM ... AS SELECT. partitions is the source
+// topic's partition count, inherited unless PARTITIONS is given.
+func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[string]string) (*QueryPlan, error) {
+	if st.Kind == parser.Table {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE AS SELECT needs stateful processing, which is not supported yet").WithPosition(st.Pos)
+	}
+	if st.Query.Emit == parser.EmitFinal {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported on windowed aggregations").WithPosition(st.Query.Pos)
+	}
+	plan, err := p.PlanSelect(st.Query, nil)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Limit >= 0 {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "LIMIT is not supported in a persistent query").WithPosition(st.Query.Pos)
+	}
+	if err := checkKeysProjected(plan, st.Name); err != nil {
+		return nil, err
+	}
+	w, err := newWithProps(st.Props)
+	if err != nil {
+		return nil, err
+	}
+	sink := &catalog.Source{Name: st.Name, Kind: catalog.Stream, SQL: st.Text, Replicas: plan.Source.Replicas, Partitions: plan.Source.Partitions}
+	for _, slot := range plan.KeySlots {
+		sink.Columns = append(sink.Columns, plan.Output[slot])
+	}
+	for i, c := range plan.Output {
+		if c.Role != types.KeyColumn {
+			sink.Columns = append(sink.Columns, types.Column{Name: c.Name, Type: c.Type, Role: types.ValueColumn})
+		}
+		_ = i
+	}
+	if topic, ok := w.str("KAFKA_TOPIC"); ok {
+		sink.Topic = topic
+	} else {
+		sink.Topic = session[PropOutputTopicPrefix] + st.Name
+	}
+	if err := resolveFormats(sink, w, session, plan.Source); err != nil {
+		return nil, err
+	}
+	if n, ok, err := w.int("PARTITIONS"); err != nil {
+		return nil, err
+	} else if ok {
+		sink.Partitions = n
+	}
+	if n, ok, err := w.int("REPLICAS"); err != nil {
+		return nil, err
+	} else if ok {
+		sink.Replicas = n
+	}
+	if err := resolveTimestamp(sink, w); err != nil {
+		return nil, err
+	}
+	if err := checkCodecs(sink); err != nil {
+		return nil, err
+	}
+	plan.Sink = newSink(plan, sink, true)
+	return plan, nil
+}
+
+// PlanInsertSelect plans INSERT INTO target SELECT ...: the result must match the
+// target's columns by name and type.
+func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) {
+	target, err := p.Catalog.Source(st.Target)
+	if err != nil {
+		return nil, sqlerr.As(err).WithPosition(st.TargetPos)
+	}
+	if target.Kind != catalog.Stream {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name).WithPosition(st.TargetPos)
+	}
+	if target.IsSource || target.Builtin {
+		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot insert into read-only stream: %s", target.Name).WithPosition(st.TargetPos)
+	}
+	plan, err := p.PlanSelect(st.Query, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeysProjected(plan, target.Name); err != nil {
+		return nil, err
+	}
+	// Order the result like the target and coerce types where ksqlDB allows.
+	var resultCols []types.Column
+	for _, slot := range plan.KeySlots {
+		resultCols = append(resultCols, plan.Output[slot])
+	}
+	for _, c := range plan.Output {
+		if c.Role != types.KeyColumn {
+			resultCols = append(resultCols, c)
+		}
+	}
+	mismatch := func() error {
+		return sqlerr.Newf(sqlerr.DatatypeMismatch, "Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", schemaString(resultCols), schemaString(target.Columns)).WithPosition(st.Query.Pos)
+	}
+	if len(resultCols) != len(target.Columns) {
+		return nil, mismatch()
+	}
+	for i, c := range resultCols {
+		tc := target.Columns[i]
+		if c.Name != tc.Name || c.Role != tc.Role && !(tc.Role != types.KeyColumn && c.Role != types.KeyColumn) {
+			return nil, mismatch()
+		}
+		item := indexOfOutput(plan, c.Name)
+		if !plan.Items[item].Type().Equal(tc.Type) {
+			cast, err := expr.ImplicitCast(plan.Items[item], tc.Type)
+			if err != nil {
+				return nil, mismatch()
+			}
+			plan.Items[item] = cast
+			plan.Output[item].Type = tc.Type
+		}
+	}
+	plan.Sink = newSink(plan, target, false)
+	return plan, nil
+}
+
+func indexOfOutput(plan *QueryPlan, name string) int {
+	for i, c := range plan.Output {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func newSink(plan *QueryPlan, sink *catalog.Source, create bool) *Sink {
+	s := &Sink{Source: sink, Create: create, TimestampIndex: -1}
+	s.KeyIndexes = append(s.KeyIndexes, plan.KeySlots...)
+	for i, c := range plan.Output {
+		if c.Role != types.KeyColumn {
+			s.ValueIndexes = append(s.ValueIndexes, i)
+		}
+	}
+	if sink.TimestampColumn != "" {
+		s.TimestampIndex = indexOfOutput(plan, sink.TimestampColumn)
+	}
+	return s
+}
+
+// SchemaString renders columns the way ksqlDB prints a logical schema:
+// `ID` INTEGER KEY, `NAME` STRING.
+func schemaString(cols []types.Column) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = types.QuoteIdent(c.Name) + " " + c.Type.String()
+		switch c.Role {
+		case types.KeyColumn:
+			parts[i] += " KEY"
+		case types.HeadersColumn:
+			parts[i] += " HEADERS"
+		case types.HeaderColumn:
+			parts[i] += " HEADER('" + c.HeaderKey + "')"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SchemaString is exported for DESCRIBE and error messages elsewhere.
+func SchemaString(cols []types.Column) string { return schemaString(cols) }

@@ -1,0 +1,102 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// QueryPlan is the physical plan of a stateless continuous query: read a source,
+// filter, project (and possibly re-key), and emit rows. Push queries deliver the
+// projected rows to a client; persistent queries write them to a sink.
+type QueryPlan struct {
+	Source *catalog.Source
+	// Input is the row layout operators see: the source's columns then pseudo-columns.
+	Input []types.Column
+	// Timestamp computes ROWTIME from the row when the source has a TIMESTAMP
+	// column; nil means the Kafka record timestamp.
+	Timestamp expr.Expr
+	// Where filters input rows; nil keeps every row.
+	Where expr.Expr
+	// Items are the projected expressions over Input, in SELECT order; Output
+	// names and types them and says which become the key of a sink record.
+	Items  []expr.Expr
+	Output []types.Column
+	// KeySlots holds, per key expression of the result (PARTITION BY expressions,
+	// else the source key columns), the index of the item that projects it, or -1.
+	KeySlots []int
+	KeyNames []string
+	// Rekeyed is set when PARTITION BY changes the key (records move partitions).
+	Rekeyed bool
+	// Limit stops a push query after this many rows; -1 for none.
+	Limit int64
+	// Sink is set for persistent queries.
+	Sink *Sink
+}
+
+// Sink describes where a persistent query writes.
+type Sink struct {
+	Source *catalog.Source // the sink stream as it is (or will be) in the catalog
+	Create bool            // the sink is created by this statement (CSAS)
+	// KeyIndexes and ValueIndexes index Items: which items form the record key and
+	// value, each in the sink's column order.
+	KeyIndexes   []int
+	ValueIndexes []int
+	// TimestampIndex is the item giving the record timestamp (sink TIMESTAMP
+	// property), or -1 to keep the input record's timestamp.
+	TimestampIndex int
+}
+
+// KeyColumns returns the output columns that form the key.
+func (p *QueryPlan) KeyColumns() []types.Column {
+	var out []types.Column
+	for _, c := range p.Output {
+		if c.Role == types.KeyColumn {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Explain renders the plan as an indented operator tree, sink first.
+func (p *QueryPlan) Explain() string {
+	var b strings.Builder
+	depth := 0
+	line := func(format string, args ...any) {
+		b.WriteString(strings.Repeat("  ", depth))
+		fmt.Fprintf(&b, format, args...)
+		b.WriteByte('\n')
+		depth++
+	}
+	if p.Sink != nil {
+		s := p.Sink.Source
+		line("Sink %s (topic %s, key %s, value %s)", s.Name, s.Topic, s.KeyFormat, s.ValueFormat)
+	} else {
+		limit := "none"
+		if p.Limit >= 0 {
+			limit = fmt.Sprint(p.Limit)
+		}
+		line("PushResult (limit %s)", limit)
+	}
+	cols := make([]string, len(p.Items))
+	for i, it := range p.Items {
+		role := ""
+		if p.Output[i].Role == types.KeyColumn {
+			role = " KEY"
+		}
+		cols[i] = fmt.Sprintf("%s AS %s%s", it.String(), types.QuoteIdent(p.Output[i].Name), role)
+	}
+	line("Project [%s]", strings.Join(cols, ", "))
+	if p.Rekeyed {
+		line("Rekey (records are re-partitioned by the new key)")
+	}
+	if p.Where != nil {
+		line("Filter %s", p.Where.String())
+	}
+	s := p.Source
+	line("Source %s %s (topic %s, key %s, value %s)", s.Kind, s.Name, s.Topic, s.KeyFormat, s.ValueFormat)
+	return b.String()
+}

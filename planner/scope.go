@@ -1,0 +1,68 @@
+package planner
+
+import (
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Pseudo-columns every source row carries after its declared columns.
+const (
+	RowTime      = "ROWTIME"
+	RowPartition = "ROWPARTITION"
+	RowOffset    = "ROWOFFSET"
+)
+
+// pseudoColumns are appended to every input row, in this order.
+var pseudoColumns = []types.Column{
+	{Name: RowTime, Type: types.BigIntType},
+	{Name: RowPartition, Type: types.IntType},
+	{Name: RowOffset, Type: types.BigIntType},
+}
+
+// InputLayout returns the columns of the row that operators see for a source:
+// its declared columns in order, then ROWTIME, ROWPARTITION and ROWOFFSET.
+func InputLayout(src *catalog.Source) []types.Column {
+	out := make([]types.Column, 0, len(src.Columns)+len(pseudoColumns))
+	out = append(out, src.Columns...)
+	return append(out, pseudoColumns...)
+}
+
+// scope resolves column names for one FROM source.
+type scope struct {
+	source  *catalog.Source
+	alias   string
+	columns []types.Column
+	lambdas []lambdaVar // innermost last
+	width   int         // row width including bound lambda parameters
+}
+
+type lambdaVar struct {
+	name  string
+	index int
+	typ   *types.Type
+}
+
+func newScope(src *catalog.Source, alias string) *scope {
+	cols := InputLayout(src)
+	return &scope{source: src, alias: alias, columns: cols, width: len(cols)}
+}
+
+// lookup finds a column by (qualifier, name); qualifier may be "" or the source
+// name or alias.
+func (s *scope) lookup(qualifier, name string) (int, *types.Type, bool) {
+	if qualifier == "" {
+		for i := len(s.lambdas) - 1; i >= 0; i-- {
+			if s.lambdas[i].name == name {
+				return s.lambdas[i].index, s.lambdas[i].typ, true
+			}
+		}
+	} else if qualifier != s.source.Name && qualifier != s.alias {
+		return 0, nil, false
+	}
+	for i, c := range s.columns {
+		if c.Name == name {
+			return i, c.Type, true
+		}
+	}
+	return 0, nil, false
+}

@@ -1,0 +1,192 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Catalog is the part of the catalog that planning reads.
+type Catalog interface {
+	// Source returns the named stream or table, or an error with SQLSTATE 42P01.
+	Source(name string) (*catalog.Source, error)
+}
+
+// Planner plans statements against a catalog.
+type Planner struct {
+	Catalog Catalog
+	Funcs   *expr.Registry
+}
+
+// PlanSelect plans the continuous part of a query: source, filter, projection and
+// re-keying. params bind $n placeholders.
+func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, error) {
+	ref, ok := sel.From.(*parser.TableRef)
+	if !ok {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "joins are not supported yet").WithPosition(sel.Pos)
+	}
+	if sel.Window != nil || len(sel.GroupBy) > 0 || sel.Having != nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "aggregations (GROUP BY, WINDOW, HAVING) are not supported yet").WithPosition(sel.Pos)
+	}
+	src, err := p.Catalog.Source(ref.Name)
+	if err != nil {
+		return nil, sqlerr.As(err).WithPosition(ref.Pos)
+	}
+	sc := newScope(src, ref.Alias)
+	b := &binder{scope: sc, funcs: p.Funcs, params: params}
+	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
+	if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+		return nil, err
+	}
+
+	if sel.Where != nil {
+		w, err := b.bind(sel.Where)
+		if err != nil {
+			return nil, err
+		}
+		if w.Type().Kind != types.KindBoolean && w.Type().Kind != types.KindUnknown {
+			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "WHERE clause must be BOOLEAN, not %s", w.Type()).WithPosition(sel.Where.Position())
+		}
+		plan.Where = w
+	}
+
+	var partitionBy []expr.Expr
+	for _, pb := range sel.PartitionBy {
+		e, err := b.bind(pb)
+		if err != nil {
+			return nil, err
+		}
+		partitionBy = append(partitionBy, e)
+	}
+	plan.Rekeyed = len(partitionBy) > 0
+
+	if err := p.project(plan, sel, b, partitionBy); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// project expands the SELECT list into Items/Output and decides key columns.
+// The key of the result is the PARTITION BY expressions when given, else the
+// source's key columns; a select item equal to one of them becomes that key column.
+func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partitionBy []expr.Expr) error {
+	src := plan.Source
+	var keyExprs []string
+	if plan.Rekeyed {
+		for _, k := range partitionBy {
+			keyExprs = append(keyExprs, k.String())
+			plan.KeyNames = append(plan.KeyNames, k.String())
+		}
+	} else {
+		for i, c := range src.Columns {
+			if c.Role == types.KeyColumn {
+				keyExprs = append(keyExprs, expr.NewColumn(i, c.Name, c.Type).String())
+				plan.KeyNames = append(plan.KeyNames, c.Name)
+			}
+		}
+	}
+	plan.KeySlots = make([]int, len(keyExprs))
+	for i := range plan.KeySlots {
+		plan.KeySlots[i] = -1
+	}
+	names := map[string]bool{}
+	generated := 0
+	add := func(e expr.Expr, name string, pos int) error {
+		if names[name] {
+			return sqlerr.Newf(sqlerr.DuplicateColumn, "duplicate column name %s in the SELECT list; give one of them an alias with AS", types.QuoteIdent(name)).WithPosition(pos)
+		}
+		names[name] = true
+		role := types.ValueColumn
+		for slot, k := range keyExprs {
+			if plan.KeySlots[slot] < 0 && k == e.String() {
+				plan.KeySlots[slot] = len(plan.Items)
+				role = types.KeyColumn
+				break
+			}
+		}
+		plan.Items = append(plan.Items, e)
+		plan.Output = append(plan.Output, types.Column{Name: name, Type: e.Type(), Role: role})
+		return nil
+	}
+	for _, it := range sel.Items {
+		if it.Star {
+			if it.StarQualifier != "" && it.StarQualifier != src.Name && it.StarQualifier != b.scope.alias {
+				return sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a source in the FROM clause", it.StarQualifier).WithPosition(it.Pos)
+			}
+			for i, c := range src.Columns {
+				if err := add(expr.NewColumn(i, c.Name, c.Type), c.Name, it.Pos); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		e, err := b.bind(it.Expr)
+		if err != nil {
+			return err
+		}
+		name := it.Alias
+		if name == "" {
+			name = defaultName(it.Expr)
+		}
+		if name == "" {
+			for {
+				name = fmt.Sprintf("KSQL_COL_%d", generated)
+				generated++
+				if !names[name] {
+					break
+				}
+			}
+		}
+		if err := add(e, name, it.Pos); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// defaultName is the column name ksqlDB gives an un-aliased select item: the column
+// name for a column reference, the last field name for a struct dereference, and
+// "" (a generated KSQL_COL_n) for anything else.
+func defaultName(e parser.Expr) string {
+	switch e := e.(type) {
+	case *parser.ColumnRef:
+		return e.Name
+	case *parser.Deref:
+		return e.Field
+	}
+	return ""
+}
+
+// checkKeysProjected enforces that every key of a persistent query's result is in
+// its projection, as ksqlDB requires, naming the missing key in the error.
+func checkKeysProjected(plan *QueryPlan, sinkName string) error {
+	for slot, item := range plan.KeySlots {
+		if item < 0 {
+			k := plan.KeyNames[slot]
+			return sqlerr.Newf(sqlerr.InvalidObjectDefinition,
+				"The query used to build %s must include the key column %s in its projection (eg, SELECT %s...)",
+				types.QuoteIdent(sinkName), k, k)
+		}
+	}
+	return nil
+}
+
+// timestampExpr computes a source's ROWTIME from its TIMESTAMP column, parsing
+// strings with TIMESTAMP_FORMAT; nil when the record timestamp is used.
+func (p *Planner) timestampExpr(src *catalog.Source) (expr.Expr, error) {
+	if src.TimestampColumn == "" {
+		return nil, nil
+	}
+	col, idx := src.Column(src.TimestampColumn)
+	ref := expr.NewColumn(idx, col.Name, col.Type)
+	switch col.Type.Kind {
+	case types.KindString:
+		return p.Funcs.Call("STRINGTOTIMESTAMP", []expr.Expr{ref, expr.NewLiteral(src.TimestampFormat, types.StringType)})
+	default:
+		return ref, nil
+	}
+}
