@@ -3,4 +3,28 @@
 // JSON, DELIMITED, KAFKA and NONE. The bytes written match ksqlDB's byte for byte.
 //
 // It knows only types and columns; it never sees SQL, plans or Kafka clients.
+//
+// The model: NewCodec checks once, when a source or sink is defined, that a format
+// can carry a list of columns, and returns a Codec bound to them. A Codec then
+// encodes one row (values aligned with the columns) to bytes and decodes bytes to
+// one row; it holds no per-record state, so one Codec may be used from several
+// goroutines. Values follow the representation documented in package types.
+//
+// What each format writes:
+//
+//	JSON       an object with one field per column, or the bare value for a single
+//	           key column (keys are never wrapped) or a single value column with
+//	           WRAP_SINGLE_VALUE=false. Decoding is as lenient as ksqlDB's
+//	           KsqlJsonDeserializer (numbers from strings, any JSON as STRING text).
+//	DELIMITED  one CSV record, quoted like Apache Commons CSV's MINIMAL mode as ksqlDB
+//	           ships it; NULL is an empty field.
+//	KAFKA      the Kafka client's primitive serializers: big-endian INT, BIGINT and
+//	           DOUBLE, raw STRING and BYTES; one column at most.
+//	NONE       no columns, no bytes.
+//
+// Windowed keys wrap the inner key bytes in the Kafka Streams layout (window.go).
+//
+// Errors returned by NewCodec are *sqlerr.Error with ksqlDB's wording, for users.
+// Errors returned by Decode describe what was wrong with the record, for the
+// processing log; they are *sqlerr.Error with SQLSTATE 22P02 or 22003.
 package formats

@@ -1,0 +1,99 @@
+package formats
+
+import (
+	"strings"
+
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Canonical format names, as ksqlDB spells them.
+const (
+	JSON      = "JSON"
+	Delimited = "DELIMITED"
+	Kafka     = "KAFKA"
+	None      = "NONE"
+)
+
+// ValidFormat returns the canonical name of a format this package implements
+// ("json" -> "JSON"), or ok=false for any other name (AVRO, PROTOBUF, JSON_SR, typos):
+// the caller decides how to report those.
+func ValidFormat(name string) (canonical string, ok bool) {
+	switch c := strings.ToUpper(strings.TrimSpace(name)); c {
+	case JSON, Delimited, Kafka, None:
+		return c, true
+	}
+	return "", false
+}
+
+// Options are the properties of a source or sink that change how its key or value
+// is written.
+type Options struct {
+	IsKey bool // key or value side
+	// Delimiter is the DELIMITED field separator: a single character, or one of the
+	// names TAB and SPACE. "" means ",". Other formats reject a non-empty value.
+	Delimiter string
+	// WrapSingle says whether a value with exactly one column is written as an object
+	// holding it (true) or as the bare value (false); nil means the format's default
+	// (JSON wraps). Keys are never wrapped when single; only JSON can wrap.
+	WrapSingle *bool
+}
+
+// Codec encodes and decodes one row of the columns it was built for.
+// A Codec holds no per-record state and may be used from several goroutines.
+type Codec interface {
+	// Encode appends the serialized form of vals (aligned with the columns) to dst
+	// and returns the extended slice. A key with no columns, or the NONE format,
+	// encodes to nil: the record has no key or value bytes.
+	Encode(dst []byte, vals []any) ([]byte, error)
+	// Decode fills dst (len(dst) == number of columns) from data. data is never nil:
+	// null keys and tombstones are the caller's business. Decoded values do not alias
+	// data. The error says what was wrong with the bytes, for the processing log.
+	Decode(data []byte, dst []any) error
+}
+
+// NewCodec returns a Codec writing cols in the named format (canonical or not), or a
+// *sqlerr.Error when the format cannot carry these columns with these options.
+func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
+	name, ok := ValidFormat(format)
+	if !ok {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Unknown format: %s", format)
+	}
+	if err := checkSchema(name, cols, opts); err != nil {
+		return nil, err
+	}
+	if opts.Delimiter != "" && name != Delimited {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
+			"%s does not support the following configs: [delimiter]", name)
+	}
+	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && !opts.IsKey {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
+			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
+	}
+	switch name {
+	case JSON:
+		return newJSONCodec(cols, opts), nil
+	case Delimited:
+		delim, err := parseDelimiter(opts)
+		if err != nil {
+			return nil, err
+		}
+		return newDelimitedCodec(cols, delim), nil
+	case Kafka:
+		return newKafkaCodec(cols), nil
+	default:
+		return noneCodec{}, nil
+	}
+}
+
+// wrapped reports whether the columns are written as a JSON object rather than
+// as one bare value.
+func wrapped(cols []types.Column, opts Options) bool {
+	if len(cols) != 1 {
+		return true
+	}
+	if opts.IsKey {
+		return false
+	}
+	return opts.WrapSingle == nil || *opts.WrapSingle
+}
