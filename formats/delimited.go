@@ -3,6 +3,8 @@ package formats
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -151,6 +153,10 @@ func parseDelimitedField(f string, t *types.Type) (any, error) {
 	case types.KindDecimal:
 		return parseDecimal(f, t)
 	case types.KindString:
+		if !utf8.ValidString(f) {
+			// Java decodes the record as UTF-8 with replacement characters.
+			return strings.ToValidUTF8(f, "\uFFFD"), nil
+		}
 		return f, nil
 	case types.KindBytes:
 		b, err := decodeBase64(f)

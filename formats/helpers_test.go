@@ -165,6 +165,9 @@ func parseBytesForTest(line string) ([]byte, error) {
 
 // showRowForTest renders decoded values with their Go representation visible.
 func showRowForTest(cols []types.Column, row []any) string {
+	if len(cols) == 0 {
+		return "(no columns)"
+	}
 	var b strings.Builder
 	for i, v := range row {
 		if i > 0 {
