@@ -1,0 +1,173 @@
+package expr
+
+import (
+	"math"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/sluice-db/sluice/types"
+)
+
+// arithmeticType is ksqlDB's result type for l op r on numbers. DECIMAL follows
+// ksqlDB's DecimalUtil rules (the SQL Server ones):
+//
+//	+ -  scale max(s1,s2), precision scale + max(p1-s1, p2-s2) + 1
+//	*    scale s1+s2,      precision p1+p2+1
+//	/    scale max(6, s1+p2+1), precision p1-s1+s2+scale
+//	%    scale max(s1,s2), precision min(p1-s1, p2-s2) + scale
+func arithmeticType(op string, a, b *types.Type) *types.Type {
+	ra, rb := numericRank(a.Kind), numericRank(b.Kind)
+	switch {
+	case ra == 4 || rb == 4:
+		return types.DoubleType
+	case ra == 3 || rb == 3:
+		da, db := asDecimalType(a), asDecimalType(b)
+		p1, s1, p2, s2 := da.Precision, da.Scale, db.Precision, db.Scale
+		switch op {
+		case "+", "-":
+			s := max(s1, s2)
+			return types.NewDecimal(s+max(p1-s1, p2-s2)+1, s)
+		case "*":
+			return types.NewDecimal(p1+p2+1, s1+s2)
+		case "/":
+			s := max(6, s1+p2+1)
+			return types.NewDecimal(p1-s1+s2+s, s)
+		default:
+			s := max(s1, s2)
+			return types.NewDecimal(min(p1-s1, p2-s2)+s, s)
+		}
+	case ra == 2 || rb == 2:
+		return types.BigIntType
+	}
+	return types.IntType
+}
+
+func newArithmetic(op string, l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
+	if lt.Kind == types.KindUnknown {
+		lt = rt
+	}
+	if rt.Kind == types.KindUnknown {
+		rt = lt
+	}
+	if !lt.IsNumeric() || !rt.IsNumeric() {
+		return nil, mismatch("Error processing expression: %s %s %s. Unsupported arithmetic types. %s %s",
+			l, op, r, l.Type(), r.Type())
+	}
+	res := arithmeticType(op, lt, rt)
+	var fn func(a, b any) (any, error)
+	switch res.Kind {
+	case types.KindInt:
+		fn = intOp(op)
+	case types.KindBigInt:
+		fn = bigintOp(op)
+		l, r = coerceBoth(l, r, types.BigIntType)
+	case types.KindDouble:
+		fn = doubleOp(op)
+		l, r = coerceBoth(l, r, types.DoubleType)
+	case types.KindDecimal:
+		fn = decimalOp(op, res)
+		l, r = widen(l, asDecimalType(lt)), widen(r, asDecimalType(rt))
+	}
+	return &Binary{Op: op, L: l, R: r, T: res, fn: fn}, nil
+}
+
+// Integer arithmetic wraps on overflow like Java; division and modulo by zero are
+// evaluation errors (ksqlDB logs them and yields NULL).
+func intOp(op string) func(a, b any) (any, error) {
+	switch op {
+	case "+":
+		return func(a, b any) (any, error) { return a.(int32) + b.(int32), nil }
+	case "-":
+		return func(a, b any) (any, error) { return a.(int32) - b.(int32), nil }
+	case "*":
+		return func(a, b any) (any, error) { return a.(int32) * b.(int32), nil }
+	case "/":
+		return func(a, b any) (any, error) {
+			if b.(int32) == 0 {
+				return nil, evalErrorf("/ by zero")
+			}
+			return a.(int32) / b.(int32), nil
+		}
+	}
+	return func(a, b any) (any, error) {
+		if b.(int32) == 0 {
+			return nil, evalErrorf("/ by zero")
+		}
+		return a.(int32) % b.(int32), nil
+	}
+}
+
+func bigintOp(op string) func(a, b any) (any, error) {
+	switch op {
+	case "+":
+		return func(a, b any) (any, error) { return a.(int64) + b.(int64), nil }
+	case "-":
+		return func(a, b any) (any, error) { return a.(int64) - b.(int64), nil }
+	case "*":
+		return func(a, b any) (any, error) { return a.(int64) * b.(int64), nil }
+	case "/":
+		return func(a, b any) (any, error) {
+			if b.(int64) == 0 {
+				return nil, evalErrorf("/ by zero")
+			}
+			return a.(int64) / b.(int64), nil
+		}
+	}
+	return func(a, b any) (any, error) {
+		if b.(int64) == 0 {
+			return nil, evalErrorf("/ by zero")
+		}
+		return a.(int64) % b.(int64), nil
+	}
+}
+
+// DOUBLE arithmetic is IEEE: x/0 is ±Infinity or NaN, % is Java's fmod.
+func doubleOp(op string) func(a, b any) (any, error) {
+	switch op {
+	case "+":
+		return func(a, b any) (any, error) { return a.(float64) + b.(float64), nil }
+	case "-":
+		return func(a, b any) (any, error) { return a.(float64) - b.(float64), nil }
+	case "*":
+		return func(a, b any) (any, error) { return a.(float64) * b.(float64), nil }
+	case "/":
+		return func(a, b any) (any, error) { return a.(float64) / b.(float64), nil }
+	}
+	return func(a, b any) (any, error) { return math.Mod(a.(float64), b.(float64)), nil }
+}
+
+func decimalOp(op string, res *types.Type) func(a, b any) (any, error) {
+	return func(a, b any) (any, error) {
+		x, err := toDecimal(a)
+		if err != nil {
+			return nil, err
+		}
+		y, err := toDecimal(b)
+		if err != nil {
+			return nil, err
+		}
+		ctx := decimalContext()
+		out := new(apd.Decimal)
+		switch op {
+		case "+":
+			_, err = ctx.Add(out, x, y)
+		case "-":
+			_, err = ctx.Sub(out, x, y)
+		case "*":
+			_, err = ctx.Mul(out, x, y)
+		case "/", "%":
+			if y.IsZero() {
+				return nil, evalErrorf("Division by zero")
+			}
+			if op == "/" {
+				_, err = ctx.Quo(out, x, y)
+			} else {
+				_, err = ctx.Rem(out, x, y)
+			}
+		}
+		if err != nil {
+			return nil, evalErrorf("decimal %s: %v", op, err)
+		}
+		return fitDecimal(out, res)
+	}
+}

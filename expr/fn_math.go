@@ -1,0 +1,184 @@
+package expr
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/sluice-db/sluice/types"
+)
+
+func registerMathFunctions(r *Registry) {
+	num := func(name, desc string, os ...*overload) {
+		r.add(&function{name: name, category: "MATHEMATICAL", description: desc, overloads: os})
+	}
+	decUnary := func(op func(ctx *apd.Context, d, x *apd.Decimal) error) func([]*types.Type, *types.Type) evalFn {
+		return func(_ []*types.Type, ret *types.Type) evalFn {
+			return func(a []any) (any, error) {
+				out := new(apd.Decimal)
+				if err := op(decimalContext(), out, a[0].(*apd.Decimal)); err != nil {
+					return nil, evalErrorf("%v", err)
+				}
+				return fitDecimal(out, ret)
+			}
+		}
+	}
+	num("ABS", "Returns the absolute value.", numericOverloads("x",
+		func(x int32) int32 { return max(x, -x) }, func(x int64) int64 { return max(x, -x) }, math.Abs,
+		decUnary(func(c *apd.Context, d, x *apd.Decimal) error { _, err := c.Abs(d, x); return err }))...)
+	num("CEIL", "Rounds up to the nearest integral value.", numericOverloads("x",
+		func(x int32) int32 { return x }, func(x int64) int64 { return x }, math.Ceil,
+		decUnary(func(c *apd.Context, d, x *apd.Decimal) error { _, err := c.Ceil(d, x); return err }))...)
+	num("FLOOR", "Rounds down to the nearest integral value.", numericOverloads("x",
+		func(x int32) int32 { return x }, func(x int64) int64 { return x }, math.Floor,
+		decUnary(func(c *apd.Context, d, x *apd.Decimal) error { _, err := c.Floor(d, x); return err }))...)
+	num("ROUND", "Rounds to the nearest integer (half up), or to a number of decimal places.",
+		sig(tInt, func(a []any) (any, error) { return a[0], nil }, p("x", tInt)),
+		sig(tBigInt, func(a []any) (any, error) { return a[0], nil }, p("x", tBigInt)),
+		sig(tBigInt, func(a []any) (any, error) { return javaDoubleToLong(math.Floor(a[0].(float64) + 0.5)), nil }, p("x", tDouble)),
+		sig(tDouble, func(a []any) (any, error) { return roundDouble(a[0].(float64), int(a[1].(int32))), nil }, p("x", tDouble), p("places", tInt)),
+		&overload{params: []param{pg("x", "DECIMAL", isDecimal)}, bind: decimalRoundType, mk: decimalRound(false)},
+		&overload{params: []param{pg("x", "DECIMAL", isDecimal), p("places", tInt)}, bind: sameAsArg(0), mk: decimalRound(true)})
+	num("TRUNC", "Truncates toward zero, or to a number of decimal places.",
+		sig(tInt, func(a []any) (any, error) { return a[0], nil }, p("x", tInt)),
+		sig(tBigInt, func(a []any) (any, error) { return a[0], nil }, p("x", tBigInt)),
+		sig(tBigInt, func(a []any) (any, error) { return javaDoubleToLong(math.Trunc(a[0].(float64))), nil }, p("x", tDouble)),
+		sig(tDouble, func(a []any) (any, error) {
+			s := math.Pow(10, float64(a[1].(int32)))
+			return math.Trunc(a[0].(float64)*s) / s, nil
+		}, p("x", tDouble), p("places", tInt)),
+		&overload{params: []param{pg("x", "DECIMAL", isDecimal)}, bind: decimalRoundType, mk: decimalTrunc(false)},
+		&overload{params: []param{pg("x", "DECIMAL", isDecimal), p("places", tInt)}, bind: sameAsArg(0), mk: decimalTrunc(true)})
+	num("SIGN", "Returns -1, 0 or 1 by the sign of the argument.",
+		sig(tInt, func(a []any) (any, error) { return int32(sign(toFloat(a[0]))), nil }, p("x", tInt)),
+		sig(tInt, func(a []any) (any, error) { return int32(sign(toFloat(a[0]))), nil }, p("x", tBigInt)),
+		sig(tInt, func(a []any) (any, error) { return int32(sign(a[0].(float64))), nil }, p("x", tDouble)),
+		sig(tInt, func(a []any) (any, error) { return int32(a[0].(*apd.Decimal).Sign()), nil }, pg("x", "DECIMAL", isDecimal)))
+	dbl := func(name, desc string, f func(float64) float64) {
+		num(name, desc, sig(tDouble, func(a []any) (any, error) { return f(a[0].(float64)), nil }, p("x", tDouble)))
+	}
+	dbl("SQRT", "Square root.", math.Sqrt)
+	dbl("CBRT", "Cube root.", math.Cbrt)
+	dbl("EXP", "e raised to the argument.", math.Exp)
+	dbl("LN", "Natural logarithm.", math.Log)
+	dbl("SIN", "Sine.", math.Sin)
+	dbl("COS", "Cosine.", math.Cos)
+	dbl("TAN", "Tangent.", math.Tan)
+	dbl("ASIN", "Arc sine.", math.Asin)
+	dbl("ACOS", "Arc cosine.", math.Acos)
+	dbl("ATAN", "Arc tangent.", math.Atan)
+	dbl("SINH", "Hyperbolic sine.", math.Sinh)
+	dbl("COSH", "Hyperbolic cosine.", math.Cosh)
+	dbl("TANH", "Hyperbolic tangent.", math.Tanh)
+	dbl("COT", "Cotangent.", func(x float64) float64 { return 1 / math.Tan(x) })
+	dbl("DEGREES", "Radians to degrees.", func(x float64) float64 { return x * 180 / math.Pi })
+	dbl("RADIANS", "Degrees to radians.", func(x float64) float64 { return x / 180 * math.Pi })
+	num("ATAN2", "Arc tangent of y/x.", sig(tDouble, func(a []any) (any, error) {
+		return math.Atan2(a[0].(float64), a[1].(float64)), nil
+	}, p("y", tDouble), p("x", tDouble)))
+	num("POWER", "base raised to exponent.", sig(tDouble, func(a []any) (any, error) {
+		return math.Pow(a[0].(float64), a[1].(float64)), nil
+	}, p("base", tDouble), p("exponent", tDouble)))
+	num("LOG", "Base-10 logarithm, or logarithm to a given base.",
+		sig(tDouble, func(a []any) (any, error) { return math.Log10(a[0].(float64)), nil }, p("value", tDouble)),
+		sig(tDouble, func(a []any) (any, error) { return logBase(a[0].(float64), a[1].(float64)), nil }, p("base", tDouble), p("value", tDouble)))
+	num("PI", "The constant pi.", sig(tDouble, func([]any) (any, error) { return math.Pi, nil }))
+	r.add(&function{name: "RANDOM", category: "MATHEMATICAL", nondeterministic: true,
+		description: "A random DOUBLE in [0, 1).",
+		overloads:   []*overload{sig(tDouble, func([]any) (any, error) { return rand.Float64(), nil })}})
+	extreme := func(name, desc string, want int) {
+		num(name, desc, (&overload{
+			params: []param{pg("val", "T", anyType), pg("vals", "T", anyType)}, retDoc: "T",
+			bind: commonArgs,
+			fn: func(a []any) (any, error) {
+				var best any
+				for _, v := range a {
+					if v != nil && (best == nil || Compare(v, best, nil)*want > 0) {
+						best = v
+					}
+				}
+				return best, nil
+			}}).variadicLast().acceptNulls())
+	}
+	extreme("GREATEST", "The largest non-null argument.", 1)
+	extreme("LEAST", "The smallest non-null argument.", -1)
+}
+
+func sign(f float64) int {
+	switch {
+	case f > 0:
+		return 1
+	case f < 0:
+		return -1
+	}
+	return 0
+}
+
+// logBase follows ksqlDB: invalid bases or values give NaN.
+func logBase(base, v float64) float64 {
+	if base <= 0 || base == 1 || v <= 0 {
+		return math.NaN()
+	}
+	return math.Log(v) / math.Log(base)
+}
+
+// roundDouble rounds half toward positive infinity at the given decimal places,
+// which is what ksqlDB's ROUND(DOUBLE, INT) produces (-1.5 -> -1.0).
+func roundDouble(x float64, places int) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return x
+	}
+	d, err := decimalFromFloat(x)
+	if err != nil {
+		return x
+	}
+	out := roundHalfCeiling(d, places)
+	f, _ := out.Float64()
+	return f
+}
+
+func roundHalfCeiling(d *apd.Decimal, places int) *apd.Decimal {
+	ctx := decimalContext()
+	if d.Negative {
+		ctx.Rounding = apd.RoundHalfDown
+	}
+	out := new(apd.Decimal)
+	_, _ = ctx.Quantize(out, d, int32(-places))
+	return out
+}
+
+// decimalRoundType is ROUND/TRUNC(DECIMAL(p, s)): DECIMAL(p - s + 1, 0).
+func decimalRoundType(args []Expr) ([]Expr, *types.Type, error) {
+	t := args[0].Type()
+	return args, types.NewDecimal(t.Precision-t.Scale+1, 0), nil
+}
+
+func decimalRound(withPlaces bool) func([]*types.Type, *types.Type) evalFn {
+	return func(_ []*types.Type, ret *types.Type) evalFn {
+		return func(a []any) (any, error) {
+			places := 0
+			if withPlaces {
+				places = int(a[1].(int32))
+			}
+			return fitDecimal(roundHalfCeiling(a[0].(*apd.Decimal), places), ret)
+		}
+	}
+}
+
+func decimalTrunc(withPlaces bool) func([]*types.Type, *types.Type) evalFn {
+	return func(_ []*types.Type, ret *types.Type) evalFn {
+		return func(a []any) (any, error) {
+			places := 0
+			if withPlaces {
+				places = int(a[1].(int32))
+			}
+			ctx := decimalContext()
+			ctx.Rounding = apd.RoundDown
+			out := new(apd.Decimal)
+			if _, err := ctx.Quantize(out, a[0].(*apd.Decimal), int32(-places)); err != nil {
+				return nil, evalErrorf("%v", err)
+			}
+			return fitDecimal(out, ret)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package expr
+
+func registerNullFunctions(r *Registry) {
+	r.add(&function{
+		name: "COALESCE", category: "OTHER",
+		description: "Returns the first non-null argument.",
+		overloads: []*overload{
+			(&overload{params: []param{pg("first", "T", anyType), pg("others", "T", anyType)}, retDoc: "T",
+				bind: commonArgs, fn: firstNonNull}).variadicLast().acceptNulls(),
+		},
+	})
+	r.add(&function{
+		name: "IFNULL", category: "OTHER",
+		description: "Returns expression if it is not null, else altValue.",
+		overloads: []*overload{
+			(&overload{params: []param{pg("expression", "T", anyType), pg("altValue", "T", anyType)}, retDoc: "T",
+				bind: commonArgs, fn: firstNonNull}).acceptNulls(),
+		},
+	})
+	r.add(&function{
+		name: "NULLIF", category: "OTHER",
+		description: "Returns NULL if expr1 equals expr2, else expr1.",
+		overloads: []*overload{
+			(&overload{params: []param{pg("expr1", "T", anyType), pg("expr2", "T", anyType)}, retDoc: "T",
+				bind: commonArgs, fn: func(a []any) (any, error) {
+					if a[0] != nil && Equal(a[0], a[1]) {
+						return nil, nil
+					}
+					return a[0], nil
+				}}).acceptNulls(),
+		},
+	})
+}
+
+func firstNonNull(a []any) (any, error) {
+	for _, v := range a {
+		if v != nil {
+			return v, nil
+		}
+	}
+	return nil, nil
+}
