@@ -33,6 +33,16 @@ import (
 //	<rows as for encode>
 //	----
 //	<bytes> -> <decoded row>
+//
+//	window-encode kind=time|session start=N [end=N]
+//	<inner key bytes>
+//	----
+//	<windowed key bytes>
+//
+//	window-decode kind=time|session
+//	<windowed key bytes, one per line>
+//	----
+//	<inner bytes and bounds, or error: ...>
 func TestCodec(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		var codec Codec
@@ -106,6 +116,8 @@ func TestCodec(t *testing.T) {
 					out.WriteString(showRowForTest(cols, dst) + "\n")
 				}
 				return out.String()
+			case "window-encode", "window-decode":
+				return runWindowCommand(t, d)
 			}
 			d.Fatalf(t, "unknown command %s", d.Cmd)
 			return ""
@@ -128,4 +140,45 @@ func showError(err error) string {
 		return fmt.Sprintf("error: %s %s\n", e.Code, e.Message)
 	}
 	return fmt.Sprintf("error: (no SQLSTATE) %v\n", err)
+}
+
+func runWindowCommand(t *testing.T, d *datadriven.TestData) string {
+	var kind string
+	d.ScanArgs(t, "kind", &kind)
+	if d.Cmd == "window-encode" {
+		var start, end int64
+		d.ScanArgs(t, "start", &start)
+		d.MaybeScanArgs(t, "end", &end)
+		inner, err := parseBytesForTest(strings.TrimSpace(d.Input))
+		if err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		if kind == "session" {
+			return showBytesForTest(EncodeSessionWindowKey(nil, inner, start, end)) + "\n"
+		}
+		return showBytesForTest(EncodeTimeWindowKey(nil, inner, start)) + "\n"
+	}
+	var out strings.Builder
+	for _, line := range inputLines(d.Input) {
+		data, err := parseBytesForTest(line)
+		if err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		if kind == "session" {
+			inner, start, end, err := DecodeSessionWindowKey(data)
+			if err != nil {
+				out.WriteString(showError(err))
+				continue
+			}
+			fmt.Fprintf(&out, "inner=%s start=%d end=%d\n", showBytesForTest(inner), start, end)
+			continue
+		}
+		inner, start, err := DecodeTimeWindowKey(data)
+		if err != nil {
+			out.WriteString(showError(err))
+			continue
+		}
+		fmt.Fprintf(&out, "inner=%s start=%d\n", showBytesForTest(inner), start)
+	}
+	return out.String()
 }
