@@ -10,10 +10,10 @@ import (
 // arithmeticType is ksqlDB's result type for l op r on numbers. DECIMAL follows
 // ksqlDB's DecimalUtil rules (the SQL Server ones):
 //
-//	+ -  scale max(s1,s2), precision scale + max(p1-s1, p2-s2) + 1
-//	*    scale s1+s2,      precision p1+p2+1
-//	/    scale max(6, s1+p2+1), precision p1-s1+s2+scale
-//	%    scale max(s1,s2), precision min(p1-s1, p2-s2) + scale
+//   - -  scale max(s1,s2), precision scale + max(p1-s1, p2-s2) + 1
+//   - scale s1+s2,      precision p1+p2+1
+//     /    scale max(6, s1+p2+1), precision p1-s1+s2+scale
+//     %    scale max(s1,s2), precision min(p1-s1, p2-s2) + scale
 func arithmeticType(op string, a, b *types.Type) *types.Type {
 	ra, rb := numericRank(a.Kind), numericRank(b.Kind)
 	switch {

@@ -154,7 +154,7 @@ func registerStringFunctions(r *Registry) {
 		}, p("utf16Code", tString)))
 	r.add(&function{name: "UUID", category: "STRING", nondeterministic: true,
 		description: "Returns a random version 4 UUID.",
-		overloads: []*overload{sig(tString, func([]any) (any, error) { return newUUID(), nil })}})
+		overloads:   []*overload{sig(tString, func([]any) (any, error) { return newUUID(), nil })}})
 }
 
 // substringStart is ksqlDB's start index for SUBSTRING: 1-based, negative from

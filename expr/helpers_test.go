@@ -9,12 +9,12 @@ import (
 )
 
 func lit(v any, t *types.Type) Expr { return NewLiteral(v, t) }
-func i32(v int32) Expr             { return lit(v, types.IntType) }
-func i64(v int64) Expr             { return lit(v, types.BigIntType) }
-func f64(v float64) Expr           { return lit(v, types.DoubleType) }
-func str(s string) Expr            { return lit(s, types.StringType) }
-func null() Expr                   { return lit(nil, types.UnknownType) }
-func boolean(b bool) Expr          { return lit(b, types.BooleanType) }
+func i32(v int32) Expr              { return lit(v, types.IntType) }
+func i64(v int64) Expr              { return lit(v, types.BigIntType) }
+func f64(v float64) Expr            { return lit(v, types.DoubleType) }
+func str(s string) Expr             { return lit(s, types.StringType) }
+func null() Expr                    { return lit(nil, types.UnknownType) }
+func boolean(b bool) Expr           { return lit(b, types.BooleanType) }
 
 func dec(t *testing.T, s string, p, sc int) Expr {
 	t.Helper()
