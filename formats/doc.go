@@ -26,5 +26,7 @@
 //
 // Errors returned by NewCodec are *sqlerr.Error with ksqlDB's wording, for users.
 // Errors returned by Decode describe what was wrong with the record, for the
-// processing log; they are *sqlerr.Error with SQLSTATE 22P02 or 22003.
+// processing log; they are *sqlerr.Error with SQLSTATE 22P02. Encode fails only
+// on a value that does not fit its column (22003, a DECIMAL too wide) or whose Go
+// type does not represent the column type (XX000, a caller bug).
 package formats
