@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// These tests run the engine in process against a real embedded broker persisted
+// to a temporary directory; end-to-end tests over the wire live in sqltests/.
+
+type testEnv struct {
+	t       *testing.T
+	dir     string
+	broker  *kafkaio.Embedded
+	cluster *kafkaio.Cluster
+	engine  *Engine
+}
+
+func startEnv(t *testing.T, dir string) *testEnv {
+	t.Helper()
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := kafkaio.Connect([]string{b.Addr()}, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e, err := Open(ctx, Config{ServiceID: "test", Cluster: c, Logger: logger, Defaults: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &testEnv{t: t, dir: dir, broker: b, cluster: c, engine: e}
+	t.Cleanup(env.stop)
+	return env
+}
+
+func (env *testEnv) stop() {
+	if env.engine == nil {
+		return
+	}
+	env.engine.Close()
+	env.cluster.Close()
+	env.broker.Close()
+	env.engine = nil
+}
+
+// collect is a ResultWriter that keeps everything.
+type collect struct {
+	cols []types.Column
+	rows [][]any
+	tags []string
+}
+
+func (c *collect) Columns(cols []types.Column) error { c.cols = cols; return nil }
+func (c *collect) Row(vals []any) error {
+	c.rows = append(c.rows, append([]any(nil), vals...))
+	return nil
+}
+func (c *collect) Complete(tag string) error { c.tags = append(c.tags, tag); return nil }
+func (c *collect) Notice(string) error       { return nil }
+
+func (env *testEnv) exec(sql string) *collect {
+	env.t.Helper()
+	c := &collect{}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := env.engine.NewSession(nil).Execute(ctx, sql, nil, c); err != nil {
+		env.t.Fatalf("%s: %v", sql, err)
+	}
+	return c
+}
+
+func (env *testEnv) produce(topic string, kvs ...string) {
+	env.t.Helper()
+	var recs []*kgo.Record
+	for i := 0; i+1 < len(kvs); i += 2 {
+		recs = append(recs, &kgo.Record{Topic: topic, Key: []byte(kvs[i]), Value: []byte(kvs[i+1])})
+	}
+	if err := env.cluster.Producer().ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		env.t.Fatal(err)
+	}
+}
+
+// consume reads n records from topic's start and fails if they do not arrive.
+func (env *testEnv) consume(topic string, n int) []string {
+	env.t.Helper()
+	cl, err := env.cluster.NewClient(kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		env.t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out []string
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			env.t.Fatalf("got %d of %d records from %s: %v", len(out), n, topic, out)
+		}
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, fmt.Sprintf("%s=%s", r.Key, r.Value)) })
+	}
+	return out
+}
+
+func TestCSASFilterProjectAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	env := startEnv(t, dir)
+	env.exec(`CREATE STREAM pv (user_id VARCHAR KEY, page VARCHAR, ms INT) WITH (kafka_topic='pv', value_format='JSON', partitions=1);`)
+	env.exec(`CREATE STREAM slow AS SELECT user_id, UCASE(page) AS page, ms / 1000 AS secs FROM pv WHERE ms >= 1000;`)
+	env.produce("pv", "a", `{"page":"home","ms":1500}`, "b", `{"page":"cart","ms":10}`, "c", `not json`, "d", `{"PAGE":"x","MS":2000}`)
+	got := env.consume("SLOW", 2)
+	want := []string{`a={"PAGE":"HOME","SECS":1}`, `d={"PAGE":"X","SECS":2}`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("sink = %q, want %q", got, want)
+	}
+	logRecs := env.consume("_sluice_test_processing_log", 1)
+	if !strings.Contains(logRecs[0], "deserialize value") {
+		t.Fatalf("processing log entry %q does not name the failure", logRecs[0])
+	}
+
+	// A clean restart replays the catalog and resumes from committed offsets:
+	// the old records are not written again, new ones flow.
+	env.stop()
+	env = startEnv(t, dir)
+	show := env.exec(`SHOW QUERIES;`)
+	if len(show.rows) != 1 || !strings.HasPrefix(show.rows[0][0].(string), "CSAS_SLOW_") {
+		t.Fatalf("queries after restart: %v", show.rows)
+	}
+	env.produce("pv", "e", `{"page":"faq","ms":3000}`)
+	got = env.consume("SLOW", 3)
+	if len(got) != 3 || got[2] != `e={"PAGE":"FAQ","SECS":3}` {
+		t.Fatalf("sink after restart = %q", got)
+	}
+}
+
+func TestDDLErrors(t *testing.T) {
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM s (id INT KEY, v VARCHAR) WITH (kafka_topic='s', value_format='JSON', partitions=1);`)
+	env.exec(`CREATE STREAM d AS SELECT * FROM s;`)
+	for _, tc := range []struct{ sql, code, msg string }{
+		{`CREATE STREAM s (id INT KEY) WITH (kafka_topic='s', value_format='JSON');`, sqlerr.DuplicateTable, "already exists"},
+		{`CREATE STREAM t (id INT KEY) WITH (kafka_topic='nope', value_format='JSON');`, sqlerr.UndefinedObject, "PARTITIONS"},
+		{`DROP STREAM s;`, sqlerr.ObjectInUse, "CSAS_D_"},
+		{`SELECT x FROM s EMIT CHANGES;`, sqlerr.UndefinedColumn, "X"},
+		{`SELECT * FROM nope EMIT CHANGES;`, sqlerr.UndefinedTable, "NOPE"},
+		{`TERMINATE no_such_query;`, sqlerr.UndefinedObject, "Unknown queryId"},
+	} {
+		err := env.engine.NewSession(nil).Execute(context.Background(), tc.sql, nil, &collect{})
+		if err == nil {
+			t.Errorf("%s: no error", tc.sql)
+			continue
+		}
+		e := sqlerr.As(err)
+		if e.Code != tc.code || !strings.Contains(e.Message, tc.msg) {
+			t.Errorf("%s: got %s %q, want %s containing %q", tc.sql, e.Code, e.Message, tc.code, tc.msg)
+		}
+	}
+	// DROP of a CSAS sink terminates its query; then the source can go.
+	env.exec(`DROP STREAM d;`)
+	env.exec(`DROP STREAM s DELETE TOPIC;`)
+	if n := len(env.exec(`SHOW STREAMS;`).rows); n != 1 { // the processing log stays
+		t.Fatalf("streams left: %d", n)
+	}
+}
