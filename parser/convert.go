@@ -9,6 +9,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // converter turns TiDB's AST for one rewritten text into ours. Positions go
@@ -76,6 +77,7 @@ func (cv *converter) selectStmt(ts *ast.SelectStmt, sel *Select, facts *selectFa
 	case len(ts.WindowSpecs) > 0:
 		return cv.unsupported(sel.Pos, "a named WINDOW")
 	}
+	var err error
 	for _, f := range ts.Fields.Fields {
 		item := SelectItem{Pos: cv.m.toOrig(f.Offset)}
 		if f.WildCard != nil {
@@ -92,7 +94,6 @@ func (cv *converter) selectStmt(ts *ast.SelectStmt, sel *Select, facts *selectFa
 		}
 		sel.Items = append(sel.Items, item)
 	}
-	var err error
 	var tables, joins int
 	if sel.From, err = cv.relation(ts.From.TableRefs, facts, &tables, &joins); err != nil {
 		return err
@@ -103,12 +104,19 @@ func (cv *converter) selectStmt(ts *ast.SelectStmt, sel *Select, facts *selectFa
 		}
 	}
 	if ts.GroupBy != nil {
+		items := make([]ast.ExprNode, 0, len(ts.GroupBy.Items))
 		for _, it := range ts.GroupBy.Items {
-			e, err := cv.expr(it.Expr)
-			if err != nil {
-				return err
-			}
-			sel.GroupBy = append(sel.GroupBy, e)
+			items = append(items, it.Expr)
+		}
+		// ksqlDB allows the whole list in parentheses: GROUP BY (a, b).
+		if row, ok := items[0].(*ast.RowExpr); ok && len(items) == 1 {
+			items = row.Values
+		}
+		if err := cv.checkValueExprs(items, "GROUP BY"); err != nil {
+			return err
+		}
+		if sel.GroupBy, err = cv.exprs(items); err != nil {
+			return err
 		}
 	}
 	if ts.Having != nil {
@@ -346,6 +354,38 @@ func (cv *converter) expr(n ast.ExprNode) (Expr, error) {
 		return call, nil
 	case *ast.FuncCallExpr:
 		return cv.call(n, at)
+	case *ast.PositionExpr:
+		// TiDB reads a bare integer in GROUP BY / ORDER BY as a column ordinal;
+		// ksqlDB means the constant. TiDB records no offset for it.
+		if n.P == nil {
+			return &Literal{P: at, Value: int32(n.N), Type: types.IntType}, nil
+		}
+	case *ast.RowExpr:
+		return nil, syntaxErrorf(cv.src, pos, "Syntax error at or near '(': a parenthesized list is only allowed as the whole GROUP BY")
 	}
 	return nil, cv.unsupported(pos, fmt.Sprintf("expression %T", n))
+}
+
+// checkValueExprs enforces ksqlDB's grammar for GROUP BY and PARTITION BY,
+// which take value expressions: a bare predicate (a AND b, a = b, a IS NULL)
+// must be parenthesized.
+func (cv *converter) checkValueExprs(items []ast.ExprNode, clause string) error {
+	for _, n := range items {
+		bad := false
+		switch n := n.(type) {
+		case *ast.BinaryOperationExpr:
+			switch n.Op {
+			case opcode.LogicAnd, opcode.LogicOr, opcode.EQ, opcode.NE, opcode.LT, opcode.LE, opcode.GT, opcode.GE, opcode.NullEQ:
+				bad = true
+			}
+		case *ast.IsNullExpr, *ast.PatternInExpr, *ast.PatternLikeOrIlikeExpr, *ast.BetweenExpr:
+			bad = true
+		case *ast.UnaryOperationExpr:
+			bad = n.Op == opcode.Not
+		}
+		if bad {
+			return syntaxErrorf(cv.src, cv.pos(n), "Syntax error: %s takes value expressions; parenthesize the predicate", clause)
+		}
+	}
+	return nil
 }

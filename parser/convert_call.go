@@ -144,7 +144,7 @@ func (cv *converter) literal(n *test_driver.ValueExpr, pos int) (Expr, error) {
 	case tkNumber:
 		v, err := numberValue(t.Text)
 		if err != nil {
-			return nil, syntaxErrorf(cv.src, pos, "invalid number %s", t.Text)
+			return nil, syntaxErrorf(cv.src, pos, "%v", err)
 		}
 		return &Literal{P: at, Value: v, Type: numberType(v)}, nil
 	case tkWord:

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,7 @@ func parsePropertyValue(c *cursor) (any, error) {
 	case tkNumber:
 		v, err := numberValue(t.Text)
 		if err != nil {
-			return nil, syntaxErrorf(c.src, t.Pos, "invalid number %s", t.Text)
+			return nil, syntaxErrorf(c.src, t.Pos, "%v", err)
 		}
 		if neg {
 			switch n := v.(type) {
@@ -92,7 +93,11 @@ func parsePropertyValue(c *cursor) (any, error) {
 // with the written scale, an exponent makes a float64.
 func numberValue(text string) (any, error) {
 	if strings.ContainsAny(text, "eE") {
-		return strconv.ParseFloat(text, 64)
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return nil, fmt.Errorf("Number overflows DOUBLE: %s", text)
+		}
+		return f, nil
 	}
 	if strings.Contains(text, ".") {
 		d, _, err := apd.NewFromString(text)
@@ -100,9 +105,7 @@ func numberValue(text string) (any, error) {
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
-		// Too large for BIGINT: ksqlDB reads it as a DECIMAL.
-		d, _, derr := apd.NewFromString(text)
-		return d, derr
+		return nil, fmt.Errorf("Invalid numeric literal: %s", text)
 	}
 	if n == int64(int32(n)) {
 		return int32(n), nil

@@ -1,5 +1,7 @@
 package parser
 
+import "github.com/pingcap/tidb/pkg/parser/ast"
+
 // This file strips the KSQL-only clauses from a SELECT before TiDB sees it.
 
 // joinInfo is what the front layer knows about the n-th JOIN of a SELECT.
@@ -82,7 +84,7 @@ func (p *Parser) parseInsert(c *cursor, base StmtBase) (Statement, error) {
 		return nil, err
 	}
 	if len(body) > 1 {
-		if ins.Values, err = p.parseExprList(c.src, body); err != nil {
+		if ins.Values, err = p.parseExprList(c.src, body, ""); err != nil {
 			return nil, err
 		}
 	} else {
@@ -203,7 +205,7 @@ func (p *Parser) parseSelect(c *cursor) (*Select, error) {
 				return nil, expected(c.src, c.peek(), "an expression")
 			}
 			list = append(list, token{Kind: tkEOF, Pos: c.peek().Pos, End: c.peek().Pos})
-			exprs, err := p.parseExprList(c.src, list)
+			exprs, err := p.parseExprList(c.src, list, "PARTITION BY")
 			if err != nil {
 				return nil, err
 			}
@@ -230,7 +232,8 @@ func (p *Parser) parseSelect(c *cursor) (*Select, error) {
 
 // parseExprList parses a comma-separated expression list (toks ends with EOF)
 // by handing TiDB "SELECT <list>".
-func (p *Parser) parseExprList(src string, toks []token) ([]Expr, error) {
+// clause, when set, names a clause that takes value expressions only.
+func (p *Parser) parseExprList(src string, toks []token, clause string) ([]Expr, error) {
 	r := newRewrite(src)
 	r.emit("SELECT", toks[0].Pos)
 	if err := r.tokens(toks); err != nil {
@@ -242,5 +245,16 @@ func (p *Parser) parseExprList(src string, toks []token) ([]Expr, error) {
 		return nil, err
 	}
 	cv := newConverter(src, toks, r, m)
+	if clause != "" {
+		items := make([]ast.ExprNode, 0, len(ts.Fields.Fields))
+		for _, f := range ts.Fields.Fields {
+			if f.Expr != nil {
+				items = append(items, f.Expr)
+			}
+		}
+		if err := cv.checkValueExprs(items, clause); err != nil {
+			return nil, err
+		}
+	}
 	return cv.exprList(ts)
 }

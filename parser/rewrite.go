@@ -277,8 +277,11 @@ func (r *rewrite) call(c *cursor, t token, up string, unquoted bool) error {
 		case "MAP":
 			kind, name = frMap, quoteName(fnMap)
 		case "COUNT":
-			// Left to TiDB's aggregate grammar for COUNT(*) and COUNT(DISTINCT x).
-			name = "COUNT"
+			// Left to TiDB's aggregate grammar for COUNT(*) and COUNT(DISTINCT x);
+			// ksqlDB's COUNT() has no TiDB form, so it stays a generic call.
+			if !c.peekAt(1).is(")") {
+				name = "COUNT"
+			}
 		}
 	}
 	start := r.emit(name, t.Pos)

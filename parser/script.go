@@ -52,7 +52,7 @@ func (p *Parser) ParseExpr(sql string) (Expr, error) {
 	if len(toks) == 1 {
 		return nil, syntaxErrorf(sql, 0, "expected an expression")
 	}
-	exprs, err := p.parseExprList(sql, toks)
+	exprs, err := p.parseExprList(sql, toks, "")
 	if err != nil {
 		return nil, err
 	}

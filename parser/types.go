@@ -43,8 +43,11 @@ func parseType(c *cursor) (*types.Type, error) {
 	case "VARCHAR":
 		// VARCHAR(n) is accepted and the length ignored, as ksqlDB's VARCHAR is unbounded.
 		if c.accept("(") {
-			if _, _, err := c.expectInt("a length"); err != nil {
-				return nil, err
+			// ksqlDB's grammar also takes the word STRING as the parameter.
+			if !c.accept("STRING") {
+				if _, _, err := c.expectInt("a length"); err != nil {
+					return nil, err
+				}
 			}
 			if _, err := c.expect(")"); err != nil {
 				return nil, err
