@@ -49,15 +49,14 @@ func (s *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 	}
 	for _, st := range stmts {
 		if err := s.executeOne(ctx, st, params, w); err != nil {
-			return s.positioned(err, st)
+			return clientError(err)
 		}
 	}
 	return nil
 }
 
-// positioned makes an error's position relative to the whole script: planners report
-// positions in the statement's own coordinates only when the statement was reparsed.
-func (s *Session) positioned(err error, st parser.Statement) error {
+// clientError reports a cancelled statement the way Postgres does.
+func clientError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to user request")
 	}

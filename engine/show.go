@@ -201,8 +201,7 @@ func (s *Session) describeFunction(st *parser.DescribeFunction, w ResultWriter) 
 		}
 		return table(w, []string{"Name", "Category", "Signature", "Description"}, nil, rows, "DESCRIBE")
 	}
-	text, pos := st.Source()
-	_ = text
+	_, pos := st.Source()
 	return sqlerr.Newf(sqlerr.UndefinedFunction, "Can't find any functions with the name '%s'", st.Name).WithPosition(pos)
 }
 

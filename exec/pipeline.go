@@ -1,9 +1,6 @@
 package exec
 
 import (
-	"errors"
-
-	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/planner"
 )
 
@@ -45,11 +42,8 @@ func (p *pipeline) apply(row, out []any, topic string, partition int32, offset i
 	return true
 }
 
+// logError records a failed evaluation. Evaluation errors (*expr.EvalError) are
+// the expected kind; anything else is logged too rather than lost silently.
 func (p *pipeline) logError(err error, topic string, partition int32, offset int64) {
-	var ee *expr.EvalError
-	if !errors.As(err, &ee) {
-		// Non-evaluation errors are bugs or resource failures; still log them
-		// rather than lose the record silently.
-	}
 	p.log.Record(p.queryID, err, topic, partition, offset)
 }

@@ -90,9 +90,6 @@ func declareColumns(src *catalog.Source, st *parser.CreateSource) error {
 	if src.Kind == catalog.Table && len(src.KeyColumns()) == 0 {
 		return sqlerr.New(sqlerr.InvalidObjectDefinition, "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.").WithPosition(st.NamePos)
 	}
-	if len(src.ValueColumns()) == 0 && len(src.Columns) > 0 && len(st.Columns) == len(src.KeyColumns()) {
-		// Key-only sources are allowed; nothing to check.
-	}
 	if len(st.Columns) == 0 {
 		return sqlerr.New(sqlerr.InvalidObjectDefinition, "The statement does not define any columns.").WithPosition(st.NamePos)
 	}
@@ -244,11 +241,10 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	for _, slot := range plan.KeySlots {
 		sink.Columns = append(sink.Columns, plan.Output[slot])
 	}
-	for i, c := range plan.Output {
+	for _, c := range plan.Output {
 		if c.Role != types.KeyColumn {
 			sink.Columns = append(sink.Columns, types.Column{Name: c.Name, Type: c.Type, Role: types.ValueColumn})
 		}
-		_ = i
 	}
 	if topic, ok := w.str("KAFKA_TOPIC"); ok {
 		sink.Topic = topic
