@@ -147,10 +147,11 @@ func roundHalfCeiling(d *apd.Decimal, places int) *apd.Decimal {
 	return out
 }
 
-// decimalRoundType is ROUND/TRUNC(DECIMAL(p, s)): DECIMAL(p - s + 1, 0).
+// decimalRoundType is ROUND/TRUNC(DECIMAL(p, s)): DECIMAL(p - s, 0), as ksqlDB
+// declares it (math.json: DECIMAL(33,16) -> DECIMAL(17,0)).
 func decimalRoundType(args []Expr) ([]Expr, *types.Type, error) {
 	t := args[0].Type()
-	return args, types.NewDecimal(t.Precision-t.Scale+1, 0), nil
+	return args, types.NewDecimal(max(t.Precision-t.Scale, 1), 0), nil
 }
 
 func decimalRound(withPlaces bool) func([]*types.Type, *types.Type) evalFn {

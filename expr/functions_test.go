@@ -1,0 +1,151 @@
+package expr
+
+import (
+	"testing"
+
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// TestFunctions evaluates one call per row: function name, arguments, expected
+// rendered value (ERROR for an *EvalError) and result type.
+func TestFunctions(t *testing.T) {
+	reg := NewRegistry(Config{})
+	ts := func(ms int64) Expr { return lit(types.Timestamp(ms), types.TimestampType) }
+	arr := func(es ...Expr) Expr { return must(t)(NewArray(es)) }
+	for _, tc := range []struct {
+		fn       string
+		args     []Expr
+		want     string
+		wantType string
+	}{
+		{"UCASE", []Expr{str("abc")}, "ABC", "STRING"},
+		{"LCASE", []Expr{null()}, "NULL", "STRING"},
+		{"LEN", []Expr{str("héllo")}, "5", "INTEGER"},
+		{"CONCAT", []Expr{str("a"), null(), str("c")}, "ac", "STRING"},
+		{"CONCAT_WS", []Expr{str("-"), str("a"), null(), str("c")}, "a-c", "STRING"},
+		{"SUBSTRING", []Expr{str("hello"), i32(2)}, "ello", "STRING"},
+		{"SUBSTRING", []Expr{str("hello"), i32(-3), i32(2)}, "ll", "STRING"},
+		{"SUBSTRING", []Expr{str("hello"), i32(10)}, "", "STRING"},
+		{"TRIM", []Expr{str("  a b \t")}, "a b", "STRING"},
+		{"REPLACE", []Expr{str("aXbX"), str("X"), str("-")}, "a-b-", "STRING"},
+		{"INSTR", []Expr{str("CORPORATE FLOOR"), str("OR")}, "2", "INTEGER"},
+		{"INSTR", []Expr{str("CORPORATE FLOOR"), str("OR"), i32(3), i32(2)}, "14", "INTEGER"},
+		{"INSTR", []Expr{str("CORPORATE FLOOR"), str("OR"), i32(-3)}, "5", "INTEGER"},
+		{"LPAD", []Expr{str("ab"), i32(5), str("xy")}, "xyxab", "STRING"},
+		{"RPAD", []Expr{str("abc"), i32(2), str("x")}, "ab", "STRING"},
+		{"SPLIT", []Expr{str("a,b,,c"), str(",")}, "[a, b, , c]", "ARRAY<STRING>"},
+		{"INITCAP", []Expr{str("hello wORLD")}, "Hello World", "STRING"},
+		{"MASK", []Expr{str("Ab1-")}, "Xxn-", "STRING"},
+		{"MASK_KEEP_LEFT", []Expr{str("Ab1-"), i32(2)}, "Abn-", "STRING"},
+		{"MASK_RIGHT", []Expr{str("Ab1-"), i32(2)}, "Abn-", "STRING"},
+		{"REGEXP_EXTRACT", []Expr{str("(\\w+)@"), str("me@x.com"), i32(1)}, "me", "STRING"},
+		{"REGEXP_REPLACE", []Expr{str("a1b22"), str("(\\d+)"), str("<$1>")}, "a<1>b<22>", "STRING"},
+		{"REGEXP_SPLIT_TO_ARRAY", []Expr{str("a1b22c"), str("\\d+")}, "[a, b, c]", "ARRAY<STRING>"},
+		{"CHR", []Expr{i32(65)}, "A", "STRING"},
+		{"CHR", []Expr{str("\\u0042")}, "B", "STRING"},
+		{"COALESCE", []Expr{null(), i32(1), i64(2)}, "1", "BIGINT"},
+		{"IFNULL", []Expr{lit(nil, types.StringType), str("x")}, "x", "STRING"},
+		{"NULLIF", []Expr{i32(1), i32(1)}, "NULL", "INTEGER"},
+		{"ABS", []Expr{i32(-3)}, "3", "INTEGER"},
+		{"ABS", []Expr{dec(t, "-3.2", 2, 1)}, "3.2", "DECIMAL(2, 1)"},
+		{"CEIL", []Expr{f64(-1.5)}, "-1.0", "DOUBLE"},
+		{"FLOOR", []Expr{dec(t, "-1.1", 2, 1)}, "-2.0", "DECIMAL(2, 1)"},
+		{"ROUND", []Expr{f64(-1.5)}, "-1", "BIGINT"},
+		{"ROUND", []Expr{f64(1.5)}, "2", "BIGINT"},
+		{"ROUND", []Expr{f64(12345.678), i32(-2)}, "12300.0", "DOUBLE"},
+		{"ROUND", []Expr{f64(1.234567), i32(2)}, "1.23", "DOUBLE"},
+		{"ROUND", []Expr{dec(t, "12345678987654321.2345678987654321", 33, 16)}, "12345678987654321", "DECIMAL(17, 0)"},
+		{"ROUND", []Expr{dec(t, "12345678987654321.2345678987654321", 33, 16), i32(-1)}, "12345678987654320.0000000000000000", "DECIMAL(33, 16)"},
+		{"TRUNC", []Expr{f64(-1.7)}, "-1", "BIGINT"},
+		{"SQRT", []Expr{i32(4)}, "2.0", "DOUBLE"},
+		{"POWER", []Expr{i32(2), i32(10)}, "1024.0", "DOUBLE"},
+		{"SIGN", []Expr{f64(-0.5)}, "-1", "INTEGER"},
+		{"LOG", []Expr{f64(2), f64(8)}, "3.0", "DOUBLE"},
+		{"GREATEST", []Expr{i32(1), null(), i64(5)}, "5", "BIGINT"},
+		{"LEAST", []Expr{str("b"), str("a")}, "a", "STRING"},
+		{"ARRAY_LENGTH", []Expr{arr(i32(1), i32(2))}, "2", "INTEGER"},
+		{"ARRAY_CONTAINS", []Expr{arr(i32(1), i32(2)), i32(2)}, "true", "BOOLEAN"},
+		{"ARRAY_DISTINCT", []Expr{arr(i32(1), i32(1), i32(2))}, "[1, 2]", "ARRAY<INTEGER>"},
+		{"ARRAY_JOIN", []Expr{arr(i32(1), i32(2)), str("|")}, "1|2", "STRING"},
+		{"ARRAY_MAX", []Expr{arr(i32(1), i32(3), i32(2))}, "3", "INTEGER"},
+		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("DESC")}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		{"ARRAY_UNION", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1, 2, 3]", "ARRAY<INTEGER>"},
+		{"ARRAY_INTERSECT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[2]", "ARRAY<INTEGER>"},
+		{"ARRAY_EXCEPT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1]", "ARRAY<INTEGER>"},
+		{"ARRAY_REMOVE", []Expr{arr(i32(1), i32(2), i32(1)), i32(1)}, "[2]", "ARRAY<INTEGER>"},
+		{"ARRAY_CONCAT", []Expr{arr(i32(1)), arr(i32(2))}, "[1, 2]", "ARRAY<INTEGER>"},
+		{"SLICE", []Expr{arr(i32(1), i32(2), i32(3)), i32(2), i32(5)}, "[2, 3]", "ARRAY<INTEGER>"},
+		{"GENERATE_SERIES", []Expr{i32(3), i32(1)}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		{"ELT", []Expr{i32(2), str("a"), str("b")}, "b", "STRING"},
+		{"FIELD", []Expr{str("b"), str("a"), str("b")}, "2", "INTEGER"},
+		{"AS_MAP", []Expr{arr(str("a")), arr(i32(1))}, "{a=1}", "MAP<STRING, INTEGER>"},
+		{"FORMAT_TIMESTAMP", []Expr{ts(1651182287943), str("yyyy-MM-dd HH:mm:ss.SSS")}, "2022-04-28 21:44:47.943", "STRING"},
+		{"FORMAT_TIMESTAMP", []Expr{ts(0), str("yyyy-MM-dd'T'HH:mm X"), str("America/New_York")}, "1969-12-31T19:00 -05", "STRING"},
+		{"PARSE_TIMESTAMP", []Expr{str("2022-04-28 21:44:47.943"), str("yyyy-MM-dd HH:mm:ss.SSS")}, "2022-04-28T21:44:47.943", "TIMESTAMP"},
+		{"PARSE_TIMESTAMP", []Expr{str("nope"), str("yyyy")}, "ERROR", "TIMESTAMP"},
+		{"STRINGTOTIMESTAMP", []Expr{str("2019-03-01 01:00"), str("yyyy-MM-dd HH:mm"), str("UTC+01:00")}, "1551398400000", "BIGINT"},
+		{"TIMESTAMPTOSTRING", []Expr{i64(1551398400000), str("dd/MM/yyyy")}, "01/03/2019", "STRING"},
+		{"PARSE_DATE", []Expr{str("2022-02-02"), str("yyyy-MM-dd")}, "2022-02-02", "DATE"},
+		{"FORMAT_DATE", []Expr{lit(types.Date(1), types.DateType), str("yyyyMMdd")}, "19700102", "STRING"},
+		{"PARSE_TIME", []Expr{str("10:11"), str("HH:mm")}, "10:11:00", "TIME"},
+		{"DATEADD", []Expr{str("DAYS"), i32(2), lit(types.Date(1), types.DateType)}, "1970-01-04", "DATE"},
+		{"TIMESUB", []Expr{str("HOURS"), i32(1), lit(types.Time(0), types.TimeType)}, "23:00:00", "TIME"},
+		{"TIMESTAMPADD", []Expr{str("SECONDS"), i32(5), ts(0)}, "1970-01-01T00:00:05.000", "TIMESTAMP"},
+		{"FROM_UNIXTIME", []Expr{i64(1000)}, "1970-01-01T00:00:01.000", "TIMESTAMP"},
+		{"UNIX_TIMESTAMP", []Expr{ts(42)}, "42", "BIGINT"},
+		{"CONVERT_TZ", []Expr{ts(0), str("UTC"), str("+02:00")}, "1970-01-01T02:00:00.000", "TIMESTAMP"},
+	} {
+		e, err := reg.Call(tc.fn, tc.args)
+		if err != nil {
+			t.Errorf("%s%v: %v", tc.fn, tc.args, err)
+			continue
+		}
+		check(t, e.String(), e, nil, tc.want, tc.wantType)
+	}
+}
+
+func TestCallErrors(t *testing.T) {
+	reg := NewRegistry(Config{})
+	_, err := reg.Call("NOPE", nil)
+	wantCode(t, "unknown", err, sqlerr.UndefinedFunction)
+	_, err = reg.Call("UCASE", []Expr{i32(1)})
+	wantCode(t, "no overload", err, sqlerr.UndefinedFunction)
+	legacy := NewRegistry(Config{SubstringLegacyArgs: true})
+	e := must(t)(legacy.Call("SUBSTRING", []Expr{str("hello"), i32(1), i32(3)}))
+	check(t, "legacy substring", e, nil, "el", "STRING")
+	if len(reg.Functions()) < 100 {
+		t.Errorf("only %d functions", len(reg.Functions()))
+	}
+}
+
+func TestLambdas(t *testing.T) {
+	reg := NewRegistry(Config{})
+	// Row: column 0 is an ARRAY<INT>; the lambda parameter is column 1.
+	arrCol := NewColumn(0, "XS", types.NewArray(types.IntType))
+	row := []any{[]any{int32(1), int32(2), int32(3)}}
+	bindLambda := func(fn string, argIndex int, args []Expr, params []string, body func(ps []Expr) Expr) Expr {
+		pts, err := reg.LambdaParamTypes(fn, argIndex, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := make([]Expr, len(pts))
+		for i, pt := range pts {
+			ps[i] = NewColumn(1+i, params[i], pt)
+		}
+		return NewLambda(params, 1, body(ps))
+	}
+	tr := bindLambda("TRANSFORM", 1, []Expr{arrCol}, []string{"X"}, func(ps []Expr) Expr {
+		return must(t)(NewBinary("*", ps[0], i32(10)))
+	})
+	check(t, "transform", must(t)(reg.Call("TRANSFORM", []Expr{arrCol, tr})), row, "[10, 20, 30]", "ARRAY<INTEGER>")
+	fl := bindLambda("FILTER", 1, []Expr{arrCol}, []string{"X"}, func(ps []Expr) Expr {
+		return must(t)(NewBinary(">", ps[0], i32(1)))
+	})
+	check(t, "filter", must(t)(reg.Call("FILTER", []Expr{arrCol, fl})), row, "[2, 3]", "ARRAY<INTEGER>")
+	init := i64(0)
+	rd := bindLambda("REDUCE", 2, []Expr{arrCol, init}, []string{"S", "X"}, func(ps []Expr) Expr {
+		return must(t)(NewBinary("+", ps[0], ps[1]))
+	})
+	check(t, "reduce", must(t)(reg.Call("REDUCE", []Expr{arrCol, init, rd})), row, "6", "BIGINT")
+}
