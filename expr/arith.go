@@ -168,6 +168,6 @@ func decimalOp(op string, res *types.Type) func(a, b any) (any, error) {
 		if err != nil {
 			return nil, evalErrorf("decimal %s: %v", op, err)
 		}
-		return fitDecimal(out, res)
+		return fitAny(out, res)
 	}
 }

@@ -306,7 +306,7 @@ func numericConverter(from, to *types.Type) converter {
 		if err != nil {
 			return nil, err
 		}
-		return fitDecimal(d, to)
+		return fitAny(d, to)
 	}
 }
 
@@ -352,7 +352,7 @@ func stringToNumber(to *types.Type) converter {
 		if err != nil || d.Form != apd.Finite {
 			return nil, evalErrorf("Cannot convert \"%s\" to DECIMAL", v)
 		}
-		return fitDecimal(d, to)
+		return fitAny(d, to)
 	}
 }
 

@@ -19,7 +19,7 @@ func registerMathFunctions(r *Registry) {
 				if err := op(decimalContext(), out, a[0].(*apd.Decimal)); err != nil {
 					return nil, evalErrorf("%v", err)
 				}
-				return fitDecimal(out, ret)
+				return fitAny(out, ret)
 			}
 		}
 	}
@@ -161,7 +161,7 @@ func decimalRound(withPlaces bool) func([]*types.Type, *types.Type) evalFn {
 			if withPlaces {
 				places = int(a[1].(int32))
 			}
-			return fitDecimal(roundHalfCeiling(a[0].(*apd.Decimal), places), ret)
+			return fitAny(roundHalfCeiling(a[0].(*apd.Decimal), places), ret)
 		}
 	}
 }
@@ -179,7 +179,7 @@ func decimalTrunc(withPlaces bool) func([]*types.Type, *types.Type) evalFn {
 			if _, err := ctx.Quantize(out, a[0].(*apd.Decimal), int32(-places)); err != nil {
 				return nil, evalErrorf("%v", err)
 			}
-			return fitDecimal(out, ret)
+			return fitAny(out, ret)
 		}
 	}
 }

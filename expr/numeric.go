@@ -184,3 +184,13 @@ func toInt64(v any) int64 {
 	}
 	return 0
 }
+
+// fitAny is fitDecimal for callers returning a value as any: an error yields a
+// nil interface, never a typed nil pointer.
+func fitAny(d *apd.Decimal, t *types.Type) (any, error) {
+	out, err := fitDecimal(d, t)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
