@@ -11,5 +11,11 @@
 // entry (division by zero on integers, bad casts) are reported as errors of type
 // *EvalError so that the operator can log them and decide.
 //
+// Functions live in a Registry built explicitly by NewRegistry (one fn_*.go file per
+// family, each with its register function). Lambda arguments are bound as ordinary
+// expressions over the row extended by the lambda's parameters (columns W..W+k-1);
+// a Lambda evaluates to a closure over a copy of the row, so Eval stays safe for
+// concurrent use.
+//
 // This package never sees SQL text, the parser's AST or the catalog.
 package expr
