@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// conn is one client connection. Its serve goroutine owns the session and all
+// writes; a reader goroutine reads ahead so that a disconnect or Terminate is
+// noticed (and cancels the running statement) while a statement runs.
+type conn struct {
+	srv *Server
+	nc  net.Conn
+	log *slog.Logger
+	out *pgproto3.Backend // write side only
+
+	// ctx ends when the connection does: client EOF or Terminate, protocol error,
+	// or Server.Close. Every statement's context derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	pid    uint32
+	secret [4]byte
+
+	// stmtMu guards stmtCancel, which cancels the running statement (CancelRequest).
+	stmtMu     sync.Mutex
+	stmtCancel context.CancelFunc
+
+	msgs    chan pgproto3.FrontendMessage
+	readErr error // set by the reader before it closes msgs
+
+	// writeErr is the first failed flush; the connection is then dead.
+	writeErr error
+
+	sess     Session
+	extended extendedState
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &conn{
+		srv:    s,
+		nc:     nc,
+		log:    s.log.With("remote", nc.RemoteAddr().String()),
+		out:    pgproto3.NewBackend(nil, nc),
+		ctx:    ctx,
+		cancel: cancel,
+	}
+}
+
+// kill ends the connection from outside (Server.Close): running statements are
+// cancelled and blocked reads fail.
+func (c *conn) kill() {
+	c.cancel()
+	c.nc.Close()
+}
+
+// cancelStatement cancels the statement running now, if any (CancelRequest).
+func (c *conn) cancelStatement() {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	if c.stmtCancel != nil {
+		c.stmtCancel()
+	}
+}
+
+func (c *conn) send(msg pgproto3.BackendMessage) {
+	if c.writeErr == nil {
+		c.out.Send(msg)
+	}
+}
+
+func (c *conn) flush() {
+	if c.writeErr == nil {
+		c.writeErr = c.out.Flush()
+	}
+}
+
+// serve runs the connection to its end. A panic (engine or server bug) ends only
+// this connection; it is logged with its stack.
+func (c *conn) serve() {
+	defer c.srv.untrack(c)
+	defer c.nc.Close()
+	defer c.cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("panic serving connection", "panic", r, "stack", string(debug.Stack()))
+			c.send(fatalResponse("XX000", "internal error"))
+			c.flush()
+		}
+	}()
+
+	fr := newFrameReader(c.nc, c.srv.cfg.MaxMessageSize)
+	params, ok := c.startup(fr)
+	if !ok {
+		return
+	}
+	c.srv.sessions.register(c)
+	defer c.srv.sessions.unregister(c.pid)
+	c.sess = c.srv.eng.NewSession(params)
+	defer c.sess.Close()
+	c.greet(params)
+	if c.flush(); c.writeErr != nil {
+		return
+	}
+
+	c.msgs = make(chan pgproto3.FrontendMessage, 16)
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		c.readLoop(fr)
+	}()
+	defer func() { c.kill(); <-readerDone }()
+
+	for msg := range c.msgs {
+		c.handle(msg)
+		if c.writeErr != nil {
+			return
+		}
+	}
+	var pe *protocolError
+	if errors.As(c.readErr, &pe) {
+		c.log.Warn("closing connection on protocol violation", "err", pe)
+		c.send(fatalResponse("08P01", pe.msg))
+		c.flush()
+	}
+}
+
+// readLoop reads messages until the client leaves, then cancels the connection's
+// context so that a running statement stops.
+func (c *conn) readLoop(fr *frameReader) {
+	defer close(c.msgs)
+	defer c.cancel()
+	for {
+		msg, err := fr.readMessage()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, net.ErrClosed) {
+				c.readErr = err
+			}
+			return
+		}
+		if _, ok := msg.(*pgproto3.Terminate); ok {
+			return
+		}
+		select {
+		case c.msgs <- msg:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// handle processes one message of the normal phase.
+func (c *conn) handle(msg pgproto3.FrontendMessage) {
+	if c.extended.skipToSync {
+		// After an error in an extended-protocol sequence, Postgres discards
+		// everything up to the next Sync.
+		if _, ok := msg.(*pgproto3.Sync); !ok {
+			return
+		}
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		c.simpleQuery(m.String)
+	case *pgproto3.Parse:
+		c.parse(m)
+	case *pgproto3.Bind:
+		c.bind(m)
+	case *pgproto3.Describe:
+		c.describe(m)
+	case *pgproto3.Execute:
+		c.execute(m)
+	case *pgproto3.Close:
+		c.closeObject(m)
+	case *pgproto3.Sync:
+		c.sync()
+	case *pgproto3.Flush:
+		c.flush()
+	case *pgproto3.FunctionCall:
+		c.send(errorResponse(errFunctionCall, ""))
+		c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		c.flush()
+	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+		// Not in COPY mode: ignored, as Postgres does, so a client can recover.
+	}
+}
+
+// runStatement runs sql on the session with a context that a CancelRequest,
+// a disconnect or Server.Close cancels.
+func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	c.stmtMu.Lock()
+	c.stmtCancel = cancel
+	c.stmtMu.Unlock()
+	err := c.sess.Execute(ctx, sql, params, w)
+	c.stmtMu.Lock()
+	c.stmtCancel = nil
+	c.stmtMu.Unlock()
+	if err != nil {
+		return statementError(ctx, err)
+	}
+	return nil
+}

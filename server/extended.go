@@ -1,0 +1,280 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// extendedState holds a connection's prepared statements and portals (extended
+// query protocol). Statements live until closed; portals until the next Sync, as
+// they would at the end of Postgres' implicit transaction.
+type extendedState struct {
+	stmts   map[string]*preparedStmt
+	portals map[string]*portal
+	// skipToSync is set by an error: messages up to the next Sync are discarded.
+	skipToSync bool
+}
+
+// preparedStmt is the result of a Parse.
+type preparedStmt struct {
+	sql   string
+	empty bool // only white space: executes to EmptyQueryResponse
+	// paramOIDs are the parameter types reported to the client and used to decode
+	// Bind values; paramTypes are the types the engine expects (nil: unknown).
+	paramOIDs  []uint32
+	paramTypes []*types.Type
+	cols       []types.Column // nil: the statement returns no rows
+}
+
+// portal is the result of a Bind: a statement with parameter values and result
+// formats, possibly partly read (Execute with a row limit).
+type portal struct {
+	stmt    *preparedStmt
+	params  []any
+	formats []int16 // one per result column
+
+	started bool
+	done    bool       // the statement ran to completion; tag is set
+	tag     string     // command tag of the completed statement
+	rows    [][][]byte // encoded rows not yet sent
+}
+
+// buffer keeps a copy of an encoded row (vals point into the writer's scratch).
+func (p *portal) buffer(vals [][]byte) {
+	row := make([][]byte, len(vals))
+	for i, v := range vals {
+		if v != nil {
+			row[i] = append(make([]byte, 0, len(v)), v...)
+		}
+	}
+	p.rows = append(p.rows, row)
+}
+
+func (p *portal) complete(tag string) { p.tag, p.done = tag, true }
+
+func (s *extendedState) dropUnnamed() {
+	delete(s.stmts, "")
+	delete(s.portals, "")
+}
+
+// Errors of the extended protocol that do not end the connection.
+var errFunctionCall = sqlerr.New(sqlerr.FeatureNotSupported, "function call protocol is not supported")
+
+// extendedError reports err and discards messages up to the next Sync.
+func (c *conn) extendedError(err error, sql string) {
+	c.send(errorResponse(err, sql))
+	c.extended.skipToSync = true
+}
+
+func (c *conn) parse(m *pgproto3.Parse) {
+	st := &c.extended
+	if m.Name != "" {
+		if _, ok := st.stmts[m.Name]; ok {
+			c.extendedError(sqlerr.Newf("42P05", "prepared statement %q already exists", m.Name), "")
+			return
+		}
+	}
+	ps := &preparedStmt{sql: m.Query, empty: strings.TrimSpace(m.Query) == ""}
+	var engineParams []*types.Type
+	if !ps.empty {
+		var err error
+		ps.cols, engineParams, err = c.sess.Describe(m.Query)
+		if err != nil {
+			c.extendedError(err, m.Query)
+			return
+		}
+	}
+	n := max(len(m.ParameterOIDs), len(engineParams))
+	ps.paramOIDs = make([]uint32, n)
+	ps.paramTypes = make([]*types.Type, n)
+	for i := range n {
+		if i < len(engineParams) {
+			ps.paramTypes[i] = engineParams[i]
+		}
+		if i < len(m.ParameterOIDs) && m.ParameterOIDs[i] != 0 {
+			ps.paramOIDs[i] = m.ParameterOIDs[i]
+		} else if ps.paramTypes[i] != nil && ps.paramTypes[i].Kind != types.KindUnknown {
+			ps.paramOIDs[i] = pgTypeOf(ps.paramTypes[i]).OID
+		} else {
+			ps.paramOIDs[i] = oidText // untyped: the client sends text, the engine casts
+		}
+	}
+	if st.stmts == nil {
+		st.stmts = make(map[string]*preparedStmt)
+	}
+	st.stmts[m.Name] = ps
+	c.send(&pgproto3.ParseComplete{})
+}
+
+func (c *conn) bind(m *pgproto3.Bind) {
+	st := &c.extended
+	ps, ok := st.stmts[m.PreparedStatement]
+	if !ok {
+		c.extendedError(sqlerr.Newf("26000", "prepared statement %q does not exist", m.PreparedStatement), "")
+		return
+	}
+	if _, exists := st.portals[m.DestinationPortal]; exists && m.DestinationPortal != "" {
+		c.extendedError(sqlerr.Newf("42P03", "portal %q already exists", m.DestinationPortal), "")
+		return
+	}
+	if len(m.Parameters) != len(ps.paramOIDs) {
+		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation,
+			"bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), m.PreparedStatement, len(ps.paramOIDs)), "")
+		return
+	}
+	if err := checkFormats(m.ParameterFormatCodes, len(m.Parameters), "parameter"); err != nil {
+		c.extendedError(err, "")
+		return
+	}
+	if err := checkFormats(m.ResultFormatCodes, len(ps.cols), "result"); err != nil {
+		c.extendedError(err, "")
+		return
+	}
+	pformats := resolveFormats(m.ParameterFormatCodes, len(m.Parameters))
+	params := make([]any, len(m.Parameters))
+	for i, data := range m.Parameters {
+		if data == nil {
+			continue
+		}
+		v, err := decodeParam(ps.paramOIDs[i], pformats[i], data)
+		if err == nil {
+			v, err = coerceParam(v, ps.paramTypes[i])
+		}
+		if err != nil {
+			c.extendedError(fmt.Errorf("parameter $%d: %w", i+1, err), "")
+			return
+		}
+		params[i] = v
+	}
+	if st.portals == nil {
+		st.portals = make(map[string]*portal)
+	}
+	st.portals[m.DestinationPortal] = &portal{
+		stmt:    ps,
+		params:  params,
+		formats: resolveFormats(m.ResultFormatCodes, len(ps.cols)),
+	}
+	c.send(&pgproto3.BindComplete{})
+}
+
+// checkFormats validates Bind format codes: none, one for all, or one per value.
+func checkFormats(codes []int16, n int, what string) error {
+	if len(codes) > 1 && len(codes) != n {
+		return sqlerr.Newf(sqlerr.ProtocolViolation, "bind message has %d %s formats but %d %ss", len(codes), what, n, what)
+	}
+	for _, f := range codes {
+		if f != pgproto3.TextFormat && f != pgproto3.BinaryFormat {
+			return sqlerr.Newf(sqlerr.ProtocolViolation, "unsupported format code: %d", f)
+		}
+	}
+	return nil
+}
+
+func (c *conn) describe(m *pgproto3.Describe) {
+	st := &c.extended
+	switch m.ObjectType {
+	case 'S':
+		ps, ok := st.stmts[m.Name]
+		if !ok {
+			c.extendedError(sqlerr.Newf("26000", "prepared statement %q does not exist", m.Name), "")
+			return
+		}
+		c.send(&pgproto3.ParameterDescription{ParameterOIDs: ps.paramOIDs})
+		c.describeRows(ps.cols, make([]int16, len(ps.cols)))
+	case 'P':
+		p, ok := st.portals[m.Name]
+		if !ok {
+			c.extendedError(sqlerr.Newf("34000", "portal %q does not exist", m.Name), "")
+			return
+		}
+		c.describeRows(p.stmt.cols, p.formats)
+	default:
+		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType), "")
+	}
+}
+
+func (c *conn) describeRows(cols []types.Column, formats []int16) {
+	if cols == nil {
+		c.send(&pgproto3.NoData{})
+		return
+	}
+	c.send(rowDescription(cols, formats))
+}
+
+// execute runs a portal. Without a row limit its rows stream to the client as they
+// come. With one, the statement runs to completion into the portal's buffer and
+// rows are handed out maxRows at a time, each batch but the last followed by
+// PortalSuspended (a push query with a row limit therefore answers only when its
+// LIMIT is reached or it is cancelled).
+func (c *conn) execute(m *pgproto3.Execute) {
+	p, ok := c.extended.portals[m.Portal]
+	if !ok {
+		c.extendedError(sqlerr.Newf("34000", "portal %q does not exist", m.Portal), "")
+		return
+	}
+	if p.stmt.empty {
+		c.send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	if !p.started {
+		p.started = true
+		w := &resultWriter{c: c, formats: p.formats}
+		if m.MaxRows > 0 {
+			w.collect = p
+		}
+		if err := c.runStatement(p.stmt.sql, p.params, w); err != nil {
+			c.extendedError(err, p.stmt.sql)
+			return
+		}
+		if w.collect == nil {
+			p.complete(w.tag)
+			if w.completed == 0 {
+				c.send(&pgproto3.EmptyQueryResponse{})
+			}
+			return
+		}
+	}
+	limit := len(p.rows)
+	if m.MaxRows > 0 {
+		limit = min(limit, int(m.MaxRows))
+	}
+	for _, row := range p.rows[:limit] {
+		c.send(&pgproto3.DataRow{Values: row})
+	}
+	p.rows = p.rows[limit:]
+	switch {
+	case len(p.rows) > 0:
+		c.send(&pgproto3.PortalSuspended{})
+	case p.done:
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+	default:
+		c.send(&pgproto3.EmptyQueryResponse{})
+	}
+}
+
+func (c *conn) closeObject(m *pgproto3.Close) {
+	switch m.ObjectType {
+	case 'S':
+		delete(c.extended.stmts, m.Name)
+	case 'P':
+		delete(c.extended.portals, m.Name)
+	default:
+		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType), "")
+		return
+	}
+	c.send(&pgproto3.CloseComplete{})
+}
+
+// sync ends an extended-protocol sequence: portals are dropped (the implicit
+// transaction ends), the error state clears, and the client may send again.
+func (c *conn) sync() {
+	c.extended.skipToSync = false
+	clear(c.extended.portals)
+	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	c.flush()
+}

@@ -1,0 +1,342 @@
+package server
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// decodeParam decodes a Bind parameter sent as Postgres type oid in format (0 text,
+// 1 binary) into package types' representation of the matching Sluice type (see
+// sluiceTypeOfOID). Text for types Sluice does not know is passed on as a string.
+func decodeParam(oid uint32, format int16, data []byte) (any, error) {
+	if format == pgproto3.BinaryFormat {
+		return decodeBinaryParam(oid, data)
+	}
+	return decodeTextParam(oid, string(data))
+}
+
+func decodeTextParam(oid uint32, s string) (any, error) {
+	t := sluiceTypeOfOID(oid)
+	if t == nil {
+		return s, nil
+	}
+	return parseText(t, s)
+}
+
+// parseText parses s as Postgres' input function for t's type would.
+func parseText(t *types.Type, s string) (any, error) {
+	bad := func() error {
+		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: %q", pgTypeOf(t).Name, s)
+	}
+	trimmed := strings.TrimSpace(s)
+	switch t.Kind {
+	case types.KindBoolean:
+		switch strings.ToLower(trimmed) {
+		case "t", "true", "y", "yes", "on", "1":
+			return true, nil
+		case "f", "false", "n", "no", "off", "0":
+			return false, nil
+		}
+		return nil, bad()
+	case types.KindInt:
+		n, err := strconv.ParseInt(trimmed, 10, 32)
+		if err != nil {
+			return nil, rangeOrSyntax(err, bad, "integer")
+		}
+		return int32(n), nil
+	case types.KindBigInt:
+		n, err := strconv.ParseInt(trimmed, 10, 64)
+		if err != nil {
+			return nil, rangeOrSyntax(err, bad, "bigint")
+		}
+		return n, nil
+	case types.KindDouble:
+		f, err := strconv.ParseFloat(trimmed, 64)
+		if err != nil && !strings.Contains(err.Error(), "range") {
+			return nil, bad()
+		}
+		return f, nil
+	case types.KindDecimal:
+		d, _, err := apd.NewFromString(trimmed)
+		if err != nil {
+			return nil, bad()
+		}
+		return d, nil
+	case types.KindString:
+		return s, nil
+	case types.KindBytes:
+		return parseBytea(s)
+	case types.KindDate:
+		tm, err := time.Parse("2006-01-02", trimmed)
+		if err != nil {
+			return nil, bad()
+		}
+		return types.Date(tm.Unix() / 86400), nil
+	case types.KindTime:
+		tm, err := time.Parse("15:04:05.999999999", trimmed)
+		if err != nil {
+			return nil, bad()
+		}
+		return types.Time(tm.Hour()*3_600_000 + tm.Minute()*60_000 + tm.Second()*1000 + tm.Nanosecond()/1e6), nil
+	case types.KindTimestamp:
+		for _, layout := range timestampLayouts {
+			if tm, err := time.Parse(layout, trimmed); err == nil {
+				return types.Timestamp(tm.UnixMilli()), nil
+			}
+		}
+		return nil, bad()
+	}
+	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "parameters of type %s are not supported", t)
+}
+
+// timestampLayouts are the timestamp inputs accepted: ISO with space or T, an
+// optional fraction and an optional zone (timestamptz parameters), or a date alone.
+var timestampLayouts = [...]string{
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02",
+}
+
+func rangeOrSyntax(err error, bad func() error, typ string) error {
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		return sqlerr.Newf(sqlerr.NumericValueOutOfRange, "value %q is out of range for type %s", ne.Num, typ)
+	}
+	return bad()
+}
+
+// parseBytea reads bytea input: hex (\x0102) or the escape format (\\, \ooo).
+func parseBytea(s string) (any, error) {
+	if rest, ok := strings.CutPrefix(s, `\x`); ok {
+		b, err := hex.DecodeString(rest)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.InvalidTextRepresentation, "invalid hexadecimal data")
+		}
+		return b, nil
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			out = append(out, s[i])
+			continue
+		}
+		switch {
+		case i+1 < len(s) && s[i+1] == '\\':
+			out = append(out, '\\')
+			i++
+		case i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) && s[i+1] <= '3':
+			out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
+			i += 3
+		default:
+			return nil, sqlerr.New(sqlerr.InvalidTextRepresentation, "invalid input syntax for type bytea")
+		}
+	}
+	return out, nil
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+func decodeBinaryParam(oid uint32, b []byte) (any, error) {
+	bad := func() error {
+		return sqlerr.Newf("22P03", "incorrect binary data format for type oid %d", oid)
+	}
+	need := func(n int) error {
+		if len(b) != n {
+			return bad()
+		}
+		return nil
+	}
+	switch oid {
+	case oidBool:
+		if err := need(1); err != nil {
+			return nil, err
+		}
+		return b[0] != 0, nil
+	case oidInt2:
+		if err := need(2); err != nil {
+			return nil, err
+		}
+		return int32(int16(binary.BigEndian.Uint16(b))), nil
+	case oidInt4:
+		if err := need(4); err != nil {
+			return nil, err
+		}
+		return int32(binary.BigEndian.Uint32(b)), nil
+	case oidInt8:
+		if err := need(8); err != nil {
+			return nil, err
+		}
+		return int64(binary.BigEndian.Uint64(b)), nil
+	case oidOID:
+		if err := need(4); err != nil {
+			return nil, err
+		}
+		return int64(binary.BigEndian.Uint32(b)), nil
+	case oidFloat4:
+		if err := need(4); err != nil {
+			return nil, err
+		}
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(b))), nil
+	case oidFloat8:
+		if err := need(8); err != nil {
+			return nil, err
+		}
+		return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
+	case oidNumeric:
+		d, err := decodeNumericBinary(b)
+		if err != nil {
+			return nil, sqlerr.Wrap("22P03", err, "incorrect binary data format")
+		}
+		return d, nil
+	case oidText, oidVarchar, oidBPChar, oidName, oidUnknown, oidJSON:
+		return string(b), nil
+	case oidBytea:
+		return b, nil // b is this message's own buffer, never reused
+	case oidDate:
+		if err := need(4); err != nil {
+			return nil, err
+		}
+		return types.Date(int32(binary.BigEndian.Uint32(b)) + pgEpochDays), nil
+	case oidTime:
+		if err := need(8); err != nil {
+			return nil, err
+		}
+		return types.Time(int64(binary.BigEndian.Uint64(b)) / 1000), nil
+	case oidTimestamp, oidTimestampTZ:
+		if err := need(8); err != nil {
+			return nil, err
+		}
+		us := int64(binary.BigEndian.Uint64(b))
+		return types.Timestamp(floorDiv(us, 1000) + pgEpochMillis), nil
+	}
+	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "binary parameters of type oid %d are not supported", oid)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// coerceParam converts a decoded parameter to the representation of want, the
+// type the engine expects (nil: whatever was sent). It covers what drivers do in
+// practice: sending int8 for an INT, text for anything, int for a DOUBLE.
+func coerceParam(v any, want *types.Type) (any, error) {
+	if want == nil || want.Kind == types.KindUnknown {
+		return v, nil
+	}
+	if s, ok := v.(string); ok && want.Kind != types.KindString && isPGScalar(want) {
+		return parseText(want, s)
+	}
+	switch want.Kind {
+	case types.KindInt:
+		switch x := v.(type) {
+		case int32:
+			return x, nil
+		case int64:
+			if x < math.MinInt32 || x > math.MaxInt32 {
+				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "integer out of range")
+			}
+			return int32(x), nil
+		}
+	case types.KindBigInt:
+		switch x := v.(type) {
+		case int32:
+			return int64(x), nil
+		case int64:
+			return x, nil
+		}
+	case types.KindDouble:
+		switch x := v.(type) {
+		case int32:
+			return float64(x), nil
+		case int64:
+			return float64(x), nil
+		case float64:
+			return x, nil
+		case *apd.Decimal:
+			return x.Float64()
+		}
+	case types.KindDecimal:
+		switch x := v.(type) {
+		case int32:
+			return apd.New(int64(x), 0), nil
+		case int64:
+			return apd.New(x, 0), nil
+		case float64:
+			d, err := new(apd.Decimal).SetFloat64(x)
+			return d, err
+		case *apd.Decimal:
+			return x, nil
+		}
+	case types.KindString:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		t := sluiceTypeOfValue(v)
+		if t != nil {
+			b, err := appendText(nil, t, v)
+			return string(b), err
+		}
+	case types.KindTimestamp:
+		switch x := v.(type) {
+		case types.Timestamp:
+			return x, nil
+		case types.Date:
+			return types.Timestamp(int64(x) * 86_400_000), nil
+		}
+	case types.KindDate:
+		switch x := v.(type) {
+		case types.Date:
+			return x, nil
+		case types.Timestamp:
+			return types.Date(floorDiv(int64(x), 86_400_000)), nil
+		}
+	default:
+		if t := sluiceTypeOfValue(v); t != nil && t.Kind == want.Kind {
+			return v, nil
+		}
+	}
+	return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "parameter of type %s cannot take a value of type %s", want, sluiceTypeOfValue(v))
+}
+
+// sluiceTypeOfValue returns the scalar type whose representation v is, or nil.
+func sluiceTypeOfValue(v any) *types.Type {
+	switch v.(type) {
+	case bool:
+		return types.BooleanType
+	case int32:
+		return types.IntType
+	case int64:
+		return types.BigIntType
+	case float64:
+		return types.DoubleType
+	case *apd.Decimal:
+		return types.NewDecimal(0, 0)
+	case string:
+		return types.StringType
+	case []byte:
+		return types.BytesType
+	case types.Date:
+		return types.DateType
+	case types.Time:
+		return types.TimeType
+	case types.Timestamp:
+		return types.TimestampType
+	}
+	return nil
+}

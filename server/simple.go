@@ -1,0 +1,30 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// simpleQuery runs a Query message: every statement in sql, each answered with its
+// results, then ReadyForQuery.
+func (c *conn) simpleQuery(sql string) {
+	// A simple Query ends any unnamed extended-protocol objects, as in Postgres.
+	c.extended.dropUnnamed()
+	defer func() {
+		c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		c.flush()
+	}()
+	if strings.TrimSpace(sql) == "" {
+		c.send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	w := &resultWriter{c: c, describe: true}
+	if err := c.runStatement(sql, nil, w); err != nil {
+		c.send(errorResponse(err, sql))
+		return
+	}
+	if w.completed == 0 {
+		c.send(&pgproto3.EmptyQueryResponse{}) // only comments or semicolons
+	}
+}
