@@ -106,7 +106,7 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	pg := server.New(server.Config{Logger: logger}, engineAdapter{eng})
 	go func() {
-		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, net.ErrClosed) {
+		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
 		}
 	}()
