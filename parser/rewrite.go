@@ -350,7 +350,7 @@ func (r *rewrite) op(c *cursor, t, prev, next token, startPrimary *int) error {
 		if r.lastPrimary < 0 {
 			return unexpected(r.src, t)
 		}
-		if !next.isIdent() {
+		if !next.isIdent() || isKeyword(next) {
 			return expected(r.src, next, "a field name")
 		}
 		c.next()
