@@ -76,11 +76,14 @@ func parseText(t *types.Type, s string) (any, error) {
 	case types.KindBytes:
 		return parseBytea(s)
 	case types.KindDate:
-		tm, err := time.Parse("2006-01-02", trimmed)
-		if err != nil {
-			return nil, bad()
+		// Like date_in, accept a full timestamp and keep its date.
+		for _, layout := range timestampLayouts {
+			if tm, err := time.Parse(layout, trimmed); err == nil {
+				y, m, d := tm.Date() // the date as written, whatever the zone
+				return types.Date(floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400)), nil
+			}
 		}
-		return types.Date(tm.Unix() / 86400), nil
+		return nil, bad()
 	case types.KindTime:
 		tm, err := time.Parse("15:04:05.999999999", trimmed)
 		if err != nil {
