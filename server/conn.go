@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -117,7 +118,12 @@ func (c *conn) serve() {
 		defer close(readerDone)
 		c.readLoop(fr)
 	}()
-	defer func() { c.kill(); <-readerDone }()
+	defer func() {
+		// Stop the reader but keep the socket open for a final FATAL message.
+		c.cancel()
+		c.nc.SetReadDeadline(time.Now())
+		<-readerDone
+	}()
 
 	for msg := range c.msgs {
 		c.handle(msg)

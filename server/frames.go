@@ -57,7 +57,8 @@ func (f *frameReader) readStartup() (pgproto3.FrontendMessage, error) {
 		return nil, err
 	}
 	var msg pgproto3.FrontendMessage
-	switch code := binary.BigEndian.Uint32(body); {
+	code := binary.BigEndian.Uint32(body)
+	switch {
 	case code == codeSSLRequest:
 		msg = &pgproto3.SSLRequest{}
 	case code == codeGSSENCRequest:
@@ -75,7 +76,7 @@ func (f *frameReader) readStartup() (pgproto3.FrontendMessage, error) {
 		return nil, protocolErrorf("invalid startup packet: %v", err)
 	}
 	if sm, ok := msg.(*pgproto3.StartupMessage); ok {
-		sm.ProtocolVersion = binary.BigEndian.Uint32(body) // restore what the client asked for
+		sm.ProtocolVersion = code // what the client asked for
 	}
 	return msg, nil
 }

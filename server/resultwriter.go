@@ -88,6 +88,9 @@ func (w *resultWriter) Complete(tag string) error {
 		return nil
 	}
 	w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	// The next statement may run for long (a push query): let the client see
+	// this one end now.
+	w.c.flush()
 	return w.c.writeErr
 }
 

@@ -11,10 +11,13 @@ import (
 func (c *conn) simpleQuery(sql string) {
 	// A simple Query ends any unnamed extended-protocol objects, as in Postgres.
 	c.extended.dropUnnamed()
-	defer func() {
-		c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
-		c.flush()
-	}()
+	c.runQuery(sql)
+	// Not deferred: after a panic the connection ends with FATAL, not ReadyForQuery.
+	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	c.flush()
+}
+
+func (c *conn) runQuery(sql string) {
 	if strings.TrimSpace(sql) == "" {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
