@@ -127,6 +127,9 @@ func (s *testSession) run(ctx context.Context, sql string, st statement, params 
 			return err
 		}
 		for i := 1; i <= n; i++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if strings.EqualFold(st.words[0], "STREAM") {
 				select {
 				case <-ctx.Done():

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// panicCounter is a slog.Handler that counts recovered panics, so that the fuzz
+// target can tell a server bug from a connection that merely ended.
+type panicCounter struct{ n atomic.Int64 }
+
+func (h *panicCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h *panicCounter) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "panic serving connection" {
+		h.n.Add(1)
+	}
+	return nil
+}
+func (h *panicCounter) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *panicCounter) WithGroup(string) slog.Handler      { return h }
+
+// FuzzServerMessages feeds arbitrary bytes to a connection after a valid startup.
+// The server may answer anything or close the connection, but must not panic
+// (recovered or not, unless the engine was asked to), and must keep serving other
+// connections.
+func FuzzServerMessages(f *testing.F) {
+	encode := func(msgs ...pgproto3.FrontendMessage) []byte {
+		var b []byte
+		for _, m := range msgs {
+			b, _ = m.Encode(b)
+		}
+		return b
+	}
+	f.Add(encode(&pgproto3.Query{String: "SELECT 2"}))
+	f.Add(encode(&pgproto3.Query{String: "TYPES; FAIL"}))
+	f.Add(encode(&pgproto3.Parse{Name: "a", Query: "ECHO INT DECIMAL", ParameterOIDs: []uint32{23, 1700}},
+		&pgproto3.Bind{PreparedStatement: "a", ParameterFormatCodes: []int16{1},
+			Parameters: [][]byte{{0, 0, 0, 1}, {0, 1, 0, 0, 0, 0, 0, 2, 0, 5}}, ResultFormatCodes: []int16{1}},
+		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{}))
+	f.Add(encode(&pgproto3.Bind{ParameterFormatCodes: []int16{7}}, &pgproto3.Sync{}))
+	f.Add(encode(&pgproto3.Query{String: "BLOCK"}))
+	f.Add([]byte{'Q', 0x7f, 0xff, 0xff, 0xff})
+	f.Add([]byte{'B', 0, 0, 0, 8, 0, 0, 0xff, 0xff})
+	f.Add([]byte("garbage"))
+
+	pc := &panicCounter{}
+	ts := startServerWithLog(f, slog.New(pc))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := pc.n.Load()
+		c := startRaw(t, ts)
+		c.nc.SetDeadline(time.Now().Add(5 * time.Second))
+		c.nc.Write(data)
+		c.nc.(*net.TCPConn).CloseWrite() // EOF: cancels whatever the bytes started
+		if _, err := io.Copy(io.Discard, c.nc); err != nil {
+			t.Fatalf("server did not close the connection: %v", err)
+		}
+		if pc.n.Load() != before && !bytes.Contains(bytes.ToUpper(data), []byte("PANIC")) {
+			t.Fatal("the server recovered from a panic")
+		}
+		fresh := startRaw(t, ts)
+		fresh.send(&pgproto3.Query{String: "SELECT 1"})
+		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
+	})
+}
