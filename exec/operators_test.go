@@ -100,12 +100,8 @@ func runRecords(t *testing.T, plan *planner.QueryPlan, input string) string {
 		}
 		rec := &kgo.Record{Topic: plan.Source.Topic, Key: bytesOrNil(parts[0]), Value: bytesOrNil(parts[1]),
 			Timestamp: time.UnixMilli(ts), Offset: int64(i)}
-		if err := dec.decode(rec, row); err != nil {
-			if err != errSkip {
-				log.Record("q", err, rec.Topic, rec.Partition, rec.Offset)
-			}
-		} else if pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
-			r, err := enc.encode(out, row[len(plan.Source.Columns)].(int64))
+		if nullValue, ok := decodeRow(dec, rec, row, log, "q"); ok && pipe.applyTo(row, out, nullValue, rec) {
+			r, err := enc.encode(out, row[len(plan.Source.Columns)].(int64), rec.Headers, nullValue)
 			if err != nil {
 				log.Record("q", err, rec.Topic, rec.Partition, rec.Offset)
 			} else {

@@ -162,16 +162,11 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 		results = results[:0]
 		fetches.EachRecord(func(rec *kgo.Record) {
 			q.processed.Add(1)
-			if err := dec.decode(rec, row); err != nil {
-				if err != errSkip {
-					q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
-				}
+			nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
+			if !ok || !pipe.applyTo(row, out, nullValue, rec) {
 				return
 			}
-			if !pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
-				return
-			}
-			r, err := enc.encode(out, row[len(dec.src.Columns)].(int64))
+			r, err := enc.encode(out, row[len(dec.src.Columns)].(int64), rec.Headers, nullValue)
 			if err != nil {
 				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 				return

@@ -1,6 +1,10 @@
 package exec
 
 import (
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/sluice-db/sluice/planner"
 )
 
@@ -44,6 +48,31 @@ func (p *pipeline) apply(row, out []any, topic string, partition int32, offset i
 
 // logError records a failed evaluation. Evaluation errors (*expr.EvalError) are
 // the expected kind; anything else is logged too rather than lost silently.
+// applyTo is apply for a decoded record; a record without a value passes only when
+// there is no filter (a predicate over a missing row is not true).
+func (p *pipeline) applyTo(row, out []any, nullValue bool, rec *kgo.Record) bool {
+	if nullValue && p.plan.Where != nil {
+		return false
+	}
+	return p.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
+}
+
+// decodeRow decodes rec into row, logging undecodable records. ok is false when the
+// record yields no row.
+func decodeRow(dec *sourceDecoder, rec *kgo.Record, row []any, log ProcessingLog, queryID string) (nullValue, ok bool) {
+	switch err := dec.decode(rec, row); {
+	case err == nil:
+		return false, true
+	case errors.Is(err, errNullValue):
+		return true, true
+	case errors.Is(err, errSkip):
+		return false, false
+	default:
+		log.Record(queryID, err, rec.Topic, rec.Partition, rec.Offset)
+		return false, false
+	}
+}
+
 func (p *pipeline) logError(err error, topic string, partition int32, offset int64) {
 	p.log.Record(p.queryID, err, topic, partition, offset)
 }

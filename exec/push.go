@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -87,11 +86,8 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 					delete(remaining, rec.Partition)
 				}
 			}
-			if err := dec.decode(rec, row); err != nil {
-				if !errors.Is(err, errSkip) {
-					cfg.Log.Record("transient", err, rec.Topic, rec.Partition, rec.Offset)
-				}
-			} else if pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
+			// A push query shows rows; a record without a value has none.
+			if nullValue, ok := decodeRow(dec, rec, row, cfg.Log, "transient"); ok && !nullValue && pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
 				if err := sink.Row(out); err != nil {
 					sinkErr, stop = err, true
 					return

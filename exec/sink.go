@@ -32,9 +32,10 @@ func newSinkEncoder(s *planner.Sink) (*sinkEncoder, error) {
 	return e, nil
 }
 
-// encode builds the sink record for out; ts is the input record's timestamp.
-// Sinks carry no headers: ksqlDB does not write HEADERS columns back as headers.
-func (e *sinkEncoder) encode(out []any, ts int64) (*kgo.Record, error) {
+// encode builds the sink record for out; ts is the input record's timestamp. The
+// input record's headers travel on, as Kafka Streams forwards them; nullValue
+// writes a record without a value.
+func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nullValue bool) (*kgo.Record, error) {
 	allNull := true
 	for i, idx := range e.sink.KeyIndexes {
 		e.keyVals[i] = out[idx]
@@ -45,7 +46,7 @@ func (e *sinkEncoder) encode(out []any, ts int64) (*kgo.Record, error) {
 	for i, idx := range e.sink.ValueIndexes {
 		e.valueVals[i] = out[idx]
 	}
-	rec := &kgo.Record{Topic: e.sink.Source.Topic}
+	rec := &kgo.Record{Topic: e.sink.Source.Topic, Headers: headers}
 	var err error
 	// A single NULL key column is a null key, as Kafka Streams writes it.
 	if len(e.keyVals) > 0 && !(allNull && len(e.keyVals) == 1) {
@@ -53,7 +54,9 @@ func (e *sinkEncoder) encode(out []any, ts int64) (*kgo.Record, error) {
 			return nil, fmt.Errorf("failed to serialize key for sink %s: %w", e.sink.Source.Name, err)
 		}
 	}
-	if rec.Value, err = e.value.Encode(nil, e.valueVals); err != nil {
+	if nullValue {
+		rec.Value = nil
+	} else if rec.Value, err = e.value.Encode(nil, e.valueVals); err != nil {
 		return nil, fmt.Errorf("failed to serialize value for sink %s: %w", e.sink.Source.Name, err)
 	}
 	if e.sink.TimestampIndex >= 0 {

@@ -13,8 +13,12 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// errSkip marks a record that is dropped by design, not by error (a stream tombstone).
+// errSkip marks a record that is dropped by design, not by error.
 var errSkip = errors.New("record skipped")
+
+// errNullValue marks a record without a value. Its row has NULL value columns; a
+// stream passes it on as a record with a null value, as ksqlDB does.
+var errNullValue = errors.New("record has a null value")
 
 // sourceDecoder turns a Kafka record into an input row laid out as
 // planner.InputLayout: declared columns, then ROWTIME, ROWPARTITION, ROWOFFSET.
@@ -54,16 +58,14 @@ func newSourceDecoder(src *catalog.Source, timestamp expr.Expr) (*sourceDecoder,
 	return d, nil
 }
 
-// decode fills row (len == width) from rec. It returns errSkip for records that are
-// dropped silently and a descriptive error for records that cannot be decoded.
+// decode fills row (len == width) from rec. It returns errNullValue (with the row
+// filled but for its value columns) for a record without a value, and a descriptive
+// error for a record that cannot be decoded.
 func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 	for i := range row {
 		row[i] = nil
 	}
-	if rec.Value == nil && len(d.valueIdx) > 0 {
-		// A stream ignores tombstones; they carry no row.
-		return errSkip
-	}
+	nullValue := rec.Value == nil && len(d.valueIdx) > 0
 	if len(d.keyIdx) > 0 && rec.Key != nil {
 		if err := d.key.Decode(rec.Key, d.keyBuf); err != nil {
 			return fmt.Errorf("failed to deserialize key from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
@@ -72,7 +74,7 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 			row[slot] = d.keyBuf[i]
 		}
 	}
-	if len(d.valueIdx) > 0 {
+	if len(d.valueIdx) > 0 && !nullValue {
 		if err := d.value.Decode(rec.Value, d.valueBuf); err != nil {
 			return fmt.Errorf("failed to deserialize value from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
 		}
@@ -97,6 +99,9 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 			return fmt.Errorf("invalid timestamp %v in column %s (record timestamps must be non-negative)", v, d.src.TimestampColumn)
 		}
 		row[n] = ts
+	}
+	if nullValue {
+		return errNullValue
 	}
 	return nil
 }
