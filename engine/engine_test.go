@@ -129,7 +129,7 @@ func TestCSASFilterProjectAndRestart(t *testing.T) {
 		t.Fatalf("sink = %q, want %q", got, want)
 	}
 	logRecs := env.consume("_sluice_test_processing_log", 1)
-	if !strings.Contains(logRecs[0], "deserialize value") {
+	if !strings.Contains(logRecs[0], `"TYPE":0,"DESERIALIZATIONERROR":{"TARGET":"value"`) {
 		t.Fatalf("processing log entry %q does not name the failure", logRecs[0])
 	}
 

@@ -2,13 +2,17 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/formats"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/types"
 )
@@ -16,47 +20,58 @@ import (
 // ProcessingLogName is the stream through which users query per-record failures.
 const ProcessingLogName = "KSQL_PROCESSING_LOG"
 
+// Message types of the processing log, as ksqlDB numbers them.
+const (
+	msgDeserializationError  = 0
+	msgRecordProcessingError = 1
+)
+
+// processingLogColumns is ksqlDB's processing-log schema (the parts Sluice fills):
+// LOGGER, LEVEL, TIME and a MESSAGE struct whose TYPE says which error struct is set.
+var processingLogColumns = []types.Column{
+	{Name: "LOGGER", Type: types.StringType},
+	{Name: "LEVEL", Type: types.StringType},
+	{Name: "TIME", Type: types.BigIntType},
+	{Name: "MESSAGE", Type: types.NewStruct(
+		types.Field{Name: "TYPE", Type: types.IntType},
+		types.Field{Name: "DESERIALIZATIONERROR", Type: types.NewStruct(
+			types.Field{Name: "TARGET", Type: types.StringType},
+			types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
+			types.Field{Name: "RECORDB64", Type: types.StringType},
+			types.Field{Name: "CAUSE", Type: types.NewArray(types.StringType)},
+			types.Field{Name: "topic", Type: types.StringType},
+		)},
+		types.Field{Name: "RECORDPROCESSINGERROR", Type: types.NewStruct(
+			types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
+			types.Field{Name: "RECORD", Type: types.StringType},
+			types.Field{Name: "CAUSE", Type: types.NewArray(types.StringType)},
+		)},
+	)},
+}
+
 // processingLog writes per-record failures to a topic that the KSQL_PROCESSING_LOG
 // stream reads, and to the server log.
 type processingLog struct {
 	topic  string
 	client *kgo.Client
 	logger *slog.Logger
+	codec  formats.Codec
 }
 
 func newProcessingLog(ctx context.Context, cluster *kafkaio.Cluster, topic string, logger *slog.Logger) (*processingLog, error) {
 	if err := cluster.CreateTopic(ctx, topic, 1, 1, nil); err != nil {
 		return nil, err
 	}
-	return &processingLog{topic: topic, client: cluster.Producer(), logger: logger}, nil
-}
-
-// processingLogEntry is the JSON value of one processing-log record; its fields are
-// the stream's columns.
-type processingLogEntry struct {
-	Logger          string `json:"LOGGER"`
-	Level           string `json:"LEVEL"`
-	Time            int64  `json:"TIME"`
-	QueryID         string `json:"QUERY_ID"`
-	Message         string `json:"MESSAGE"`
-	SourceTopic     string `json:"SOURCE_TOPIC"`
-	SourcePartition int32  `json:"SOURCE_PARTITION"`
-	SourceOffset    int64  `json:"SOURCE_OFFSET"`
+	codec, err := formats.NewCodec("JSON", processingLogColumns, formats.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &processingLog{topic: topic, client: cluster.Producer(), logger: logger, codec: codec}, nil
 }
 
 func (l *processingLog) source() *catalog.Source {
-	cols := []types.Column{
-		{Name: "LOGGER", Type: types.StringType},
-		{Name: "LEVEL", Type: types.StringType},
-		{Name: "TIME", Type: types.BigIntType},
-		{Name: "QUERY_ID", Type: types.StringType},
-		{Name: "MESSAGE", Type: types.StringType},
-		{Name: "SOURCE_TOPIC", Type: types.StringType},
-		{Name: "SOURCE_PARTITION", Type: types.IntType},
-		{Name: "SOURCE_OFFSET", Type: types.BigIntType},
-	}
 	return &catalog.Source{
-		Name: ProcessingLogName, Kind: catalog.Stream, Columns: cols, Topic: l.topic,
+		Name: ProcessingLogName, Kind: catalog.Stream, Columns: processingLogColumns, Topic: l.topic,
 		KeyFormat: "KAFKA", ValueFormat: "JSON", Partitions: 1, Replicas: 1, Builtin: true,
 		SQL: "(built in: per-record processing errors)",
 	}
@@ -66,12 +81,21 @@ func (l *processingLog) source() *catalog.Source {
 // must never stall or fail the query that hit the bad record.
 func (l *processingLog) Record(queryID string, err error, topic string, partition int32, offset int64) {
 	l.logger.Warn("processing error", "query", queryID, "topic", topic, "partition", partition, "offset", offset, "err", err)
-	entry := processingLogEntry{
-		Logger: "processing." + queryID, Level: "ERROR", Time: time.Now().UnixMilli(), QueryID: queryID,
-		Message: err.Error(), SourceTopic: topic, SourcePartition: partition, SourceOffset: offset,
+	var message types.Struct
+	var de *exec.DeserializationError
+	if errors.As(err, &de) {
+		message = types.Struct{int32(msgDeserializationError),
+			types.Struct{de.Target, de.Err.Error(), base64.StdEncoding.EncodeToString(de.Record), []any{}, topic},
+			nil}
+	} else {
+		where := fmt.Sprintf("%s-%d@%d", topic, partition, offset)
+		message = types.Struct{int32(msgRecordProcessingError), nil,
+			types.Struct{err.Error(), where, []any{}}}
 	}
-	value, merr := json.Marshal(entry)
-	if merr != nil {
+	row := []any{"processing." + queryID, "ERROR", time.Now().UnixMilli(), message}
+	value, eerr := l.codec.Encode(nil, row)
+	if eerr != nil {
+		l.logger.Error("encode processing log entry", "err", eerr)
 		return
 	}
 	l.client.Produce(context.Background(), &kgo.Record{Topic: l.topic, Value: value}, func(_ *kgo.Record, perr error) {

@@ -16,6 +16,19 @@ import (
 // errSkip marks a record that is dropped by design, not by error.
 var errSkip = errors.New("record skipped")
 
+// DeserializationError is a record whose key or value could not be decoded.
+type DeserializationError struct {
+	Target string // "key" or "value"
+	Record []byte // the bytes that failed
+	Err    error
+}
+
+func (e *DeserializationError) Error() string {
+	return "failed to deserialize " + e.Target + ": " + e.Err.Error()
+}
+
+func (e *DeserializationError) Unwrap() error { return e.Err }
+
 // errNullValue marks a record without a value. Its row has NULL value columns; a
 // stream passes it on as a record with a null value, as ksqlDB does.
 var errNullValue = errors.New("record has a null value")
@@ -68,7 +81,7 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 	nullValue := rec.Value == nil && len(d.valueIdx) > 0
 	if len(d.keyIdx) > 0 && rec.Key != nil {
 		if err := d.key.Decode(rec.Key, d.keyBuf); err != nil {
-			return fmt.Errorf("failed to deserialize key from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+			return &DeserializationError{Target: "key", Record: rec.Key, Err: err}
 		}
 		for i, slot := range d.keyIdx {
 			row[slot] = d.keyBuf[i]
@@ -76,7 +89,7 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 	}
 	if len(d.valueIdx) > 0 && !nullValue {
 		if err := d.value.Decode(rec.Value, d.valueBuf); err != nil {
-			return fmt.Errorf("failed to deserialize value from topic %s partition %d offset %d: %w", rec.Topic, rec.Partition, rec.Offset, err)
+			return &DeserializationError{Target: "value", Record: rec.Value, Err: err}
 		}
 		for i, slot := range d.valueIdx {
 			row[slot] = d.valueBuf[i]
