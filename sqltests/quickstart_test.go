@@ -66,7 +66,10 @@ func TestQuickstart(t *testing.T) {
 	}, "\n") + "\n"
 	run(t, srv, strings.NewReader(views), kcat, "-P", "-b", srv.Addrs.Kafka, "-t", "pageviews")
 
-	runPsql(`CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 100 EMIT CHANGES;`)
+	// The records are already in the topic, so the query must start from the
+	// earliest offset; like ksqlDB, a new query reads from the latest by default.
+	runPsql(`SET 'auto.offset.reset'='earliest';
+CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 100 EMIT CHANGES;`)
 
 	// ksqlDB's JSON: upper-cased field names, compact, in SELECT order; keyless
 	// stream, so no key (kcat prints an empty key).
@@ -90,7 +93,7 @@ func TestQuickstart(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	out := runPsql(`SELECT user_id, ms FROM slow_views EMIT CHANGES LIMIT 2;`)
+	out := runPsql(`SET 'auto.offset.reset'='earliest'; SELECT user_id, ms FROM slow_views EMIT CHANGES LIMIT 2;`)
 	for _, s := range []string{"alice", "carol", "(2 rows)"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("psql push query output lacks %q:\n%s", s, out)
