@@ -71,7 +71,11 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "there is no parameter $%d", n.Index).WithPosition(n.Pos)
 		}
 		v := b.params[n.Index-1]
-		return expr.NewLiteral(v, typeOfValue(v)), nil
+		t := types.ScalarTypeOf(v)
+		if t == nil {
+			t = types.UnknownType
+		}
+		return expr.NewLiteral(v, t), nil
 	case *parser.TimeUnit:
 		return expr.NewLiteral(n.Unit, types.StringType), nil
 	case *parser.Binary:
@@ -261,31 +265,6 @@ func (b *binder) bindLambda(fn string, argIndex int, prior []expr.Expr, lam *par
 		return nil, err
 	}
 	return expr.NewLambda(lam.Params, width, body), nil
-}
-
-// typeOfValue gives the SQL type of a bound parameter value.
-func typeOfValue(v any) *types.Type {
-	switch v.(type) {
-	case nil:
-		return types.UnknownType
-	case bool:
-		return types.BooleanType
-	case int32:
-		return types.IntType
-	case int64:
-		return types.BigIntType
-	case float64:
-		return types.DoubleType
-	case []byte:
-		return types.BytesType
-	case types.Date:
-		return types.DateType
-	case types.Time:
-		return types.TimeType
-	case types.Timestamp:
-		return types.TimestampType
-	}
-	return types.StringType
 }
 
 // BindConstant binds an expression that references no columns (INSERT VALUES).

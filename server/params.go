@@ -290,7 +290,7 @@ func coerceParam(v any, want *types.Type) (any, error) {
 		if s, ok := v.(string); ok {
 			return s, nil
 		}
-		t := sluiceTypeOfValue(v)
+		t := types.ScalarTypeOf(v)
 		if t != nil {
 			b, err := appendText(nil, t, v)
 			return string(b), err
@@ -310,36 +310,9 @@ func coerceParam(v any, want *types.Type) (any, error) {
 			return types.Date(floorDiv(int64(x), 86_400_000)), nil
 		}
 	default:
-		if t := sluiceTypeOfValue(v); t != nil && t.Kind == want.Kind {
+		if t := types.ScalarTypeOf(v); t != nil && t.Kind == want.Kind {
 			return v, nil
 		}
 	}
-	return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "parameter of type %s cannot take a value of type %s", want, sluiceTypeOfValue(v))
-}
-
-// sluiceTypeOfValue returns the scalar type whose representation v is, or nil.
-func sluiceTypeOfValue(v any) *types.Type {
-	switch v.(type) {
-	case bool:
-		return types.BooleanType
-	case int32:
-		return types.IntType
-	case int64:
-		return types.BigIntType
-	case float64:
-		return types.DoubleType
-	case *apd.Decimal:
-		return types.NewDecimal(0, 0)
-	case string:
-		return types.StringType
-	case []byte:
-		return types.BytesType
-	case types.Date:
-		return types.DateType
-	case types.Time:
-		return types.TimeType
-	case types.Timestamp:
-		return types.TimestampType
-	}
-	return nil
+	return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "parameter of type %s cannot take a value of type %s", want, types.ScalarTypeOf(v))
 }
