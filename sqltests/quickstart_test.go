@@ -22,8 +22,8 @@ import (
 //	psql -h HOST -p PORT -c "CREATE STREAM pageviews (user_id STRING, page STRING, ms INT)
 //	  WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON', PARTITIONS=1);"
 //	kcat -P -b KAFKA -t pageviews < views.jsonl
-//	psql -h HOST -p PORT -c "CREATE STREAM slow_views AS SELECT user_id, page, ms
-//	  FROM pageviews WHERE ms > 100 EMIT CHANGES;"
+//	psql -h HOST -p PORT -c "SET 'auto.offset.reset'='earliest';" \
+//	  -c "CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 100 EMIT CHANGES;"
 //	kcat -C -b KAFKA -t SLOW_VIEWS -e -o beginning
 func TestQuickstart(t *testing.T) {
 	kcat := requireTool(t, "kcat")
@@ -48,13 +48,18 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runPsql := func(sql string) string {
+	// runPsql runs the statements in one psql session (several -c share a connection).
+	runPsql := func(sqls ...string) string {
 		t.Helper()
 		// -X: ignore ~/.psqlrc; PAGER=cat: never wait on a pager; ON_ERROR_STOP: exit 1 on error.
-		out := run(t, srv, nil, psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port,
-			"-U", "sluice", "-d", "sluice", "-c", sql)
-		return out
+		args := []string{"-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", "sluice", "-d", "sluice"}
+		for _, sql := range sqls {
+			args = append(args, "-c", sql)
+		}
+		return run(t, srv, nil, psql, args...)
 	}
+	// As in ksqlDB, queries start at the latest offset unless the session says otherwise.
+	const earliest = "SET 'auto.offset.reset'='earliest';"
 
 	runPsql(`CREATE STREAM pageviews (user_id STRING, page STRING, ms INT)
   WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON', PARTITIONS=1);`)
