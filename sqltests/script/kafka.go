@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,9 @@ func (r *runner) produce(t *testing.T, d *datadriven.TestData) string {
 
 // consume reads topic=T from the beginning and prints its records (see README).
 // Options: count=N (stop after N records, then settle), timeout=, settle=,
-// key-format= and value-format= (string, int, bigint, double, hex).
+// key-format= and value-format= (string, int, bigint, double, hex), and sort (print
+// the records in sorted order, for topics with several writers whose interleaving is
+// not defined).
 func (r *runner) consume(t *testing.T, d *datadriven.TestData) string {
 	var topic string
 	d.ScanArgs(t, "topic", &topic)
@@ -73,9 +76,16 @@ func (r *runner) consume(t *testing.T, d *datadriven.TestData) string {
 	pctx, pcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer pcancel()
 	nparts, _ := r.kafka.Partitions(pctx, topic)
+	lines := make([]string, len(res.Records))
+	for i, rec := range res.Records {
+		lines[i] = rec.Format(nparts > 1, keyAs, valueAs)
+	}
+	if d.HasArg("sort") {
+		sort.Strings(lines)
+	}
 	var b strings.Builder
-	for _, rec := range res.Records {
-		b.WriteString(rec.Format(nparts > 1, keyAs, valueAs))
+	for _, l := range lines {
+		b.WriteString(l)
 		b.WriteByte('\n')
 	}
 	if res.TimedOut {
