@@ -58,7 +58,7 @@ func TestQuickstart(t *testing.T) {
 		}
 		return run(t, srv, nil, psql, args...)
 	}
-	// As in ksqlDB, queries start at the latest offset unless the session says otherwise.
+	// Sent in the same psql session (one connection) as the statement it affects.
 	const earliest = "SET 'auto.offset.reset'='earliest';"
 
 	runPsql(`CREATE STREAM pageviews (user_id STRING, page STRING, ms INT)
@@ -73,8 +73,7 @@ func TestQuickstart(t *testing.T) {
 
 	// The records are already in the topic, so the query must start from the
 	// earliest offset; like ksqlDB, a new query reads from the latest by default.
-	runPsql(`SET 'auto.offset.reset'='earliest';
-CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 100 EMIT CHANGES;`)
+	runPsql(earliest, `CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 100 EMIT CHANGES;`)
 
 	// ksqlDB's JSON: upper-cased field names, compact, in SELECT order; keyless
 	// stream, so no key (kcat prints an empty key).
@@ -98,7 +97,7 @@ CREATE STREAM slow_views AS SELECT user_id, page, ms FROM pageviews WHERE ms > 1
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	out := runPsql(`SET 'auto.offset.reset'='earliest'; SELECT user_id, ms FROM slow_views EMIT CHANGES LIMIT 2;`)
+	out := runPsql(earliest, `SELECT user_id, ms FROM slow_views EMIT CHANGES LIMIT 2;`)
 	for _, s := range []string{"alice", "carol", "(2 rows)"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("psql push query output lacks %q:\n%s", s, out)
