@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"sort"
+	"time"
 	"sync"
 
 	"github.com/sluice-db/sluice/sqlerr"
@@ -36,6 +37,9 @@ type Source struct {
 	ValueDelimiter string
 	WrapSingle     *bool // WRAP_SINGLE_VALUE, nil when not given
 
+	// Window is the key's window, nil for an unwindowed key.
+	Window *Window
+
 	TimestampColumn string // TIMESTAMP property, "" when ROWTIME is the record timestamp
 	TimestampFormat string
 
@@ -45,6 +49,13 @@ type Source struct {
 	SQL        string // the statement that created it
 	// Builtin marks sources the engine defines itself (the processing log).
 	Builtin bool
+}
+
+// Window describes a windowed key: its kind and, for time windows, the size that
+// turns the start in the key into an end.
+type Window struct {
+	Kind string // TUMBLING, HOPPING or SESSION
+	Size time.Duration
 }
 
 // KeyColumns returns the key columns in declaration order.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -95,6 +96,18 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 		return s.print(ctx, st, w)
 	case *parser.Explain:
 		return s.explain(st, w)
+	case *parser.AwaitIdle:
+		if err := s.engine.AwaitIdle(ctx, st.Timeout); err != nil {
+			return err
+		}
+		for _, q := range s.engine.Queries() {
+			if q.State == string(exec.StateError) {
+				if err := w.Notice("query " + q.ID + " failed: " + q.Error); err != nil {
+					return err
+				}
+			}
+		}
+		return w.Complete("AWAIT IDLE")
 	}
 	text, pos := st.Source()
 	return sqlerr.Newf(sqlerr.FeatureNotSupported, "statement not supported yet: %s", firstWords(text)).WithPosition(pos)

@@ -48,17 +48,29 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 			if src.Kind != kind {
 				continue
 			}
-			r := []any{src.Name, src.Topic, src.KeyFormat, src.ValueFormat, false}
+			r := []any{src.Name, src.Topic, src.KeyFormat, src.ValueFormat, src.Window != nil}
 			if st.Extended {
-				r = append(r, planner.SchemaString(src.Columns), strings.Join(e.catalog.Readers(src.Name), ", "), writerIDs(e.catalog.Writers(src.Name)))
+				winKind, winSize := "", any(nil)
+				if src.Window != nil {
+					winKind = src.Window.Kind
+					if src.Window.Size > 0 {
+						winSize = src.Window.Size.Milliseconds()
+					}
+				}
+				var wrapped any
+				if src.WrapSingle != nil {
+					wrapped = *src.WrapSingle
+				}
+				r = append(r, planner.SchemaString(src.Columns), strings.Join(e.catalog.Readers(src.Name), ", "), writerIDs(e.catalog.Writers(src.Name)),
+					winKind, winSize, wrapped, src.IsSource)
 			}
 			rows = append(rows, r)
 		}
 		names := []string{title, "Kafka Topic", "Key Format", "Value Format", "Windowed"}
 		ts := []*types.Type{nil, nil, nil, nil, types.BooleanType}
 		if st.Extended {
-			names = append(names, "Schema", "Read By", "Written By")
-			ts = append(ts, nil, nil, nil)
+			names = append(names, "Schema", "Read By", "Written By", "Window Type", "Window Size Ms", "Wrap Single Value", "Read Only")
+			ts = append(ts, nil, nil, nil, nil, types.BigIntType, types.BooleanType, types.BooleanType)
 		}
 		return table(w, names, ts, rows, "SHOW")
 	case parser.ShowQueries:

@@ -52,6 +52,13 @@ type PersistentQuery struct {
 
 	processed atomic.Int64 // input records read
 	emitted   atomic.Int64 // records written to the sink
+
+	// progress is guarded by mu: the partitions the group gave this member and,
+	// per partition, the offset after the last record whose results are
+	// acknowledged and committed (absent: nothing processed since assignment).
+	assigned  map[int32]bool
+	positions map[int32]int64
+	client    *kgo.Client
 }
 
 // PersistentConfig configures a persistent query.
@@ -71,6 +78,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		ID: cfg.ID, Group: cfg.Group, plan: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
 		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
+		assigned: map[int32]bool{}, positions: map[int32]int64{},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp)
@@ -95,10 +103,16 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.HeartbeatInterval(500*time.Millisecond),
 		kgo.SessionTimeout(10*time.Second),
 		kgo.ProducerLinger(0),
+		kgo.OnPartitionsAssigned(q.onAssigned),
+		kgo.OnPartitionsRevoked(q.onRevoked),
+		kgo.OnPartitionsLost(q.onRevoked),
 	)
 	if err != nil {
 		return nil, err
 	}
+	q.mu.Lock()
+	q.client = cl
+	q.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
 	go q.run(ctx, cl, dec, enc)
@@ -115,6 +129,65 @@ func (q *PersistentQuery) State() (QueryState, string) {
 // Counts returns how many input records were read and output records written.
 func (q *PersistentQuery) Counts() (processed, emitted int64) {
 	return q.processed.Load(), q.emitted.Load()
+}
+
+func (q *PersistentQuery) onAssigned(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, ps := range parts {
+		for _, p := range ps {
+			q.assigned[p] = true
+		}
+	}
+}
+
+func (q *PersistentQuery) onRevoked(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, ps := range parts {
+		for _, p := range ps {
+			delete(q.assigned, p)
+			delete(q.positions, p)
+		}
+	}
+}
+
+// CaughtUp reports whether the query has processed, written and committed every
+// record below ends (next offset to be written, per partition of its source).
+// starts are the partitions' first offsets: a partition the query has read nothing
+// from is caught up when it holds nothing the query would read. A stopped or
+// failed query counts as caught up: it will read nothing more.
+func (q *PersistentQuery) CaughtUp(starts, ends map[int32]int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.state != StateRunning {
+		return true
+	}
+	var committed map[int32]kgo.EpochOffset
+	for p, end := range ends {
+		if !q.assigned[p] {
+			return false
+		}
+		if pos, ok := q.positions[p]; ok {
+			if pos < end {
+				return false
+			}
+			continue
+		}
+		if committed == nil && q.client != nil {
+			committed = q.client.CommittedOffsets()[q.plan.Source.Topic]
+		}
+		if c, ok := committed[p]; ok && c.Offset >= 0 {
+			if c.Offset < end {
+				return false
+			}
+			continue
+		}
+		if q.fromBeginning && starts[p] < end {
+			return false
+		}
+	}
+	return true
 }
 
 // Plan returns the plan the query runs.
@@ -180,8 +253,20 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 			cl.AllowRebalance()
 			return
 		}
+		q.advance(fetches)
 		cl.AllowRebalance()
 	}
+}
+
+// advance records how far the committed batch reached in each partition.
+func (q *PersistentQuery) advance(fetches kgo.Fetches) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if n := len(p.Records); n > 0 {
+			q.positions[p.Partition] = p.Records[n-1].Offset + 1
+		}
+	})
 }
 
 // writeAndCommit produces results, waits for every acknowledgement, then commits the

@@ -182,3 +182,44 @@ func (c *Cluster) GroupLag(ctx context.Context, group string) (int64, error) {
 	}
 	return total, nil
 }
+
+// PartitionRange is a partition's first and next-to-write offsets.
+type PartitionRange struct {
+	Start, End int64
+}
+
+// Ranges returns the start and end offsets of every partition of topics, keyed by
+// topic then partition, in two requests however many topics there are.
+func (c *Cluster) Ranges(ctx context.Context, topics ...string) (map[string]map[int32]PartitionRange, error) {
+	ends, err := c.admin.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets: %w", err)
+	}
+	starts, err := c.admin.ListStartOffsets(ctx, topics...)
+	if err != nil {
+		return nil, fmt.Errorf("start offsets: %w", err)
+	}
+	out := map[string]map[int32]PartitionRange{}
+	var ferr error
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			ferr = fmt.Errorf("end offsets of %s: %w", o.Topic, o.Err)
+			return
+		}
+		if out[o.Topic] == nil {
+			out[o.Topic] = map[int32]PartitionRange{}
+		}
+		out[o.Topic][o.Partition] = PartitionRange{End: o.Offset}
+	})
+	starts.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			ferr = fmt.Errorf("start offsets of %s: %w", o.Topic, o.Err)
+			return
+		}
+		if r, ok := out[o.Topic][o.Partition]; ok {
+			r.Start = o.Offset
+			out[o.Topic][o.Partition] = r
+		}
+	})
+	return out, ferr
+}

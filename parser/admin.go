@@ -82,6 +82,23 @@ func parseTerminate(c *cursor, base StmtBase) (Statement, error) {
 	return t, c.expectEnd()
 }
 
+// parseAwait parses AWAIT IDLE [TIMEOUT n unit].
+func parseAwait(c *cursor, base StmtBase) (Statement, error) {
+	c.next() // AWAIT
+	if _, err := c.expect("IDLE"); err != nil {
+		return nil, err
+	}
+	a := &AwaitIdle{StmtBase: base}
+	if c.accept("TIMEOUT") {
+		d, err := parseDuration(c)
+		if err != nil {
+			return nil, err
+		}
+		a.Timeout = d
+	}
+	return a, c.expectEnd()
+}
+
 // parseSet parses SET 'p' = 'v', and the Postgres form SET name = value /
 // SET name TO value (the name lower-cased, as Postgres clients send it).
 func parseSet(c *cursor, base StmtBase) (Statement, error) {

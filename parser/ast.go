@@ -163,6 +163,14 @@ type Terminate struct {
 	All     bool
 }
 
+// AwaitIdle is AWAIT IDLE [TIMEOUT n unit]: block until every persistent query has
+// processed its inputs up to their current end and its outputs are acknowledged.
+// Timeout 0 means the server's default.
+type AwaitIdle struct {
+	StmtBase
+	Timeout time.Duration
+}
+
 // SetProperty is SET 'name' = 'value'.
 type SetProperty struct {
 	StmtBase

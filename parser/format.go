@@ -104,6 +104,11 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString(cond(s.DeleteTopic, " DELETE TOPIC", ""))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
+	case *AwaitIdle:
+		b.WriteString("AWAIT IDLE")
+		if s.Timeout != 0 {
+			b.WriteString(" TIMEOUT " + formatDuration(s.Timeout))
+		}
 	case *SetProperty:
 		b.WriteString("SET " + formatString(s.Name) + "=" + formatString(s.Value))
 	case *UnsetProperty:

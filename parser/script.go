@@ -94,6 +94,8 @@ func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 		s, err = parsePrint(c, base)
 	case "EXPLAIN":
 		s, err = p.parseExplain(c, base)
+	case "AWAIT":
+		s, err = parseAwait(c, base)
 	default:
 		if first.Kind != tkWord {
 			return nil, unexpected(src, first)

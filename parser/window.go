@@ -108,3 +108,21 @@ func parseWithin(c *cursor) (*JoinWindow, error) {
 	}
 	return w, nil
 }
+
+// ParseDuration parses a duration written as in a window clause ("30 SECONDS"),
+// as the WINDOW_SIZE property carries it.
+func ParseDuration(text string) (time.Duration, error) {
+	toks, err := lex(text)
+	if err != nil {
+		return 0, err
+	}
+	c := &cursor{src: text, toks: toks}
+	d, err := parseDuration(c)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.expectEnd(); err != nil {
+		return 0, err
+	}
+	return d, nil
+}

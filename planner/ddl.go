@@ -54,6 +54,9 @@ func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*cata
 	} else if ok {
 		src.Replicas = n
 	}
+	if err := resolveWindow(src, w); err != nil {
+		return nil, err
+	}
 	if err := resolveTimestamp(src, w); err != nil {
 		return nil, err
 	}
@@ -166,6 +169,39 @@ func resolveFormats(src *catalog.Source, w *withProps, session map[string]string
 	}
 	src.WrapSingle = wrap
 	return nil
+}
+
+// resolveWindow reads WINDOW_TYPE and WINDOW_SIZE, which declare that the topic's
+// keys are windowed.
+func resolveWindow(src *catalog.Source, w *withProps) error {
+	kind, ok := w.str("WINDOW_TYPE")
+	if !ok {
+		if w.has("WINDOW_SIZE") {
+			return sqlerr.New(sqlerr.InvalidParameterValue, "'WINDOW_SIZE' should not be set without 'WINDOW_TYPE'").WithPosition(w.pos("WINDOW_SIZE"))
+		}
+		return nil
+	}
+	kind = strings.ToUpper(kind)
+	size, hasSize := w.str("WINDOW_SIZE")
+	switch kind {
+	case "SESSION":
+		if hasSize {
+			return sqlerr.New(sqlerr.InvalidParameterValue, "'WINDOW_SIZE' should not be set for SESSION windows.").WithPosition(w.pos("WINDOW_SIZE"))
+		}
+		src.Window = &catalog.Window{Kind: kind}
+		return nil
+	case "TUMBLING", "HOPPING":
+		if !hasSize {
+			return sqlerr.Newf(sqlerr.InvalidParameterValue, "'WINDOW_SIZE' is required for %s windows.", kind).WithPosition(w.pos("WINDOW_TYPE"))
+		}
+		d, err := parser.ParseDuration(size)
+		if err != nil {
+			return sqlerr.Newf(sqlerr.InvalidParameterValue, "Invalid WINDOW_SIZE property : %s. %v", size, err).WithPosition(w.pos("WINDOW_SIZE"))
+		}
+		src.Window = &catalog.Window{Kind: kind, Size: d}
+		return nil
+	}
+	return sqlerr.Newf(sqlerr.InvalidParameterValue, "Invalid value for 'WINDOW_TYPE': %s. Valid values are SESSION, HOPPING, TUMBLING", kind).WithPosition(w.pos("WINDOW_TYPE"))
 }
 
 func resolveTimestamp(src *catalog.Source, w *withProps) error {

@@ -34,6 +34,22 @@ type config struct {
 	serviceID    string
 	readyFile    string
 	logLevel     string
+	// defaults are session properties every session starts with (--config k=v).
+	defaults map[string]string
+}
+
+// propertyFlags collects repeated --config name=value flags.
+type propertyFlags map[string]string
+
+func (p propertyFlags) String() string { return fmt.Sprint(map[string]string(p)) }
+
+func (p propertyFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("want name=value, got %q", s)
+	}
+	p[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	return nil
 }
 
 func main() {
@@ -46,6 +62,8 @@ func main() {
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
 	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
 	flag.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
+	cfg.defaults = map[string]string{}
+	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
 	flag.Parse()
 
 	var level slog.Level
@@ -88,7 +106,7 @@ func run(cfg config, logger *slog.Logger) error {
 	defer state.Close()
 
 	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: map[string]string{}})
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)

@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"context"
+	"maps"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/sqlerr"
+)
+
+// defaultAwaitTimeout bounds AWAIT IDLE without a TIMEOUT clause.
+const defaultAwaitTimeout = 30 * time.Second
+
+// awaitPoll is how often AWAIT IDLE re-reads offsets: short, because tests call it
+// after every input record.
+const awaitPoll = 2 * time.Millisecond
+
+// AwaitIdle blocks until every persistent query on this node has processed its
+// source partitions up to their end offsets and its outputs are acknowledged, and
+// that still holds on a second look with no offset moved: one query's output can be
+// another's input, and an output acknowledged just after the first look shows up
+// as a moved end offset on the second.
+func (e *Engine) AwaitIdle(ctx context.Context, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = defaultAwaitTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var (
+		prev    map[string]map[int32]kafkaio.PartitionRange
+		lastErr error
+	)
+	for {
+		qs := e.runningQueries()
+		behind, ranges, err := e.behind(ctx, qs)
+		switch {
+		case err != nil:
+			// A topic created a moment ago may not be visible yet: try again
+			// until the deadline, then report it.
+			prev, lastErr = nil, err
+		case len(behind) == 0:
+			if prev != nil && sameRanges(prev, ranges) {
+				return nil
+			}
+			prev = ranges
+		default:
+			prev, lastErr = nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return e.awaitError(ctx, timeout, behind, lastErr)
+		case <-time.After(awaitPoll):
+		}
+	}
+}
+
+func (e *Engine) runningQueries() []*exec.PersistentQuery {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	qs := make([]*exec.PersistentQuery, 0, len(e.running))
+	for _, q := range e.running {
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// behind returns the ids of queries not yet caught up with the offsets it read.
+func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]string, map[string]map[int32]kafkaio.PartitionRange, error) {
+	if len(qs) == 0 {
+		return nil, map[string]map[int32]kafkaio.PartitionRange{}, nil
+	}
+	seen := map[string]bool{}
+	var topics []string
+	for _, q := range qs {
+		t := q.Plan().Source.Topic
+		if !seen[t] {
+			seen[t] = true
+			topics = append(topics, t)
+		}
+	}
+	ranges, err := e.cluster.Ranges(ctx, topics...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var behind []string
+	for _, q := range qs {
+		starts, ends := map[int32]int64{}, map[int32]int64{}
+		for p, r := range ranges[q.Plan().Source.Topic] {
+			starts[p], ends[p] = r.Start, r.End
+		}
+		if !q.CaughtUp(starts, ends) {
+			behind = append(behind, q.ID)
+		}
+	}
+	sort.Strings(behind)
+	return behind, ranges, nil
+}
+
+func sameRanges(a, b map[string]map[int32]kafkaio.PartitionRange) bool {
+	return maps.EqualFunc(a, b, func(x, y map[int32]kafkaio.PartitionRange) bool { return maps.Equal(x, y) })
+}
+
+func (e *Engine) awaitError(ctx context.Context, timeout time.Duration, behind []string, lastErr error) error {
+	if ctx.Err() != context.DeadlineExceeded {
+		return ctx.Err()
+	}
+	msg := "AWAIT IDLE timed out after " + timeout.String()
+	if len(behind) > 0 {
+		msg += "; queries still behind: " + strings.Join(behind, ", ")
+	}
+	if lastErr != nil {
+		msg += "; last error: " + lastErr.Error()
+	}
+	return sqlerr.New(sqlerr.QueryCanceled, msg)
+}
