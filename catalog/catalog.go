@@ -2,8 +2,8 @@ package catalog
 
 import (
 	"sort"
-	"time"
 	"sync"
+	"time"
 
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
