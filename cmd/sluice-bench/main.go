@@ -1,0 +1,105 @@
+// Command sluice-bench measures Sluice on the Nexmark benchmark (nexmark.md in the
+// project's shared material) next to baselines measured in the same run.
+//
+//	go run ./cmd/sluice-bench nexmark [-events N] [-queries q0,q1,...] [-json FILE]
+//
+// One run: a kfake broker in its own process persisting to disk (the broker
+// subcommand); Nexmark events generated deterministically as JSON into one topic in
+// nexmark/nexmark's ddl_kafka.sql layout; the baselines B0 (franz-go consumption),
+// B1 (B0 plus encoding/json decoding into Go structs) and P0 (Pebble batched
+// writes), each in its own process; then the engine (cmd/sluice, built unless
+// -sluice names a binary) in its own process with GOMAXPROCS=2, and for each query:
+//
+//  1. verification: the query over a small topic, its output compared with rows
+//     computed in Go from the same generated events (verify.go);
+//  2. throughput: the query submitted over the Postgres wire as persistent queries
+//     from the earliest offset of the measured topic, timed until their consumer
+//     groups have committed the topic's end; events/s/core is events divided by the
+//     engine process's CPU seconds over that span (/proc/<pid>/stat utime+stime),
+//     the Nexmark "Cores × Time" method;
+//  3. latency on a live topic (latency.go).
+//
+// The query forms are documented in queries.go. Subcommands broker and baseline
+// are the child processes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	role := os.Getenv(roleEnv)
+	args := os.Args[1:]
+	if role == "" && len(args) > 0 {
+		role, args = args[0], args[1:]
+	} else if role != "" && len(args) > 0 && args[0] == role {
+		args = args[1:]
+	}
+	var err error
+	switch role {
+	case "broker":
+		err = brokerMain(args)
+	case "baseline":
+		err = baselineMain(args)
+	case "nexmark":
+		err = nexmarkMain(args)
+	default:
+		fmt.Fprintln(os.Stderr, "usage: sluice-bench nexmark [flags]   (run with -h for the flags)")
+		os.Exit(2)
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "sluice-bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// defaultEvents keeps the default run under ten minutes on two cores.
+const defaultEvents = 2_000_000
+
+func nexmarkMain(args []string) error {
+	fs := flag.NewFlagSet("nexmark", flag.ContinueOnError)
+	cfg := config{out: os.Stdout}
+	var queries string
+	fs.Int64Var(&cfg.events, "events", defaultEvents, "events in the measured topic")
+	fs.Int64Var(&cfg.verifyEvents, "verify-events", 20_000, "events in the verification topic (0 skips verification)")
+	fs.IntVar(&cfg.partitions, "partitions", 4, "partitions of the input topics")
+	fs.Int64Var(&cfg.tps, "tps", 10_000_000, "event-time rate of the generator (Flink's suite uses 10M)")
+	fs.StringVar(&queries, "queries", "q0,q1,q2,q3,q4,q5,q7,q8", "queries to run")
+	fs.IntVar(&cfg.procs, "procs", 2, "GOMAXPROCS of the engine and the baselines")
+	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
+	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
+	fs.StringVar(&cfg.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the engine's CPU profile (whole engine lifetime) to this file")
+	fs.IntVar(&cfg.latencyRate, "latency-rate", 0, "events/s during the latency phase (0: half the query's measured rate, at most 50k)")
+	fs.DurationVar(&cfg.latencyFor, "latency-duration", 5*time.Second, "length of each query's latency phase (0 skips it)")
+	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "longest wait for one query to consume its input")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, q := range strings.Split(queries, ",") {
+		if q = strings.TrimSpace(q); q != "" {
+			cfg.queries = append(cfg.queries, q)
+		}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rep.writeTable(os.Stdout)
+	if cfg.jsonOut != "" {
+		return rep.writeJSON(cfg.jsonOut)
+	}
+	return nil
+}

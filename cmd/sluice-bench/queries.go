@@ -1,0 +1,157 @@
+package main
+
+import (
+	"strings"
+)
+
+// The Nexmark queries in Sluice's KSQL dialect.
+//
+// Source: one stream over the single JSON topic of nexmark/nexmark's ddl_kafka.sql,
+// {event_type, person, auction, bid} with the entities as STRUCTs (sourceDDL).
+// Unquoted struct field names are upper-cased (DATETIME), and JSON fields match
+// them case-insensitively, as in ksqlDB; times are TIMESTAMP (epoch milliseconds).
+//
+// Forms used (ksqlDB has no subqueries and no table-valued window functions, so
+// multi-level Flink queries become pipelines of persistent queries):
+//
+//	q0  CSAS projecting bid->* WHERE event_type = 2.
+//	q1  as q0 with 0.908 * bid->price (DECIMAL(3,3) × BIGINT: an exact DECIMAL, as Flink's).
+//	q2  CSAS ... WHERE event_type = 2 AND bid->auction % 123 = 0 (ksqlDB has % for MOD).
+//	q3  person as a TABLE keyed by id (LATEST_BY_OFFSET), auctions re-keyed by seller,
+//	    stream-table join; Flink's unbounded stream-stream join gives the same rows when
+//	    every person precedes their auctions, which the generator nearly guarantees.
+//	q4  bids and auctions re-keyed by auction id, stream-stream join WITHIN the auction
+//	    horizon, MAX(price) per (auction, category) as a table, then AVG per category.
+//	q5  bids with event time (TIMESTAMP='DATETIME'), COUNT(*) per auction per HOPPING
+//	    window (10 s, advance 2 s), then the per-window maximum joined back.
+//	q7  MAX(price) per TUMBLING 10 s window, joined back to the bids of the window.
+//	q8  persons and auctions with event time, stream-stream join WITHIN 10 SECONDS on
+//	    id = seller (ksqlDB has no tumbling-window join; the WITHIN form is the
+//	    ksqlDB idiom, and is wider than Flink's same-window condition).
+//
+// q3–q8 need aggregation, windows or joins; until those land each reports the
+// error of its first statement the engine refuses.
+
+// benchQuery is one query: statements to run in order (in the templates, {src} is
+// the source stream and {s} a suffix that keeps the names of one run apart), the
+// statement whose sink is the result, and, for the queries that have one, the
+// independent computation of the expected output.
+type benchQuery struct {
+	name  string
+	stmts []string
+	// sink is the result stream's name without the suffix.
+	sink string
+	// expect computes the expected rows, as canonical strings, from the events;
+	// rowOf renders one sink record value the same way. nil: not verifiable yet.
+	expect func(evs eventSource) []string
+	rowOf  func(value []byte) (string, error)
+	// stateless queries are reported as a ratio to B1, stateful ones to q0.
+	stateless bool
+}
+
+// sourceDDL declares the event stream over a topic.
+const sourceDDL = `CREATE STREAM {src} (
+  event_type INT,
+  person STRUCT<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
+    state VARCHAR, dateTime TIMESTAMP, extra VARCHAR>,
+  auction STRUCT<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT,
+    dateTime TIMESTAMP, expires TIMESTAMP, seller BIGINT, category BIGINT, extra VARCHAR>,
+  bid STRUCT<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+    dateTime TIMESTAMP, extra VARCHAR>
+) WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON', PARTITIONS={partitions});`
+
+func allQueries() []benchQuery {
+	return []benchQuery{
+		{
+			name: "q0", sink: "q0", stateless: true,
+			stmts: []string{`CREATE STREAM q0{s} AS SELECT bid->auction AS auction, bid->bidder AS bidder,
+  bid->price AS price, bid->dateTime AS dateTime, bid->extra AS extra
+  FROM {src} WHERE event_type = 2 EMIT CHANGES;`},
+			expect: expectQ0, rowOf: rowQ0,
+		},
+		{
+			name: "q1", sink: "q1", stateless: true,
+			stmts: []string{`CREATE STREAM q1{s} AS SELECT bid->auction AS auction, bid->bidder AS bidder,
+  0.908 * bid->price AS price, bid->dateTime AS dateTime, bid->extra AS extra
+  FROM {src} WHERE event_type = 2 EMIT CHANGES;`},
+			expect: expectQ1, rowOf: rowQ1,
+		},
+		{
+			name: "q2", sink: "q2", stateless: true,
+			stmts: []string{`CREATE STREAM q2{s} AS SELECT bid->auction AS auction, bid->price AS price
+  FROM {src} WHERE event_type = 2 AND bid->auction % 123 = 0 EMIT CHANGES;`},
+			expect: expectQ2, rowOf: rowQ2,
+		},
+		{
+			name: "q3", sink: "q3",
+			stmts: []string{
+				`CREATE TABLE q3_person{s} AS SELECT person->id AS id, LATEST_BY_OFFSET(person->name) AS name,
+  LATEST_BY_OFFSET(person->city) AS city, LATEST_BY_OFFSET(person->state) AS state
+  FROM {src} WHERE event_type = 0 GROUP BY person->id EMIT CHANGES;`,
+				`CREATE STREAM q3_auction{s} AS SELECT auction->id AS id, auction->seller AS seller,
+  auction->category AS category FROM {src} WHERE event_type = 1 PARTITION BY auction->seller EMIT CHANGES;`,
+				`CREATE STREAM q3{s} AS SELECT P.name AS name, P.city AS city, P.state AS state, A.id AS id
+  FROM q3_auction{s} A JOIN q3_person{s} P ON A.seller = P.id
+  WHERE A.category = 10 AND (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA') EMIT CHANGES;`,
+			},
+		},
+		{
+			name: "q4", sink: "q4",
+			stmts: []string{
+				`CREATE STREAM q4_bid{s} AS SELECT bid->auction AS auction, bid->price AS price,
+  bid->dateTime AS dateTime FROM {src} WHERE event_type = 2 PARTITION BY bid->auction EMIT CHANGES;`,
+				`CREATE STREAM q4_auction{s} AS SELECT auction->id AS id, auction->category AS category,
+  auction->dateTime AS dateTime, auction->expires AS expires
+  FROM {src} WHERE event_type = 1 PARTITION BY auction->id EMIT CHANGES;`,
+				`CREATE TABLE q4_final{s} AS SELECT A.id AS id, A.category AS category, MAX(B.price) AS final
+  FROM q4_auction{s} A JOIN q4_bid{s} B WITHIN 10 SECONDS ON A.id = B.auction
+  WHERE B.dateTime BETWEEN A.dateTime AND A.expires GROUP BY A.id, A.category EMIT CHANGES;`,
+				`CREATE TABLE q4{s} AS SELECT category, AVG(final) AS avg_final FROM q4_final{s}
+  GROUP BY category EMIT CHANGES;`,
+			},
+		},
+		{
+			name: "q5", sink: "q5",
+			stmts: []string{
+				`CREATE STREAM q5_bid{s} WITH (TIMESTAMP='DATETIME') AS SELECT bid->auction AS auction,
+  bid->dateTime AS dateTime FROM {src} WHERE event_type = 2 EMIT CHANGES;`,
+				`CREATE TABLE q5_count{s} AS SELECT auction, COUNT(*) AS num FROM q5_bid{s}
+  WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS) GROUP BY auction EMIT CHANGES;`,
+				`CREATE TABLE q5_max{s} AS SELECT WINDOWSTART AS starttime, MAX(num) AS maxn FROM q5_count{s}
+  GROUP BY WINDOWSTART EMIT CHANGES;`,
+				`CREATE TABLE q5{s} AS SELECT C.auction AS auction, C.num AS num FROM q5_count{s} C
+  JOIN q5_max{s} M ON C.WINDOWSTART = M.starttime WHERE C.num >= M.maxn EMIT CHANGES;`,
+			},
+		},
+		{
+			name: "q7", sink: "q7",
+			stmts: []string{
+				`CREATE STREAM q7_bid{s} WITH (TIMESTAMP='DATETIME') AS SELECT bid->auction AS auction,
+  bid->price AS price, bid->bidder AS bidder, bid->dateTime AS dateTime, bid->extra AS extra
+  FROM {src} WHERE event_type = 2 EMIT CHANGES;`,
+				`CREATE TABLE q7_max{s} AS SELECT 1 AS k, MAX(price) AS maxprice FROM q7_bid{s}
+  WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY 1 EMIT FINAL;`,
+				`CREATE STREAM q7{s} AS SELECT B.auction AS auction, B.price AS price, B.bidder AS bidder,
+  B.dateTime AS dateTime, B.extra AS extra FROM q7_bid{s} B JOIN q7_max{s} M ON B.price = M.maxprice
+  EMIT CHANGES;`,
+			},
+		},
+		{
+			name: "q8", sink: "q8",
+			stmts: []string{
+				`CREATE STREAM q8_person{s} WITH (TIMESTAMP='DATETIME') AS SELECT person->id AS id,
+  person->name AS name, person->dateTime AS dateTime FROM {src} WHERE event_type = 0
+  PARTITION BY person->id EMIT CHANGES;`,
+				`CREATE STREAM q8_auction{s} WITH (TIMESTAMP='DATETIME') AS SELECT auction->seller AS seller,
+  auction->dateTime AS dateTime FROM {src} WHERE event_type = 1 PARTITION BY auction->seller EMIT CHANGES;`,
+				`CREATE STREAM q8{s} AS SELECT P.id AS id, P.name AS name, P.dateTime AS starttime
+  FROM q8_person{s} P JOIN q8_auction{s} A WITHIN 10 SECONDS ON P.id = A.seller EMIT CHANGES;`,
+			},
+		},
+	}
+}
+
+// render substitutes the template names.
+func render(stmt, src, suffix string) string {
+	return strings.NewReplacer("{src}", src, "{s}", suffix).Replace(stmt)
+}
