@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary play the benchmark's child roles (broker,
+// baseline): the benchmark re-executes its own binary with SLUICE_BENCH_ROLE set.
+func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) != "" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestTinyNexmark runs the whole benchmark on a few thousand events: q0–q2 must
+// match the independent computation, the stateful queries must report the engine's
+// refusal, and the JSON report must have the fields the issue asks for. It asserts
+// correctness only, never timings.
+func TestTinyNexmark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a broker and an engine")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "sluice")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/sluice-db/sluice/cmd/sluice")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build cmd/sluice: %v\n%s", err, out)
+	}
+	jsonPath := filepath.Join(dir, "report.json")
+	cfg := config{
+		events: 3000, verifyEvents: 2000, partitions: 2, tps: 10_000_000,
+		queries: []string{"q0", "q1", "q2", "q3", "q8"}, procs: 2, sluice: bin,
+		workDir: filepath.Join(dir, "work"), latencyRate: 2000, latencyFor: 300 * time.Millisecond,
+		timeout: time.Minute, out: io.Discard,
+	}
+	if testing.Verbose() {
+		cfg.out = os.Stderr
+	}
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.writeJSON(jsonPath); err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	rep.writeTable(&table)
+	t.Log("\n" + table.String())
+
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Events    *int64                                `json:"events"`
+		Baselines map[string]map[string]json.RawMessage `json:"baselines"`
+		Queries   map[string]map[string]json.RawMessage `json:"queries"`
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Events == nil || *got.Events != cfg.events {
+		t.Errorf("events = %v, want %d", got.Events, cfg.events)
+	}
+	for base, field := range map[string]string{"B0": "events_per_sec_per_core", "B1": "events_per_sec_per_core", "P0": "writes_per_sec"} {
+		if _, ok := got.Baselines[base][field]; !ok {
+			t.Errorf("baselines.%s.%s missing in %s", base, field, data)
+		}
+	}
+	for _, q := range []string{"q0", "q1", "q2"} {
+		fields := got.Queries[q]
+		for _, f := range []string{"events_per_sec_per_core", "events_per_sec", "cpu_seconds", "p99_latency_ms", "verified"} {
+			if _, ok := fields[f]; !ok {
+				t.Errorf("queries.%s.%s missing", q, f)
+			}
+		}
+		if string(fields["verified"]) != "true" {
+			t.Errorf("%s not verified: %s", q, fields["verify_note"])
+		}
+		if string(fields["events_per_sec_per_core"]) == "0" {
+			t.Errorf("%s measured no engine CPU", q)
+		}
+	}
+	// Until aggregations and joins land, the stateful queries carry the engine's
+	// refusal; once they run, they carry figures instead.
+	for _, q := range []string{"q3", "q8"} {
+		fields := got.Queries[q]
+		if fields == nil {
+			t.Errorf("%s missing from the report", q)
+			continue
+		}
+		if _, hasErr := fields["error"]; !hasErr && string(fields["events_per_sec_per_core"]) == "0" {
+			t.Errorf("%s has neither figures nor an error: %v", q, fields)
+		}
+	}
+}
