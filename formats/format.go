@@ -86,6 +86,24 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 	}
 }
 
+// NewDecoder is NewCodec for a reader that uses only part of the row (a query's
+// referenced columns and struct fields): Decode may leave the columns use
+// excludes NULL, after checking them as it always does, so a record is rejected
+// exactly when NewCodec's Decode would reject it. Formats other than JSON decode
+// every column. A nil use is NewCodec.
+func NewDecoder(format string, cols []types.Column, opts Options, use *Projection) (Codec, error) {
+	c, err := NewCodec(format, cols, opts)
+	if err != nil || use == nil {
+		return c, err
+	}
+	if jc, ok := c.(*jsonCodec); ok {
+		projected := *jc
+		projected.use = use
+		return &projected, nil
+	}
+	return c, nil
+}
+
 // wrapped reports whether the columns are written as a JSON object rather than
 // as one bare value.
 func wrapped(cols []types.Column, opts Options) bool {

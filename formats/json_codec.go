@@ -14,6 +14,8 @@ type jsonCodec struct {
 	// row describes the wrapping object as a STRUCT so that decoding a row and
 	// decoding a nested struct share one code path.
 	row *types.Type
+	// use is the part of the row a reader needs (nil: all); see Projection.
+	use *Projection
 }
 
 func newJSONCodec(cols []types.Column, opts Options) *jsonCodec {
@@ -46,6 +48,18 @@ func (c *jsonCodec) Decode(data []byte, dst []any) error {
 	if len(c.cols) == 0 {
 		return nil
 	}
+	if c.wrap {
+		var s jsonScanner
+		if s.decodeRow(data, c.row, c.use, dst) {
+			return nil
+		}
+		// Not a document the scanner reads: the tree rules decide, errors included.
+	}
+	return c.decodeTree(data, dst)
+}
+
+// decodeTree decodes through the parsed tree: the reference the scanner matches.
+func (c *jsonCodec) decodeTree(data []byte, dst []any) error {
 	var p jsonParser
 	doc, err := p.parseDocument(data)
 	if err != nil {
