@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestNumbersMatch(t *testing.T) {
+	for _, tc := range []struct {
+		exp, act string
+		want     bool
+	}{
+		{"10", "10", true},
+		{"10.0", "10", true}, // an int actual truncates the expected value
+		{"10.7", "10", true},
+		{"10", "10.0", false}, // a decimal actual with scale > 0 never equals an integer
+		{"1.5", "1.50", false},
+		{"1.50", "1.50", true},
+		{"1E+2", "1E+2", true},
+		{"0.00001", "1.0E-5", false}, // scale 5 vs scale 6
+		{"0.000010", "1.0E-5", true},
+		{"100", "1E+2", true}, // scale -2 <= 0 and equal value
+		{"12345678901234567890", "12345678901234567890", false},
+	} {
+		en, _ := parseNumber(tc.exp)
+		an, _ := parseNumber(tc.act)
+		if got := numbersMatch(en, an, false); got != tc.want {
+			t.Errorf("numbersMatch(%s, %s) = %v, want %v", tc.exp, tc.act, got, tc.want)
+		}
+	}
+}
+
+func TestValuesMatchObjects(t *testing.T) {
+	for _, tc := range []struct {
+		exp, act string
+		want     bool
+	}{
+		{`{"id":1}`, `{"ID":1}`, true},  // expected names are also looked up in upper case
+		{`{"ID":1}`, `{"id":1}`, false}, // but not the other way round
+		{`{"A":1}`, `{"A":1,"B":2}`, false},
+		{`[1,2]`, `[1,2]`, true},
+		{`[1,2]`, `[1]`, false},
+		{`"1.50"`, `1.50`, true}, // a string expected against a decimal actual
+		{`null`, `null`, true},
+	} {
+		e, _ := decodeJSON([]byte(tc.exp))
+		a, _ := decodeJSON([]byte(tc.act))
+		if got := valuesMatch(e, a, false); got != tc.want {
+			t.Errorf("valuesMatch(%s, %s) = %v, want %v", tc.exp, tc.act, got, tc.want)
+		}
+	}
+}
+
+func TestJavaDouble(t *testing.T) {
+	for f, want := range map[float64]string{
+		225: "225.0", 1.946195068359375e15: "1.946195068359375E15", 0.00001: "1.0E-5",
+		0.001: "0.001", 1e7: "1.0E7", -2.5: "-2.5", 0: "0.0",
+	} {
+		if got := javaDouble(f); got != want {
+			t.Errorf("javaDouble(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+func TestWindowedKeyRoundTrip(t *testing.T) {
+	src := &SourceInfo{KeyFormat: "KAFKA", WindowType: "SESSION", keyColumns: []Column{{Name: "K", Type: "BIGINT", Role: "KEY"}}}
+	rec := Record{Key: json.RawMessage(`7`), Window: &Window{Start: 10, End: 20, Type: "session"}}
+	b, err := encodeKey(src, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 24 {
+		t.Fatalf("session key of %d bytes, want 8+16", len(b))
+	}
+	k, err := decodeKey(src, b, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.window == nil || *k.window != *rec.Window || k.value != json.Number("7") {
+		t.Fatalf("decoded %+v %+v", k.value, k.window)
+	}
+}
+
+func TestStripCommentsKeepsStrings(t *testing.T) {
+	in := "{\"a\": \"x//y\", // comment\n /* block */ \"b\": 1}"
+	var v map[string]any
+	if err := json.Unmarshal(stripComments([]byte(in)), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v["a"] != "x//y" || v["b"] != float64(1) {
+		t.Fatalf("got %v", v)
+	}
+}
+
+func TestParseSchema(t *testing.T) {
+	cols := parseSchema("`ID` INTEGER KEY, `S` STRUCT<`A` INTEGER, `B` STRING>, `H` ARRAY<STRUCT<`KEY` STRING, `VALUE` BYTES>> HEADERS")
+	if len(cols) != 3 || cols[0].Role != "KEY" || cols[1].Type != "STRUCT<`A` INTEGER, `B` STRING>" || cols[2].Role != "HEADER" {
+		t.Fatalf("got %+v", cols)
+	}
+}
