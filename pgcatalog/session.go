@@ -1,0 +1,399 @@
+package pgcatalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Config describes the server as catalog queries report it.
+type Config struct {
+	// ServerVersion is the Postgres version reported (server_version); default
+	// "13.0.0".
+	ServerVersion string
+	// SluiceVersion appears in version().
+	SluiceVersion string
+	// StartTime is pg_postmaster_start_time().
+	StartTime time.Time
+	// Version is version()'s text; derived from the two versions when empty.
+	Version string
+}
+
+// ResultWriter receives a statement's results, as the server's ResultWriter does.
+type ResultWriter interface {
+	Columns(cols []types.Column) error
+	Row(vals []any) error
+	Complete(tag string) error
+	Notice(msg string) error
+}
+
+// Session is the Postgres-dialect side of one client connection. It is used by
+// one goroutine at a time.
+type Session struct {
+	cfg      Config
+	src      Sources
+	user     string
+	database string
+	pid      uint32
+	settings *settings
+}
+
+// NewSession opens a session. params are the client's startup parameters; pid is
+// the backend process ID reported to the client.
+func NewSession(cfg Config, src Sources, params map[string]string, pid uint32) *Session {
+	if cfg.ServerVersion == "" {
+		cfg.ServerVersion = "13.0.0"
+	}
+	if cfg.Version == "" {
+		cfg.Version = versionString(cfg.ServerVersion, cfg.SluiceVersion)
+	}
+	user := params["user"]
+	if user == "" {
+		user = "sluice"
+	}
+	db := params["database"]
+	if db == "" {
+		db = user
+	}
+	fixed := map[string]string{
+		"server_version":        cfg.ServerVersion,
+		"server_version_num":    versionNum(cfg.ServerVersion),
+		"session_authorization": user,
+		"application_name":      params["application_name"],
+	}
+	s := &Session{cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
+	for k, v := range params {
+		if IsParameter(k) && k != "user" && k != "database" {
+			s.settings.set(k, v)
+		}
+	}
+	return s
+}
+
+// versionNum turns "13.0.0" into "130000" (major * 10000 + minor).
+func versionNum(v string) string {
+	var major, minor int
+	fmt.Sscanf(v, "%d.%d", &major, &minor)
+	return fmt.Sprint(major*10000 + minor)
+}
+
+// Parameter returns the current value of a run-time parameter.
+func (s *Session) Parameter(name string) string { return s.settings.get(name) }
+
+// Statement is one statement of a query string and whether this package runs it.
+type Statement struct {
+	SQL     string
+	Offset  int // byte offset of SQL in the query string
+	Catalog bool
+	node    *pg_query.Node
+}
+
+// Split parses sql with the Postgres grammar and says, per statement, whether it
+// belongs to the catalog path. ok is false when sql does not parse as Postgres SQL
+// (it is then KSQL, for the engine as a whole).
+func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
+	tree, err := pg_query.Parse(sql)
+	if err != nil {
+		return nil, false
+	}
+	var user map[string]bool
+	for _, raw := range tree.Stmts {
+		start := int(raw.StmtLocation)
+		end := len(sql)
+		if raw.StmtLen > 0 {
+			end = start + int(raw.StmtLen)
+		}
+		st := Statement{SQL: sql[start:end], Offset: start, node: raw.Stmt}
+		if user == nil {
+			user = s.userRelations()
+		}
+		st.Catalog = claims(raw.Stmt, user)
+		stmts = append(stmts, st)
+	}
+	return stmts, true
+}
+
+func (s *Session) userRelations() map[string]bool {
+	m := map[string]bool{}
+	if s.src != nil {
+		for _, src := range s.src.Sources() {
+			m[relName(src)] = true
+		}
+	}
+	return m
+}
+
+// claims decides whether a parsed statement belongs to the catalog path:
+// Postgres utility statements about session state, and queries whose every
+// relation is a catalog relation (or that read no relation at all).
+func claims(n *pg_query.Node, user map[string]bool) bool {
+	switch {
+	case n.GetTransactionStmt() != nil, n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
+		return true
+	case n.GetVariableShowStmt() != nil:
+		name := n.GetVariableShowStmt().Name
+		return IsParameter(name) || name == "all"
+	case n.GetVariableSetStmt() != nil:
+		vs := n.GetVariableSetStmt()
+		switch vs.Kind {
+		case pg_query.VariableSetKind_VAR_RESET_ALL, pg_query.VariableSetKind_VAR_SET_MULTI:
+			return true
+		}
+		return IsParameter(vs.Name) || vs.Name == "timezone" || vs.Name == "names"
+	case n.GetSelectStmt() != nil:
+		ctes := map[string]bool{}
+		catalogOnly := true
+		walk(n.ProtoReflect(), func(m protoreflect.Message) {
+			switch x := m.Interface().(type) {
+			case *pg_query.CommonTableExpr:
+				ctes[x.Ctename] = true
+			case *pg_query.RangeVar:
+				switch x.Schemaname {
+				case "pg_catalog", "information_schema":
+					return
+				case "":
+					if _, ok := virtualByName[x.Relname]; ok && !user[x.Relname] {
+						return
+					}
+					if ctes[x.Relname] {
+						return
+					}
+				}
+				catalogOnly = false
+			}
+		})
+		return catalogOnly
+	}
+	return false
+}
+
+// walk calls fn for m and every message nested in it, parents first.
+func walk(m protoreflect.Message, fn func(protoreflect.Message)) {
+	fn(m)
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				walk(l.Get(i).Message(), fn)
+			}
+		case fd.Message() != nil && !fd.IsMap():
+			walk(v.Message(), fn)
+		}
+		return true
+	})
+}
+
+// Execute runs statements returned by Split with Catalog set. params are the
+// values of $1..$n in package types' representation.
+func (s *Session) Execute(ctx context.Context, st Statement, params []any, w ResultWriter) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n := st.node
+	switch {
+	case n.GetSelectStmt() != nil:
+		snap := newSnapshot(s)
+		stmt, err := pgeval.Compile(snap, n.GetSelectStmt(), nil)
+		if err != nil {
+			return err
+		}
+		res, err := stmt.Run(params)
+		if err != nil {
+			return err
+		}
+		if err := w.Columns(sluiceColumns(res.Columns)); err != nil {
+			return err
+		}
+		vals := make([]any, len(res.Columns))
+		for _, row := range res.Rows {
+			for i, v := range row {
+				vals[i] = sluiceValue(v, res.Columns[i].Type.OID, snap)
+			}
+			if err := w.Row(vals); err != nil {
+				return err
+			}
+		}
+		return w.Complete(fmt.Sprintf("SELECT %d", len(res.Rows)))
+	case n.GetVariableShowStmt() != nil:
+		return s.show(n.GetVariableShowStmt().Name, w)
+	case n.GetVariableSetStmt() != nil:
+		return s.set(n.GetVariableSetStmt(), w)
+	case n.GetTransactionStmt() != nil:
+		return w.Complete(transactionTag(n.GetTransactionStmt().Kind))
+	case n.GetDiscardStmt() != nil:
+		return w.Complete("DISCARD ALL")
+	case n.GetDeallocateStmt() != nil:
+		if n.GetDeallocateStmt().Name == "" {
+			return w.Complete("DEALLOCATE ALL")
+		}
+		return w.Complete("DEALLOCATE")
+	}
+	return sqlerr.New(sqlerr.FeatureNotSupported, "statement is not supported")
+}
+
+// Describe returns the result columns and parameter types of a catalog statement
+// without running it.
+func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) {
+	n := st.node
+	switch {
+	case n.GetSelectStmt() != nil:
+		stmt, err := pgeval.Compile(newSnapshot(s), n.GetSelectStmt(), nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		var params []*types.Type
+		for _, oid := range stmt.ParamTypes() {
+			params = append(params, sluiceType(oid))
+		}
+		return sluiceColumns(stmt.Columns()), params, nil
+	case n.GetVariableShowStmt() != nil:
+		name := n.GetVariableShowStmt().Name
+		if name == "all" {
+			return []types.Column{{Name: "name", Type: types.StringType}, {Name: "setting", Type: types.StringType}, {Name: "description", Type: types.StringType}}, nil, nil
+		}
+		return []types.Column{{Name: parameters[strings.ToLower(name)].name, Type: types.StringType}}, nil, nil
+	}
+	return nil, nil, nil
+}
+
+func sluiceColumns(cols []pgeval.Column) []types.Column {
+	out := make([]types.Column, len(cols))
+	for i, c := range cols {
+		out[i] = types.Column{Name: c.Name, Type: sluiceType(c.Type.OID)}
+	}
+	return out
+}
+
+func transactionTag(k pg_query.TransactionStmtKind) string {
+	switch k {
+	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+		return "BEGIN"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+		return "COMMIT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		return "SAVEPOINT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return "RELEASE"
+	case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+		return "PREPARE TRANSACTION"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED:
+		return "COMMIT PREPARED"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+		return "ROLLBACK PREPARED"
+	}
+	return "ROLLBACK"
+}
+
+func (s *Session) show(name string, w ResultWriter) error {
+	if name == "all" {
+		if err := w.Columns([]types.Column{{Name: "name", Type: types.StringType}, {Name: "setting", Type: types.StringType}, {Name: "description", Type: types.StringType}}); err != nil {
+			return err
+		}
+		ps := sortedParameters()
+		for _, p := range ps {
+			if err := w.Row([]any{p.name, s.settings.get(p.name), p.desc}); err != nil {
+				return err
+			}
+		}
+		return w.Complete(fmt.Sprintf("SHOW %d", len(ps)))
+	}
+	p, ok := parameters[strings.ToLower(name)]
+	if !ok {
+		return sqlerr.Newf(sqlerr.UndefinedObject, "unrecognized configuration parameter %q", name)
+	}
+	if err := w.Columns([]types.Column{{Name: p.name, Type: types.StringType}}); err != nil {
+		return err
+	}
+	if err := w.Row([]any{s.settings.get(p.name)}); err != nil {
+		return err
+	}
+	return w.Complete("SHOW")
+}
+
+func (s *Session) set(vs *pg_query.VariableSetStmt, w ResultWriter) error {
+	name := vs.Name
+	switch name {
+	case "timezone":
+		name = "TimeZone"
+	case "names":
+		name = "client_encoding"
+	}
+	switch vs.Kind {
+	case pg_query.VariableSetKind_VAR_RESET_ALL:
+		s.settings.resetAll()
+		return w.Complete("RESET")
+	case pg_query.VariableSetKind_VAR_RESET:
+		s.settings.reset(name)
+		return w.Complete("RESET")
+	case pg_query.VariableSetKind_VAR_SET_DEFAULT:
+		s.settings.reset(name)
+		return w.Complete("SET")
+	case pg_query.VariableSetKind_VAR_SET_MULTI:
+		// SET TRANSACTION / SET SESSION CHARACTERISTICS: nothing to change.
+		return w.Complete("SET")
+	}
+	var parts []string
+	for _, a := range vs.Args {
+		parts = append(parts, argText(a))
+	}
+	value := strings.Join(parts, ", ")
+	switch strings.ToLower(name) {
+	case "client_encoding":
+		if e := strings.ToUpper(strings.ReplaceAll(value, "-", "")); e != "UTF8" && e != "UNICODE" {
+			return sqlerr.Newf(sqlerr.FeatureNotSupported, "client_encoding %s is not supported: Sluice speaks UTF8 only", value)
+		}
+		value = "UTF8"
+	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype", "max_identifier_length", "block_size", "in_hot_standby", "is_superuser", "max_index_keys":
+		return sqlerr.Newf("55P02", "parameter %q cannot be changed", name)
+	}
+	s.settings.set(name, value)
+	if err := w.Complete("SET"); err != nil {
+		return err
+	}
+	return nil
+}
+
+func argText(n *pg_query.Node) string {
+	switch {
+	case n.GetAConst() != nil:
+		a := n.GetAConst()
+		switch {
+		case a.GetSval() != nil:
+			return a.GetSval().Sval
+		case a.GetIval() != nil:
+			return fmt.Sprint(a.GetIval().Ival)
+		case a.GetFval() != nil:
+			return a.GetFval().Fval
+		case a.GetBoolval() != nil:
+			if a.GetBoolval().Boolval {
+				return "on"
+			}
+			return "off"
+		}
+	case n.GetTypeCast() != nil:
+		return argText(n.GetTypeCast().Arg)
+	case n.GetColumnRef() != nil:
+		var parts []string
+		for _, f := range n.GetColumnRef().Fields {
+			parts = append(parts, strVal(f))
+		}
+		return strings.Join(parts, ".")
+	}
+	return ""
+}
+
+func strVal(n *pg_query.Node) string {
+	if s := n.GetString_(); s != nil {
+		return s.Sval
+	}
+	return ""
+}

@@ -1,0 +1,594 @@
+package pgeval
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sluice-db/sluice/sqlerr"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func (c *compiler) compileArgs(nodes []*pg_query.Node, sc *scope) ([]*expr, error) {
+	args := make([]*expr, len(nodes))
+	for i, n := range nodes {
+		x, err := c.compileExpr(n, sc)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = x
+	}
+	return args, nil
+}
+
+// resolveFunction finds name (catalog first, then built-ins), checks the argument
+// count, converts literal arguments to the declared types and computes the result
+// type.
+func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*expr, error) {
+	f := c.cat.Function(name)
+	if f == nil {
+		f = builtinFuncs[name]
+	}
+	if f == nil {
+		return nil, Type{}, nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s does not exist", name)
+	}
+	if len(args) < f.MinArgs || (f.MaxArgs >= 0 && len(args) > f.MaxArgs) {
+		return nil, Type{}, nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s with %d arguments does not exist", name, len(args))
+	}
+	out := make([]*expr, len(args))
+	types := make([]Type, len(args))
+	for i, a := range args {
+		to := uint32(Text)
+		if i < len(f.Args) && f.Args[i] != 0 {
+			to = f.Args[i]
+		}
+		x, err := c.coerce(a, to)
+		if err != nil {
+			return nil, Type{}, nil, err
+		}
+		out[i] = x
+		types[i] = x.typ
+	}
+	rt := Type{OID: f.Ret}
+	if f.Return != nil {
+		rt = f.Return(types)
+	}
+	return f, rt, out, nil
+}
+
+// callFunction compiles a call of a scalar function.
+func (c *compiler) callFunction(name string, args []*expr) (*expr, error) {
+	f, rt, args, err := c.resolveFunction(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if f.Eval == nil {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "set-returning function %s is only supported in FROM or the select list", name)
+	}
+	return &expr{typ: rt, name: name, eval: func(e *env) (any, error) {
+		vals, null, err := evalArgs(e, args, f.NonStrict)
+		if err != nil || null {
+			return nil, err
+		}
+		return f.Eval(e.rc.ctx, vals)
+	}}, nil
+}
+
+// evalArgs evaluates arguments; null reports a NULL argument to a strict function.
+func evalArgs(e *env, args []*expr, nonStrict bool) ([]any, bool, error) {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		v, err := a.eval(e)
+		if err != nil {
+			return nil, false, err
+		}
+		if v == nil && !nonStrict {
+			return nil, true, nil
+		}
+		vals[i] = v
+	}
+	return vals, false, nil
+}
+
+func (c *compiler) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (*expr, error) {
+	name := lastName(fc.Funcname)
+	if fc.Over != nil {
+		return c.compileWindow(name, fc, sc)
+	}
+	if isAggregate(name) {
+		return c.compileAggregate(name, fc, sc)
+	}
+	args, err := c.compileArgs(fc.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	f, rt, args, err := c.resolveFunction(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if f.Set == nil {
+		return c.callFunction(name, args)
+	}
+	// A set-returning function in the select list: its values come from a slot the
+	// projection fills, one row per value.
+	st := sc.sel
+	if st == nil || !st.allowSRF {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "set-returning function %s is not allowed here", name)
+	}
+	s := &srfCall{f: f, args: args, slot: st.nslots}
+	st.nslots++
+	st.srfs = append(st.srfs, s)
+	slot := s.slot
+	return &expr{typ: rt, name: name, eval: func(e *env) (any, error) {
+		return e.slots[slot], nil
+	}}, nil
+}
+
+// srfCall is a set-returning function in a select list.
+type srfCall struct {
+	f    *Func
+	args []*expr
+	slot int
+}
+
+func (s *srfCall) values(e *env) ([]any, error) {
+	vals, null, err := evalArgs(e, s.args, s.f.NonStrict)
+	if err != nil || null {
+		return nil, err
+	}
+	return s.f.Set(e.rc.ctx, vals)
+}
+
+// Aggregates.
+
+type aggCall struct {
+	name     string
+	args     []*expr
+	star     bool
+	distinct bool
+	filter   *expr
+	order    []sortKey
+	slot     int
+}
+
+func isAggregate(name string) bool {
+	switch name {
+	case "count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every":
+		return true
+	}
+	return false
+}
+
+func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scope) (*expr, error) {
+	st := sc.sel
+	if st == nil || !st.allowAgg {
+		return nil, sqlerr.Newf(sqlerr.SyntaxError, "aggregate functions are not allowed here")
+	}
+	// Arguments are evaluated per input row: no nested aggregates.
+	st.allowAgg = false
+	defer func() { st.allowAgg = true }()
+	a := &aggCall{name: name, star: fc.AggStar, distinct: fc.AggDistinct}
+	args, err := c.compileArgs(fc.Args, sc)
+	if err != nil {
+		return nil, err
+	}
+	for i := range args {
+		if args[i], err = c.coerce(args[i], Text); err != nil {
+			return nil, err
+		}
+	}
+	a.args = args
+	if fc.AggFilter != nil {
+		if a.filter, err = c.compileExpr(fc.AggFilter, sc); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range fc.AggOrder {
+		sb := n.GetSortBy()
+		x, err := c.compileExpr(sb.Node, sc)
+		if err != nil {
+			return nil, err
+		}
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		a.order = append(a.order, sortKey{x: x, desc: desc, nullsFirst: desc})
+	}
+	if !a.star && len(args) == 0 {
+		return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s() does not exist", name)
+	}
+	var t Type
+	switch name {
+	case "count":
+		t = Type{OID: Int8}
+	case "sum":
+		t = Type{OID: Numeric}
+		if args[0].typ.OID == Int2 || args[0].typ.OID == Int4 {
+			t = Type{OID: Int8}
+		} else if args[0].typ.OID == Float8 || args[0].typ.OID == Float4 {
+			t = Type{OID: Float8}
+		}
+	case "avg":
+		t = Type{OID: Numeric}
+	case "string_agg":
+		t = Type{OID: Text}
+	case "array_agg":
+		t = Type{OID: ArrayOf(args[0].typ.OID)}
+	case "bool_and", "bool_or", "every":
+		t = Type{OID: Bool}
+	default:
+		t = finalType(args[0].typ)
+	}
+	a.slot = st.nslots
+	st.nslots++
+	st.aggs = append(st.aggs, a)
+	slot := a.slot
+	return &expr{typ: t, name: name, eval: func(e *env) (any, error) { return e.slots[slot], nil }}, nil
+}
+
+func (a *aggCall) compute(rows []*env) (any, error) {
+	type input struct {
+		vals []any
+		keys []any
+	}
+	var ins []input
+	seen := map[string]bool{}
+	for _, e := range rows {
+		if a.filter != nil {
+			v, err := a.filter.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			if !truthy(v) {
+				continue
+			}
+		}
+		in := input{vals: make([]any, len(a.args))}
+		for i, x := range a.args {
+			v, err := x.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			in.vals[i] = v
+		}
+		if a.distinct {
+			k := valueKey(in.vals)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		for _, k := range a.order {
+			v, err := k.x.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			in.keys = append(in.keys, v)
+		}
+		ins = append(ins, in)
+	}
+	if len(a.order) > 0 {
+		var sortErr error
+		sort.SliceStable(ins, func(i, j int) bool {
+			for k, key := range a.order {
+				c, err := compareNullable(ins[i].keys[k], ins[j].keys[k], key.nullsFirst != key.desc)
+				if err != nil {
+					sortErr = err
+				}
+				if c != 0 {
+					return (c < 0) != key.desc
+				}
+			}
+			return false
+		})
+		if sortErr != nil {
+			return nil, sortErr
+		}
+	}
+	switch a.name {
+	case "count":
+		n := int64(0)
+		for _, in := range ins {
+			if a.star || in.vals[0] != nil {
+				n++
+			}
+		}
+		return n, nil
+	case "array_agg":
+		if len(ins) == 0 {
+			return nil, nil
+		}
+		out := make([]any, len(ins))
+		for i, in := range ins {
+			out[i] = in.vals[0]
+		}
+		return out, nil
+	case "string_agg":
+		var parts []string
+		var sep string
+		for i, in := range ins {
+			if in.vals[0] == nil {
+				continue
+			}
+			if len(parts) > 0 && i < len(ins) {
+				if s, ok := in.vals[1].(string); ok {
+					sep = s
+				}
+				parts = append(parts, sep)
+			}
+			parts = append(parts, formatText(nil, in.vals[0], Text))
+		}
+		if len(parts) == 0 {
+			return nil, nil
+		}
+		return strings.Join(parts, ""), nil
+	}
+	var acc any
+	n := 0
+	for _, in := range ins {
+		v := in.vals[0]
+		if v == nil {
+			continue
+		}
+		n++
+		if acc == nil {
+			acc = v
+			continue
+		}
+		switch a.name {
+		case "sum", "avg":
+			s, err := arith("+", acc, v)
+			if err != nil {
+				return nil, err
+			}
+			acc = s
+		case "min", "max":
+			c, err := compareValues(v, acc)
+			if err != nil {
+				return nil, err
+			}
+			if (a.name == "min" && c < 0) || (a.name == "max" && c > 0) {
+				acc = v
+			}
+		case "bool_and", "every":
+			acc = truthy(acc) && truthy(v)
+		case "bool_or":
+			acc = truthy(acc) || truthy(v)
+		}
+	}
+	if a.name == "avg" && acc != nil {
+		f, _ := toFloat(acc)
+		return f / float64(n), nil
+	}
+	return acc, nil
+}
+
+// Window functions: ranking functions and aggregates over a whole partition.
+
+type windowCall struct {
+	name      string
+	partition []*expr
+	order     []sortKey
+	agg       *aggCall
+	slot      int
+}
+
+func (c *compiler) compileWindow(name string, fc *pg_query.FuncCall, sc *scope) (*expr, error) {
+	st := sc.sel
+	if st == nil || !st.allowAgg {
+		return nil, sqlerr.New(sqlerr.SyntaxError, "window functions are not allowed here")
+	}
+	w := &windowCall{name: name}
+	for _, p := range fc.Over.PartitionClause {
+		x, err := c.compileExpr(p, sc)
+		if err != nil {
+			return nil, err
+		}
+		w.partition = append(w.partition, x)
+	}
+	for _, n := range fc.Over.OrderClause {
+		sb := n.GetSortBy()
+		x, err := c.compileExpr(sb.Node, sc)
+		if err != nil {
+			return nil, err
+		}
+		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
+		w.order = append(w.order, sortKey{x: x, desc: desc, nullsFirst: desc})
+	}
+	t := Type{OID: Int8}
+	switch name {
+	case "row_number", "rank", "dense_rank":
+	default:
+		if !isAggregate(name) {
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "window function %s is not supported", name)
+		}
+		// An aggregate over the whole partition: compile it into a private state so
+		// that it is not computed as a GROUP BY aggregate.
+		priv := &selectState{allowAgg: true}
+		x, err := c.compileAggregate(name, &pg_query.FuncCall{Funcname: fc.Funcname, Args: fc.Args, AggStar: fc.AggStar, AggDistinct: fc.AggDistinct}, &scope{cols: sc.cols, parent: sc.parent, sel: priv})
+		if err != nil {
+			return nil, err
+		}
+		w.agg = priv.aggs[0]
+		t = x.typ
+	}
+	w.slot = st.nslots
+	st.nslots++
+	st.windows = append(st.windows, w)
+	slot := w.slot
+	return &expr{typ: t, name: name, eval: func(e *env) (any, error) { return e.slots[slot], nil }}, nil
+}
+
+func (w *windowCall) compute(items []*env) error {
+	type member struct {
+		e    *env
+		keys []any
+	}
+	parts := map[string][]*member{}
+	var order []string
+	for _, e := range items {
+		pvals := make([]any, len(w.partition))
+		for i, x := range w.partition {
+			v, err := x.eval(e)
+			if err != nil {
+				return err
+			}
+			pvals[i] = v
+		}
+		m := &member{e: e}
+		for _, k := range w.order {
+			v, err := k.x.eval(e)
+			if err != nil {
+				return err
+			}
+			m.keys = append(m.keys, v)
+		}
+		pk := valueKey(pvals)
+		if _, ok := parts[pk]; !ok {
+			order = append(order, pk)
+		}
+		parts[pk] = append(parts[pk], m)
+	}
+	for _, pk := range order {
+		ms := parts[pk]
+		var sortErr error
+		cmp := func(a, b *member) int {
+			for k, key := range w.order {
+				c, err := compareNullable(a.keys[k], b.keys[k], key.nullsFirst != key.desc)
+				if err != nil {
+					sortErr = err
+				}
+				if c != 0 {
+					if key.desc {
+						return -c
+					}
+					return c
+				}
+			}
+			return 0
+		}
+		sort.SliceStable(ms, func(i, j int) bool { return cmp(ms[i], ms[j]) < 0 })
+		if sortErr != nil {
+			return sortErr
+		}
+		if w.agg != nil {
+			envs := make([]*env, len(ms))
+			for i, m := range ms {
+				envs[i] = m.e
+			}
+			v, err := w.agg.compute(envs)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				m.e.slots[w.slot] = v
+			}
+			continue
+		}
+		rank, dense := int64(0), int64(0)
+		for i, m := range ms {
+			if i == 0 || cmp(ms[i-1], m) != 0 {
+				rank = int64(i + 1)
+				dense++
+			}
+			switch w.name {
+			case "row_number":
+				m.e.slots[w.slot] = int64(i + 1)
+			case "rank":
+				m.e.slots[w.slot] = rank
+			case "dense_rank":
+				m.e.slots[w.slot] = dense
+			}
+		}
+	}
+	return nil
+}
+
+// Subqueries.
+
+func (c *compiler) compileSubLink(sl *pg_query.SubLink, sc *scope) (*expr, error) {
+	sub := sl.Subselect.GetSelectStmt()
+	if sub == nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported subquery")
+	}
+	sel, err := c.compileSelect(sub, sc)
+	if err != nil {
+		return nil, err
+	}
+	switch sl.SubLinkType {
+	case pg_query.SubLinkType_EXISTS_SUBLINK:
+		return &expr{typ: Type{OID: Bool}, name: "exists", eval: func(e *env) (any, error) {
+			rows, err := sel.run(e)
+			return len(rows) > 0, err
+		}}, nil
+	case pg_query.SubLinkType_EXPR_SUBLINK, pg_query.SubLinkType_ARRAY_SUBLINK:
+		if len(sel.cols) != 1 {
+			return nil, sqlerr.New(sqlerr.SyntaxError, "subquery must return only one column")
+		}
+		if sl.SubLinkType == pg_query.SubLinkType_ARRAY_SUBLINK {
+			return &expr{typ: Type{OID: ArrayOf(sel.cols[0].Type.OID)}, name: "array", eval: func(e *env) (any, error) {
+				rows, err := sel.run(e)
+				if err != nil {
+					return nil, err
+				}
+				out := make([]any, len(rows))
+				for i, r := range rows {
+					out[i] = r[0]
+				}
+				return out, nil
+			}}, nil
+		}
+		name := sel.cols[0].Name
+		return &expr{typ: sel.cols[0].Type, name: name, eval: func(e *env) (any, error) {
+			rows, err := sel.run(e)
+			if err != nil {
+				return nil, err
+			}
+			switch len(rows) {
+			case 0:
+				return nil, nil
+			case 1:
+				return rows[0][0], nil
+			}
+			return nil, sqlerr.New("21000", "more than one row returned by a subquery used as an expression")
+		}}, nil
+	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
+		l, err := c.compileExpr(sl.Testexpr, sc)
+		if err != nil {
+			return nil, err
+		}
+		if len(sel.cols) != 1 {
+			return nil, sqlerr.New(sqlerr.SyntaxError, "subquery has too many columns")
+		}
+		if l, err = c.coerce(l, sel.cols[0].Type.OID); err != nil {
+			return nil, err
+		}
+		op := "="
+		if len(sl.OperName) > 0 {
+			op = lastName(sl.OperName)
+		}
+		test := comparator(op)
+		if test == nil {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "operator does not exist: %s", op)
+		}
+		all := sl.SubLinkType == pg_query.SubLinkType_ALL_SUBLINK
+		lt, rt := l.typ.OID, sel.cols[0].Type.OID
+		return &expr{typ: Type{OID: Bool}, name: "?column?", eval: func(e *env) (any, error) {
+			lv, err := l.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			rows, err := sel.run(e)
+			if err != nil {
+				return nil, err
+			}
+			items := make([]any, len(rows))
+			for i, r := range rows {
+				items[i] = r[0]
+			}
+			return quantify(e, lv, items, lt, rt, test, all)
+		}}, nil
+	}
+	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "subquery kind %s is not supported", sl.SubLinkType)
+}

@@ -1,0 +1,144 @@
+package pgeval
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sluice-db/sluice/sqlerr"
+)
+
+// Column is a named, typed column of a relation or result.
+type Column struct {
+	Name string
+	Type Type
+}
+
+// Relation is an in-memory relation. Rows hold values in this package's
+// representation (see the package documentation) and must not be modified once
+// handed to the evaluator.
+type Relation struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Catalog is what statements are bound against. Implementations decide which
+// relations and functions exist; the evaluator supplies the generic SQL functions
+// (string, array, aggregate and set-returning ones) and looks up the others here.
+type Catalog interface {
+	Names
+	// Relation returns schema.name; schema is "" for an unqualified name. It returns
+	// an error with SQLSTATE 42P01 when there is no such relation.
+	Relation(schema, name string) (*Relation, error)
+	// Function returns the function name (lower case, schema dropped), or nil to
+	// fall back to the evaluator's built-in functions.
+	Function(name string) *Func
+}
+
+// Func is a scalar or set-returning function.
+type Func struct {
+	// Ret is the result type, unless Return computes it from the argument types.
+	Ret    uint32
+	Return func(args []Type) Type
+	// Args are the declared argument types: string literals passed in these
+	// positions are converted to them (the remaining ones stay text).
+	Args []uint32
+	// MinArgs and MaxArgs bound the argument count; MaxArgs < 0 means no bound.
+	MinArgs, MaxArgs int
+	// NonStrict functions are called with NULL arguments; strict ones (the default)
+	// return NULL when any argument is NULL.
+	NonStrict bool
+	// Eval computes a scalar function.
+	Eval func(ctx *Ctx, args []any) (any, error)
+	// Set computes a set-returning function: one value (a Record for functions of
+	// record type) per row.
+	Set func(ctx *Ctx, args []any) ([]any, error)
+}
+
+// Ctx is what functions may use while a statement runs.
+type Ctx struct {
+	Names Names
+}
+
+// Result is a statement's output.
+type Result struct {
+	Columns []Column
+	Rows    [][]any
+}
+
+// Statement is a compiled SELECT, ready to run any number of times.
+type Statement struct {
+	sel    *compiledSelect
+	params []uint32
+	cat    Catalog
+}
+
+// Compile binds sel against cat. paramTypes are the types the client declared for
+// $1..$n (0 or missing: to be inferred).
+func Compile(cat Catalog, sel *pg_query.SelectStmt, paramTypes []uint32) (*Statement, error) {
+	c := &compiler{cat: cat, params: append([]uint32(nil), paramTypes...), ctes: map[string]*cteDef{}}
+	cs, err := c.compileSelect(sel, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Statement{sel: cs, params: c.params, cat: cat}, nil
+}
+
+// Columns returns the statement's result columns.
+func (s *Statement) Columns() []Column { return s.sel.cols }
+
+// ParamTypes returns the types of $1..$n: declared, inferred from context, or text.
+func (s *Statement) ParamTypes() []uint32 {
+	out := make([]uint32, len(s.params))
+	for i, t := range s.params {
+		if t == 0 || t == Unknown {
+			t = Text
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// Run executes the statement. params are the values of $1..$n in this package's
+// representation (strings for parameters sent as text). reg* values in the result
+// are replaced by the names they refer to, as Postgres prints them.
+func (s *Statement) Run(params []any) (*Result, error) {
+	rc := &runCtx{params: params, regex: regexCache{}, ctx: &Ctx{Names: s.cat}}
+	if len(params) < len(s.params) {
+		return nil, sqlerr.Newf(sqlerr.ProtocolViolation, "statement has %d parameters, %d given", len(s.params), len(params))
+	}
+	rows, err := s.sel.run(&env{rc: rc})
+	if err != nil {
+		return nil, err
+	}
+	for i, col := range s.sel.cols {
+		if !isReg(col.Type.OID) {
+			continue
+		}
+		for _, r := range rows {
+			if r[i] != nil {
+				r[i] = formatText(s.cat, r[i], col.Type.OID)
+			}
+		}
+	}
+	return &Result{Columns: s.sel.cols, Rows: rows}, nil
+}
+
+// runCtx is the state of one Run.
+type runCtx struct {
+	params []any
+	regex  regexCache
+	ctx    *Ctx
+}
+
+// env is the evaluation environment of one row: its values, the slots computed for
+// it (aggregates, window functions, set-returning function outputs) and the
+// environment of the enclosing query's current row.
+type env struct {
+	row   []any
+	slots []any
+	outer *env
+	rc    *runCtx
+}
+
+func (e *env) child(row []any, slots []any) *env {
+	return &env{row: row, slots: slots, outer: e, rc: e.rc}
+}
