@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,10 +47,15 @@ var benchRecords = []string{
 // BenchmarkRecord measures the per-record work of a persistent query without
 // Kafka: decode, filter, project, encode, as PersistentQuery.run does it.
 func BenchmarkRecord(b *testing.B) {
-	for _, name := range []string{"q0", "q1", "q2"} {
+	for _, name := range []string{"q0", "q1", "q2", "q0-projected", "q2-projected"} {
 		b.Run(name, func(b *testing.B) {
-			plan := planBench(b, benchQueries[name])
-			dec, err := newSourceDecoder(plan.Source, plan.Timestamp)
+			query, projected := strings.CutSuffix(name, "-projected")
+			plan := planBench(b, benchQueries[query])
+			var reads []expr.Expr
+			if projected {
+				reads = planReads(plan) // decode only what the query references
+			}
+			dec, err := newSourceDecoder(plan.Source, plan.Timestamp, reads...)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -84,7 +91,7 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
-func planBench(b *testing.B, query string) *planner.QueryPlan {
+func planBench(b testing.TB, query string) *planner.QueryPlan {
 	cat := catalog.New()
 	pl := &planner.Planner{Catalog: cat, Funcs: expr.NewRegistry(expr.Config{})}
 	stmts, err := parser.New().ParseScript(benchSourceDDL + "\n" + query)
@@ -107,4 +114,25 @@ func planBench(b *testing.B, query string) *planner.QueryPlan {
 		}
 	}
 	return plan
+}
+
+// TestNexmarkProjection pins what the Nexmark queries decode: the filter's column
+// and the referenced BID fields, nothing of PERSON or AUCTION.
+func TestNexmarkProjection(t *testing.T) {
+	plan := planBench(t, benchQueries["q2"])
+	var valueIdx []int
+	for i := range plan.Source.Columns {
+		valueIdx = append(valueIdx, i)
+	}
+	p := valueProjection(plan.Source, valueIdx, planReads(plan))
+	if p == nil {
+		t.Fatal("no projection")
+	}
+	if want := []bool{true, false, false, true}; !slices.Equal(p.Columns, want) {
+		t.Errorf("columns %v, want %v", p.Columns, want)
+	}
+	// BID: auction, bidder, price, channel, url, dateTime, extra.
+	if bid := p.Fields[3]; bid == nil || !slices.Equal(bid.Columns, []bool{true, false, true, false, false, false, false}) {
+		t.Errorf("BID fields %+v", bid)
+	}
 }

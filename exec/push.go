@@ -30,7 +30,7 @@ type PushConfig struct {
 // or (StopAtEnd) the topic has been read to its end. It reads without a consumer
 // group: a push query is transient and commits nothing.
 func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
-	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp)
+	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,19 @@ type sinkEncoder struct {
 	key, value formats.Codec
 	keyVals    []any
 	valueVals  []any
+	// Records and their bytes are cut from slabs: one allocation serves many
+	// records. A slab is never written again once handed out, so records stay
+	// valid for as long as anyone holds them (the producer, until acknowledged).
+	recs    []kgo.Record
+	bytes   []byte
+	maxSize int // the largest key or value encoded so far
 }
+
+// slab sizes: records per record slab, and the least bytes per byte slab.
+const (
+	recordSlab = 128
+	byteSlab   = 32 << 10
+)
 
 func newSinkEncoder(s *planner.Sink) (*sinkEncoder, error) {
 	e := &sinkEncoder{sink: s}
@@ -46,17 +58,22 @@ func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nu
 	for i, idx := range e.sink.ValueIndexes {
 		e.valueVals[i] = out[idx]
 	}
-	rec := &kgo.Record{Topic: e.sink.Source.Topic, Headers: headers}
+	if len(e.recs) == 0 {
+		e.recs = make([]kgo.Record, recordSlab)
+	}
+	rec := &e.recs[0]
+	e.recs = e.recs[1:]
+	rec.Topic, rec.Headers = e.sink.Source.Topic, headers
 	var err error
 	// A single NULL key column is a null key, as Kafka Streams writes it.
 	if len(e.keyVals) > 0 && !(allNull && len(e.keyVals) == 1) {
-		if rec.Key, err = e.key.Encode(nil, e.keyVals); err != nil {
+		if rec.Key, err = e.encodeTo(e.key, e.keyVals); err != nil {
 			return nil, fmt.Errorf("failed to serialize key for sink %s: %w", e.sink.Source.Name, err)
 		}
 	}
 	if nullValue {
 		rec.Value = nil
-	} else if rec.Value, err = e.value.Encode(nil, e.valueVals); err != nil {
+	} else if rec.Value, err = e.encodeTo(e.value, e.valueVals); err != nil {
 		return nil, fmt.Errorf("failed to serialize value for sink %s: %w", e.sink.Source.Name, err)
 	}
 	if e.sink.TimestampIndex >= 0 {
@@ -66,4 +83,27 @@ func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nu
 	}
 	rec.Timestamp = time.UnixMilli(ts)
 	return rec, nil
+}
+
+// encodeTo encodes vals into the byte slab and returns exactly the bytes
+// codec.Encode(nil, vals) would: an encoding of no bytes is encoded again on its
+// own, because codecs tell a nil result (no key or value) from an empty one.
+func (e *sinkEncoder) encodeTo(codec formats.Codec, vals []any) ([]byte, error) {
+	if cap(e.bytes)-len(e.bytes) < e.maxSize+64 {
+		e.bytes = make([]byte, 0, max(byteSlab, 8*e.maxSize))
+	}
+	start := len(e.bytes)
+	out, err := codec.Encode(e.bytes, vals)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == start {
+		return codec.Encode(nil, vals)
+	}
+	n := len(out) - start
+	e.maxSize = max(e.maxSize, n)
+	// If the slab was too small, Encode moved the bytes to a new array; it becomes
+	// the slab. Either way the record's slice is capped so no later append reaches it.
+	e.bytes = out
+	return out[start:len(out):len(out)], nil
 }

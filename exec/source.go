@@ -47,13 +47,14 @@ type sourceDecoder struct {
 	valueBuf   []any
 }
 
-func newSourceDecoder(src *catalog.Source, timestamp expr.Expr) (*sourceDecoder, error) {
+// newSourceDecoder builds the decoder of src's records. reads are the expressions that will read the decoded rows (planReads); when any
+// are given, value columns and struct fields none of them references are checked
+// but left NULL instead of built (formats.Projection). Without reads every column
+// is decoded.
+func newSourceDecoder(src *catalog.Source, timestamp expr.Expr, reads ...expr.Expr) (*sourceDecoder, error) {
 	d := &sourceDecoder{src: src, width: len(planner.InputLayout(src)), timestamp: timestamp}
 	var err error
 	if d.key, err = formats.NewCodec(src.KeyFormat, src.KeyColumns(), planner.KeyOptions(src)); err != nil {
-		return nil, err
-	}
-	if d.value, err = formats.NewCodec(src.ValueFormat, src.ValueColumns(), planner.ValueOptions(src)); err != nil {
 		return nil, err
 	}
 	for i, c := range src.Columns {
@@ -65,6 +66,13 @@ func newSourceDecoder(src *catalog.Source, timestamp expr.Expr) (*sourceDecoder,
 		default:
 			d.headerCols = append(d.headerCols, i)
 		}
+	}
+	var use *formats.Projection
+	if len(reads) > 0 {
+		use = valueProjection(src, d.valueIdx, append(reads, timestamp))
+	}
+	if d.value, err = formats.NewDecoder(src.ValueFormat, src.ValueColumns(), planner.ValueOptions(src), use); err != nil {
+		return nil, err
 	}
 	d.keyBuf = make([]any, len(d.keyIdx))
 	d.valueBuf = make([]any, len(d.valueIdx))
