@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/sluice-db/sluice/pgcatalog"
 )
 
 // conn is one client connection. Its serve goroutine owns the session and all
@@ -106,6 +108,9 @@ func (c *conn) serve() {
 	c.srv.sessions.register(c)
 	defer c.srv.sessions.unregister(c.pid)
 	c.sess = c.srv.eng.NewSession(params)
+	if c.srv.cfg.Catalog != nil {
+		c.sess = &routedSession{engine: c.sess, pg: pgcatalog.NewSession(c.srv.pgConfig, c.srv.cfg.Catalog, params, c.pid)}
+	}
 	defer c.sess.Close()
 	c.greet(params)
 	if c.flush(); c.writeErr != nil {

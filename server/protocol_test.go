@@ -213,7 +213,7 @@ func TestStartup(t *testing.T) {
 				break
 			}
 		}
-		for k, v := range map[string]string{"server_version": "13.0", "application_name": "app", "session_authorization": "u",
+		for k, v := range map[string]string{"server_version": "13.0.0", "application_name": "app", "session_authorization": "u",
 			"integer_datetimes": "on", "client_encoding": "UTF8", "DateStyle": "ISO, MDY"} {
 			if got[k] != v {
 				t.Errorf("%s = %q, want %q", k, got[k], v)

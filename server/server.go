@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/sluice-db/sluice/pgcatalog"
 )
 
 // Config configures a Server. The zero value is usable.
@@ -15,8 +17,16 @@ type Config struct {
 	Logger *slog.Logger
 	// ServerVersion is reported as the server_version parameter. Clients pick SQL
 	// dialect features from it, so it must look like a Postgres version;
-	// default "13.0".
+	// default "13.0.0" (psql, pgjdbc and SQLAlchemy then send their Postgres 13
+	// catalog queries).
 	ServerVersion string
+	// Catalog, when set, enables the Postgres catalog path (package pgcatalog):
+	// pg_catalog and information_schema queries, Postgres SET/SHOW/RESET and
+	// transaction statements are answered there, over this snapshot of the
+	// engine's streams and tables. nil sends every statement to the engine.
+	Catalog pgcatalog.Sources
+	// SluiceVersion appears in version().
+	SluiceVersion string
 	// MaxMessageSize bounds one client message; larger ones close the connection
 	// (FATAL 08P01). Default 64 MiB.
 	MaxMessageSize int
@@ -30,7 +40,7 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.ServerVersion == "" {
-		c.ServerVersion = "13.0"
+		c.ServerVersion = "13.0.0"
 	}
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = 64 << 20
@@ -54,6 +64,7 @@ type Server struct {
 	conns     map[*conn]struct{}
 	sessions  *cancelKeys
 	wg        sync.WaitGroup
+	pgConfig  pgcatalog.Config
 }
 
 // New returns a Server that opens sessions on eng.
@@ -66,6 +77,7 @@ func New(cfg Config, eng Engine) *Server {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 		sessions:  newCancelKeys(),
+		pgConfig:  pgcatalog.Config{ServerVersion: cfg.ServerVersion, SluiceVersion: cfg.SluiceVersion, StartTime: time.Now()},
 	}
 }
 

@@ -136,7 +136,7 @@ func run(cfg config, logger *slog.Logger) error {
 		pgLn.Close()
 		return fmt.Errorf("listen on --http-addr: %w", err)
 	}
-	pg := server.New(server.Config{Logger: logger}, engineAdapter{eng})
+	pg := server.New(server.Config{Logger: logger, Catalog: eng}, engineAdapter{eng})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
