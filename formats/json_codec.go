@@ -16,6 +16,8 @@ type jsonCodec struct {
 	row *types.Type
 	// use is the part of the row a reader needs (nil: all); see Projection.
 	use *Projection
+	// scan is row prepared for the scanner.
+	scan *scanStruct
 }
 
 func newJSONCodec(cols []types.Column, opts Options) *jsonCodec {
@@ -23,7 +25,7 @@ func newJSONCodec(cols []types.Column, opts Options) *jsonCodec {
 	for i, c := range cols {
 		row.Fields[i] = types.Field{Name: c.Name, Type: c.Type}
 	}
-	return &jsonCodec{cols: cols, isKey: opts.IsKey, wrap: wrapped(cols, opts), row: row}
+	return &jsonCodec{cols: cols, isKey: opts.IsKey, wrap: wrapped(cols, opts), row: row, scan: newScanStruct(row)}
 }
 
 // Encode writes the row. A key without columns, and an unwrapped NULL, are nil
@@ -50,7 +52,7 @@ func (c *jsonCodec) Decode(data []byte, dst []any) error {
 	}
 	if c.wrap {
 		var s jsonScanner
-		if s.decodeRow(data, c.row, c.use, dst) {
+		if s.decodeRow(data, c.scan, c.use, dst) {
 			return nil
 		}
 		// Not a document the scanner reads: the tree rules decide, errors included.

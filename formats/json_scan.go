@@ -55,6 +55,32 @@ func (p *Projection) use(i int) (bool, *Projection) {
 	return p.Columns[i], nested
 }
 
+// scanStruct is a STRUCT type (or a row) prepared for the scanner once, when the
+// codec is built.
+type scanStruct struct {
+	t *types.Type
+	// nested[i] is field i's prepared type when it is a STRUCT.
+	nested []*scanStruct
+	// single: no member can feed two fields (that takes a field whose upper-cased
+	// name is another field's name), so the search stops at the first match.
+	single bool
+}
+
+func newScanStruct(t *types.Type) *scanStruct {
+	st := &scanStruct{t: t, nested: make([]*scanStruct, len(t.Fields)), single: true}
+	for i, f := range t.Fields {
+		if f.Type.Kind == types.KindStruct {
+			st.nested[i] = newScanStruct(f.Type)
+		}
+		for j, g := range t.Fields {
+			if i != j && strings.ToUpper(f.Name) == g.Name {
+				st.single = false
+			}
+		}
+	}
+	return st
+}
+
 // jsonScanner reads one document.
 type jsonScanner struct {
 	data  []byte
@@ -64,13 +90,13 @@ type jsonScanner struct {
 
 // decodeRow fills dst from an object document holding the fields of t. ok=false
 // means the tree decoder must decide (it also handles null and empty documents).
-func (s *jsonScanner) decodeRow(data []byte, t *types.Type, use *Projection, dst []any) bool {
+func (s *jsonScanner) decodeRow(data []byte, row *scanStruct, use *Projection, dst []any) bool {
 	s.data, s.pos, s.depth = data, 0, 0
 	s.skipSpace()
 	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
 		return false
 	}
-	return s.object(t, use, dst)
+	return s.object(row, use, dst)
 }
 
 func (s *jsonScanner) skipSpace() {
@@ -85,8 +111,10 @@ func (s *jsonScanner) skipSpace() {
 }
 
 // object reads the object at s.pos into dst (len == len(t.Fields)); fields with
-// no member are NULL.
-func (s *jsonScanner) object(t *types.Type, use *Projection, dst []any) bool {
+// no member are NULL. Members usually come in the fields' order, so the search for
+// a member's field starts after the previous member's.
+func (s *jsonScanner) object(st *scanStruct, use *Projection, dst []any) bool {
+	t := st.t
 	if s.depth++; s.depth > maxJSONDepth {
 		return false
 	}
@@ -100,6 +128,7 @@ func (s *jsonScanner) object(t *types.Type, use *Projection, dst []any) bool {
 	} else {
 		exact = make([]bool, len(t.Fields))
 	}
+	hint := 0
 	s.skipSpace()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
 		s.pos++
@@ -119,7 +148,11 @@ func (s *jsonScanner) object(t *types.Type, use *Projection, dst []any) bool {
 		s.pos++
 		s.skipSpace()
 		start, matched := s.pos, false
-		for i := range t.Fields {
+		for k := range t.Fields {
+			i := hint + k
+			if i >= len(t.Fields) {
+				i -= len(t.Fields)
+			}
 			f := &t.Fields[i]
 			isExact := string(name) == f.Name
 			if !isExact && (exact[i] || !upperEquals(name, f.Name)) {
@@ -128,19 +161,23 @@ func (s *jsonScanner) object(t *types.Type, use *Projection, dst []any) bool {
 			s.pos = start // a member feeding a second field is read again
 			used, nested := use.use(i)
 			if used {
-				v, ok := s.value(f.Type, nested)
+				v, ok := s.value(f.Type, st.nested[i], nested)
 				if !ok {
 					return false
 				}
 				dst[i] = v
 			} else {
-				if !s.check(f.Type) {
+				if !s.check(f.Type, st.nested[i]) {
 					return false
 				}
 				dst[i] = nil
 			}
 			exact[i] = exact[i] || isExact
 			matched = true
+			if st.single {
+				hint = i + 1
+				break
+			}
 		}
 		if !matched && !s.skip() {
 			return false
@@ -195,12 +232,15 @@ func (s *jsonScanner) memberName() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.pos + 1
+	var high byte // any byte >= 0x80 sets the top bit: only then is UTF-8 checked
 	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
+		c := s.data[i]
+		high |= c
+		switch {
 		case c == '"':
 			s.pos = i + 1
 			name := s.data[start:i]
-			return name, utf8.Valid(name)
+			return name, high < utf8.RuneSelf || utf8.Valid(name)
 		case c == '\\' || c < 0x20:
 			return nil, false
 		}
@@ -208,8 +248,9 @@ func (s *jsonScanner) memberName() ([]byte, bool) {
 	return nil, false
 }
 
-// value reads the value at s.pos as type t.
-func (s *jsonScanner) value(t *types.Type, use *Projection) (any, bool) {
+// value reads the value at s.pos as type t; st is t prepared when t is a STRUCT
+// (nil: prepared now).
+func (s *jsonScanner) value(t *types.Type, st *scanStruct, use *Projection) (any, bool) {
 	if s.pos >= len(s.data) {
 		return nil, false
 	}
@@ -259,8 +300,11 @@ func (s *jsonScanner) value(t *types.Type, use *Projection) (any, bool) {
 		}
 		return coerce(jsonNode{kind: jsonBool}, t)
 	case c == '{' && t.Kind == types.KindStruct:
-		st := make(types.Struct, len(t.Fields))
-		return st, s.object(t, use, st)
+		if st == nil {
+			st = newScanStruct(t)
+		}
+		v := make(types.Struct, len(t.Fields))
+		return v, s.object(st, use, v)
 	case c == '{' || c == '[':
 		// Arrays, maps and nested JSON read as STRING: the tree rules.
 		p := jsonParser{data: s.data, pos: s.pos, depth: s.depth}
@@ -274,8 +318,9 @@ func (s *jsonScanner) value(t *types.Type, use *Projection) (any, bool) {
 	return nil, false
 }
 
-// check validates the value at s.pos as type t without keeping it.
-func (s *jsonScanner) check(t *types.Type) bool {
+// check validates the value at s.pos as type t (prepared as st when a STRUCT)
+// without keeping it.
+func (s *jsonScanner) check(t *types.Type, st *scanStruct) bool {
 	if s.pos >= len(s.data) {
 		return false
 	}
@@ -299,10 +344,13 @@ func (s *jsonScanner) check(t *types.Type) bool {
 		} else {
 			dst = make([]any, len(t.Fields))
 		}
+		if st == nil {
+			st = newScanStruct(t)
+		}
 		var none Projection
-		return s.object(t, &none, dst)
+		return s.object(st, &none, dst)
 	}
-	_, ok := s.value(t, nil)
+	_, ok := s.value(t, st, nil)
 	return ok
 }
 
@@ -384,11 +432,14 @@ func (s *jsonScanner) digits() int {
 // unescaping.
 func (s *jsonScanner) str() (string, bool) {
 	start := s.pos + 1
+	var high byte
 	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
+		c := s.data[i]
+		high |= c
+		switch {
 		case c == '"':
 			raw := s.data[start:i]
-			if !utf8.Valid(raw) {
+			if high >= utf8.RuneSelf && !utf8.Valid(raw) {
 				return "", false
 			}
 			s.pos = i + 1
@@ -409,10 +460,13 @@ func (s *jsonScanner) str() (string, bool) {
 // skipString passes over a string value, validating it as str does.
 func (s *jsonScanner) skipString() bool {
 	start := s.pos + 1
+	var high byte
 	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
+		c := s.data[i]
+		high |= c
+		switch {
 		case c == '"':
-			if !utf8.Valid(s.data[start:i]) {
+			if high >= utf8.RuneSelf && !utf8.Valid(s.data[start:i]) {
 				return false
 			}
 			s.pos = i + 1
