@@ -3,8 +3,10 @@ package expr
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/cockroachdb/apd/v3"
+	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -60,7 +62,7 @@ func registerMathFunctions(r *Registry) {
 	dbl("SQRT", "Square root.", math.Sqrt)
 	dbl("CBRT", "Cube root.", math.Cbrt)
 	dbl("EXP", "e raised to the argument.", math.Exp)
-	dbl("LN", "Natural logarithm.", math.Log)
+	dbl("LN", "Natural logarithm.", crLog)
 	dbl("SIN", "Sine.", math.Sin)
 	dbl("COS", "Cosine.", math.Cos)
 	dbl("TAN", "Tangent.", math.Tan)
@@ -79,17 +81,33 @@ func registerMathFunctions(r *Registry) {
 	num("POWER", "base raised to exponent.", sig(tDouble, func(a []any) (any, error) {
 		return math.Pow(a[0].(float64), a[1].(float64)), nil
 	}, p("base", tDouble), p("exponent", tDouble)))
-	num("LOG", "Base-10 logarithm, or logarithm to a given base.",
-		sig(tDouble, func(a []any) (any, error) { return math.Log10(a[0].(float64)), nil }, p("value", tDouble)),
+	// LOG(value) is the natural logarithm in ksqlDB, despite its documentation.
+	num("LOG", "Natural logarithm, or logarithm to a given base.",
+		sig(tDouble, func(a []any) (any, error) { return crLog(a[0].(float64)), nil }, p("value", tDouble)),
 		sig(tDouble, func(a []any) (any, error) { return logBase(a[0].(float64), a[1].(float64)), nil }, p("base", tDouble), p("value", tDouble)))
 	num("PI", "The constant pi.", sig(tDouble, func([]any) (any, error) { return math.Pi, nil }))
 	r.add(&function{name: "RANDOM", category: "MATHEMATICAL", nondeterministic: true,
 		description: "A random DOUBLE in [0, 1).",
 		overloads:   []*overload{sig(tDouble, func([]any) (any, error) { return rand.Float64(), nil })}})
+	geo := func(a []any) (any, error) {
+		for _, v := range a[:4] {
+			if v == nil {
+				return nil, nil
+			}
+		}
+		units, _ := a[len(a)-1].(string)
+		if len(a) == 4 {
+			units = ""
+		}
+		return geoDistance(a[0].(float64), a[1].(float64), a[2].(float64), a[3].(float64), units)
+	}
+	num("GEO_DISTANCE", "Great-circle distance between two (lat, lon) points in decimal degrees (haversine), in KM or MI.",
+		sig(tDouble, geo, p("lat1", tDouble), p("lon1", tDouble), p("lat2", tDouble), p("lon2", tDouble)),
+		sig(tDouble, geo, p("lat1", tDouble), p("lon1", tDouble), p("lat2", tDouble), p("lon2", tDouble), p("units", tString)).acceptNulls())
 	extreme := func(name, desc string, want int) {
 		num(name, desc, (&overload{
 			params: []param{pg("val", "T", anyType), pg("vals", "T", anyType)}, retDoc: "T",
-			bind: commonArgs,
+			bind: extremeArgs(name),
 			fn: func(a []any) (any, error) {
 				var best any
 				for _, v := range a {
@@ -114,12 +132,13 @@ func sign(f float64) int {
 	return 0
 }
 
-// logBase follows ksqlDB: invalid bases or values give NaN.
+// logBase follows ksqlDB: a base <= 0 or 1 gives NaN; otherwise ln(v)/ln(base),
+// so LOG(15, 0) is -Infinity and a negative value NaN.
 func logBase(base, v float64) float64 {
-	if base <= 0 || base == 1 || v <= 0 {
+	if base <= 0 || base == 1 {
 		return math.NaN()
 	}
-	return math.Log(v) / math.Log(base)
+	return crLog(v) / crLog(base)
 }
 
 // roundDouble rounds half toward positive infinity at the given decimal places,
@@ -182,4 +201,125 @@ func decimalTrunc(withPlaces bool) func([]*types.Type, *types.Type) evalFn {
 			return fitAny(out, ret)
 		}
 	}
+}
+
+// geoDistance is ksqlDB's GEO_DISTANCE: the haversine great-circle distance on a
+// sphere of radius 6371 km (or 3959 miles when units is mi/mile/miles).
+func geoDistance(lat1, lon1, lat2, lon2 float64, units string) (any, error) {
+	if lat1 < -90 || lat2 < -90 || lat1 > 90 || lat2 > 90 {
+		return nil, evalErrorf("valid latitude values for GeoDistance function are in the range of -90 to 90 decimal degrees")
+	}
+	if lon1 < -180 || lon2 < -180 || lon1 > 180 || lon2 > 180 {
+		return nil, evalErrorf("valid longitude values for GeoDistance function are in the range of -180 to +180 decimal degrees")
+	}
+	radius := 6371.0
+	switch strings.ToLower(strings.TrimSpace(units)) {
+	case "", "km", "kilometer", "kilometers", "kilometre", "kilometres":
+	case "mi", "mile", "miles":
+		radius = 3959
+	default:
+		return nil, evalErrorf("GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre or kilometres. Values are case-insensitive.")
+	}
+	// Java's Math.toRadians (angdeg / 180 * PI) and correctly rounded trig, so the
+	// digits are ksqlDB's.
+	toRad := func(d float64) float64 { return d / 180.0 * math.Pi }
+	hav := func(v float64) float64 { s, _ := crSinCos(v / 2); return s * s }
+	_, cos1 := crSinCos(toRad(lat1))
+	_, cos2 := crSinCos(toRad(lat2))
+	// float64(...) keeps the compiler from fusing the multiply-add (FMA), as Java does.
+	a := hav(toRad(lat2-lat1)) + float64(hav(toRad(lon2-lon1))*cos1*cos2)
+	return 2 * crAsin(math.Sqrt(a)) * radius, nil
+}
+
+// extremeFamilies are the overloads ksqlDB declares for GREATEST and LEAST, one
+// per type (the DECIMAL one takes any precision and scale).
+var extremeFamilies = []*types.Type{tInt, tBigInt, tDouble, tString, types.NewDecimal(1, 0), tBytes, tDate, tTime, tTS}
+
+// extremeArgs resolves GREATEST/LEAST the way ksqlDB resolves a function with
+// several variadic overloads: the overload every argument matches exactly, else
+// the one they all convert to implicitly; when two overloads qualify the call is
+// ambiguous (GREATEST(INT, BIGINT) could be BIGINT, DECIMAL or DOUBLE). NULLs
+// match any overload, so all-NULL arguments are ambiguous too. DECIMAL values keep
+// their own scale; the result type widens to hold every argument.
+func extremeArgs(name string) func(args []Expr) ([]Expr, *types.Type, error) {
+	return func(args []Expr) ([]Expr, *types.Type, error) {
+		accepts := func(fam *types.Type, exact bool) bool {
+			for _, a := range args {
+				t := a.Type()
+				switch {
+				case t.Kind == types.KindUnknown:
+				case fam.Kind == types.KindDecimal:
+					if t.Kind != types.KindDecimal && (exact || (t.Kind != types.KindInt && t.Kind != types.KindBigInt)) {
+						return false
+					}
+				case exact:
+					if !t.Equal(fam) {
+						return false
+					}
+				default:
+					if _, ok := implicitConverter(t, fam, IsConstant(a)); !ok {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		var chosen []*types.Type
+		for _, exact := range []bool{true, false} {
+			for _, fam := range extremeFamilies {
+				if accepts(fam, exact) {
+					chosen = append(chosen, fam)
+				}
+			}
+			if len(chosen) > 0 {
+				break
+			}
+		}
+		switch {
+		case len(chosen) > 1:
+			return nil, nil, mismatch("Function '%s' cannot be resolved due to ambiguous method parameters (%s).", name, argTypeList(args))
+		case len(chosen) == 0:
+			return nil, nil, sqlerr.Newf(sqlerr.UndefinedFunction, "Function '%s' does not accept parameters (%s).", name, argTypeList(args))
+		}
+		fam := chosen[0]
+		if fam.Kind == types.KindDecimal {
+			var ret *types.Type
+			for _, a := range args {
+				if t := a.Type(); t.Kind != types.KindUnknown {
+					if ret == nil {
+						ret = asDecimalType(t)
+					} else {
+						ret = widerNumeric(ret, asDecimalType(t))
+					}
+				}
+			}
+			out := make([]Expr, len(args))
+			for i, a := range args {
+				out[i] = a
+				if t := a.Type(); t.Kind != types.KindDecimal && t.Kind != types.KindUnknown {
+					c, err := ImplicitCast(a, asDecimalType(t))
+					if err != nil {
+						return nil, nil, err
+					}
+					out[i] = c
+				}
+			}
+			return out, ret, nil
+		}
+		out, err := coerceAll(args, fam)
+		return out, fam, err
+	}
+}
+
+// argTypeList renders argument types as ksqlDB's resolution errors do, NULL as null.
+func argTypeList(args []Expr) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		if t := a.Type(); t.Kind == types.KindUnknown {
+			parts[i] = "null"
+		} else {
+			parts[i] = t.String()
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -62,7 +62,15 @@ func TestFunctions(t *testing.T) {
 		{"POWER", []Expr{i32(2), i32(10)}, "1024.0", "DOUBLE"},
 		{"SIGN", []Expr{f64(-0.5)}, "-1", "INTEGER"},
 		{"LOG", []Expr{f64(2), f64(8)}, "3.0", "DOUBLE"},
-		{"GREATEST", []Expr{i32(1), null(), i64(5)}, "5", "BIGINT"},
+		{"GREATEST", []Expr{i32(1), null(), i32(5)}, "5", "INTEGER"},
+		{"GREATEST", []Expr{dec(t, "1234567.89", 9, 2), dec(t, "0.123456", 7, 6)}, "1234567.89", "DECIMAL(13, 6)"},
+		{"LEAST", []Expr{lit(types.Date(19158), types.DateType), null(), str("2022-06-14")}, "2022-06-14", "DATE"},
+		{"GREATEST", []Expr{i32(1), i64(2), dec(t, "1.5", 2, 1), f64(0.5)}, "2.0", "DOUBLE"},
+		{"GEO_DISTANCE", []Expr{f64(37.4439), f64(-122.1663), i32(51), i32(0)}, "8682.459061368269", "DOUBLE"},
+		{"GEO_DISTANCE", []Expr{f64(37.4439), f64(-122.1663), f64(51.5257), f64(-0.1122), lit(nil, types.StringType)}, "8634.659796579544", "DOUBLE"},
+		{"LN", []Expr{i32(3)}, "1.0986122886681098", "DOUBLE"},
+		{"LOG", []Expr{i32(13)}, "2.5649493574615367", "DOUBLE"},
+		{"LOG", []Expr{i32(15), i32(0)}, "-Infinity", "DOUBLE"},
 		{"LEAST", []Expr{str("b"), str("a")}, "a", "STRING"},
 		{"ARRAY_LENGTH", []Expr{arr(i32(1), i32(2))}, "2", "INTEGER"},
 		{"ARRAY_CONTAINS", []Expr{arr(i32(1), i32(2)), i32(2)}, "true", "BOOLEAN"},
@@ -126,6 +134,13 @@ func TestCallErrors(t *testing.T) {
 	wantCode(t, "unknown", err, sqlerr.UndefinedFunction)
 	_, err = reg.Call("UCASE", []Expr{i32(1)})
 	wantCode(t, "no overload", err, sqlerr.UndefinedFunction)
+	// ksqlDB cannot pick among GREATEST's BIGINT, DECIMAL and DOUBLE overloads.
+	for _, args := range [][]Expr{{i32(1), i64(2)}, {null(), null()}, {i32(1), dec(t, "1", 50, 30)}} {
+		_, err = reg.Call("GREATEST", args)
+		wantCode(t, "ambiguous GREATEST", err, sqlerr.DatatypeMismatch)
+	}
+	_, err = reg.Call("LEAST", []Expr{str("a"), i32(1)})
+	wantCode(t, "LEAST(STRING, INT)", err, sqlerr.UndefinedFunction)
 	legacy := NewRegistry(Config{SubstringLegacyArgs: true})
 	e := must(t)(legacy.Call("SUBSTRING", []Expr{str("hello"), i32(1), i32(3)}))
 	check(t, "legacy substring", e, nil, "el", "STRING")

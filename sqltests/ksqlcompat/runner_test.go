@@ -98,3 +98,16 @@ func TestParseSchema(t *testing.T) {
 		t.Fatalf("got %+v", cols)
 	}
 }
+
+func TestCanonicalSchemaIgnoresSpacingInTypes(t *testing.T) {
+	for _, c := range []struct{ want, got string }{
+		{"ID STRING KEY, DEC DECIMAL(6,4)", "`ID` STRING KEY, `DEC` DECIMAL(6, 4)"},
+		{"S STRUCT< >", "`S` STRUCT<>"},
+		{"S STRUCT<A INT,B VARCHAR>", "`S` STRUCT<`A` INTEGER, `B` STRING>"},
+	} {
+		w, g := canonicalSchema(parseSchema(c.want)), canonicalSchema(parseSchema(c.got))
+		if w != g {
+			t.Errorf("%q and %q: %s != %s", c.want, c.got, w, g)
+		}
+	}
+}

@@ -260,6 +260,9 @@ var (
 	typeAliases = strings.NewReplacer("VARCHAR", "STRING", "`", "")
 	intWord     = regexp.MustCompile(`\bINT\b`)
 	spaces      = regexp.MustCompile(`\s+`)
+	// punctSpace is blank space around type punctuation: ksqlDB parses schemas, so
+	// DECIMAL(6,4) equals DECIMAL(6, 4) and STRUCT< > equals STRUCT<>.
+	punctSpace = regexp.MustCompile(`\s*([(),<>])\s*`)
 )
 
 func canonicalSchema(cols []Column) string {
@@ -268,6 +271,7 @@ func canonicalSchema(cols []Column) string {
 		t := strings.ToUpper(typeAliases.Replace(c.Type))
 		t = intWord.ReplaceAllString(t, "INTEGER")
 		t = spaces.ReplaceAllString(t, " ")
+		t = punctSpace.ReplaceAllString(t, "$1")
 		parts[i] = c.Name + " " + t + " " + c.Role
 	}
 	return strings.Join(parts, ", ")
