@@ -94,6 +94,12 @@ func lex(src string) ([]token, error) {
 			i = end
 		case isDigit(c) || (c == '.' && i+1 < len(src) && isDigit(src[i+1])):
 			end := lexNumber(src, i)
+			if word := lexDigitIdent(src, i); word > end {
+				// ksqlDB's DIGIT_IDENTIFIER (1R, 2nd_col): the longer match wins.
+				toks = append(toks, token{Kind: tkWord, Text: src[i:word], Pos: i, End: word})
+				i = word
+				continue
+			}
 			toks = append(toks, token{Kind: tkNumber, Text: src[i:end], Pos: i, End: end})
 			i = end
 		case isIdentStart(c):
@@ -192,6 +198,19 @@ func lexNumber(src string, i int) int {
 		}
 	}
 	return i
+}
+
+// lexDigitIdent returns the end of a ksqlDB DIGIT_IDENTIFIER starting at src[i]
+// (a digit, then letters, digits, _ or @), or i when there is none.
+func lexDigitIdent(src string, i int) int {
+	if !isDigit(src[i]) {
+		return i
+	}
+	end := i + 1
+	for end < len(src) && (isIdentStart(src[end]) || isDigit(src[end]) || src[end] == '@') {
+		end++
+	}
+	return end
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
