@@ -4,25 +4,31 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// Binary is a NULL-propagating binary operator: arithmetic, concatenation or
-// comparison. Operands are already converted to the types fn expects.
+// Binary is a binary operator: arithmetic, concatenation or comparison. Operands
+// are already converted to the types fn expects. A NULL operand gives onNull:
+// NULL for arithmetic and concatenation, false for comparisons (ksqlDB's
+// generated code checks both sides for null and yields false).
 type Binary struct {
-	Op   string
-	L, R Expr
-	T    *types.Type
-	fn   func(a, b any) (any, error)
+	Op     string
+	L, R   Expr
+	T      *types.Type
+	fn     func(a, b any) (any, error)
+	onNull any
 }
 
 func (b *Binary) Type() *types.Type { return b.T }
 
 func (b *Binary) Eval(row []any) (any, error) {
 	l, err := b.L.Eval(row)
-	if err != nil || l == nil {
+	if err != nil {
 		return nil, err
 	}
 	r, err := b.R.Eval(row)
-	if err != nil || r == nil {
+	if err != nil {
 		return nil, err
+	}
+	if l == nil || r == nil {
+		return b.onNull, nil
 	}
 	return b.fn(l, r)
 }
@@ -42,6 +48,9 @@ func NewBinary(op string, l, r Expr) (Expr, error) {
 	case "=", "<>", "!=", "<", "<=", ">", ">=":
 		if op == "!=" {
 			op = "<>"
+		}
+		if l.Type().Kind == types.KindUnknown || r.Type().Kind == types.KindUnknown {
+			return nil, mismatch("Comparison with NULL not supported: %s %s %s", nullOrType(l), op, nullOrType(r))
 		}
 		return newComparison(op, l, r)
 	case "||":
@@ -87,4 +96,11 @@ func widen(e Expr, t *types.Type) Expr {
 		conv = identity
 	}
 	return &Cast{E: e, To: t, conv: conv}
+}
+
+func nullOrType(e Expr) string {
+	if e.Type().Kind == types.KindUnknown {
+		return "NULL"
+	}
+	return e.Type().String()
 }

@@ -55,7 +55,7 @@ func newComparison(op string, l, r Expr) (Expr, error) {
 		t = types.BooleanType // NULL = NULL: never true, any type will do
 	}
 	l, r = coerceBoth(l, r, t)
-	return &Binary{Op: op, L: l, R: r, T: types.BooleanType, fn: comparisonFunc(op, t)}, nil
+	return &Binary{Op: op, L: l, R: r, T: types.BooleanType, fn: comparisonFunc(op, t), onNull: false}, nil
 }
 
 func comparisonFunc(op string, t *types.Type) func(a, b any) (any, error) {

@@ -33,7 +33,9 @@ func TestBinary(t *testing.T) {
 		{"eq widened", "=", i32(1), f64(1.0), "true", "BOOLEAN"},
 		{"lt strings", "<", str("a"), str("b"), "true", "BOOLEAN"},
 		{"ne", "<>", i64(1), i32(1), "false", "BOOLEAN"},
-		{"compare null", "=", null(), i32(1), "NULL", "BOOLEAN"},
+		{"compare null column", "=", lit(nil, types.IntType), i32(1), "false", "BOOLEAN"},
+		{"compare null bytes", ">", lit([]byte("a"), types.BytesType), lit(nil, types.BytesType), "false", "BOOLEAN"},
+		{"ne null", "<>", lit(nil, types.BigIntType), i32(1), "false", "BOOLEAN"},
 		{"timestamp vs string", ">", lit(types.Timestamp(1651182287943), types.TimestampType), str("2022-04-28T21:44:47"), "true", "BOOLEAN"},
 		{"date vs timestamp", "=", lit(types.Date(1), types.DateType), lit(types.Timestamp(86400000), types.TimestampType), "true", "BOOLEAN"},
 		{"and null false", "AND", null(), boolean(false), "false", "BOOLEAN"},
@@ -49,6 +51,8 @@ func TestBinary(t *testing.T) {
 		}
 		check(t, tc.name, e, nil, tc.want, tc.wantType)
 	}
+	_, err := NewBinary("<>", null(), null())
+	wantCode(t, "NULL <> NULL", err, sqlerr.DatatypeMismatch)
 }
 
 func TestDecimalArithmetic(t *testing.T) {
@@ -112,7 +116,8 @@ func TestPredicates(t *testing.T) {
 		{"not distinct values", must(t)(NewIsDistinct(i32(1), i64(1), true)), "true"},
 		{"between", must(t)(NewBetween(i32(5), i32(1), f64(5.0), false)), "true"},
 		{"not between", must(t)(NewBetween(str("b"), str("c"), str("d"), true)), "true"},
-		{"between null", must(t)(NewBetween(nul, i32(1), i32(2), false)), "NULL"},
+		{"between null", must(t)(NewBetween(nul, i32(1), i32(2), false)), "false"},
+		{"not between null", must(t)(NewBetween(nul, i32(1), i32(2), true)), "true"},
 		{"in", must(t)(NewIn(i32(2), []Expr{i64(1), i64(2)}, false)), "true"},
 		{"not in", must(t)(NewIn(i32(3), []Expr{i64(1), i64(2)}, true)), "true"},
 		{"in with null no match", must(t)(NewIn(i32(3), []Expr{i32(1), null()}, false)), "NULL"},

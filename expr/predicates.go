@@ -236,8 +236,12 @@ func (b *Between) Eval(row []any) (any, error) {
 	var vs [3]any
 	for i, x := range [3]Expr{b.E, b.Lo, b.Hi} {
 		v, err := x.Eval(row)
-		if err != nil || v == nil {
+		if err != nil {
 			return nil, err
+		}
+		if v == nil {
+			// ksqlDB: (e >= lo AND e <= hi), each false on NULL; NOT BETWEEN negates it.
+			return b.Not, nil
 		}
 		vs[i] = v
 	}

@@ -42,6 +42,8 @@ func TestValuesMatchObjects(t *testing.T) {
 		{`[1,2]`, `[1]`, false},
 		{`"1.50"`, `1.50`, true}, // a string expected against a decimal actual
 		{`null`, `null`, true},
+		{`{"X":null}`, `{"Y":null}`, true}, // a missing field reads as null (Map.get)
+		{`{"X":1}`, `{"Y":1}`, false},
 	} {
 		e, _ := decodeJSON([]byte(tc.exp))
 		a, _ := decodeJSON([]byte(tc.act))
