@@ -115,16 +115,20 @@ type Constructor struct {
 	render string
 }
 
-// NewArray binds ARRAY[elems...]; elements are coerced to their common type.
+// NewArray binds ARRAY[elems...]; elements are coerced to their common type
+// (userListType).
 func NewArray(elems []Expr) (Expr, error) {
-	t, ok := commonType(exprTypes(elems))
-	if !ok {
-		return nil, mismatch("invalid ARRAY constructor: elements have incompatible types %s", typeList(exprTypes(elems)))
+	if len(elems) == 0 {
+		return nil, mismatch("Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).")
 	}
-	if t.Kind == types.KindUnknown && len(elems) > 0 {
+	t, err := userListType(elems)
+	if err != nil {
+		return nil, err
+	}
+	if t.Kind == types.KindUnknown {
 		return nil, mismatch("Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.")
 	}
-	out, err := coerceAll(elems, t)
+	out, err := coerceUserList(elems, t)
 	if err != nil {
 		return nil, err
 	}
@@ -136,19 +140,22 @@ func NewMap(keys, values []Expr) (Expr, error) {
 	if len(keys) != len(values) {
 		return nil, mismatch("MAP constructor needs as many keys as values")
 	}
-	kt, ok1 := commonType(exprTypes(keys))
-	vt, ok2 := commonType(exprTypes(values))
-	if !ok1 || !ok2 {
-		return nil, mismatch("invalid MAP constructor: incompatible key or value types")
+	kt, err := userListType(keys)
+	if err != nil {
+		return nil, err
+	}
+	vt, err := userListType(values)
+	if err != nil {
+		return nil, err
 	}
 	if len(keys) > 0 && (kt.Kind == types.KindUnknown || vt.Kind == types.KindUnknown) {
 		return nil, mismatch("Cannot construct a map with all NULL keys or values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.")
 	}
-	ks, err := coerceAll(keys, kt)
+	ks, err := coerceUserList(keys, kt)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := coerceAll(values, vt)
+	vs, err := coerceUserList(values, vt)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +214,10 @@ func (c *Constructor) Eval(row []any) (any, error) {
 	for i, e := range c.Elems {
 		v, err := e.Eval(row)
 		if err != nil {
-			return nil, err
+			if !isEvalError(err) {
+				return nil, err
+			}
+			v = nil // a failing element is NULL (nested error handling)
 		}
 		vals[i] = v
 	}

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sluice-db/sluice/sqlerr"
@@ -19,6 +20,17 @@ func (e *EvalError) Error() string { return e.Message }
 
 func evalErrorf(format string, args ...any) *EvalError {
 	return &EvalError{Message: fmt.Sprintf(format, args...)}
+}
+
+// isEvalError reports whether err is a per-row evaluation failure. ksqlDB's nested
+// error handling turns such a failure inside a CAST, a function argument that is
+// itself a call, or an element of an ARRAY/MAP/STRUCT constructor into NULL at
+// that spot and goes on evaluating the enclosing expression. (ksqlDB also writes
+// it to the processing log; an expression cannot reach the log yet, so these
+// nested failures are not logged.)
+func isEvalError(err error) bool {
+	var ee *EvalError
+	return errors.As(err, &ee)
 }
 
 // mismatch is the bind-time error for operands whose types do not fit an operator.

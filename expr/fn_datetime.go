@@ -55,11 +55,20 @@ func registerDateTimeFunctions(r *Registry) {
 		sig(tString, func(a []any) (any, error) {
 			return formatWith(a[1].(string), dateGoTime(a[0].(types.Date)))
 		}, p("date", tDate), p("format", tString)))
+	// PARSE_DATE reads the pattern from the start of the text in GMT and ignores
+	// what follows (ksqlDB parses with FastDateFormat); a time of day is an error.
 	dt("PARSE_DATE", "Parses a string into a DATE.",
 		sig(tDate, func(a []any) (any, error) {
-			t, err := parseWith(a, 9)
+			jp, err := compileJavaPattern(a[1].(string))
 			if err != nil {
-				return nil, err
+				return nil, evalErrorf("%v", err)
+			}
+			t, err := jp.parsePrefix(a[0].(string), time.UTC)
+			if err != nil {
+				return nil, evalErrorf("Failed to parse date '%s' with formatter '%s': %v", a[0], a[1], err)
+			}
+			if t.UnixMilli()%msPerDay != 0 {
+				return nil, evalErrorf("Date format contains time field.")
 			}
 			return timestampToDate(types.Timestamp(t.UnixMilli())), nil
 		}, p("formattedDate", tString), p("format", tString)))

@@ -95,6 +95,8 @@ func TestFunctions(t *testing.T) {
 		{"STRINGTOTIMESTAMP", []Expr{str("2019-03-01 01:00"), str("yyyy-MM-dd HH:mm"), str("UTC+01:00")}, "1551398400000", "BIGINT"},
 		{"TIMESTAMPTOSTRING", []Expr{i64(1551398400000), str("dd/MM/yyyy")}, "01/03/2019", "STRING"},
 		{"PARSE_DATE", []Expr{str("2022-02-02"), str("yyyy-MM-dd")}, "2022-02-02", "DATE"},
+		{"PARSE_DATE", []Expr{str("2003-12-24-01-01"), str("yyyy-MM-dd")}, "2003-12-24", "DATE"},
+		{"PARSE_DATE", []Expr{str("2004"), str("yyyy-MM-dd")}, "ERROR", "DATE"},
 		{"FORMAT_DATE", []Expr{lit(types.Date(1), types.DateType), str("yyyyMMdd")}, "19700102", "STRING"},
 		{"PARSE_TIME", []Expr{str("10:11"), str("HH:mm")}, "10:11:00", "TIME"},
 		{"DATEADD", []Expr{str("DAYS"), i32(2), lit(types.Date(1), types.DateType)}, "1970-01-04", "DATE"},

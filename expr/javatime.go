@@ -170,6 +170,16 @@ type parsed struct {
 // parse reads s with the pattern. Missing date fields default to 1970-01-01,
 // missing time fields to zero; def is the zone when the text has none.
 func (jp *javaPattern) parse(s string, def *time.Location) (time.Time, error) {
+	return jp.parseText(s, def, true)
+}
+
+// parsePrefix is parse that ignores text after the pattern, as SimpleDateFormat
+// (and commons-lang's FastDateFormat) parse(String) do.
+func (jp *javaPattern) parsePrefix(s string, def *time.Location) (time.Time, error) {
+	return jp.parseText(s, def, false)
+}
+
+func (jp *javaPattern) parseText(s string, def *time.Location, whole bool) (time.Time, error) {
 	pv := parsed{year: 1970, month: 1, day: 1, loc: def}
 	pos := 0
 	fail := func() (time.Time, error) {
@@ -286,7 +296,7 @@ func (jp *javaPattern) parse(s string, def *time.Location) (time.Time, error) {
 			return fail()
 		}
 	}
-	if pos != len(s) {
+	if whole && pos != len(s) {
 		return fail()
 	}
 	if pv.hasAmPm && pv.pm {

@@ -234,6 +234,22 @@ func (o *overload) build(f *function, args []Expr) (Expr, error) {
 			bound[i] = a
 		}
 	}
+	// ksqlDB's nested error handling: an argument that is itself a call, a struct
+	// field or a conversion evaluates to NULL when it fails, and the call goes on.
+	var recoverArgs []bool
+	for i, a := range args {
+		switch a.(type) {
+		case *Call, *Deref, *Cast:
+		default:
+			if bound[i] == a {
+				continue
+			}
+		}
+		if recoverArgs == nil {
+			recoverArgs = make([]bool, len(args))
+		}
+		recoverArgs[i] = true
+	}
 	ret := o.ret
 	if o.bind != nil {
 		var err error
@@ -245,7 +261,10 @@ func (o *overload) build(f *function, args []Expr) (Expr, error) {
 	if o.mk != nil {
 		fn = o.mk(exprTypes(bound), ret)
 	}
-	return &Call{Name: f.name, Args: bound, T: ret, fn: fn, nullable: o.nullable, deterministic: !f.nondeterministic}, nil
+	if len(bound) != len(args) {
+		recoverArgs = nil // bind rewrote the argument list
+	}
+	return &Call{Name: f.name, Args: bound, T: ret, fn: fn, nullable: o.nullable, deterministic: !f.nondeterministic, recoverArgs: recoverArgs}, nil
 }
 
 // Call is a bound function call.
@@ -256,6 +275,8 @@ type Call struct {
 	fn            evalFn
 	nullable      bool
 	deterministic bool
+	// recoverArgs marks arguments whose *EvalError becomes a NULL argument.
+	recoverArgs []bool
 }
 
 func (c *Call) Type() *types.Type { return c.T }
@@ -266,10 +287,13 @@ func (c *Call) Eval(row []any) (any, error) {
 	if len(c.Args) > len(buf) {
 		vals = make([]any, 0, len(c.Args))
 	}
-	for _, a := range c.Args {
+	for i, a := range c.Args {
 		v, err := a.Eval(row)
 		if err != nil {
-			return nil, err
+			if i >= len(c.recoverArgs) || !c.recoverArgs[i] || !isEvalError(err) {
+				return nil, err
+			}
+			v = nil
 		}
 		if v == nil && !c.nullable {
 			return nil, nil
