@@ -31,6 +31,8 @@ const (
 	InsufficientPrivilege        = "42501"
 	ConnectionFailure            = "08006"
 	ObjectNotInPrerequisiteState = "55000"
+	GroupingError                = "42803"
+	WrongObjectType              = "42809"
 )
 
 // Error is an error with a SQLSTATE. Position is a 0-based byte offset into the

@@ -126,3 +126,12 @@ func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
+
+// DeletePrefix stages the removal of every key with prefix (a query's state when
+// the query is dropped).
+func (b *Batch) DeletePrefix(prefix []byte) error {
+	return b.b.DeleteRange(prefix, prefixEnd(prefix), nil)
+}
+
+// Empty reports whether the batch stages nothing.
+func (b *Batch) Empty() bool { return b.b.Empty() }

@@ -1,0 +1,234 @@
+package aggregate
+
+import (
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// builtins are every aggregate function, in the order SHOW FUNCTIONS lists them.
+func builtins() []*definition {
+	return []*definition{
+		{name: "COUNT", description: "Counts records; COUNT(col) counts non-null values, COUNT(*) every row.",
+			signatures: []string{"COUNT(*) -> BIGINT", "COUNT(ANY) -> BIGINT"}, build: buildCount},
+		{name: "SUM", description: "Sums a numeric column, ignoring NULLs.",
+			signatures: []string{"SUM(INT) -> INT", "SUM(BIGINT) -> BIGINT", "SUM(DOUBLE) -> DOUBLE", "SUM(DECIMAL) -> DECIMAL"}, build: buildSum},
+		{name: "AVG", description: "Averages a numeric column, ignoring NULLs.",
+			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE", "AVG(DECIMAL) -> DOUBLE"}, build: buildAvg},
+		{name: "MIN", description: "The smallest non-null value.", signatures: []string{"MIN(T) -> T for any comparable T"}, build: buildMinMax(-1)},
+		{name: "MAX", description: "The largest non-null value.", signatures: []string{"MAX(T) -> T for any comparable T"}, build: buildMinMax(1)},
+		{name: "LATEST_BY_OFFSET", description: "The value of the latest record by offset; with n, the latest n values; ignoreNulls (default true) skips NULLs.",
+			signatures: []string{"LATEST_BY_OFFSET(T [, ignoreNulls]) -> T", "LATEST_BY_OFFSET(T, n [, ignoreNulls]) -> ARRAY<T>"}, maxConsts: 2, build: buildByOffset(true)},
+		{name: "EARLIEST_BY_OFFSET", description: "The value of the earliest record by offset; with n, the earliest n values; ignoreNulls (default true) skips NULLs.",
+			signatures: []string{"EARLIEST_BY_OFFSET(T [, ignoreNulls]) -> T", "EARLIEST_BY_OFFSET(T, n [, ignoreNulls]) -> ARRAY<T>"}, maxConsts: 2, build: buildByOffset(false)},
+	}
+}
+
+func buildCount(_ Config, c Call) (*Func, error) {
+	if len(c.Args) > 1 {
+		return nil, noSignature("COUNT", c)
+	}
+	star := len(c.Args) == 0
+	counts := func(args []any) bool { return star || args[0] != nil }
+	return &Func{
+		Result: types.BigIntType,
+		Init:   func() any { return int64(0) },
+		Add: func(s any, args []any) any {
+			if counts(args) {
+				return s.(int64) + 1
+			}
+			return s
+		},
+		Undo: func(s any, args []any) any {
+			if counts(args) {
+				return s.(int64) - 1
+			}
+			return s
+		},
+		Merge: func(a, b any) any { return a.(int64) + b.(int64) },
+		Final: func(s any) any { return s },
+	}, nil
+}
+
+func numericArg(name string, c Call) (*types.Type, error) {
+	if len(c.Args) != 1 {
+		return nil, noSignature(name, c)
+	}
+	switch c.Args[0].Kind {
+	case types.KindInt, types.KindBigInt, types.KindDouble, types.KindDecimal:
+		return c.Args[0], nil
+	}
+	return nil, noSignature(name, c)
+}
+
+func buildSum(_ Config, c Call) (*Func, error) {
+	t, err := numericArg("SUM", c)
+	if err != nil {
+		return nil, err
+	}
+	return &Func{
+		Result: t,
+		Init:   func() any { return zeroOf(t) },
+		Add: func(s any, args []any) any {
+			if args[0] == nil {
+				return s
+			}
+			return add(s, args[0])
+		},
+		Undo: func(s any, args []any) any {
+			if args[0] == nil {
+				return s
+			}
+			return sub(s, args[0])
+		},
+		Merge: add,
+		Final: func(s any) any { return s },
+	}, nil
+}
+
+// AVG's state is [sum, count].
+func buildAvg(_ Config, c Call) (*Func, error) {
+	t, err := numericArg("AVG", c)
+	if err != nil {
+		return nil, err
+	}
+	return &Func{
+		Result: types.DoubleType,
+		Init:   func() any { return []any{zeroOf(t), int64(0)} },
+		Add: func(s any, args []any) any {
+			st := s.([]any)
+			if args[0] != nil {
+				st[0], st[1] = add(st[0], args[0]), st[1].(int64)+1
+			}
+			return st
+		},
+		Undo: func(s any, args []any) any {
+			st := s.([]any)
+			if args[0] != nil {
+				st[0], st[1] = sub(st[0], args[0]), st[1].(int64)-1
+			}
+			return st
+		},
+		Merge: func(a, b any) any {
+			x, y := a.([]any), b.([]any)
+			return []any{add(x[0], y[0]), x[1].(int64) + y[1].(int64)}
+		},
+		Final: func(s any) any {
+			st := s.([]any)
+			n := st[1].(int64)
+			if n == 0 {
+				return 0.0
+			}
+			return toFloat(st[0]) / float64(n)
+		},
+	}, nil
+}
+
+func comparable(t *types.Type) bool {
+	switch t.Kind {
+	case types.KindInt, types.KindBigInt, types.KindDouble, types.KindDecimal, types.KindString,
+		types.KindBytes, types.KindDate, types.KindTime, types.KindTimestamp, types.KindBoolean:
+		return true
+	}
+	return false
+}
+
+// buildMinMax keeps the extreme value; sign 1 for MAX, -1 for MIN. It cannot
+// retract (the previous extreme is gone), so it is rejected on tables.
+func buildMinMax(sign int) func(Config, Call) (*Func, error) {
+	name := "MAX"
+	if sign < 0 {
+		name = "MIN"
+	}
+	return func(_ Config, c Call) (*Func, error) {
+		if len(c.Args) != 1 || !comparable(c.Args[0]) {
+			return nil, noSignature(name, c)
+		}
+		better := func(s, v any) any {
+			if v == nil {
+				return s
+			}
+			if s == nil || compare(v, s)*sign > 0 {
+				return v
+			}
+			return s
+		}
+		return &Func{
+			Result: c.Args[0],
+			Init:   func() any { return nil },
+			Add:    func(s any, args []any) any { return better(s, args[0]) },
+			Merge:  better,
+			Final:  func(s any) any { return s },
+		}, nil
+	}
+}
+
+// buildByOffset keeps the latest (or earliest) value, or the latest n as a list,
+// in input order, which is offset order within a partition.
+func buildByOffset(latest bool) func(Config, Call) (*Func, error) {
+	name := "EARLIEST_BY_OFFSET"
+	if latest {
+		name = "LATEST_BY_OFFSET"
+	}
+	return func(_ Config, c Call) (*Func, error) {
+		if len(c.Args) != 1 {
+			return nil, noSignature(name, c)
+		}
+		n, ignoreNulls, list := 1, true, false
+		for _, k := range c.Consts {
+			switch v := k.(type) {
+			case bool:
+				ignoreNulls = v
+			case int32:
+				n, list = int(v), true
+			case int64:
+				n, list = int(v), true
+			default:
+				return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "%s: unexpected parameter %v", name, k)
+			}
+		}
+		if list && n <= 0 {
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "%s must be called with a positive number of values, got %d", name, n)
+		}
+		res := c.Args[0]
+		if list {
+			res = types.NewArray(res)
+		}
+		f := &Func{Result: res, Init: func() any { return []any{} }}
+		f.Add = func(s any, args []any) any {
+			st := s.([]any)
+			v := args[0]
+			if v == nil && ignoreNulls {
+				return st
+			}
+			if latest {
+				st = append(st, v)
+				if len(st) > n {
+					st = st[len(st)-n:]
+				}
+				return st
+			}
+			if len(st) < n {
+				st = append(st, v)
+			}
+			return st
+		}
+		f.Merge = func(a, b any) any {
+			st := a.([]any)
+			for _, v := range b.([]any) {
+				st = f.Add(st, []any{v}).([]any)
+			}
+			return st
+		}
+		f.Final = func(s any) any {
+			st := s.([]any)
+			if list {
+				return append([]any{}, st...)
+			}
+			if len(st) == 0 {
+				return nil
+			}
+			return st[len(st)-1]
+		}
+		return f, nil
+	}
+}
