@@ -93,6 +93,9 @@ func (e *Engine) checkNewName(name string, pos int, kind parser.SourceKind, orRe
 		return false, true, nil
 	}
 	if orReplace {
+		if old.IsSource {
+			return false, false, orReplaceSource(name, pos, kind)
+		}
 		if old.Builtin {
 			return false, false, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot replace built-in stream %s", name).WithPosition(pos)
 		}
@@ -105,12 +108,22 @@ func (e *Engine) checkNewName(name string, pos int, kind parser.SourceKind, orRe
 		strings.ToLower(kind.String()), name, strings.ToLower(old.Kind.String())).WithPosition(pos)
 }
 
+// orReplaceSource is the error for CREATE OR REPLACE of, or with, a source
+// stream or table: those are read-only.
+func orReplaceSource(name string, pos int, kind parser.SourceKind) error {
+	k := strings.ToLower(kind.String())
+	return sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", k, name, k).WithPosition(pos)
+}
+
 func noop(tag string) ddlAction {
 	return func(context.Context, int64, bool) (string, error) { return tag, nil }
 }
 
 func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSource, props map[string]string, replay bool) (ddlAction, error) {
 	tag := "CREATE " + st.Kind.String()
+	if st.OrReplace && st.IsSource {
+		return nil, orReplaceSource(st.Name, st.NamePos, st.Kind)
+	}
 	_, skip, err := e.checkNewName(st.Name, st.NamePos, st.Kind, st.OrReplace, st.IfNotExists)
 	if err != nil {
 		return nil, err
@@ -262,6 +275,9 @@ func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
 	}
 	if (src.Kind == catalog.Table) != (st.Kind == parser.Table) {
 		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a %s; use DROP %s", src.Name, strings.ToLower(st.Kind.String()), src.Kind).WithPosition(st.NamePos)
+	}
+	if st.DeleteTopic && src.IsSource {
+		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot delete topic for read-only source: %s", src.Name).WithPosition(st.NamePos)
 	}
 	if readers := e.catalog.Readers(src.Name); len(readers) > 0 {
 		return nil, sqlerr.Newf(sqlerr.ObjectInUse,

@@ -54,6 +54,18 @@ func (p *pipeline) applyTo(row, out []any, nullValue bool, rec *kgo.Record) bool
 	if nullValue && p.plan.Where != nil {
 		return false
 	}
+	if nullValue && len(p.plan.PartitionBy) > 0 {
+		// ksqlDB re-keys a record without a value from its key alone: the
+		// pseudo-columns live in the value, so they read as NULL. The row keeps
+		// them for the caller (the sink takes the timestamp from ROWTIME).
+		pseudo := row[len(p.plan.Source.Columns):len(p.plan.Input)]
+		var saved [8]any
+		n := copy(saved[:], pseudo)
+		clear(pseudo)
+		ok := p.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
+		copy(pseudo, saved[:n])
+		return ok
+	}
 	return p.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
 }
 

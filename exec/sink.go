@@ -65,8 +65,9 @@ func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nu
 	e.recs = e.recs[1:]
 	rec.Topic, rec.Headers = e.sink.Source.Topic, headers
 	var err error
-	// A single NULL key column is a null key, as Kafka Streams writes it.
-	if len(e.keyVals) > 0 && !(allNull && len(e.keyVals) == 1) {
+	// A single NULL key column is a null key, as Kafka Streams writes it; so is a
+	// carried-over key whose columns are all NULL (the input had no key).
+	if len(e.keyVals) > 0 && !(allNull && (len(e.keyVals) == 1 || e.sink.KeyFromSource)) {
 		if rec.Key, err = e.encodeTo(e.key, e.keyVals); err != nil {
 			return nil, fmt.Errorf("failed to serialize key for sink %s: %w", e.sink.Source.Name, err)
 		}

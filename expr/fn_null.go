@@ -1,6 +1,9 @@
 package expr
 
+import "github.com/sluice-db/sluice/types"
+
 func registerNullFunctions(r *Registry) {
+	registerAsValue(r)
 	r.add(&function{
 		name: "COALESCE", category: "OTHER",
 		description: "Returns the first non-null argument.",
@@ -28,6 +31,21 @@ func registerNullFunctions(r *Registry) {
 					}
 					return a[0], nil
 				}}).acceptNulls(),
+		},
+	})
+}
+
+// asValue registers AS_VALUE, which returns its argument. The planner gives it
+// meaning: a key column wrapped in AS_VALUE is copied into the record value
+// instead of forming the key, because the call does not match the key expression.
+func registerAsValue(r *Registry) {
+	r.add(&function{
+		name: "AS_VALUE", category: "OTHER",
+		description: "Used exclusively in the projection of a query to allow a key column to be copied into the value schema. Has no effect if used anywhere else.",
+		overloads: []*overload{
+			(&overload{params: []param{pg("source", "T", anyType)}, retDoc: "T",
+				bind: func(args []Expr) ([]Expr, *types.Type, error) { return args, args[0].Type(), nil },
+				fn:   func(a []any) (any, error) { return a[0], nil }}),
 		},
 	})
 }

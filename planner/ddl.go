@@ -143,6 +143,9 @@ func resolveFormats(src *catalog.Source, w *withProps, session map[string]string
 	if len(src.KeyColumns()) == 0 && from != nil {
 		src.KeyFormat = "NONE"
 	}
+	if err := checkSchemaFullNames(src, w); err != nil {
+		return err
+	}
 	if d, ok := w.str("VALUE_DELIMITER"); ok {
 		if src.ValueFormat != "DELIMITED" {
 			return sqlerr.New(sqlerr.InvalidParameterValue, "VALUE_DELIMITER is only valid with VALUE_FORMAT='DELIMITED'").WithPosition(w.pos("VALUE_DELIMITER"))
@@ -266,7 +269,7 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	if plan.Limit >= 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "LIMIT is not supported in a persistent query").WithPosition(st.Query.Pos)
 	}
-	if err := checkKeysProjected(plan, st.Name); err != nil {
+	if err := checkPersistentResult(plan, st.Query, st.Name, session); err != nil {
 		return nil, err
 	}
 	w, err := newWithProps(st.Props)
@@ -289,6 +292,9 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	}
 	if err := resolveFormats(sink, w, session, plan.Source); err != nil {
 		return nil, err
+	}
+	if len(sink.KeyColumns()) == 0 && w.has("KEY_FORMAT") {
+		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "Key format specified for stream without key columns.").WithPosition(w.pos("KEY_FORMAT"))
 	}
 	if n, ok, err := w.int("PARTITIONS"); err != nil {
 		return nil, err
@@ -323,11 +329,16 @@ func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) 
 	if target.IsSource || target.Builtin {
 		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot insert into read-only stream: %s", target.Name).WithPosition(st.TargetPos)
 	}
+	for _, c := range target.Columns {
+		if c.Role == types.HeaderColumn || c.Role == types.HeadersColumn {
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Cannot insert into %s because it has header columns", target.Name).WithPosition(st.TargetPos)
+		}
+	}
 	plan, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeysProjected(plan, target.Name); err != nil {
+	if err := checkPersistentResult(plan, st.Query, target.Name, nil); err != nil {
 		return nil, err
 	}
 	// Order the result like the target and coerce types where ksqlDB allows.
@@ -375,7 +386,7 @@ func indexOfOutput(plan *QueryPlan, name string) int {
 }
 
 func newSink(plan *QueryPlan, sink *catalog.Source, create bool) *Sink {
-	s := &Sink{Source: sink, Create: create, TimestampIndex: -1}
+	s := &Sink{Source: sink, Create: create, TimestampIndex: -1, KeyFromSource: !plan.Rekeyed}
 	s.KeyIndexes = append(s.KeyIndexes, plan.KeySlots...)
 	for i, c := range plan.Output {
 		if c.Role != types.KeyColumn {

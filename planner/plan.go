@@ -31,6 +31,10 @@ type QueryPlan struct {
 	KeyNames []string
 	// Rekeyed is set when PARTITION BY changes the key (records move partitions).
 	Rekeyed bool
+	// PartitionBy are the PARTITION BY expressions over Input and PartitionKeys
+	// the key columns they become (both empty for PARTITION BY NULL).
+	PartitionBy   []expr.Expr
+	PartitionKeys []types.Column
 	// Limit stops a push query after this many rows; -1 for none.
 	Limit int64
 	// Sink is set for persistent queries.
@@ -48,6 +52,11 @@ type Sink struct {
 	// TimestampIndex is the item giving the record timestamp (sink TIMESTAMP
 	// property), or -1 to keep the input record's timestamp.
 	TimestampIndex int
+	// KeyFromSource is set when the key is the input record's key carried over
+	// (no PARTITION BY): a record whose key columns are all NULL had no key and
+	// is written without one. A key PARTITION BY computes is written as computed
+	// unless it is a single NULL column.
+	KeyFromSource bool
 }
 
 // KeyColumns returns the output columns that form the key.

@@ -16,6 +16,7 @@ import (
 // TestPlanner runs testdata files with these commands:
 //
 //	ddl       CREATE STREAM/TABLE statements added to the catalog (partitions=1)
+//	set       session properties, one key=value a line
 //	plan      a SELECT, CREATE ... AS SELECT or INSERT INTO ... SELECT; prints the
 //	          plan, the result schema and the sink, or the error with SQLSTATE and
 //	          the text at its position
@@ -25,6 +26,13 @@ func TestPlanner(t *testing.T) {
 		p := &Planner{Catalog: cat, Funcs: expr.NewRegistry(expr.Config{})}
 		session := map[string]string{}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			if d.Cmd == "set" {
+				for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+					k, v, _ := strings.Cut(line, "=")
+					session[strings.TrimSpace(k)] = strings.TrimSpace(v)
+				}
+				return ""
+			}
 			stmts, err := parser.New().ParseScript(d.Input)
 			if err != nil {
 				return formatErr(d.Input, err)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -147,4 +148,24 @@ func checkFormat(name string) (string, error) {
 		return "", sqlerr.Newf(sqlerr.FeatureNotSupported, "format %s is not supported: it needs a schema registry; use JSON, DELIMITED, KAFKA or NONE", strings.ToUpper(name))
 	}
 	return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "Unknown format: %s", name)
+}
+
+// checkSchemaFullNames rejects KEY_/VALUE_SCHEMA_FULL_NAME on formats that have
+// no named schema. Every format Sluice supports is one of those: the property
+// belongs to AVRO and PROTOBUF, which need a schema registry.
+func checkSchemaFullNames(src *catalog.Source, w *withProps) error {
+	for _, c := range []struct {
+		props  []string
+		format string
+	}{
+		{[]string{"KEY_SCHEMA_FULL_NAME"}, src.KeyFormat},
+		{[]string{"VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME"}, src.ValueFormat},
+	} {
+		for _, p := range c.props {
+			if w.has(p) {
+				return sqlerr.Newf(sqlerr.InvalidParameterValue, "%s does not support the following configs: [fullSchemaName]", c.format).WithPosition(w.pos(p))
+			}
+		}
+	}
+	return nil
 }

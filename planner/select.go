@@ -1,8 +1,6 @@
 package planner
 
 import (
-	"fmt"
-
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/parser"
@@ -56,13 +54,26 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 
 	var partitionBy []expr.Expr
 	for _, pb := range sel.PartitionBy {
+		if isNullLiteral(pb) {
+			// PARTITION BY NULL: the result has no key.
+			if len(sel.PartitionBy) > 1 {
+				return nil, sqlerr.New(sqlerr.InvalidObjectDefinition, "Cannot PARTITION BY multiple columns including NULL").WithPosition(pb.Position())
+			}
+			continue
+		}
 		e, err := b.bind(pb)
 		if err != nil {
 			return nil, err
 		}
 		partitionBy = append(partitionBy, e)
 	}
-	plan.Rekeyed = len(partitionBy) > 0
+	plan.Rekeyed = len(sel.PartitionBy) > 0
+	if plan.Rekeyed {
+		plan.PartitionBy = partitionBy
+		if len(partitionBy) > 0 {
+			plan.PartitionKeys = partitionKeys(src, sel.PartitionBy, partitionBy)
+		}
+	}
 
 	if err := p.project(plan, sel, b, partitionBy); err != nil {
 		return nil, err
@@ -77,7 +88,7 @@ func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partit
 	src := plan.Source
 	var keyExprs []string
 	if plan.Rekeyed {
-		for _, k := range partitionBy {
+		for _, k := range plan.PartitionBy {
 			keyExprs = append(keyExprs, k.String())
 			plan.KeyNames = append(plan.KeyNames, k.String())
 		}
@@ -94,7 +105,7 @@ func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partit
 		plan.KeySlots[i] = -1
 	}
 	names := map[string]bool{}
-	generated := 0
+	aliases := newAliasGenerator(src.Columns)
 	add := func(e expr.Expr, name string, pos int) error {
 		if names[name] {
 			return sqlerr.Newf(sqlerr.DuplicateColumn, "duplicate column name %s in the SELECT list; give one of them an alias with AS", types.QuoteIdent(name)).WithPosition(pos)
@@ -117,6 +128,15 @@ func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partit
 			if it.StarQualifier != "" && it.StarQualifier != src.Name && it.StarQualifier != b.scope.alias {
 				return sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a source in the FROM clause", it.StarQualifier).WithPosition(it.Pos)
 			}
+			if plan.Rekeyed {
+				items, names := starWithPartition(plan)
+				for i, e := range items {
+					if err := add(e, names[i], it.Pos); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			for i, c := range src.Columns {
 				if err := add(expr.NewColumn(i, c.Name, c.Type), c.Name, it.Pos); err != nil {
 					return err
@@ -129,36 +149,18 @@ func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partit
 			return err
 		}
 		name := it.Alias
-		if name == "" {
-			name = defaultName(it.Expr)
+		if reservedColumns[name] {
+			return sqlerr.Newf(sqlerr.InvalidName, "%s is a reserved column name. You cannot use it as an alias for a column.", types.QuoteIdent(name)).WithPosition(it.Pos)
 		}
 		if name == "" {
-			for {
-				name = fmt.Sprintf("KSQL_COL_%d", generated)
-				generated++
-				if !names[name] {
-					break
-				}
-			}
+			name = aliases.nameFor(it.Expr)
 		}
+		aliases.take(name)
 		if err := add(e, name, it.Pos); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// defaultName is the column name ksqlDB gives an un-aliased select item: the column
-// name for a column reference, the last field name for a struct dereference, and
-// "" (a generated KSQL_COL_n) for anything else.
-func defaultName(e parser.Expr) string {
-	switch e := e.(type) {
-	case *parser.ColumnRef:
-		return e.Name
-	case *parser.Deref:
-		return e.Field
-	}
-	return ""
 }
 
 // checkKeysProjected enforces that every key of a persistent query's result is in

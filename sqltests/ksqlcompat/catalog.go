@@ -104,7 +104,9 @@ func parseSchema(s string) []Column {
 			end := strings.Index(part[1:], "`")
 			name, rest = part[1:end+1], strings.TrimSpace(part[end+2:])
 		} else {
+			// ksqlDB parses the schema: an unquoted name is upper-cased.
 			name, rest, _ = strings.Cut(part, " ")
+			name = strings.ToUpper(name)
 		}
 		role := "VALUE"
 		switch {

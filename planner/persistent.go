@@ -1,0 +1,77 @@
+package planner
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// PropNewQueryPlanner is ksqlDB's switch for its newer logical planner. Under it a
+// stream's key columns follow the projection's order and a key column left out
+// of the projection is dropped from the key instead of being an error.
+const PropNewQueryPlanner = "ksql.new.query.planner.enabled"
+
+// checkPersistentResult applies the rules ksqlDB has for the result of a query
+// that writes to sinkName: pseudo-columns are named explicitly, every key column
+// is projected exactly once, and something is left for the record value.
+// session may be nil (INSERT INTO keeps the target's schema).
+func checkPersistentResult(plan *QueryPlan, sel *parser.Select, sinkName string, session map[string]string) error {
+	for _, it := range sel.Items {
+		if ref, ok := it.Expr.(*parser.ColumnRef); ok && it.Alias == "" {
+			switch ref.Name {
+			case RowTime, RowPartition, RowOffset:
+				return sqlerr.Newf(sqlerr.InvalidName, "Reserved column name in select: %s. Please remove or alias the column.", types.QuoteIdent(ref.Name)).WithPosition(it.Pos)
+			}
+		}
+	}
+	if strings.EqualFold(session[PropNewQueryPlanner], "true") && !plan.Rekeyed && len(sel.GroupBy) == 0 {
+		keysInProjectionOrder(plan)
+	}
+	if err := checkKeysProjected(plan, sinkName); err != nil {
+		return err
+	}
+	for slot, item := range plan.KeySlots {
+		key := plan.Items[item].String()
+		aliases := []string{plan.Output[item].Name}
+		for i, e := range plan.Items {
+			if i != item && plan.Output[i].Role != types.KeyColumn && e.String() == key {
+				aliases = append(aliases, plan.Output[i].Name)
+			}
+		}
+		if len(aliases) > 1 {
+			last := len(aliases) - 1
+			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "The projection contains a key column (%s) more than once, aliased as: %s and %s.",
+				types.QuoteIdent(plan.Output[plan.KeySlots[slot]].Name), strings.Join(aliases[:last], ", "), aliases[last])
+		}
+	}
+	for _, c := range plan.Output {
+		if c.Role != types.KeyColumn {
+			return nil
+		}
+	}
+	return sqlerr.New(sqlerr.InvalidObjectDefinition, "The projection contains no value columns.").WithPosition(sel.Pos)
+}
+
+// keysInProjectionOrder drops key columns that are not projected and orders the
+// rest as the projection does.
+func keysInProjectionOrder(plan *QueryPlan) {
+	type key struct {
+		slot int
+		name string
+	}
+	var keys []key
+	for i, slot := range plan.KeySlots {
+		if slot >= 0 {
+			keys = append(keys, key{slot, plan.KeyNames[i]})
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].slot < keys[j].slot })
+	plan.KeySlots, plan.KeyNames = plan.KeySlots[:0], plan.KeyNames[:0]
+	for _, k := range keys {
+		plan.KeySlots = append(plan.KeySlots, k.slot)
+		plan.KeyNames = append(plan.KeyNames, k.name)
+	}
+}
