@@ -187,7 +187,11 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 		return nil, err
 	}
 	return func(ctx context.Context, offset int64, replay bool) (string, error) {
-		id := fmt.Sprintf("CSAS_%s_%d", st.Name, offset)
+		prefix := "CSAS"
+		if st.Kind == parser.Table {
+			prefix = "CTAS"
+		}
+		id := fmt.Sprintf("%s_%s_%d", prefix, st.Name, offset)
 		if oldQuery != nil {
 			// CREATE OR REPLACE keeps the query id, so the new plan resumes from the
 			// old one's committed offsets.
@@ -243,7 +247,7 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
-		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"),
+		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 	})
 	if err != nil {
 		return err

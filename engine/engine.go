@@ -7,11 +7,13 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/sluice-db/sluice/aggregate"
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/storage"
 )
 
 // Config configures an Engine.
@@ -23,6 +25,8 @@ type Config struct {
 	// Defaults are session properties every session starts with
 	// (e.g. auto.offset.reset).
 	Defaults map[string]string
+	// State stores the state of queries with table results (aggregations).
+	State *storage.Store
 }
 
 // Engine runs statements against one Kafka cluster.
@@ -32,6 +36,7 @@ type Engine struct {
 	logger  *slog.Logger
 	catalog *catalog.Catalog
 	funcs   *expr.Registry
+	aggs    *aggregate.Registry
 	proclog *processingLog
 
 	// mu serializes catalog changes: validate, record, apply.
@@ -52,6 +57,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		logger:  cfg.Logger,
 		catalog: catalog.New(),
 		funcs:   expr.NewRegistry(expr.Config{}),
+		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},
 	}
 	if err := e.cluster.CreateTopic(ctx, e.commandTopic(), 1, 1, map[string]*string{"retention.ms": ptr("-1")}); err != nil {
@@ -78,7 +84,7 @@ func (e *Engine) queryGroup(id string) string {
 }
 
 func (e *Engine) planner() *planner.Planner {
-	return &planner.Planner{Catalog: e.catalog, Funcs: e.funcs}
+	return &planner.Planner{Catalog: e.catalog, Funcs: e.funcs, Aggs: e.aggs}
 }
 
 // Close stops every persistent query (each finishes and commits its current batch).

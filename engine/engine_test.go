@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -25,6 +27,7 @@ type testEnv struct {
 	broker  *kafkaio.Embedded
 	cluster *kafkaio.Cluster
 	engine  *Engine
+	state   *storage.Store
 }
 
 func startEnv(t *testing.T, dir string) *testEnv {
@@ -40,11 +43,15 @@ func startEnv(t *testing.T, dir string) *testEnv {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e, err := Open(ctx, Config{ServiceID: "test", Cluster: c, Logger: logger, Defaults: map[string]string{"auto.offset.reset": "earliest"}})
+	st, err := storage.Open(filepath.Join(dir, "state"), storage.Options{CacheBytes: 8 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &testEnv{t: t, dir: dir, broker: b, cluster: c, engine: e}
+	e, err := Open(ctx, Config{ServiceID: "test", Cluster: c, Logger: logger, Defaults: map[string]string{"auto.offset.reset": "earliest"}, State: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &testEnv{t: t, dir: dir, broker: b, cluster: c, engine: e, state: st}
 	t.Cleanup(env.stop)
 	return env
 }
@@ -54,6 +61,7 @@ func (env *testEnv) stop() {
 		return
 	}
 	env.engine.Close()
+	env.state.Close()
 	env.cluster.Close()
 	env.broker.Close()
 	env.engine = nil

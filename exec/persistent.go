@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/storage"
 )
 
 // ClientFactory makes Kafka clients with the cluster's settings.
@@ -59,6 +62,15 @@ type PersistentQuery struct {
 	assigned  map[int32]bool
 	positions map[int32]int64
 	client    *kgo.Client
+
+	// table and state are set for queries whose result is a table.
+	table *tableQuery
+	store *storage.Store
+}
+
+// isTableQuery reports whether a plan's result is a table, which is kept as state.
+func isTableQuery(p *planner.QueryPlan) bool {
+	return p.Agg != nil || (p.Sink != nil && p.Sink.Source.Kind == catalog.Table)
 }
 
 // PersistentConfig configures a persistent query.
@@ -70,6 +82,8 @@ type PersistentConfig struct {
 	Log           ProcessingLog
 	Logger        *slog.Logger
 	FromBeginning bool
+	// State holds the state of queries whose result is a table; required for them.
+	State *storage.Store
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -85,8 +99,19 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	if err != nil {
 		return nil, err
 	}
-	enc, err := newSinkEncoder(cfg.Plan.Sink)
-	if err != nil {
+	var (
+		enc *sinkEncoder
+		tq  *tableQuery
+	)
+	if isTableQuery(cfg.Plan) {
+		if cfg.State == nil {
+			return nil, errors.New("a query with a table result needs a state store")
+		}
+		if tq, err = newTableQuery(cfg.ID, cfg.Plan, cfg.State, cfg.Log); err != nil {
+			return nil, err
+		}
+		q.table, q.store = tq, cfg.State
+	} else if enc, err = newSinkEncoder(cfg.Plan.Sink); err != nil {
 		return nil, err
 	}
 	reset := kgo.NewOffset().AtEnd()
@@ -115,7 +140,11 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	q.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
-	go q.run(ctx, cl, dec, enc)
+	if tq != nil {
+		go q.runTable(ctx, cl, dec, tq)
+	} else {
+		go q.run(ctx, cl, dec, enc)
+	}
 	return q, nil
 }
 
@@ -131,13 +160,35 @@ func (q *PersistentQuery) Counts() (processed, emitted int64) {
 	return q.processed.Load(), q.emitted.Load()
 }
 
-func (q *PersistentQuery) onAssigned(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, ps := range parts {
 		for _, p := range ps {
 			q.assigned[p] = true
 		}
+	}
+	if q.store == nil {
+		return
+	}
+	// Resume each partition where its local state left off: the checkpoint is
+	// written with the state, so nothing is counted twice or missed.
+	seek := map[int32]kgo.EpochOffset{}
+	for _, ps := range parts {
+		for _, p := range ps {
+			c, ok, err := readCheckpoint(q.store, q.ID, p)
+			if err != nil {
+				q.logger.Error("read checkpoint", "partition", p, "err", err)
+				continue
+			}
+			if ok {
+				seek[p] = kgo.EpochOffset{Epoch: -1, Offset: c.Offset}
+				q.positions[p] = c.Offset
+			}
+		}
+	}
+	if len(seek) > 0 {
+		cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{q.plan.Source.Topic: seek})
 	}
 }
 
@@ -210,6 +261,12 @@ func (q *PersistentQuery) setError(err error) {
 func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, enc *sinkEncoder) {
 	defer close(q.done)
 	defer func() {
+		// A bug in an operator must fail this query, not hang it or the server.
+		if r := recover(); r != nil {
+			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
+			q.setError(fmt.Errorf("internal error: %v", r))
+		}
+		cl.AllowRebalance()
 		cl.Close() // leaves the group; offsets were committed batch by batch
 		q.mu.Lock()
 		if q.state == StateRunning {
@@ -256,6 +313,99 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 		q.advance(fetches)
 		cl.AllowRebalance()
 	}
+}
+
+// runTable is the loop of a query with a table result: records update state,
+// results are produced and acknowledged, then the state and each partition's
+// checkpoint commit in one store batch, then the group offsets are committed (for
+// monitoring; restarts resume from the checkpoint).
+func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, tq *tableQuery) {
+	defer close(q.done)
+	defer func() {
+		if r := recover(); r != nil {
+			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
+			q.setError(fmt.Errorf("internal error: %v", r))
+		}
+		cl.AllowRebalance()
+		cl.Close()
+		q.mu.Lock()
+		if q.state == StateRunning {
+			q.state = StateStopped
+		}
+		q.mu.Unlock()
+	}()
+	row := make([]any, dec.width)
+	var results []*kgo.Record
+	emit := func(r *kgo.Record) { results = append(results, r) }
+	for {
+		fetches := cl.PollRecords(ctx, 5000)
+		if ctx.Err() != nil || cl.Context().Err() != nil {
+			cl.AllowRebalance()
+			return
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) {
+				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		results = results[:0]
+		var failure error
+		fetches.EachRecord(func(rec *kgo.Record) {
+			if failure != nil {
+				return
+			}
+			ps, err := tq.partition(rec.Partition)
+			if err != nil {
+				failure = err
+				return
+			}
+			if rec.Offset < ps.offset {
+				return // already reflected in the state (re-delivered after a crash)
+			}
+			q.processed.Add(1)
+			nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
+			if !ok {
+				ps.offset = rec.Offset + 1
+				return
+			}
+			if err := tq.process(ps, rec, row, nullValue, emit); err != nil {
+				failure = err
+			}
+		})
+		if failure == nil {
+			failure = q.writeStateAndCommit(cl, tq, results)
+		}
+		if failure != nil {
+			q.logger.Error("query failed", "err", failure)
+			q.setError(failure)
+			cl.AllowRebalance()
+			return
+		}
+		q.advance(fetches)
+		cl.AllowRebalance()
+	}
+}
+
+func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, results []*kgo.Record) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if len(results) > 0 {
+		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
+			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+		}
+		q.emitted.Add(int64(len(results)))
+	}
+	b := q.store.NewBatch()
+	if err := tq.flush(b); err != nil {
+		return fmt.Errorf("stage state: %w", err)
+	}
+	if err := b.Commit(false); err != nil {
+		return fmt.Errorf("commit state: %w", err)
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		return fmt.Errorf("commit offsets: %w", err)
+	}
+	return nil
 }
 
 // advance records how far the committed batch reached in each partition.

@@ -98,7 +98,9 @@ func (e *sinkEncoder) encodeTo(codec formats.Codec, vals []any) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(out) == start {
+	if len(out) <= start {
+		// Nothing appended (an absent or null encoding, which some codecs return
+		// as a fresh nil slice): encode on its own.
 		return codec.Encode(nil, vals)
 	}
 	n := len(out) - start

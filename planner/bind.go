@@ -15,6 +15,9 @@ type binder struct {
 	scope  *scope
 	funcs  *expr.Registry
 	params []any // values for $n, nil when the statement has none
+	// agg is set when binding over a post-aggregation row (select items and
+	// HAVING of a GROUP BY query).
+	agg *aggContext
 }
 
 // at attaches the position of node n to err unless err already has one.
@@ -53,6 +56,11 @@ func (b *binder) bindAll(ns []parser.Expr) ([]expr.Expr, error) {
 }
 
 func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
+	if b.agg != nil {
+		if e, ok, err := b.agg.intercept(b, n); ok {
+			return e, err
+		}
+	}
 	switch n := n.(type) {
 	case *parser.ColumnRef:
 		idx, t, ok := b.scope.lookup(n.Qualifier, n.Name)
@@ -220,7 +228,7 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 
 func (b *binder) bindCall(n *parser.Call) (expr.Expr, error) {
 	if n.Star {
-		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "%s(*) is an aggregate; aggregations are not supported yet", n.Name).WithPosition(n.Pos)
+		return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "%s(*) is not a function: only aggregate functions take *", n.Name).WithPosition(n.Pos)
 	}
 	args := make([]expr.Expr, 0, len(n.Args))
 	for i, a := range n.Args {

@@ -256,15 +256,22 @@ func ValueOptions(src *catalog.Source) formats.Options {
 // PlanCreateAsSelect plans CREATE STREAM ... AS SELECT. partitions is the source
 // topic's partition count, inherited unless PARTITIONS is given.
 func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[string]string) (*QueryPlan, error) {
-	if st.Kind == parser.Table {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "CREATE TABLE AS SELECT needs stateful processing, which is not supported yet").WithPosition(st.Pos)
-	}
-	if st.Query.Emit == parser.EmitFinal {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported on windowed aggregations").WithPosition(st.Query.Pos)
-	}
 	plan, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
+	}
+	if plan.Source.Kind == catalog.Table && plan.Source.Window != nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "KSQL does not support persistent queries on windowed tables.").WithPosition(st.Query.Pos)
+	}
+	if st.Query.Emit == parser.EmitFinal && (plan.Agg == nil || plan.Agg.Window == nil) {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported for windowed aggregations.").WithPosition(st.Query.Pos)
+	}
+	producesTable := plan.Agg != nil || plan.Source.Kind == catalog.Table
+	switch {
+	case st.Kind == parser.Table && !producesTable:
+		return nil, sqlerr.New(sqlerr.WrongObjectType, "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.").WithPosition(st.Pos)
+	case st.Kind != parser.Table && producesTable:
+		return nil, sqlerr.New(sqlerr.WrongObjectType, "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.").WithPosition(st.Pos)
 	}
 	if plan.Limit >= 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "LIMIT is not supported in a persistent query").WithPosition(st.Query.Pos)
@@ -277,6 +284,15 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 		return nil, err
 	}
 	sink := &catalog.Source{Name: st.Name, Kind: catalog.Stream, SQL: st.Text, Replicas: plan.Source.Replicas, Partitions: plan.Source.Partitions}
+	if producesTable {
+		sink.Kind = catalog.Table
+	}
+	if plan.Agg != nil && plan.Agg.Window != nil {
+		sink.Window = &catalog.Window{Kind: plan.Agg.Window.Kind}
+		if sink.Window.Kind != "SESSION" {
+			sink.Window.Size = plan.Agg.Window.Size
+		}
+	}
 	for _, slot := range plan.KeySlots {
 		sink.Columns = append(sink.Columns, plan.Output[slot])
 	}

@@ -35,6 +35,9 @@ type QueryPlan struct {
 	// the key columns they become (both empty for PARTITION BY NULL).
 	PartitionBy   []expr.Expr
 	PartitionKeys []types.Column
+	// Agg is the aggregation of a GROUP BY query, nil for a stateless one. When
+	// set, Items are evaluated over the post-aggregation row (Agg.Post).
+	Agg *Aggregation
 	// Limit stops a push query after this many rows; -1 for none.
 	Limit int64
 	// Sink is set for persistent queries.

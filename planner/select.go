@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"github.com/sluice-db/sluice/aggregate"
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/parser"
@@ -18,6 +19,8 @@ type Catalog interface {
 type Planner struct {
 	Catalog Catalog
 	Funcs   *expr.Registry
+	// Aggs resolves aggregate functions; nil uses the defaults.
+	Aggs *aggregate.Registry
 }
 
 // PlanSelect plans the continuous part of a query: source, filter, projection and
@@ -27,12 +30,12 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 	if !ok {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "joins are not supported yet").WithPosition(sel.Pos)
 	}
-	if sel.Window != nil || len(sel.GroupBy) > 0 || sel.Having != nil {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "aggregations (GROUP BY, WINDOW, HAVING) are not supported yet").WithPosition(sel.Pos)
-	}
 	src, err := p.Catalog.Source(ref.Name)
 	if err != nil {
 		return nil, sqlerr.As(err).WithPosition(ref.Pos)
+	}
+	if p.isAggregation(sel) {
+		return p.planAggregate(sel, src, ref.Alias, params)
 	}
 	sc := newScope(src, ref.Alias)
 	b := &binder{scope: sc, funcs: p.Funcs, params: params}
@@ -100,6 +103,13 @@ func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partit
 			}
 		}
 	}
+	return p.projectItems(plan, sel, b, keyExprs)
+}
+
+// projectItems binds the select list with b; an item whose expression renders as
+// one of keyExprs becomes that key column of the result.
+func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, keyExprs []string) error {
+	src := plan.Source
 	plan.KeySlots = make([]int, len(keyExprs))
 	for i := range plan.KeySlots {
 		plan.KeySlots[i] = -1

@@ -120,7 +120,7 @@ func run(cfg config, logger *slog.Logger) error {
 	defer state.Close()
 
 	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults})
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)

@@ -1,0 +1,372 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sluice-db/sluice/aggregate"
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Window bounds are pseudo-columns of windowed results.
+const (
+	WindowStart = "WINDOWSTART"
+	WindowEnd   = "WINDOWEND"
+)
+
+// DefaultGrace is the grace period of a window without GRACE PERIOD: ksqlDB's
+// legacy 24 hours, so late records are accepted for a day.
+const DefaultGrace = 24 * time.Hour
+
+// Aggregation is the stateful part of a GROUP BY query. Rows of the input (after
+// Where) are grouped by GroupBy (and window), folded by Calls, and each updated
+// group yields a post-aggregation row laid out as Post: the group key values, then
+// WINDOWSTART and WINDOWEND for windowed queries, then one value per call. Having
+// and the plan's Items are evaluated over that row.
+type Aggregation struct {
+	GroupBy []expr.Expr // over the plan's Input
+	Calls   []AggCall
+	Window  *WindowPlan // nil when not windowed
+	Having  expr.Expr   // over Post; nil for none
+	Post    []types.Column
+	// FromTable is set when the input is a table: an update retracts the old row
+	// from its group before the new row is added.
+	FromTable bool
+	// EmitFinal emits each window once, when stream time passes its end + grace.
+	EmitFinal bool
+}
+
+// AggCall is one aggregate function call.
+type AggCall struct {
+	Func *aggregate.Func
+	Args []expr.Expr // per-row arguments over Input; empty for COUNT(*)
+	Text string
+}
+
+// WindowPlan is a resolved WINDOW clause.
+type WindowPlan struct {
+	Kind      string        // TUMBLING, HOPPING or SESSION
+	Size      time.Duration // session: the inactivity gap
+	Advance   time.Duration // hopping
+	Grace     time.Duration
+	Retention time.Duration
+}
+
+// KeyWidth is the number of group key columns in Post.
+func (a *Aggregation) KeyWidth() int { return len(a.GroupBy) }
+
+// windowWidth is 2 for windowed aggregations (WINDOWSTART, WINDOWEND), else 0.
+func (a *Aggregation) windowWidth() int {
+	if a.Window != nil {
+		return 2
+	}
+	return 0
+}
+
+// CallBase is the index in Post of the first call's result.
+func (a *Aggregation) CallBase() int { return a.KeyWidth() + a.windowWidth() }
+
+// lambdaBase is where lambda parameters live in post-aggregation rows: past any
+// Post layout, whose width is not known until every call is bound.
+const lambdaBase = 1 << 10
+
+// aggContext binds select items and HAVING over the post-aggregation row.
+type aggContext struct {
+	aggs    *aggregate.Registry
+	in      *binder // binds over the input row, without aggregation
+	agg     *Aggregation
+	keyText []string
+	keyCols []expr.Expr
+	byText  map[string]int // call text -> Post index
+}
+
+// containsAggregate reports whether n calls an aggregate function outside lambdas.
+func containsAggregate(aggs *aggregate.Registry, n parser.Expr) bool {
+	found := false
+	parser.Walk(n, func(x parser.Expr) bool {
+		if c, ok := x.(*parser.Call); ok && aggs.Has(c.Name) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// intercept binds aggregate calls, group keys and window bounds; ok is false for
+// nodes the ordinary binder handles (their children come back here).
+func (c *aggContext) intercept(b *binder, n parser.Expr) (expr.Expr, bool, error) {
+	switch x := n.(type) {
+	case *parser.Call:
+		if c.aggs.Has(x.Name) {
+			e, err := c.bindCall(x)
+			return e, true, err
+		}
+	case *parser.ColumnRef:
+		for _, l := range b.scope.lambdas {
+			if x.Qualifier == "" && l.name == x.Name {
+				return nil, false, nil
+			}
+		}
+		if c.agg.Window != nil && (x.Qualifier == "" || x.Qualifier == b.scope.source.Name || x.Qualifier == b.scope.alias) && (x.Name == WindowStart || x.Name == WindowEnd) {
+			i := c.agg.KeyWidth()
+			if x.Name == WindowEnd {
+				i++
+			}
+			return expr.NewColumn(i, x.Name, types.BigIntType), true, nil
+		}
+		e, err := c.in.bind(x)
+		if err != nil {
+			return nil, true, err
+		}
+		if k := c.keyIndex(e); k >= 0 {
+			return c.keyCols[k], true, nil
+		}
+		return nil, true, sqlerr.Newf(sqlerr.GroupingError, "Non-aggregate SELECT expression(s) not part of GROUP BY: %s", e.String()).WithPosition(x.Pos)
+	case *parser.Literal, *parser.Param, *parser.TimeUnit, *parser.Lambda:
+		return nil, false, nil
+	}
+	if containsAggregate(c.aggs, n) {
+		return nil, false, nil
+	}
+	// A whole expression equal to a group key reads the key; otherwise its parts
+	// are bound one by one (a constant, or built from keys).
+	if e, err := c.in.bind(n); err == nil {
+		if k := c.keyIndex(e); k >= 0 {
+			return c.keyCols[k], true, nil
+		}
+		if expr.IsConstant(e) {
+			return e, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+func (c *aggContext) keyIndex(e expr.Expr) int {
+	s := e.String()
+	for i, k := range c.keyText {
+		if k == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *aggContext) bindCall(n *parser.Call) (expr.Expr, error) {
+	var args []expr.Expr
+	var consts []any
+	maxConsts := c.aggs.MaxConsts(n.Name)
+	for i, a := range n.Args {
+		if containsAggregate(c.aggs, a) {
+			return nil, sqlerr.Newf(sqlerr.GroupingError, "Aggregate functions can not be nested: %s(%s(...))", n.Name, strings.ToUpper(firstCallName(a))).WithPosition(a.Position())
+		}
+		e, err := c.in.bind(a)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 && i >= len(n.Args)-maxConsts && expr.IsConstant(e) {
+			v, err := e.Eval(nil)
+			if err != nil {
+				return nil, at(a, err)
+			}
+			consts = append(consts, v)
+			continue
+		}
+		if len(consts) > 0 {
+			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "%s: parameters must come after the column arguments", n.Name).WithPosition(a.Position())
+		}
+		args = append(args, e)
+	}
+	argTypes := make([]*types.Type, len(args))
+	texts := make([]string, len(args))
+	for i, a := range args {
+		argTypes[i], texts[i] = a.Type(), a.String()
+	}
+	for _, k := range consts {
+		texts = append(texts, fmt.Sprint(k))
+	}
+	if n.Star {
+		texts = []string{"*"}
+	}
+	text := n.Name + "(" + strings.Join(texts, ", ") + ")"
+	if i, ok := c.byText[text]; ok {
+		return expr.NewColumn(i, text, c.agg.Post[i].Type), nil
+	}
+	f, err := c.aggs.Resolve(n.Name, aggregate.Call{Args: argTypes, Consts: consts})
+	if err != nil {
+		return nil, at(n, err)
+	}
+	i := len(c.agg.Post)
+	c.agg.Post = append(c.agg.Post, types.Column{Name: text, Type: f.Result})
+	c.agg.Calls = append(c.agg.Calls, AggCall{Func: f, Args: args, Text: text})
+	c.byText[text] = i
+	return expr.NewColumn(i, text, f.Result), nil
+}
+
+func firstCallName(n parser.Expr) string {
+	name := ""
+	parser.Walk(n, func(x parser.Expr) bool {
+		if c, ok := x.(*parser.Call); ok && name == "" {
+			name = c.Name
+		}
+		return name == ""
+	})
+	return name
+}
+
+// isAggregation reports whether sel needs the aggregation planner.
+func (p *Planner) isAggregation(sel *parser.Select) bool {
+	if len(sel.GroupBy) > 0 || sel.Window != nil || sel.Having != nil {
+		return true
+	}
+	for _, it := range sel.Items {
+		if it.Expr != nil && containsAggregate(p.aggs(), it.Expr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Planner) aggs() *aggregate.Registry {
+	if p.Aggs == nil {
+		p.Aggs = aggregate.NewRegistry(aggregate.Config{})
+	}
+	return p.Aggs
+}
+
+// planAggregate plans SELECT ... [WINDOW ...] GROUP BY ... [HAVING ...].
+func (p *Planner) planAggregate(sel *parser.Select, src *catalog.Source, alias string, params []any) (*QueryPlan, error) {
+	sc := newScope(src, alias)
+	in := &binder{scope: sc, funcs: p.Funcs, params: params}
+	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
+	var err error
+	if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+		return nil, err
+	}
+	if len(sel.GroupBy) == 0 {
+		return nil, sqlerr.New(sqlerr.GroupingError, "Aggregate functions require a GROUP BY clause in a continuous query; add GROUP BY (for example GROUP BY a column, or a constant for one overall group)").WithPosition(sel.Pos)
+	}
+	if len(sel.PartitionBy) > 0 {
+		return nil, sqlerr.New(sqlerr.SyntaxError, "PARTITION BY is not supported with GROUP BY: the result is keyed by the GROUP BY expressions").WithPosition(sel.PartitionBy[0].Position())
+	}
+	agg := &Aggregation{FromTable: src.Kind == catalog.Table, EmitFinal: sel.Emit == parser.EmitFinal}
+	plan.Agg = agg
+	if sel.Where != nil {
+		if containsAggregate(p.aggs(), sel.Where) {
+			return nil, sqlerr.New(sqlerr.GroupingError, "Aggregate functions are not allowed in WHERE; use HAVING").WithPosition(sel.Where.Position())
+		}
+		w, err := in.bind(sel.Where)
+		if err != nil {
+			return nil, err
+		}
+		if w.Type().Kind != types.KindBoolean && w.Type().Kind != types.KindUnknown {
+			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "WHERE clause must be BOOLEAN, not %s", w.Type()).WithPosition(sel.Where.Position())
+		}
+		plan.Where = w
+	}
+	if sel.Window != nil {
+		if src.Kind == catalog.Table {
+			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "Windowing not supported for table aggregations.").WithPosition(sel.Window.Pos)
+		}
+		agg.Window = windowPlan(sel.Window)
+	}
+	ctx := &aggContext{aggs: p.aggs(), in: in, agg: agg, byText: map[string]int{}}
+	for _, g := range sel.GroupBy {
+		if containsAggregate(p.aggs(), g) {
+			return nil, sqlerr.New(sqlerr.GroupingError, "GROUP BY does not support aggregate functions").WithPosition(g.Position())
+		}
+		e, err := in.bind(g)
+		if err != nil {
+			return nil, err
+		}
+		if ctx.keyIndex(e) >= 0 {
+			continue // GROUP BY a, a groups by a once
+		}
+		agg.GroupBy = append(agg.GroupBy, e)
+		ctx.keyText = append(ctx.keyText, e.String())
+		i := len(agg.Post)
+		agg.Post = append(agg.Post, types.Column{Name: e.String(), Type: e.Type(), Role: types.KeyColumn})
+		ctx.keyCols = append(ctx.keyCols, expr.NewColumn(i, e.String(), e.Type()))
+	}
+	if agg.Window != nil {
+		agg.Post = append(agg.Post, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
+	}
+	post := &binder{scope: &scope{source: src, alias: alias, width: lambdaBase}, funcs: p.Funcs, params: params, agg: ctx}
+	// SELECT * with GROUP BY is allowed when every column is grouped: each column
+	// then reads its key.
+	items := make([]parser.SelectItem, 0, len(sel.Items))
+	for _, it := range sel.Items {
+		if !it.Star {
+			items = append(items, it)
+			continue
+		}
+		for _, col := range src.Columns {
+			if col.Role != types.KeyColumn && col.Role != types.ValueColumn {
+				continue
+			}
+			items = append(items, parser.SelectItem{Expr: &parser.ColumnRef{P: parser.P{Pos: it.Pos}, Name: col.Name}, Pos: it.Pos})
+		}
+	}
+	sel = withItems(sel, items)
+	if sel.Having != nil {
+		h, err := post.bind(sel.Having)
+		if err != nil {
+			return nil, err
+		}
+		if h.Type().Kind != types.KindBoolean && h.Type().Kind != types.KindUnknown {
+			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "HAVING clause must be BOOLEAN, not %s", h.Type()).WithPosition(sel.Having.Position())
+		}
+		agg.Having = h
+	}
+	keyExprs := make([]string, len(ctx.keyCols))
+	for i, k := range ctx.keyCols {
+		keyExprs[i] = k.String()
+	}
+	plan.KeyNames = keyExprs
+	if err := p.projectItems(plan, sel, post, keyExprs); err != nil {
+		return nil, err
+	}
+	var undoable []string
+	if agg.FromTable {
+		for _, c := range agg.Calls {
+			if c.Func.Undo == nil {
+				undoable = append(undoable, c.Func.Name)
+			}
+		}
+	}
+	if len(undoable) > 0 {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "The aggregation functions %s cannot be applied to a table source, only to a stream source.", strings.Join(undoable, ", ")).WithPosition(sel.Pos)
+	}
+	return plan, nil
+}
+
+// withItems returns a copy of sel with another select list.
+func withItems(sel *parser.Select, items []parser.SelectItem) *parser.Select {
+	c := *sel
+	c.Items = items
+	return &c
+}
+
+func windowPlan(w *parser.WindowSpec) *WindowPlan {
+	wp := &WindowPlan{Size: w.Size, Advance: w.Advance, Grace: DefaultGrace}
+	switch w.Kind {
+	case parser.Tumbling:
+		wp.Kind, wp.Advance = "TUMBLING", w.Size
+	case parser.Hopping:
+		wp.Kind = "HOPPING"
+	case parser.Session:
+		wp.Kind = "SESSION"
+	}
+	if w.HasGrace {
+		wp.Grace = w.Grace
+	}
+	wp.Retention = max(wp.Size, 24*time.Hour) + wp.Grace
+	if w.HasRetention {
+		wp.Retention = w.Retention
+	}
+	return wp
+}
