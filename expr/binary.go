@@ -14,6 +14,10 @@ type Binary struct {
 	T      *types.Type
 	fn     func(a, b any) (any, error)
 	onNull any
+	// nullFails: a NULL operand is an *EvalError. ksqlDB's generated Java unboxes
+	// lambda arguments, so arithmetic on a NULL element inside a lambda body
+	// throws and the whole higher-order call becomes NULL (NewLambda sets it).
+	nullFails bool
 }
 
 func (b *Binary) Type() *types.Type { return b.T }
@@ -28,6 +32,9 @@ func (b *Binary) Eval(row []any) (any, error) {
 		return nil, err
 	}
 	if l == nil || r == nil {
+		if b.nullFails {
+			return nil, evalErrorf("NULL operand in %s", b)
+		}
 		return b.onNull, nil
 	}
 	return b.fn(l, r)

@@ -53,28 +53,38 @@ func registerJSONFunctions(r *Registry) {
 		}, p("json", tString)))
 	js("JSON_RECORDS", "Entries of a JSON object as a map of key to JSON text.",
 		sig(types.NewMap(tString, tString), func(a []any) (any, error) {
-			keys, ok := objectKeys(a[0].(string))
+			if _, ok := decodeJSON(a[0].(string)); !ok {
+				return nil, nil
+			}
+			keys, vals, ok := objectEntries(a[0].(string))
 			if !ok {
 				return nil, nil
 			}
-			v, _ := decodeJSON(a[0].(string))
-			obj := v.(map[string]any)
 			out := &types.Map{}
-			for _, k := range keys {
-				out.Put(k, compactJSON(obj[k]))
+			for i, k := range keys {
+				// A string value is its text (JsonNode.asText); others are JSON.
+				var str string
+				if err := json.Unmarshal(vals[i], &str); err == nil {
+					out.Put(k, str)
+					continue
+				}
+				out.Put(k, compactRaw(vals[i]))
 			}
 			return out, nil
 		}, p("json", tString)))
 	js("JSON_ITEMS", "Elements of a JSON array as JSON texts.",
 		sig(types.NewArray(tString), func(a []any) (any, error) {
 			v, ok := decodeJSON(a[0].(string))
-			arr, isArr := v.([]any)
-			if !ok || !isArr {
+			if _, isArr := v.([]any); !ok || !isArr {
+				return nil, nil
+			}
+			var arr []json.RawMessage
+			if err := json.Unmarshal([]byte(a[0].(string)), &arr); err != nil {
 				return nil, nil
 			}
 			out := make([]any, len(arr))
 			for i, x := range arr {
-				out[i] = compactJSON(x)
+				out[i] = compactRaw(x)
 			}
 			return out, nil
 		}, p("json", tString)))
@@ -312,7 +322,46 @@ func writeJSON(b *strings.Builder, v any, t *types.Type) {
 			writeJSON(b, f, ft)
 		}
 		b.WriteByte('}')
+	case types.Date:
+		b.WriteString(compactJSON(formatDate(x)))
+	case types.Time:
+		b.WriteString(compactJSON(formatTime(x)))
+	case types.Timestamp:
+		b.WriteString(compactJSON(formatTimestamp(x)))
 	default:
 		b.WriteString(compactJSON(toJSONValue(v)))
 	}
+}
+
+// objectEntries returns an object's keys and raw values in document order.
+func objectEntries(s string) ([]string, []json.RawMessage, bool) {
+	d := json.NewDecoder(strings.NewReader(s))
+	tok, err := d.Token()
+	if err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	var keys []string
+	var vals []json.RawMessage
+	for d.More() {
+		k, err := d.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, nil, false
+		}
+		keys, vals = append(keys, k.(string)), append(vals, raw)
+	}
+	return keys, vals, true
+}
+
+// compactRaw re-serializes raw JSON without spaces, keeping object key order
+// (Jackson's JsonNode.toString).
+func compactRaw(raw json.RawMessage) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return string(raw)
+	}
+	return buf.String()
 }

@@ -1,12 +1,15 @@
 package expr
 
 import (
+	"crypto/md5"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/sluice-db/sluice/types"
@@ -60,6 +63,23 @@ func registerStringFunctions(r *Registry) {
 				}
 			}
 			return strings.Join(parts, a[0].(string)), nil
+		}}).variadicLast().acceptNulls(),
+		(&overload{params: []param{p("separator", tBytes), p("inputs", tBytes)}, ret: tBytes, fn: func(a []any) (any, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			out := []byte{}
+			first := true
+			for _, v := range a[1:] {
+				if v == nil {
+					continue
+				}
+				if !first {
+					out = append(out, a[0].([]byte)...)
+				}
+				out, first = append(out, v.([]byte)...), false
+			}
+			return out, nil
 		}}).variadicLast().acceptNulls())
 	substr := []*overload{
 		sig(tString, func(a []any) (any, error) {
@@ -72,6 +92,16 @@ func registerStringFunctions(r *Registry) {
 			end := max(min(start+int(a[2].(int32)), len(s)), start)
 			return string(s[start:end]), nil
 		}, p("str", tString), p("pos", tInt), p("length", tInt)),
+		sig(tBytes, func(a []any) (any, error) {
+			b := a[0].([]byte)
+			return append([]byte{}, b[substringStart(len(b), a[1].(int32)):]...), nil
+		}, p("bytes", tBytes), p("pos", tInt)),
+		sig(tBytes, func(a []any) (any, error) {
+			b := a[0].([]byte)
+			start := substringStart(len(b), a[1].(int32))
+			end := max(min(start+int(a[2].(int32)), len(b)), start)
+			return append([]byte{}, b[start:end]...), nil
+		}, p("bytes", tBytes), p("pos", tInt), p("length", tInt)),
 	}
 	if r.cfg.SubstringLegacyArgs {
 		substr = []*overload{
@@ -141,17 +171,16 @@ func registerStringFunctions(r *Registry) {
 			}
 			return string(rune(c)), nil
 		}, p("decimalCode", tInt)),
+		sig(tString, func(a []any) (any, error) { return chrFromEscapes(a[0].(string)), nil }, p("utf16Code", tString)))
+	str("MD5", "Returns the hex-encoded MD5 hash of a string's UTF-8 bytes.",
 		sig(tString, func(a []any) (any, error) {
-			s := a[0].(string)
-			if len(s) != 6 || !strings.HasPrefix(s, "\\u") {
-				return nil, nil
-			}
-			n, err := strconv.ParseUint(s[2:], 16, 32)
-			if err != nil {
-				return nil, nil
-			}
-			return string(rune(n)), nil
-		}, p("utf16Code", tString)))
+			sum := md5.Sum([]byte(a[0].(string)))
+			return hex.EncodeToString(sum[:]), nil
+		}, p("input", tString)))
+	str("SPLIT_TO_MAP", "Splits a string into key-value pairs: entries by one delimiter, key from value by another.",
+		sig(types.NewMap(tString, tString), func(a []any) (any, error) {
+			return splitToMap(a[0].(string), a[1].(string), a[2].(string)), nil
+		}, p("input", tString), p("entryDelimiter", tString), p("kvDelimiter", tString)))
 	r.add(&function{name: "UUID", category: "STRING", nondeterministic: true,
 		description: "Returns a random version 4 UUID.",
 		overloads:   []*overload{sig(tString, func([]any) (any, error) { return newUUID(), nil })}})
@@ -228,9 +257,11 @@ func pad(a []any, left bool) (any, error) {
 	return string(in) + string(fill), nil
 }
 
+// padBytes is LPAD/RPAD over BYTES; ksqlDB returns NULL for an empty padding
+// even when no padding is needed.
 func padBytes(a []any, left bool) (any, error) {
 	in, n, padding := a[0].([]byte), int(a[1].(int32)), a[2].([]byte)
-	if n < 0 || (len(padding) == 0 && n > len(in)) {
+	if n < 0 || len(padding) == 0 {
 		return nil, nil
 	}
 	if n <= len(in) {
@@ -452,4 +483,45 @@ func registerRegexpFunctions(str func(string, string, ...*overload)) {
 			}
 			return out, nil
 		}, p("input", tString), p("regex", tString)))
+}
+
+// chrFromEscapes is CHR(STRING): the text must be one or more \uXXXX escapes
+// (UTF-16 units, so a surrogate pair gives one supplementary character) that
+// decode to exactly one character; anything else is NULL.
+func chrFromEscapes(s string) any {
+	var units []uint16
+	for len(s) > 0 {
+		if len(s) < 6 || !strings.HasPrefix(s, "\\u") {
+			return nil
+		}
+		n, err := strconv.ParseUint(s[2:6], 16, 16)
+		if err != nil {
+			return nil
+		}
+		units = append(units, uint16(n))
+		s = s[6:]
+	}
+	rs := utf16.Decode(units)
+	if len(rs) != 1 || rs[0] == utf8.RuneError {
+		return nil
+	}
+	return string(rs[0])
+}
+
+// splitToMap is ksqlDB's SPLIT_TO_MAP: empty entries are skipped, entries
+// without kvDelimiter are dropped, the value ends at the second kvDelimiter and a
+// later duplicate key wins. Empty or equal delimiters give NULL.
+func splitToMap(input, entryDelim, kvDelim string) any {
+	if entryDelim == "" || kvDelim == "" || entryDelim == kvDelim {
+		return nil
+	}
+	m := &types.Map{}
+	for _, e := range strings.Split(input, entryDelim) {
+		if e == "" || !strings.Contains(e, kvDelim) {
+			continue
+		}
+		parts := strings.SplitN(e, kvDelim, 3)
+		m.Put(parts[0], parts[1])
+	}
+	return m
 }

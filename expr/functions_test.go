@@ -44,6 +44,17 @@ func TestFunctions(t *testing.T) {
 		{"REGEXP_SPLIT_TO_ARRAY", []Expr{str("a1b22c"), str("\\d+")}, "[a, b, c]", "ARRAY<STRING>"},
 		{"CHR", []Expr{i32(65)}, "A", "STRING"},
 		{"CHR", []Expr{str("\\u0042")}, "B", "STRING"},
+		{"CHR", []Expr{str("\\ud820\\udeb8")}, "\U000182b8", "STRING"},
+		{"CHR", []Expr{str("004b")}, "NULL", "STRING"},
+		{"CHR", []Expr{str("")}, "NULL", "STRING"},
+		{"MD5", []Expr{str("r1")}, "7c92cf1eee8d99cc85f8355a3d6e4b86", "STRING"},
+		{"MD5", []Expr{str("")}, "d41d8cd98f00b204e9800998ecf8427e", "STRING"},
+		{"SPLIT_TO_MAP", []Expr{str("apple:green//banana:yellow:x/cherry/"), str("/"), str(":")}, "{apple=green, banana=yellow}", "MAP<STRING, STRING>"},
+		{"SPLIT_TO_MAP", []Expr{str("a:b"), str(""), str(":")}, "NULL", "MAP<STRING, STRING>"},
+		{"SUBSTRING", []Expr{lit([]byte("some_string"), types.BytesType), i32(6), i32(3)}, "c3Ry", "BYTES"},
+		{"SUBSTRING", []Expr{lit([]byte("short"), types.BytesType), i32(6)}, "", "BYTES"},
+		{"CONCAT_WS", []Expr{lit([]byte("a"), types.BytesType), lit([]byte("b"), types.BytesType), null(), lit([]byte("no"), types.BytesType)}, "YmFubw==", "BYTES"},
+		{"LPAD", []Expr{lit([]byte("yes"), types.BytesType), i32(3), lit([]byte{}, types.BytesType)}, "NULL", "BYTES"},
 		{"COALESCE", []Expr{null(), i32(1), i64(2)}, "1", "BIGINT"},
 		{"IFNULL", []Expr{lit(nil, types.StringType), str("x")}, "x", "STRING"},
 		{"NULLIF", []Expr{i32(1), i32(1)}, "NULL", "INTEGER"},
@@ -110,6 +121,11 @@ func TestFunctions(t *testing.T) {
 		{"JSON_KEYS", []Expr{str(`{"b":1,"a":2}`)}, "[b, a]", "ARRAY<STRING>"},
 		{"IS_JSON_STRING", []Expr{str("{")}, "false", "BOOLEAN"},
 		{"JSON_CONCAT", []Expr{str(`{"a":1}`), str(`{"b":2}`)}, `{"a":1,"b":2}`, "STRING"},
+		{"JSON_ITEMS", []Expr{str(`[{"type": "A", "at": 1}, 2]`)}, `[{"type":"A","at":1}, 2]`, "ARRAY<STRING>"},
+		{"JSON_RECORDS", []Expr{str(`{"W": "Seven", "P": 8, "O": {"b": 1, "a": [2]}}`)}, `{W=Seven, P=8, O={"b":1,"a":[2]}}`, "MAP<STRING, STRING>"},
+		{"TO_JSON_STRING", []Expr{lit(types.Date(1000), types.DateType)}, `"1972-09-27"`, "STRING"},
+		{"TO_JSON_STRING", []Expr{lit(types.Time(60220000), types.TimeType)}, `"16:43:40"`, "STRING"},
+		{"TO_JSON_STRING", []Expr{ts(60220000000)}, `"1971-11-28T23:46:40.000"`, "STRING"},
 		{"JSON_CONCAT", []Expr{str(`[1]`), str(`2`)}, `[1,2]`, "STRING"},
 		{"TO_JSON_STRING", []Expr{must(t)(NewStruct([]string{"A"}, []Expr{f64(1)}))}, `{"A":1.0}`, "STRING"},
 		{"TO_BYTES", []Expr{str("4142"), str("hex")}, "QUI=", "BYTES"},
@@ -171,6 +187,8 @@ func TestLambdas(t *testing.T) {
 		return must(t)(NewBinary("*", ps[0], i32(10)))
 	})
 	check(t, "transform", must(t)(reg.Call("TRANSFORM", []Expr{arrCol, tr})), row, "[10, 20, 30]", "ARRAY<INTEGER>")
+	// Arithmetic on a NULL element throws in ksqlDB's lambdas: the call fails.
+	check(t, "transform over a null element", must(t)(reg.Call("TRANSFORM", []Expr{arrCol, tr})), []any{[]any{int32(5), nil}}, "ERROR", "ARRAY<INTEGER>")
 	fl := bindLambda("FILTER", 1, []Expr{arrCol}, []string{"X"}, func(ps []Expr) Expr {
 		return must(t)(NewBinary(">", ps[0], i32(1)))
 	})

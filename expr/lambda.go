@@ -19,7 +19,26 @@ type Lambda struct {
 
 // NewLambda wraps a body bound with params at columns width..width+len(params)-1.
 func NewLambda(params []string, width int, body Expr) Expr {
+	markLambdaArithmetic(body)
 	return &Lambda{Params: params, Width: width, Body: body}
+}
+
+// markLambdaArithmetic makes arithmetic in a lambda body fail on NULL operands,
+// as ksqlDB's does (see Binary.nullFails).
+func markLambdaArithmetic(e Expr) {
+	if b, ok := e.(*Binary); ok {
+		switch b.Op {
+		case "+", "-", "*", "/", "%":
+			b.nullFails = b.T.IsNumeric()
+		}
+	}
+	if p, ok := e.(parent); ok {
+		for _, c := range p.children() {
+			if c != nil {
+				markLambdaArithmetic(c)
+			}
+		}
+	}
 }
 
 // Type is the type of the body (the lambda's result).
