@@ -90,27 +90,51 @@ func selfCommand(role string, args ...string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// startBroker runs `sluice-bench broker`: a kfake broker in its own process,
+// broker is the `sluice-bench broker` child: a kfake broker in its own process,
 // persisting under dir.
-func startBroker(dir string) (*child, string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, "", err
+type broker struct {
+	*child
+	dir, addr string
+	starts    int
+}
+
+// startBroker starts a broker on addr (port 0 picks one).
+func startBroker(dir, addr string) (*broker, error) {
+	b := &broker{dir: dir, addr: addr}
+	return b, b.start()
+}
+
+func (b *broker) start() error {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		return err
 	}
-	ready := filepath.Join(dir, "broker.ready")
-	cmd, err := selfCommand("broker", "-dir", dir, "-ready", ready)
+	b.starts++
+	ready := filepath.Join(b.dir, "broker.ready")
+	_ = os.Remove(ready)
+	cmd, err := selfCommand("broker", "-dir", b.dir, "-addr", b.addr, "-ready", ready)
 	if err != nil {
-		return nil, "", err
+		return err
 	}
-	c, err := startChild(cmd, filepath.Join(dir, "broker.log"))
+	c, err := startChild(cmd, filepath.Join(b.dir, fmt.Sprintf("broker-%d.log", b.starts)))
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	var r struct{ Addr string }
 	if err := waitReady(ready, c, 30*time.Second, &r); err != nil {
 		c.stop(time.Second)
-		return nil, "", err
+		return err
 	}
-	return c, r.Addr, nil
+	b.child, b.addr = c, r.Addr
+	return nil
+}
+
+// restart stops the broker and starts it again on the same address and log.
+// Clients reconnect by themselves. The benchmark restarts the broker before each
+// full read of the topic: a kfake broker that has served about 4 GB of fetches
+// stops answering fetch requests (seen with this kfake version; see the README).
+func (b *broker) restart() error {
+	b.stop(10 * time.Second)
+	return b.start()
 }
 
 // brokerMain is the broker role: kfake with its log under -dir, until SIGTERM.

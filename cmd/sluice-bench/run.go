@@ -58,11 +58,12 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	broker, addr, err := startBroker(filepath.Join(dir, "broker"))
+	brk, err := startBroker(filepath.Join(dir, "broker"), "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	defer broker.stop(10 * time.Second)
+	defer func() { brk.stop(10 * time.Second) }()
+	addr := brk.addr
 	progress("broker (own process, kfake DataDir) at %s", addr)
 
 	cl, err := newClient(addr, kgo.ProducerLinger(5*time.Millisecond))
@@ -92,7 +93,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 
-	if err := runBaselines(ctx, cfg, dir, addr, mainTopic, rep, progress); err != nil {
+	if err := runBaselines(ctx, cfg, dir, brk, mainTopic, rep, progress); err != nil {
 		return nil, err
 	}
 
@@ -102,7 +103,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	defer eng.stop(30 * time.Second)
 	progress("engine pid %d, GOMAXPROCS=%d, postgres %s", eng.pid(), cfg.procs, eng.pgAddr)
-	r := &runner{cfg: cfg, eng: eng, broker: addr, adm: kadm.NewClient(cl), cl: cl, gen: g, progress: progress}
+	r := &runner{cfg: cfg, eng: eng, brk: brk, broker: addr, adm: kadm.NewClient(cl), cl: cl, gen: g, progress: progress}
 	conn, err := pgx.Connect(ctx, "postgres://bench@"+eng.pgAddr+"/ksql?sslmode=disable&default_query_exec_mode=simple_protocol")
 	if err != nil {
 		return nil, fmt.Errorf("connect to the engine: %w", err)
@@ -167,8 +168,14 @@ func machine() string {
 	return out
 }
 
-func runBaselines(ctx context.Context, cfg config, dir, addr, topic string, rep *report, progress func(string, ...any)) error {
+func runBaselines(ctx context.Context, cfg config, dir string, brk *broker, topic string, rep *report, progress func(string, ...any)) error {
+	addr := brk.addr
 	for _, kind := range []string{"B0", "B1", "P0"} {
+		if kind != "P0" {
+			if err := brk.restart(); err != nil {
+				return err
+			}
+		}
 		count := cfg.events
 		if kind == "P0" {
 			count = min(cfg.events, 2_000_000)
@@ -206,6 +213,7 @@ func runBaselines(ctx context.Context, cfg config, dir, addr, topic string, rep 
 type runner struct {
 	cfg      config
 	eng      *engine
+	brk      *broker
 	broker   string
 	adm      *kadm.Client
 	cl       *kgo.Client
@@ -298,26 +306,31 @@ func (r *runner) stop(ctx context.Context, st *started) {
 
 // waitCaughtUp waits until every query of st has committed the end of its input.
 func (r *runner) waitCaughtUp(ctx context.Context, st *started, src string) error {
-	ends, err := endOffsets(ctx, r.adm, src)
-	if err != nil {
-		return err
-	}
 	groups := make([]string, len(st.ids))
 	for i, id := range st.ids {
 		groups[i] = "_sluice_sluice_query_" + id
 	}
 	deadline := time.Now().Add(r.cfg.timeout)
+	var ends map[int32]int64
 	for {
-		ok, err := groupsCaughtUp(ctx, r.adm, src, ends, groups)
-		if err != nil {
-			return err
+		// Errors are retried until the deadline: a restarted broker drops the
+		// connections of the moment.
+		var err error
+		if ends == nil {
+			ends, err = endOffsets(ctx, r.adm, src)
+			if err != nil {
+				ends = nil
+			}
 		}
-		if ok {
-			return nil
+		if err == nil {
+			var ok bool
+			if ok, err = groupsCaughtUp(ctx, r.adm, src, ends, groups); ok {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("queries %v not caught up after %s (engine log: %s)", st.ids, r.cfg.timeout,
-				tail(filepath.Join(r.eng.dir, "engine.log")))
+			return fmt.Errorf("queries %v not caught up after %s (last error: %v; engine log: %s)", st.ids, r.cfg.timeout,
+				err, tail(filepath.Join(r.eng.dir, "engine.log")))
 		}
 		select {
 		case <-ctx.Done():
@@ -376,6 +389,17 @@ func (r *runner) verify(ctx context.Context, q benchQuery, topic string, res *qu
 // measure runs q over the measured topic from the earliest offset and records the
 // engine's CPU seconds and the wall time until the output is committed.
 func (r *runner) measure(ctx context.Context, q benchQuery, topic string, res *queryResult) error {
+	if err := r.brk.restart(); err != nil {
+		return err
+	}
+	// Let every client of the engine and of the benchmark find the new broker
+	// before the clock starts.
+	if _, err := endOffsets(ctx, r.adm, topic); err != nil {
+		if _, err := endOffsets(ctx, r.adm, topic); err != nil {
+			return fmt.Errorf("broker after restart: %w", err)
+		}
+	}
+	time.Sleep(time.Second)
 	cpu0, err := processCPU(r.eng.pid())
 	if err != nil {
 		return err
