@@ -59,7 +59,11 @@ func NewBinary(op string, l, r Expr) (Expr, error) {
 		if l.Type().Kind == types.KindUnknown || r.Type().Kind == types.KindUnknown {
 			return nil, mismatch("Comparison with NULL not supported: %s %s %s", nullOrType(l), op, nullOrType(r))
 		}
-		return newComparison(op, l, r)
+		es, err := magicTimestamps(l, r)
+		if err != nil {
+			return nil, err
+		}
+		return newComparison(op, es[0], es[1])
 	case "||":
 		return newConcat(op, l, r)
 	case "+":

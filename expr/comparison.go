@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"strings"
+
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -72,4 +74,51 @@ func comparisonFunc(op string, t *types.Type) func(a, b any) (any, error) {
 		return func(a, b any) (any, error) { return Compare(a, b, t) > 0, nil }
 	}
 	return func(a, b any) (any, error) { return Compare(a, b, t) >= 0, nil }
+}
+
+// magicTimestamps rewrites the operands of a comparison: a string literal
+// compared with ROWTIME, WINDOWSTART or WINDOWEND (BIGINT epoch milliseconds)
+// becomes those milliseconds, as ksqlDB's rewrite for the pseudo columns does.
+// The text may be partial ('2018' is 2018-01-01T00:00:00) and may carry a zone
+// (+0445); without one it is UTC.
+func magicTimestamps(es ...Expr) ([]Expr, error) {
+	pseudo := false
+	for _, e := range es {
+		if isTimestampPseudoColumn(e) {
+			pseudo = true
+		}
+	}
+	if !pseudo {
+		return es, nil
+	}
+	out := make([]Expr, len(es))
+	for i, e := range es {
+		out[i] = e
+		lit, ok := e.(*Literal)
+		if !ok || lit.T.Kind != types.KindString || lit.V == nil {
+			continue
+		}
+		ts, err := parseTimestampText(lit.V.(string))
+		if err != nil {
+			return nil, mismatch("%v", err)
+		}
+		out[i] = NewLiteral(int64(ts), types.BigIntType)
+	}
+	return out, nil
+}
+
+func isTimestampPseudoColumn(e Expr) bool {
+	c, ok := e.(*Column)
+	if !ok || c.T.Kind != types.KindBigInt {
+		return false
+	}
+	name := c.Name
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	switch name {
+	case "ROWTIME", "WINDOWSTART", "WINDOWEND":
+		return true
+	}
+	return false
 }

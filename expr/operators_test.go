@@ -53,6 +53,24 @@ func TestBinary(t *testing.T) {
 	}
 	_, err := NewBinary("<>", null(), null())
 	wantCode(t, "NULL <> NULL", err, sqlerr.DatatypeMismatch)
+
+	// ROWTIME compared with a string literal reads it as a timestamp.
+	rowtime := NewColumn(0, "ROWTIME", types.BigIntType)
+	for _, tc := range []struct {
+		e    Expr
+		row  int64
+		want string
+	}{
+		{must(t)(NewBinary(">=", rowtime, str("2018"))), 1514764800000, "true"},
+		{must(t)(NewBinary(">=", rowtime, str("2018"))), 1514764799999, "false"},
+		{must(t)(NewBinary(">", rowtime, str("2019-01-01T00:00:00+0445"))), 1546300800000, "true"},
+		{must(t)(NewBetween(rowtime, str("2018-01-01T00:00:00.001"), str("2018-01-01T00:00:01"), false)), 1514764800000, "false"},
+		{must(t)(NewBetween(rowtime, str("2018-01-01T00:00:00.001"), str("2018-01-01T00:00:01"), false)), 1514764800001, "true"},
+	} {
+		check(t, tc.e.String(), tc.e, []any{tc.row}, tc.want, "BOOLEAN")
+	}
+	_, err = NewBinary("=", rowtime, str("yesterday"))
+	wantCode(t, "ROWTIME = 'yesterday'", err, sqlerr.DatatypeMismatch)
 }
 
 func TestDecimalArithmetic(t *testing.T) {

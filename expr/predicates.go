@@ -220,6 +220,11 @@ type Between struct {
 
 // NewBetween binds e BETWEEN lo AND hi after coercing all three to one type.
 func NewBetween(e, lo, hi Expr, not bool) (Expr, error) {
+	es, err := magicTimestamps(e, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	e, lo, hi = es[0], es[1], es[2]
 	t := comparisonType(e.Type(), lo.Type())
 	if t != nil {
 		t = comparisonType(t, hi.Type())
