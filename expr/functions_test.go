@@ -104,6 +104,8 @@ func TestFunctions(t *testing.T) {
 		{"PARSE_TIMESTAMP", []Expr{str("2022-04-28 21:44:47.943"), str("yyyy-MM-dd HH:mm:ss.SSS")}, "2022-04-28T21:44:47.943", "TIMESTAMP"},
 		{"PARSE_TIMESTAMP", []Expr{str("nope"), str("yyyy")}, "ERROR", "TIMESTAMP"},
 		{"STRINGTOTIMESTAMP", []Expr{str("2019-03-01 01:00"), str("yyyy-MM-dd HH:mm"), str("UTC+01:00")}, "1551398400000", "BIGINT"},
+		{"STRINGTOTIMESTAMP", []Expr{str("2020-05-11T21:58:33z"), str("yyyy-MM-dd'T'HH:mm:ssX")}, "1589234313000", "BIGINT"},
+		{"PARSE_TIMESTAMP", []Expr{str("2018-05-11T21:58:33 PST"), str("yyyy-MM-dd'T'HH:mm:ss zzz")}, "2018-05-12T04:58:33.000", "TIMESTAMP"},
 		{"TIMESTAMPTOSTRING", []Expr{i64(1551398400000), str("dd/MM/yyyy")}, "01/03/2019", "STRING"},
 		{"PARSE_DATE", []Expr{str("2022-02-02"), str("yyyy-MM-dd")}, "2022-02-02", "DATE"},
 		{"PARSE_DATE", []Expr{str("2003-12-24-01-01"), str("yyyy-MM-dd")}, "2003-12-24", "DATE"},

@@ -288,7 +288,16 @@ func (jp *javaPattern) parseText(s string, def *time.Location, whole bool) (time
 			}
 			zone := s[pos:j]
 			pos = j
+			if zone == "z" {
+				zone = "Z" // ksqlDB's formatters parse case-insensitively
+			}
 			loc, err := zoneByText(zone)
+			if err != nil && tk.letter == 'z' {
+				// Zone names such as PST: Java resolves them like ZoneId.SHORT_IDS.
+				if id, known := javaShortZoneIDs[strings.ToUpper(zone)]; known {
+					loc, err = zoneByText(id)
+				}
+			}
 			ok = err == nil
 			pv.loc = loc
 		}
@@ -343,4 +352,18 @@ func zoneByText(z string) (*time.Location, error) {
 		return nil, fmt.Errorf("Unknown time-zone ID: %s", z)
 	}
 	return loc, nil
+}
+
+// javaShortZoneIDs is Java's ZoneId.SHORT_IDS: the three-letter zone names it
+// accepts in place of region ids.
+var javaShortZoneIDs = map[string]string{
+	"ACT": "Australia/Darwin", "AET": "Australia/Sydney", "AGT": "America/Argentina/Buenos_Aires",
+	"ART": "Africa/Cairo", "AST": "America/Anchorage", "BET": "America/Sao_Paulo",
+	"BST": "Asia/Dhaka", "CAT": "Africa/Harare", "CNT": "America/St_Johns",
+	"CST": "America/Chicago", "CTT": "Asia/Shanghai", "EAT": "Africa/Addis_Ababa",
+	"ECT": "Europe/Paris", "IET": "America/Indiana/Indianapolis", "IST": "Asia/Kolkata",
+	"JST": "Asia/Tokyo", "MIT": "Pacific/Apia", "NET": "Asia/Yerevan",
+	"NST": "Pacific/Auckland", "PLT": "Asia/Karachi", "PNT": "America/Phoenix",
+	"PRT": "America/Puerto_Rico", "PST": "America/Los_Angeles", "SST": "Pacific/Guadalcanal",
+	"VST": "Asia/Ho_Chi_Minh", "EST": "-05:00", "MST": "-07:00", "HST": "-10:00",
 }
