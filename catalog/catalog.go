@@ -104,16 +104,51 @@ type Query struct {
 	Props map[string]string
 }
 
-// Catalog is the set of sources and queries. It is safe for concurrent use.
+// Catalog is the set of sources, queries and custom types. It is safe for
+// concurrent use.
 type Catalog struct {
 	mu      sync.RWMutex
 	sources map[string]*Source
 	queries map[string]*Query
+	types   map[string]*types.Type // CREATE TYPE
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
-	return &Catalog{sources: map[string]*Source{}, queries: map[string]*Query{}}
+	return &Catalog{sources: map[string]*Source{}, queries: map[string]*Query{}, types: map[string]*types.Type{}}
+}
+
+// Type returns the custom type registered under name (CREATE TYPE).
+func (c *Catalog) Type(name string) (*types.Type, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	t, ok := c.types[name]
+	return t, ok
+}
+
+// Types returns the custom types by name.
+func (c *Catalog) Types() map[string]*types.Type {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make(map[string]*types.Type, len(c.types))
+	for n, t := range c.types {
+		out[n] = t
+	}
+	return out
+}
+
+// PutType registers a custom type.
+func (c *Catalog) PutType(name string, t *types.Type) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.types[name] = t
+}
+
+// DropType removes a custom type.
+func (c *Catalog) DropType(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.types, name)
 }
 
 // Source returns the named source, or an error with SQLSTATE 42P01.

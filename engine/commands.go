@@ -54,6 +54,7 @@ func (e *Engine) replay(ctx context.Context) error {
 	}
 	defer cl.Close()
 	p := parser.New()
+	p.Types = e.catalog.Type
 	applied := 0
 	for {
 		fetches := cl.PollFetches(ctx)

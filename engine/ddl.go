@@ -22,7 +22,8 @@ type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string,
 // command topic.
 func isDDL(s parser.Statement) bool {
 	switch s.(type) {
-	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate:
+	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate,
+		*parser.CreateType, *parser.DropType:
 		return true
 	}
 	return false
@@ -79,6 +80,10 @@ func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props
 		return e.prepareDrop(st)
 	case *parser.Terminate:
 		return e.prepareTerminate(st)
+	case *parser.CreateType:
+		return e.prepareCreateType(st)
+	case *parser.DropType:
+		return e.prepareDropType(st)
 	}
 	return nil, sqlerr.Newf(sqlerr.InternalError, "statement %T is not DDL", stmt)
 }

@@ -35,7 +35,9 @@ func (e *Engine) NewSession(params map[string]string) *Session {
 	for k, v := range e.cfg.Defaults {
 		props[k] = v
 	}
-	return &Session{engine: e, parser: parser.New(), props: props, user: params["user"]}
+	p := parser.New()
+	p.Types = e.catalog.Type
+	return &Session{engine: e, parser: p, props: props, user: params["user"]}
 }
 
 // Close releases the session.

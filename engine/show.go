@@ -132,6 +132,9 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 		}
 		return table(w, []string{"Property", "Scope", "Value"}, nil, rows, "SHOW")
 	}
+	if st.What == parser.ShowTypes {
+		return e.showTypes(w)
+	}
 	text, pos := st.Source()
 	return sqlerr.Newf(sqlerr.FeatureNotSupported, "not supported yet: %s", text).WithPosition(pos)
 }

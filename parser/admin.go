@@ -51,6 +51,9 @@ func parseDescribe(c *cursor, base StmtBase) (Statement, error) {
 }
 
 func parseDrop(c *cursor, base StmtBase) (Statement, error) {
+	if c.peekAt(1).is("TYPE") {
+		return parseDropType(c, base)
+	}
 	c.next() // DROP
 	kind, err := parseSourceKind(c)
 	if err != nil {

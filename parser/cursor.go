@@ -5,9 +5,10 @@ import "strconv"
 // cursor walks the tokens of one statement for the hand-written grammars.
 // toks always ends with a tkEOF token, so peeking never runs off the end.
 type cursor struct {
-	src  string // the whole script, for error messages
-	toks []token
-	i    int
+	src   string // the whole script, for error messages
+	toks  []token
+	i     int
+	types TypeLookup // custom types; nil knows none
 }
 
 func (c *cursor) peek() token { return c.toks[c.i] }

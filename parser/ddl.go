@@ -7,6 +7,9 @@ import (
 // parseCreate parses CREATE [OR REPLACE] [SOURCE] STREAM|TABLE [IF NOT EXISTS]
 // name [(cols)] [WITH (...)] [AS SELECT ...].
 func (p *Parser) parseCreate(c *cursor, base StmtBase) (Statement, error) {
+	if c.peekAt(1).is("TYPE") {
+		return parseCreateType(c, base)
+	}
 	c.next() // CREATE
 	orReplace := c.acceptSeq("OR", "REPLACE")
 	isSource := c.accept("SOURCE")

@@ -102,6 +102,11 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString(cond(s.IfExists, "IF EXISTS ", ""))
 		b.WriteString(FormatIdent(s.Name))
 		b.WriteString(cond(s.DeleteTopic, " DELETE TOPIC", ""))
+	case *CreateType:
+		b.WriteString("CREATE TYPE " + cond(s.IfNotExists, "IF NOT EXISTS ", ""))
+		b.WriteString(FormatIdent(s.Name) + " AS " + s.Type.String())
+	case *DropType:
+		b.WriteString("DROP TYPE " + cond(s.IfExists, "IF EXISTS ", "") + FormatIdent(s.Name))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
 	case *AwaitIdle:

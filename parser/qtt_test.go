@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sluice-db/sluice/types"
 )
 
 var rewriteQTT = flag.Bool("rewrite-qtt", false, "rewrite testdata/qtt_parse_failures.txt from the current results")
@@ -47,12 +49,19 @@ func TestQTTCorpus(t *testing.T) {
 	failed := map[string]string{} // normalized statement -> error
 	total, ok := 0, 0
 	negTotal, negRejected := 0, 0
+	// caseTypes are the custom types a case's earlier statements created: the
+	// engine resolves type names against its catalog, statement by statement.
+	caseTypes := map[string]*types.Type{}
+	p.Types = func(name string) (*types.Type, bool) { t, ok := caseTypes[name]; return t, ok }
 	try := func(stmt string) error {
 		stmts, err := p.ParseScript(stmt)
 		if err != nil {
 			return err
 		}
 		for _, s := range stmts {
+			if ct, ok := s.(*CreateType); ok {
+				caseTypes[ct.Name] = ct.Type
+			}
 			f := Format(s)
 			again, err := p.ParseScript(f)
 			if err != nil {
@@ -74,6 +83,7 @@ func TestQTTCorpus(t *testing.T) {
 			t.Fatalf("%s: %v", path, err)
 		}
 		for _, c := range f.Tests {
+			clear(caseTypes)
 			stmts := c.Statements
 			if c.ExpectedException != nil && len(stmts) > 0 {
 				last := strings.ReplaceAll(stmts[len(stmts)-1], "{FORMAT}", "JSON")

@@ -214,7 +214,7 @@ func (p *Parser) parseSelect(c *cursor) (*Select, error) {
 			kept = append(kept, c.next())
 		}
 	}
-	r := newRewrite(c.src)
+	r := newRewrite(c.src, p.lookupType)
 	if err := r.tokens(kept); err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func (p *Parser) parseSelect(c *cursor) (*Select, error) {
 // by handing TiDB "SELECT <list>".
 // clause, when set, names a clause that takes value expressions only.
 func (p *Parser) parseExprList(src string, toks []token, clause string) ([]Expr, error) {
-	r := newRewrite(src)
+	r := newRewrite(src, p.lookupType)
 	r.emit("SELECT", toks[0].Pos)
 	if err := r.tokens(toks); err != nil {
 		return nil, err

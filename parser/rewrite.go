@@ -87,10 +87,11 @@ type rewrite struct {
 	// distinct holds the original offsets of the left operands of
 	// IS DISTINCT FROM, which is handed to TiDB as <=> (IS NOT DISTINCT FROM).
 	distinct map[int]bool
+	types    TypeLookup // custom types for CAST
 }
 
-func newRewrite(src string) *rewrite {
-	return &rewrite{src: src, lastPrimary: -1, lastDotBase: -1, distinct: map[int]bool{}}
+func newRewrite(src string, customTypes TypeLookup) *rewrite {
+	return &rewrite{src: src, types: customTypes, lastPrimary: -1, lastDotBase: -1, distinct: map[int]bool{}}
 }
 
 func (r *rewrite) emit(text string, orig int) int {
@@ -127,7 +128,7 @@ func (r *rewrite) closeLambdas(orig int) {
 // than once to append; topLambdas counts lambdas opened outside any bracket.
 func (r *rewrite) tokens(toks []token) error {
 	r.frames = append(r.frames[:0], frame{kind: frParen, start: -1})
-	c := &cursor{src: r.src, toks: toks}
+	c := &cursor{src: r.src, toks: toks, types: r.types}
 	var prev token
 	for {
 		t := c.next()

@@ -1,11 +1,20 @@
 package parser
 
-import tidb "github.com/pingcap/tidb/pkg/parser"
+import (
+	tidb "github.com/pingcap/tidb/pkg/parser"
+
+	"github.com/sluice-db/sluice/types"
+)
 
 // Parser parses ksqlDB scripts. It is not safe for concurrent use: keep one per
 // session (it holds a TiDB parser, which costs ~16 KB and 90 µs to build).
 type Parser struct {
 	tidb *tidb.Parser
+	// Types resolves custom type names (CREATE TYPE) where a type is expected;
+	// nil knows none. A script's own CREATE and DROP TYPE are seen by the
+	// statements after them.
+	Types       TypeLookup
+	scriptTypes map[string]*types.Type // nil value: dropped in this script
 }
 
 // New returns a Parser.
@@ -19,6 +28,7 @@ func (p *Parser) ParseScript(sql string) ([]Statement, error) {
 		return nil, err
 	}
 	var stmts []Statement
+	p.scriptTypes = nil
 	start, depth := 0, 0
 	for i, t := range toks {
 		switch {
@@ -35,6 +45,7 @@ func (p *Parser) ParseScript(sql string) ([]Statement, error) {
 				if err != nil {
 					return nil, err
 				}
+				p.noteTypes(s)
 				stmts = append(stmts, s)
 			}
 			start, depth = i+1, 0
@@ -65,7 +76,7 @@ func (p *Parser) ParseExpr(sql string) (Expr, error) {
 // parseStatement dispatches on the leading words. toks ends with tkEOF.
 func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 	base := StmtBase{Text: src[toks[0].Pos:toks[len(toks)-2].End], Pos: toks[0].Pos}
-	c := &cursor{src: src, toks: toks}
+	c := &cursor{src: src, toks: toks, types: p.lookupType}
 	first := c.peek()
 	var (
 		s   Statement

@@ -137,5 +137,10 @@ func parseType(c *cursor) (*types.Type, error) {
 		}
 		return types.NewStruct(fields...), nil
 	}
+	if c.types != nil {
+		if custom, ok := c.types(t.ident()); ok {
+			return custom, nil
+		}
+	}
 	return nil, syntaxErrorf(c.src, t.Pos, "unknown type %s", t.Text)
 }
