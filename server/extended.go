@@ -35,7 +35,8 @@ type preparedStmt struct {
 type portal struct {
 	stmt    *preparedStmt
 	params  []any
-	formats []int16 // one per result column
+	cols    []types.Column // the statement's, or found with the parameters bound
+	formats []int16        // one per result column
 
 	started bool
 	done    bool       // the statement ran to completion; tag is set
@@ -131,10 +132,6 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		c.extendedError(err, "")
 		return
 	}
-	if err := checkFormats(m.ResultFormatCodes, len(ps.cols), "result"); err != nil {
-		c.extendedError(err, "")
-		return
-	}
 	pformats := resolveFormats(m.ParameterFormatCodes, len(m.Parameters))
 	params := make([]any, len(m.Parameters))
 	for i, data := range m.Parameters {
@@ -151,13 +148,22 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		}
 		params[i] = v
 	}
+	cols := ps.cols
+	if cols == nil && len(params) > 0 {
+		cols = c.describeBound(ps.sql, params)
+	}
+	if err := checkFormats(m.ResultFormatCodes, len(cols), "result"); err != nil {
+		c.extendedError(err, "")
+		return
+	}
 	if st.portals == nil {
 		st.portals = make(map[string]*portal)
 	}
 	st.portals[m.DestinationPortal] = &portal{
 		stmt:    ps,
 		params:  params,
-		formats: resolveFormats(m.ResultFormatCodes, len(ps.cols)),
+		cols:    cols,
+		formats: resolveFormats(m.ResultFormatCodes, len(cols)),
 	}
 	c.send(&pgproto3.BindComplete{})
 }
@@ -192,7 +198,7 @@ func (c *conn) describe(m *pgproto3.Describe) {
 			c.extendedError(sqlerr.Newf("34000", "portal %q does not exist", m.Name), "")
 			return
 		}
-		c.describeRows(p.stmt.cols, p.formats)
+		c.describeRows(p.cols, p.formats)
 	default:
 		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType), "")
 	}

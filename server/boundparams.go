@@ -1,0 +1,85 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/apd/v3"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/sluice-db/sluice/types"
+)
+
+// describeBound returns the result columns of sql with params bound, for a
+// statement whose Describe found none because the engine cannot plan unbound $n
+// placeholders. pgjdbc and node-pg describe the portal after Bind, so they then
+// get a RowDescription for the rows Execute sends. It returns nil when the
+// parameters cannot be written as literals or the statement has no rows.
+func (c *conn) describeBound(sql string, params []any) []types.Column {
+	bound, ok := bindLiterals(sql, params)
+	if !ok {
+		return nil
+	}
+	cols, _, err := c.sess.Describe(bound)
+	if err != nil {
+		return nil
+	}
+	return cols
+}
+
+// bindLiterals replaces each $n token of sql with params[n-1] written as a SQL
+// literal. It works on tokens, so KSQL that the Postgres grammar rejects (EMIT
+// CHANGES) is handled too.
+func bindLiterals(sql string, params []any) (string, bool) {
+	scan, err := pg_query.Scan(sql)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	last, n := 0, 0
+	for _, t := range scan.Tokens {
+		if t.Token != pg_query.Token_PARAM {
+			continue
+		}
+		i, err := strconv.Atoi(sql[t.Start+1 : t.End])
+		if err != nil || i < 1 || i > len(params) {
+			return "", false
+		}
+		lit, ok := sqlLiteral(params[i-1])
+		if !ok {
+			return "", false
+		}
+		b.WriteString(sql[last:t.Start])
+		b.WriteString(lit)
+		last = int(t.End)
+		n++
+	}
+	if n == 0 {
+		return "", false
+	}
+	b.WriteString(sql[last:])
+	return b.String(), true
+}
+
+func sqlLiteral(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "NULL", true
+	case bool:
+		if x {
+			return "TRUE", true
+		}
+		return "FALSE", true
+	case int32:
+		return strconv.FormatInt(int64(x), 10), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case *apd.Decimal:
+		return x.String(), true
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'", true
+	}
+	return "", false
+}
