@@ -33,10 +33,12 @@ func FormatDouble(f float64) string {
 	}
 	// Scientific: shortest digits, mantissa always with a fractional part.
 	s := strconv.FormatFloat(f, 'e', -1, 64) // e.g. 1.946195068359375e+15, 1e-05
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.ContainsRune(mant, '.') {
-		mant += ".0"
+	if !strings.ContainsRune(s, '.') {
+		// Java always prints two significant digits and picks the closest pair:
+		// Double.MIN_VALUE is 4.9E-324, not 5.0E-324 (only subnormals differ).
+		s = strconv.FormatFloat(f, 'e', 1, 64)
 	}
+	mant, exp, _ := strings.Cut(s, "e")
 	e, _ := strconv.Atoi(exp)
 	return mant + "E" + strconv.Itoa(e)
 }
