@@ -25,6 +25,9 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 	if err != nil {
 		return err
 	}
+	if plan.Agg != nil && !(st.Select.Emit == parser.EmitNone && plan.Source.Kind == catalog.Table) {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "aggregations in transient queries are only supported over materialized tables; use CREATE TABLE ... AS SELECT ... GROUP BY to maintain the result, then query that table").WithPosition(st.Select.Pos)
+	}
 	cfg := exec.PushConfig{
 		Plan: plan, Clients: s.engine.cluster, Log: s.engine.proclog,
 		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"),
@@ -34,7 +37,7 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 		return sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported on windowed aggregations").WithPosition(st.Select.Pos)
 	case parser.EmitNone:
 		if plan.Source.Kind == catalog.Table {
-			return sqlerr.Newf(sqlerr.FeatureNotSupported, "pull queries on tables need materialized state, which is not supported yet; use EMIT CHANGES for a push query over %s", plan.Source.Name).WithPosition(st.Select.Pos)
+			return s.pullTable(ctx, plan, w)
 		}
 		ends, err := s.engine.cluster.EndOffsets(ctx, plan.Source.Topic)
 		if err != nil {

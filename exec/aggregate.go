@@ -362,7 +362,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 	emit(r)
 	o := &outRow{ts: ts, dirty: true}
 	if !deleted {
-		o.vals = out
+		o.vals = t.out.sinkOrder(out)
 	}
 	ps.outRows[string(keyBytes)] = o
 	return nil
@@ -811,6 +811,21 @@ func newResultEncoder(plan *planner.QueryPlan) (*resultEncoder, error) {
 		return nil, err
 	}
 	return &resultEncoder{plan: plan, key: k, value: v}, nil
+}
+
+// sinkOrder reorders a result row (plan Items) into the sink's column order: key
+// columns, then value columns. The materialized result is stored that way, so a
+// pull query reads it as rows of the table.
+func (e *resultEncoder) sinkOrder(out []any) []any {
+	s := e.plan.Sink
+	row := make([]any, 0, len(s.KeyIndexes)+len(s.ValueIndexes))
+	for _, i := range s.KeyIndexes {
+		row = append(row, out[i])
+	}
+	for _, i := range s.ValueIndexes {
+		row = append(row, out[i])
+	}
+	return row
 }
 
 // encode builds the record for a result row. keyBytes is the record key, which

@@ -38,10 +38,19 @@ type QueryPlan struct {
 	// Agg is the aggregation of a GROUP BY query, nil for a stateless one. When
 	// set, Items are evaluated over the post-aggregation row (Agg.Post).
 	Agg *Aggregation
+	// OrderBy sorts a pull query's result (beyond ksqlDB); each key is evaluated
+	// over the result row (Items order).
+	OrderBy []OrderKey
 	// Limit stops a push query after this many rows; -1 for none.
 	Limit int64
 	// Sink is set for persistent queries.
 	Sink *Sink
+}
+
+// OrderKey is one ORDER BY expression of a pull query.
+type OrderKey struct {
+	Expr expr.Expr // over the result row
+	Desc bool
 }
 
 // Sink describes where a persistent query writes.

@@ -20,11 +20,17 @@ var pseudoColumns = []types.Column{
 }
 
 // InputLayout returns the columns of the row that operators see for a source:
-// its declared columns in order, then ROWTIME, ROWPARTITION and ROWOFFSET.
+// its declared columns in order, then ROWTIME, ROWPARTITION and ROWOFFSET, then
+// WINDOWSTART and WINDOWEND when its key is windowed.
 func InputLayout(src *catalog.Source) []types.Column {
 	out := make([]types.Column, 0, len(src.Columns)+len(pseudoColumns))
 	out = append(out, src.Columns...)
-	return append(out, pseudoColumns...)
+	out = append(out, pseudoColumns...)
+	if src.Window != nil {
+		// A windowed key carries its window: WINDOWSTART and WINDOWEND.
+		out = append(out, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
+	}
+	return out
 }
 
 // scope resolves column names for one FROM source.

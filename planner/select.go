@@ -35,7 +35,11 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 		return nil, sqlerr.As(err).WithPosition(ref.Pos)
 	}
 	if p.isAggregation(sel) {
-		return p.planAggregate(sel, src, ref.Alias, params)
+		plan, err := p.planAggregate(sel, src, ref.Alias, params)
+		if err != nil {
+			return nil, err
+		}
+		return plan, p.planOrderBy(plan, sel, params)
 	}
 	sc := newScope(src, ref.Alias)
 	b := &binder{scope: sc, funcs: p.Funcs, params: params}
@@ -81,7 +85,7 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 	if err := p.project(plan, sel, b, partitionBy); err != nil {
 		return nil, err
 	}
-	return plan, nil
+	return plan, p.planOrderBy(plan, sel, params)
 }
 
 // project expands the SELECT list into Items/Output and decides key columns.
@@ -201,4 +205,24 @@ func (p *Planner) timestampExpr(src *catalog.Source) (expr.Expr, error) {
 	default:
 		return ref, nil
 	}
+}
+
+// planOrderBy binds ORDER BY over the result columns (a pull query's output).
+func (p *Planner) planOrderBy(plan *QueryPlan, sel *parser.Select, params []any) error {
+	if len(sel.OrderBy) == 0 {
+		return nil
+	}
+	if sel.Emit != parser.EmitNone {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY is only supported in pull queries: a push query's rows arrive as they happen").WithPosition(sel.OrderBy[0].Expr.Position())
+	}
+	sc := &scope{source: plan.Source, columns: plan.Output, width: len(plan.Output)}
+	b := &binder{scope: sc, funcs: p.Funcs, params: params}
+	for _, o := range sel.OrderBy {
+		e, err := b.bind(o.Expr)
+		if err != nil {
+			return err
+		}
+		plan.OrderBy = append(plan.OrderBy, OrderKey{Expr: e, Desc: o.Desc})
+	}
+	return nil
 }

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strconv"
+
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/expr"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// materializer returns the id of the query whose state holds table's rows.
+func (e *Engine) materializer(table *catalog.Source) (string, error) {
+	for _, q := range e.catalog.Writers(table.Name) {
+		if q.Kind == catalog.CreateAsSelect {
+			return q.ID, nil
+		}
+	}
+	return "", sqlerr.Newf(sqlerr.FeatureNotSupported,
+		"Table '%s' is not materialized: pull queries need a table built by CREATE TABLE ... AS SELECT. Use EMIT CHANGES for a push query over it.", table.Name)
+}
+
+// pullTable answers a pull query over a materialized table: scan its rows, filter,
+// then (beyond ksqlDB) aggregate, project, sort and limit.
+func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+	e := s.engine
+	if e.cfg.State == nil {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "pull queries need the state store, which this engine was started without")
+	}
+	qid, err := e.materializer(plan.Source)
+	if err != nil {
+		return err
+	}
+	var rows [][]any
+	var groups *pullGroups
+	if plan.Agg != nil {
+		groups = newPullGroups(plan.Agg)
+	}
+	err = exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), func(row []any) (bool, error) {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if plan.Where != nil {
+			v, err := plan.Where.Eval(row)
+			if err != nil {
+				return false, sqlerr.New(sqlerr.DataException, err.Error())
+			}
+			if b, ok := v.(bool); !ok || !b {
+				return true, nil
+			}
+		}
+		if groups != nil {
+			return true, groups.add(row)
+		}
+		out, err := evalAll(plan.Items, row)
+		if err != nil {
+			return false, err
+		}
+		rows = append(rows, out)
+		// Without ORDER BY the first LIMIT rows are the answer.
+		return plan.Limit < 0 || len(plan.OrderBy) > 0 || int64(len(rows)) < plan.Limit, nil
+	})
+	if err != nil {
+		return err
+	}
+	if groups != nil {
+		if rows, err = groups.results(plan); err != nil {
+			return err
+		}
+	}
+	if len(plan.OrderBy) > 0 {
+		if err := sortRows(rows, plan); err != nil {
+			return err
+		}
+	}
+	if plan.Limit >= 0 && int64(len(rows)) > plan.Limit {
+		rows = rows[:plan.Limit]
+	}
+	cols := make([]types.Column, len(plan.Output))
+	for i, c := range plan.Output {
+		cols[i] = types.Column{Name: c.Name, Type: c.Type}
+	}
+	if err := w.Columns(cols); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return w.Complete("SELECT " + strconv.Itoa(len(rows)))
+}
+
+func evalAll(items []expr.Expr, row []any) ([]any, error) {
+	out := make([]any, len(items))
+	for i, it := range items {
+		v, err := it.Eval(row)
+		if err != nil {
+			return nil, sqlerr.New(sqlerr.DataException, err.Error())
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func sortRows(rows [][]any, plan *planner.QueryPlan) error {
+	keys := make([][]any, len(rows))
+	for i, r := range rows {
+		k, err := evalAll(orderExprs(plan.OrderBy), r)
+		if err != nil {
+			return err
+		}
+		keys[i] = k
+	}
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		for j, o := range plan.OrderBy {
+			x, y := keys[idx[a]][j], keys[idx[b]][j]
+			var c int
+			switch {
+			case x == nil && y == nil:
+				c = 0
+			case x == nil: // NULLs sort last ascending, first descending, as in Postgres
+				c = 1
+			case y == nil:
+				c = -1
+			default:
+				c = expr.Compare(x, y, o.Expr.Type())
+			}
+			if o.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+	sorted := make([][]any, len(rows))
+	for i, j := range idx {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
+	return nil
+}
+
+func orderExprs(keys []planner.OrderKey) []expr.Expr {
+	out := make([]expr.Expr, len(keys))
+	for i, k := range keys {
+		out[i] = k.Expr
+	}
+	return out
+}
+
+// pullGroups aggregates the rows of a pull query in memory (GROUP BY over a
+// materialized table, beyond ksqlDB).
+type pullGroups struct {
+	agg   *planner.Aggregation
+	order []string
+	byKey map[string]*pullGroup
+}
+
+type pullGroup struct {
+	keyVals []any
+	states  []any
+}
+
+func newPullGroups(agg *planner.Aggregation) *pullGroups {
+	return &pullGroups{agg: agg, byKey: map[string]*pullGroup{}}
+}
+
+func (g *pullGroups) add(row []any) error {
+	keyVals, err := evalAll(g.agg.GroupBy, row)
+	if err != nil {
+		return err
+	}
+	kb, err := types.AppendBinaryRow(nil, keyVals)
+	if err != nil {
+		return err
+	}
+	grp, ok := g.byKey[string(kb)]
+	if !ok {
+		grp = &pullGroup{keyVals: keyVals, states: make([]any, len(g.agg.Calls))}
+		for i, c := range g.agg.Calls {
+			grp.states[i] = c.Func.Init()
+		}
+		g.byKey[string(kb)] = grp
+		g.order = append(g.order, string(kb))
+	}
+	for i, c := range g.agg.Calls {
+		args, err := evalAll(c.Args, row)
+		if err != nil {
+			return err
+		}
+		grp.states[i] = c.Func.Add(grp.states[i], args)
+	}
+	return nil
+}
+
+func (g *pullGroups) results(plan *planner.QueryPlan) ([][]any, error) {
+	var rows [][]any
+	post := make([]any, len(g.agg.Post))
+	for _, k := range g.order {
+		grp := g.byKey[k]
+		copy(post, grp.keyVals)
+		for i, c := range g.agg.Calls {
+			post[g.agg.CallBase()+i] = c.Func.Final(grp.states[i])
+		}
+		if g.agg.Having != nil {
+			v, err := g.agg.Having.Eval(post)
+			if err != nil {
+				return nil, sqlerr.New(sqlerr.DataException, err.Error())
+			}
+			if b, ok := v.(bool); !ok || !b {
+				continue
+			}
+		}
+		out, err := evalAll(plan.Items, post)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, out)
+	}
+	return rows, nil
+}
