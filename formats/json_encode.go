@@ -73,6 +73,9 @@ func appendJSON(dst []byte, v any, t *types.Type) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			ks, ok := k.(string)
+			if !ok && k == nil {
+				ks, ok = "null", true // a NULL key is written as "null", as ksqlDB's serializer does
+			}
 			if !ok {
 				return dst, errWrongGoType(k, t.Key)
 			}
