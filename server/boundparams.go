@@ -83,3 +83,20 @@ func sqlLiteral(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// maxParam returns the highest $n placeholder number in sql (0 when none).
+func maxParam(sql string) int {
+	scan, err := pg_query.Scan(sql)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range scan.Tokens {
+		if t.Token == pg_query.Token_PARAM {
+			if i, err := strconv.Atoi(sql[t.Start+1 : t.End]); err == nil && i <= 65535 {
+				n = max(n, i)
+			}
+		}
+	}
+	return n
+}

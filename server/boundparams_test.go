@@ -21,3 +21,16 @@ func TestBindLiterals(t *testing.T) {
 		t.Error("a statement without parameters needs no binding")
 	}
 }
+
+func TestMaxParam(t *testing.T) {
+	for sql, want := range map[string]int{
+		"SELECT 1":                             0,
+		"SELECT $2, $1 FROM s EMIT CHANGES":    2,
+		"SELECT '$3' FROM s WHERE a = $1":      1,
+		"SELECT * FROM s WHERE a = $12 -- $40": 12,
+	} {
+		if got := maxParam(sql); got != want {
+			t.Errorf("maxParam(%q) = %d, want %d", sql, got, want)
+		}
+	}
+}

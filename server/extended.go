@@ -89,7 +89,9 @@ func (c *conn) parse(m *pgproto3.Parse) {
 			return
 		}
 	}
-	n := max(len(m.ParameterOIDs), len(engineParams))
+	// node-pg declares no parameter types and the engine may not know them:
+	// the placeholders in the text still say how many values Bind brings.
+	n := max(len(m.ParameterOIDs), len(engineParams), maxParam(m.Query))
 	ps.paramOIDs = make([]uint32, n)
 	ps.paramTypes = make([]*types.Type, n)
 	for i := range n {
