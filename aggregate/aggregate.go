@@ -12,6 +12,10 @@ import (
 type Func struct {
 	Name   string
 	Result *types.Type
+	// Intermediate is the type ksqlDB gives the state (AVG's STRUCT<SUM, COUNT>,
+	// TOPK's ARRAY), for checks such as whether a value format can hold it
+	// (DELIMITED holds no ARRAY, MAP or STRUCT). Nil when it is Result.
+	Intermediate *types.Type
 	// Init returns the state of an empty group.
 	Init func() any
 	// Add folds one row's argument values into state and returns the new state.

@@ -8,18 +8,38 @@ import (
 // builtins are every aggregate function, in the order SHOW FUNCTIONS lists them.
 func builtins() []*definition {
 	return []*definition{
+		{name: "AVG", description: "Returns the average value of a numeric column, ignoring NULLs; 0.0 for no values.",
+			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE", "AVG(DECIMAL) -> DOUBLE"}, build: buildAvg},
+		{name: "COLLECT_LIST", description: "Returns an array of every value of a column, NULLs included, in arrival order; at most ksql.functions.collect_list.limit values.",
+			signatures: []string{"COLLECT_LIST(T) -> ARRAY<T>"}, build: buildCollectList},
+		{name: "COLLECT_SET", description: "Returns an array of the distinct values of a column, in first-seen order; at most ksql.functions.collect_set.limit values. Streams only.",
+			signatures: []string{"COLLECT_SET(T) -> ARRAY<T>"}, build: buildCollectSet},
+		{name: "CORRELATION", description: "Returns the Pearson correlation coefficient of two numeric columns over the rows where both are non-null; NaN for fewer than two points.",
+			signatures: []string{"CORRELATION(DOUBLE, DOUBLE) -> DOUBLE"}, build: buildCorrelation},
 		{name: "COUNT", description: "Counts records; COUNT(col) counts non-null values, COUNT(*) every row.",
 			signatures: []string{"COUNT(*) -> BIGINT", "COUNT(ANY) -> BIGINT"}, build: buildCount},
-		{name: "SUM", description: "Sums a numeric column, ignoring NULLs.",
-			signatures: []string{"SUM(INT) -> INT", "SUM(BIGINT) -> BIGINT", "SUM(DOUBLE) -> DOUBLE", "SUM(DECIMAL) -> DECIMAL"}, build: buildSum},
-		{name: "AVG", description: "Averages a numeric column, ignoring NULLs.",
-			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE", "AVG(DECIMAL) -> DOUBLE"}, build: buildAvg},
-		{name: "MIN", description: "The smallest non-null value.", signatures: []string{"MIN(T) -> T for any comparable T"}, build: buildMinMax(-1)},
-		{name: "MAX", description: "The largest non-null value.", signatures: []string{"MAX(T) -> T for any comparable T"}, build: buildMinMax(1)},
-		{name: "LATEST_BY_OFFSET", description: "The value of the latest record by offset; with n, the latest n values; ignoreNulls (default true) skips NULLs.",
-			signatures: []string{"LATEST_BY_OFFSET(T [, ignoreNulls]) -> T", "LATEST_BY_OFFSET(T, n [, ignoreNulls]) -> ARRAY<T>"}, maxConsts: 2, build: buildByOffset(true)},
+		{name: "COUNT_DISTINCT", description: "Returns the approximate number of distinct non-null values of a column (HyperLogLog; exact for small counts). Streams only.",
+			signatures: []string{"COUNT_DISTINCT(T) -> BIGINT"}, build: buildCountDistinct},
 		{name: "EARLIEST_BY_OFFSET", description: "The value of the earliest record by offset; with n, the earliest n values; ignoreNulls (default true) skips NULLs.",
 			signatures: []string{"EARLIEST_BY_OFFSET(T [, ignoreNulls]) -> T", "EARLIEST_BY_OFFSET(T, n [, ignoreNulls]) -> ARRAY<T>"}, maxConsts: 2, build: buildByOffset(false)},
+		{name: "HISTOGRAM", description: "Returns a map from each distinct non-null value of a string column to how many rows held it; at most 1000 entries.",
+			signatures: []string{"HISTOGRAM(VARCHAR) -> MAP<VARCHAR, BIGINT>"}, build: buildHistogram},
+		{name: "LATEST_BY_OFFSET", description: "The value of the latest record by offset; with n, the latest n values; ignoreNulls (default true) skips NULLs.",
+			signatures: []string{"LATEST_BY_OFFSET(T [, ignoreNulls]) -> T", "LATEST_BY_OFFSET(T, n [, ignoreNulls]) -> ARRAY<T>"}, maxConsts: 2, build: buildByOffset(true)},
+		{name: "MAX", description: "The largest non-null value. Streams only.", signatures: []string{"MAX(T) -> T for any comparable T"}, build: buildMinMax(1)},
+		{name: "MIN", description: "The smallest non-null value. Streams only.", signatures: []string{"MIN(T) -> T for any comparable T"}, build: buildMinMax(-1)},
+		{name: "STDDEV_SAMP", description: "Returns the sample standard deviation of a numeric column, ignoring NULLs; 0.0 for fewer than two values.",
+			signatures: []string{"STDDEV_SAMP(INT) -> DOUBLE", "STDDEV_SAMP(BIGINT) -> DOUBLE", "STDDEV_SAMP(DOUBLE) -> DOUBLE"}, build: buildStddev("STDDEV_SAMP")},
+		{name: "STDDEV_SAMPLE", description: "Returns the sample standard deviation of a numeric column, ignoring NULLs; 0.0 for fewer than two values. Same as STDDEV_SAMP.",
+			signatures: []string{"STDDEV_SAMPLE(INT) -> DOUBLE", "STDDEV_SAMPLE(BIGINT) -> DOUBLE", "STDDEV_SAMPLE(DOUBLE) -> DOUBLE"}, build: buildStddev("STDDEV_SAMPLE")},
+		{name: "SUM", description: "Sums a numeric column, ignoring NULLs; a DECIMAL sum keeps the column's precision and scale.",
+			signatures: []string{"SUM(INT) -> INT", "SUM(BIGINT) -> BIGINT", "SUM(DOUBLE) -> DOUBLE", "SUM(DECIMAL(p, s)) -> DECIMAL(p, s)"}, build: buildSum},
+		{name: "SUM_LIST", description: "Sums the non-null elements of a numeric array column over all rows.",
+			signatures: []string{"SUM_LIST(ARRAY<INT>) -> INT", "SUM_LIST(ARRAY<BIGINT>) -> BIGINT", "SUM_LIST(ARRAY<DOUBLE>) -> DOUBLE"}, build: buildSumList},
+		{name: "TOPK", description: "Returns the k largest non-null values of a column, largest first; with other columns, the k top rows as STRUCT<sort_col, col0, ...>. Streams only.",
+			signatures: []string{"TOPK(T, k) -> ARRAY<T>", "TOPK(T, C0, ..., k) -> ARRAY<STRUCT<sort_col T, col0 C0, ...>>"}, maxConsts: 1, build: buildTopK},
+		{name: "TOPKDISTINCT", description: "Returns the k largest distinct non-null values of a column, largest first. Streams only.",
+			signatures: []string{"TOPKDISTINCT(T, k) -> ARRAY<T>"}, maxConsts: 1, build: buildTopKDistinct},
 	}
 }
 
@@ -85,6 +105,36 @@ func buildSum(_ Config, c Call) (*Func, error) {
 	}, nil
 }
 
+// SUM_LIST sums the non-null elements of each row's array; its state is the sum.
+func buildSumList(_ Config, c Call) (*Func, error) {
+	if len(c.Args) != 1 || c.Args[0].Kind != types.KindArray {
+		return nil, noSignature("SUM_LIST", c)
+	}
+	t := c.Args[0].Elem
+	switch t.Kind {
+	case types.KindInt, types.KindBigInt, types.KindDouble:
+	default:
+		return nil, noSignature("SUM_LIST", c)
+	}
+	fold := func(s any, arg any, op func(a, b any) any) any {
+		list, _ := arg.([]any)
+		for _, v := range list {
+			if v != nil {
+				s = op(s, v)
+			}
+		}
+		return s
+	}
+	return &Func{
+		Result: t,
+		Init:   func() any { return zeroOf(t) },
+		Add:    func(s any, args []any) any { return fold(s, args[0], add) },
+		Undo:   func(s any, args []any) any { return fold(s, args[0], sub) },
+		Merge:  add,
+		Final:  func(s any) any { return s },
+	}, nil
+}
+
 // AVG's state is [sum, count].
 func buildAvg(_ Config, c Call) (*Func, error) {
 	t, err := numericArg("AVG", c)
@@ -93,7 +143,10 @@ func buildAvg(_ Config, c Call) (*Func, error) {
 	}
 	return &Func{
 		Result: types.DoubleType,
-		Init:   func() any { return []any{zeroOf(t), int64(0)} },
+		Intermediate: types.NewStruct(
+			types.Field{Name: "SUM", Type: t},
+			types.Field{Name: "COUNT", Type: types.BigIntType}),
+		Init: func() any { return []any{zeroOf(t), int64(0)} },
 		Add: func(s any, args []any) any {
 			st := s.([]any)
 			if args[0] != nil {
@@ -193,7 +246,7 @@ func buildByOffset(latest bool) func(Config, Call) (*Func, error) {
 		if list {
 			res = types.NewArray(res)
 		}
-		f := &Func{Result: res, Init: func() any { return []any{} }}
+		f := &Func{Result: res, Intermediate: types.NewArray(c.Args[0]), Init: func() any { return []any{} }}
 		f.Add = func(s any, args []any) any {
 			st := s.([]any)
 			v := args[0]
