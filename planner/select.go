@@ -162,6 +162,9 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		if err != nil {
 			return err
 		}
+		if e.Type().Kind == types.KindUnknown {
+			return sqlerr.Newf(sqlerr.DatatypeMismatch, "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).").WithPosition(it.Pos)
+		}
 		name := it.Alias
 		if reservedColumns[name] {
 			return sqlerr.Newf(sqlerr.InvalidName, "%s is a reserved column name. You cannot use it as an alias for a column.", types.QuoteIdent(name)).WithPosition(it.Pos)
