@@ -32,6 +32,7 @@ func (c *compiler) coerce(x *expr, to uint32) (*expr, error) {
 	if !x.unknown() || to == Unknown || to == 0 {
 		return x, nil
 	}
+	c.inferParam(x, to)
 	if x.lit != nil {
 		v, err := castValue(c.cat, *x.lit, Unknown, to)
 		if err != nil {

@@ -1,0 +1,41 @@
+package pgclients
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestJDBC runs testdata/ClientMatrix.java with Debian's pgjdbc: DatabaseMetaData
+// and a PreparedStatement run past pgjdbc's prepareThreshold.
+func TestJDBC(t *testing.T) {
+	needServer(t)
+	const jar = "/usr/share/java/postgresql.jar"
+	javac := needTool(t, "javac")
+	java := needTool(t, "java")
+	needTool(t, jar)
+	dir := t.TempDir()
+	src, err := filepath.Abs("testdata/ClientMatrix.java")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, nil, javac, "-d", dir, "-cp", jar, src)
+	out := run(t, nil, java, "-cp", dir+string(os.PathListSeparator)+jar, "ClientMatrix",
+		"jdbc:postgresql://"+server.host+":"+server.port+"/sluice", "alice")
+	expectLines(t, out,
+		"product PostgreSQL 13",
+		"schema information_schema",
+		"schema pg_catalog",
+		"schema public",
+		"table clicks TABLE Sluice stream over Kafka topic clicks (key format KAFKA, value format JSON)",
+		"table orders TABLE Sluice table over Kafka topic orders (key format KAFKA, value format JSON)",
+		"column id int8 -5 size=19 nullable=NO pos=1",
+		"column customer text 12 size=2147483647 nullable=YES pos=2",
+		"column amount numeric 2 size=10 nullable=YES pos=3",
+		"column ts timestamp 93 size=29 nullable=YES pos=4",
+		"pk id 1 orders_pkey",
+		"index orders_pkey id unique=true",
+		"row 2 bob 7.25",
+		"catalog orders",
+	)
+}

@@ -1,0 +1,65 @@
+package pgclients
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestPSQL runs psql's describe commands, which send psql 15's catalog queries
+// for a Postgres 13 server, and a query with psql variables.
+func TestPSQL(t *testing.T) {
+	needServer(t)
+	psql := needTool(t, "psql")
+	env := []string{"PGHOST=" + server.host, "PGPORT=" + server.port, "PGUSER=alice", "PGDATABASE=sluice", "PGSSLMODE=prefer", "PSQLRC=/dev/null"}
+	cmd := func(args ...string) string {
+		return run(t, env, psql, append([]string{"-X", "-v", "ON_ERROR_STOP=1"}, args...)...)
+	}
+	t.Run("list databases", func(t *testing.T) {
+		out := cmd("-A", "-c", `\l`)
+		expectLines(t, out, "Name|Owner|Encoding|Collate|Ctype|ICU Locale|Locale Provider|Access privileges", "sluice|alice|UTF8|C.UTF-8|C.UTF-8||libc|", "(1 row)")
+	})
+	t.Run("list schemas", func(t *testing.T) {
+		expectLines(t, cmd("-A", "-c", `\dn`), "Name|Owner", "public|alice", "(1 row)")
+	})
+	t.Run("list tables", func(t *testing.T) {
+		out := cmd("-A", "-c", `\dt`)
+		expectLines(t, out, "Schema|Name|Type|Owner", "public|clicks|table|alice", "public|orders|table|alice")
+	})
+	t.Run("describe", func(t *testing.T) {
+		out := cmd("-c", `\d orders`)
+		expectLines(t, out,
+			`                          Table "public.orders"`,
+			`  Column  |            Type             | Collation | Nullable | Default`,
+			`----------+-----------------------------+-----------+----------+---------`,
+			` id       | bigint                      |           | not null |`,
+			` customer | text                        |           |          |`,
+			` amount   | numeric(10,2)               |           |          |`,
+			` ts       | timestamp without time zone |           |          |`,
+			`Indexes:`,
+			`    "orders_pkey" PRIMARY KEY, btree (id)`,
+		)
+	})
+	t.Run("describe verbose", func(t *testing.T) {
+		out := cmd("-A", "-c", `\d+ clicks`)
+		expectLines(t, out,
+			`Column|Type|Collation|Nullable|Default|Storage|Stats target|Description`,
+			`user_id|text||||extended||key (Kafka record key)`,
+			`url|text||||extended||`,
+			`tags|text[]||||extended||`,
+			`Access method: heap`,
+		)
+	})
+	t.Run("query with variables", func(t *testing.T) {
+		script := filepath.Join(t.TempDir(), "query.sql")
+		if err := os.WriteFile(script, []byte("SELECT id, customer, amount FROM orders WHERE id > :id EMIT CHANGES LIMIT 1;\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := cmd("-A", "-v", "id=1", "-f", script)
+		expectLines(t, out, "ID|CUSTOMER|AMOUNT", "2|bob|7.25", "(1 row)")
+	})
+	t.Run("session statements", func(t *testing.T) {
+		out := cmd("-A", "-c", "BEGIN", "-c", "SET application_name = 'matrix'", "-c", "SHOW application_name", "-c", "SELECT version()", "-c", "COMMIT", "-c", "SHOW search_path")
+		expectLines(t, out, "BEGIN", "SET", "application_name", "matrix", "version", "PostgreSQL 13.0.0 on x86_64-pc-linux-gnu (Sluice dev)", "COMMIT", "search_path", `"$user", public`)
+	})
+}

@@ -1,0 +1,27 @@
+package pgclients
+
+import "testing"
+
+// TestPython runs testdata/python_client.py with Debian's psycopg2 and SQLAlchemy
+// 1.4 under the system interpreter: client-side parameters inside BEGIN/COMMIT,
+// catalog SQL, and the SQLAlchemy inspector.
+func TestPython(t *testing.T) {
+	needServer(t)
+	py := needTool(t, "/usr/bin/python3")
+	needTool(t, "/usr/lib/python3/dist-packages/psycopg2/__init__.py")
+	needTool(t, "/usr/lib/python3/dist-packages/sqlalchemy/__init__.py")
+	out := run(t, nil, py, "testdata/python_client.py", server.host, server.port)
+	expectLines(t, out,
+		"row [(1, 'ann', Decimal('12.50'))]",
+		"catalog [('orders',), ('orders_pkey',)]",
+		"schemas ['information_schema', 'public']",
+		"tables ['clicks', 'orders']",
+		"has_table True False",
+		"columns [('id', 'BIGINT', False), ('customer', 'TEXT', True), ('amount', 'NUMERIC(10, 2)', True), ('ts', 'TIMESTAMP', True)]",
+		"pk {'constrained_columns': ['id'], 'name': 'orders_pkey'}",
+		"indexes [] fks []",
+		"comment Sluice table over Kafka topic orders (key format KAFKA, value format JSON)",
+		"version PostgreSQL 13.0.0",
+		"sqlalchemy row [(2, 'bob')]",
+	)
+}
