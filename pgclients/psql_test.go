@@ -1,9 +1,14 @@
 package pgclients
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestPSQL runs psql's describe commands, which send psql 15's catalog queries
@@ -61,5 +66,32 @@ func TestPSQL(t *testing.T) {
 	t.Run("session statements", func(t *testing.T) {
 		out := cmd("-A", "-c", "BEGIN", "-c", "SET application_name = 'matrix'", "-c", "SHOW application_name", "-c", "SELECT version()", "-c", "COMMIT", "-c", "SHOW search_path")
 		expectLines(t, out, "BEGIN", "SET", "application_name", "matrix", "version", "PostgreSQL 13.0.0 on x86_64-pc-linux-gnu (Sluice dev)", "COMMIT", "search_path", `"$user", public`)
+	})
+	t.Run("copy push query", func(t *testing.T) {
+		out := cmd("-c", `COPY (SELECT id, customer FROM orders EMIT CHANGES LIMIT 2) TO STDOUT`)
+		expectLines(t, out, "1\tann", "2\tbob")
+	})
+	t.Run("cancel", func(t *testing.T) {
+		// Ctrl-C: psql sends a CancelRequest; the push query (no LIMIT, nothing
+		// arriving) ends with 57014.
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		c := exec.CommandContext(ctx, psql, "-X", "-c", "SELECT url FROM clicks EMIT CHANGES")
+		c.Env = append(os.Environ(), env...)
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		if err := c.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Wait(); err == nil {
+			t.Fatalf("psql succeeded after Ctrl-C:\n%s", out.String())
+		}
+		if !strings.Contains(out.String(), "canceling statement due to user request") {
+			t.Fatalf("psql output lacks the cancel error:\n%s", out.String())
+		}
 	})
 }

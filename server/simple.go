@@ -22,6 +22,10 @@ func (c *conn) runQuery(sql string) {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	if query, options, ok := copyQuery(sql); ok {
+		c.copyOut(query, options)
+		return
+	}
 	w := &resultWriter{c: c, describe: true}
 	if err := c.runStatement(sql, nil, w); err != nil {
 		c.send(errorResponse(err, sql))
