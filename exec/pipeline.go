@@ -6,6 +6,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/types"
 )
 
 // ProcessingLog receives per-record failures: undecodable records, expression
@@ -19,6 +20,35 @@ type pipeline struct {
 	plan    *planner.QueryPlan
 	queryID string
 	log     ProcessingLog
+	// valueKeys are the items of PARTITION BY keys that read more than the
+	// record key; computed on first use.
+	valueKeys     []int
+	valueKeysDone bool
+}
+
+// valueDependentKeys returns the items projecting a PARTITION BY key that reads
+// a column other than the source's key columns.
+func (p *pipeline) valueDependentKeys() []int {
+	if p.valueKeysDone {
+		return p.valueKeys
+	}
+	p.valueKeysDone = true
+	for i, e := range p.plan.PartitionBy {
+		if i >= len(p.plan.KeySlots) || p.plan.KeySlots[i] < 0 {
+			continue
+		}
+		slots := make([]*usage, len(p.plan.Input))
+		keyOnly := markReads(e, slots)
+		for col, u := range slots {
+			if u != nil && (col >= len(p.plan.Source.Columns) || p.plan.Source.Columns[col].Role != types.KeyColumn) {
+				keyOnly = false
+			}
+		}
+		if !keyOnly {
+			p.valueKeys = append(p.valueKeys, p.plan.KeySlots[i])
+		}
+	}
+	return p.valueKeys
 }
 
 // apply evaluates the filter and, when the row passes, the projection into out
@@ -55,16 +85,15 @@ func (p *pipeline) applyTo(row, out []any, nullValue bool, rec *kgo.Record) bool
 		return false
 	}
 	if nullValue && len(p.plan.PartitionBy) > 0 {
-		// ksqlDB re-keys a record without a value from its key alone: the
-		// pseudo-columns live in the value, so they read as NULL. The row keeps
-		// them for the caller (the sink takes the timestamp from ROWTIME).
-		pseudo := row[len(p.plan.Source.Columns):len(p.plan.Input)]
-		var saved [8]any
-		n := copy(saved[:], pseudo)
-		clear(pseudo)
-		ok := p.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
-		copy(pseudo, saved[:n])
-		return ok
+		if !p.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
+			return false
+		}
+		// ksqlDB re-keys a record without a value from its key alone: a new key
+		// computed from anything else (value or pseudo-columns) is NULL.
+		for _, item := range p.valueDependentKeys() {
+			out[item] = nil
+		}
+		return true
 	}
 	return p.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
 }
