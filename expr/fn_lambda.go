@@ -1,6 +1,9 @@
 package expr
 
 import (
+	"sort"
+	"unicode/utf16"
+
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -138,9 +141,9 @@ func registerLambdaFunctions(r *Registry) {
 						return a[1], nil
 					}
 					in, state, f := a[0].(*types.Map), a[1], a[2].(*lambdaValue)
-					for i, k := range in.Keys {
+					for _, i := range javaHashMapOrder(in) {
 						var err error
-						if state, err = f.call(state, k, in.Values[i]); err != nil {
+						if state, err = f.call(state, in.Keys[i], in.Values[i]); err != nil {
 							return nil, err
 						}
 					}
@@ -163,4 +166,52 @@ func reduceBind(args []Expr) ([]Expr, *types.Type, error) {
 		return nil, nil, mismatch("REDUCE lambda returns %s but the state is %s", body, s)
 	}
 	return args, s, nil
+}
+
+// javaHashMapOrder returns the entry indexes of m in the order ksqlDB iterates the
+// same map, which matters to an order-sensitive REDUCE. ksqlDB holds maps in a
+// java.util.HashMap sized for its entries (new HashMap<>(n)): iteration goes bucket
+// by bucket, entries of one bucket in insertion order. STRING and INTEGER/BIGINT
+// keys are placed by their Java hashCode; for other key types, or a map with such
+// keys mixed in, the insertion order is kept.
+func javaHashMapOrder(m *types.Map) []int {
+	n := m.Len()
+	idx := make([]int, n)
+	buckets := make([]uint32, n)
+	capacity := uint32(1)
+	for capacity < uint32(n) {
+		capacity <<= 1
+	}
+	for n > int(float64(capacity)*0.75) {
+		capacity <<= 1
+	}
+	for i, k := range m.Keys {
+		idx[i] = i
+		h, ok := javaHashCode(k)
+		if !ok {
+			return idx
+		}
+		buckets[i] = (h ^ h>>16) & (capacity - 1)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return buckets[idx[a]] < buckets[idx[b]] })
+	return idx
+}
+
+// javaHashCode is Object.hashCode for the key types it knows.
+func javaHashCode(k any) (uint32, bool) {
+	switch x := k.(type) {
+	case nil:
+		return 0, true // HashMap puts the null key in bucket 0
+	case string:
+		var h uint32
+		for _, u := range utf16.Encode([]rune(x)) {
+			h = 31*h + uint32(u)
+		}
+		return h, true
+	case int32:
+		return uint32(x), true
+	case int64:
+		return uint32(uint64(x) ^ uint64(x)>>32), true
+	}
+	return 0, false
 }

@@ -200,4 +200,14 @@ func TestLambdas(t *testing.T) {
 		return must(t)(NewBinary("+", ps[0], ps[1]))
 	})
 	check(t, "reduce", must(t)(reg.Call("REDUCE", []Expr{arrCol, init, rd})), row, "6", "BIGINT")
+
+	// REDUCE over a map visits entries in java.util.HashMap order (reduce-map.json).
+	m := &types.Map{Keys: []any{"yes, thanks", "nope", "sure, yeah"}, Values: []any{3.5, 7.3, 2.1}}
+	var order []any
+	for _, i := range javaHashMapOrder(m) {
+		order = append(order, m.Keys[i])
+	}
+	if got := render(order); got != "[yes, thanks, sure, yeah, nope]" {
+		t.Errorf("HashMap order: %s", got)
+	}
 }
