@@ -67,6 +67,11 @@ func TestPSQL(t *testing.T) {
 		out := cmd("-A", "-c", "BEGIN", "-c", "SET application_name = 'matrix'", "-c", "SHOW application_name", "-c", "SELECT version()", "-c", "COMMIT", "-c", "SHOW search_path")
 		expectLines(t, out, "BEGIN", "SET", "application_name", "matrix", "version", "PostgreSQL 13.0.0 on x86_64-pc-linux-gnu (Sluice dev)", "COMMIT", "search_path", `"$user", public`)
 	})
+	t.Run("push query with FETCH_COUNT", func(t *testing.T) {
+		// psql then reads through DECLARE _psql_cursor ... FETCH FORWARD 1.
+		out := cmd("-A", "-v", "FETCH_COUNT=1", "-c", `SELECT id, customer FROM orders EMIT CHANGES LIMIT 2`)
+		expectLines(t, out, "ID|CUSTOMER", "1|ann", "2|bob", "(2 rows)")
+	})
 	t.Run("copy push query", func(t *testing.T) {
 		out := cmd("-c", `COPY (SELECT id, customer FROM orders EMIT CHANGES LIMIT 2) TO STDOUT`)
 		expectLines(t, out, "1\tann", "2\tbob")

@@ -20,7 +20,7 @@ func (c *conn) describeBound(sql string, params []any) []types.Column {
 	if !ok {
 		return nil
 	}
-	cols, _, err := c.sess.Describe(bound)
+	cols, _, err := c.describeSQL(bound)
 	if err != nil {
 		return nil
 	}

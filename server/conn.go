@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/sluice-db/sluice/pgcatalog"
+	"github.com/sluice-db/sluice/sqlerr"
 )
 
 // conn is one client connection. Its serve goroutine owns the session and all
@@ -44,6 +45,15 @@ type conn struct {
 
 	sess     Session
 	extended extendedState
+	// cursors are the SQL-level cursors (DECLARE) by name.
+	cursors map[string]*cursor
+	// sessMu is held while a statement uses sess: by the conn goroutine for a
+	// statement, by a cursor's goroutine for the cursor's life. Session is not
+	// safe for concurrent use, so a statement that finds it held fails (55006).
+	sessMu sync.Mutex
+	// inTx is set between BEGIN and COMMIT/ROLLBACK; txFailed after an error in
+	// such a block (ReadyForQuery then reports 'E').
+	inTx, txFailed bool
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -112,6 +122,7 @@ func (c *conn) serve() {
 		c.sess = &routedSession{engine: c.sess, pg: pgcatalog.NewSession(c.srv.pgConfig, c.srv.cfg.Catalog, params, c.pid)}
 	}
 	defer c.sess.Close()
+	defer c.closeCursors()
 	c.greet(params)
 	if c.flush(); c.writeErr != nil {
 		return
@@ -196,7 +207,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) {
 		c.flush()
 	case *pgproto3.FunctionCall:
 		c.send(errorResponse(errFunctionCall, ""))
-		c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+		c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 		c.flush()
 	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
 		// Not in COPY mode: ignored, as Postgres does, so a client can recover.
@@ -211,12 +222,50 @@ func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
 	c.stmtMu.Lock()
 	c.stmtCancel = cancel
 	c.stmtMu.Unlock()
-	err := c.sess.Execute(ctx, sql, params, w)
+	var err error
+	if c.inTx && c.txFailed && !isTransactionControl(sql) {
+		err = sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+	} else if c.srv.cfg.Catalog != nil && isTransactionControl(sql) {
+		// BEGIN/COMMIT/ROLLBACK change no session state an open cursor uses.
+		err = c.sess.Execute(ctx, sql, params, w)
+	} else if !c.sessMu.TryLock() {
+		err = errCursorBusy
+	} else {
+		err = c.sess.Execute(ctx, sql, params, w)
+		c.sessMu.Unlock()
+	}
 	c.stmtMu.Lock()
 	c.stmtCancel = nil
 	c.stmtMu.Unlock()
 	if err != nil {
+		if c.inTx {
+			c.txFailed = true
+		}
 		return statementError(ctx, err)
 	}
 	return nil
+}
+
+// noteTag follows transaction blocks from the tags of completed statements.
+func (c *conn) noteTag(tag string) {
+	switch tag {
+	case "BEGIN":
+		c.inTx = true
+	case "COMMIT", "ROLLBACK":
+		c.inTx, c.txFailed = false, false
+		// Cursors are WITHOUT HOLD: they end with their transaction.
+		c.closeCursors()
+	}
+}
+
+// txStatus is ReadyForQuery's transaction status: idle, in a block, or in a
+// failed block.
+func (c *conn) txStatus() byte {
+	switch {
+	case c.inTx && c.txFailed:
+		return 'E'
+	case c.inTx:
+		return 'T'
+	}
+	return 'I'
 }

@@ -83,7 +83,7 @@ func (c *conn) parse(m *pgproto3.Parse) {
 	var engineParams []*types.Type
 	if !ps.empty {
 		var err error
-		ps.cols, engineParams, err = c.sess.Describe(m.Query)
+		ps.cols, engineParams, err = c.describeSQL(m.Query)
 		if err != nil {
 			c.extendedError(err, m.Query)
 			return
@@ -283,6 +283,6 @@ func (c *conn) closeObject(m *pgproto3.Close) {
 func (c *conn) sync() {
 	c.extended.skipToSync = false
 	clear(c.extended.portals)
-	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 	c.flush()
 }

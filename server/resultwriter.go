@@ -82,6 +82,7 @@ func (w *resultWriter) Row(vals []any) error {
 func (w *resultWriter) Complete(tag string) error {
 	w.completed++
 	w.tag = tag
+	w.c.noteTag(tag)
 	w.cols = nil
 	if w.collect != nil {
 		w.collect.complete(tag)

@@ -13,13 +13,16 @@ func (c *conn) simpleQuery(sql string) {
 	c.extended.dropUnnamed()
 	c.runQuery(sql)
 	// Not deferred: after a panic the connection ends with FATAL, not ReadyForQuery.
-	c.send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 	c.flush()
 }
 
 func (c *conn) runQuery(sql string) {
 	if strings.TrimSpace(sql) == "" {
 		c.send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	if c.cursorStatement(sql) {
 		return
 	}
 	if query, options, ok := copyQuery(sql); ok {

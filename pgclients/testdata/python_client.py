@@ -19,6 +19,20 @@ conn.commit()
 cur.execute("SELECT relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND relname LIKE %s ORDER BY 1", ("public", "ord%"))
 print("catalog", cur.fetchall())
 conn.rollback()
+# A named cursor is DECLARE ... CURSOR + FETCH FORWARD itersize: it streams a push
+# query without LIMIT, and closing it ends the query.
+named = conn.cursor(name="stream")
+named.itersize = 1
+named.execute("SELECT id, customer FROM orders EMIT CHANGES")
+for i, row in enumerate(named):
+    print("named", row)
+    if i == 1:
+        break
+named.close()
+conn.rollback()
+cur = conn.cursor()
+cur.execute("SELECT 1")
+print("after cursor", cur.fetchall())
 conn.close()
 
 engine = create_engine(f"postgresql+psycopg2://alice@{host}:{port}/sluice")
