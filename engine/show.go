@@ -112,7 +112,7 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 		return table(w, []string{"Kafka Topic", "Partitions", "Partition Replicas"}, []*types.Type{nil, types.IntType, types.IntType}, rows, "SHOW")
 	case parser.ShowFunctions:
 		var rows [][]any
-		for _, f := range e.funcs.Functions() {
+		for _, f := range e.functionDocs() {
 			rows = append(rows, []any{f.Name, f.Category})
 		}
 		return table(w, []string{"Function Name", "Category"}, nil, rows, "SHOW")
@@ -206,14 +206,16 @@ func orNotSet(s string) string {
 }
 
 func (s *Session) describeFunction(st *parser.DescribeFunction, w ResultWriter) error {
-	for _, f := range s.engine.funcs.Functions() {
+	var rows [][]any
+	for _, f := range s.engine.functionDocs() {
 		if f.Name != st.Name {
 			continue
 		}
-		var rows [][]any
 		for _, sig := range f.Signatures {
 			rows = append(rows, []any{f.Name, f.Category, sig, f.Description})
 		}
+	}
+	if len(rows) > 0 {
 		return table(w, []string{"Name", "Category", "Signature", "Description"}, nil, rows, "DESCRIBE")
 	}
 	_, pos := st.Source()
