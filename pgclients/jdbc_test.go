@@ -36,6 +36,8 @@ func TestJDBC(t *testing.T) {
 		"pk id 1 orders_pkey",
 		"index orders_pkey id unique=true",
 		"row 2 bob 7.25",
+		"streamed 1 ann",
+		"streamed 2 bob",
 		"catalog orders",
 	)
 }

@@ -123,6 +123,7 @@ func (c *conn) serve() {
 	}
 	defer c.sess.Close()
 	defer c.closeCursors()
+	defer c.extended.dropPortals()
 	c.greet(params)
 	if c.flush(); c.writeErr != nil {
 		return
@@ -253,8 +254,10 @@ func (c *conn) noteTag(tag string) {
 		c.inTx = true
 	case "COMMIT", "ROLLBACK":
 		c.inTx, c.txFailed = false, false
-		// Cursors are WITHOUT HOLD: they end with their transaction.
+		// Cursors are WITHOUT HOLD: they end with their transaction, and so do
+		// the portals kept across Syncs.
 		c.closeCursors()
+		c.extended.dropPortals()
 	}
 }
 

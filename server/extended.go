@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -38,6 +39,8 @@ type portal struct {
 	cols    []types.Column // the statement's, or found with the parameters bound
 	formats []int16        // one per result column
 
+	// cur streams the statement when the client reads it maxRows at a time.
+	cur     *cursor
 	started bool
 	done    bool       // the statement ran to completion; tag is set
 	tag     string     // command tag of the completed statement
@@ -57,7 +60,23 @@ func (p *portal) buffer(vals [][]byte) {
 
 func (p *portal) complete(tag string) { p.tag, p.done = tag, true }
 
+// drop discards a portal, stopping its statement.
+func (p *portal) drop() {
+	if p != nil && p.cur != nil {
+		p.cur.close()
+	}
+}
+
+// dropPortals discards every portal.
+func (s *extendedState) dropPortals() {
+	for _, p := range s.portals {
+		p.drop()
+	}
+	clear(s.portals)
+}
+
 func (s *extendedState) dropUnnamed() {
+	s.portals[""].drop()
 	delete(s.stmts, "")
 	delete(s.portals, "")
 }
@@ -229,12 +248,13 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	if p.cur != nil || (!p.started && m.MaxRows > 0) {
+		c.executeStreaming(p, int(m.MaxRows))
+		return
+	}
 	if !p.started {
 		p.started = true
 		w := &resultWriter{c: c, formats: p.formats}
-		if m.MaxRows > 0 {
-			w.collect = p
-		}
 		if err := c.runStatement(p.stmt.sql, p.params, w); err != nil {
 			c.extendedError(err, p.stmt.sql)
 			return
@@ -270,6 +290,7 @@ func (c *conn) closeObject(m *pgproto3.Close) {
 	case 'S':
 		delete(c.extended.stmts, m.Name)
 	case 'P':
+		c.extended.portals[m.Name].drop()
 		delete(c.extended.portals, m.Name)
 	default:
 		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType), "")
@@ -282,7 +303,69 @@ func (c *conn) closeObject(m *pgproto3.Close) {
 // transaction ends), the error state clears, and the client may send again.
 func (c *conn) sync() {
 	c.extended.skipToSync = false
-	clear(c.extended.portals)
+	if !c.inTx {
+		// Inside BEGIN ... COMMIT portals live on (pgjdbc's fetch size reads one
+		// across several Syncs); otherwise the implicit transaction ends here.
+		c.extended.dropPortals()
+	}
 	c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 	c.flush()
+}
+
+// executeStreaming serves Execute with a row limit from a cursor: up to maxRows
+// rows as the statement produces them, then PortalSuspended, or CommandComplete
+// once it has ended. A push query thus reaches pgjdbc (fetch size) batch by batch.
+func (c *conn) executeStreaming(p *portal, maxRows int) {
+	if p.done {
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+		return
+	}
+	if p.cur == nil {
+		p.started = true
+		cur, err := c.openCursor(p.stmt.sql, p.params)
+		if err != nil {
+			c.extendedError(err, p.stmt.sql)
+			return
+		}
+		p.cur = cur
+	}
+	if maxRows <= 0 {
+		maxRows = -1
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	c.stmtMu.Lock()
+	c.stmtCancel = cancel
+	c.stmtMu.Unlock()
+	defer func() {
+		c.stmtMu.Lock()
+		c.stmtCancel = nil
+		c.stmtMu.Unlock()
+	}()
+	cols, err := p.cur.columns(ctx)
+	if err != nil {
+		c.extendedError(statementError(ctx, err), p.stmt.sql)
+		return
+	}
+	rows, finished, err := p.cur.fetch(ctx, maxRows)
+	w := &resultWriter{c: c, formats: p.formats}
+	if len(cols) > 0 {
+		w.Columns(cols)
+		for _, r := range rows {
+			if w.Row(r) != nil {
+				return
+			}
+		}
+	}
+	switch {
+	case err != nil:
+		p.done = true
+		c.extendedError(statementError(ctx, err), p.stmt.sql)
+	case finished:
+		p.done, p.tag = true, p.cur.tag
+		c.noteTag(p.tag)
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+	default:
+		c.send(&pgproto3.PortalSuspended{})
+	}
 }

@@ -35,6 +35,17 @@ public class ClientMatrix {
                     }
                 }
             }
+            // Fetch size inside a transaction: Execute(maxRows) and PortalSuspended,
+            // so a push query without LIMIT streams batch by batch.
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.setFetchSize(1);
+                try (ResultSet rs = s.executeQuery("SELECT id, customer FROM orders EMIT CHANGES")) {
+                    for (int i = 0; i < 2 && rs.next(); i++) System.out.println("streamed " + rs.getLong(1) + " " + rs.getString(2));
+                }
+            }
+            c.rollback();
+            c.setAutoCommit(true);
             try (PreparedStatement ps = c.prepareStatement("SELECT relname FROM pg_catalog.pg_class WHERE relname = ? AND relkind = 'r'")) {
                 ps.setString(1, "orders");
                 try (ResultSet rs = ps.executeQuery()) {
