@@ -76,10 +76,11 @@ func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]stri
 	seen := map[string]bool{}
 	var topics []string
 	for _, q := range qs {
-		t := q.Plan().Source.Topic
-		if !seen[t] {
-			seen[t] = true
-			topics = append(topics, t)
+		for _, t := range q.Topics() {
+			if !seen[t] {
+				seen[t] = true
+				topics = append(topics, t)
+			}
 		}
 	}
 	ranges, err := e.cluster.Ranges(ctx, topics...)
@@ -88,12 +89,15 @@ func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]stri
 	}
 	var behind []string
 	for _, q := range qs {
-		starts, ends := map[int32]int64{}, map[int32]int64{}
-		for p, r := range ranges[q.Plan().Source.Topic] {
-			starts[p], ends[p] = r.Start, r.End
-		}
-		if !q.CaughtUp(starts, ends) {
-			behind = append(behind, q.ID)
+		for _, t := range q.Topics() {
+			starts, ends := map[int32]int64{}, map[int32]int64{}
+			for p, r := range ranges[t] {
+				starts[p], ends[p] = r.Start, r.End
+			}
+			if !q.CaughtUp(t, starts, ends) {
+				behind = append(behind, q.ID)
+				break
+			}
 		}
 	}
 	sort.Strings(behind)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
@@ -250,9 +251,14 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 
 // startQueryLocked registers and starts a persistent query.
 func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
+	repartition, err := e.repartitionTopic(q.ID, plan)
+	if err != nil {
+		return err
+	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
+		RepartitionTopic: repartition,
 	})
 	if err != nil {
 		return err
@@ -260,6 +266,42 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 	e.catalog.PutQuery(q)
 	e.running[q.ID] = run
 	return nil
+}
+
+// repartitionTopic returns (creating it if needed) the internal topic an
+// aggregation uses to bring each group's rows to one partition, or "" when the
+// source's partitions already group them.
+func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (string, error) {
+	if plan.Agg == nil {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var info kafkaio.TopicInfo
+	var err error
+	for {
+		// A topic created a moment ago may not be in the metadata yet.
+		info, err = e.cluster.DescribeTopic(ctx, plan.Source.Topic)
+		if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
+	}
+	if !plan.Agg.NeedsRepartition(plan.Source, info.Partitions) {
+		return "", nil
+	}
+	topic := e.queryGroup(queryID) + "-repartition"
+	if _, err := e.cluster.DescribeTopic(ctx, topic); errors.Is(err, kafkaio.ErrTopicNotFound) {
+		if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, map[string]*string{"cleanup.policy": ptr("delete")}); err != nil {
+			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create repartition topic")
+		}
+	} else if err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
+	}
+	return topic, nil
 }
 
 func (e *Engine) stopQueryLocked(id string) {

@@ -19,14 +19,19 @@ import (
 // partition, in memory in front of the store, and emits one changelog record per
 // update, as ksqlDB does with caching off.
 type tableQuery struct {
-	queryID string
-	plan    *planner.QueryPlan
-	agg     *planner.Aggregation // nil for a table projection
-	st      *storage.Store
-	log     ProcessingLog
-	out     *resultEncoder
-	width   int // input row width
-	parts   map[int32]*partState
+	// repartition is the internal topic that moves rows to the partition of
+	// their group when the group key is not the source's key; "" when the
+	// source is read directly.
+	repartition string
+	stage1      map[int32]*sourceStage
+	queryID     string
+	plan        *planner.QueryPlan
+	agg         *planner.Aggregation // nil for a table projection
+	st          *storage.Store
+	log         ProcessingLog
+	out         *resultEncoder
+	width       int // input row width
+	parts       map[int32]*partState
 	// scratch
 	args [][]any
 	post []any
@@ -43,6 +48,7 @@ type partState struct {
 	srcRows    map[string]*srcRow
 	outRows    map[string]*outRow
 	pending    map[string]*group // EMIT FINAL: windows updated and not yet emitted
+	dedup      map[int32]int64   // repartitioned input: last source offset applied per source partition
 	// EMIT FINAL bookkeeping: the window-close time of the last emission, and the
 	// largest window start stored (the store's clock, which expires old windows).
 	lastEmitClose int64
@@ -94,7 +100,7 @@ type outRow struct {
 	dirty bool
 }
 
-func newTableQuery(queryID string, plan *planner.QueryPlan, st *storage.Store, log ProcessingLog) (*tableQuery, error) {
+func newTableQuery(queryID string, plan *planner.QueryPlan, st *storage.Store, log ProcessingLog, repartition string) (*tableQuery, error) {
 	enc, err := newResultEncoder(plan)
 	if err != nil {
 		return nil, err
@@ -102,6 +108,7 @@ func newTableQuery(queryID string, plan *planner.QueryPlan, st *storage.Store, l
 	t := &tableQuery{
 		queryID: queryID, plan: plan, agg: plan.Agg, st: st, log: log, out: enc,
 		width: len(plan.Input), parts: map[int32]*partState{},
+		repartition: repartition, stage1: map[int32]*sourceStage{},
 	}
 	if t.agg != nil {
 		t.args = make([][]any, len(t.agg.Calls))
@@ -120,8 +127,8 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 	}
 	ps := &partState{p: p, offset: -1, groups: map[string]*group{}, sessions: map[string]*sessionList{},
 		srcRows: map[string]*srcRow{}, outRows: map[string]*outRow{}, pending: map[string]*group{},
-		sessionsDue: map[string]*pendingSession{}}
-	c, ok, err := readCheckpoint(t.st, t.queryID, p)
+		sessionsDue: map[string]*pendingSession{}, dedup: map[int32]int64{}}
+	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkpt, p)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +172,12 @@ func (t *tableQuery) process(ps *partState, rec *kgo.Record, row []any, nullValu
 		return nil
 	}
 	t.evalArgs(row, rec)
+	return t.fold(ps, keyVals, ts, rec, emit)
+}
+
+// fold adds the current arguments to the group of keyVals (in every window the
+// timestamp falls in) and emits the changes.
+func (t *tableQuery) fold(ps *partState, keyVals []any, ts int64, rec *kgo.Record, emit func(*kgo.Record)) error {
 	switch {
 	case t.agg.Window == nil:
 		return t.update(ps, keyVals, 0, 0, ts, rec, emit, false)
@@ -700,6 +713,11 @@ func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValu
 // flush stages every change since the last flush, and each partition's
 // checkpoint, in b.
 func (t *tableQuery) flush(b *storage.Batch) error {
+	if t.repartition != "" {
+		if err := t.flushRepartition(b); err != nil {
+			return err
+		}
+	}
 	for _, ps := range t.parts {
 		agg := StatePrefix(t.queryID, storeAgg, ps.p)
 		for k, g := range ps.groups {

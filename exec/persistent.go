@@ -59,8 +59,8 @@ type PersistentQuery struct {
 	// progress is guarded by mu: the partitions the group gave this member and,
 	// per partition, the offset after the last record whose results are
 	// acknowledged and committed (absent: nothing processed since assignment).
-	assigned  map[int32]bool
-	positions map[int32]int64
+	assigned  map[topicPartition]bool
+	positions map[topicPartition]int64
 	client    *kgo.Client
 
 	// table and state are set for queries whose result is a table.
@@ -84,6 +84,9 @@ type PersistentConfig struct {
 	FromBeginning bool
 	// State holds the state of queries whose result is a table; required for them.
 	State *storage.Store
+	// RepartitionTopic is the internal topic of an aggregation that must move rows
+	// to the partition of their group (Plan.Agg.Repartition).
+	RepartitionTopic string
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -92,7 +95,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		ID: cfg.ID, Group: cfg.Group, plan: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
 		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
-		assigned: map[int32]bool{}, positions: map[int32]int64{},
+		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp)
@@ -107,7 +110,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		if cfg.State == nil {
 			return nil, errors.New("a query with a table result needs a state store")
 		}
-		if tq, err = newTableQuery(cfg.ID, cfg.Plan, cfg.State, cfg.Log); err != nil {
+		if tq, err = newTableQuery(cfg.ID, cfg.Plan, cfg.State, cfg.Log, cfg.RepartitionTopic); err != nil {
 			return nil, err
 		}
 		q.table, q.store = tq, cfg.State
@@ -120,7 +123,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	}
 	cl, err := q.clients.NewClient(
 		kgo.ConsumerGroup(q.Group),
-		kgo.ConsumeTopics(cfg.Plan.Source.Topic),
+		kgo.ConsumeTopics(q.Topics()...),
 		kgo.ConsumeResetOffset(reset),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
@@ -163,9 +166,9 @@ func (q *PersistentQuery) Counts() (processed, emitted int64) {
 func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, ps := range parts {
+	for t, ps := range parts {
 		for _, p := range ps {
-			q.assigned[p] = true
+			q.assigned[topicPartition{t, p}] = true
 		}
 	}
 	if q.store == nil {
@@ -173,32 +176,59 @@ func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts ma
 	}
 	// Resume each partition where its local state left off: the checkpoint is
 	// written with the state, so nothing is counted twice or missed.
-	seek := map[int32]kgo.EpochOffset{}
-	for _, ps := range parts {
+	seek := map[string]map[int32]kgo.EpochOffset{}
+	for t, ps := range parts {
 		for _, p := range ps {
-			c, ok, err := readCheckpoint(q.store, q.ID, p)
+			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
 			if err != nil {
-				q.logger.Error("read checkpoint", "partition", p, "err", err)
+				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
 				continue
 			}
 			if ok {
-				seek[p] = kgo.EpochOffset{Epoch: -1, Offset: c.Offset}
-				q.positions[p] = c.Offset
+				if seek[t] == nil {
+					seek[t] = map[int32]kgo.EpochOffset{}
+				}
+				seek[t][p] = kgo.EpochOffset{Epoch: -1, Offset: c.Offset}
+				q.positions[topicPartition{t, p}] = c.Offset
 			}
 		}
 	}
 	if len(seek) > 0 {
-		cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{q.plan.Source.Topic: seek})
+		cl.SetOffsets(seek)
 	}
+}
+
+// topicPartition names one partition of one of the query's input topics.
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// checkpointStore is the store holding the checkpoints of an input topic: the
+// aggregation's input (the source, or the repartition topic) or the source read
+// by the repartitioning stage.
+func (q *PersistentQuery) checkpointStore(topic string) string {
+	if q.table != nil && q.table.repartition != "" && topic == q.plan.Source.Topic {
+		return storeCkptSource
+	}
+	return storeCkpt
+}
+
+// Topics returns the topics the query reads.
+func (q *PersistentQuery) Topics() []string {
+	if q.table != nil && q.table.repartition != "" {
+		return []string{q.plan.Source.Topic, q.table.repartition}
+	}
+	return []string{q.plan.Source.Topic}
 }
 
 func (q *PersistentQuery) onRevoked(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, ps := range parts {
+	for t, ps := range parts {
 		for _, p := range ps {
-			delete(q.assigned, p)
-			delete(q.positions, p)
+			delete(q.assigned, topicPartition{t, p})
+			delete(q.positions, topicPartition{t, p})
 		}
 	}
 }
@@ -208,7 +238,7 @@ func (q *PersistentQuery) onRevoked(_ context.Context, _ *kgo.Client, parts map[
 // starts are the partitions' first offsets: a partition the query has read nothing
 // from is caught up when it holds nothing the query would read. A stopped or
 // failed query counts as caught up: it will read nothing more.
-func (q *PersistentQuery) CaughtUp(starts, ends map[int32]int64) bool {
+func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.state != StateRunning {
@@ -216,17 +246,18 @@ func (q *PersistentQuery) CaughtUp(starts, ends map[int32]int64) bool {
 	}
 	var committed map[int32]kgo.EpochOffset
 	for p, end := range ends {
-		if !q.assigned[p] {
+		tp := topicPartition{topic, p}
+		if !q.assigned[tp] {
 			return false
 		}
-		if pos, ok := q.positions[p]; ok {
+		if pos, ok := q.positions[tp]; ok {
 			if pos < end {
 				return false
 			}
 			continue
 		}
 		if committed == nil && q.client != nil {
-			committed = q.client.CommittedOffsets()[q.plan.Source.Topic]
+			committed = q.client.CommittedOffsets()[topic]
 		}
 		if c, ok := committed[p]; ok && c.Offset >= 0 {
 			if c.Offset < end {
@@ -354,20 +385,44 @@ func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sou
 			if failure != nil {
 				return
 			}
-			ps, err := tq.partition(rec.Partition)
-			if err != nil {
+			if tq.repartition != "" && rec.Topic == tq.repartition {
+				ps, err := tq.partition(rec.Partition)
+				if err == nil && rec.Offset >= ps.offset {
+					err = tq.applyRepartitioned(ps, rec, emit)
+				}
 				failure = err
 				return
 			}
-			if rec.Offset < ps.offset {
+			var offset *int64
+			if tq.repartition != "" {
+				s, err := tq.sourcePartition(rec.Partition)
+				if err != nil {
+					failure = err
+					return
+				}
+				offset = &s.offset
+			} else {
+				ps, err := tq.partition(rec.Partition)
+				if err != nil {
+					failure = err
+					return
+				}
+				offset = &ps.offset
+			}
+			if rec.Offset < *offset {
 				return // already reflected in the state (re-delivered after a crash)
 			}
 			q.processed.Add(1)
 			nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
 			if !ok {
-				ps.offset = rec.Offset + 1
+				*offset = rec.Offset + 1
 				return
 			}
+			if tq.repartition != "" {
+				failure = tq.repartitionRecord(rec, row, nullValue, emit)
+				return
+			}
+			ps, _ := tq.partition(rec.Partition)
 			if err := tq.process(ps, rec, row, nullValue, emit); err != nil {
 				failure = err
 			}
@@ -414,7 +469,7 @@ func (q *PersistentQuery) advance(fetches kgo.Fetches) {
 	defer q.mu.Unlock()
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		if n := len(p.Records); n > 0 {
-			q.positions[p.Partition] = p.Records[n-1].Offset + 1
+			q.positions[topicPartition{p.Topic, p.Partition}] = p.Records[n-1].Offset + 1
 		}
 	})
 }

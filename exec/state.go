@@ -22,6 +22,13 @@ const (
 	storeSrc  = "src"
 	storeOut  = "out"
 	storeCkpt = "ckpt"
+	// storeCkptSource holds the source checkpoints of a repartitioning stage; its
+	// partitions are the source's, not the aggregation's.
+	storeCkptSource = "ckpt-src"
+	// storeDedup holds, per aggregation partition and source partition, the last
+	// source offset applied: a repartitioning stage that re-runs after a crash
+	// writes its records again, and they are skipped.
+	storeDedup = "dedup"
 )
 
 // StatePrefix is the key prefix of one store of one query, for every partition
@@ -62,8 +69,8 @@ func decodeCheckpoint(b []byte) (checkpoint, error) {
 }
 
 // readCheckpoint returns the local checkpoint of a query's partition.
-func readCheckpoint(st *storage.Store, queryID string, partition int32) (checkpoint, bool, error) {
-	v, ok, err := st.Get(StatePrefix(queryID, storeCkpt, partition))
+func readCheckpoint(st *storage.Store, queryID, store string, partition int32) (checkpoint, bool, error) {
+	v, ok, err := st.Get(StatePrefix(queryID, store, partition))
 	if err != nil || !ok {
 		return checkpoint{}, false, err
 	}

@@ -370,3 +370,28 @@ func windowPlan(w *parser.WindowSpec) *WindowPlan {
 	}
 	return wp
 }
+
+// NeedsRepartition reports whether rows of one group can arrive on different
+// partitions of the source (which has the given number of partitions): true unless
+// there is one partition or the groups are the source's own keys.
+func (a *Aggregation) NeedsRepartition(src *catalog.Source, partitions int) bool {
+	if partitions <= 1 {
+		return false
+	}
+	var keyIdx []int
+	for i, c := range src.Columns {
+		if c.Role == types.KeyColumn {
+			keyIdx = append(keyIdx, i)
+		}
+	}
+	if len(a.GroupBy) != len(keyIdx) {
+		return true
+	}
+	for i, g := range a.GroupBy {
+		c, ok := g.(*expr.Column)
+		if !ok || c.Index != keyIdx[i] {
+			return true
+		}
+	}
+	return false
+}
