@@ -35,6 +35,13 @@ func appendJSON(dst []byte, v any, t *types.Type) ([]byte, error) {
 		}
 		return append(dst, types.FormatDouble(v)...), nil
 	case *apd.Decimal:
+		if v.Form == apd.Finite && v.Exponent > -int32(t.Scale) && v.Exponent <= 0 && !(v.Negative && v.Coeff.Sign() == 0) &&
+			v.NumDigits()+int64(v.Exponent) <= int64(t.Precision-t.Scale) {
+			// A value with fewer fraction digits than the column is written as it
+			// is, without padding: ksqlDB's JSON serializer writes the BigDecimal it
+			// has (GREATEST(DECIMAL(9,2), DECIMAL(7,6)) gives 1234567.89).
+			return v.Append(dst, 'f'), nil
+		}
 		return appendDecimal(dst, v, t)
 	case string:
 		return appendJSONString(dst, v), nil
