@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -32,6 +33,8 @@ type conn struct {
 
 	pid    uint32
 	secret [4]byte
+	// tls is the TLS connection over nc after an SSLRequest, nil otherwise.
+	tls *tls.Conn
 
 	// stmtMu guards stmtCancel, which cancels the running statement (CancelRequest).
 	stmtMu     sync.Mutex
@@ -111,8 +114,11 @@ func (c *conn) serve() {
 	}()
 
 	fr := newFrameReader(c.nc, c.srv.cfg.MaxMessageSize)
-	params, ok := c.startup(fr)
+	params, fr, ok := c.startup(fr)
 	if !ok {
+		return
+	}
+	if !c.authenticate(fr, params["user"]) {
 		return
 	}
 	c.srv.sessions.register(c)

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -27,6 +29,10 @@ type Config struct {
 	Catalog pgcatalog.Sources
 	// SluiceVersion appears in version().
 	SluiceVersion string
+	// TLS, when set, is offered to clients that send an SSLRequest.
+	TLS *tls.Config
+	// Auth says which clients must give a password; the zero value trusts all.
+	Auth Auth
 	// MaxMessageSize bounds one client message; larger ones close the connection
 	// (FATAL 08P01). Default 64 MiB.
 	MaxMessageSize int
@@ -65,12 +71,22 @@ type Server struct {
 	sessions  *cancelKeys
 	wg        sync.WaitGroup
 	pgConfig  pgcatalog.Config
+	scram     map[string]scramCredential
 }
 
 // New returns a Server that opens sessions on eng.
 func New(cfg Config, eng Engine) *Server {
 	cfg = cfg.withDefaults()
+	scram := map[string]scramCredential{}
+	for user, password := range cfg.Auth.Users {
+		cred, err := newSCRAMCredential(password)
+		if err != nil {
+			panic(fmt.Sprintf("server: SCRAM credential: %v", err)) // crypto/rand failed
+		}
+		scram[user] = cred
+	}
 	return &Server{
+		scram:     scram,
 		cfg:       cfg,
 		eng:       eng,
 		log:       cfg.Logger,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -10,10 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
-// startup runs the startup phase: it answers SSL and GSS encryption requests with
-// 'N' (not supported yet), serves a CancelRequest, and returns the StartupMessage
-// parameters. ok is false when the connection must end.
-func (c *conn) startup(fr *frameReader) (params map[string]string, ok bool) {
+// startup runs the startup phase: it answers an SSLRequest with 'S' and a TLS
+// handshake when TLS is configured ('N' otherwise), refuses GSS encryption, serves
+// a CancelRequest, and returns the StartupMessage parameters and the reader to go
+// on with (over TLS after a handshake). ok is false when the connection must end.
+func (c *conn) startup(fr *frameReader) (params map[string]string, _ *frameReader, ok bool) {
 	// A client that never finishes startup must not hold a goroutine forever.
 	c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
 	defer c.nc.SetReadDeadline(time.Time{})
@@ -27,27 +29,50 @@ func (c *conn) startup(fr *frameReader) (params map[string]string, ok bool) {
 			} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				c.log.Debug("startup failed", "err", err)
 			}
-			return nil, false
+			return nil, nil, false
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
+		case *pgproto3.SSLRequest:
+			if c.srv.cfg.TLS == nil || c.tls != nil {
+				if _, err := c.nc.Write([]byte{'N'}); err != nil {
+					return nil, nil, false
+				}
+				continue
+			}
+			if _, err := c.nc.Write([]byte{'S'}); err != nil {
+				return nil, nil, false
+			}
+			tc := tls.Server(c.nc, c.srv.cfg.TLS)
+			if err := tc.Handshake(); err != nil {
+				c.log.Debug("TLS handshake failed", "err", err)
+				return nil, nil, false
+			}
+			c.tls = tc
+			c.out = pgproto3.NewBackend(nil, tc)
+			fr = newFrameReader(tc, c.srv.cfg.MaxMessageSize)
+		case *pgproto3.GSSEncRequest:
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
-				return nil, false
+				return nil, nil, false
 			}
 		case *pgproto3.CancelRequest:
 			// Postgres answers nothing and closes, whether or not the key matched.
 			if target := c.srv.sessions.lookup(m.ProcessID, m.SecretKey); target != nil {
 				target.cancelStatement()
 			}
-			return nil, false
+			return nil, nil, false
 		case *pgproto3.StartupMessage:
 			if m.Parameters["user"] == "" {
 				c.send(fatalResponse("28000", "no PostgreSQL user name specified in startup packet"))
 				c.flush()
-				return nil, false
+				return nil, nil, false
+			}
+			if c.srv.cfg.TLS != nil && c.tls == nil && c.srv.cfg.Auth.RequireTLS {
+				c.send(fatalResponse("28000", "this server accepts connections over TLS only (sslmode=require)"))
+				c.flush()
+				return nil, nil, false
 			}
 			c.negotiate(m)
-			return m.Parameters, true
+			return m.Parameters, fr, true
 		}
 	}
 }
@@ -67,11 +92,10 @@ func (c *conn) negotiate(m *pgproto3.StartupMessage) {
 	}
 }
 
-// greet completes startup: trust authentication, the parameters clients rely on
+// greet completes startup after authentication: the parameters clients rely on
 // (psql and drivers read server_version, encodings, DateStyle, integer_datetimes,
 // standard_conforming_strings), the cancel key, and ReadyForQuery.
 func (c *conn) greet(params map[string]string) {
-	c.send(&pgproto3.AuthenticationOk{})
 	for _, p := range [...]struct{ name, value string }{
 		{"server_version", c.srv.cfg.ServerVersion},
 		{"server_encoding", "UTF8"},
