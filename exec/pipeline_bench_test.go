@@ -111,6 +111,8 @@ func planBench(b testing.TB, query string) *planner.QueryPlan {
 			if plan, err = pl.PlanCreateAsSelect(st, nil); err != nil {
 				b.Fatal(err)
 			}
+		default:
+			b.Fatalf("unexpected statement %T", st)
 		}
 	}
 	return plan
@@ -132,6 +134,26 @@ func TestNexmarkProjection(t *testing.T) {
 		t.Errorf("columns %v, want %v", p.Columns, want)
 	}
 	// BID: auction, bidder, price, channel, url, dateTime, extra.
+	if bid := p.Fields[3]; bid == nil || !slices.Equal(bid.Columns, []bool{true, false, true, false, false, false, false}) {
+		t.Errorf("BID fields %+v", bid)
+	}
+}
+
+// TestAggregateProjection pins that an aggregation decodes what its group key,
+// filter and aggregate arguments read (its items read the result row instead).
+func TestAggregateProjection(t *testing.T) {
+	plan := planBench(t, `CREATE TABLE bids AS SELECT bid->auction AS auction, COUNT(*) AS n,
+  MAX(bid->price) AS top FROM nexmark WHERE event_type = 2 GROUP BY bid->auction EMIT CHANGES;`)
+	if plan.Agg == nil {
+		t.Fatal("not an aggregation")
+	}
+	p := valueProjection(plan.Source, []int{0, 1, 2, 3}, planReads(plan))
+	if p == nil {
+		t.Fatal("no projection")
+	}
+	if want := []bool{true, false, false, true}; !slices.Equal(p.Columns, want) {
+		t.Errorf("columns %v, want %v", p.Columns, want)
+	}
 	if bid := p.Fields[3]; bid == nil || !slices.Equal(bid.Columns, []bool{true, false, true, false, false, false, false}) {
 		t.Errorf("BID fields %+v", bid)
 	}

@@ -8,9 +8,25 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// planReads returns the expressions of a plan that read its input rows.
+// planReads returns the expressions of a plan that read its input rows (Input
+// layout). Items of an aggregation, its HAVING and ORDER BY read the result row
+// instead. A plan field that reads input rows must be listed here, or the decoder
+// leaves what it reads NULL.
 func planReads(p *planner.QueryPlan) []expr.Expr {
-	return append([]expr.Expr{p.Where, p.Timestamp}, p.Items...)
+	reads := append([]expr.Expr{p.Where, p.Timestamp}, p.PartitionBy...)
+	if p.Agg == nil {
+		return append(reads, p.Items...)
+	}
+	reads = append(reads, p.Agg.GroupBy...)
+	for _, c := range p.Agg.Calls {
+		reads = append(reads, c.Args...)
+	}
+	if len(reads) == 0 {
+		// COUNT(*) with no key, filter or timestamp reads nothing, but an empty
+		// list means "decode everything"; a NULL literal keeps the projection.
+		reads = append(reads, expr.NewLiteral(nil, nil))
+	}
+	return reads
 }
 
 // usage is what expressions read of one row slot: all of it, or some fields of a
