@@ -38,6 +38,7 @@ type config struct {
 	cpuProfile   string
 	// defaults are session properties every session starts with (--config k=v).
 	defaults map[string]string
+	pgAuth   pgAuthConfig
 }
 
 // propertyFlags collects repeated --config name=value flags.
@@ -67,6 +68,7 @@ func main() {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
+	cfg.pgAuth.register(flag.CommandLine)
 	flag.Parse()
 
 	var level slog.Level
@@ -82,6 +84,10 @@ func main() {
 }
 
 func run(cfg config, logger *slog.Logger) error {
+	tlsCfg, auth, err := cfg.pgAuth.serverSecurity(cfg.pgAddr)
+	if err != nil {
+		return err
+	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {
@@ -136,7 +142,7 @@ func run(cfg config, logger *slog.Logger) error {
 		pgLn.Close()
 		return fmt.Errorf("listen on --http-addr: %w", err)
 	}
-	pg := server.New(server.Config{Logger: logger, Catalog: eng}, engineAdapter{eng})
+	pg := server.New(server.Config{Logger: logger, Catalog: eng, TLS: tlsCfg, Auth: auth}, engineAdapter{eng})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
