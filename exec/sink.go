@@ -48,6 +48,20 @@ func newSinkEncoder(s *planner.Sink) (*sinkEncoder, error) {
 // input record's headers travel on, as Kafka Streams forwards them; nullValue
 // writes a record without a value.
 func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nullValue bool) (*kgo.Record, error) {
+	if e.sink.Timestamp != nil {
+		// The sink's TIMESTAMP column sets the record timestamp; a record whose
+		// timestamp cannot be computed or is negative is not written, as in ksqlDB.
+		v, err := e.sink.Timestamp.Eval(out)
+		if err != nil {
+			return nil, fmt.Errorf("failed to compute the timestamp of a record for sink %s: %w", e.sink.Source.Name, err)
+		}
+		if ms, ok := toMillis(v); ok {
+			if ms < 0 {
+				return nil, fmt.Errorf("invalid timestamp %d for sink %s: record timestamps cannot be negative", ms, e.sink.Source.Name)
+			}
+			ts = ms
+		}
+	}
 	allNull := true
 	for i, idx := range e.sink.KeyIndexes {
 		e.keyVals[i] = out[idx]
@@ -77,7 +91,7 @@ func (e *sinkEncoder) encode(out []any, ts int64, headers []kgo.RecordHeader, nu
 	} else if rec.Value, err = e.encodeTo(e.value, e.valueVals); err != nil {
 		return nil, fmt.Errorf("failed to serialize value for sink %s: %w", e.sink.Source.Name, err)
 	}
-	if e.sink.TimestampIndex >= 0 {
+	if e.sink.Timestamp == nil && e.sink.TimestampIndex >= 0 {
 		if v, ok := toMillis(out[e.sink.TimestampIndex]); ok && v >= 0 {
 			ts = v
 		}

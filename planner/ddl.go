@@ -329,6 +329,9 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 		return nil, err
 	}
 	plan.Sink = newSink(plan, sink, true)
+	if err := p.sinkTimestamp(plan.Sink); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
@@ -389,6 +392,9 @@ func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) 
 		}
 	}
 	plan.Sink = newSink(plan, target, false)
+	if err := p.sinkTimestamp(plan.Sink); err != nil {
+		return nil, err
+	}
 	return plan, nil
 }
 
@@ -413,6 +419,24 @@ func newSink(plan *QueryPlan, sink *catalog.Source, create bool) *Sink {
 		s.TimestampIndex = indexOfOutput(plan, sink.TimestampColumn)
 	}
 	return s
+}
+
+// sinkTimestamp sets the sink's timestamp expression from its TIMESTAMP column.
+func (p *Planner) sinkTimestamp(s *Sink) error {
+	if s.TimestampIndex < 0 {
+		return nil
+	}
+	src := s.Source
+	col, _ := src.Column(src.TimestampColumn)
+	s.Timestamp = expr.NewColumn(s.TimestampIndex, col.Name, col.Type)
+	if col.Type.Kind == types.KindString {
+		ts, err := p.Funcs.Call("STRINGTOTIMESTAMP", []expr.Expr{s.Timestamp, expr.NewLiteral(src.TimestampFormat, types.StringType)})
+		if err != nil {
+			return err
+		}
+		s.Timestamp = ts
+	}
+	return nil
 }
 
 // SchemaString renders columns the way ksqlDB prints a logical schema:

@@ -64,6 +64,11 @@ type Sink struct {
 	// TimestampIndex is the item giving the record timestamp (sink TIMESTAMP
 	// property), or -1 to keep the input record's timestamp.
 	TimestampIndex int
+	// Timestamp computes the record timestamp from the projected row (a row of
+	// Items' values) when the sink has a TIMESTAMP column: the column itself, or
+	// a STRING column parsed with TIMESTAMP_FORMAT. nil keeps the input record's
+	// timestamp. A record whose timestamp fails or is negative is not written.
+	Timestamp expr.Expr
 	// KeyFromSource is set when the key is the input record's key carried over
 	// (no PARTITION BY): a record whose key columns are all NULL had no key and
 	// is written without one. A key PARTITION BY computes is written as computed
