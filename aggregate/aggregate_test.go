@@ -145,7 +145,6 @@ func show(v any) string {
 
 func TestAggregates(t *testing.T) {
 	nan := math.NaN()
-	tenth, fifth := 0.1, 0.2 // variables, so that sums round as doubles do at run time
 	cases := []aggCase{
 		// COLLECT_LIST keeps NULLs and duplicates in arrival order (QTT collect-list).
 		{name: "collect_list", fn: "COLLECT_LIST", args: []*types.Type{stringT}, result: "ARRAY<STRING>", steps: []step{
@@ -270,15 +269,6 @@ func TestAggregates(t *testing.T) {
 			addRows(row(int64(math.MaxInt64))).is(4.611686018427388e18),
 			addRows(row(int64(1)), row(nil)).is(3.0744573456182584e18),
 		}},
-		// A DECIMAL argument resolves to the DOUBLE signature by an implicit cast:
-		// values are summed as doubles, not exactly.
-		{name: "avg decimal", fn: "AVG", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DOUBLE", steps: []step{
-			addRows(row(dec("0.1")), row(dec("0.2"))).is((tenth + fifth) / 2),
-			undoRows(row(dec("0.1"))).is(tenth + fifth - tenth),
-		}},
-		{name: "stddev_samp decimal", fn: "STDDEV_SAMP", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DOUBLE", steps: []step{
-			addRows(row(dec("1.0")), row(dec("2.0")), row(nil)).is(math.Sqrt(0.5)),
-		}},
 		{name: "sum decimal keeps the column type", fn: "SUM", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DECIMAL(4, 1)", steps: []step{
 			addRows(row(dec("500.9")), row(dec("300.8"))).is(dec("801.7")),
 			undoRows(row(dec("500.9"))).is(dec("300.8")),
@@ -334,8 +324,7 @@ func TestResolveErrors(t *testing.T) {
 		{"HISTOGRAM", []*types.Type{intT}, nil},
 		{"CORRELATION", []*types.Type{doubleT}, nil},
 		{"CORRELATION", []*types.Type{stringT, doubleT}, nil},
-		{"STDDEV_SAMP", []*types.Type{stringT}, nil},
-		{"AVG", []*types.Type{types.BooleanType}, nil},
+		{"STDDEV_SAMP", []*types.Type{types.NewDecimal(4, 1)}, nil},
 		{"SUM_LIST", []*types.Type{types.NewArray(stringT)}, nil},
 		{"COLLECT_LIST", []*types.Type{intT, intT}, nil},
 	} {

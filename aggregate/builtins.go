@@ -8,8 +8,8 @@ import (
 // builtins are every aggregate function, in the order SHOW FUNCTIONS lists them.
 func builtins() []*definition {
 	return []*definition{
-		{name: "AVG", description: "Returns the average value of a numeric column, ignoring NULLs; 0.0 for no values. A DECIMAL column is averaged as DOUBLE.",
-			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE"}, build: buildAvg},
+		{name: "AVG", description: "Returns the average value of a numeric column, ignoring NULLs; 0.0 for no values.",
+			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE", "AVG(DECIMAL) -> DOUBLE"}, build: buildAvg},
 		{name: "COLLECT_LIST", description: "Returns an array of every value of a column, NULLs included, in arrival order; at most ksql.functions.collect_list.limit values.",
 			signatures: []string{"COLLECT_LIST(T) -> ARRAY<T>"}, build: buildCollectList},
 		{name: "COLLECT_SET", description: "Returns an array of the distinct values of a column, in first-seen order; at most ksql.functions.collect_set.limit values. Streams only.",
@@ -141,7 +141,6 @@ func buildAvg(_ Config, c Call) (*Func, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, in := castDecimalToDouble(t)
 	return &Func{
 		Result: types.DoubleType,
 		Intermediate: types.NewStruct(
@@ -151,14 +150,14 @@ func buildAvg(_ Config, c Call) (*Func, error) {
 		Add: func(s any, args []any) any {
 			st := s.([]any)
 			if args[0] != nil {
-				st[0], st[1] = add(st[0], in(args[0])), st[1].(int64)+1
+				st[0], st[1] = add(st[0], args[0]), st[1].(int64)+1
 			}
 			return st
 		},
 		Undo: func(s any, args []any) any {
 			st := s.([]any)
 			if args[0] != nil {
-				st[0], st[1] = sub(st[0], in(args[0])), st[1].(int64)-1
+				st[0], st[1] = sub(st[0], args[0]), st[1].(int64)-1
 			}
 			return st
 		},

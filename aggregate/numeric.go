@@ -59,16 +59,6 @@ func sub(a, b any) any {
 	return a
 }
 
-// castDecimalToDouble is the implicit cast ksqlDB applies when it resolves a
-// DECIMAL argument to a function's DOUBLE signature (AVG, STDDEV_SAMP): it
-// returns the type the function computes in and the conversion of each value.
-func castDecimalToDouble(t *types.Type) (*types.Type, func(any) any) {
-	if t.Kind != types.KindDecimal {
-		return t, func(v any) any { return v }
-	}
-	return types.DoubleType, func(v any) any { return toFloat(v) }
-}
-
 // toFloat converts a numeric value to float64.
 func toFloat(v any) float64 {
 	switch x := v.(type) {

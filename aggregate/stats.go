@@ -72,17 +72,18 @@ func isNumeric(t *types.Type) bool {
 // sqrt(M2 / (n-1)), where M2, the sum of squared deviations from the mean, is
 // updated per row with the Youngs-Cramer recurrence so that rows can also be
 // retracted and session states merged. Fewer than two values give 0.0. Its state
-// is [sum, n, M2]; the sum has the column's type and wraps like SUM. A DECIMAL
-// column is computed as DOUBLE.
+// is [sum, n, M2]; the sum has the column's type and wraps like SUM.
 func buildStddev(name string) func(Config, Call) (*Func, error) {
 	return func(_ Config, c Call) (*Func, error) {
 		if len(c.Args) != 1 {
 			return nil, noSignature(name, c)
 		}
-		if !isNumeric(c.Args[0]) {
+		t := c.Args[0]
+		switch t.Kind {
+		case types.KindInt, types.KindBigInt, types.KindDouble:
+		default:
 			return nil, noSignature(name, c)
 		}
-		t, in := castDecimalToDouble(c.Args[0])
 		// delta is n*v - sum for the count n and sum that include v, computed in
 		// the column's arithmetic as ksqlDB does.
 		delta := func(v, sum any, n int64) float64 {
@@ -103,10 +104,10 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 			Init: func() any { return []any{zeroOf(t), int64(0), 0.0} },
 			Add: func(s any, args []any) any {
 				st := s.([]any)
-				if args[0] == nil {
+				v := args[0]
+				if v == nil {
 					return st
 				}
-				v := in(args[0])
 				n := st[1].(int64) + 1
 				sum := add(st[0], v)
 				if n > 1 {
@@ -118,10 +119,10 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 			},
 			Undo: func(s any, args []any) any {
 				st := s.([]any)
-				if args[0] == nil {
+				v := args[0]
+				if v == nil {
 					return st
 				}
-				v := in(args[0])
 				n := st[1].(int64)
 				if n-1 > 0 {
 					d := delta(v, st[0], n)
