@@ -454,7 +454,9 @@ func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, re
 	if err := tq.flush(b); err != nil {
 		return fmt.Errorf("stage state: %w", err)
 	}
-	if err := b.Commit(false); err != nil {
+	// Synced: Pebble keeps unsynced WAL writes in its own buffer, so without a
+	// sync a kill -9 would lose the batch while the input offsets move on.
+	if err := b.Commit(true); err != nil {
 		return fmt.Errorf("commit state: %w", err)
 	}
 	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
