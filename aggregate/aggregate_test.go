@@ -269,6 +269,11 @@ func TestAggregates(t *testing.T) {
 			addRows(row(int64(math.MaxInt64))).is(4.611686018427388e18),
 			addRows(row(int64(1)), row(nil)).is(3.0744573456182584e18),
 		}},
+		// Beyond ksqlDB (whose AVG takes no DECIMAL): the sum is exact, the average a DOUBLE.
+		{name: "avg decimal", fn: "AVG", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DOUBLE", steps: []step{
+			addRows(row(dec("0.1")), row(dec("0.2"))).is(0.15),
+			undoRows(row(dec("0.1"))).is(0.2),
+		}},
 		{name: "sum decimal keeps the column type", fn: "SUM", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DECIMAL(4, 1)", steps: []step{
 			addRows(row(dec("500.9")), row(dec("300.8"))).is(dec("801.7")),
 			undoRows(row(dec("500.9"))).is(dec("300.8")),
