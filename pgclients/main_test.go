@@ -19,6 +19,7 @@ import (
 // fixture schema and rows in place. Set in TestMain, read-only afterwards.
 var server struct {
 	host, port string
+	binary     string
 	err        error
 }
 
@@ -63,6 +64,7 @@ func start(dir string) (*harness.Server, error) {
 			return nil, fmt.Errorf("build sluice: %w", err)
 		}
 	}
+	server.binary = bin
 	srv, err := harness.Start(harness.Config{
 		Binary:  bin,
 		DataDir: filepath.Join(dir, "data"),
