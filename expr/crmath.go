@@ -8,9 +8,11 @@ import (
 // Correctly rounded elementary functions. ksqlDB's results come from the JVM's
 // Math.log/sin/cos/asin intrinsics, which return the correctly rounded double in
 // practice; Go's math package is only accurate to about one ulp, so a result can
-// differ from ksqlDB's in the last digit. These compute with 128 bits of
-// precision and round once to float64. They are slower than package math and are
-// used only where ksqlDB's exact digits are observable (LN, LOG, GEO_DISTANCE).
+// differ from ksqlDB's in the last digit. These evaluate in double-double
+// arithmetic (crmath_dd.go) and, when that cannot decide the rounding, with 128
+// bits of big.Float precision, then round once to float64. They are slower than
+// package math and are used only where ksqlDB's exact digits are observable (LN,
+// LOG, GEO_DISTANCE).
 
 const crPrec = 128
 
@@ -80,6 +82,14 @@ func crLog(x float64) float64 {
 	case x == 1:
 		return 0
 	}
+	if r, ok := ddLog(x); ok {
+		return r
+	}
+	return crF64(bigLog(x))
+}
+
+// bigLog is ln x at crPrec bits for finite x > 0.
+func bigLog(x float64) *big.Float {
 	// x = m·2^e with m in [1/√2, √2), ln x = e·ln2 + 2·atanh((m-1)/(m+1)).
 	m, e := math.Frexp(x) // m in [0.5, 1)
 	if m < math.Sqrt2/2 {
@@ -91,8 +101,7 @@ func crLog(x float64) float64 {
 	den := new(big.Float).SetPrec(crPrec).Add(bm, crFloat(1))
 	z := num.Quo(num, den)
 	r := atanhSeries(z, 2)
-	r.Add(r, new(big.Float).SetPrec(crPrec).Mul(crLn2, crFloat(float64(e))))
-	return crF64(r)
+	return r.Add(r, new(big.Float).SetPrec(crPrec).Mul(crLn2, crFloat(float64(e))))
 }
 
 // crSinCos returns the correctly rounded sine and cosine of x (|x| modest).
@@ -103,6 +112,16 @@ func crSinCos(x float64) (float64, float64) {
 	if x == 0 {
 		return x, 1
 	}
+	if math.Abs(x) <= 1e5 {
+		if s, c, ok := ddSinCos(x); ok {
+			return s, c
+		}
+	}
+	return bigSinCos(x)
+}
+
+// bigSinCos is crSinCos at crPrec bits.
+func bigSinCos(x float64) (float64, float64) {
 	// Reduce by 2π so the Taylor series converge quickly.
 	bx := crFloat(x)
 	twoPi := new(big.Float).SetPrec(crPrec).Mul(crPi, crFloat(2))
@@ -138,6 +157,9 @@ func crAsin(x float64) float64 {
 		return math.NaN()
 	case x == 0:
 		return x
+	}
+	if r, ok := ddAsin(x); ok {
+		return r
 	}
 	return crF64(bigAsin(crFloat(x)))
 }

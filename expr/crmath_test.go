@@ -2,6 +2,7 @@ package expr
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -59,5 +60,44 @@ func TestGeoDistance(t *testing.T) {
 	}
 	if _, err := geoDistance(0, 0, 0, 0, "parsecs"); err == nil {
 		t.Error("unknown units must fail")
+	}
+}
+
+// TestDoubleDoubleAgreesWithBig checks the fast double-double paths against the
+// 128-bit big.Float evaluation on many arguments.
+func TestDoubleDoubleAgreesWithBig(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	undecided := 0
+	for i := 0; i < 3000; i++ {
+		x := math.Exp(rnd.Float64()*80 - 40)
+		if r, ok := ddLog(x); ok {
+			if want := crF64(bigLog(x)); r != want {
+				t.Fatalf("ln %v: dd %v, big %v", x, r, want)
+			}
+		} else {
+			undecided++
+		}
+		a := rnd.Float64()*8 - 4
+		if s, c, ok := ddSinCos(a); ok {
+			ws, wc := bigSinCos(a)
+			if s != ws || c != wc {
+				t.Fatalf("sincos %v: dd %v %v, big %v %v", a, s, c, ws, wc)
+			}
+		} else {
+			undecided++
+		}
+		y := rnd.Float64()*2 - 1
+		if y != 0 {
+			if r, ok := ddAsin(y); ok {
+				if want := crF64(bigAsin(crFloat(y))); r != want {
+					t.Fatalf("asin %v: dd %v, big %v", y, r, want)
+				}
+			} else {
+				undecided++
+			}
+		}
+	}
+	if undecided > 10 {
+		t.Errorf("%d undecided roundings", undecided)
 	}
 }
