@@ -120,6 +120,13 @@ func RunAll(ctx context.Context, opts Options) ([]Result, error) {
 		}
 		cases = append(cases, cs...)
 	}
+	for _, d := range restDirs(opts.Dir) {
+		cs, err := LoadRestDir(d)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, cs...)
+	}
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("no QTT files under %s", opts.Dir)
 	}

@@ -19,6 +19,7 @@ type Case struct {
 	Expected   *ExpectedException
 	Post       *Post
 	Disabled   bool
+	Rest       *RestSpec // set for the REST QTT files (pull and push queries)
 }
 
 // Record is an input or expected output record. Key and Value keep the JSON text

@@ -54,6 +54,9 @@ var runnerOnlyProps = map[string]bool{"use.exact.numeric.comparison": true}
 // Run executes one case.
 func (r *Runner) Run(c *Case) Result {
 	res := Result{Case: c.FullName, File: c.File, Area: Area(c.File)}
+	if c.Rest != nil {
+		res.Area = restArea(c.File)
+	}
 	if reason := SkipReason(c); reason != "" {
 		res.Verdict, res.Reason = Skip, reason
 		return res
@@ -66,7 +69,11 @@ func (r *Runner) Run(c *Case) Result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.Timeout)
 	defer cancel()
-	v, reason, detail := r.run(ctx, c, dir)
+	run := r.run
+	if c.Rest != nil {
+		run = r.runRest
+	}
+	v, reason, detail := run(ctx, c, dir)
 	res.Verdict, res.Reason, res.Detail = v, reason, detail
 	res.Duration = time.Since(start)
 	if ctx.Err() != nil && v != Pass {
@@ -87,6 +94,7 @@ type caseEnv struct {
 	kc      *kgo.Client
 	adm     *kadm.Client
 	catalog map[string]*SourceInfo
+	setup   []string // the case's SET statements, replayed on new connections
 }
 
 func (e *caseEnv) exec(sql string) ([]harness.Result, error) {
@@ -94,52 +102,12 @@ func (e *caseEnv) exec(sql string) ([]harness.Result, error) {
 }
 
 func (r *Runner) run(ctx context.Context, c *Case, dir string) (Verdict, string, string) {
-	srv, err := harness.Start(harness.Config{
-		Binary: r.Binary, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
-		Args: []string{"--log-level", "warn", "--service-id", "qtt", "--config", "auto.offset.reset=earliest"},
-	})
-	if err != nil {
-		return Error, "engine start", err.Error()
+	env, stop, v, reason, detail := r.startEnv(ctx, c, dir)
+	if v != "" {
+		return v, reason, detail
 	}
-	defer func() {
-		if err := srv.Stop(10 * time.Second); err != nil && !srv.Exited() {
-			_ = srv.Kill()
-		}
-	}()
-	sess, err := harness.Connect(ctx, srv.Addrs.PG)
-	if err != nil {
-		return Error, "connect", err.Error()
-	}
-	defer sess.Close()
-	kc, err := kgo.NewClient(
-		kgo.SeedBrokers(srv.Addrs.Kafka),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerLinger(0),
-		kgo.MetadataMinAge(20*time.Millisecond),
-		kgo.RetryBackoffFn(func(int) time.Duration { return 20 * time.Millisecond }),
-	)
-	if err != nil {
-		return Error, "kafka", err.Error()
-	}
-	defer kc.Close()
-	env := &caseEnv{ctx: ctx, srv: srv, sess: sess, kc: kc, adm: kadm.NewClient(kc)}
-
-	if err := env.createTopics(c); err != nil {
-		return Error, "create topics", err.Error()
-	}
-	var props []string
-	for k := range c.Properties {
-		props = append(props, k)
-	}
-	sort.Strings(props)
-	for _, k := range props {
-		if runnerOnlyProps[k] {
-			continue
-		}
-		if _, err := env.exec("SET '" + k + "'='" + strings.ReplaceAll(c.Properties[k], "'", "''") + "';"); err != nil {
-			return Fail, "statement", fmt.Sprintf("SET %s: %v", k, err)
-		}
-	}
+	defer stop()
+	srv := env.srv
 	for i, stmt := range c.Statements {
 		_, err := env.exec(stmt)
 		if err == nil {
@@ -191,6 +159,71 @@ func (r *Runner) run(ctx context.Context, c *Case, dir string) (Verdict, string,
 		}
 	}
 	return Pass, "", ""
+}
+
+// startEnv starts a sluice process for c, connects to it, creates the case's topics
+// and applies its properties. On failure it returns a verdict; otherwise stop ends
+// the process.
+func (r *Runner) startEnv(ctx context.Context, c *Case, dir string) (env *caseEnv, stop func(), v Verdict, reason, detail string) {
+	srv, err := harness.Start(harness.Config{
+		Binary: r.Binary, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
+		Args: []string{"--log-level", "warn", "--service-id", "qtt", "--config", "auto.offset.reset=earliest"},
+	})
+	if err != nil {
+		return nil, nil, Error, "engine start", err.Error()
+	}
+	var closers []func()
+	stop = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	closers = append(closers, func() {
+		if err := srv.Stop(10 * time.Second); err != nil && !srv.Exited() {
+			_ = srv.Kill()
+		}
+	})
+	sess, err := harness.Connect(ctx, srv.Addrs.PG)
+	if err != nil {
+		stop()
+		return nil, nil, Error, "connect", err.Error()
+	}
+	closers = append(closers, sess.Close)
+	kc, err := kgo.NewClient(
+		kgo.SeedBrokers(srv.Addrs.Kafka),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerLinger(0),
+		kgo.MetadataMinAge(20*time.Millisecond),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 20 * time.Millisecond }),
+	)
+	if err != nil {
+		stop()
+		return nil, nil, Error, "kafka", err.Error()
+	}
+	closers = append(closers, kc.Close)
+	env = &caseEnv{ctx: ctx, srv: srv, sess: sess, kc: kc, adm: kadm.NewClient(kc)}
+
+	if err := env.createTopics(c); err != nil {
+		stop()
+		return nil, nil, Error, "create topics", err.Error()
+	}
+	var props []string
+	for k := range c.Properties {
+		props = append(props, k)
+	}
+	sort.Strings(props)
+	for _, k := range props {
+		if runnerOnlyProps[k] {
+			continue
+		}
+		set := "SET '" + k + "'='" + strings.ReplaceAll(c.Properties[k], "'", "''") + "';"
+		if _, err := env.exec(set); err != nil {
+			stop()
+			return nil, nil, Fail, "statement", fmt.Sprintf("SET %s: %v", k, err)
+		}
+		env.setup = append(env.setup, set)
+	}
+	return env, stop, "", "", ""
 }
 
 func (e *caseEnv) await() error {

@@ -20,6 +20,11 @@ func SkipReason(c *Case) string {
 	if c.Disabled {
 		return "disabled in ksqlDB's own suite"
 	}
+	if c.Rest != nil {
+		if r := restSkipReason(c); r != "" {
+			return r
+		}
+	}
 	if srFormats[strings.ToUpper(c.Format)] {
 		return "Schema Registry format " + c.Format
 	}

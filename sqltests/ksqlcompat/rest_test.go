@@ -1,0 +1,256 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestParseRestFile(t *testing.T) {
+	data := []byte(`{"tests": [
+	  // a comment, as Jackson allows
+	  {"name": "pull", "format": ["JSON", "DELIMITED"],
+	   "statements": ["CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='{FORMAT}');", "SELECT * FROM S;"],
+	   "properties": {"ksql.query.pull.table.scan.enabled": true},
+	   "inputs": [{"topic": "t", "key": 1, "value": {"V": 1.50}}],
+	   "responses": [{"admin": {"@type": "currentStatus"}},
+	                 {"query": [{"header": {"schema": "` + "`K` INTEGER KEY" + `"}}, {"row": {"columns": [1]}}, {"finalMessage": "Query Completed"}]}],
+	   "inputConditions": {"waitForActivePushQuery": true},
+	   "outputConditions": {"verifyOrder": true}},
+	  {"name": "fails", "statements": ["SELECT 1 FROM X;"],
+	   "expectedError": {"type": "io.confluent.ksql.rest.entity.KsqlErrorMessage", "message": "not found", "status": 400}}
+	]}`)
+	cs, err := parseRestFile("pull-queries-x", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 3 {
+		t.Fatalf("%d cases, want 3 (two formats and one plain)", len(cs))
+	}
+	c := cs[1]
+	if c.FullName != "pull-queries-x - pull - DELIMITED" || c.Statements[0] != "CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='DELIMITED');" {
+		t.Errorf("got %q %q", c.FullName, c.Statements[0])
+	}
+	if c.Properties["ksql.query.pull.table.scan.enabled"] != "true" {
+		t.Errorf("properties %v", c.Properties)
+	}
+	if c.Rest == nil || !c.Rest.WaitForPush || !c.Rest.VerifyOrder || len(c.Rest.Responses) != 2 || c.Rest.Responses[0].Admin == nil || len(c.Rest.Responses[1].Query) != 3 {
+		t.Fatalf("spec %+v", c.Rest)
+	}
+	if string(c.Inputs[0].Value) != `{"V": 1.50}` {
+		t.Errorf("input value %s: number literals must survive", c.Inputs[0].Value)
+	}
+	if got := expectedRowCount(c.Rest, 1); got != 1 {
+		t.Errorf("expectedRowCount = %d", got)
+	}
+	if got := expectedRowCount(c.Rest, 0); got != -1 {
+		t.Errorf("expectedRowCount of an admin response = %d", got)
+	}
+	if e := cs[2].Rest.ExpectedError; e == nil || e.Message != "not found" || cs[2].FullName != "pull-queries-x - fails" {
+		t.Errorf("expected error %+v, name %q", e, cs[2].FullName)
+	}
+}
+
+func TestRestSkipAndArea(t *testing.T) {
+	c := &Case{File: "pull-queries-protobuf", Rest: &RestSpec{}}
+	if SkipReason(c) == "" {
+		t.Error("the protobuf file must be skipped")
+	}
+	c = &Case{File: "insert-values", Rest: &RestSpec{}, Statements: []string{"CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='AVRO');"}}
+	if r := SkipReason(c); r != "Schema Registry format AVRO" {
+		t.Errorf("skip reason %q", r)
+	}
+	for file, want := range map[string]string{
+		"pull-queries-against-streams": "pull queries", "push-queries": "push queries", "insert-values": "insert values (REST)",
+	} {
+		if got := restArea(file); got != want {
+			t.Errorf("restArea(%s) = %q, want %q", file, got, want)
+		}
+	}
+}
+
+func TestFirstQuery(t *testing.T) {
+	stmts := []string{"CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='JSON');", "select * from s;", "SELECT * FROM S;", "SELECT K FROM S;"}
+	// ksqlDB's executor looks for the exact prefix "SELECT ".
+	if got := firstQuery(stmts); got != 2 {
+		t.Errorf("firstQuery = %d, want 2", got)
+	}
+	if got := firstQuery(stmts[:1]); got != 1 {
+		t.Errorf("firstQuery without a query = %d, want 1", got)
+	}
+}
+
+func TestPGTextToJSON(t *testing.T) {
+	for _, tc := range []struct {
+		oid  uint32
+		text *string
+		want string // JSON of the result
+	}{
+		{16, ptr("t"), `true`},
+		{16, ptr("f"), `false`},
+		{23, ptr("-12"), `-12`},
+		{20, ptr("9007199254740993"), `9007199254740993`},
+		{701, ptr("225"), `225.0`}, // Java's Double.toString, as ksqlDB's REST API writes
+		{701, ptr("1e+20"), `1.0E20`},
+		{701, ptr("0.00001"), `1.0E-5`},
+		{701, ptr("NaN"), `"NaN"`},
+		{1700, ptr("1.50"), `1.50`},
+		{25, ptr("a b"), `"a b"`},
+		{17, ptr(`\x0102ff`), `"AQL/"`}, // []byte marshals as base64
+		{114, ptr(`{"A":1.0,"B":[1,null]}`), `{"A":1.0,"B":[1,null]}`},
+		{1114, ptr("2020-02-23 23:45:12.5"), `"2020-02-23T23:45:12.500"`},
+		{1009, ptr(`{a,"b,c",NULL,"NULL","q\"x\\y",""}`), `["a","b,c",null,"NULL","q\"x\\y",""]`},
+		{1007, ptr(`{1,2,NULL}`), `[1,2,null]`},
+		{1022, ptr(`{1,2.5}`), `[1.0,2.5]`},
+		{1007, ptr(`{}`), `[]`},
+		{23, nil, `null`},
+	} {
+		var in []byte
+		if tc.text != nil {
+			in = []byte(*tc.text)
+		}
+		v, err := pgTextToJSON(tc.oid, in)
+		if err != nil {
+			t.Errorf("oid %d %v: %v", tc.oid, tc.text, err)
+			continue
+		}
+		if got := jsonText(v); got != tc.want {
+			t.Errorf("oid %d %q: got %s, want %s", tc.oid, deref(tc.text), got, tc.want)
+		}
+	}
+	for _, bad := range []string{`{a,"b}`, `1,2`, `{a"b}`} {
+		if _, err := parsePGArray(bad); err == nil {
+			t.Errorf("parsePGArray(%q) accepted", bad)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func deref(s *string) string {
+	if s == nil {
+		return "<NULL>"
+	}
+	return *s
+}
+
+func fields(spec ...any) []pgconn.FieldDescription {
+	var out []pgconn.FieldDescription
+	for i := 0; i < len(spec); i += 2 {
+		f := pgconn.FieldDescription{Name: spec[i].(string), DataTypeOID: spec[i+1].(uint32), TypeModifier: -1}
+		out = append(out, f)
+	}
+	return out
+}
+
+func TestCompareHeader(t *testing.T) {
+	dec := pgconn.FieldDescription{Name: "D", DataTypeOID: 1700, TypeModifier: (6<<16 | 2) + 4}
+	for _, tc := range []struct {
+		header string
+		fields []pgconn.FieldDescription
+		ok     bool
+	}{
+		// KEY markers are not compared; names and types are.
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(20)), true},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(23)), false},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25)), false},
+		{"`Key` STRING KEY", fields("KEY", uint32(25)), false}, // names are case-sensitive
+		{"ID INT, V VARCHAR", fields("ID", uint32(23), "V", uint32(25)), true},
+		{"`R` ARRAY<STRING>, `F` DOUBLE", fields("R", uint32(1009), "F", uint32(701)), true},
+		// json stands for any MAP, STRUCT or nested ARRAY.
+		{"`M` MAP<STRING, INTEGER>, `S` STRUCT<`A` INTEGER>", fields("M", uint32(114), "S", uint32(114)), true},
+		{"`M` STRING", fields("M", uint32(114)), false},
+		{"`D` DECIMAL(6, 2)", []pgconn.FieldDescription{dec}, true},
+		{"`D` DECIMAL(6, 3)", []pgconn.FieldDescription{dec}, false},
+		{"`A` ARRAY<DECIMAL(4, 2)>", fields("A", uint32(1231)), true},
+	} {
+		raw, _ := json.Marshal(map[string]string{"schema": tc.header})
+		kind, diff := compareHeader(raw, tc.fields, "SELECT 1;")
+		if (kind == "") != tc.ok {
+			t.Errorf("%s vs %+v: kind %q\n%s", tc.header, tc.fields, kind, diff)
+		}
+	}
+	// name|startsWith and {STATEMENT}.
+	raw := json.RawMessage(`{"schema|startsWith": "` + "`ID` STRING KEY" + `"}`)
+	if kind, diff := compareHeader(raw, fields("ID", uint32(25), "X", uint32(23)), ""); kind != "" {
+		t.Errorf("startsWith: %s", diff)
+	}
+	m := map[string]json.RawMessage{"statementText": json.RawMessage(`"ran {STATEMENT}"`)}
+	if s, prefix, ok := expectedString(m, "statementText", "SELECT 1;"); !ok || prefix || s != "ran SELECT 1;" {
+		t.Errorf("expectedString = %q %v %v", s, prefix, ok)
+	}
+}
+
+func TestCompareRows(t *testing.T) {
+	rows := func(js string) []any {
+		v, err := decodeJSON([]byte(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.([]any)
+	}
+	for _, tc := range []struct {
+		want, got string
+		order     bool
+		kind      string
+	}{
+		{`[[1,"a"],[2,"b"]]`, `[[2,"b"],[1,"a"]]`, false, ""},
+		{`[[1,"a"],[2,"b"]]`, `[[2,"b"],[1,"a"]]`, true, "rows"},
+		{`[[1],[1]]`, `[[1]]`, false, "count"},
+		{`[[1],[1]]`, `[[1],[2]]`, false, "rows"},
+		// An expected 10.0 matches an actual 10 and 10.0, an expected 10 only 10: a
+		// greedy pairing would give the 10 to the first expected row and fail.
+		{`[[10.0],[10]]`, `[[10],[10.0]]`, false, ""},
+		{`[[10],[10]]`, `[[10],[10.0]]`, false, "rows"},
+		{`[[10.0],[10]]`, `[[10],[10]]`, false, ""},
+		{`[[{"A":1}]]`, `[[{"A":1}]]`, false, ""},
+	} {
+		if got := compareRows(rows(tc.want), rows(tc.got), tc.order); got != tc.kind {
+			t.Errorf("%s vs %s (order %v): %q, want %q", tc.want, tc.got, tc.order, got, tc.kind)
+		}
+	}
+	// The bipartite matching finds a pairing a greedy one misses.
+	if !multisetMatch(rows(`[[10.0],[10]]`), rows(`[[10],[10]]`)) {
+		t.Error("multisetMatch missed a pairing")
+	}
+	want := rows(`[["x"],[10.0]]`)
+	got := rows(`[[10],["x"]]`)
+	if !multisetMatch(want, got) {
+		t.Error("multisetMatch missed a pairing")
+	}
+}
+
+func TestCompareQueryResponse(t *testing.T) {
+	var exp []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(`[
+		{"header": {"schema": "`+"`K` STRING KEY, `V` DOUBLE"+`"}},
+		{"row": {"columns": ["a", 1.5]}},
+		{"row": {"columns": ["b", null], "tombstone": true}},
+		{"finalMessage": "Limit Reached"}]`), &exp); err != nil {
+		t.Fatal(err)
+	}
+	res := wireResult{
+		fields:   fields("K", uint32(25), "V", uint32(701)),
+		rows:     [][][]byte{{[]byte("b"), nil}, {[]byte("a"), []byte("1.5")}},
+		complete: true,
+	}
+	if kind, diff := compareQueryResponse(exp, res, "", false); kind != "" {
+		t.Fatalf("%s\n%s", kind, diff)
+	}
+	res.complete = false
+	if kind, _ := compareQueryResponse(exp, res, "", false); kind != "final message" {
+		t.Errorf("an unfinished query gave %q, want final message", kind)
+	}
+	res.complete = true
+	res.rows = res.rows[:1]
+	if kind, _ := compareQueryResponse(exp, res, "", false); kind != "count" {
+		t.Errorf("a missing row gave %q, want count", kind)
+	}
+	res.rows = [][][]byte{{[]byte("b"), nil}, {[]byte("a"), []byte("1.25")}}
+	kind, diff := compareQueryResponse(exp, res, "", false)
+	if kind != "rows" || !reflect.DeepEqual(diff, "- [\"a\",1.5]\n- [\"b\",null]\n+ [\"b\",null]\n+ [\"a\",1.25]\n") {
+		t.Errorf("a differing value gave %q\n%s", kind, diff)
+	}
+}
