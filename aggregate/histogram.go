@@ -34,8 +34,11 @@ func buildHistogram(_ Config, c Call) (*Func, error) {
 		},
 		Undo: func(s any, args []any) any {
 			m := s.(*types.Map)
+			if args[0] == nil {
+				return m
+			}
 			i := indexOf(m.Keys, args[0])
-			if args[0] == nil || i < 0 {
+			if i < 0 {
 				return m
 			}
 			if n := m.Values[i].(int64) - 1; n > 0 {
