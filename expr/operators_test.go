@@ -138,7 +138,9 @@ func TestPredicates(t *testing.T) {
 		{"not between null", must(t)(NewBetween(nul, i32(1), i32(2), true)), "true"},
 		{"in", must(t)(NewIn(i32(2), []Expr{i64(1), i64(2)}, false)), "true"},
 		{"not in", must(t)(NewIn(i32(3), []Expr{i64(1), i64(2)}, true)), "true"},
-		{"in with null no match", must(t)(NewIn(i32(3), []Expr{i32(1), null()}, false)), "NULL"},
+		{"in with null no match", must(t)(NewIn(i32(3), []Expr{i32(1), null()}, false)), "false"},
+		{"null in", must(t)(NewIn(nul, []Expr{i32(1)}, false)), "false"},
+		{"null not in", must(t)(NewIn(nul, []Expr{i32(1)}, true)), "true"},
 		{"in with null match", must(t)(NewIn(i32(1), []Expr{i32(1), null()}, false)), "true"},
 	} {
 		check(t, tc.name, tc.e, row, tc.want, "BOOLEAN")

@@ -264,7 +264,8 @@ func (b *Between) String() string {
 
 func (b *Between) children() []Expr { return []Expr{b.E, b.Lo, b.Hi} }
 
-// In is e [NOT] IN (list). With no match and a NULL in the list the result is NULL.
+// In is e [NOT] IN (list). As in ksqlDB it is never NULL: a NULL value or list
+// element matches nothing, so NULL IN (...) is false and NULL NOT IN (...) true.
 type In struct {
 	E    Expr
 	List []Expr
@@ -291,25 +292,20 @@ func (n *In) Type() *types.Type { return types.BooleanType }
 
 func (n *In) Eval(row []any) (any, error) {
 	v, err := n.E.Eval(row)
-	if err != nil || v == nil {
+	if err != nil {
 		return nil, err
 	}
-	sawNull := false
+	if v == nil {
+		return n.Not, nil
+	}
 	for _, x := range n.List {
 		w, err := x.Eval(row)
 		if err != nil {
 			return nil, err
 		}
-		if w == nil {
-			sawNull = true
-			continue
-		}
-		if Equal(v, w) {
+		if w != nil && Equal(v, w) {
 			return !n.Not, nil
 		}
-	}
-	if sawNull {
-		return nil, nil
 	}
 	return n.Not, nil
 }
