@@ -315,6 +315,27 @@ func TestCountDistinctLargeCardinality(t *testing.T) {
 	check("union", f.Final(f.Merge(a, b)), 30000)
 }
 
+// While the sketch is sparse the count is exact, whatever the insertion order.
+func TestCountDistinctSparseIsExact(t *testing.T) {
+	f, err := NewRegistry(Config{}).Resolve("COUNT_DISTINCT", Call{Args: []*types.Type{stringT}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Init()
+	for i := 0; i < 3*hllSparseMax; i++ {
+		s = f.Add(s, []any{fmt.Sprint((i * 7919) % hllSparseMax)}) // each value three times, scattered
+	}
+	if got := f.Final(s); got != int64(hllSparseMax) {
+		t.Errorf("got %v, want %d", got, hllSparseMax)
+	}
+	st := s.([]byte)
+	for i := 9; i+8 <= len(st); i += 8 {
+		if string(st[i-8:i]) >= string(st[i:i+8]) {
+			t.Fatalf("hashes out of order at byte %d", i)
+		}
+	}
+}
+
 func TestResolveErrors(t *testing.T) {
 	r := NewRegistry(Config{})
 	for _, c := range []struct {

@@ -61,7 +61,7 @@ func buildCountDistinct(_ Config, c Call) (*Func, error) {
 	}, nil
 }
 
-// hllAdd adds a hash to a sketch and returns the sketch, which may be new.
+// hllAdd adds a hash to a sketch, in place when it can, and returns the sketch.
 func hllAdd(st []byte, h uint64) []byte {
 	if st[0] == hllDense {
 		hllSet(st, h)
@@ -75,10 +75,11 @@ func hllAdd(st []byte, h uint64) []byte {
 	if n+1 > hllSparseMax {
 		return hllAdd(hllToDense(st), h)
 	}
-	out := make([]byte, 0, len(st)+8)
-	out = append(out, st[:1+8*i]...)
-	out = binary.BigEndian.AppendUint64(out, h)
-	return append(out, st[1+8*i:]...)
+	at := 1 + 8*i
+	st = append(st, make([]byte, 8)...) // grows in place when it can
+	copy(st[at+8:], st[at:len(st)-8])
+	binary.BigEndian.PutUint64(st[at:], h)
+	return st
 }
 
 // hllSet raises h's register in a dense sketch.
