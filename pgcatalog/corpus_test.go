@@ -117,6 +117,15 @@ func TestCorpus(t *testing.T) {
 	})
 }
 
+// TestQueries pins the evaluator's behaviour on statements written for it.
+func TestQueries(t *testing.T) {
+	s := newTestSession()
+	oid := s.oidOf("orders")
+	datadriven.RunTest(t, "testdata/queries", func(t *testing.T, d *datadriven.TestData) string {
+		return strings.ReplaceAll(run(s, d.Input), oid, "<orders>")
+	})
+}
+
 func firstLine(sql string) string {
 	line, _, _ := strings.Cut(sql, "\n")
 	if len(line) > 100 {

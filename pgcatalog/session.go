@@ -150,25 +150,31 @@ func claims(n *pg_query.Node, user map[string]bool) bool {
 		return IsParameter(vs.Name) || vs.Name == "timezone" || vs.Name == "names"
 	case n.GetSelectStmt() != nil:
 		ctes := map[string]bool{}
+		walk(n.ProtoReflect(), func(m protoreflect.Message) {
+			if x, ok := m.Interface().(*pg_query.CommonTableExpr); ok {
+				ctes[x.Ctename] = true
+			}
+		})
 		catalogOnly := true
 		walk(n.ProtoReflect(), func(m protoreflect.Message) {
-			switch x := m.Interface().(type) {
-			case *pg_query.CommonTableExpr:
-				ctes[x.Ctename] = true
-			case *pg_query.RangeVar:
-				switch x.Schemaname {
-				case "pg_catalog", "information_schema":
-					return
-				case "":
-					if _, ok := virtualByName[x.Relname]; ok && !user[x.Relname] {
-						return
-					}
-					if ctes[x.Relname] {
-						return
-					}
-				}
-				catalogOnly = false
+			x, ok := m.Interface().(*pg_query.RangeVar)
+			if !ok {
+				return
 			}
+			switch x.Schemaname {
+			case "pg_catalog", "information_schema":
+				return
+			case "":
+				// Catalog relations, names Postgres reserves for them (so that an
+				// unknown pg_* relation is a Postgres error) and CTEs.
+				if (strings.HasPrefix(x.Relname, "pg_") || ctes[x.Relname]) && !user[x.Relname] {
+					return
+				}
+				if _, ok := virtualByName[x.Relname]; ok && !user[x.Relname] {
+					return
+				}
+			}
+			catalogOnly = false
 		})
 		return catalogOnly
 	}

@@ -49,6 +49,9 @@ func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*e
 		if err != nil {
 			return nil, Type{}, nil, err
 		}
+		if x, err = c.convertArg(name, x, to); err != nil {
+			return nil, Type{}, nil, err
+		}
 		out[i] = x
 		types[i] = x.typ
 	}
@@ -57,6 +60,43 @@ func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*e
 		rt = f.Return(types)
 	}
 	return f, rt, out, nil
+}
+
+// convertArg makes an argument's values fit the declared type's Go
+// representation: scalars are cast between the string, integer, float and bool
+// families; an array parameter needs an array argument (element types are kept,
+// so unnest(int2vector) still yields integers).
+func (c *compiler) convertArg(fn string, x *expr, to uint32) (*expr, error) {
+	from := x.typ.OID
+	if from == to || from == Unknown || to == Record_ || to == AnyArray {
+		return x, nil
+	}
+	if isArray(to) {
+		if !isArray(from) {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(%s) does not exist: an array argument is needed", fn, TypeName(from))
+		}
+		return x, nil
+	}
+	family := func(t uint32) int {
+		switch {
+		case isStringType(t):
+			return 1
+		case isInteger(t):
+			return 2
+		case isFloat(t):
+			return 3
+		case t == Bool:
+			return 4
+		}
+		return 0
+	}
+	if family(from) == family(to) && family(to) != 0 {
+		return x, nil
+	}
+	if family(to) == 0 {
+		return x, nil
+	}
+	return c.castExpr(x, to), nil
 }
 
 // callFunction compiles a call of a scalar function.

@@ -73,7 +73,8 @@ type Statement struct {
 
 // Compile binds sel against cat. paramTypes are the types the client declared for
 // $1..$n (0 or missing: to be inferred).
-func Compile(cat Catalog, sel *pg_query.SelectStmt, paramTypes []uint32) (*Statement, error) {
+func Compile(cat Catalog, sel *pg_query.SelectStmt, paramTypes []uint32) (_ *Statement, err error) {
+	defer recoverInternal(&err)
 	c := &compiler{cat: cat, params: append([]uint32(nil), paramTypes...), ctes: map[string]*cteDef{}}
 	cs, err := c.compileSelect(sel, nil)
 	if err != nil {
@@ -100,7 +101,8 @@ func (s *Statement) ParamTypes() []uint32 {
 // Run executes the statement. params are the values of $1..$n in this package's
 // representation (strings for parameters sent as text). reg* values in the result
 // are replaced by the names they refer to, as Postgres prints them.
-func (s *Statement) Run(params []any) (*Result, error) {
+func (s *Statement) Run(params []any) (_ *Result, err error) {
+	defer recoverInternal(&err)
 	rc := &runCtx{params: params, regex: regexCache{}, ctx: &Ctx{Names: s.cat}}
 	if len(params) < len(s.params) {
 		return nil, sqlerr.Newf(sqlerr.ProtocolViolation, "statement has %d parameters, %d given", len(s.params), len(params))
@@ -141,4 +143,13 @@ type env struct {
 
 func (e *env) child(row []any, slots []any) *env {
 	return &env{row: row, slots: slots, outer: e, rc: e.rc}
+}
+
+// recoverInternal turns a panic (an evaluator bug, such as a value of an
+// unexpected Go type reaching a function) into an internal error for the client,
+// so that one bad catalog query cannot take the connection down.
+func recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		*err = sqlerr.Newf(sqlerr.InternalError, "internal error evaluating catalog query: %v", r)
+	}
 }

@@ -6,6 +6,12 @@ import (
 	"github.com/sluice-db/sluice/sqlerr"
 )
 
+// maxJoinRows bounds the row pairs one join may consider: catalog relations are
+// small, so a larger join is a mistake (or an attack) rather than a query.
+const maxJoinRows = 4_000_000
+
+var errTooManyRows = sqlerr.New("54000", "catalog query joins too many rows")
+
 // compiler holds the state of one Compile call.
 type compiler struct {
 	cat     Catalog
@@ -85,6 +91,9 @@ func crossJoin(l, r *fromNode) *fromNode {
 		rrows, err := r.run(outer)
 		if err != nil {
 			return nil, err
+		}
+		if len(lrows)*len(rrows) > maxJoinRows {
+			return nil, errTooManyRows
 		}
 		out := make([][]any, 0, len(lrows)*len(rrows))
 		for _, a := range lrows {
@@ -282,6 +291,9 @@ func (c *compiler) compileJoin(j *pg_query.JoinExpr, parent *scope) (*fromNode, 
 		rrows, err := r.run(outer)
 		if err != nil {
 			return nil, err
+		}
+		if len(lrows)*len(rrows) > maxJoinRows {
+			return nil, errTooManyRows
 		}
 		var out [][]any
 		rightMatched := make([]bool, len(rrows))
