@@ -25,12 +25,11 @@ import (
 // the inputs are produced in lockstep; then each query runs on its own connection and
 // its RowDescription and DataRows are compared with the case's expected response.
 //
-// The header schema is compared by column names and types only: the PG wire has no
-// notion of a key column, and ksqlDB's rule for which result columns it marks KEY
-// differs between pull and push queries, tables and streams, so KEY markers are
-// dropped from the expected schema rather than guessed from the catalog. Types come
-// from the RowDescription's type OIDs; a json column (Sluice's form of MAP, STRUCT and
-// nested arrays) matches any of those expected types.
+// The header schema is rebuilt as ksqlDB writes it, "`ID` STRING KEY, `COUNT` BIGINT":
+// names from the RowDescription, types from its type OIDs (a json column, Sluice's
+// form of MAP, STRUCT and nested arrays, matches any of those expected types), and
+// KEY from the catalog by ksqlDB's rule (resultKeyColumns), since the PG wire has no
+// notion of a key column.
 
 // RestSpec holds the parts of a REST QTT case that plain QTT cases lack.
 type RestSpec struct {
@@ -242,7 +241,8 @@ func (r *Runner) runRest(ctx context.Context, c *Case, dir string) (Verdict, str
 		if spec.Responses[i].Query == nil {
 			continue // an admin response: the statement succeeded
 		}
-		if kind, diff := compareQueryResponse(spec.Responses[i].Query, res, stmts[i], spec.VerifyOrder); kind != "" {
+		keys := resultKeyColumns(stmts[i], cat)
+		if kind, diff := compareQueryResponse(spec.Responses[i].Query, res, stmts[i], keys, spec.VerifyOrder); kind != "" {
 			if res.stopped != "" {
 				diff += "\n(query " + res.stopped + ")"
 			}
@@ -445,12 +445,12 @@ func (e *caseEnv) connect(ctx context.Context) (*pgconn.PgConn, error) {
 // compareQueryResponse checks a query's result against ksqlDB's expected messages:
 // the header's schema, the rows (a multiset unless verifyOrder) and the final
 // message. It returns the kind of the first difference and a diff, or "".
-func compareQueryResponse(exp []map[string]json.RawMessage, res wireResult, stmt string, verifyOrder bool) (string, string) {
+func compareQueryResponse(exp []map[string]json.RawMessage, res wireResult, stmt string, keys map[string]bool, verifyOrder bool) (string, string) {
 	var wantRows []any
 	var wantFinal json.RawMessage
 	for _, m := range exp {
 		if h, ok := m["header"]; ok {
-			if kind, diff := compareHeader(h, res.fields, stmt); kind != "" {
+			if kind, diff := compareHeader(h, res.fields, keys, stmt); kind != "" {
 				return kind, diff
 			}
 		}
@@ -495,8 +495,9 @@ func compareQueryResponse(exp []map[string]json.RawMessage, res wireResult, stmt
 	return "", ""
 }
 
-// compareHeader compares the expected header's schema with the RowDescription.
-func compareHeader(raw json.RawMessage, fields []pgconn.FieldDescription, stmt string) (string, string) {
+// compareHeader compares the expected header's schema with the RowDescription,
+// marking the columns named in keys KEY.
+func compareHeader(raw json.RawMessage, fields []pgconn.FieldDescription, keys map[string]bool, stmt string) (string, string) {
 	var h map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &h); err != nil {
 		return "response", "bad expected header: " + err.Error()
@@ -505,27 +506,68 @@ func compareHeader(raw json.RawMessage, fields []pgconn.FieldDescription, stmt s
 	if !ok {
 		return "", ""
 	}
-	got := make([]string, len(fields))
+	got := make([]Column, len(fields))
+	parts := make([]string, len(fields))
 	for i, f := range fields {
-		got[i] = "`" + f.Name + "` " + ksqlTypeOfField(f)
+		got[i] = Column{Name: f.Name, Type: ksqlTypeOfField(f)}
+		parts[i] = "`" + f.Name + "` " + got[i].Type
+		if keys[f.Name] {
+			got[i].Role = "KEY"
+			parts[i] += " KEY"
+		}
 	}
-	gotText := strings.Join(got, ", ")
+	gotText := strings.Join(parts, ", ")
 	if prefix {
-		// A prefix of the schema text: compare the text with KEY markers dropped.
-		if !strings.HasPrefix(gotText, strings.ReplaceAll(want, " KEY", "")) {
+		if !strings.HasPrefix(gotText, want) {
 			return "header", fmt.Sprintf("schema\n  want prefix %s\n  got         %s", want, gotText)
 		}
 		return "", ""
 	}
 	cols := parseSchema(want)
-	match := len(cols) == len(fields)
+	match := len(cols) == len(got)
 	for i := 0; match && i < len(cols); i++ {
-		match = cols[i].Name == fields[i].Name && typeMatches(canonicalType(cols[i].Type), ksqlTypeOfField(fields[i]))
+		role := cols[i].Role
+		if role == "VALUE" {
+			role = ""
+		}
+		match = cols[i].Name == got[i].Name && role == got[i].Role && typeMatches(canonicalType(cols[i].Type), got[i].Type)
 	}
 	if !match {
-		return "header", fmt.Sprintf("schema (KEY markers not compared)\n  want %s\n  got  %s", want, gotText)
+		return "header", fmt.Sprintf("schema\n  want %s\n  got  %s", want, gotText)
 	}
 	return "", ""
+}
+
+var fromSource = regexp.MustCompile("(?i)\\bFROM\\s+(`[^`]+`|\"[^\"]+\"|\\w+)")
+
+// resultKeyColumns returns the result columns ksqlDB marks KEY in a query's header:
+// for a pull query over a table, the table's key columns (and WINDOWSTART and
+// WINDOWEND when it is windowed) that the result has under the same name; none for
+// push queries and for streams. This rule reproduces every header of the REST QTT
+// files whose names and types agree.
+func resultKeyColumns(stmt string, cat map[string]*SourceInfo) map[string]bool {
+	m := fromSource.FindStringSubmatch(stmt)
+	if m == nil || emitChanges.MatchString(stmt) {
+		return nil
+	}
+	name := m[1]
+	if name[0] == '`' || name[0] == '"' {
+		name = name[1 : len(name)-1]
+	} else {
+		name = strings.ToUpper(name)
+	}
+	src := cat[name]
+	if src == nil || src.Kind != "TABLE" {
+		return nil
+	}
+	keys := map[string]bool{}
+	for _, c := range src.keyColumns {
+		keys[c.Name] = true
+	}
+	if src.WindowType != "" {
+		keys["WINDOWSTART"], keys["WINDOWEND"] = true, true
+	}
+	return keys
 }
 
 // expectedString reads a string field of an expected object, honouring the

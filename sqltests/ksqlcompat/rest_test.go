@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -147,39 +149,68 @@ func fields(spec ...any) []pgconn.FieldDescription {
 
 func TestCompareHeader(t *testing.T) {
 	dec := pgconn.FieldDescription{Name: "D", DataTypeOID: 1700, TypeModifier: (6<<16 | 2) + 4}
+	id := map[string]bool{"ID": true}
 	for _, tc := range []struct {
 		header string
 		fields []pgconn.FieldDescription
+		keys   map[string]bool
 		ok     bool
 	}{
-		// KEY markers are not compared; names and types are.
-		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(20)), true},
-		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(23)), false},
-		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25)), false},
-		{"`Key` STRING KEY", fields("KEY", uint32(25)), false}, // names are case-sensitive
-		{"ID INT, V VARCHAR", fields("ID", uint32(23), "V", uint32(25)), true},
-		{"`R` ARRAY<STRING>, `F` DOUBLE", fields("R", uint32(1009), "F", uint32(701)), true},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(20)), id, true},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(20)), nil, false},
+		{"`ID` STRING, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(20)), id, false},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25), "COUNT", uint32(23)), id, false},
+		{"`ID` STRING KEY, `COUNT` BIGINT", fields("ID", uint32(25)), id, false},
+		{"`Key` STRING", fields("KEY", uint32(25)), nil, false}, // names are case-sensitive
+		{"ID INT, V VARCHAR", fields("ID", uint32(23), "V", uint32(25)), nil, true},
+		{"`R` ARRAY<STRING>, `F` DOUBLE", fields("R", uint32(1009), "F", uint32(701)), nil, true},
 		// json stands for any MAP, STRUCT or nested ARRAY.
-		{"`M` MAP<STRING, INTEGER>, `S` STRUCT<`A` INTEGER>", fields("M", uint32(114), "S", uint32(114)), true},
-		{"`M` STRING", fields("M", uint32(114)), false},
-		{"`D` DECIMAL(6, 2)", []pgconn.FieldDescription{dec}, true},
-		{"`D` DECIMAL(6, 3)", []pgconn.FieldDescription{dec}, false},
-		{"`A` ARRAY<DECIMAL(4, 2)>", fields("A", uint32(1231)), true},
+		{"`M` MAP<STRING, INTEGER>, `S` STRUCT<`A` INTEGER>", fields("M", uint32(114), "S", uint32(114)), nil, true},
+		{"`M` STRING", fields("M", uint32(114)), nil, false},
+		{"`D` DECIMAL(6, 2)", []pgconn.FieldDescription{dec}, nil, true},
+		{"`D` DECIMAL(6, 3)", []pgconn.FieldDescription{dec}, nil, false},
+		{"`A` ARRAY<DECIMAL(4, 2)>", fields("A", uint32(1231)), nil, true},
 	} {
 		raw, _ := json.Marshal(map[string]string{"schema": tc.header})
-		kind, diff := compareHeader(raw, tc.fields, "SELECT 1;")
+		kind, diff := compareHeader(raw, tc.fields, tc.keys, "SELECT 1;")
 		if (kind == "") != tc.ok {
 			t.Errorf("%s vs %+v: kind %q\n%s", tc.header, tc.fields, kind, diff)
 		}
 	}
 	// name|startsWith and {STATEMENT}.
 	raw := json.RawMessage(`{"schema|startsWith": "` + "`ID` STRING KEY" + `"}`)
-	if kind, diff := compareHeader(raw, fields("ID", uint32(25), "X", uint32(23)), ""); kind != "" {
+	if kind, diff := compareHeader(raw, fields("ID", uint32(25), "X", uint32(23)), id, ""); kind != "" {
 		t.Errorf("startsWith: %s", diff)
 	}
 	m := map[string]json.RawMessage{"statementText": json.RawMessage(`"ran {STATEMENT}"`)}
 	if s, prefix, ok := expectedString(m, "statementText", "SELECT 1;"); !ok || prefix || s != "ran SELECT 1;" {
 		t.Errorf("expectedString = %q %v %v", s, prefix, ok)
+	}
+}
+
+func TestResultKeyColumns(t *testing.T) {
+	cat := map[string]*SourceInfo{
+		"AGG":   {Name: "AGG", Kind: "TABLE", WindowType: "TUMBLING", keyColumns: []Column{{Name: "ID", Role: "KEY"}}},
+		"S1":    {Name: "S1", Kind: "STREAM", keyColumns: []Column{{Name: "K", Role: "KEY"}}},
+		"lower": {Name: "lower", Kind: "TABLE", keyColumns: []Column{{Name: "k", Role: "KEY"}}},
+	}
+	for stmt, want := range map[string]string{
+		"SELECT * FROM agg WHERE ID='10';":        "ID WINDOWEND WINDOWSTART",
+		"SELECT * FROM AGG EMIT CHANGES LIMIT 1;": "", // push queries mark no key
+		"SELECT * FROM S1;":                       "", // nor do pull queries on streams
+		"SELECT * FROM `lower`;":                  "k",
+		"SELECT ID, COUNT FROM AGG A WHERE ID=1;": "ID WINDOWEND WINDOWSTART",
+		"SELECT * FROM NOSUCH;":                   "",
+		"SELECT 1 AS X FROM\n  AGG\nWHERE ID=1;":  "ID WINDOWEND WINDOWSTART",
+	} {
+		var got []string
+		for k := range resultKeyColumns(stmt, cat) {
+			got = append(got, k)
+		}
+		sort.Strings(got)
+		if strings.Join(got, " ") != want {
+			t.Errorf("%s: keys %v, want %s", stmt, got, want)
+		}
 	}
 }
 
@@ -236,20 +267,20 @@ func TestCompareQueryResponse(t *testing.T) {
 		rows:     [][][]byte{{[]byte("b"), nil}, {[]byte("a"), []byte("1.5")}},
 		complete: true,
 	}
-	if kind, diff := compareQueryResponse(exp, res, "", false); kind != "" {
+	if kind, diff := compareQueryResponse(exp, res, "", map[string]bool{"K": true}, false); kind != "" {
 		t.Fatalf("%s\n%s", kind, diff)
 	}
 	res.complete = false
-	if kind, _ := compareQueryResponse(exp, res, "", false); kind != "final message" {
+	if kind, _ := compareQueryResponse(exp, res, "", map[string]bool{"K": true}, false); kind != "final message" {
 		t.Errorf("an unfinished query gave %q, want final message", kind)
 	}
 	res.complete = true
 	res.rows = res.rows[:1]
-	if kind, _ := compareQueryResponse(exp, res, "", false); kind != "count" {
+	if kind, _ := compareQueryResponse(exp, res, "", map[string]bool{"K": true}, false); kind != "count" {
 		t.Errorf("a missing row gave %q, want count", kind)
 	}
 	res.rows = [][][]byte{{[]byte("b"), nil}, {[]byte("a"), []byte("1.25")}}
-	kind, diff := compareQueryResponse(exp, res, "", false)
+	kind, diff := compareQueryResponse(exp, res, "", map[string]bool{"K": true}, false)
 	if kind != "rows" || !reflect.DeepEqual(diff, "- [\"a\",1.5]\n- [\"b\",null]\n+ [\"b\",null]\n+ [\"a\",1.25]\n") {
 		t.Errorf("a differing value gave %q\n%s", kind, diff)
 	}
