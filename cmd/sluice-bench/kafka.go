@@ -37,8 +37,14 @@ func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 }
 
 // produceEvents writes events [0, n) to topic, event i to partition i mod
-// partitions, with the record timestamp set to the event's dateTime. Generation is
-// spread over a few goroutines; each produces a contiguous range.
+// partitions. Generation is spread over a few goroutines; each produces a
+// contiguous range.
+//
+// Record timestamps are the wall clock, not the events' dateTime: event time
+// starts in 2015, and a broker applying the default 7-day retention deletes such
+// records (kfake's cleaner does within seconds, and then answers fetches below
+// the high watermark with nothing). Event time is in the JSON (dateTime), where
+// the stateful queries read it (TIMESTAMP='DATETIME').
 func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64) error {
 	const workers = 2
 	var wg sync.WaitGroup
@@ -52,7 +58,7 @@ func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions
 			for id := lo; id < hi && ctx.Err() == nil; id++ {
 				g.event(id, &e)
 				rec := &kgo.Record{Topic: topic, Partition: int32(id % int64(partitions)),
-					Value: appendEventJSON(nil, &e), Timestamp: time.UnixMilli(g.timestamp(id))}
+					Value: appendEventJSON(nil, &e), Timestamp: time.Now()}
 				cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 					if err != nil {
 						firstErr.CompareAndSwap(nil, err)

@@ -128,15 +128,6 @@ func (b *broker) start() error {
 	return nil
 }
 
-// restart stops the broker and starts it again on the same address and log.
-// Clients reconnect by themselves. The benchmark restarts the broker before each
-// full read of the topic: a kfake broker that has served about 4 GB of fetches
-// stops answering fetch requests (seen with this kfake version; see the README).
-func (b *broker) restart() error {
-	b.stop(10 * time.Second)
-	return b.start()
-}
-
 // brokerMain is the broker role: kfake with its log under -dir, until SIGTERM.
 func brokerMain(args []string) error {
 	fs := flag.NewFlagSet("broker", flag.ContinueOnError)

@@ -171,11 +171,6 @@ func machine() string {
 func runBaselines(ctx context.Context, cfg config, dir string, brk *broker, topic string, rep *report, progress func(string, ...any)) error {
 	addr := brk.addr
 	for _, kind := range []string{"B0", "B1", "P0"} {
-		if kind != "P0" {
-			if err := brk.restart(); err != nil {
-				return err
-			}
-		}
 		count := cfg.events
 		if kind == "P0" {
 			count = min(cfg.events, 2_000_000)
@@ -313,8 +308,8 @@ func (r *runner) waitCaughtUp(ctx context.Context, st *started, src string) erro
 	deadline := time.Now().Add(r.cfg.timeout)
 	var ends map[int32]int64
 	for {
-		// Errors are retried until the deadline: a restarted broker drops the
-		// connections of the moment.
+		// Errors are retried until the deadline: a broker answer lost to a
+		// dropped connection is not a failed run.
 		var err error
 		if ends == nil {
 			ends, err = endOffsets(ctx, r.adm, src)
@@ -389,17 +384,6 @@ func (r *runner) verify(ctx context.Context, q benchQuery, topic string, res *qu
 // measure runs q over the measured topic from the earliest offset and records the
 // engine's CPU seconds and the wall time until the output is committed.
 func (r *runner) measure(ctx context.Context, q benchQuery, topic string, res *queryResult) error {
-	if err := r.brk.restart(); err != nil {
-		return err
-	}
-	// Let every client of the engine and of the benchmark find the new broker
-	// before the clock starts.
-	if _, err := endOffsets(ctx, r.adm, topic); err != nil {
-		if _, err := endOffsets(ctx, r.adm, topic); err != nil {
-			return fmt.Errorf("broker after restart: %w", err)
-		}
-	}
-	time.Sleep(time.Second)
 	cpu0, err := processCPU(r.eng.pid())
 	if err != nil {
 		return err
