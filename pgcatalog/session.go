@@ -85,6 +85,23 @@ func versionNum(v string) string {
 	return fmt.Sprint(major*10000 + minor)
 }
 
+// TakeReports returns the parameters whose changes the client must be told about
+// (ParameterStatus) since the last call, with their current values, in the
+// canonical spelling.
+func (s *Session) TakeReports() [][2]string {
+	var out [][2]string
+	seen := map[string]bool{}
+	for _, k := range s.settings.reported {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, [2]string{parameters[k].name, s.settings.get(k)})
+	}
+	s.settings.reported = nil
+	return out
+}
+
 // Parameter returns the current value of a run-time parameter.
 func (s *Session) Parameter(name string) string { return s.settings.get(name) }
 

@@ -77,6 +77,24 @@ type settings struct {
 	values map[string]string // lower-case name -> value, only those that differ from the default
 	// fixed are values decided at startup (user, application_name, server_version).
 	fixed map[string]string
+	// reported are changes to parameters Postgres reports to the client
+	// (ParameterStatus), not yet taken by TakeReports.
+	reported []string
+}
+
+// reportedParameters are those Postgres sends a ParameterStatus for when they
+// change (GUC_REPORT).
+var reportedParameters = map[string]bool{
+	"application_name": true, "client_encoding": true, "datestyle": true, "timezone": true,
+	"intervalstyle": true, "standard_conforming_strings": true, "is_superuser": true,
+	"integer_datetimes": true, "server_encoding": true, "server_version": true,
+	"session_authorization": true, "default_transaction_read_only": true, "in_hot_standby": true,
+}
+
+func (s *settings) noteChange(name string) {
+	if k := strings.ToLower(name); reportedParameters[k] {
+		s.reported = append(s.reported, k)
+	}
 }
 
 func newSettings(fixed map[string]string) *settings {
@@ -94,11 +112,22 @@ func (s *settings) get(name string) string {
 	return parameters[k].def
 }
 
-func (s *settings) set(name, value string) { s.values[strings.ToLower(name)] = value }
+func (s *settings) set(name, value string) {
+	s.values[strings.ToLower(name)] = value
+	s.noteChange(name)
+}
 
-func (s *settings) reset(name string) { delete(s.values, strings.ToLower(name)) }
+func (s *settings) reset(name string) {
+	delete(s.values, strings.ToLower(name))
+	s.noteChange(name)
+}
 
-func (s *settings) resetAll() { s.values = map[string]string{} }
+func (s *settings) resetAll() {
+	for k := range s.values {
+		s.noteChange(k)
+	}
+	s.values = map[string]string{}
+}
 
 // sorted returns every parameter by name.
 func sortedParameters() []parameter {

@@ -141,6 +141,12 @@ func TestPGXCatalog(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT current_schemas(true)").Scan(&schemas); err != nil || strings.Join(schemas, ",") != "pg_catalog,public" {
 		t.Errorf("current_schemas(true) = %v, %v", schemas, err)
 	}
+	if _, err := conn.Exec(ctx, "SET application_name = 'matrix'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := conn.PgConn().ParameterStatus("application_name"); got != "matrix" {
+		t.Errorf("ParameterStatus application_name after SET = %q, want matrix", got)
+	}
 	_, err = conn.Exec(ctx, "SELECT * FROM pg_catalog.pg_nonesuch")
 	if err == nil || !strings.Contains(err.Error(), "42P01") {
 		t.Errorf("unknown catalog relation: got %v, want SQLSTATE 42P01", err)

@@ -139,3 +139,9 @@ func rowDescription(cols []types.Column, formats []int16) *pgproto3.RowDescripti
 	}
 	return &pgproto3.RowDescription{Fields: fields}
 }
+
+// ParameterStatus tells the client that a run-time parameter changed; it goes out
+// with the statement's CommandComplete.
+func (w *resultWriter) ParameterStatus(name, value string) {
+	w.c.send(&pgproto3.ParameterStatus{Name: name, Value: value})
+}

@@ -26,7 +26,13 @@ func (r *routedSession) Execute(ctx context.Context, sql string, params []any, w
 	}
 	for _, st := range stmts {
 		if st.Catalog {
-			if err := r.pg.Execute(ctx, st, params, w); err != nil {
+			err := r.pg.Execute(ctx, st, params, w)
+			if ps, ok := w.(parameterReporter); ok {
+				for _, p := range r.pg.TakeReports() {
+					ps.ParameterStatus(p[0], p[1])
+				}
+			}
+			if err != nil {
 				return statementError(ctx, err)
 			}
 			continue
@@ -47,6 +53,12 @@ func (r *routedSession) Describe(sql string) ([]types.Column, []*types.Type, err
 }
 
 func (r *routedSession) Close() { r.engine.Close() }
+
+// parameterReporter is a ResultWriter that can tell the client about a changed
+// run-time parameter (ParameterStatus), as Postgres does after SET application_name.
+type parameterReporter interface {
+	ParameterStatus(name, value string)
+}
 
 func anyCatalog(stmts []pgcatalog.Statement) bool {
 	for _, st := range stmts {
