@@ -8,7 +8,7 @@ import (
 
 // maxJoinRows bounds the row pairs one join may consider: catalog relations are
 // small, so a larger join is a mistake (or an attack) rather than a query.
-const maxJoinRows = 4_000_000
+const maxJoinRows = 1_000_000
 
 var errTooManyRows = sqlerr.New("54000", "catalog query joins too many rows")
 
