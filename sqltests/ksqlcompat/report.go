@@ -55,6 +55,15 @@ func PrintReport(w io.Writer, results []Result) {
 	printTable(w, "area", byArea)
 	printTable(w, "file", byFile)
 	fmt.Fprintf(w, "\n%-40s %6d %6d %6d %7s\n", "in-scope total", total.pass, total.fail, total.skip, total.rate())
+	differs := 0
+	for _, r := range results {
+		if r.Verdict == Pass && strings.HasPrefix(r.Detail, messageDiffers) {
+			differs++
+		}
+	}
+	if differs > 0 {
+		fmt.Fprintf(w, "%d passing negative cases failed with a message other than ksqlDB's (reported, not gated)\n", differs)
+	}
 	reasons := map[string]int{}
 	for _, r := range results {
 		if r.Verdict == Fail || r.Verdict == Error {

@@ -264,7 +264,7 @@ func expectedErrorDetail(e *RestError, got string) string {
 	if e.Message == "" || strings.Contains(got, e.Message) {
 		return ""
 	}
-	return fmt.Sprintf("failed as expected; message differs:\n  want substring: %s\n  got: %s", e.Message, got)
+	return fmt.Sprintf(messageDiffers+"\n  want substring: %s\n  got: %s", e.Message, got)
 }
 
 // expectedRowCount is the number of rows statement i's expected response holds, or

@@ -48,6 +48,10 @@ type Runner struct {
 	Keep    bool          // keep data dirs and logs of failed cases
 }
 
+// messageDiffers starts the detail of a negative case that failed with another
+// message than ksqlDB's: message parity is reported, not required.
+const messageDiffers = "failed as expected; message differs:"
+
 // runnerOnlyProps are case properties that configure the comparison, not the engine.
 var runnerOnlyProps = map[string]bool{"use.exact.numeric.comparison": true}
 
@@ -121,7 +125,7 @@ func (r *Runner) run(ctx context.Context, c *Case, dir string) (Verdict, string,
 			detail := ""
 			if c.Expected.Message != "" && !strings.Contains(pgErr.Message, c.Expected.Message) {
 				// Message parity is reported, not required.
-				detail = fmt.Sprintf("failed as expected; message differs:\n  want substring: %s\n  got: %s", c.Expected.Message, pgErr.Message)
+				detail = fmt.Sprintf(messageDiffers+"\n  want substring: %s\n  got: %s", c.Expected.Message, pgErr.Message)
 			}
 			return Pass, "", detail
 		}
