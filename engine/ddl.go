@@ -177,7 +177,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 	if skip {
 		return noop(tag), nil
 	}
-	plan, err := e.planner().PlanCreateAsSelect(st, props)
+	plan, err := e.plannerFor(props).PlanCreateAsSelect(st, props)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (e *Engine) ensureSinkTopic(ctx context.Context, sink *catalog.Source) erro
 }
 
 func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelect, props map[string]string) (ddlAction, error) {
-	plan, err := e.planner().PlanInsertSelect(st)
+	plan, err := e.plannerFor(props).PlanInsertSelect(st)
 	if err != nil {
 		return nil, err
 	}

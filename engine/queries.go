@@ -21,7 +21,7 @@ import (
 // runQuery runs a push query (EMIT CHANGES) until its LIMIT or cancellation, or a
 // pull query over a stream, which scans the topic up to its current end.
 func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, w ResultWriter) error {
-	plan, err := s.engine.planner().PlanSelect(st.Select, params)
+	plan, err := s.engine.plannerFor(s.props).PlanSelect(st.Select, params)
 	if err != nil {
 		return err
 	}

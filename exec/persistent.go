@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/formats"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 )
@@ -332,6 +333,9 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 				return
 			}
+			if w := q.plan.Sink.Source.Window; w != nil {
+				r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
+			}
 			results = append(results, r)
 		})
 		if err := q.writeAndCommit(cl, results); err != nil {
@@ -463,6 +467,20 @@ func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, re
 		return fmt.Errorf("commit offsets: %w", err)
 	}
 	return nil
+}
+
+// windowedKey wraps a result key in the window of the input row (a query over a
+// windowed source keeps its window); win is [WINDOWSTART, WINDOWEND].
+func windowedKey(w *catalog.Window, key []byte, win []any) []byte {
+	start, ok1 := win[0].(int64)
+	end, ok2 := win[1].(int64)
+	if !ok1 || !ok2 {
+		return key
+	}
+	if w.Kind == "SESSION" {
+		return formats.EncodeSessionWindowKey(nil, key, start, end)
+	}
+	return formats.EncodeTimeWindowKey(nil, key, start)
 }
 
 // advance records how far the committed batch reached in each partition.

@@ -87,8 +87,24 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 		row[i] = nil
 	}
 	nullValue := rec.Value == nil && len(d.valueIdx) > 0
-	if len(d.keyIdx) > 0 && rec.Key != nil {
-		if err := d.key.Decode(rec.Key, d.keyBuf); err != nil {
+	key := rec.Key
+	var wstart, wend any
+	if w := d.src.Window; w != nil && key != nil {
+		var err error
+		var start, end int64
+		if w.Kind == "SESSION" {
+			key, start, end, err = formats.DecodeSessionWindowKey(key)
+		} else {
+			key, start, err = formats.DecodeTimeWindowKey(key)
+			end = start + w.Size.Milliseconds()
+		}
+		if err != nil {
+			return &DeserializationError{Target: "key", Record: rec.Key, Err: err}
+		}
+		wstart, wend = start, end
+	}
+	if len(d.keyIdx) > 0 && key != nil {
+		if err := d.key.Decode(key, d.keyBuf); err != nil {
 			return &DeserializationError{Target: "key", Record: rec.Key, Err: err}
 		}
 		for i, slot := range d.keyIdx {
@@ -110,6 +126,9 @@ func (d *sourceDecoder) decode(rec *kgo.Record, row []any) error {
 	row[n] = rec.Timestamp.UnixMilli()
 	row[n+1] = rec.Partition
 	row[n+2] = rec.Offset
+	if d.src.Window != nil {
+		row[n+3], row[n+4] = wstart, wend
+	}
 	if d.timestamp != nil {
 		v, err := d.timestamp.Eval(row)
 		if err != nil {

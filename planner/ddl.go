@@ -256,6 +256,7 @@ func ValueOptions(src *catalog.Source) formats.Options {
 // PlanCreateAsSelect plans CREATE STREAM ... AS SELECT. partitions is the source
 // topic's partition count, inherited unless PARTITIONS is given.
 func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[string]string) (*QueryPlan, error) {
+	p.persistent = true
 	plan, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
@@ -286,6 +287,10 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	sink := &catalog.Source{Name: st.Name, Kind: catalog.Stream, SQL: st.Text, Replicas: plan.Source.Replicas, Partitions: plan.Source.Partitions}
 	if producesTable {
 		sink.Kind = catalog.Table
+	}
+	if plan.Agg == nil && !plan.Rekeyed && plan.Source.Window != nil {
+		w := *plan.Source.Window // the result keeps its source's windowed key
+		sink.Window = &w
 	}
 	if plan.Agg != nil && plan.Agg.Window != nil {
 		sink.Window = &catalog.Window{Kind: plan.Agg.Window.Kind}
@@ -353,6 +358,7 @@ func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) 
 			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Cannot insert into %s because it has header columns", target.Name).WithPosition(st.TargetPos)
 		}
 	}
+	p.persistent = true
 	plan, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
