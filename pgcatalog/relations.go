@@ -227,6 +227,9 @@ func attributeRows(s *snapshot) [][]any {
 		if t.Len == -1 {
 			storage = "x"
 		}
+		if oid == pgeval.Numeric {
+			storage = "m" // numeric is stored inline, compressible: Postgres' 'main'
+		}
 		if t.Len == 8 {
 			align = "d"
 		}
