@@ -30,7 +30,7 @@ func checkPersistentResult(plan *QueryPlan, sel *parser.Select, sinkName string,
 	if strings.EqualFold(session[PropNewQueryPlanner], "true") && !plan.Rekeyed && len(sel.GroupBy) == 0 {
 		keysInProjectionOrder(plan)
 	}
-	if err := checkKeysProjected(plan, sinkName); err != nil {
+	if err := checkKeysProjected(plan, sel, sinkName); err != nil {
 		return err
 	}
 	for slot, item := range plan.KeySlots {
@@ -74,4 +74,70 @@ func keysInProjectionOrder(plan *QueryPlan) {
 		plan.KeySlots = append(plan.KeySlots, k.slot)
 		plan.KeyNames = append(plan.KeyNames, k.name)
 	}
+}
+
+// checkKeysProjected enforces that every key of the result is in its projection,
+// naming the key as ksqlDB does: all key columns, all PARTITION BY expressions
+// (qualified with the source), or the GROUP BY expressions that are missing.
+func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) error {
+	missing := false
+	for _, item := range plan.KeySlots {
+		missing = missing || item < 0
+	}
+	if !missing {
+		return nil
+	}
+	what, names := "key column", plan.KeyNames
+	switch {
+	case len(sel.GroupBy) > 0:
+		// ksqlDB names only the grouping expressions that are missing.
+		what, names = "grouping expression", nil
+		for slot, item := range plan.KeySlots {
+			if item < 0 {
+				names = append(names, plan.KeyNames[slot])
+			}
+		}
+	case plan.Rekeyed:
+		what, names = "partitioning expression", qualifiedExprs(sel, sel.PartitionBy)
+	}
+	if len(names) > 1 {
+		what += "s"
+	}
+	list := names[0]
+	if n := len(names); n > 1 {
+		list = strings.Join(names[:n-1], ", ") + " and " + names[n-1]
+	}
+	return sqlerr.Newf(sqlerr.InvalidObjectDefinition,
+		"The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
+		types.QuoteIdent(sinkName), what, list, strings.Join(names, ", "))
+}
+
+// qualifiedExprs renders es with every column reference qualified by the FROM
+// source (its alias when it has one), as ksqlDB prints expressions in errors.
+func qualifiedExprs(sel *parser.Select, es []parser.Expr) []string {
+	qualifier := ""
+	if ref, ok := sel.From.(*parser.TableRef); ok {
+		qualifier = ref.Name
+		if ref.Alias != "" {
+			qualifier = ref.Alias
+		}
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		var bare []*parser.ColumnRef
+		parser.Walk(e, func(n parser.Expr) bool {
+			if c, ok := n.(*parser.ColumnRef); ok && c.Qualifier == "" {
+				bare = append(bare, c)
+			}
+			return true
+		})
+		for _, c := range bare {
+			c.Qualifier = qualifier
+		}
+		out[i] = parser.FormatExpr(e)
+		for _, c := range bare {
+			c.Qualifier = ""
+		}
+	}
+	return out
 }
