@@ -143,8 +143,10 @@ func restArea(file string) string {
 		return "pull queries"
 	case strings.Contains(file, "push-queries"):
 		return "push queries"
+	case file == "insert-values":
+		return "insert values (REST)"
 	}
-	return "insert values (REST)"
+	return "REST (other)"
 }
 
 // firstQuery is the index of the first statement ksqlDB's REST executor sends as a
@@ -202,9 +204,13 @@ func (r *Runner) runRest(ctx context.Context, c *Case, dir string) (Verdict, str
 	if spec.WaitForPush {
 		for i := first; i < len(stmts); i++ {
 			if emitChanges.MatchString(stmts[i]) {
-				q := env.startQuery(stmts[i], true, expectedRowCount(spec, i))
+				q := env.startQuery(stmts[i], true, false, expectedRowCount(spec, i))
 				running[i] = q
-				q.waitActive(5 * time.Second)
+				// Sluice flushes the RowDescription with the first row, so on an empty
+				// topic the query cannot show it is running: give it a moment. The
+				// runner's engine reads push queries from the earliest offset, so an
+				// input produced a little early is still seen.
+				q.waitActive(time.Second)
 			}
 		}
 	}
@@ -219,10 +225,10 @@ func (r *Runner) runRest(ctx context.Context, c *Case, dir string) (Verdict, str
 	for i := first; i < len(stmts); i++ {
 		q := running[i]
 		if q == nil {
-			q = env.startQuery(stmts[i], emitChanges.MatchString(stmts[i]), expectedRowCount(spec, i))
+			q = env.startQuery(stmts[i], emitChanges.MatchString(stmts[i]), true, expectedRowCount(spec, i))
 			running[i] = q
 		} else {
-			q.touch()
+			q.arm() // its inputs were just produced
 		}
 		res := q.result()
 		if res.err != nil {
@@ -297,9 +303,10 @@ type wireQuery struct {
 	active chan struct{} // closed when the RowDescription (or the end) arrived
 	done   chan struct{}
 
-	mu   sync.Mutex
-	last time.Time // the last sign of progress
-	res  wireResult
+	mu    sync.Mutex
+	armed bool      // the idle clock runs (a waiting push query's is armed after the inputs)
+	last  time.Time // the last sign of progress
+	res   wireResult
 }
 
 const (
@@ -314,10 +321,10 @@ const (
 
 // startQuery runs sql on a new connection set up like the case's session. A push
 // query ends at its LIMIT, after pushIdle without rows, or pushSettle after it
-// returned want rows (want < 0: unknown).
-func (e *caseEnv) startQuery(sql string, push bool, want int) *wireQuery {
+// returned want rows (want < 0: unknown); both clocks run once it is armed.
+func (e *caseEnv) startQuery(sql string, push, armed bool, want int) *wireQuery {
 	ctx, cancel := context.WithTimeout(e.ctx, queryTimeout)
-	q := &wireQuery{cancel: cancel, active: make(chan struct{}), done: make(chan struct{}), last: time.Now()}
+	q := &wireQuery{cancel: cancel, active: make(chan struct{}), done: make(chan struct{}), armed: armed, last: time.Now()}
 	var activeOnce sync.Once
 	markActive := func() { activeOnce.Do(func() { close(q.active) }) }
 	go func() {
@@ -333,7 +340,7 @@ func (e *caseEnv) startQuery(sql string, push bool, want int) *wireQuery {
 		for mrr.NextResult() {
 			rr := mrr.ResultReader()
 			q.mu.Lock()
-			q.res.fields = rr.FieldDescriptions()
+			q.res.fields = append([]pgconn.FieldDescription(nil), rr.FieldDescriptions()...) // pgconn reuses the slice
 			q.mu.Unlock()
 			markActive()
 			for rr.NextRow() {
@@ -386,6 +393,7 @@ func (q *wireQuery) watch(want int) {
 		idle := time.Since(q.last)
 		n := len(q.res.rows)
 		switch {
+		case !q.armed:
 		case want >= 0 && n >= want && idle > pushSettle:
 			q.res.stopped = fmt.Sprintf("ended by the runner after %d rows", n)
 		case idle > pushIdle:
@@ -400,10 +408,10 @@ func (q *wireQuery) watch(want int) {
 	}
 }
 
-// touch restarts the idle clock: the inputs a waiting push query reads were just produced.
-func (q *wireQuery) touch() {
+// arm starts the idle clock of a push query that waited for its inputs.
+func (q *wireQuery) arm() {
 	q.mu.Lock()
-	q.last = time.Now()
+	q.armed, q.last = true, time.Now()
 	q.mu.Unlock()
 }
 

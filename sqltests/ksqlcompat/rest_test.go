@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -283,5 +287,72 @@ func TestCompareQueryResponse(t *testing.T) {
 	kind, diff := compareQueryResponse(exp, res, "", map[string]bool{"K": true}, false)
 	if kind != "rows" || !reflect.DeepEqual(diff, "- [\"a\",1.5]\n- [\"b\",null]\n+ [\"b\",null]\n+ [\"a\",1.25]\n") {
 		t.Errorf("a differing value gave %q\n%s", kind, diff)
+	}
+}
+
+// TestRestOverWire runs a few synthetic REST cases against a real sluice: a push
+// query that must be running before its inputs, a pull query over a CTAS table, an
+// expected error, INSERT VALUES checked on the topic, and a case that must fail.
+func TestRestOverWire(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts sluice")
+	}
+	dir := t.TempDir()
+	restDir := filepath.Join(dir, "rest-query-validation-tests")
+	if err := os.Mkdir(restDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const create = "CREATE STREAM INPUT (K STRING KEY, ID INT) WITH (kafka_topic='test_topic', value_format='JSON');"
+	inputs := `[{"topic": "test_topic", "timestamp": 1, "key": "a", "value": {"ID": 1}},
+	            {"topic": "test_topic", "timestamp": 2, "key": "b", "value": {"ID": 2}},
+	            {"topic": "test_topic", "timestamp": 3, "key": "a", "value": {"ID": 3}}]`
+	file := `{"tests": [
+	  {"name": "push waits", "statements": ["` + create + `", "SELECT K, ID FROM INPUT EMIT CHANGES LIMIT 3;"],
+	   "inputs": ` + inputs + `, "inputConditions": {"waitForActivePushQuery": true}, "outputConditions": {"verifyOrder": true},
+	   "responses": [{"admin": {"@type": "currentStatus"}}, {"query": [
+	     {"header": {"schema": "` + "`K` STRING, `ID` INTEGER" + `"}},
+	     {"row": {"columns": ["a", 1]}}, {"row": {"columns": ["b", 2]}}, {"row": {"columns": ["a", 3]}},
+	     {"finalMessage": "Limit Reached"}]}]},
+	  {"name": "pull on ctas", "statements": ["` + create + `",
+	     "CREATE TABLE T AS SELECT K, COUNT(*) AS C, SUM(ID) AS S FROM INPUT GROUP BY K;", "SELECT * FROM T;"],
+	   "inputs": ` + inputs + `,
+	   "responses": [{"admin": {"@type": "currentStatus"}}, {"admin": {"@type": "currentStatus"}}, {"query": [
+	     {"header": {"schema": "` + "`K` STRING KEY, `C` BIGINT, `S` INTEGER" + `"}},
+	     {"row": {"columns": ["b", 1, 2]}}, {"row": {"columns": ["a", 2, 4]}}]}]},
+	  {"name": "pull with wrong rows", "statements": ["` + create + `",
+	     "CREATE TABLE T AS SELECT K, COUNT(*) AS C FROM INPUT GROUP BY K;", "SELECT * FROM T;"],
+	   "inputs": ` + inputs + `,
+	   "responses": [{"admin": {"@type": "currentStatus"}}, {"admin": {"@type": "currentStatus"}}, {"query": [
+	     {"header": {"schema": "` + "`K` STRING KEY, `C` BIGINT" + `"}},
+	     {"row": {"columns": ["b", 1]}}, {"row": {"columns": ["a", 3]}}]}]},
+	  {"name": "error", "statements": ["` + create + `", "SELECT * FROM NOSUCH;"],
+	   "expectedError": {"type": "io.confluent.ksql.rest.entity.KsqlErrorMessage", "message": "NOSUCH", "status": 400}},
+	  {"name": "insert values", "statements": ["` + create + `", "INSERT INTO INPUT (ROWTIME, K, ID) VALUES (1234, 'k', 10);"],
+	   "inputs": [], "outputs": [{"topic": "test_topic", "timestamp": 1234, "key": "k", "value": {"ID": 10}}],
+	   "responses": [{"admin": {"@type": "currentStatus"}}]}
+	]}`
+	if err := os.WriteFile(filepath.Join(restDir, "synthetic.json"), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	results, err := RunAll(ctx, Options{Dir: dir, Jobs: 4, Timeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Verdict{
+		"synthetic - push waits": Pass, "synthetic - pull on ctas": Pass, "synthetic - pull with wrong rows": Fail,
+		"synthetic - error": Pass, "synthetic - insert values": Pass,
+	}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want %d", len(results), len(want))
+	}
+	for _, r := range results {
+		if r.Verdict != want[r.Case] {
+			t.Errorf("%s: %s %s, want %s\n%s", r.Case, r.Verdict, r.Reason, want[r.Case], indent(r.Detail))
+		}
+		if r.Area != "REST (other)" {
+			t.Errorf("%s: area %q", r.Case, r.Area)
+		}
 	}
 }
