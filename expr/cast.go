@@ -106,11 +106,11 @@ func implicitConverter(from, to *types.Type, constant bool) (converter, bool) {
 		}
 		return explicitConverter(from, to)
 	case from.Kind == types.KindStruct && to.Kind == types.KindStruct:
-		if len(from.Fields) != len(to.Fields) {
-			return nil, false
-		}
-		for i, f := range from.Fields {
-			if to.Fields[i].Name != f.Name || !canCoerceElem(f.Type, to.Fields[i].Type) {
+		// As ksqlDB's value coercer: every source field must exist in the target
+		// (by name) and coerce; target fields the source lacks are NULL.
+		for _, f := range from.Fields {
+			j := to.FieldIndex(f.Name)
+			if j < 0 || !canCoerceElem(f.Type, to.Fields[j].Type) {
 				return nil, false
 			}
 		}

@@ -71,6 +71,11 @@ func TestImplicitCast(t *testing.T) {
 		{"string column to timestamp", col(types.StringType), types.TimestampType, false},
 		{"string to int", str("1"), types.IntType, false},
 		{"array<int> to array<bigint>", col(types.NewArray(types.IntType)), types.NewArray(types.BigIntType), true},
+		{"empty struct to wider struct", col(types.NewStruct()), types.NewStruct(types.Field{Name: "A", Type: types.IntType}), true},
+		{"struct fields by name", col(types.NewStruct(types.Field{Name: "B", Type: types.IntType})),
+			types.NewStruct(types.Field{Name: "A", Type: types.IntType}, types.Field{Name: "B", Type: types.BigIntType}), true},
+		{"struct field missing in target", col(types.NewStruct(types.Field{Name: "C", Type: types.IntType})),
+			types.NewStruct(types.Field{Name: "A", Type: types.IntType}), false},
 	} {
 		_, err := ImplicitCast(tc.e, tc.to)
 		if (err == nil) != tc.ok {
