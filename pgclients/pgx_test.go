@@ -2,6 +2,7 @@ package pgclients
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // corpus reads the captured client statements (pgcatalog/testdata/clients): the
@@ -150,5 +153,61 @@ func TestPGXCatalog(t *testing.T) {
 	_, err = conn.Exec(ctx, "SELECT * FROM pg_catalog.pg_nonesuch")
 	if err == nil || !strings.Contains(err.Error(), "42P01") {
 		t.Errorf("unknown catalog relation: got %v, want SQLSTATE 42P01", err)
+	}
+}
+
+// TestPGXStreamingAndCancel reads a push query without LIMIT row by row with pgx
+// (binary results), then cancels it: the server ends it with 57014 and the
+// connection stays usable.
+func TestPGXStreamingAndCancel(t *testing.T) {
+	needServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg, err := pgx.ParseConfig(connString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// On cancel, send a CancelRequest and wait for the server's answer instead of
+	// dropping the connection (pgx's default).
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 20 * time.Second}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	qctx, qcancel := context.WithCancel(ctx)
+	rows, err := conn.Query(qctx, "SELECT id, customer, amount, ts FROM orders EMIT CHANGES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < 2 && rows.Next() {
+		var (
+			id       int64
+			customer string
+			amount   float64
+			ts       time.Time
+		)
+		if err := rows.Scan(&id, &customer, &amount, &ts); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %.2f %s", id, customer, amount, ts.Format(time.DateTime)))
+	}
+	if want := "1 ann 12.50 2024-01-02 03:04:05, 2 bob 7.25 2024-01-03 00:00:00"; strings.Join(got, ", ") != want {
+		t.Errorf("streamed rows %q, want %q", strings.Join(got, ", "), want)
+	}
+	qcancel()
+	for rows.Next() {
+	}
+	rows.Close()
+	var pgErr *pgconn.PgError
+	if err := rows.Err(); !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Errorf("after cancel: %v, want SQLSTATE 57014", err)
+	}
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Errorf("connection after cancel: %d, %v", one, err)
 	}
 }
