@@ -255,10 +255,14 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 	if err != nil {
 		return err
 	}
+	changelog, err := e.changelogTopic(q.ID, plan)
+	if err != nil {
+		return err
+	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
-		RepartitionTopic: repartition,
+		RepartitionTopic: repartition, ChangelogTopic: changelog,
 	})
 	if err != nil {
 		return err
@@ -300,6 +304,39 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 		}
 	} else if err != nil {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
+	}
+	return topic, nil
+}
+
+// changelogTopic returns (creating it if needed) the compacted topic that mirrors
+// the state of a query with a table result, partitioned like its input, or "" for
+// a stateless query.
+func (e *Engine) changelogTopic(queryID string, plan *planner.QueryPlan) (string, error) {
+	if plan.Agg == nil && (plan.Sink == nil || plan.Sink.Source.Kind != catalog.Table) {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topic := e.queryGroup(queryID) + "-state-changelog"
+	if _, err := e.cluster.DescribeTopic(ctx, topic); err == nil {
+		return topic, nil
+	} else if !errors.Is(err, kafkaio.ErrTopicNotFound) {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
+	}
+	var info kafkaio.TopicInfo
+	var err error
+	for {
+		info, err = e.cluster.DescribeTopic(ctx, plan.Source.Topic)
+		if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
+	}
+	if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, map[string]*string{"cleanup.policy": ptr("compact")}); err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create changelog topic")
 	}
 	return topic, nil
 }

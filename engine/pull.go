@@ -35,6 +35,12 @@ func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w Resu
 	if err != nil {
 		return err
 	}
+	e.mu.Lock()
+	run := e.running[qid]
+	e.mu.Unlock()
+	if run != nil && run.Restoring() {
+		return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", plan.Source.Name)
+	}
 	var rows [][]any
 	var groups *pullGroups
 	if plan.Agg != nil {

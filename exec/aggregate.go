@@ -146,7 +146,10 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 
 // dropPartition forgets a partition's cached state (after a revoke); its stored
 // state stays for when it comes back.
-func (t *tableQuery) dropPartition(p int32) { delete(t.parts, p) }
+func (t *tableQuery) dropPartition(p int32) {
+	delete(t.parts, p)
+	delete(t.stage1, p)
+}
 
 // process handles one decoded input record; emit receives output records.
 func (t *tableQuery) process(ps *partState, rec *kgo.Record, row []any, nullValue bool, emit func(*kgo.Record)) error {
@@ -712,7 +715,7 @@ func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValu
 
 // flush stages every change since the last flush, and each partition's
 // checkpoint, in b.
-func (t *tableQuery) flush(b *storage.Batch) error {
+func (t *tableQuery) flush(b stateWriter) error {
 	if t.repartition != "" {
 		if err := t.flushRepartition(b); err != nil {
 			return err

@@ -67,7 +67,16 @@ type PersistentQuery struct {
 	// table and state are set for queries whose result is a table.
 	table *tableQuery
 	store *storage.Store
+	// changelog mirrors the state; changelogWriter produces to explicit partitions.
+	changelog       string
+	changelogWriter *kgo.Client
+	restored        map[int32]bool // partitions whose state was checked or rebuilt
+	restoring       atomic.Int32   // partitions being rebuilt right now
 }
+
+// Restoring reports whether the query is rebuilding state from its changelog, so
+// its table is incomplete for now.
+func (q *PersistentQuery) Restoring() bool { return q.restoring.Load() > 0 }
 
 // isTableQuery reports whether a plan's result is a table, which is kept as state.
 func isTableQuery(p *planner.QueryPlan) bool {
@@ -88,6 +97,9 @@ type PersistentConfig struct {
 	// RepartitionTopic is the internal topic of an aggregation that must move rows
 	// to the partition of their group (Plan.Agg.Repartition).
 	RepartitionTopic string
+	// ChangelogTopic is the compacted topic that mirrors a table query's state;
+	// "" for none.
+	ChangelogTopic string
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -115,6 +127,12 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 			return nil, err
 		}
 		q.table, q.store = tq, cfg.State
+		q.changelog, q.restored = cfg.ChangelogTopic, map[int32]bool{}
+		if q.changelog != "" {
+			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
+				return nil, err
+			}
+		}
 	} else if enc, err = newSinkEncoder(cfg.Plan.Sink); err != nil {
 		return nil, err
 	}
@@ -175,6 +193,7 @@ func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts ma
 	if q.store == nil {
 		return
 	}
+	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
 	// written with the state, so nothing is counted twice or missed.
 	seek := map[string]map[int32]kgo.EpochOffset{}
@@ -196,6 +215,41 @@ func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts ma
 	}
 	if len(seek) > 0 {
 		cl.SetOffsets(seek)
+	}
+}
+
+// restoreMissing rebuilds, from the changelog, the state of every newly assigned
+// partition that has no local checkpoint. Called with q.mu held, inside the
+// assignment callback, so no record of the partition is processed before.
+func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
+	if q.changelog == "" {
+		return
+	}
+	for _, ps := range parts {
+		for _, p := range ps {
+			if q.restored[p] {
+				continue
+			}
+			q.restored[p] = true
+			_, ok1, err1 := readCheckpoint(q.store, q.ID, storeCkpt, p)
+			_, ok2, err2 := readCheckpoint(q.store, q.ID, storeCkptSource, p)
+			if err1 != nil || err2 != nil || ok1 || ok2 {
+				continue
+			}
+			q.restoring.Add(1)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p)
+			cancel()
+			q.restoring.Add(-1)
+			if err != nil {
+				q.logger.Error("restore from changelog failed; the partition is reprocessed from its input", "partition", p, "err", err)
+				continue
+			}
+			if n > 0 {
+				q.logger.Info("restored state from changelog", "partition", p, "records", n)
+				q.table.dropPartition(p)
+			}
+		}
 	}
 }
 
@@ -363,6 +417,9 @@ func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sou
 		}
 		cl.AllowRebalance()
 		cl.Close()
+		if q.changelogWriter != nil {
+			q.changelogWriter.Close()
+		}
 		q.mu.Lock()
 		if q.state == StateRunning {
 			q.state = StateStopped
@@ -455,8 +512,16 @@ func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, re
 		q.emitted.Add(int64(len(results)))
 	}
 	b := q.store.NewBatch()
-	if err := tq.flush(b); err != nil {
+	cb := newChangelogBatch(b, q.ID, q.changelog)
+	if err := tq.flush(cb); err != nil {
 		return fmt.Errorf("stage state: %w", err)
+	}
+	if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
+		// The changelog is written before the store commits: it never lags the
+		// local state it would rebuild.
+		if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return fmt.Errorf("write changelog %s: %w", q.changelog, err)
+		}
 	}
 	// Synced: Pebble keeps unsynced WAL writes in its own buffer, so without a
 	// sync a kill -9 would lose the batch while the input offsets move on.

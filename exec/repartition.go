@@ -7,7 +7,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -196,7 +195,7 @@ func dedupKey(queryID string, p, srcPart int32) []byte {
 
 // flushStage1 stages the first stage's source rows and checkpoints, and the
 // aggregation's applied source offsets.
-func (t *tableQuery) flushRepartition(b *storage.Batch) error {
+func (t *tableQuery) flushRepartition(b stateWriter) error {
 	for _, s := range t.stage1 {
 		src := StatePrefix(t.queryID, storeSrc, s.p)
 		for k, r := range s.srcRows {
