@@ -21,6 +21,23 @@ type Planner struct {
 	Funcs   *expr.Registry
 	// Aggs resolves aggregate functions; nil uses the defaults.
 	Aggs *aggregate.Registry
+	// persistent is set while planning a persistent query, whose SELECT * over a
+	// windowed source does not list the window bounds (they stay in the key).
+	persistent bool
+}
+
+// addWindowColumns adds WINDOWSTART and WINDOWEND of a windowed source's rows.
+func (p *Planner) addWindowColumns(plan *QueryPlan, add func(expr.Expr, string, int) error, pos int) error {
+	for _, name := range []string{WindowStart, WindowEnd} {
+		for i, c := range plan.Input {
+			if c.Name == name {
+				if err := add(expr.NewColumn(i, c.Name, c.Type), c.Name, pos); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // PlanSelect plans the continuous part of a query: source, filter, projection and
@@ -151,8 +168,22 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 				}
 				continue
 			}
+			windowCols := src.Window != nil && !p.persistent
 			for i, c := range src.Columns {
+				if windowCols && c.Role != types.KeyColumn && (i == 0 || src.Columns[i-1].Role == types.KeyColumn) {
+					// A transient query over a windowed source shows the window
+					// after the key, as ksqlDB does.
+					if err := p.addWindowColumns(plan, add, it.Pos); err != nil {
+						return err
+					}
+					windowCols = false
+				}
 				if err := add(expr.NewColumn(i, c.Name, c.Type), c.Name, it.Pos); err != nil {
+					return err
+				}
+			}
+			if windowCols {
+				if err := p.addWindowColumns(plan, add, it.Pos); err != nil {
 					return err
 				}
 			}
