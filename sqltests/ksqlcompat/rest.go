@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
@@ -22,7 +23,7 @@ import (
 // This file runs ksqlDB's REST QTT files (rest-query-validation-tests: INSERT VALUES,
 // pull and push queries) over the Postgres wire, as ../shared/qtt/README.md §1.10 and
 // §3.10 describe. Statements before the first "SELECT " run as in a QTT case; then
-// the inputs are produced in lockstep; then each query runs on its own connection and
+// the inputs are produced in one batch; then each query runs on its own connection and
 // its RowDescription and DataRows are compared with the case's expected response.
 //
 // The header schema is rebuilt as ksqlDB writes it, "`ID` STRING KEY, `COUNT` BIGINT":
@@ -214,12 +215,20 @@ func (r *Runner) runRest(ctx context.Context, c *Case, dir string) (Verdict, str
 			}
 		}
 	}
+	// ksqlDB's REST executor produces every input, then waits for the persistent
+	// queries to process them: one batch, in file order, then one barrier.
+	batch := make([]*kgo.Record, len(c.Inputs))
 	for i, rec := range c.Inputs {
-		if err := env.produce(rec); err != nil {
+		if batch[i], err = env.kafkaRecord(rec); err != nil {
 			return Error, "produce", fmt.Sprintf("input %d: %v", i+1, err)
 		}
+	}
+	if len(batch) > 0 {
+		if err := env.kc.ProduceSync(ctx, batch...).FirstErr(); err != nil {
+			return Error, "produce", err.Error()
+		}
 		if err := env.await(); err != nil {
-			return Error, "await", fmt.Sprintf("after input %d: %v\n%s", i+1, err, env.srv.LogTail())
+			return Error, "await", fmt.Sprintf("after the inputs: %v\n%s", err, env.srv.LogTail())
 		}
 	}
 	for i := first; i < len(stmts); i++ {

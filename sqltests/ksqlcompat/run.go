@@ -304,14 +304,24 @@ func (e *caseEnv) createTopics(c *Case) error {
 }
 
 func (e *caseEnv) produce(rec Record) error {
-	src := e.catalog[rec.Topic]
-	key, err := encodeKey(src, rec)
+	kr, err := e.kafkaRecord(rec)
 	if err != nil {
 		return err
 	}
+	return e.kc.ProduceSync(e.ctx, kr).FirstErr()
+}
+
+// kafkaRecord encodes an input record for partition 0 of its topic, with the
+// formats the catalog gives the topic.
+func (e *caseEnv) kafkaRecord(rec Record) (*kgo.Record, error) {
+	src := e.catalog[rec.Topic]
+	key, err := encodeKey(src, rec)
+	if err != nil {
+		return nil, err
+	}
 	val, err := encodeValue(src, rec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	kr := &kgo.Record{Topic: rec.Topic, Partition: 0, Key: key, Value: val}
 	ts := int64(0)
@@ -324,13 +334,13 @@ func (e *caseEnv) produce(rec Record) error {
 			var v []byte
 			if h.Value != nil {
 				if v, err = base64.StdEncoding.DecodeString(*h.Value); err != nil {
-					return fmt.Errorf("header %s: %w", h.Key, err)
+					return nil, fmt.Errorf("header %s: %w", h.Key, err)
 				}
 			}
 			kr.Headers = append(kr.Headers, kgo.RecordHeader{Key: h.Key, Value: v})
 		}
 	}
-	return e.kc.ProduceSync(e.ctx, kr).FirstErr()
+	return kr, nil
 }
 
 // consumeAll reads every record of topic up to its current end, partition by partition.
