@@ -111,7 +111,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
-	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp)
+	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func resolveFormats(src *catalog.Source, w *withProps, session map[string]string
 	}
 	if !keySet {
 		switch {
-		case from != nil:
+		case from != nil && !(from.KeyFormat == "NONE" && len(src.KeyColumns()) > 0):
 			keyF = from.KeyFormat
 		case session[PropDefaultKeyFormat] != "":
 			if keyF, err = checkFormat(session[PropDefaultKeyFormat]); err != nil {
