@@ -35,8 +35,11 @@ func (l *memLog) Record(queryID string, err error, topic string, partition int32
 //	query               CREATE STREAM ... AS SELECT; following `input` runs through it
 //	input               one record per line: key|value|timestamp (key/value "null" for none)
 //	                    prints sink records as key|value|timestamp and processing-log entries
+//	plan, records,      the table query operator (aggregations) over a Pebble store:
+//	state, restart      see tableHarness
 func TestOperators(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		table := newTableHarness(t)
 		cat := catalog.New()
 		pl := &planner.Planner{Catalog: cat, Funcs: expr.NewRegistry(expr.Config{})}
 		var plan *planner.QueryPlan
@@ -68,6 +71,8 @@ func TestOperators(t *testing.T) {
 				return "ok\n"
 			case "input":
 				return runRecords(t, plan, d.Input)
+			case "plan", "records", "state", "restart":
+				return table.run(t, d)
 			}
 			t.Fatalf("unknown command %s", d.Cmd)
 			return ""
