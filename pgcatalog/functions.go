@@ -145,6 +145,7 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		"pg_get_triggerdef":                  always(pgeval.Text, 1, 2, nil),
 		"pg_get_ruledef":                     always(pgeval.Text, 1, 2, nil),
 		"pg_get_partkeydef":                  always(pgeval.Text, 1, 1, nil),
+		"pg_tablespace_location":             always(pgeval.Text, 1, 1, ""),
 		"pg_total_relation_size":             always(pgeval.Int8, 1, 1, int64(0)),
 		"pg_relation_size":                   always(pgeval.Int8, 1, 2, int64(0)),
 		"pg_table_size":                      always(pgeval.Int8, 1, 1, int64(0)),
@@ -168,6 +169,19 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 			return oid, nil
 		}},
 	}
+	// Nothing but relations is user-defined in Sluice: every other kind of object
+	// is a built-in, visible in pg_catalog.
+	for _, kind := range []string{"conversion", "operator", "opclass", "opfamily", "collation", "statistics_obj",
+		"ts_config", "ts_parser", "ts_dict", "ts_template"} {
+		f["pg_"+kind+"_is_visible"] = always(pgeval.Bool, 1, 1, true)
+	}
+	f["getdatabaseencoding"] = constant(pgeval.Name, "UTF8")
+	f["pg_char_to_encoding"] = &pgeval.Func{Ret: pgeval.Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
+		if e := strings.ToUpper(strings.ReplaceAll(a[0].(string), "-", "")); e == "UTF8" || e == "UNICODE" {
+			return int64(6), nil
+		}
+		return int64(-1), nil
+	}}
 	snap.funcs = f
 	return f
 }

@@ -100,7 +100,7 @@ func relationDefs() []*virtualRelation {
 		}},
 		{schema: pc, name: "pg_index", oid: 2610, kind: 'r', spec: "indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2vector, indcollation oidvector, indclass oidvector, indoption int2vector, indexprs pg_node_tree, indpred pg_node_tree", rows: indexRows},
 		{schema: pc, name: "pg_constraint", oid: 2606, kind: 'r', spec: "oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool, conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, confupdtype char, confdeltype char, confmatchtype char, conislocal bool, coninhcount int4, connoinherit bool, conkey int2[], confkey int2[], conpfeqop oid[], conppeqop oid[], conffeqop oid[], conexclop oid[], conbin pg_node_tree", rows: constraintRows},
-		{schema: pc, name: "pg_proc", oid: 1255, kind: 'r', spec: "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], prosrc text, proacl aclitem[]"},
+		{schema: pc, name: "pg_proc", oid: 1255, kind: 'r', spec: "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], prosrc text, proacl aclitem[]"},
 		{schema: pc, name: "pg_settings", oid: 0, kind: 'v', spec: "name text, setting text, unit text, category text, short_desc text, extra_desc text, context text, vartype text, source text, min_val text, max_val text, enumvals text[], boot_val text, reset_val text, pending_restart bool", rows: settingsRows},
 		{schema: pc, name: "pg_enum", oid: 3501, kind: 'r', spec: "oid oid, enumtypid oid, enumsortorder float4, enumlabel name"},
 		{schema: pc, name: "pg_collation", oid: 3456, kind: 'r', spec: "oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text, colliculocale text, collversion text", rows: func(*snapshot) [][]any {
@@ -126,6 +126,33 @@ func relationDefs() []*virtualRelation {
 		{schema: pc, name: "pg_depend", oid: 2608, kind: 'r', spec: "classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype char"},
 		{schema: pc, name: "pg_foreign_table", oid: 3118, kind: 'r', spec: "ftrelid oid, ftserver oid, ftoptions text[]"},
 		{schema: pc, name: "pg_partitioned_table", oid: 3350, kind: 'r', spec: "partrelid oid, partstrat char, partnatts int2, partdefid oid, partattrs int2vector"},
+		{schema: pc, name: "pg_auth_members", oid: 1261, kind: 'r', spec: "oid oid, roleid oid, member oid, grantor oid, admin_option bool"},
+		{schema: pc, name: "pg_db_role_setting", oid: 2964, kind: 'r', spec: "setdatabase oid, setrole oid, setconfig text[]"},
+		{schema: pc, name: "pg_language", oid: 2612, kind: 'r', spec: "oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool, lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl aclitem[]"},
+		{schema: pc, name: "pg_operator", oid: 2617, kind: 'r', spec: "oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode text, oprrest text, oprjoin text"},
+		{schema: pc, name: "pg_cast", oid: 2605, kind: 'r', spec: "oid oid, castsource oid, casttarget oid, castfunc oid, castcontext char, castmethod char"},
+		{schema: pc, name: "pg_conversion", oid: 2607, kind: 'r', spec: "oid oid, conname name, connamespace oid, conowner oid, conforencoding int4, contoencoding int4, conproc text, condefault bool"},
+		{schema: pc, name: "pg_event_trigger", oid: 3466, kind: 'r', spec: "oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid, evtenabled char, evttags text[]"},
+		{schema: pc, name: "pg_largeobject_metadata", oid: 2995, kind: 'r', spec: "oid oid, lomowner oid, lomacl aclitem[]"},
+		{schema: pc, name: "pg_foreign_data_wrapper", oid: 2328, kind: 'r', spec: "oid oid, fdwname name, fdwowner oid, fdwhandler oid, fdwvalidator oid, fdwacl aclitem[], fdwoptions text[]"},
+		{schema: pc, name: "pg_foreign_server", oid: 1417, kind: 'r', spec: "oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text, srvversion text, srvacl aclitem[], srvoptions text[]"},
+		{schema: pc, name: "pg_user_mappings", kind: 'v', spec: "umid oid, srvid oid, srvname name, umuser oid, usename name, umoptions text[]"},
+		{schema: pc, name: "pg_ts_config", oid: 3602, kind: 'r', spec: "oid oid, cfgname name, cfgnamespace oid, cfgowner oid, cfgparser oid"},
+		{schema: pc, name: "pg_ts_parser", oid: 3601, kind: 'r', spec: "oid oid, prsname name, prsnamespace oid"},
+		{schema: pc, name: "pg_ts_dict", oid: 3600, kind: 'r', spec: "oid oid, dictname name, dictnamespace oid, dictowner oid, dicttemplate oid, dictinitoption text"},
+		{schema: pc, name: "pg_ts_template", oid: 3764, kind: 'r', spec: "oid oid, tmplname name, tmplnamespace oid, tmplinit text, tmpllexize text"},
+		{schema: pc, name: "pg_opclass", oid: 2616, kind: 'r', spec: "oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid"},
+		{schema: pc, name: "pg_opfamily", oid: 2753, kind: 'r', spec: "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid"},
+		{schema: pc, name: "pg_aggregate", oid: 2600, kind: 'r', spec: "aggfnoid oid, aggkind char, aggnumdirectargs int2, aggtransfn text, aggfinalfn text"},
+		{schema: pc, name: "pg_shdescription", oid: 2396, kind: 'r', spec: "objoid oid, classoid oid, description text"},
+		{schema: pc, name: "pg_init_privs", oid: 3394, kind: 'r', spec: "objoid oid, classoid oid, objsubid int4, privtype char, initprivs aclitem[]"},
+		{schema: pc, name: "pg_seclabel", oid: 3596, kind: 'r', spec: "objoid oid, classoid oid, objsubid int4, provider text, label text"},
+		{schema: pc, name: "pg_subscription", oid: 6100, kind: 'r', spec: "oid oid, subdbid oid, subname name, subowner oid, subenabled bool, subconninfo text, subslotname name, subpublications text[]"},
+		{schema: pc, name: "pg_default_acl", oid: 826, kind: 'r', spec: "oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype char, defaclacl aclitem[]"},
+		{schema: pc, name: "pg_available_extensions", kind: 'v', spec: "name name, default_version text, installed_version text, comment text"},
+		{schema: pc, name: "pg_timezone_names", kind: 'v', spec: "name text, abbrev text, utc_offset text, is_dst bool", rows: func(*snapshot) [][]any {
+			return [][]any{{"UTC", "UTC", "00:00:00", false}}
+		}},
 		{schema: pc, name: "pg_tables", kind: 'v', spec: "schemaname name, tablename name, tableowner name, tablespace name, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool", rows: func(s *snapshot) [][]any {
 			var out [][]any
 			for _, r := range s.rels {

@@ -128,7 +128,7 @@ func (s *snapshot) Relation(schema, name string) (*pgeval.Relation, error) {
 		if rel, ok := s.relations[name]; ok {
 			return rel, nil
 		}
-		rel := &pgeval.Relation{Columns: v.columns(), Rows: nil}
+		rel := &pgeval.Relation{Columns: v.columns(), OID: v.oid}
 		if v.rows != nil {
 			rel.Rows = v.rows(s)
 		}

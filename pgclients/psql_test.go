@@ -100,3 +100,22 @@ func TestPSQL(t *testing.T) {
 		}
 	})
 }
+
+// TestPSQLDescribeCommands runs every psql describe command: each must succeed
+// (psql prints nothing to stderr), whatever it lists.
+func TestPSQLDescribeCommands(t *testing.T) {
+	needServer(t)
+	psql := needTool(t, "psql")
+	env := []string{"PGHOST=" + server.host, "PGPORT=" + server.port, "PGUSER=alice", "PGDATABASE=sluice", "PSQLRC=/dev/null"}
+	for _, cmd := range []string{`\d`, `\d+`, `\da`, `\dA`, `\dAc`, `\dAf`, `\db`, `\dc`, `\dC`, `\dd`, `\ddp`, `\dD`, `\des`, `\det`,
+		`\deu`, `\dew`, `\df+`, `\dF`, `\dFd`, `\dFp`, `\dFt`, `\dg`, `\di+`, `\dl`, `\dL`, `\dm`, `\dn+`, `\do`, `\dO`, `\dp`, `\dP`,
+		`\drds`, `\dRp`, `\dRs`, `\ds`, `\dS`, `\dt+`, `\dT`, `\du`, `\dv+`, `\dx`, `\dX`, `\dy`, `\l+`, `\z`} {
+		c := exec.Command(psql, "-X", "-v", "ON_ERROR_STOP=1", "-c", cmd)
+		c.Env = append(os.Environ(), env...)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		if err := c.Run(); err != nil || strings.Contains(stderr.String(), "ERROR") {
+			t.Errorf("psql %s: %v\n%s", cmd, err, stderr.String())
+		}
+	}
+}

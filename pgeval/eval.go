@@ -18,6 +18,8 @@ type Column struct {
 type Relation struct {
 	Columns []Column
 	Rows    [][]any
+	// OID, when set, is the value of the relation's tableoid system column.
+	OID int64
 }
 
 // Catalog is what statements are bound against. Implementations decide which

@@ -31,6 +31,8 @@ type scopeCol struct {
 	// hidden columns (the right side of JOIN ... USING) resolve only qualified and
 	// are left out of *.
 	hidden bool
+	// systemCol columns (tableoid) resolve by name but are left out of *.
+	systemCol bool
 }
 
 // scope is the set of columns one query level sees; parent is the enclosing query.
@@ -150,8 +152,18 @@ func (c *compiler) compileFromItem(n *pg_query.Node, parent *scope) (*fromNode, 
 		if err != nil {
 			return nil, err
 		}
-		return &fromNode{cols: renamed(rel.Columns, qual, names), run: func(*env) ([][]any, error) {
-			return rel.Rows, nil
+		cols := renamed(rel.Columns, qual, names)
+		if rel.OID == 0 {
+			return &fromNode{cols: cols, run: func(*env) ([][]any, error) { return rel.Rows, nil }}, nil
+		}
+		// The tableoid system column: resolvable by name, left out of *.
+		cols = append(cols, scopeCol{qual: qual, name: "tableoid", typ: Type{OID: OID}, systemCol: true})
+		return &fromNode{cols: cols, run: func(*env) ([][]any, error) {
+			rows := make([][]any, len(rel.Rows))
+			for i, r := range rel.Rows {
+				rows[i] = append(append(make([]any, 0, len(r)+1), r...), rel.OID)
+			}
+			return rows, nil
 		}}, nil
 	case n.GetRangeSubselect() != nil:
 		rs := n.GetRangeSubselect()
@@ -337,7 +349,7 @@ func (c *compiler) usingCondition(j *pg_query.JoinExpr, l, r *fromNode, cols []s
 	if j.IsNatural {
 		for _, lc := range l.cols {
 			for _, rc := range r.cols {
-				if lc.name == rc.name {
+				if lc.name == rc.name && !lc.systemCol && !lc.hidden {
 					names = append(names, lc.name)
 				}
 			}

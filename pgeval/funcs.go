@@ -189,6 +189,7 @@ var builtinFuncs = map[string]*Func{
 }
 
 func init() {
+	builtinFuncs["format"] = &Func{Ret: Text, MinArgs: 1, MaxArgs: -1, NonStrict: true, Eval: formatFunc}
 	// position(a IN b) parses as position(b, a).
 	builtinFuncs["position"] = builtinFuncs["strpos"]
 }
@@ -416,4 +417,51 @@ func FormatType(oid uint32, typmod int32) string {
 		return "time without time zone"
 	}
 	return t.Name
+}
+
+// formatFunc implements format(fmt, args...) for %s, %I, %L and %%.
+func formatFunc(ctx *Ctx, a []any) (any, error) {
+	if a[0] == nil {
+		return nil, nil
+	}
+	f := formatText(ctx.Names, a[0], Text)
+	var b strings.Builder
+	next := 1
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' || i+1 == len(f) {
+			b.WriteByte(f[i])
+			continue
+		}
+		i++
+		verb := f[i]
+		if verb == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		if next >= len(a) {
+			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "too few arguments for format()")
+		}
+		v := a[next]
+		next++
+		switch verb {
+		case 's':
+			if v != nil {
+				b.WriteString(formatText(ctx.Names, v, 0))
+			}
+		case 'I':
+			if v == nil {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "null values cannot be formatted as an SQL identifier")
+			}
+			b.WriteString(QuoteIdent(formatText(ctx.Names, v, 0)))
+		case 'L':
+			if v == nil {
+				b.WriteString("NULL")
+			} else {
+				b.WriteString("'" + strings.ReplaceAll(formatText(ctx.Names, v, 0), "'", "''") + "'")
+			}
+		default:
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "unrecognized format() type specifier %q", verb)
+		}
+	}
+	return b.String(), nil
 }

@@ -109,7 +109,7 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 			}
 			n := 0
 			for i, col := range sc.cols {
-				if col.hidden || (qual != "" && col.qual != qual) {
+				if col.hidden || col.systemCol || (qual != "" && col.qual != qual) {
 					continue
 				}
 				i := i
