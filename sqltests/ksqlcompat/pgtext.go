@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pgTextToJSON converts a value in Postgres text format, as Sluice sends it for a
@@ -132,4 +134,54 @@ func parsePGArray(s string) ([]*string, error) {
 		}
 		i++
 	}
+}
+
+// complexType stands for a json column: MAP, STRUCT or a nested ARRAY.
+const complexType = "MAP|STRUCT|ARRAY"
+
+// ksqlTypeOfField is the ksqlDB type name of a RowDescription field, as
+// server/pgtypes.go maps Sluice types to Postgres ones.
+func ksqlTypeOfField(f pgconn.FieldDescription) string {
+	if f.DataTypeOID == 1700 && f.TypeModifier >= 4 {
+		m := f.TypeModifier - 4
+		return fmt.Sprintf("DECIMAL(%d,%d)", m>>16, m&0xffff)
+	}
+	return ksqlTypeOfOID(f.DataTypeOID)
+}
+
+func ksqlTypeOfOID(oid uint32) string {
+	switch oid {
+	case 16:
+		return "BOOLEAN"
+	case 17:
+		return "BYTES"
+	case 20:
+		return "BIGINT"
+	case 21, 23:
+		return "INTEGER"
+	case 25, 1042, 1043:
+		return "STRING"
+	case 114, 3802:
+		return complexType
+	case 700, 701:
+		return "DOUBLE"
+	case 1700:
+		return "DECIMAL"
+	case 1082:
+		return "DATE"
+	case 1083:
+		return "TIME"
+	case 1114, 1184:
+		return "TIMESTAMP"
+	}
+	if elem, ok := arrayElemOID[oid]; ok {
+		return "ARRAY<" + ksqlTypeOfOID(elem) + ">"
+	}
+	return fmt.Sprintf("OID %d", oid)
+}
+
+// arrayElemOID maps the Postgres array types Sluice uses to their element types.
+var arrayElemOID = map[uint32]uint32{
+	1000: 16, 1001: 17, 1007: 23, 1009: 25, 1016: 20, 1022: 701,
+	1115: 1114, 1182: 1082, 1183: 1083, 1231: 1700,
 }
