@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
@@ -158,6 +159,9 @@ func (t *tableQuery) process(ps *partState, rec *kgo.Record, row []any, nullValu
 		ps.streamTime = ts
 	}
 	ps.offset = rec.Offset + 1
+	if rec.Key == nil && t.plan.Source.Kind == catalog.Table && rec.Topic == t.plan.Source.Topic {
+		return nil // a table has no row without a key: Kafka Streams skips the record
+	}
 	if t.agg == nil {
 		return t.project(ps, rec, row, nullValue, ts, emit)
 	}
@@ -375,7 +379,9 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 			return nil
 		}
 	}
-	emit(r)
+	if !t.plan.Sink.MaterializeOnly {
+		emit(r)
+	}
 	o := &outRow{ts: ts, dirty: true}
 	if !deleted {
 		o.vals = t.out.sinkOrder(out)
@@ -708,6 +714,9 @@ func (t *tableQuery) loadSrc(ps *partState, key string) ([]any, error) {
 // project applies a table's filter and projection: a row the filter rejects, or
 // a deleted row, becomes a tombstone of its key.
 func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValue bool, ts int64, emit func(*kgo.Record)) error {
+	if rec.Key == nil && t.plan.Source.Kind == catalog.Table {
+		return nil // a table row without a key has no identity: dropped, as ksqlDB does
+	}
 	deleted := nullValue || !t.where(row, rec)
 	out := t.eval(row, rec)
 	return t.emitRow(ps, out, deleted, ts, nil, rec, emit)

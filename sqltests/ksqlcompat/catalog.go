@@ -110,6 +110,8 @@ func parseSchema(s string) []Column {
 		}
 		role := "VALUE"
 		switch {
+		case strings.HasSuffix(rest, " PRIMARY KEY"): // a table's key, as ksqlDB also prints it
+			role, rest = "KEY", strings.TrimSuffix(rest, " PRIMARY KEY")
 		case strings.HasSuffix(rest, " KEY"):
 			role, rest = "KEY", strings.TrimSuffix(rest, " KEY")
 		case strings.HasSuffix(rest, " HEADERS"):

@@ -106,6 +106,7 @@ func TestCanonicalSchemaIgnoresSpacingInTypes(t *testing.T) {
 		{"ID STRING KEY, DEC DECIMAL(6,4)", "`ID` STRING KEY, `DEC` DECIMAL(6, 4)"},
 		{"S STRUCT< >", "`S` STRUCT<>"},
 		{"S STRUCT<A INT,B VARCHAR>", "`S` STRUCT<`A` INTEGER, `B` STRING>"},
+		{"K INT PRIMARY KEY, v INT", "`K` INTEGER KEY, `V` INTEGER"}, // PRIMARY KEY; unquoted names upper-cased
 	} {
 		w, g := canonicalSchema(parseSchema(c.want)), canonicalSchema(parseSchema(c.got))
 		if w != g {
