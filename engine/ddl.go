@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -162,8 +163,24 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 		}
 		src.Partitions = info.Partitions
 	}
-	return func(context.Context, int64, bool) (string, error) {
+	return func(_ context.Context, offset int64, _ bool) (string, error) {
 		e.catalog.PutSource(src)
+		if src.IsSource && src.Kind == catalog.Table {
+			// A source table is materialized for pull queries by a query of its own.
+			plan, err := e.plannerFor(props).PlanMaterialize(src)
+			if err == nil {
+				q := &catalog.Query{ID: fmt.Sprintf("CST_%s_%d", src.Name, offset), Kind: catalog.CreateAsSelect,
+					SQL: src.SQL, Sink: src.Name, Props: persistedProps(props)}
+				// The table is all of its topic, whatever the session's offset reset.
+				mp := maps.Clone(props)
+				mp["auto.offset.reset"] = "earliest"
+				err = e.startQueryLocked(q, plan, mp)
+			}
+			if err != nil {
+				e.catalog.DropSource(src.Name)
+				return "", err
+			}
+		}
 		return tag, nil
 	}, nil
 }

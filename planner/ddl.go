@@ -342,6 +342,25 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 
 // PlanInsertSelect plans INSERT INTO target SELECT ...: the result must match the
 // target's columns by name and type.
+// PlanMaterialize plans the query that keeps a source table's rows in state, so
+// that pull queries can read it (CREATE SOURCE TABLE).
+func (p *Planner) PlanMaterialize(table *catalog.Source) (*QueryPlan, error) {
+	sel := &parser.Select{
+		Items: []parser.SelectItem{{Star: true}},
+		From:  &parser.TableRef{Name: table.Name},
+		Emit:  parser.EmitChanges,
+		Limit: -1,
+	}
+	p.persistent = true
+	plan, err := p.PlanSelect(sel, nil)
+	if err != nil {
+		return nil, err
+	}
+	plan.Sink = newSink(plan, table, false)
+	plan.Sink.MaterializeOnly = true
+	return plan, nil
+}
+
 func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) {
 	target, err := p.Catalog.Source(st.Target)
 	if err != nil {

@@ -57,6 +57,9 @@ type OrderKey struct {
 type Sink struct {
 	Source *catalog.Source // the sink stream as it is (or will be) in the catalog
 	Create bool            // the sink is created by this statement (CSAS)
+	// MaterializeOnly keeps the result in state without writing records: the
+	// materialization of a CREATE SOURCE TABLE, for pull queries.
+	MaterializeOnly bool
 	// KeyIndexes and ValueIndexes index Items: which items form the record key and
 	// value, each in the sink's column order.
 	KeyIndexes   []int
