@@ -379,9 +379,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 			return nil
 		}
 	}
-	if !t.plan.Sink.MaterializeOnly {
-		emit(r)
-	}
+	emit(r)
 	o := &outRow{ts: ts, dirty: true}
 	if !deleted {
 		o.vals = t.out.sinkOrder(out)
@@ -714,9 +712,6 @@ func (t *tableQuery) loadSrc(ps *partState, key string) ([]any, error) {
 // project applies a table's filter and projection: a row the filter rejects, or
 // a deleted row, becomes a tombstone of its key.
 func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValue bool, ts int64, emit func(*kgo.Record)) error {
-	if rec.Key == nil && t.plan.Source.Kind == catalog.Table {
-		return nil // a table row without a key has no identity: dropped, as ksqlDB does
-	}
 	deleted := nullValue || !t.where(row, rec)
 	out := t.eval(row, rec)
 	return t.emitRow(ps, out, deleted, ts, nil, rec, emit)
