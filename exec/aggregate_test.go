@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -23,8 +24,13 @@ import (
 // tableHarness drives a tableQuery record by record, the way runTable does, over
 // a real Pebble store. Its commands (see TestOperators):
 //
-//	plan       CREATE STREAM/TABLE statements, then the CREATE TABLE ... AS SELECT
-//	           that becomes the operator under test (a new query id, fresh state)
+//	plan [repartition]
+//	           CREATE STREAM/TABLE statements, then the CREATE TABLE ... AS SELECT
+//	           that becomes the operator under test (a new query id, fresh state).
+//	           With repartition, input records go through the first stage into an
+//	           in-memory repartition topic of one partition, which the aggregation
+//	           reads to its end after each input record; a restart resumes the
+//	           reading at the aggregation's checkpoint
 //	records    one input record per line: partition@offset|timestamp|key|value
 //	           (value "null" for a tombstone); prints the output records as
 //	           key [window]|value|timestamp (value "null" for a tombstone), input
@@ -43,6 +49,11 @@ type tableHarness struct {
 	dec   *sourceDecoder
 	log   *memLog
 	store func() *storage.Store
+	// repartitioned plans: the repartition topic's records (its offsets are
+	// indexes), and the aggregation's read position in it
+	repartition bool
+	repTopic    []*kgo.Record
+	repPos      int64
 }
 
 func newTableHarness(t *testing.T) *tableHarness {
@@ -88,6 +99,7 @@ func (h *tableHarness) run(t *testing.T, d *datadriven.TestData) string {
 				h.cat.PutSource(plan.Sink.Source)
 				h.plan = plan
 				h.n++
+				h.repartition, h.repTopic = d.HasArg("repartition"), nil
 				if err := h.restart(); err != nil {
 					return "error: " + err.Error() + "\n"
 				}
@@ -111,9 +123,21 @@ func (h *tableHarness) run(t *testing.T, d *datadriven.TestData) string {
 }
 
 func (h *tableHarness) restart() error {
-	tq, err := newTableQuery(h.queryID(), h.plan, h.store(), nil, "")
+	rep := ""
+	if h.repartition {
+		rep = "rep"
+	}
+	tq, err := newTableQuery(h.queryID(), h.plan, h.store(), nil, rep)
 	if err != nil {
 		return err
+	}
+	if h.repartition {
+		// The aggregation resumes reading the repartition topic at its checkpoint.
+		ps, err := tq.partition(0)
+		if err != nil {
+			return err
+		}
+		h.repPos = max(ps.offset, 0)
 	}
 	dec, err := newSourceDecoder(h.plan.Source, h.plan.Timestamp)
 	if err != nil {
@@ -151,6 +175,10 @@ func (h *tableHarness) records(t *testing.T, input string) string {
 		}
 		rec := &kgo.Record{Topic: h.plan.Source.Topic, Partition: int32(partition), Offset: offset,
 			Timestamp: time.UnixMilli(ts), Key: bytesOrNil(parts[2]), Value: bytesOrNil(parts[3])}
+		if h.repartition {
+			h.repartitionRecord(t, &b, rec, row, parts[0], emit)
+			continue
+		}
 		ps, err := h.tq.partition(rec.Partition)
 		if err != nil {
 			t.Fatal(err)
@@ -173,6 +201,44 @@ func (h *tableHarness) records(t *testing.T, input string) string {
 	}
 	h.log.entries = nil
 	return b.String()
+}
+
+// repartitionRecord runs a source record through the first stage, then lets the
+// aggregation read the repartition topic to its end.
+func (h *tableHarness) repartitionRecord(t *testing.T, b *strings.Builder, rec *kgo.Record, row []any, pos string, emit func(*kgo.Record)) {
+	s, err := h.tq.sourcePartition(rec.Partition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Offset < s.offset {
+		fmt.Fprintf(b, "skipped %s: the first stage's state reflects it\n", pos)
+		return
+	}
+	nullValue, ok := decodeRow(h.dec, rec, row, h.log, h.queryID())
+	if !ok {
+		s.offset = rec.Offset + 1
+		return
+	}
+	err = h.tq.repartitionRecord(rec, row, nullValue, func(r *kgo.Record) {
+		r.Partition, r.Offset = 0, int64(len(h.repTopic))
+		h.repTopic = append(h.repTopic, r)
+	})
+	if err != nil {
+		fmt.Fprintf(b, "error: %v\n", err)
+	}
+	for ; h.repPos < int64(len(h.repTopic)); h.repPos++ {
+		r := h.repTopic[h.repPos]
+		ps, err := h.tq.partition(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Offset < ps.offset {
+			continue
+		}
+		if err := h.tq.applyRepartitioned(ps, r, emit); err != nil {
+			fmt.Fprintf(b, "error: %v\n", err)
+		}
+	}
 }
 
 // renderKey prints a result record key, with its window for windowed results.
@@ -202,6 +268,8 @@ func (h *tableHarness) renderKey(key []byte) string {
 //	src p<n> <input key> <input row>
 //	out p<n> <result key> [window] ts=<ts> <row>
 //	ckpt p<n> offset=<next offset> streamtime=<ts>
+//	ckpt-src p<n> offset=<next offset>                  (first stage, per source partition)
+//	dedup p<n> src<m> pos=<2 × source offset, +1 for an addition>
 func (h *tableHarness) state(t *testing.T) string {
 	b := h.st.NewBatch()
 	if err := h.tq.flush(b); err != nil {
@@ -211,7 +279,7 @@ func (h *tableHarness) state(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	for _, store := range []string{storeAgg, storeSrc, storeOut, storeCkpt} {
+	for _, store := range []string{storeAgg, storeSrc, storeOut, storeCkpt, storeCkptSource, storeDedup} {
 		prefix := StatePrefix(h.queryID(), store, -1)
 		err := h.st.Scan(prefix, func(k, v []byte) bool {
 			rest := k[len(prefix):]
@@ -229,6 +297,14 @@ func (h *tableHarness) state(t *testing.T) string {
 
 func (h *tableHarness) renderStored(t *testing.T, store string, key, v []byte) string {
 	switch store {
+	case storeCkptSource:
+		c, err := decodeCheckpoint(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("offset=%d", c.Offset)
+	case storeDedup:
+		return fmt.Sprintf("src%d pos=%d", binary.BigEndian.Uint32(key), int64(binary.BigEndian.Uint64(v)))
 	case storeCkpt:
 		c, err := decodeCheckpoint(v)
 		if err != nil {

@@ -73,7 +73,9 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 		if err != nil {
 			return err
 		}
-		ts := r[len(t.plan.Source.Columns)].(int64)
+		// A retraction carries the old row but happens at the update's time, as
+		// Kafka Streams' table repartitioning forwards it.
+		ts := row[len(t.plan.Source.Columns)].(int64)
 		emit(&kgo.Record{Topic: t.repartition, Key: key, Value: val, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)})
 		return nil
 	}
@@ -146,6 +148,9 @@ func (t *tableQuery) applyRepartitioned(ps *partState, rec *kgo.Record, emit fun
 	ps.dedup[srcPart] = pos
 	row := vals[3:]
 	ts := row[len(t.plan.Source.Columns)].(int64)
+	if op == opSub {
+		ts = rec.Timestamp.UnixMilli() // the update's time; row is the old row
+	}
 	ps.streamTime = max(ps.streamTime, ts)
 	keyVals, ok := t.groupKey(row, rec)
 	if !ok {
