@@ -379,7 +379,9 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 			return nil
 		}
 	}
-	emit(r)
+	if !t.plan.Sink.MaterializeOnly {
+		emit(r)
+	}
 	o := &outRow{ts: ts, dirty: true}
 	if !deleted {
 		o.vals = t.out.sinkOrder(out)
@@ -471,6 +473,9 @@ func (t *tableQuery) emitFinalSessions(ps *partState, rec *kgo.Record, emit func
 	for _, k := range ready {
 		p := ps.sessionsDue[k]
 		delete(ps.sessionsDue, k)
+		if sl, ok := ps.sessions[k[:len(k)-16]]; ok {
+			sl.dirty = true // persist that it was emitted
+		}
 		if err := t.emitState(ps, p.keyVals, p.s.start, p.s.end, p.s.states, p.s.end, true, rec, emit); err != nil {
 			return err
 		}
@@ -515,6 +520,9 @@ func decodeGroup(key string, v []byte) (*group, error) {
 }
 
 func (t *tableQuery) loadPending(ps *partState) error {
+	if t.agg.Window != nil && t.agg.Window.Kind == "SESSION" {
+		return t.loadPendingSessions(ps)
+	}
 	return t.st.Scan(StatePrefix(t.queryID, storeAgg, ps.p), func(k, v []byte) bool {
 		r, err := types.ReadBinaryRow(v)
 		if err != nil || len(r) != 6 || r[5] != true {
@@ -528,6 +536,39 @@ func (t *tableQuery) loadPending(ps *partState) error {
 		}
 		return true
 	})
+}
+
+// loadPendingSessions loads the session lists holding a session that waits for
+// EMIT FINAL, which registers those sessions as due.
+func (t *tableQuery) loadPendingSessions(ps *partState) error {
+	prefix := StatePrefix(t.queryID, storeAgg, ps.p)
+	var keys []string
+	err := t.st.Scan(prefix, func(k, v []byte) bool {
+		r, err := types.ReadBinaryRow(v)
+		if err != nil {
+			return true
+		}
+		for _, x := range r {
+			if s, ok := x.([]any); ok && len(s) > 4 && s[4] == true {
+				keys = append(keys, string(k[len(prefix):]))
+				break
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		keyVals, err := types.ReadBinaryRow([]byte(key))
+		if err != nil {
+			return fmt.Errorf("state of query %s is corrupt: %w", t.queryID, err)
+		}
+		if _, err := t.loadSessions(ps, key, keyVals); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sessionUpdate merges the record into the sessions of its group that lie within
@@ -621,7 +662,11 @@ func (t *tableQuery) loadSessions(ps *partState, key string, keyVals []any) (*se
 		for _, x := range r {
 			s := x.([]any)
 			st, _ := s[3].([]any)
-			sl.sessions = append(sl.sessions, &session{start: s[0].(int64), end: s[1].(int64), ts: s[2].(int64), states: st})
+			sess := &session{start: s[0].(int64), end: s[1].(int64), ts: s[2].(int64), states: st}
+			sl.sessions = append(sl.sessions, sess)
+			if t.agg.EmitFinal && len(s) > 4 && s[4] == true {
+				ps.sessionsDue[sessionDueKey(key, sess)] = &pendingSession{keyVals: keyVals, s: sess}
+			}
 		}
 	}
 	ps.sessions[key] = sl
@@ -712,6 +757,9 @@ func (t *tableQuery) loadSrc(ps *partState, key string) ([]any, error) {
 // project applies a table's filter and projection: a row the filter rejects, or
 // a deleted row, becomes a tombstone of its key.
 func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValue bool, ts int64, emit func(*kgo.Record)) error {
+	if rec.Key == nil && t.plan.Source.Kind == catalog.Table {
+		return nil // a table row without a key has no identity: dropped, as ksqlDB does
+	}
 	deleted := nullValue || !t.where(row, rec)
 	out := t.eval(row, rec)
 	return t.emitRow(ps, out, deleted, ts, nil, rec, emit)
@@ -746,7 +794,9 @@ func (t *tableQuery) flush(b stateWriter) error {
 			}
 			var list []any
 			for _, s := range sl.sessions {
-				list = append(list, []any{s.start, s.end, s.ts, s.states})
+				// The last field: the session waits for EMIT FINAL.
+				_, due := ps.sessionsDue[sessionDueKey(k, s)]
+				list = append(list, []any{s.start, s.end, s.ts, s.states, due})
 			}
 			v, err := types.AppendBinaryRow(nil, list)
 			if err != nil {

@@ -264,7 +264,7 @@ func (h *tableHarness) renderKey(key []byte) string {
 // state flushes the operator into the store and prints the query's stores:
 //
 //	agg p<n> <group key> [window] ts=<ts> states=<states> [pending]   (time windows, plain groups)
-//	agg p<n> <group key> sessions=[start,end ts=<ts> states=<states>]... (session windows)
+//	agg p<n> <group key> sessions=[start,end ts=<ts> states=<states> [pending]]... (session windows)
 //	src p<n> <input key> <input row>
 //	out p<n> <result key> [window] ts=<ts> <row>
 //	ckpt p<n> offset=<next offset> streamtime=<ts>
@@ -337,7 +337,11 @@ func (h *tableHarness) renderStored(t *testing.T, store string, key, v []byte) s
 		fmt.Fprintf(&s, "%v sessions=", kv)
 		for _, x := range r {
 			sess := x.([]any)
-			fmt.Fprintf(&s, "[%d,%d ts=%d states=%v]", sess[0], sess[1], sess[2], sess[3])
+			fmt.Fprintf(&s, "[%d,%d ts=%d states=%v", sess[0], sess[1], sess[2], sess[3])
+			if len(sess) > 4 && sess[4] == true {
+				s.WriteString(" pending")
+			}
+			s.WriteString("]")
 		}
 		return s.String()
 	}

@@ -273,6 +273,15 @@ func (p *Planner) planAggregate(sel *parser.Select, src *catalog.Source, alias s
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "Windowing not supported for table aggregations.").WithPosition(sel.Window.Pos)
 		}
 		agg.Window = windowPlan(sel.Window)
+		if agg.EmitFinal && !sel.Window.HasGrace {
+			// EMIT FINAL without GRACE PERIOD closes windows at their end, as
+			// ksqlDB's on-window-close emission does; the 24-hour legacy default
+			// would hold every result for a day.
+			agg.Window.Grace = 0
+			if !sel.Window.HasRetention {
+				agg.Window.Retention = max(agg.Window.Size, 24*time.Hour)
+			}
+		}
 	}
 	ctx := &aggContext{aggs: p.aggs(), in: in, agg: agg, byText: map[string]int{}}
 	for _, g := range sel.GroupBy {
