@@ -12,7 +12,7 @@ var (
 	srFormatInSQL = regexp.MustCompile(`(?i)FORMAT\s*=\s*'(AVRO|PROTOBUF|PROTOBUF_NOSR|JSON_SR)'`)
 	schemaIDInSQL = regexp.MustCompile(`(?i)\b(KEY|VALUE)_SCHEMA_(ID|FULL_NAME)\b`)
 	// testUDFs are functions ksqlDB's test suite loads from Java test classes.
-	testUDFs = regexp.MustCompile(`(?i)\b(TEST_UDF|TEST_UDAF|VAR_ARG|MID_VAR_ARG|GENERIC_VAR_ARG|OBJ_COL_ARG|TOSTRUCT)\s*\(`)
+	testUDFs = regexp.MustCompile(`(?i)\b(TEST_UDF|TEST_UDAF|VAR_ARG|MID_VAR_ARG|GENERIC_VAR_ARG|OBJ_COL_ARG|TOSTRUCT|BAD_UDF|WHENCONDITION)\s*\(`)
 )
 
 // SkipReason says why a case is out of scope, or "" when it is in scope.
