@@ -14,6 +14,7 @@ import (
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // ddlAction applies a validated statement to the catalog. offset is the statement's
@@ -223,7 +224,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 		}
 		e.catalog.PutSource(plan.Sink.Source)
 		q := &catalog.Query{ID: id, Kind: catalog.CreateAsSelect, SQL: plan.Sink.Source.SQL, Sink: st.Name,
-			Sources: []string{plan.Source.Name}, Props: persistedProps(props)}
+			Sources: planSources(plan), Props: persistedProps(props)}
 		if err := e.startQueryLocked(q, plan, props); err != nil {
 			e.catalog.DropSource(st.Name)
 			return "", err
@@ -258,7 +259,7 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 		id := fmt.Sprintf("INSERTQUERY_%d", offset)
 		text, _ := st.Source()
 		q := &catalog.Query{ID: id, Kind: catalog.InsertQuery, SQL: text, Sink: st.Target,
-			Sources: []string{plan.Source.Name}, Props: persistedProps(props)}
+			Sources: planSources(plan), Props: persistedProps(props)}
 		if err := e.startQueryLocked(q, plan, props); err != nil {
 			return "", err
 		}
@@ -268,6 +269,9 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 
 // startQueryLocked registers and starts a persistent query.
 func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
+	if err := e.checkJoinPartitions(plan); err != nil {
+		return err
+	}
 	repartition, err := e.repartitionTopic(q.ID, plan)
 	if err != nil {
 		return err
@@ -329,7 +333,7 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 // the state of a query with a table result, partitioned like its input, or "" for
 // a stateless query.
 func (e *Engine) changelogTopic(queryID string, plan *planner.QueryPlan) (string, error) {
-	if plan.Agg == nil && (plan.Sink == nil || plan.Sink.Source.Kind != catalog.Table) {
+	if plan.Agg == nil && plan.Join == nil && (plan.Sink == nil || plan.Sink.Source.Kind != catalog.Table) {
 		return "", nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -430,4 +434,45 @@ func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
 		e.stopQueryLocked(id)
 		return "TERMINATE", nil
 	}, nil
+}
+
+// planSources names the sources a plan reads.
+func planSources(plan *planner.QueryPlan) []string {
+	if j := plan.Join; j != nil {
+		return []string{j.Left.Source.Name, j.Right.Source.Name}
+	}
+	return []string{plan.Source.Name}
+}
+
+// checkJoinPartitions checks that a join's inputs are co-partitioned: the same
+// number of partitions, and each side keyed by the join key unless there is one
+// partition (where every key meets every other).
+func (e *Engine) checkJoinPartitions(plan *planner.QueryPlan) error {
+	j := plan.Join
+	if j == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var counts [2]int
+	for i, s := range []*planner.JoinSide{j.Left, j.Right} {
+		info, err := e.cluster.DescribeTopic(ctx, s.Source.Topic)
+		if err != nil {
+			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
+		}
+		counts[i] = info.Partitions
+	}
+	if counts[0] != counts[1] {
+		return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
+			types.QuoteIdent(j.Left.Source.Name), types.QuoteIdent(j.Right.Source.Name), types.QuoteIdent(j.Left.Source.Name), counts[0], types.QuoteIdent(j.Right.Source.Name), counts[1])
+	}
+	if counts[0] > 1 {
+		for _, s := range []*planner.JoinSide{j.Left, j.Right} {
+			if !s.KeyIsSourceKey {
+				return sqlerr.Newf(sqlerr.FeatureNotSupported, "%s is joined on %s, which is not its key, and has %d partitions: repartitioning a join input is not supported yet. Re-key it first (CREATE STREAM ... AS SELECT ... PARTITION BY %s) and join that.",
+					s.Source.Name, s.Key, counts[0], s.Key)
+			}
+		}
+	}
+	return nil
 }

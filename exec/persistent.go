@@ -72,6 +72,11 @@ type PersistentQuery struct {
 	changelogWriter *kgo.Client
 	restored        map[int32]bool // partitions whose state was checked or rebuilt
 	restoring       atomic.Int32   // partitions being rebuilt right now
+
+	// join is set for a query over a join, with a decoder and topic per side.
+	join       *joinOp
+	joinDec    [2]*sourceDecoder
+	joinTopics [2]string
 }
 
 // Restoring reports whether the query is rebuilding state from its changelog, so
@@ -111,8 +116,22 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
-	dec, err := newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...)
-	if err != nil {
+	var (
+		dec *sourceDecoder
+		err error
+	)
+	if j := cfg.Plan.Join; j != nil {
+		if cfg.State == nil {
+			return nil, errors.New("a join query needs a state store")
+		}
+		for i, s := range []*planner.JoinSide{j.Left, j.Right} {
+			if q.joinDec[i], err = newSourceDecoder(s.Source, s.Timestamp); err != nil {
+				return nil, err
+			}
+			q.joinTopics[i] = s.Source.Topic
+		}
+		q.join, q.store = newJoinOp(cfg.ID, cfg.Plan, cfg.State), cfg.State
+	} else if dec, err = newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...); err != nil {
 		return nil, err
 	}
 	var (
@@ -127,20 +146,28 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 			return nil, err
 		}
 		q.table, q.store = tq, cfg.State
+	} else if enc, err = newSinkEncoder(cfg.Plan.Sink); err != nil {
+		return nil, err
+	}
+	if q.store != nil {
 		q.changelog, q.restored = cfg.ChangelogTopic, map[int32]bool{}
 		if q.changelog != "" {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
 				return nil, err
 			}
 		}
-	} else if enc, err = newSinkEncoder(cfg.Plan.Sink); err != nil {
-		return nil, err
 	}
 	reset := kgo.NewOffset().AtEnd()
 	if q.fromBeginning {
 		reset = kgo.NewOffset().AtStart()
 	}
-	cl, err := q.clients.NewClient(
+	var balancer []kgo.Opt
+	if q.join != nil {
+		// The range balancer gives partition p of every input topic to the same
+		// member: a join partition's state covers both sides of its keys.
+		balancer = append(balancer, kgo.Balancers(kgo.RangeBalancer()))
+	}
+	cl, err := q.clients.NewClient(append(balancer,
 		kgo.ConsumerGroup(q.Group),
 		kgo.ConsumeTopics(q.Topics()...),
 		kgo.ConsumeResetOffset(reset),
@@ -153,7 +180,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.OnPartitionsAssigned(q.onAssigned),
 		kgo.OnPartitionsRevoked(q.onRevoked),
 		kgo.OnPartitionsLost(q.onRevoked),
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +189,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	q.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
-	if tq != nil {
+	if q.join != nil {
+		go q.runJoin(ctx, cl, tq, enc)
+	} else if tq != nil {
 		go q.runTable(ctx, cl, dec, tq)
 	} else {
 		go q.run(ctx, cl, dec, enc)
@@ -231,9 +260,7 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 				continue
 			}
 			q.restored[p] = true
-			_, ok1, err1 := readCheckpoint(q.store, q.ID, storeCkpt, p)
-			_, ok2, err2 := readCheckpoint(q.store, q.ID, storeCkptSource, p)
-			if err1 != nil || err2 != nil || ok1 || ok2 {
+			if q.hasCheckpoint(p) {
 				continue
 			}
 			q.restoring.Add(1)
@@ -247,10 +274,28 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 			}
 			if n > 0 {
 				q.logger.Info("restored state from changelog", "partition", p, "records", n)
-				q.table.dropPartition(p)
+				if q.table != nil {
+					q.table.dropPartition(p)
+				}
+				if q.join != nil {
+					delete(q.join.parts, p)
+				}
 			}
 		}
 	}
+}
+
+// hasCheckpoint reports whether partition p has local state: any of its
+// checkpoints is in the store (or cannot be read, which is not a reason to
+// overwrite it).
+func (q *PersistentQuery) hasCheckpoint(p int32) bool {
+	stores := []string{storeCkpt, storeCkptSource, joinCkptStore(sideLeft), joinCkptStore(sideRight)}
+	for _, s := range stores {
+		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
+			return true
+		}
+	}
+	return false
 }
 
 // topicPartition names one partition of one of the query's input topics.
@@ -263,6 +308,14 @@ type topicPartition struct {
 // aggregation's input (the source, or the repartition topic) or the source read
 // by the repartitioning stage.
 func (q *PersistentQuery) checkpointStore(topic string) string {
+	if q.join != nil {
+		for side, t := range q.joinTopics {
+			if t == topic {
+				return joinCkptStore(side)
+			}
+		}
+		return storeCkpt
+	}
 	if q.table != nil && q.table.repartition != "" && topic == q.plan.Source.Topic {
 		return storeCkptSource
 	}
@@ -271,6 +324,13 @@ func (q *PersistentQuery) checkpointStore(topic string) string {
 
 // Topics returns the topics the query reads.
 func (q *PersistentQuery) Topics() []string {
+	if q.join != nil {
+		ts := []string{q.joinTopics[0], q.joinTopics[1]}
+		if q.table != nil && q.table.repartition != "" {
+			ts = append(ts, q.table.repartition)
+		}
+		return ts
+	}
 	if q.table != nil && q.table.repartition != "" {
 		return []string{q.plan.Source.Topic, q.table.repartition}
 	}

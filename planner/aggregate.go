@@ -239,13 +239,15 @@ func (p *Planner) aggs() *aggregate.Registry {
 }
 
 // planAggregate plans SELECT ... [WINDOW ...] GROUP BY ... [HAVING ...].
-func (p *Planner) planAggregate(sel *parser.Select, src *catalog.Source, alias string, params []any) (*QueryPlan, error) {
-	sc := newScope(src, alias)
+func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*QueryPlan, error) {
+	src := sc.source
 	in := &binder{scope: sc, funcs: p.Funcs, params: params}
 	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
 	var err error
-	if plan.Timestamp, err = p.timestampExpr(src); err != nil {
-		return nil, err
+	if sc.join == nil {
+		if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+			return nil, err
+		}
 	}
 	if len(sel.GroupBy) == 0 {
 		return nil, sqlerr.New(sqlerr.GroupingError, "Aggregate functions require a GROUP BY clause in a continuous query; add GROUP BY (for example GROUP BY a column, or a constant for one overall group)").WithPosition(sel.Pos)
@@ -304,7 +306,7 @@ func (p *Planner) planAggregate(sel *parser.Select, src *catalog.Source, alias s
 	if agg.Window != nil {
 		agg.Post = append(agg.Post, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
 	}
-	post := &binder{scope: &scope{source: src, alias: alias, width: lambdaBase}, funcs: p.Funcs, params: params, agg: ctx}
+	post := &binder{scope: &scope{source: src, alias: sc.alias, width: lambdaBase}, funcs: p.Funcs, params: params, agg: ctx}
 	// SELECT * with GROUP BY is allowed when every column is grouped: each column
 	// then reads its key.
 	items := make([]parser.SelectItem, 0, len(sel.Items))

@@ -63,6 +63,15 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 	}
 	switch n := n.(type) {
 	case *parser.ColumnRef:
+		if js := b.scope.join; js != nil && !b.scope.isLambda(n) {
+			idx, t, name, ok, err := js.resolve(n.Qualifier, n.Name)
+			if err != nil {
+				return nil, sqlerr.As(err).WithPosition(n.Pos)
+			}
+			if ok {
+				return expr.NewColumn(idx, name, t), nil
+			}
+		}
 		idx, t, ok := b.scope.lookup(n.Qualifier, n.Name)
 		if !ok {
 			name := n.Name

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -88,6 +89,19 @@ func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) er
 		return nil
 	}
 	what, names := "key column", plan.KeyNames
+	if plan.Join != nil && plan.Agg == nil && !plan.Rekeyed {
+		names = joinKeyNames(plan.Join)
+		what = "join expression"
+		if len(names) > 1 {
+			what += "s"
+		}
+		msg := fmt.Sprintf("The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
+			types.QuoteIdent(sinkName), what, strings.Join(names, " or "), names[0])
+		if plan.Join.SyntheticKey {
+			msg += "\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."
+		}
+		return sqlerr.New(sqlerr.InvalidObjectDefinition, msg).WithPosition(sel.Pos)
+	}
 	switch {
 	case len(sel.GroupBy) > 0:
 		// ksqlDB names only the grouping expressions that are missing.

@@ -38,6 +38,9 @@ type QueryPlan struct {
 	// Agg is the aggregation of a GROUP BY query, nil for a stateless one. When
 	// set, Items are evaluated over the post-aggregation row (Agg.Post).
 	Agg *Aggregation
+	// Join is set when the query reads a join of two inputs: its operator makes
+	// the rows of Input (Source is then a virtual source for the joined row).
+	Join *Join
 	// OrderBy sorts a pull query's result (beyond ksqlDB); each key is evaluated
 	// over the result row (Items order).
 	OrderBy []OrderKey

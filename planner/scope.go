@@ -2,6 +2,7 @@ package planner
 
 import (
 	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -40,6 +41,8 @@ type scope struct {
 	columns []types.Column
 	lambdas []lambdaVar // innermost last
 	width   int         // row width including bound lambda parameters
+	// join resolves names over a joined row; nil for one source.
+	join *joinScope
 }
 
 type lambdaVar struct {
@@ -71,4 +74,17 @@ func (s *scope) lookup(qualifier, name string) (int, *types.Type, bool) {
 		}
 	}
 	return 0, nil, false
+}
+
+// isLambda reports whether a column reference names a bound lambda parameter.
+func (s *scope) isLambda(c *parser.ColumnRef) bool {
+	if c.Qualifier != "" {
+		return false
+	}
+	for _, l := range s.lambdas {
+		if l.name == c.Name {
+			return true
+		}
+	}
+	return false
 }

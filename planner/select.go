@@ -43,26 +43,41 @@ func (p *Planner) addWindowColumns(plan *QueryPlan, add func(expr.Expr, string, 
 // PlanSelect plans the continuous part of a query: source, filter, projection and
 // re-keying. params bind $n placeholders.
 func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, error) {
-	ref, ok := sel.From.(*parser.TableRef)
-	if !ok {
-		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "joins are not supported yet").WithPosition(sel.Pos)
+	var (
+		sc   *scope
+		join *Join
+	)
+	switch from := sel.From.(type) {
+	case *parser.TableRef:
+		src, err := p.Catalog.Source(from.Name)
+		if err != nil {
+			return nil, sqlerr.As(err).WithPosition(from.Pos)
+		}
+		sc = newScope(src, from.Alias)
+	case *parser.Join:
+		var err error
+		if sc, join, err = p.planJoinInput(from); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported FROM clause").WithPosition(sel.Pos)
 	}
-	src, err := p.Catalog.Source(ref.Name)
-	if err != nil {
-		return nil, sqlerr.As(err).WithPosition(ref.Pos)
-	}
+	src := sc.source
 	if p.isAggregation(sel) {
-		plan, err := p.planAggregate(sel, src, ref.Alias, params)
+		plan, err := p.planAggregate(sel, sc, params)
 		if err != nil {
 			return nil, err
 		}
+		plan.Join = join
 		return plan, p.planOrderBy(plan, sel, params)
 	}
-	sc := newScope(src, ref.Alias)
 	b := &binder{scope: sc, funcs: p.Funcs, params: params}
-	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
-	if plan.Timestamp, err = p.timestampExpr(src); err != nil {
-		return nil, err
+	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit, Join: join}
+	var err error
+	if join == nil {
+		if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+			return nil, err
+		}
 	}
 
 	if sel.Where != nil {
@@ -111,6 +126,11 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partitionBy []expr.Expr) error {
 	src := plan.Source
 	var keyExprs []string
+	if plan.Join != nil && !plan.Rekeyed {
+		keyExprs, _ = joinKeyExprs(plan.Join)
+		plan.KeyNames = append(plan.KeyNames, keyExprs...)
+		return p.projectItems(plan, sel, b, keyExprs)
+	}
 	if plan.Rekeyed {
 		for _, k := range plan.PartitionBy {
 			keyExprs = append(keyExprs, k.String())
@@ -143,8 +163,14 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		}
 		names[name] = true
 		role := types.ValueColumn
+		text := e.String()
+		if js := b.scope.join; js != nil && plan.Join != nil && !plan.Rekeyed && plan.Agg == nil {
+			if _, alts := joinKeyExprs(plan.Join); alts[text] != "" {
+				text = alts[text]
+			}
+		}
 		for slot, k := range keyExprs {
-			if plan.KeySlots[slot] < 0 && k == e.String() {
+			if plan.KeySlots[slot] < 0 && k == text {
 				plan.KeySlots[slot] = len(plan.Items)
 				role = types.KeyColumn
 				break
@@ -155,6 +181,12 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		return nil
 	}
 	for _, it := range sel.Items {
+		if it.Star && b.scope.join != nil {
+			if err := p.joinStar(it, b.scope.join, add); err != nil {
+				return err
+			}
+			continue
+		}
 		if it.Star {
 			if it.StarQualifier != "" && it.StarQualifier != src.Name && it.StarQualifier != b.scope.alias {
 				return sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a source in the FROM clause", it.StarQualifier).WithPosition(it.Pos)
@@ -202,6 +234,9 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		}
 		if name == "" {
 			name = aliases.nameFor(it.Expr)
+			if ref, ok := it.Expr.(*parser.ColumnRef); ok && ref.Qualifier != "" && b.scope.join != nil {
+				name = e.String() // ALIAS_NAME, as ksqlDB names a qualified column of a join
+			}
 		}
 		aliases.take(name)
 		if err := add(e, name, it.Pos); err != nil {

@@ -135,3 +135,50 @@ func (b *Batch) DeletePrefix(prefix []byte) error {
 
 // Empty reports whether the batch stages nothing.
 func (b *Batch) Empty() bool { return b.b.Empty() }
+
+// NewIndexedBatch starts a batch whose Get and Scan see its own staged writes
+// over the store: an operator that reads state it changed earlier in the same
+// poll (a join probing the window it just wrote) stays consistent without
+// committing per record.
+func (s *Store) NewIndexedBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch()} }
+
+// Get returns a copy of the value for key as the batch sees it (indexed
+// batches only).
+func (b *Batch) Get(key []byte) (value []byte, ok bool, err error) {
+	v, closer, err := b.b.Get(key)
+	if err == pebble.ErrNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	defer closer.Close()
+	return bytes.Clone(v), true, nil
+}
+
+// Scan calls fn for every key in [lower, upper) as the batch sees it, in key
+// order, until fn returns false (indexed batches only). key and value are only
+// valid during the call.
+func (b *Batch) Scan(lower, upper []byte, fn func(key, value []byte) bool) error {
+	it, err := b.b.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+// PrefixEnd is the smallest key greater than every key with prefix, or nil (the
+// upper bound of a prefix scan).
+func PrefixEnd(prefix []byte) []byte { return prefixEnd(prefix) }
+
+// Close abandons an uncommitted batch.
+func (b *Batch) Close() { _ = b.b.Close() }

@@ -1,0 +1,519 @@
+package exec
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/storage"
+	"github.com/sluice-db/sluice/types"
+)
+
+// Joins. A join query reads both inputs in one consumer group whose balancer
+// gives partition p of both topics to the same member, so a partition's join
+// state holds every record of its keys on both sides. The state is in the store,
+// per partition:
+//
+//	jw<side>  stream windows:  <key> <ts> <offset>  -> the side's input row
+//	jx<side>  window expiry:   <ts> <key> <offset>  -> nothing
+//	jt<side>  table rows:      <key>                -> the side's input row
+//	jo        outer rows waiting for their window to close (joins with a grace
+//	          period): <ts> <side> <key> <offset>   -> the side's input row
+//	ckpt-j<side>  the side's next offset and the side's stream time
+//	jtime     the partition's stream time over both sides and its output sequence
+//
+// <key> is the join key, length-prefixed; <ts> sorts in time order. Keys are
+// made of what the record is (its key, time and offset), so processing a record
+// again after a crash writes the same state.
+const (
+	storeJoinWindow = "jw"
+	storeJoinExpiry = "jx"
+	storeJoinTable  = "jt"
+	storeJoinOuter  = "jo"
+	storeJoinCkpt   = "ckpt-j"
+	storeJoinTime   = "jtime"
+)
+
+const (
+	sideLeft  = 0
+	sideRight = 1
+)
+
+// joinOp is the join operator of one query.
+type joinOp struct {
+	queryID string
+	j       *planner.Join
+	sides   [2]*planner.JoinSide
+	width   int // joined row width
+	parts   map[int32]*joinPart
+	st      *storage.Store
+}
+
+// joinPart is one partition's join progress; its state is in the store.
+type joinPart struct {
+	p          int32
+	offset     [2]int64 // next offset to process per side, -1 for none yet
+	sideTime   [2]int64 // the largest timestamp stored per side's window
+	streamTime int64    // the largest timestamp seen on either side
+	seq        int64    // output sequence: downstream stages deduplicate by it
+	dirty      bool
+}
+
+func newJoinOp(queryID string, plan *planner.QueryPlan, st *storage.Store) *joinOp {
+	j := plan.Join
+	return &joinOp{queryID: queryID, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: len(plan.Input),
+		parts: map[int32]*joinPart{}, st: st}
+}
+
+func joinCkptStore(side int) string { return fmt.Sprintf("%s%d", storeJoinCkpt, side) }
+
+// partition returns partition p's progress, loading it from the store.
+func (o *joinOp) partition(p int32) (*joinPart, error) {
+	if jp, ok := o.parts[p]; ok {
+		return jp, nil
+	}
+	jp := &joinPart{p: p, offset: [2]int64{-1, -1}, sideTime: [2]int64{-1 << 62, -1 << 62}, streamTime: -1 << 62}
+	for side := range 2 {
+		c, ok, err := readCheckpoint(o.st, o.queryID, joinCkptStore(side), p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			jp.offset[side], jp.sideTime[side] = c.Offset, c.StreamTime
+		}
+	}
+	c, ok, err := readCheckpoint(o.st, o.queryID, storeJoinTime, p)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		jp.streamTime, jp.seq = c.StreamTime, c.Offset
+	}
+	o.parts[p] = jp
+	return jp, nil
+}
+
+// joinEmit receives a joined row (nil values on a missing side), whether it
+// deletes the result's key (a table join's tombstone), and its timestamp.
+type joinEmit func(row []any, tombstone bool, ts int64) error
+
+// process handles one decoded record of a side. row is the side's input row;
+// nullValue marks a record without a value (a table's delete).
+func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, nullValue bool, emit joinEmit) error {
+	jp.offset[side] = rec.Offset + 1
+	jp.dirty = true
+	s := o.sides[side]
+	tsIdx := len(s.Source.Columns)
+	ts, _ := row[tsIdx].(int64)
+	keyVal, err := s.Key.Eval(row)
+	if err != nil {
+		return errJoinKey{err}
+	}
+	switch o.j.Kind {
+	case planner.StreamStream:
+		if nullValue || keyVal == nil {
+			return nil // nothing to join: ksqlDB drops stream records without a key or value
+		}
+		return o.streamStream(b, w, jp, side, rec, row, keyVal, ts, emit)
+	case planner.StreamTable:
+		if side == sideRight {
+			if keyVal == nil {
+				return nil
+			}
+			return o.putTable(w, jp, side, keyVal, row, nullValue)
+		}
+		if nullValue {
+			return nil
+		}
+		if keyVal == nil {
+			if o.j.Type == parser.LeftJoin {
+				return emit(o.joined(row, nil, nil, ts, jp.p, rec.Offset), false, ts)
+			}
+			return nil
+		}
+		other, err := o.getTable(b, jp, sideRight, keyVal)
+		if err != nil {
+			return err
+		}
+		if other == nil && o.j.Type != parser.LeftJoin {
+			return nil
+		}
+		return emit(o.joined(row, other, keyVal, ts, jp.p, rec.Offset), false, ts)
+	default:
+		if keyVal == nil {
+			return nil
+		}
+		return o.tableTable(b, w, jp, side, rec, row, nullValue, keyVal, ts, emit)
+	}
+}
+
+// errJoinKey is a join expression that failed on a record: the record is
+// skipped and logged.
+type errJoinKey struct{ err error }
+
+func (e errJoinKey) Error() string { return "join key: " + e.err.Error() }
+
+// joined builds the joined row of left and right (either may be nil).
+func (o *joinOp) joined(left, right []any, key any, ts int64, p int32, offset int64) []any {
+	row := make([]any, o.width)
+	if left != nil {
+		copy(row[o.sides[sideLeft].Offset:], left[:len(o.sides[sideLeft].Input)])
+	}
+	if right != nil {
+		copy(row[o.sides[sideRight].Offset:], right[:len(o.sides[sideRight].Input)])
+	}
+	row[o.j.RowKey] = key
+	row[o.j.RowKey+1] = ts
+	row[o.j.RowKey+2] = p
+	row[o.j.RowKey+3] = offset
+	return row
+}
+
+// pair orders a side's row and the other side's as (left, right).
+func pair(side int, mine, other []any) (left, right []any) {
+	if side == sideLeft {
+		return mine, other
+	}
+	return other, mine
+}
+
+// outer reports whether a side's unmatched rows are emitted null-padded.
+func (o *joinOp) outer(side int) bool {
+	switch o.j.Type {
+	case parser.FullJoin:
+		return true
+	case parser.LeftJoin:
+		return side == sideLeft
+	case parser.RightJoin:
+		return side == sideRight
+	}
+	return false
+}
+
+func encodeJoinKey(v any) ([]byte, error) {
+	kb, err := types.AppendBinaryRow(nil, []any{v})
+	if err != nil {
+		return nil, err
+	}
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(kb)))
+	return append(out, kb...), nil
+}
+
+// sortableTime encodes a timestamp so that byte order is time order.
+func sortableTime(b []byte, ts int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(ts)^(1<<63))
+}
+
+func timeFromSortable(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+func (o *joinOp) storeKey(store string, side int, p int32, parts ...[]byte) []byte {
+	name := store
+	if side >= 0 {
+		name = fmt.Sprintf("%s%d", store, side)
+	}
+	k := StatePrefix(o.queryID, name, p)
+	for _, x := range parts {
+		k = append(k, x...)
+	}
+	return k
+}
+
+func be64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+
+// streamStream joins a stream record with the other side's window, as Kafka
+// Streams' windowed join does: the record is stored in its side's window (unless
+// its window has already expired), every record of the other side within the
+// window joins it with the later of the two timestamps, and an outer side's
+// record that matches nothing is emitted null-padded: at once for a join
+// without a grace period (or when its window has already closed), else when
+// stream time passes its window's end plus the grace period.
+func (o *joinOp) streamStream(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, keyVal any, ts int64, emit joinEmit) error {
+	j := o.j
+	before, after := j.Before.Milliseconds(), j.After.Milliseconds()
+	retention := j.Retention().Milliseconds()
+	kb, err := encodeJoinKey(keyVal)
+	if err != nil {
+		return err
+	}
+	jp.streamTime = max(jp.streamTime, ts)
+	if j.HasGrace && ts == jp.streamTime {
+		if err := o.emitClosedOuter(b, w, jp, rec, emit); err != nil {
+			return err
+		}
+	}
+	jp.sideTime[side] = max(jp.sideTime[side], ts)
+	v, err := types.AppendBinaryRow(nil, row)
+	if err != nil {
+		return err
+	}
+	if ts >= jp.sideTime[side]-retention {
+		if err := w.Set(o.storeKey(storeJoinWindow, side, jp.p, kb, sortableTime(nil, ts), be64(rec.Offset)), v); err != nil {
+			return err
+		}
+		if err := w.Set(o.storeKey(storeJoinExpiry, side, jp.p, sortableTime(nil, ts), kb, be64(rec.Offset)), []byte{}); err != nil {
+			return err
+		}
+	}
+	// The other side's records this one joins: left at t joins right in
+	// [t-before, t+after]; right at t joins left in [t-after, t+before].
+	from, to := ts-before, ts+after
+	if side == sideRight {
+		from, to = ts-after, ts+before
+	}
+	other := 1 - side
+	prefix := o.storeKey(storeJoinWindow, other, jp.p, kb)
+	lower := sortableTime(append([]byte(nil), prefix...), max(from, 0))
+	upper := sortableTime(append([]byte(nil), prefix...), to+1)
+	matched := false
+	type match struct {
+		row    []any
+		ts     int64
+		offset int64
+	}
+	var matches []match
+	var scanErr error
+	err = b.Scan(lower, upper, func(k, val []byte) bool {
+		rest := k[len(prefix):]
+		r, err := types.ReadBinaryRow(val)
+		if err != nil {
+			scanErr = err
+			return false
+		}
+		matches = append(matches, match{row: r, ts: timeFromSortable(rest), offset: int64(binary.BigEndian.Uint64(rest[8:]))})
+		return true
+	})
+	if err == nil {
+		err = scanErr
+	}
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		matched = true
+		l, r := pair(side, row, m.row)
+		out := max(ts, m.ts)
+		if err := emit(o.joined(l, r, keyVal, out, jp.p, rec.Offset), false, out); err != nil {
+			return err
+		}
+		if j.HasGrace && o.outer(other) {
+			// The other record has found a match: it is not emitted null-padded.
+			if err := w.Delete(o.outerKey(jp.p, m.ts, other, kb, m.offset)); err != nil {
+				return err
+			}
+		}
+	}
+	if matched || !o.outer(side) {
+		return nil
+	}
+	if !j.HasGrace || to < jp.streamTime {
+		l, r := pair(side, row, nil)
+		return emit(o.joined(l, r, keyVal, ts, jp.p, rec.Offset), false, ts)
+	}
+	return w.Set(o.outerKey(jp.p, ts, side, kb, rec.Offset), v)
+}
+
+func (o *joinOp) outerKey(p int32, ts int64, side int, kb []byte, offset int64) []byte {
+	return o.storeKey(storeJoinOuter, -1, p, sortableTime(nil, ts), []byte{byte(side)}, kb, be64(offset))
+}
+
+// emitClosedOuter emits, null-padded, the waiting outer rows whose window has
+// closed: stream time is past their time plus the window's far side plus grace.
+func (o *joinOp) emitClosedOuter(b *storage.Batch, w stateWriter, jp *joinPart, rec *kgo.Record, emit joinEmit) error {
+	j := o.j
+	prefix := o.storeKey(storeJoinOuter, -1, jp.p)
+	type due struct {
+		key  []byte
+		side int
+		row  []any
+		ts   int64
+		kv   any
+	}
+	var dues []due
+	var scanErr error
+	err := b.Scan(prefix, storage.PrefixEnd(prefix), func(k, v []byte) bool {
+		rest := k[len(prefix):]
+		ts := timeFromSortable(rest)
+		side := int(rest[8])
+		lookBack := j.After.Milliseconds()
+		if side == sideRight {
+			lookBack = j.Before.Milliseconds()
+		}
+		if ts+lookBack+j.Grace.Milliseconds() >= jp.streamTime {
+			return false
+		}
+		r, err := types.ReadBinaryRow(v)
+		if err != nil {
+			scanErr = err
+			return false
+		}
+		kv, err := o.sides[side].Key.Eval(r)
+		if err != nil {
+			scanErr = err
+			return false
+		}
+		dues = append(dues, due{key: append([]byte(nil), k...), side: side, row: r, ts: ts, kv: kv})
+		return true
+	})
+	if err == nil {
+		err = scanErr
+	}
+	if err != nil {
+		return err
+	}
+	for _, d := range dues {
+		l, r := pair(d.side, d.row, nil)
+		if err := emit(o.joined(l, r, d.kv, d.ts, jp.p, rec.Offset), false, d.ts); err != nil {
+			return err
+		}
+		if err := w.Delete(d.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expire deletes window records older than their side's stream time minus the
+// retention; called once per poll.
+func (o *joinOp) expire(b *storage.Batch, w stateWriter) error {
+	if o.j.Kind != planner.StreamStream {
+		return nil
+	}
+	retention := o.j.Retention().Milliseconds()
+	for _, jp := range o.parts {
+		for side := range 2 {
+			limit := jp.sideTime[side] - retention
+			prefix := o.storeKey(storeJoinExpiry, side, jp.p)
+			var dead [][]byte
+			err := b.Scan(prefix, sortableTime(append([]byte(nil), prefix...), limit), func(k, _ []byte) bool {
+				dead = append(dead, append([]byte(nil), k...))
+				return len(dead) < 10000
+			})
+			if err != nil {
+				return err
+			}
+			for _, k := range dead {
+				rest := k[len(prefix):]
+				ts, kbAndOff := rest[:8], rest[8:]
+				kb, off := kbAndOff[:len(kbAndOff)-8], kbAndOff[len(kbAndOff)-8:]
+				if err := w.Delete(o.storeKey(storeJoinWindow, side, jp.p, kb, ts, off)); err != nil {
+					return err
+				}
+				if err := w.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, keyVal any) ([]any, error) {
+	kb, err := encodeJoinKey(keyVal)
+	if err != nil {
+		return nil, err
+	}
+	v, ok, err := b.Get(o.storeKey(storeJoinTable, side, jp.p, kb))
+	if err != nil || !ok {
+		return nil, err
+	}
+	return types.ReadBinaryRow(v)
+}
+
+func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, keyVal any, row []any, deleted bool) error {
+	kb, err := encodeJoinKey(keyVal)
+	if err != nil {
+		return err
+	}
+	k := o.storeKey(storeJoinTable, side, jp.p, kb)
+	if deleted {
+		return w.Delete(k)
+	}
+	v, err := types.AppendBinaryRow(nil, row)
+	if err != nil {
+		return err
+	}
+	return w.Set(k, v)
+}
+
+// tableTable applies an update of one side of a primary-key table join and
+// emits the result's change for the key, as Kafka Streams' table joins do: the
+// joined row, or a tombstone when the key no longer has a result, timestamped
+// with the later of the update and the other side's row.
+func (o *joinOp) tableTable(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, deleted bool, keyVal any, ts int64, emit joinEmit) error {
+	old, err := o.getTable(b, jp, side, keyVal)
+	if err != nil {
+		return err
+	}
+	if deleted && old == nil {
+		return nil // deleting what is not there changes nothing
+	}
+	if err := o.putTable(w, jp, side, keyVal, row, deleted); err != nil {
+		return err
+	}
+	other, err := o.getTable(b, jp, 1-side, keyVal)
+	if err != nil {
+		return err
+	}
+	mine := row
+	if deleted {
+		mine = nil
+	}
+	out := ts
+	if other != nil {
+		if ots, ok := other[len(o.sides[1-side].Source.Columns)].(int64); ok {
+			out = max(out, ots)
+		}
+	}
+	// Whether the key has a result: both sides present for an inner join, the
+	// outer side present for a left or right join, either for a full join.
+	exists := func(left, right bool) bool {
+		switch o.j.Type {
+		case parser.LeftJoin:
+			return left
+		case parser.RightJoin:
+			return right
+		case parser.FullJoin:
+			return left || right
+		}
+		return left && right
+	}
+	var now, before bool
+	if side == sideLeft {
+		now, before = exists(mine != nil, other != nil), exists(old != nil, other != nil)
+	} else {
+		now, before = exists(other != nil, mine != nil), exists(other != nil, old != nil)
+	}
+	l, r := pair(side, mine, other)
+	switch {
+	case now:
+		return emit(o.joined(l, r, keyVal, out, jp.p, rec.Offset), false, out)
+	case before:
+		l, r := pair(side, row, other)
+		return emit(o.joined(l, r, keyVal, out, jp.p, rec.Offset), true, out)
+	}
+	return nil
+}
+
+// flush stages each touched partition's checkpoints.
+func (o *joinOp) flush(w stateWriter) error {
+	for _, jp := range o.parts {
+		if !jp.dirty {
+			continue
+		}
+		for side := range 2 {
+			if jp.offset[side] >= 0 {
+				if err := w.Set(StatePrefix(o.queryID, joinCkptStore(side), jp.p), checkpoint{Offset: jp.offset[side], StreamTime: jp.sideTime[side]}.encode()); err != nil {
+					return err
+				}
+			}
+		}
+		if err := w.Set(StatePrefix(o.queryID, storeJoinTime, jp.p), checkpoint{Offset: jp.seq, StreamTime: jp.streamTime}.encode()); err != nil {
+			return err
+		}
+		jp.dirty = false
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/storage"
+)
+
+// runJoin is the loop of a join query: each polled record updates its side's
+// join state and may produce joined rows, which go through the rest of the plan
+// (filter and projection to a stream sink, or the table query of a table result
+// or an aggregation). The join state, the downstream state and each side's
+// checkpoint commit in one store batch after the results are acknowledged.
+func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *tableQuery, enc *sinkEncoder) {
+	defer close(q.done)
+	defer func() {
+		if r := recover(); r != nil {
+			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
+			q.setError(fmt.Errorf("internal error: %v", r))
+		}
+		cl.AllowRebalance()
+		cl.Close()
+		if q.changelogWriter != nil {
+			q.changelogWriter.Close()
+		}
+		q.mu.Lock()
+		if q.state == StateRunning {
+			q.state = StateStopped
+		}
+		q.mu.Unlock()
+	}()
+	op := q.join
+	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
+	rows := [2][]any{make([]any, q.joinDec[0].width), make([]any, q.joinDec[1].width)}
+	out := make([]any, len(q.plan.Items))
+	var results []*kgo.Record
+	emit := func(r *kgo.Record) { results = append(results, r) }
+	for {
+		fetches := cl.PollRecords(ctx, 5000)
+		if ctx.Err() != nil || cl.Context().Err() != nil {
+			cl.AllowRebalance()
+			return
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) {
+				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+			}
+		})
+		results = results[:0]
+		b := q.store.NewIndexedBatch()
+		cb := newChangelogBatch(b, q.ID, q.changelog)
+		var failure error
+		fetches.EachRecord(func(rec *kgo.Record) {
+			if failure != nil {
+				return
+			}
+			if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
+				ps, err := tq.partition(rec.Partition)
+				if err == nil && rec.Offset >= ps.offset {
+					err = tq.applyRepartitioned(ps, rec, emit)
+				}
+				failure = err
+				return
+			}
+			side := sideLeft
+			if rec.Topic == q.joinTopics[sideRight] {
+				side = sideRight
+			}
+			jp, err := op.partition(rec.Partition)
+			if err != nil {
+				failure = err
+				return
+			}
+			if rec.Offset < jp.offset[side] {
+				return // already reflected in the state (re-delivered after a crash)
+			}
+			q.processed.Add(1)
+			row := rows[side]
+			nullValue, ok := decodeRow(q.joinDec[side], rec, row, q.log, q.ID)
+			if !ok {
+				jp.offset[side], jp.dirty = rec.Offset+1, true
+				return
+			}
+			err = op.process(b, cb, jp, side, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
+				return q.joinResult(jp, rec, joined, tombstone, ts, tq, pipe, enc, out, emit)
+			})
+			var keyErr errJoinKey
+			if errors.As(err, &keyErr) {
+				q.log.Record(q.ID, keyErr.err, rec.Topic, rec.Partition, rec.Offset)
+				err = nil
+			}
+			failure = err
+		})
+		if failure == nil {
+			failure = op.expire(b, cb)
+		}
+		if failure == nil {
+			failure = q.commitJoin(cl, b, cb, tq, results)
+		} else {
+			b.Close()
+		}
+		if failure != nil {
+			q.logger.Error("query failed", "err", failure)
+			q.setError(failure)
+			cl.AllowRebalance()
+			return
+		}
+		q.advance(fetches)
+		cl.AllowRebalance()
+	}
+}
+
+// joinResult passes a joined row to the rest of the plan. Each joined row gets
+// the next number of its partition's output sequence as its offset, which the
+// downstream stages use to skip what they have already applied.
+func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, tombstone bool, ts int64, tq *tableQuery, pipe *pipeline, enc *sinkEncoder, out []any, emit func(*kgo.Record)) error {
+	jp.seq++
+	synth := &kgo.Record{Partition: jp.p, Offset: jp.seq, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)}
+	if tq != nil {
+		kb, err := encodeJoinKey(row[q.plan.Join.RowKey])
+		if err != nil {
+			return err
+		}
+		synth.Key = kb
+		if tq.repartition != "" {
+			return tq.repartitionRecord(synth, row, tombstone, emit)
+		}
+		ps, err := tq.partition(jp.p)
+		if err != nil {
+			return err
+		}
+		return tq.process(ps, synth, row, tombstone, emit)
+	}
+	if !pipe.applyTo(row, out, tombstone, rec) {
+		return nil
+	}
+	r, err := enc.encode(out, ts, rec.Headers, tombstone)
+	if err != nil {
+		q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+		return nil
+	}
+	emit(r)
+	return nil
+}
+
+// commitJoin produces the poll's results, waits for them, then commits the
+// state batch (join state, downstream state, checkpoints) and the group offsets.
+func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *changelogBatch, tq *tableQuery, results []*kgo.Record) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if len(results) > 0 {
+		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
+			b.Close()
+			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+		}
+		q.emitted.Add(int64(len(results)))
+	}
+	if tq != nil {
+		if err := tq.flush(cb); err != nil {
+			b.Close()
+			return fmt.Errorf("stage state: %w", err)
+		}
+	}
+	if err := q.join.flush(cb); err != nil {
+		b.Close()
+		return fmt.Errorf("stage join state: %w", err)
+	}
+	if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
+		if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			b.Close()
+			return fmt.Errorf("write changelog %s: %w", q.changelog, err)
+		}
+	}
+	if b.Empty() {
+		b.Close()
+	} else if err := b.Commit(true); err != nil {
+		return fmt.Errorf("commit state: %w", err)
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		return fmt.Errorf("commit offsets: %w", err)
+	}
+	return nil
+}
