@@ -367,7 +367,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 		t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)
 		return nil
 	}
-	if deleted && t.agg != nil {
+	if deleted && (t.agg != nil || t.plan.Join != nil) {
 		// A group HAVING rejects is deleted from the result only if it was in it:
 		// like Kafka Streams' table filter with old values, no tombstone for a key
 		// that was never emitted.

@@ -112,18 +112,24 @@ func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, side int
 	if err != nil {
 		return errJoinKey{err}
 	}
+	var kb []byte
+	if keyVal != nil {
+		if kb, err = o.joinKey(side, row, keyVal); err != nil {
+			return err
+		}
+	}
 	switch o.j.Kind {
 	case planner.StreamStream:
 		if nullValue || keyVal == nil {
 			return nil // nothing to join: ksqlDB drops stream records without a key or value
 		}
-		return o.streamStream(b, w, jp, side, rec, row, keyVal, ts, emit)
+		return o.streamStream(b, w, jp, side, rec, row, keyVal, kb, ts, emit)
 	case planner.StreamTable:
 		if side == sideRight {
 			if keyVal == nil {
 				return nil
 			}
-			return o.putTable(w, jp, side, keyVal, row, nullValue)
+			return o.putTable(w, jp, side, kb, row, nullValue)
 		}
 		if nullValue {
 			return nil
@@ -134,7 +140,7 @@ func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, side int
 			}
 			return nil
 		}
-		other, err := o.getTable(b, jp, sideRight, keyVal)
+		other, err := o.getTable(b, jp, sideRight, kb)
 		if err != nil {
 			return err
 		}
@@ -146,7 +152,7 @@ func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, side int
 		if keyVal == nil {
 			return nil
 		}
-		return o.tableTable(b, w, jp, side, rec, row, nullValue, keyVal, ts, emit)
+		return o.tableTable(b, w, jp, side, rec, row, nullValue, keyVal, kb, ts, emit)
 	}
 }
 
@@ -169,6 +175,16 @@ func (o *joinOp) joined(left, right []any, key any, ts int64, p int32, offset in
 	row[o.j.RowKey+1] = ts
 	row[o.j.RowKey+2] = p
 	row[o.j.RowKey+3] = offset
+	if o.sides[sideLeft].Source.Window != nil {
+		// A join of windowed sources keeps the window (both sides share it).
+		src := left
+		s := o.sides[sideLeft]
+		if src == nil {
+			src, s = right, o.sides[sideRight]
+		}
+		w := len(s.Source.Columns) + 3
+		row[o.j.RowKey+4], row[o.j.RowKey+5] = src[w], src[w+1]
+	}
 	return row
 }
 
@@ -191,6 +207,18 @@ func (o *joinOp) outer(side int) bool {
 		return side == sideRight
 	}
 	return false
+}
+
+// joinKey encodes a row's join key for the state: the key value, and for a
+// windowed input its window too (records of windowed sources join only within
+// the same window).
+func (o *joinOp) joinKey(side int, row []any, keyVal any) ([]byte, error) {
+	s := o.sides[side]
+	if s.Source.Window == nil {
+		return encodeJoinKey(keyVal)
+	}
+	w := len(s.Source.Columns) + 3
+	return encodeJoinKey([]any{keyVal, row[w], row[w+1]})
 }
 
 func encodeJoinKey(v any) ([]byte, error) {
@@ -230,14 +258,10 @@ func be64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v))
 // record that matches nothing is emitted null-padded: at once for a join
 // without a grace period (or when its window has already closed), else when
 // stream time passes its window's end plus the grace period.
-func (o *joinOp) streamStream(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, keyVal any, ts int64, emit joinEmit) error {
+func (o *joinOp) streamStream(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, keyVal any, kb []byte, ts int64, emit joinEmit) error {
 	j := o.j
 	before, after := j.Before.Milliseconds(), j.After.Milliseconds()
 	retention := j.Retention().Milliseconds()
-	kb, err := encodeJoinKey(keyVal)
-	if err != nil {
-		return err
-	}
 	jp.streamTime = max(jp.streamTime, ts)
 	if j.HasGrace && ts == jp.streamTime {
 		if err := o.emitClosedOuter(b, w, jp, rec, emit); err != nil {
@@ -410,11 +434,7 @@ func (o *joinOp) expire(b *storage.Batch, w stateWriter) error {
 	return nil
 }
 
-func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, keyVal any) ([]any, error) {
-	kb, err := encodeJoinKey(keyVal)
-	if err != nil {
-		return nil, err
-	}
+func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, kb []byte) ([]any, error) {
 	v, ok, err := b.Get(o.storeKey(storeJoinTable, side, jp.p, kb))
 	if err != nil || !ok {
 		return nil, err
@@ -422,11 +442,7 @@ func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, keyVal any) 
 	return types.ReadBinaryRow(v)
 }
 
-func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, keyVal any, row []any, deleted bool) error {
-	kb, err := encodeJoinKey(keyVal)
-	if err != nil {
-		return err
-	}
+func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, kb []byte, row []any, deleted bool) error {
 	k := o.storeKey(storeJoinTable, side, jp.p, kb)
 	if deleted {
 		return w.Delete(k)
@@ -442,18 +458,18 @@ func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, keyVal any, row
 // emits the result's change for the key, as Kafka Streams' table joins do: the
 // joined row, or a tombstone when the key no longer has a result, timestamped
 // with the later of the update and the other side's row.
-func (o *joinOp) tableTable(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, deleted bool, keyVal any, ts int64, emit joinEmit) error {
-	old, err := o.getTable(b, jp, side, keyVal)
+func (o *joinOp) tableTable(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, deleted bool, keyVal any, kb []byte, ts int64, emit joinEmit) error {
+	old, err := o.getTable(b, jp, side, kb)
 	if err != nil {
 		return err
 	}
 	if deleted && old == nil {
 		return nil // deleting what is not there changes nothing
 	}
-	if err := o.putTable(w, jp, side, keyVal, row, deleted); err != nil {
+	if err := o.putTable(w, jp, side, kb, row, deleted); err != nil {
 		return err
 	}
-	other, err := o.getTable(b, jp, 1-side, keyVal)
+	other, err := o.getTable(b, jp, 1-side, kb)
 	if err != nil {
 		return err
 	}

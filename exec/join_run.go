@@ -145,6 +145,9 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 		q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 		return nil
 	}
+	if w := q.plan.Sink.Source.Window; w != nil {
+		r.Key = windowedKey(w, r.Key, row[q.plan.Join.RowKey+4:])
+	}
 	emit(r)
 	return nil
 }

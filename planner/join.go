@@ -51,8 +51,10 @@ type Join struct {
 	KeyType *types.Type
 	RowKey  int
 	// SyntheticKey is set when no source column equals the join key in every
-	// joined row (FULL OUTER joins): the result is keyed by ROWKEY.
+	// joined row (FULL OUTER joins): the result is keyed by ROWKEY, or ROWKEY_n
+	// when a source has a column of that name (RowKeyName).
 	SyntheticKey bool
+	RowKeyName   string
 }
 
 // Retention is how long a stream-stream join keeps a record for matching.
@@ -91,10 +93,52 @@ func (s *JoinSide) Name() string {
 // RowKeyName is the synthetic key column of joins whose key is no source column.
 const RowKeyName = "ROWKEY"
 
+// syntheticKeyName picks ROWKEY, or the first ROWKEY_n no input has a column named.
+func syntheticKeyName(sides []*JoinSide) string {
+	used := map[string]bool{}
+	for _, s := range sides {
+		for _, c := range s.Source.Columns {
+			used[c.Name] = true
+		}
+	}
+	name := RowKeyName
+	for i := 1; used[name]; i++ {
+		name = fmt.Sprintf("%s_%d", RowKeyName, i)
+	}
+	return name
+}
+
+// itemName names an un-aliased qualified column of a join as ksqlDB does: the
+// column's own name when no other input has a column of that name, else
+// ALIAS_NAME. Pseudo-columns are always qualified (S_ROWTIME).
+func (j *joinScope) itemName(ref *parser.ColumnRef) string {
+	s := j.side(ref.Qualifier)
+	if s == nil {
+		return ref.Name
+	}
+	declared, clash := false, false
+	for _, o := range j.sides {
+		for _, c := range o.Source.Columns {
+			if c.Name == ref.Name {
+				if o == s {
+					declared = true
+				} else {
+					clash = true
+				}
+			}
+		}
+	}
+	if declared && !clash {
+		return ref.Name
+	}
+	return s.Name() + "_" + ref.Name
+}
+
 // joinScope resolves column names over a joined row.
 type joinScope struct {
-	sides     []*JoinSide
-	rowKey    int
+	sides      []*JoinSide
+	rowKey     int
+	rowKeyName string
 	synthetic bool
 	keyType   *types.Type
 	pseudo    int // index of the joined ROWTIME
@@ -123,10 +167,9 @@ func (j *joinScope) resolve(qualifier, name string) (idx int, typ *types.Type, c
 				return j.pseudo + i, c.Type, name, true, nil
 			}
 		}
-	case RowKeyName:
-		if j.synthetic {
-			return j.rowKey, j.keyType, RowKeyName, true, nil
-		}
+	}
+	if j.synthetic && name == j.rowKeyName {
+		return j.rowKey, j.keyType, name, true, nil
 	}
 	var found []string
 	for _, s := range j.sides {
@@ -210,8 +253,9 @@ func (p *Planner) planJoinInput(j *parser.Join) (*scope, *Join, error) {
 		}
 	}
 	jn.RowKey = len(cols)
-	cols = append(cols, types.Column{Name: RowKeyName, Role: types.ValueColumn})
-	js := &joinScope{sides: sides[:], rowKey: jn.RowKey, synthetic: j.Kind == parser.FullJoin, pseudo: len(cols)}
+	jn.RowKeyName = syntheticKeyName(sides[:])
+	cols = append(cols, types.Column{Name: jn.RowKeyName, Role: types.ValueColumn})
+	js := &joinScope{sides: sides[:], rowKey: jn.RowKey, rowKeyName: jn.RowKeyName, synthetic: j.Kind == parser.FullJoin, pseudo: len(cols)}
 
 	if err := p.bindJoinCondition(j, jn, js); err != nil {
 		return nil, nil, err
@@ -228,6 +272,7 @@ func (p *Planner) planJoinInput(j *parser.Join) (*scope, *Join, error) {
 		KeyFormat: left.Source.KeyFormat, ValueFormat: left.Source.ValueFormat,
 		KeyDelimiter: left.Source.KeyDelimiter, ValueDelimiter: left.Source.ValueDelimiter,
 		WrapSingle: left.Source.WrapSingle, Partitions: left.Source.Partitions, Replicas: left.Source.Replicas,
+		Window: left.Source.Window,
 	}
 	sc := newScope(virtual, "")
 	sc.join = js
@@ -269,6 +314,9 @@ func (p *Planner) checkJoinSources(j *parser.Join, jn *Join) error {
 			windowed, other = r, l
 		}
 		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", windowed.Name, windowed.Window.Kind, other.Name).WithPosition(j.Pos)
+	}
+	if l.Window != nil && (l.Window.Kind == "SESSION") == (r.Window.Kind == "SESSION") && *l.Window != *r.Window {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.").WithPosition(j.Pos)
 	}
 	if l.Window != nil && (l.Window.Kind == "SESSION") != (r.Window.Kind == "SESSION") {
 		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", l.Window.Kind, r.Window.Kind).WithPosition(j.Pos)
@@ -382,6 +430,11 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			s.KeyIsSourceKey = len(keys) == 1 && c.Name == keys[0].Name && s.Input[c.Index].Role == types.KeyColumn
 		}
 	}
+	for _, s := range js.sides {
+		if s.Source.Window != nil && !s.KeyIsSourceKey {
+			return sqlerr.New(sqlerr.FeatureNotSupported, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.").WithPosition(cond.Position())
+		}
+	}
 	lt, rt := jn.Left.Key.Type(), jn.Right.Key.Type()
 	if !lt.Equal(rt) {
 		return sqlerr.Newf(sqlerr.DatatypeMismatch, "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
@@ -441,14 +494,13 @@ func qualifiedText(s *JoinSide, e parser.Expr) string {
 // by either side's join column (so either, projected, becomes the key), or
 // ROWKEY when no source column holds it.
 func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
-	rowKey := expr.NewColumn(jn.RowKey, RowKeyName, jn.KeyType).String()
+	rowKey := expr.NewColumn(jn.RowKey, jn.RowKeyName, jn.KeyType).String()
 	if jn.SyntheticKey {
 		return []string{rowKey}, nil
 	}
+	// The left side's join column is preferred (for RIGHT joins too: the key
+	// column carries the join key whichever side is missing).
 	first, second := jn.Left, jn.Right
-	if jn.Type == parser.RightJoin {
-		first, second = second, first
-	}
 	alternatives = map[string]string{}
 	name := func(s *JoinSide) string {
 		if c, ok := s.Key.(*expr.Column); ok {
@@ -469,7 +521,7 @@ func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
 // joinKeyNames names the join expressions for the "must include" error.
 func joinKeyNames(jn *Join) []string {
 	if jn.SyntheticKey {
-		return []string{RowKeyName}
+		return []string{jn.RowKeyName}
 	}
 	var out []string
 	for _, s := range []*JoinSide{jn.Left, jn.Right} {
@@ -503,6 +555,12 @@ func (j *Join) explain() string {
 // each column named ALIAS_NAME.
 func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Expr, string, int) error) error {
 	matched := false
+	if it.StarQualifier == "" && js.synthetic {
+		// The synthetic key leads the columns of a full join's *.
+		if err := add(expr.NewColumn(js.rowKey, js.rowKeyName, js.keyType), js.rowKeyName, it.Pos); err != nil {
+			return err
+		}
+	}
 	for _, s := range js.sides {
 		if it.StarQualifier != "" && it.StarQualifier != s.Alias {
 			continue

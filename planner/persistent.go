@@ -21,7 +21,7 @@ const PropNewQueryPlanner = "ksql.new.query.planner.enabled"
 // session may be nil (INSERT INTO keeps the target's schema).
 func checkPersistentResult(plan *QueryPlan, sel *parser.Select, sinkName string, session map[string]string) error {
 	for _, it := range sel.Items {
-		if ref, ok := it.Expr.(*parser.ColumnRef); ok && it.Alias == "" {
+		if ref, ok := it.Expr.(*parser.ColumnRef); ok && it.Alias == "" && !(plan.Join != nil && ref.Qualifier != "") {
 			switch ref.Name {
 			case RowTime, RowPartition, RowOffset:
 				return sqlerr.Newf(sqlerr.InvalidName, "Reserved column name in select: %s. Please remove or alias the column.", types.QuoteIdent(ref.Name)).WithPosition(it.Pos)

@@ -164,15 +164,16 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		names[name] = true
 		role := types.ValueColumn
 		text := e.String()
-		if js := b.scope.join; js != nil && plan.Join != nil && !plan.Rekeyed && plan.Agg == nil {
-			if _, alts := joinKeyExprs(plan.Join); alts[text] != "" {
-				text = alts[text]
-			}
-		}
 		for slot, k := range keyExprs {
 			if plan.KeySlots[slot] < 0 && k == text {
 				plan.KeySlots[slot] = len(plan.Items)
 				role = types.KeyColumn
+				if plan.Join != nil && plan.Agg == nil && !plan.Rekeyed {
+					// The key of a joined row is the join key, whichever side's
+					// column names it: a right join's unmatched rows have a NULL
+					// left column but a key.
+					e = expr.NewColumn(plan.Join.RowKey, e.String(), e.Type())
+				}
 				break
 			}
 		}
@@ -180,6 +181,7 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		plan.Output = append(plan.Output, types.Column{Name: name, Type: e.Type(), Role: role})
 		return nil
 	}
+	defer p.joinKeyFromAlternative(plan)
 	for _, it := range sel.Items {
 		if it.Star && b.scope.join != nil {
 			if err := p.joinStar(it, b.scope.join, add); err != nil {
@@ -235,7 +237,7 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		if name == "" {
 			name = aliases.nameFor(it.Expr)
 			if ref, ok := it.Expr.(*parser.ColumnRef); ok && ref.Qualifier != "" && b.scope.join != nil {
-				name = e.String() // ALIAS_NAME, as ksqlDB names a qualified column of a join
+				name = b.scope.join.itemName(ref)
 			}
 		}
 		aliases.take(name)
@@ -280,4 +282,22 @@ func (p *Planner) planOrderBy(plan *QueryPlan, sel *parser.Select, params []any)
 		plan.OrderBy = append(plan.OrderBy, OrderKey{Expr: e, Desc: o.Desc})
 	}
 	return nil
+}
+
+// joinKeyFromAlternative makes the first projected column of the other side's
+// join column the key when the preferred one (the left side's, or the right's
+// for a RIGHT JOIN) is not projected: both hold the join key.
+func (p *Planner) joinKeyFromAlternative(plan *QueryPlan) {
+	if plan.Join == nil || plan.Agg != nil || plan.Rekeyed || len(plan.KeySlots) != 1 || plan.KeySlots[0] >= 0 {
+		return
+	}
+	_, alts := joinKeyExprs(plan.Join)
+	for i, e := range plan.Items {
+		if alts[e.String()] != "" {
+			plan.KeySlots[0] = i
+			plan.Output[i].Role = types.KeyColumn
+			plan.Items[i] = expr.NewColumn(plan.Join.RowKey, e.String(), e.Type())
+			return
+		}
+	}
 }
