@@ -439,7 +439,11 @@ func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
 // planSources names the sources a plan reads.
 func planSources(plan *planner.QueryPlan) []string {
 	if j := plan.Join; j != nil {
-		return []string{j.Left.Source.Name, j.Right.Source.Name}
+		var names []string
+		for _, s := range j.Leaves() {
+			names = append(names, s.Source.Name)
+		}
+		return names
 	}
 	return []string{plan.Source.Name}
 }
@@ -454,23 +458,28 @@ func (e *Engine) checkJoinPartitions(plan *planner.QueryPlan) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var counts [2]int
-	for i, s := range []*planner.JoinSide{j.Left, j.Right} {
+	leaves := j.Leaves()
+	counts := make([]int, len(leaves))
+	for i, s := range leaves {
 		info, err := e.cluster.DescribeTopic(ctx, s.Source.Topic)
 		if err != nil {
 			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
 		}
 		counts[i] = info.Partitions
 	}
-	if counts[0] != counts[1] {
-		return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
-			types.QuoteIdent(j.Left.Source.Name), types.QuoteIdent(j.Right.Source.Name), types.QuoteIdent(j.Left.Source.Name), counts[0], types.QuoteIdent(j.Right.Source.Name), counts[1])
+	for i := 1; i < len(leaves); i++ {
+		if counts[i] != counts[0] {
+			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
+				types.QuoteIdent(leaves[0].Source.Name), types.QuoteIdent(leaves[i].Source.Name), types.QuoteIdent(leaves[0].Source.Name), counts[0], types.QuoteIdent(leaves[i].Source.Name), counts[i])
+		}
 	}
 	if counts[0] > 1 {
-		for _, s := range []*planner.JoinSide{j.Left, j.Right} {
-			if !s.KeyIsSourceKey {
-				return sqlerr.Newf(sqlerr.FeatureNotSupported, "%s is joined on %s, which is not its key, and has %d partitions: repartitioning a join input is not supported yet. Re-key it first (CREATE STREAM ... AS SELECT ... PARTITION BY %s) and join that.",
-					s.Source.Name, s.Key, counts[0], s.Key)
+		for _, step := range j.Steps() {
+			for _, s := range []*planner.JoinSide{step.Left, step.Right} {
+				if !s.KeyIsSourceKey {
+					return sqlerr.Newf(sqlerr.FeatureNotSupported, "%s is joined on %s, which is not its key, and has %d partitions: repartitioning a join input is not supported yet. Re-key it first (CREATE STREAM ... AS SELECT ... PARTITION BY %s) and join that.",
+						s.Source.Name, s.Key, counts[0], s.Key)
+				}
 			}
 		}
 	}

@@ -42,58 +42,166 @@ const (
 	sideRight = 1
 )
 
-// joinOp is the join operator of one query.
+// joinOp is the join operator of one query: one step per JOIN of an n-way
+// join. Records of the first source enter the first step's left side; records
+// of source k (k >= 1) enter step k-1's right side; each step's joined rows are
+// the next step's left records, and the last step's go to the rest of the plan.
 type joinOp struct {
 	queryID string
-	j       *planner.Join
-	sides   [2]*planner.JoinSide
-	width   int // joined row width
+	steps   []*joinStep
+	sources int
 	parts   map[int32]*joinPart
 	st      *storage.Store
 }
 
+// joinStep is one two-way join of the chain.
+type joinStep struct {
+	queryID string
+	idx     int
+	j       *planner.Join
+	sides   [2]*planner.JoinSide
+	width   int // the step's joined row width
+}
+
 // joinPart is one partition's join progress; its state is in the store.
 type joinPart struct {
+	p      int32
+	offset []int64 // next offset to process per source, -1 for none yet
+	steps  []*stepPart
+	dirty  bool
+}
+
+// stepPart is one step's progress in a partition.
+type stepPart struct {
 	p          int32
-	offset     [2]int64 // next offset to process per side, -1 for none yet
 	sideTime   [2]int64 // the largest timestamp stored per side's window
 	streamTime int64    // the largest timestamp seen on either side
-	seq        int64    // output sequence: downstream stages deduplicate by it
-	dirty      bool
+	seq        int64    // output sequence: numbers the step's joined rows
 }
 
 func newJoinOp(queryID string, plan *planner.QueryPlan, st *storage.Store) *joinOp {
-	j := plan.Join
-	return &joinOp{queryID: queryID, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: len(plan.Input),
-		parts: map[int32]*joinPart{}, st: st}
+	o := &joinOp{queryID: queryID, parts: map[int32]*joinPart{}, st: st}
+	for i, j := range plan.Join.Steps() {
+		width := j.RowKey + 4
+		if j.Left.Source.Window != nil {
+			width += 2
+		}
+		o.steps = append(o.steps, &joinStep{queryID: queryID, idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: width})
+	}
+	o.sources = len(o.steps) + 1
+	return o
 }
 
-func joinCkptStore(side int) string { return fmt.Sprintf("%s%d", storeJoinCkpt, side) }
+func joinCkptStore(source int) string { return fmt.Sprintf("%s%d", storeJoinCkpt, source) }
+
+func joinTimeStore(step int) string { return fmt.Sprintf("%s%d", storeJoinTime, step) }
 
 // partition returns partition p's progress, loading it from the store.
 func (o *joinOp) partition(p int32) (*joinPart, error) {
 	if jp, ok := o.parts[p]; ok {
 		return jp, nil
 	}
-	jp := &joinPart{p: p, offset: [2]int64{-1, -1}, sideTime: [2]int64{-1 << 62, -1 << 62}, streamTime: -1 << 62}
-	for side := range 2 {
-		c, ok, err := readCheckpoint(o.st, o.queryID, joinCkptStore(side), p)
+	jp := &joinPart{p: p, offset: make([]int64, o.sources)}
+	for src := range o.sources {
+		jp.offset[src] = -1
+		c, ok, err := readCheckpoint(o.st, o.queryID, joinCkptStore(src), p)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			jp.offset[side], jp.sideTime[side] = c.Offset, c.StreamTime
+			jp.offset[src] = c.Offset
 		}
 	}
-	c, ok, err := readCheckpoint(o.st, o.queryID, storeJoinTime, p)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		jp.streamTime, jp.seq = c.StreamTime, c.Offset
+	for i := range o.steps {
+		sp := &stepPart{p: p, sideTime: [2]int64{-1 << 62, -1 << 62}, streamTime: -1 << 62}
+		for side := range 2 {
+			c, ok, err := readCheckpoint(o.st, o.queryID, fmt.Sprintf("%s%d.%d", storeJoinTime, i, side), p)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				sp.sideTime[side] = c.StreamTime
+			}
+		}
+		c, ok, err := readCheckpoint(o.st, o.queryID, joinTimeStore(i), p)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			sp.streamTime, sp.seq = c.StreamTime, c.Offset
+		}
+		jp.steps = append(jp.steps, sp)
 	}
 	o.parts[p] = jp
 	return jp, nil
+}
+
+// process handles one decoded record of source src. row is the source's input
+// row; nullValue marks a record without a value (a table's delete).
+func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, src int, rec *kgo.Record, row []any, nullValue bool, emit joinEmit) error {
+	jp.offset[src] = rec.Offset + 1
+	jp.dirty = true
+	step, side := 0, sideLeft
+	if src > 0 {
+		step, side = src-1, sideRight
+	}
+	return o.stepProcess(b, w, jp, step, side, rec, row, nullValue, emit)
+}
+
+func (o *joinOp) stepProcess(b *storage.Batch, w stateWriter, jp *joinPart, step, side int, rec *kgo.Record, row []any, nullValue bool, emit joinEmit) error {
+	s := o.steps[step]
+	next := emit
+	if step+1 < len(o.steps) {
+		next = func(joined []any, tombstone bool, ts int64) error {
+			sp := jp.steps[step]
+			sp.seq++
+			// The joined row is a record of the next step's left side, numbered
+			// by this step's output sequence.
+			synth := &kgo.Record{Partition: jp.p, Offset: sp.seq, Headers: rec.Headers}
+			return o.stepProcess(b, w, jp, step+1, sideLeft, synth, joined, tombstone, emit)
+		}
+	}
+	return s.process(b, w, jp.steps[step], side, rec, row, nullValue, next)
+}
+
+// expire deletes expired window records of every step; called once per poll.
+func (o *joinOp) expire(b *storage.Batch, w stateWriter) error {
+	for _, jp := range o.parts {
+		for i, s := range o.steps {
+			if err := s.expire(b, w, jp.steps[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush stages each touched partition's checkpoints.
+func (o *joinOp) flush(w stateWriter) error {
+	for _, jp := range o.parts {
+		if !jp.dirty {
+			continue
+		}
+		for src, off := range jp.offset {
+			if off >= 0 {
+				if err := w.Set(StatePrefix(o.queryID, joinCkptStore(src), jp.p), checkpoint{Offset: off}.encode()); err != nil {
+					return err
+				}
+			}
+		}
+		for i, sp := range jp.steps {
+			for side := range 2 {
+				if err := w.Set(StatePrefix(o.queryID, fmt.Sprintf("%s%d.%d", storeJoinTime, i, side), jp.p), checkpoint{StreamTime: sp.sideTime[side]}.encode()); err != nil {
+					return err
+				}
+			}
+			if err := w.Set(StatePrefix(o.queryID, joinTimeStore(i), jp.p), checkpoint{Offset: sp.seq, StreamTime: sp.streamTime}.encode()); err != nil {
+				return err
+			}
+		}
+		jp.dirty = false
+	}
+	return nil
 }
 
 // joinEmit receives a joined row (nil values on a missing side), whether it
@@ -102,9 +210,7 @@ type joinEmit func(row []any, tombstone bool, ts int64) error
 
 // process handles one decoded record of a side. row is the side's input row;
 // nullValue marks a record without a value (a table's delete).
-func (o *joinOp) process(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, nullValue bool, emit joinEmit) error {
-	jp.offset[side] = rec.Offset + 1
-	jp.dirty = true
+func (o *joinStep) process(b *storage.Batch, w stateWriter, jp *stepPart, side int, rec *kgo.Record, row []any, nullValue bool, emit joinEmit) error {
 	s := o.sides[side]
 	tsIdx := len(s.Source.Columns)
 	ts, _ := row[tsIdx].(int64)
@@ -163,7 +269,7 @@ type errJoinKey struct{ err error }
 func (e errJoinKey) Error() string { return "join key: " + e.err.Error() }
 
 // joined builds the joined row of left and right (either may be nil).
-func (o *joinOp) joined(left, right []any, key any, ts int64, p int32, offset int64) []any {
+func (o *joinStep) joined(left, right []any, key any, ts int64, p int32, offset int64) []any {
 	row := make([]any, o.width)
 	if left != nil {
 		copy(row[o.sides[sideLeft].Offset:], left[:len(o.sides[sideLeft].Input)])
@@ -197,7 +303,7 @@ func pair(side int, mine, other []any) (left, right []any) {
 }
 
 // outer reports whether a side's unmatched rows are emitted null-padded.
-func (o *joinOp) outer(side int) bool {
+func (o *joinStep) outer(side int) bool {
 	switch o.j.Type {
 	case parser.FullJoin:
 		return true
@@ -212,7 +318,7 @@ func (o *joinOp) outer(side int) bool {
 // joinKey encodes a row's join key for the state: the key value, and for a
 // windowed input its window too (records of windowed sources join only within
 // the same window).
-func (o *joinOp) joinKey(side int, row []any, keyVal any) ([]byte, error) {
+func (o *joinStep) joinKey(side int, row []any, keyVal any) ([]byte, error) {
 	s := o.sides[side]
 	if s.Source.Window == nil {
 		return encodeJoinKey(keyVal)
@@ -237,10 +343,10 @@ func sortableTime(b []byte, ts int64) []byte {
 
 func timeFromSortable(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
 
-func (o *joinOp) storeKey(store string, side int, p int32, parts ...[]byte) []byte {
-	name := store
+func (o *joinStep) storeKey(store string, side int, p int32, parts ...[]byte) []byte {
+	name := fmt.Sprintf("%s%d", store, o.idx)
 	if side >= 0 {
-		name = fmt.Sprintf("%s%d", store, side)
+		name = fmt.Sprintf("%s%d.%d", store, o.idx, side)
 	}
 	k := StatePrefix(o.queryID, name, p)
 	for _, x := range parts {
@@ -258,7 +364,7 @@ func be64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v))
 // record that matches nothing is emitted null-padded: at once for a join
 // without a grace period (or when its window has already closed), else when
 // stream time passes its window's end plus the grace period.
-func (o *joinOp) streamStream(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, keyVal any, kb []byte, ts int64, emit joinEmit) error {
+func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, side int, rec *kgo.Record, row []any, keyVal any, kb []byte, ts int64, emit joinEmit) error {
 	j := o.j
 	before, after := j.Before.Milliseconds(), j.After.Milliseconds()
 	retention := j.Retention().Milliseconds()
@@ -339,13 +445,13 @@ func (o *joinOp) streamStream(b *storage.Batch, w stateWriter, jp *joinPart, sid
 	return w.Set(o.outerKey(jp.p, ts, side, kb, rec.Offset), v)
 }
 
-func (o *joinOp) outerKey(p int32, ts int64, side int, kb []byte, offset int64) []byte {
+func (o *joinStep) outerKey(p int32, ts int64, side int, kb []byte, offset int64) []byte {
 	return o.storeKey(storeJoinOuter, -1, p, sortableTime(nil, ts), []byte{byte(side)}, kb, be64(offset))
 }
 
 // emitClosedOuter emits, null-padded, the waiting outer rows whose window has
 // closed: stream time is past their time plus the window's far side plus grace.
-func (o *joinOp) emitClosedOuter(b *storage.Batch, w stateWriter, jp *joinPart, rec *kgo.Record, emit joinEmit) error {
+func (o *joinStep) emitClosedOuter(b *storage.Batch, w stateWriter, jp *stepPart, rec *kgo.Record, emit joinEmit) error {
 	j := o.j
 	prefix := o.storeKey(storeJoinOuter, -1, jp.p)
 	type due struct {
@@ -401,12 +507,12 @@ func (o *joinOp) emitClosedOuter(b *storage.Batch, w stateWriter, jp *joinPart, 
 
 // expire deletes window records older than their side's stream time minus the
 // retention; called once per poll.
-func (o *joinOp) expire(b *storage.Batch, w stateWriter) error {
+func (o *joinStep) expire(b *storage.Batch, w stateWriter, jp *stepPart) error {
 	if o.j.Kind != planner.StreamStream {
 		return nil
 	}
 	retention := o.j.Retention().Milliseconds()
-	for _, jp := range o.parts {
+	{
 		for side := range 2 {
 			limit := jp.sideTime[side] - retention
 			prefix := o.storeKey(storeJoinExpiry, side, jp.p)
@@ -434,7 +540,7 @@ func (o *joinOp) expire(b *storage.Batch, w stateWriter) error {
 	return nil
 }
 
-func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, kb []byte) ([]any, error) {
+func (o *joinStep) getTable(b *storage.Batch, jp *stepPart, side int, kb []byte) ([]any, error) {
 	v, ok, err := b.Get(o.storeKey(storeJoinTable, side, jp.p, kb))
 	if err != nil || !ok {
 		return nil, err
@@ -442,7 +548,7 @@ func (o *joinOp) getTable(b *storage.Batch, jp *joinPart, side int, kb []byte) (
 	return types.ReadBinaryRow(v)
 }
 
-func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, kb []byte, row []any, deleted bool) error {
+func (o *joinStep) putTable(w stateWriter, jp *stepPart, side int, kb []byte, row []any, deleted bool) error {
 	k := o.storeKey(storeJoinTable, side, jp.p, kb)
 	if deleted {
 		return w.Delete(k)
@@ -458,7 +564,7 @@ func (o *joinOp) putTable(w stateWriter, jp *joinPart, side int, kb []byte, row 
 // emits the result's change for the key, as Kafka Streams' table joins do: the
 // joined row, or a tombstone when the key no longer has a result, timestamped
 // with the later of the update and the other side's row.
-func (o *joinOp) tableTable(b *storage.Batch, w stateWriter, jp *joinPart, side int, rec *kgo.Record, row []any, deleted bool, keyVal any, kb []byte, ts int64, emit joinEmit) error {
+func (o *joinStep) tableTable(b *storage.Batch, w stateWriter, jp *stepPart, side int, rec *kgo.Record, row []any, deleted bool, keyVal any, kb []byte, ts int64, emit joinEmit) error {
 	old, err := o.getTable(b, jp, side, kb)
 	if err != nil {
 		return err
@@ -513,23 +619,3 @@ func (o *joinOp) tableTable(b *storage.Batch, w stateWriter, jp *joinPart, side 
 	return nil
 }
 
-// flush stages each touched partition's checkpoints.
-func (o *joinOp) flush(w stateWriter) error {
-	for _, jp := range o.parts {
-		if !jp.dirty {
-			continue
-		}
-		for side := range 2 {
-			if jp.offset[side] >= 0 {
-				if err := w.Set(StatePrefix(o.queryID, joinCkptStore(side), jp.p), checkpoint{Offset: jp.offset[side], StreamTime: jp.sideTime[side]}.encode()); err != nil {
-					return err
-				}
-			}
-		}
-		if err := w.Set(StatePrefix(o.queryID, storeJoinTime, jp.p), checkpoint{Offset: jp.seq, StreamTime: jp.streamTime}.encode()); err != nil {
-			return err
-		}
-		jp.dirty = false
-	}
-	return nil
-}

@@ -37,7 +37,10 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 	}()
 	op := q.join
 	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
-	rows := [2][]any{make([]any, q.joinDec[0].width), make([]any, q.joinDec[1].width)}
+	rows := make([][]any, len(q.joinDec))
+	for i, d := range q.joinDec {
+		rows[i] = make([]any, d.width)
+	}
 	out := make([]any, len(q.plan.Items))
 	var results []*kgo.Record
 	emit := func(r *kgo.Record) { results = append(results, r) }
@@ -68,26 +71,28 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 				failure = err
 				return
 			}
-			side := sideLeft
-			if rec.Topic == q.joinTopics[sideRight] {
-				side = sideRight
+			src := 0
+			for i, t := range q.joinTopics {
+				if t == rec.Topic {
+					src = i
+				}
 			}
 			jp, err := op.partition(rec.Partition)
 			if err != nil {
 				failure = err
 				return
 			}
-			if rec.Offset < jp.offset[side] {
+			if rec.Offset < jp.offset[src] {
 				return // already reflected in the state (re-delivered after a crash)
 			}
 			q.processed.Add(1)
-			row := rows[side]
-			nullValue, ok := decodeRow(q.joinDec[side], rec, row, q.log, q.ID)
+			row := rows[src]
+			nullValue, ok := decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
 			if !ok {
-				jp.offset[side], jp.dirty = rec.Offset+1, true
+				jp.offset[src], jp.dirty = rec.Offset+1, true
 				return
 			}
-			err = op.process(b, cb, jp, side, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
+			err = op.process(b, cb, jp, src, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
 				return q.joinResult(jp, rec, joined, tombstone, ts, tq, pipe, enc, out, emit)
 			})
 			var keyErr errJoinKey
@@ -120,8 +125,9 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 // the next number of its partition's output sequence as its offset, which the
 // downstream stages use to skip what they have already applied.
 func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, tombstone bool, ts int64, tq *tableQuery, pipe *pipeline, enc *sinkEncoder, out []any, emit func(*kgo.Record)) error {
-	jp.seq++
-	synth := &kgo.Record{Partition: jp.p, Offset: jp.seq, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)}
+	last := jp.steps[len(jp.steps)-1]
+	last.seq++
+	synth := &kgo.Record{Partition: jp.p, Offset: last.seq, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)}
 	if tq != nil {
 		kb, err := encodeJoinKey(row[q.plan.Join.RowKey])
 		if err != nil {

@@ -75,8 +75,8 @@ type PersistentQuery struct {
 
 	// join is set for a query over a join, with a decoder and topic per side.
 	join       *joinOp
-	joinDec    [2]*sourceDecoder
-	joinTopics [2]string
+	joinDec    []*sourceDecoder
+	joinTopics []string
 }
 
 // Restoring reports whether the query is rebuilding state from its changelog, so
@@ -124,11 +124,13 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		if cfg.State == nil {
 			return nil, errors.New("a join query needs a state store")
 		}
-		for i, s := range []*planner.JoinSide{j.Left, j.Right} {
-			if q.joinDec[i], err = newSourceDecoder(s.Source, s.Timestamp); err != nil {
+		for _, s := range j.Leaves() {
+			d, err := newSourceDecoder(s.Source, s.Timestamp)
+			if err != nil {
 				return nil, err
 			}
-			q.joinTopics[i] = s.Source.Topic
+			q.joinDec = append(q.joinDec, d)
+			q.joinTopics = append(q.joinTopics, s.Source.Topic)
 		}
 		q.join, q.store = newJoinOp(cfg.ID, cfg.Plan, cfg.State), cfg.State
 	} else if dec, err = newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...); err != nil {
@@ -289,7 +291,10 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 // checkpoints is in the store (or cannot be read, which is not a reason to
 // overwrite it).
 func (q *PersistentQuery) hasCheckpoint(p int32) bool {
-	stores := []string{storeCkpt, storeCkptSource, joinCkptStore(sideLeft), joinCkptStore(sideRight)}
+	stores := []string{storeCkpt, storeCkptSource}
+	for src := range q.joinTopics {
+		stores = append(stores, joinCkptStore(src))
+	}
 	for _, s := range stores {
 		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
 			return true
@@ -309,9 +314,9 @@ type topicPartition struct {
 // by the repartitioning stage.
 func (q *PersistentQuery) checkpointStore(topic string) string {
 	if q.join != nil {
-		for side, t := range q.joinTopics {
+		for src, t := range q.joinTopics {
 			if t == topic {
-				return joinCkptStore(side)
+				return joinCkptStore(src)
 			}
 		}
 		return storeCkpt
@@ -325,7 +330,7 @@ func (q *PersistentQuery) checkpointStore(topic string) string {
 // Topics returns the topics the query reads.
 func (q *PersistentQuery) Topics() []string {
 	if q.join != nil {
-		ts := []string{q.joinTopics[0], q.joinTopics[1]}
+		ts := append([]string(nil), q.joinTopics...)
 		if q.table != nil && q.table.repartition != "" {
 			ts = append(ts, q.table.repartition)
 		}

@@ -80,6 +80,28 @@ type JoinSide struct {
 	KeyIsSourceKey bool
 	// Offset is the index of the side's first column in the joined row.
 	Offset int
+	// Inner is set when the side is the result of another join (an n-way
+	// join's earlier steps); Source is then that join's virtual source and
+	// scope resolves names over its row.
+	Inner *Join
+	scope *joinScope
+}
+
+// Steps returns the joins of an n-way join, innermost (the first two inputs)
+// first; the last is j itself.
+func (j *Join) Steps() []*Join {
+	if j.Left.Inner == nil {
+		return []*Join{j}
+	}
+	return append(j.Left.Inner.Steps(), j)
+}
+
+// Leaves returns the sources the join reads, in FROM order.
+func (j *Join) Leaves() []*JoinSide {
+	if j.Left.Inner == nil {
+		return []*JoinSide{j.Left, j.Right}
+	}
+	return append(j.Left.Inner.Leaves(), j.Right)
 }
 
 // Name is how errors and EXPLAIN name the side: its alias, else the source.
@@ -210,73 +232,114 @@ func (j *joinScope) side(qualifier string) *JoinSide {
 	return nil
 }
 
-// planJoinInput plans the FROM clause of a join: the two inputs, the join
-// condition and the layout of the joined row, which becomes the query's input
-// (a virtual source named after the left side, in its formats).
+// planJoinInput plans the FROM clause of a join: the inputs, the join
+// conditions and the layout of the joined row, which becomes the query's input
+// (a virtual source named after the first input, in its formats).
 func (p *Planner) planJoinInput(j *parser.Join) (*scope, *Join, error) {
-	lref, lok := j.Left.(*parser.TableRef)
-	rref, rok := j.Right.(*parser.TableRef)
-	if !lok || !rok {
-		return nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "joins of more than two sources are not supported yet").WithPosition(j.Pos)
+	jn, js, virtual, err := p.planJoinTree(j, map[string]bool{})
+	if err != nil {
+		return nil, nil, err
 	}
-	var sides [2]*JoinSide
-	for i, ref := range []*parser.TableRef{lref, rref} {
+	sc := newScope(virtual, "")
+	sc.join = js
+	return sc, jn, nil
+}
+
+// planJoinTree plans one join of a left-deep chain (a JOIN b JOIN c is
+// (a JOIN b) JOIN c): its left input is a source or the joined row of the
+// inner join, which the outer joined row starts with, so every source's columns
+// keep their place in the final row.
+func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *joinScope, *catalog.Source, error) {
+	leaf := func(ref *parser.TableRef) (*JoinSide, error) {
 		src, err := p.Catalog.Source(ref.Name)
 		if err != nil {
-			return nil, nil, sqlerr.As(err).WithPosition(ref.Pos)
+			return nil, sqlerr.As(err).WithPosition(ref.Pos)
 		}
+		if seen[src.Name] {
+			if len(seen) == 1 {
+				return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Can not join '%s' to '%s': self joins are not yet supported.", src.Name, src.Name).WithPosition(j.Pos)
+			}
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "N-way joins do not support multiple occurrences of the same source. Source: '%s'", src.Name).WithPosition(ref.Pos)
+		}
+		seen[src.Name] = true
 		alias := ref.Alias
 		if alias == "" {
 			alias = src.Name
 		}
 		ts, err := p.timestampExpr(src)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		sides[i] = &JoinSide{Source: src, Alias: alias, Input: InputLayout(src), Timestamp: ts}
+		return &JoinSide{Source: src, Alias: alias, Input: InputLayout(src), Timestamp: ts}, nil
 	}
-	left, right := sides[0], sides[1]
-	if left.Source.Name == right.Source.Name {
-		return nil, nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Can not join '%s' to '%s': self joins are not yet supported.", left.Source.Name, right.Source.Name).WithPosition(j.Pos)
+	var (
+		left   *JoinSide
+		leaves []*JoinSide
+		cols   []types.Column
+	)
+	switch l := j.Left.(type) {
+	case *parser.TableRef:
+		var err error
+		if left, err = leaf(l); err != nil {
+			return nil, nil, nil, err
+		}
+		leaves = append(leaves, left)
+		for _, c := range left.Input {
+			cols = append(cols, types.Column{Name: left.Name() + "_" + c.Name, Type: c.Type, Role: types.ValueColumn})
+		}
+	case *parser.Join:
+		inner, innerScope, virtual, err := p.planJoinTree(l, seen)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		left = &JoinSide{Source: virtual, Input: InputLayout(virtual), Inner: inner, scope: innerScope}
+		leaves = append(leaves, innerScope.sides...)
+		cols = append(cols, left.Input...)
+	default:
+		return nil, nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "unsupported join input").WithPosition(j.Pos)
+	}
+	rref, ok := j.Right.(*parser.TableRef)
+	if !ok {
+		return nil, nil, nil, sqlerr.New(sqlerr.FeatureNotSupported, "the right side of a JOIN must be a stream or table; join more sources by chaining JOINs: a JOIN b ON ... JOIN c ON ...").WithPosition(j.Pos)
+	}
+	right, err := leaf(rref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	right.Offset = len(cols)
+	leaves = append(leaves, right)
+	for _, c := range right.Input {
+		cols = append(cols, types.Column{Name: right.Name() + "_" + c.Name, Type: c.Type, Role: types.ValueColumn})
 	}
 	jn := &Join{Type: j.Kind, Left: left, Right: right}
 	if err := p.checkJoinSources(j, jn); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-
-	// The joined row: each side's input row, ROWKEY, then the joined pseudo-columns.
-	var cols []types.Column
-	for _, s := range sides {
-		s.Offset = len(cols)
-		for _, c := range s.Input {
-			cols = append(cols, types.Column{Name: s.Name() + "_" + c.Name, Type: c.Type, Role: types.ValueColumn})
-		}
-	}
+	// The joined row: the inputs' rows, ROWKEY, then the joined pseudo-columns.
 	jn.RowKey = len(cols)
-	jn.RowKeyName = syntheticKeyName(sides[:])
+	jn.RowKeyName = syntheticKeyName(leaves)
 	cols = append(cols, types.Column{Name: jn.RowKeyName, Role: types.ValueColumn})
-	js := &joinScope{sides: sides[:], rowKey: jn.RowKey, rowKeyName: jn.RowKeyName, synthetic: j.Kind == parser.FullJoin, pseudo: len(cols)}
+	js := &joinScope{sides: leaves, rowKey: jn.RowKey, rowKeyName: jn.RowKeyName, synthetic: j.Kind == parser.FullJoin, pseudo: len(cols)}
 
 	if err := p.bindJoinCondition(j, jn, js); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cols[jn.RowKey].Type = jn.KeyType
 	js.keyType, jn.SyntheticKey = jn.KeyType, js.synthetic
 
+	first := leaves[0].Source
 	kind := catalog.Stream
 	if jn.Kind == TableTable {
 		kind = catalog.Table
 	}
 	virtual := &catalog.Source{
-		Name: left.Source.Name, Kind: kind, Columns: cols, Topic: left.Source.Topic,
-		KeyFormat: left.Source.KeyFormat, ValueFormat: left.Source.ValueFormat,
-		KeyDelimiter: left.Source.KeyDelimiter, ValueDelimiter: left.Source.ValueDelimiter,
-		WrapSingle: left.Source.WrapSingle, Partitions: left.Source.Partitions, Replicas: left.Source.Replicas,
-		Window: left.Source.Window,
+		Name: first.Name, Kind: kind, Columns: cols, Topic: first.Topic,
+		KeyFormat: first.KeyFormat, ValueFormat: first.ValueFormat,
+		KeyDelimiter: first.KeyDelimiter, ValueDelimiter: first.ValueDelimiter,
+		WrapSingle: first.WrapSingle, Partitions: first.Partitions, Replicas: first.Replicas,
+		Window: first.Window,
 	}
-	sc := newScope(virtual, "")
-	sc.join = js
-	return sc, jn, nil
+	return jn, js, virtual, nil
 }
 
 // checkJoinSources applies ksqlDB's rules on what may be joined.
@@ -376,10 +439,11 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 				err = sqlerr.As(rerr).WithPosition(c.Pos)
 				return false
 			}
-			for i, s := range js.sides {
-				if idx >= s.Offset && idx < s.Offset+len(s.Input) {
-					sides[i] = true
-				}
+			// The left input holds every column before the right input's.
+			if idx >= jn.Right.Offset && idx < jn.Right.Offset+len(jn.Right.Input) {
+				sides[1] = true
+			} else {
+				sides[0] = true
 			}
 			return true
 		})
@@ -410,15 +474,19 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", parser.FormatExpr(bad.e), text).WithPosition(bad.e.Position())
 		}
 	}
+	if ls == rs && jn.Left.Inner != nil {
+		return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "A join criteria is expected to reference the source (%s) in the FROM clause, instead the right source references %s and the left source references %s",
+			types.QuoteIdent(jn.Right.Source.Name), referencedSources(js, bin.R), referencedSources(js, bin.L)).WithPosition(cond.Position())
+	}
 	if ls == rs {
-		name := js.sides[ls].Name()
+		name := []*JoinSide{jn.Left, jn.Right}[ls].Name()
 		return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Each side of the join must reference exactly one source and not the same source. Left side references `%s` and right references `%s`", name, name).WithPosition(cond.Position())
 	}
 	operands := [2]parser.Expr{bin.L, bin.R}
 	if ls == 1 {
 		operands[0], operands[1] = bin.R, bin.L
 	}
-	for i, s := range js.sides {
+	for i, s := range []*JoinSide{jn.Left, jn.Right} {
 		b := &binder{scope: sideScope(s), funcs: p.Funcs}
 		e, err := b.bind(operands[i])
 		if err != nil {
@@ -426,11 +494,19 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 		}
 		s.Key = e
 		if c, ok := e.(*expr.Column); ok {
-			keys := s.Source.KeyColumns()
-			s.KeyIsSourceKey = len(keys) == 1 && c.Name == keys[0].Name && s.Input[c.Index].Role == types.KeyColumn
+			if s.Inner != nil {
+				// An earlier join's rows are keyed by its join key, which each of
+				// its join columns holds.
+				for _, k := range s.Inner.keyClass() {
+					s.KeyIsSourceKey = s.KeyIsSourceKey || k.canonical == c.Name
+				}
+			} else {
+				keys := s.Source.KeyColumns()
+				s.KeyIsSourceKey = len(keys) == 1 && c.Name == keys[0].Name && s.Input[c.Index].Role == types.KeyColumn
+			}
 		}
 	}
-	for _, s := range js.sides {
+	for _, s := range []*JoinSide{jn.Left, jn.Right} {
 		if s.Source.Window != nil && !s.KeyIsSourceKey {
 			return sqlerr.New(sqlerr.FeatureNotSupported, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.").WithPosition(cond.Position())
 		}
@@ -441,7 +517,8 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			qualifiedText(jn.Left, operands[0]), lt, qualifiedText(jn.Right, operands[1]), rt).WithPosition(cond.Position())
 	}
 	jn.KeyType = lt
-	got := qualifiedText(js.sides[ls], bin.L) + " = " + qualifiedText(js.sides[rs], bin.R)
+	stepSides := []*JoinSide{jn.Left, jn.Right}
+	got := qualifiedText(stepSides[ls], bin.L) + " = " + qualifiedText(stepSides[rs], bin.R)
 	switch jn.Kind {
 	case StreamTable:
 		if !jn.Right.KeyIsSourceKey {
@@ -450,6 +527,9 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 	case TableTable:
 		if !jn.Right.KeyIsSourceKey {
 			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got).WithPosition(cond.Position())
+		}
+		if !jn.Left.KeyIsSourceKey && (jn.Left.Inner != nil || j.Left != nil && isJoin(j.Left)) {
+			return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s.", got).WithPosition(cond.Position())
 		}
 		if !jn.Left.KeyIsSourceKey {
 			return sqlerr.Newf(sqlerr.FeatureNotSupported, "foreign-key table-table joins are not supported yet. Got %s.", got).WithPosition(cond.Position())
@@ -465,9 +545,34 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 	return nil
 }
 
-// sideScope resolves names over one side's own row, qualified by its alias or name.
+// sideScope resolves names over one side's own row, qualified by its alias or
+// name (an earlier join's row: by the names of its inputs).
 func sideScope(s *JoinSide) *scope {
-	return &scope{source: s.Source, alias: s.Alias, columns: s.Input, width: len(s.Input)}
+	return &scope{source: s.Source, alias: s.Alias, columns: s.Input, width: len(s.Input), join: s.scope}
+}
+
+func isJoin(r parser.Relation) bool {
+	_, ok := r.(*parser.Join)
+	return ok
+}
+
+// referencedSources names the inputs an expression references, for errors.
+func referencedSources(js *joinScope, e parser.Expr) string {
+	var names []string
+	seen := map[string]bool{}
+	parser.Walk(e, func(n parser.Expr) bool {
+		if c, ok := n.(*parser.ColumnRef); ok {
+			idx, _, _, found, _ := js.resolve(c.Qualifier, c.Name)
+			for _, s := range js.sides {
+				if found && idx >= s.Offset && idx < s.Offset+len(s.Input) && !seen[s.Name()] {
+					seen[s.Name()] = true
+					names = append(names, types.QuoteIdent(s.Name()))
+				}
+			}
+		}
+		return true
+	})
+	return strings.Join(names, ", ")
 }
 
 // qualifiedText renders a join operand with its columns qualified by the side,
@@ -490,44 +595,68 @@ func qualifiedText(s *JoinSide, e parser.Expr) string {
 	return out
 }
 
-// joinKeyExprs returns the result's key for the projection: the join key, held
-// by either side's join column (so either, projected, becomes the key), or
-// ROWKEY when no source column holds it.
-func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
-	rowKey := expr.NewColumn(jn.RowKey, jn.RowKeyName, jn.KeyType).String()
-	if jn.SyntheticKey {
-		return []string{rowKey}, nil
+// keyColumn is a column that holds a join's key in every joined row.
+type keyColumn struct {
+	canonical string // its name in the joined row (ALIAS_NAME)
+	qualified string // as errors print it (ALIAS.NAME)
+}
+
+// keyClass lists the columns holding the join key, left first: the two join
+// columns, and when the left one is an earlier join's key column, every column
+// holding that join's key. Empty for a synthetic key.
+func (j *Join) keyClass() []keyColumn {
+	if j.SyntheticKey {
+		return nil
 	}
-	// The left side's join column is preferred (for RIGHT joins too: the key
-	// column carries the join key whichever side is missing).
-	first, second := jn.Left, jn.Right
-	alternatives = map[string]string{}
-	name := func(s *JoinSide) string {
-		if c, ok := s.Key.(*expr.Column); ok {
-			return s.Name() + "_" + c.Name
+	var out []keyColumn
+	if c, ok := j.Left.Key.(*expr.Column); ok {
+		if j.Left.Inner != nil {
+			inner := j.Left.Inner.keyClass()
+			for _, k := range inner {
+				if k.canonical == c.Name {
+					out = inner
+				}
+			}
+			if out == nil {
+				out = []keyColumn{{c.Name, strings.Replace(c.Name, "_", ".", 1)}}
+			}
+		} else {
+			out = []keyColumn{{j.Left.Name() + "_" + c.Name, j.Left.Name() + "." + c.Name}}
 		}
-		return ""
 	}
-	primary := name(first)
-	if primary == "" {
-		primary = name(second)
+	if c, ok := j.Right.Key.(*expr.Column); ok {
+		out = append(out, keyColumn{j.Right.Name() + "_" + c.Name, j.Right.Name() + "." + c.Name})
 	}
-	if n := name(second); n != "" && n != primary {
-		alternatives[n] = primary
+	return out
+}
+
+// joinKeyExprs returns the result's key for the projection: the join key, held
+// by any of the join's key columns (so any, projected, becomes the key; the
+// first is preferred), or ROWKEY when no source column holds it.
+func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
+	if jn.SyntheticKey {
+		return []string{jn.RowKeyName}, nil
 	}
-	return []string{primary}, alternatives
+	class := jn.keyClass()
+	if len(class) == 0 {
+		return []string{jn.RowKeyName}, nil
+	}
+	alternatives = map[string]string{}
+	for _, k := range class[1:] {
+		alternatives[k.canonical] = class[0].canonical
+	}
+	return []string{class[0].canonical}, alternatives
 }
 
 // joinKeyNames names the join expressions for the "must include" error.
 func joinKeyNames(jn *Join) []string {
-	if jn.SyntheticKey {
+	class := jn.keyClass()
+	if len(class) == 0 {
 		return []string{jn.RowKeyName}
 	}
-	var out []string
-	for _, s := range []*JoinSide{jn.Left, jn.Right} {
-		if c, ok := s.Key.(*expr.Column); ok {
-			out = append(out, s.Name()+"."+c.Name)
-		}
+	out := make([]string, len(class))
+	for i, k := range class {
+		out[i] = k.qualified
 	}
 	return out
 }

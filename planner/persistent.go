@@ -95,8 +95,12 @@ func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) er
 		if len(names) > 1 {
 			what += "s"
 		}
+		list := names[0]
+		if n := len(names); n > 1 {
+			list = strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+		}
 		msg := fmt.Sprintf("The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
-			types.QuoteIdent(sinkName), what, strings.Join(names, " or "), names[0])
+			types.QuoteIdent(sinkName), what, list, names[0])
 		if plan.Join.SyntheticKey {
 			msg += "\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."
 		}
