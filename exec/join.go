@@ -618,4 +618,3 @@ func (o *joinStep) tableTable(b *storage.Batch, w stateWriter, jp *stepPart, sid
 	}
 	return nil
 }
-

@@ -161,9 +161,9 @@ type joinScope struct {
 	sides      []*JoinSide
 	rowKey     int
 	rowKeyName string
-	synthetic bool
-	keyType   *types.Type
-	pseudo    int // index of the joined ROWTIME
+	synthetic  bool
+	keyType    *types.Type
+	pseudo     int // index of the joined ROWTIME
 }
 
 // resolve finds (qualifier, name) in the joined row. The canonical name of a
