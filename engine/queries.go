@@ -88,9 +88,13 @@ func (s *Session) insertValues(ctx context.Context, st *parser.InsertValues, par
 	}
 	names := st.Columns
 	if names == nil {
-		for _, c := range src.Columns {
-			if c.Role == types.KeyColumn || c.Role == types.ValueColumn {
-				names = append(names, c.Name)
+		// Without a column list the values follow ksqlDB's schema order: the
+		// key columns, then the value columns, however the DDL interleaved them.
+		for _, role := range []types.ColumnRole{types.KeyColumn, types.ValueColumn} {
+			for _, c := range src.Columns {
+				if c.Role == role {
+					names = append(names, c.Name)
+				}
 			}
 		}
 	}
