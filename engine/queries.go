@@ -36,8 +36,16 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 	case parser.EmitFinal:
 		return sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported on windowed aggregations").WithPosition(st.Select.Pos)
 	case parser.EmitNone:
+		if err := planner.CheckPull(st.Select, plan.Source, planner.PullOptionsFrom(s.props)); err != nil {
+			return err
+		}
 		if plan.Source.Kind == catalog.Table {
 			return s.pullTable(ctx, plan, w)
+		}
+		if len(plan.OrderBy) > 0 {
+			// A stream's rows are delivered as the scan reads them; sorting would
+			// hold the whole topic in memory.
+			return sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY is not supported in pull queries over streams; it is supported over materialized tables").WithPosition(st.Select.OrderBy[0].Expr.Position())
 		}
 		ends, err := s.engine.cluster.EndOffsets(ctx, plan.Source.Topic)
 		if err != nil {
@@ -80,9 +88,13 @@ func (s *Session) insertValues(ctx context.Context, st *parser.InsertValues, par
 	}
 	names := st.Columns
 	if names == nil {
-		for _, c := range src.Columns {
-			if c.Role == types.KeyColumn || c.Role == types.ValueColumn {
-				names = append(names, c.Name)
+		// Without a column list the values follow ksqlDB's schema order: the
+		// key columns, then the value columns, however the DDL interleaved them.
+		for _, role := range []types.ColumnRole{types.KeyColumn, types.ValueColumn} {
+			for _, c := range src.Columns {
+				if c.Role == role {
+					names = append(names, c.Name)
+				}
 			}
 		}
 	}

@@ -939,8 +939,15 @@ func (e *resultEncoder) encode(out []any, deleted bool, ts int64, win *window, h
 		}
 	}
 	if sink.TimestampIndex >= 0 {
-		if v, ok := toMillis(out[sink.TimestampIndex]); ok && v >= 0 {
-			rec.Timestamp = time.UnixMilli(v)
+		if v, ok := toMillis(out[sink.TimestampIndex]); ok {
+			// As for a stream sink: a result whose TIMESTAMP column is negative
+			// is not written, as in ksqlDB, rather than keeping the input's time.
+			if v < 0 && !deleted {
+				return nil, nil, fmt.Errorf("invalid timestamp %d for sink %s: record timestamps cannot be negative", v, sink.Source.Name)
+			}
+			if v >= 0 {
+				rec.Timestamp = time.UnixMilli(v)
+			}
 		}
 	}
 	return rec, rec.Key, nil

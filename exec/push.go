@@ -6,7 +6,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluice-db/sluice/catalog"
+	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/types"
 )
 
 // RowSink receives the rows of a push query. Row may keep vals only until it returns.
@@ -61,6 +64,8 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 	pipe := &pipeline{plan: cfg.Plan, queryID: "transient", log: cfg.Log}
 	row := make([]any, dec.width)
 	out := make([]any, len(cfg.Plan.Items))
+	table := cfg.Plan.Source.Kind == catalog.Table
+	tombstone := newTombstoneProjection(cfg.Plan)
 	var sent int64
 	limit := cfg.Plan.Limit
 	if limit == 0 {
@@ -86,8 +91,24 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 					delete(remaining, rec.Partition)
 				}
 			}
-			// A push query shows rows; a record without a value has none.
-			if nullValue, ok := decodeRow(dec, rec, row, cfg.Log, "transient"); ok && !nullValue && pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
+			nullValue, ok := decodeRow(dec, rec, row, cfg.Log, "transient")
+			switch {
+			case !ok:
+			case table && rec.Key == nil:
+				// A table row without a key is dropped, as when it is materialized.
+				ok = false
+			case nullValue:
+				// A stream record without a value is no row. A table's tombstone
+				// is a change too: ksqlDB shows it as its key and NULLs.
+				if table && cfg.Plan.Where == nil {
+					ok = tombstone.apply(row, out)
+				} else {
+					ok = false
+				}
+			default:
+				ok = pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
+			}
+			if ok {
 				if err := sink.Row(out); err != nil {
 					sinkErr, stop = err, true
 					return
@@ -108,4 +129,47 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 			return nil
 		}
 	}
+}
+
+// tombstoneProjection projects a table's tombstone: the items that read only
+// the key (key columns, window bounds) are evaluated, the rest are NULL, since
+// the deleted row has no value to compute them from.
+type tombstoneProjection struct {
+	items   []expr.Expr
+	keyOnly []bool
+}
+
+func newTombstoneProjection(plan *planner.QueryPlan) *tombstoneProjection {
+	t := &tombstoneProjection{items: plan.Items, keyOnly: make([]bool, len(plan.Items))}
+	if plan.Agg != nil {
+		return t // items read the aggregation's row, not the source's
+	}
+	for i, it := range plan.Items {
+		slots := make([]*usage, len(plan.Input))
+		keyOnly := markReads(it, slots)
+		for col, u := range slots {
+			if u == nil {
+				continue
+			}
+			name := plan.Input[col].Name
+			isKey := col < len(plan.Source.Columns) && plan.Source.Columns[col].Role == types.KeyColumn
+			if !isKey && (col < len(plan.Source.Columns) || (name != planner.WindowStart && name != planner.WindowEnd)) {
+				keyOnly = false
+			}
+		}
+		t.keyOnly[i] = keyOnly
+	}
+	return t
+}
+
+func (t *tombstoneProjection) apply(row, out []any) bool {
+	for i, it := range t.items {
+		out[i] = nil
+		if t.keyOnly[i] {
+			if v, err := it.Eval(row); err == nil {
+				out[i] = v
+			}
+		}
+	}
+	return true
 }

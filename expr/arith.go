@@ -43,11 +43,11 @@ func arithmeticType(op string, a, b *types.Type) *types.Type {
 
 func newArithmetic(op string, l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
-	if lt.Kind == types.KindUnknown {
-		lt = rt
-	}
-	if rt.Kind == types.KindUnknown {
-		rt = lt
+	// An untyped NULL operand gives the operation no type to take: ksqlDB
+	// rejects it, and CAST(NULL AS type) says which is meant.
+	if lt.Kind == types.KindUnknown || rt.Kind == types.KindUnknown {
+		return nil, mismatch("Error processing expression: (%s %s %s). Arithmetic on types %s and %s are not supported.",
+			l, op, r, arithTypeName(lt), arithTypeName(rt))
 	}
 	if !lt.IsNumeric() || !rt.IsNumeric() {
 		return nil, mismatch("Error processing expression: %s %s %s. Unsupported arithmetic types. %s %s",
@@ -69,6 +69,13 @@ func newArithmetic(op string, l, r Expr) (Expr, error) {
 		l, r = widen(l, asDecimalType(lt)), widen(r, asDecimalType(rt))
 	}
 	return &Binary{Op: op, L: l, R: r, T: res, fn: fn}, nil
+}
+
+func arithTypeName(t *types.Type) string {
+	if t.Kind == types.KindUnknown {
+		return "null"
+	}
+	return t.String()
 }
 
 // Integer arithmetic wraps on overflow like Java; division and modulo by zero are

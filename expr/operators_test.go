@@ -27,7 +27,7 @@ func TestBinary(t *testing.T) {
 		{"double div zero", "/", f64(1), f64(0), "Infinity", "DOUBLE"},
 		{"double 0/0", "/", f64(0), f64(0), "NaN", "DOUBLE"},
 		{"double mod", "%", f64(-7.5), f64(2), "-1.5", "DOUBLE"},
-		{"null propagates", "+", i32(1), null(), "NULL", "INTEGER"},
+		{"null propagates", "+", i32(1), lit(nil, types.IntType), "NULL", "INTEGER"},
 		{"string plus concatenates", "+", str("a"), str("b"), "ab", "STRING"},
 		{"pipes concatenate", "||", str("a"), str("b"), "ab", "STRING"},
 		{"eq widened", "=", i32(1), f64(1.0), "true", "BOOLEAN"},
@@ -53,6 +53,12 @@ func TestBinary(t *testing.T) {
 	}
 	_, err := NewBinary("<>", null(), null())
 	wantCode(t, "NULL <> NULL", err, sqlerr.DatatypeMismatch)
+	// An untyped NULL leaves arithmetic without a type (ksqlDB: "Arithmetic on
+	// types INTEGER and null are not supported").
+	_, err = NewBinary("+", i32(1), null())
+	wantCode(t, "1 + NULL", err, sqlerr.DatatypeMismatch)
+	_, err = NewBinary("/", null(), f64(1))
+	wantCode(t, "NULL / 1.0E0", err, sqlerr.DatatypeMismatch)
 
 	// ROWTIME compared with a string literal reads it as a timestamp.
 	rowtime := NewColumn(0, "ROWTIME", types.BigIntType)

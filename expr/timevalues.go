@@ -96,11 +96,24 @@ func parseTimestampText(s string) (types.Timestamp, error) {
 			nanos = n
 		}
 	}
-	if ymd[1] < 1 || ymd[1] > 12 || ymd[2] < 1 || ymd[2] > 31 || hms[0] > 23 || hms[1] > 59 || hms[2] > 59 {
+	// Hour 24 is accepted as the end of the day (the next day's midnight), as
+	// Java's SMART resolver does: '2020-02-24T24' is an exclusive upper bound.
+	endOfDay := hms[0] == 24 && hms[1] == 0 && hms[2] == 0 && nanos == 0
+	if ymd[1] < 1 || ymd[1] > 12 || ymd[2] < 1 || ymd[2] > 31 || (hms[0] > 23 && !endOfDay) || hms[1] > 59 || hms[2] > 59 {
 		return bad()
+	}
+	// SMART also moves a day past the end of a short month to its last day
+	// (2021-02-30 is 2021-02-28) instead of into the next month.
+	if last := daysIn(ymd[0], time.Month(ymd[1])); ymd[2] > last {
+		ymd[2] = last
 	}
 	t := time.Date(ymd[0], time.Month(ymd[1]), ymd[2], hms[0], hms[1], hms[2], nanos, loc)
 	return types.Timestamp(t.UnixMilli()), nil
+}
+
+// daysIn is the length of month m of year y.
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // parseZoneOffset accepts Z, +hh, +hhmm and +hh:mm.
@@ -145,7 +158,7 @@ func parseDateText(s string) (types.Date, error) {
 // parseTimeText parses an ISO HH:mm[:ss[.fff]] time of day.
 func parseTimeText(s string) (types.Time, error) {
 	ts, err := parseTimestampText("1970-01-01T" + strings.TrimSpace(s))
-	if err != nil || strings.ContainsAny(s, "Z+") {
+	if err != nil || strings.ContainsAny(s, "Z+") || int64(ts) >= msPerDay {
 		return 0, evalErrorf("Failed to parse time '%s': expected HH:mm:ss", s)
 	}
 	return types.Time(ts), nil

@@ -138,8 +138,13 @@ func (p *Parser) parseSelect(c *cursor) (*Select, error) {
 			continue
 		}
 		switch up := t.upper(); {
-		case up == "WINDOW" && (c.peekAt(1).is("TUMBLING") || c.peekAt(1).is("HOPPING") || c.peekAt(1).is("SESSION")):
+		case up == "WINDOW" && (isWindowKind(c.peekAt(1)) || (c.peekAt(1).isIdent() && isWindowKind(c.peekAt(2)))):
 			c.next()
+			if !isWindowKind(c.peek()) {
+				// ksqlDB's grammar lets a window be named (WINDOW w SESSION (...));
+				// the name is not used anywhere.
+				c.next()
+			}
 			if sel.Window != nil {
 				return nil, syntaxErrorf(c.src, t.Pos, "duplicate WINDOW clause")
 			}
@@ -257,4 +262,8 @@ func (p *Parser) parseExprList(src string, toks []token, clause string) ([]Expr,
 		}
 	}
 	return cv.exprList(ts)
+}
+
+func isWindowKind(t token) bool {
+	return t.is("TUMBLING") || t.is("HOPPING") || t.is("SESSION")
 }

@@ -20,6 +20,8 @@ import (
 //	plan      a SELECT, CREATE ... AS SELECT or INSERT INTO ... SELECT; prints the
 //	          plan, the result schema and the sink, or the error with SQLSTATE and
 //	          the text at its position
+//	pull      a pull query: plans it and checks it against ksqlDB's pull-query
+//	          rules (CheckPull, with the session's properties); prints ok or the error
 func TestPlanner(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		cat := catalog.New()
@@ -54,6 +56,20 @@ func TestPlanner(t *testing.T) {
 					}
 					cat.PutSource(src)
 					fmt.Fprintf(&out, "%s %s: %s\n", src.Kind, src.Name, SchemaString(src.Columns))
+				case "pull":
+					q, ok := st.(*parser.Query)
+					if !ok {
+						t.Fatalf("pull wants a SELECT, got %T", st)
+					}
+					plan, err := p.PlanSelect(q.Select, nil)
+					if err == nil {
+						err = CheckPull(q.Select, plan.Source, PullOptionsFrom(session))
+					}
+					if err != nil {
+						out.WriteString(formatErr(d.Input, err))
+						continue
+					}
+					out.WriteString("ok\n")
 				case "plan":
 					var plan *QueryPlan
 					var err error

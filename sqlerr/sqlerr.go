@@ -33,6 +33,7 @@ const (
 	ObjectNotInPrerequisiteState = "55000"
 	GroupingError                = "42803"
 	WrongObjectType              = "42809"
+	NullValueNotAllowed          = "22004"
 )
 
 // Error is an error with a SQLSTATE. Position is a 0-based byte offset into the
