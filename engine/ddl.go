@@ -461,7 +461,16 @@ func (e *Engine) checkJoinPartitions(plan *planner.QueryPlan) error {
 	leaves := j.Leaves()
 	counts := make([]int, len(leaves))
 	for i, s := range leaves {
-		info, err := e.cluster.DescribeTopic(ctx, s.Source.Topic)
+		var info kafkaio.TopicInfo
+		var err error
+		for {
+			// A topic created a moment ago may not be in the metadata yet.
+			info, err = e.cluster.DescribeTopic(ctx, s.Source.Topic)
+			if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if err != nil {
 			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
 		}
