@@ -22,7 +22,8 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// TestJoins runs the datadriven join cases in testdata/join. Commands:
+// runJoinFile runs one datadriven join file of testdata/join (TestOperators
+// walks them). Commands:
 //
 //	plan       CREATE STREAM/TABLE statements, then the CREATE ... AS SELECT
 //	           over a join that becomes the operator under test
@@ -34,18 +35,16 @@ import (
 //	state      commits the batch and prints the join's stores
 //	restart    drops the uncommitted batch and starts a new operator over the
 //	           same store, as after a crash
-func TestJoins(t *testing.T) {
-	datadriven.Walk(t, "testdata/join", func(t *testing.T, path string) {
-		h := &joinHarness{cat: catalog.New()}
-		h.pl = &planner.Planner{Catalog: h.cat, Funcs: expr.NewRegistry(expr.Config{})}
-		st, err := storage.Open(filepath.Join(t.TempDir(), "state"), storage.Options{CacheBytes: 1 << 20})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		h.st = st
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string { return h.run(t, d) })
-	})
+func runJoinFile(t *testing.T, path string) {
+	h := &joinHarness{cat: catalog.New()}
+	h.pl = &planner.Planner{Catalog: h.cat, Funcs: expr.NewRegistry(expr.Config{})}
+	st, err := storage.Open(filepath.Join(t.TempDir(), "state"), storage.Options{CacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h.st = st
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string { return h.run(t, d) })
 }
 
 type joinHarness struct {
