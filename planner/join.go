@@ -661,15 +661,8 @@ func joinKeyNames(jn *Join) []string {
 	return out
 }
 
-// explainJoin renders the join for EXPLAIN.
-func (j *Join) explain() string {
-	side := func(s *JoinSide) string {
-		how := "keyed by the join key"
-		if !s.KeyIsSourceKey {
-			how = "re-keyed by " + s.Key.String()
-		}
-		return fmt.Sprintf("%s %s AS %s (topic %s, %s)", s.Source.Kind, s.Source.Name, s.Name(), s.Source.Topic, how)
-	}
+// explainTo renders the join and its inputs for EXPLAIN, one operator per line.
+func (j *Join) explainTo(line func(string, ...any), depth *int) {
 	within := ""
 	if j.Kind == StreamStream {
 		within = fmt.Sprintf(" WITHIN (%s, %s)", j.Before, j.After)
@@ -677,9 +670,22 @@ func (j *Join) explain() string {
 			within += fmt.Sprintf(" GRACE PERIOD %s", j.Grace)
 		}
 	}
-	return fmt.Sprintf("%s %s JOIN%s ON %s = %s\n  left:  %s\n  right: %s", j.Kind, joinTypeText(j.Type), within, j.Left.Key, j.Right.Key, side(j.Left), side(j.Right))
+	line("Join %s %s JOIN%s ON %s = %s (state in Pebble per partition)", j.Kind, joinTypeText(j.Type), within, j.Left.keyText(), j.Right.keyText())
+	at := *depth
+	for _, s := range []*JoinSide{j.Left, j.Right} {
+		*depth = at
+		if s.Inner != nil {
+			s.Inner.explainTo(line, depth)
+			continue
+		}
+		src := s.Source
+		how := "partitioned by the join key"
+		if !s.KeyIsSourceKey {
+			how = "joined on " + s.Key.String() + ", not its key"
+		}
+		line("Source %s %s AS %s (topic %s, key %s, value %s, %s)", src.Kind, src.Name, s.Name(), src.Topic, src.KeyFormat, src.ValueFormat, how)
+	}
 }
-
 // joinStar expands * (every input's columns) or X.* (one input's) over a join,
 // each column named ALIAS_NAME.
 func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Expr, string, int) error) error {
@@ -706,4 +712,12 @@ func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Ex
 		return sqlerr.Newf(sqlerr.UndefinedTable, "'%s' is not a valid stream/table name or alias.", it.StarQualifier).WithPosition(it.Pos)
 	}
 	return nil
+}
+
+// keyText renders the side's join expression, a source's column qualified by it.
+func (s *JoinSide) keyText() string {
+	if c, ok := s.Key.(*expr.Column); ok && s.Inner == nil {
+		return s.Name() + "." + c.Name
+	}
+	return s.Key.String()
 }

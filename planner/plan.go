@@ -128,6 +128,10 @@ func (p *QueryPlan) Explain() string {
 	if p.Where != nil {
 		line("Filter %s", p.Where.String())
 	}
+	if p.Join != nil {
+		p.Join.explainTo(line, &depth)
+		return b.String()
+	}
 	s := p.Source
 	line("Source %s %s (topic %s, key %s, value %s)", s.Kind, s.Name, s.Topic, s.KeyFormat, s.ValueFormat)
 	return b.String()
