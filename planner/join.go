@@ -686,6 +686,7 @@ func (j *Join) explainTo(line func(string, ...any), depth *int) {
 		line("Source %s %s AS %s (topic %s, key %s, value %s, %s)", src.Kind, src.Name, s.Name(), src.Topic, src.KeyFormat, src.ValueFormat, how)
 	}
 }
+
 // joinStar expands * (every input's columns) or X.* (one input's) over a join,
 // each column named ALIAS_NAME.
 func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Expr, string, int) error) error {
