@@ -29,7 +29,12 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 		if st.Select.Emit == parser.EmitNone {
 			return sqlerr.New(sqlerr.FeatureNotSupported, "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.").WithPosition(st.Select.Pos)
 		}
-		return sqlerr.New(sqlerr.FeatureNotSupported, "joins in transient push queries are not supported yet; maintain the join with CREATE STREAM/TABLE ... AS SELECT ... JOIN ... and push-query that result").WithPosition(st.Select.Pos)
+		if st.Select.Emit == parser.EmitChanges {
+			return s.runTransient(ctx, plan, w)
+		}
+	}
+	if plan.Agg != nil && st.Select.Emit == parser.EmitChanges {
+		return s.runTransient(ctx, plan, w)
 	}
 	if plan.Agg != nil && !(st.Select.Emit == parser.EmitNone && plan.Source.Kind == catalog.Table) {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "aggregations in transient queries are only supported over materialized tables; use CREATE TABLE ... AS SELECT ... GROUP BY to maintain the result, then query that table").WithPosition(st.Select.Pos)

@@ -31,8 +31,10 @@ type tableQuery struct {
 	st          *storage.Store
 	log         ProcessingLog
 	out         *resultEncoder
-	width       int // input row width
-	parts       map[int32]*partState
+	// rows receives the results instead of the sink for a transient query.
+	rows  RowSink
+	width int // input row width
+	parts map[int32]*partState
 	// scratch
 	args [][]any
 	post []any
@@ -102,9 +104,12 @@ type outRow struct {
 }
 
 func newTableQuery(queryID string, plan *planner.QueryPlan, st *storage.Store, log ProcessingLog, repartition string) (*tableQuery, error) {
-	enc, err := newResultEncoder(plan)
-	if err != nil {
-		return nil, err
+	var enc *resultEncoder
+	if plan.Sink != nil {
+		var err error
+		if enc, err = newResultEncoder(plan); err != nil {
+			return nil, err
+		}
 	}
 	t := &tableQuery{
 		queryID: queryID, plan: plan, agg: plan.Agg, st: st, log: log, out: enc,
@@ -362,6 +367,13 @@ type window struct {
 // emitRow encodes one result (a tombstone when deleted), emits it and records it
 // in the materialized result.
 func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, win *window, rec *kgo.Record, emit func(*kgo.Record)) error {
+	if t.rows != nil {
+		// A transient query's rows go to its client; deletions are not rows.
+		if deleted {
+			return nil
+		}
+		return t.rows.Row(out)
+	}
 	r, keyBytes, err := t.out.encode(out, deleted, ts, win, rec.Headers)
 	if err != nil {
 		t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)

@@ -146,6 +146,9 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 	if !pipe.applyTo(row, out, tombstone, rec) {
 		return nil
 	}
+	if q.rows != nil {
+		return q.rows.Row(out)
+	}
 	r, err := enc.encode(out, ts, rec.Headers, tombstone)
 	if err != nil {
 		q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
@@ -166,7 +169,7 @@ func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *chang
 	if len(results) > 0 {
 		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
 			b.Close()
-			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
 		}
 		q.emitted.Add(int64(len(results)))
 	}

@@ -73,6 +73,9 @@ type PersistentQuery struct {
 	restored        map[int32]bool // partitions whose state was checked or rebuilt
 	restoring       atomic.Int32   // partitions being rebuilt right now
 
+	// rows receives a transient query's results (see PersistentConfig.Rows).
+	rows RowSink
+
 	// join is set for a query over a join, with a decoder and topic per side.
 	join       *joinOp
 	joinDec    []*sourceDecoder
@@ -86,6 +89,14 @@ func (q *PersistentQuery) Restoring() bool { return q.restoring.Load() > 0 }
 // isTableQuery reports whether a plan's result is a table, which is kept as state.
 func isTableQuery(p *planner.QueryPlan) bool {
 	return p.Agg != nil || (p.Sink != nil && p.Sink.Source.Kind == catalog.Table)
+}
+
+// sinkTopic names where the query writes, for errors.
+func (q *PersistentQuery) sinkTopic() string {
+	if q.plan.Sink == nil {
+		return "(transient query)"
+	}
+	return q.plan.Sink.Source.Topic
 }
 
 // PersistentConfig configures a persistent query.
@@ -105,6 +116,10 @@ type PersistentConfig struct {
 	// ChangelogTopic is the compacted topic that mirrors a table query's state;
 	// "" for none.
 	ChangelogTopic string
+	// Rows, when set, receives the results instead of a sink topic: a transient
+	// push query that needs state (a join or an aggregation). Row is called on
+	// the query's goroutine.
+	Rows RowSink
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -147,7 +162,13 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		if tq, err = newTableQuery(cfg.ID, cfg.Plan, cfg.State, cfg.Log, cfg.RepartitionTopic); err != nil {
 			return nil, err
 		}
+		tq.rows = cfg.Rows
 		q.table, q.store = tq, cfg.State
+	} else if cfg.Rows != nil {
+		if q.join == nil {
+			return nil, errors.New("a transient query runs as a persistent one only for joins and aggregations")
+		}
+		q.rows = cfg.Rows
 	} else if enc, err = newSinkEncoder(cfg.Plan.Sink); err != nil {
 		return nil, err
 	}
@@ -572,7 +593,7 @@ func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, re
 	defer cancel()
 	if len(results) > 0 {
 		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
-			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
 		}
 		q.emitted.Add(int64(len(results)))
 	}
@@ -632,7 +653,7 @@ func (q *PersistentQuery) writeAndCommit(cl *kgo.Client, results []*kgo.Record) 
 	defer cancel()
 	if len(results) > 0 {
 		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
-			return fmt.Errorf("write to sink %s: %w", q.plan.Sink.Source.Topic, err)
+			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
 		}
 		q.emitted.Add(int64(len(results)))
 	}

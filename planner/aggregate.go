@@ -249,7 +249,13 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 			return nil, err
 		}
 	}
-	if len(sel.GroupBy) == 0 {
+	groupBy := sel.GroupBy
+	if len(groupBy) == 0 && !p.persistent && sel.Emit == parser.EmitChanges {
+		// A push query may aggregate without GROUP BY, as ksqlDB allows: every
+		// row is in one group, keyed by a constant the result does not show.
+		groupBy = []parser.Expr{&parser.Literal{P: parser.P{Pos: sel.Pos}, Value: int32(1), Type: types.IntType}}
+	}
+	if len(groupBy) == 0 {
 		return nil, sqlerr.New(sqlerr.GroupingError, "Aggregate functions require a GROUP BY clause in a continuous query; add GROUP BY (for example GROUP BY a column, or a constant for one overall group)").WithPosition(sel.Pos)
 	}
 	if len(sel.PartitionBy) > 0 {
@@ -286,7 +292,7 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 		}
 	}
 	ctx := &aggContext{aggs: p.aggs(), in: in, agg: agg, byText: map[string]int{}}
-	for _, g := range sel.GroupBy {
+	for _, g := range groupBy {
 		if containsAggregate(p.aggs(), g) {
 			return nil, sqlerr.New(sqlerr.GroupingError, "GROUP BY does not support aggregate functions").WithPosition(g.Position())
 		}

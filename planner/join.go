@@ -702,7 +702,19 @@ func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Ex
 			continue
 		}
 		matched = true
+		windowed := s.Source.Window != nil
 		for i, c := range s.Source.Columns {
+			if windowed && c.Role != types.KeyColumn {
+				// A windowed input shows its window after its key, as ksqlDB does.
+				w := len(s.Source.Columns) + len(pseudoColumns)
+				for k, wc := range s.Input[w : w+2] {
+					name := s.Name() + "_" + wc.Name
+					if err := add(expr.NewColumn(s.Offset+w+k, name, wc.Type), name, it.Pos); err != nil {
+						return err
+					}
+				}
+				windowed = false
+			}
 			name := s.Name() + "_" + c.Name
 			if err := add(expr.NewColumn(s.Offset+i, name, c.Type), name, it.Pos); err != nil {
 				return err

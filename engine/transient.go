@@ -1,0 +1,106 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-db/sluice/exec"
+	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// runTransient runs a push query that needs state (a join or an aggregation) as
+// a persistent query of its own: a fresh consumer group, state in the store
+// under a one-off query id, and its results handed to the client instead of a
+// sink topic. When the client has its LIMIT, cancels or goes away, the query is
+// stopped and its state, repartition topic and group are removed.
+func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+	e := s.engine
+	if e.cfg.State == nil {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "this push query needs state, and the server has no state store")
+	}
+	if err := e.checkJoinPartitions(plan); err != nil {
+		return err
+	}
+	// Unique across restarts: state a crashed run left behind is never resumed.
+	id := "TRANSIENT_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	repartition, err := e.repartitionTopic(id, plan)
+	if err != nil {
+		return err
+	}
+	rows := make(chan []any, 1024)
+	done := make(chan struct{})
+	sink := rowFunc(func(vals []any) error {
+		select {
+		case rows <- append([]any(nil), vals...):
+		case <-done:
+		}
+		return nil
+	})
+	run, err := exec.StartPersistent(exec.PersistentConfig{
+		ID: id, Group: e.queryGroup(id), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
+		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"), State: e.cfg.State,
+		RepartitionTopic: repartition, Rows: sink,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		close(done)
+		run.Stop()
+		e.dropTransientState(id, repartition)
+	}()
+	cols := make([]types.Column, len(plan.Output))
+	for i, c := range plan.Output {
+		cols[i] = types.Column{Name: c.Name, Type: c.Type}
+	}
+	if err := w.Columns(cols); err != nil {
+		return err
+	}
+	var sent int64
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for plan.Limit < 0 || sent < plan.Limit {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case vals := <-rows:
+			if err := w.Row(vals); err != nil {
+				return err
+			}
+			sent++
+		case <-tick.C:
+			if st, msg := run.State(); st == exec.StateError {
+				return sqlerr.New(sqlerr.InternalError, "push query failed: "+msg)
+			}
+		}
+	}
+	return w.Complete("SELECT " + strconv.FormatInt(sent, 10))
+}
+
+type rowFunc func([]any) error
+
+func (f rowFunc) Row(vals []any) error { return f(vals) }
+
+// dropTransientState removes what a finished transient query leaves: its state
+// and its repartition topic.
+func (e *Engine) dropTransientState(id, repartition string) {
+	b := e.cfg.State.NewBatch()
+	if err := b.DeletePrefix(exec.StatePrefix(id, "", -1)); err == nil {
+		if err := b.Commit(false); err != nil {
+			e.logger.Warn("drop transient query state", "query", id, "err", err)
+		}
+	}
+	if repartition != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.cluster.DeleteTopic(ctx, repartition); err != nil && !errors.Is(err, context.Canceled) {
+			e.logger.Warn("delete transient repartition topic", "topic", repartition, "err", fmt.Sprint(err))
+		}
+	}
+}
