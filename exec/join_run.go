@@ -59,9 +59,9 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 		b := q.store.NewIndexedBatch()
 		cb := newChangelogBatch(b, q.ID, q.changelog)
 		var failure error
-		fetches.EachRecord(func(rec *kgo.Record) {
+		for _, rec := range q.joinOrder(fetches) {
 			if failure != nil {
-				return
+				break
 			}
 			if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
 				ps, err := tq.partition(rec.Partition)
@@ -69,7 +69,7 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 					err = tq.applyRepartitioned(ps, rec, emit)
 				}
 				failure = err
-				return
+				continue
 			}
 			src := 0
 			for i, t := range q.joinTopics {
@@ -80,17 +80,17 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 			jp, err := op.partition(rec.Partition)
 			if err != nil {
 				failure = err
-				return
+				continue
 			}
 			if rec.Offset < jp.offset[src] {
-				return // already reflected in the state (re-delivered after a crash)
+				continue // already reflected in the state (re-delivered after a crash)
 			}
 			q.processed.Add(1)
 			row := rows[src]
 			nullValue, ok := decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
 			if !ok {
 				jp.offset[src], jp.dirty = rec.Offset+1, true
-				return
+				continue
 			}
 			err = op.process(b, cb, jp, src, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
 				return q.joinResult(jp, rec, joined, tombstone, ts, tq, pipe, enc, out, emit)
@@ -101,7 +101,7 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 				err = nil
 			}
 			failure = err
-		})
+		}
 		if failure == nil {
 			failure = op.expire(b, cb)
 		}
@@ -198,4 +198,60 @@ func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *chang
 		return fmt.Errorf("commit offsets: %w", err)
 	}
 	return nil
+}
+
+// joinOrder orders a poll's records for the join as Kafka Streams does within a
+// task: of the inputs' partitions with records, the one whose next record has
+// the smallest timestamp goes first, so a table loaded before a stream's
+// records (by time) is joined as of then, even when both are read from the
+// start at once. Each partition's records keep their offset order; records of
+// the aggregation's repartition topic come first, in fetch order.
+func (q *PersistentQuery) joinOrder(fetches kgo.Fetches) []*kgo.Record {
+	var out []*kgo.Record
+	type run struct {
+		src  int
+		recs []*kgo.Record
+	}
+	byPartition := map[int32][]*run{}
+	var parts []int32
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		src := -1
+		for i, t := range q.joinTopics {
+			if t == p.Topic {
+				src = i
+			}
+		}
+		if src < 0 {
+			out = append(out, p.Records...)
+			return
+		}
+		if _, ok := byPartition[p.Partition]; !ok {
+			parts = append(parts, p.Partition)
+		}
+		byPartition[p.Partition] = append(byPartition[p.Partition], &run{src: src, recs: p.Records})
+	})
+	for _, p := range parts {
+		runs := byPartition[p]
+		for {
+			var best *run
+			for _, r := range runs {
+				if len(r.recs) == 0 {
+					continue
+				}
+				if best == nil || r.recs[0].Timestamp.Before(best.recs[0].Timestamp) ||
+					r.recs[0].Timestamp.Equal(best.recs[0].Timestamp) && r.src < best.src {
+					best = r
+				}
+			}
+			if best == nil {
+				break
+			}
+			out = append(out, best.recs[0])
+			best.recs = best.recs[1:]
+		}
+	}
+	return out
 }
