@@ -149,3 +149,47 @@ func compareRows(want, got []string) string {
 	}
 	return diff.String()
 }
+
+// expectQ8 pairs every auction with its seller's person record when their event
+// times are at most 10 s apart: each such pair is joined once, whichever
+// arrives second, so the result does not depend on the order of processing.
+func expectQ8(evs eventSource) []string {
+	type person struct {
+		name string
+		at   int64
+	}
+	persons := map[int64][]person{}
+	var auctions []Auction
+	evs.each(func(e *Event) {
+		switch {
+		case e.Person != nil:
+			persons[e.Person.ID] = append(persons[e.Person.ID], person{e.Person.Name, e.Person.DateTime})
+		case e.Auction != nil:
+			auctions = append(auctions, *e.Auction)
+		}
+	})
+	var out []string
+	for _, a := range auctions {
+		for _, p := range persons[a.Seller] {
+			if d := a.DateTime - p.at; d >= -10_000 && d <= 10_000 {
+				out = append(out, fmt.Sprintf("%d|%s|%d", a.Seller, p.name, p.at))
+			}
+		}
+	}
+	return out
+}
+
+func rowQ8(value []byte) (string, error) {
+	var s struct {
+		PID       *int64  `json:"PID"`
+		Name      *string `json:"NAME"`
+		StartTime *int64  `json:"STARTTIME"`
+	}
+	if err := decodeSink(value, &s); err != nil {
+		return "", err
+	}
+	if s.PID == nil || s.Name == nil || s.StartTime == nil {
+		return "", fmt.Errorf("missing field in %s", value)
+	}
+	return fmt.Sprintf("%d|%s|%d", *s.PID, *s.Name, *s.StartTime), nil
+}
