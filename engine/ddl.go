@@ -269,7 +269,8 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 
 // startQueryLocked registers and starts a persistent query.
 func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
-	if err := e.checkJoinPartitions(plan); err != nil {
+	joinTopics, err := e.joinRepartitions(q.ID, plan)
+	if err != nil {
 		return err
 	}
 	repartition, err := e.repartitionTopic(q.ID, plan)
@@ -283,7 +284,7 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
-		RepartitionTopic: repartition, ChangelogTopic: changelog,
+		RepartitionTopic: repartition, ChangelogTopic: changelog, JoinRepartition: joinTopics,
 	})
 	if err != nil {
 		return err
@@ -448,18 +449,22 @@ func planSources(plan *planner.QueryPlan) []string {
 	return []string{plan.Source.Name}
 }
 
-// checkJoinPartitions checks that a join's inputs are co-partitioned: the same
-// number of partitions, and each side keyed by the join key unless there is one
-// partition (where every key meets every other).
-func (e *Engine) checkJoinPartitions(plan *planner.QueryPlan) error {
+// joinRepartitions checks that a join's inputs can be co-partitioned and
+// returns, per input, the internal topic (created if needed) it is
+// repartitioned through, "" for an input read as it is. With one partition
+// everywhere nothing moves: every key meets every other. Otherwise a stream
+// joined on something other than its key is repartitioned by the join key, to
+// the partition count of the inputs read as they are, which must agree.
+func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]string, error) {
 	j := plan.Join
 	if j == nil {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	leaves := j.Leaves()
 	counts := make([]int, len(leaves))
+	replicas := 1
 	for i, s := range leaves {
 		var info kafkaio.TopicInfo
 		var err error
@@ -472,25 +477,57 @@ func (e *Engine) checkJoinPartitions(plan *planner.QueryPlan) error {
 			time.Sleep(50 * time.Millisecond)
 		}
 		if err != nil {
-			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
+			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
 		}
-		counts[i] = info.Partitions
+		counts[i], replicas = info.Partitions, max(replicas, info.Replicas)
 	}
-	for i := 1; i < len(leaves); i++ {
-		if counts[i] != counts[0] {
-			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
-				types.QuoteIdent(leaves[0].Source.Name), types.QuoteIdent(leaves[i].Source.Name), types.QuoteIdent(leaves[0].Source.Name), counts[0], types.QuoteIdent(leaves[i].Source.Name), counts[i])
+	single := true
+	for _, c := range counts {
+		single = single && c == 1
+	}
+	if single {
+		return nil, nil
+	}
+	for _, step := range j.Steps()[1:] {
+		if !step.Left.KeyIsSourceKey {
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "the join on %s re-keys the result of an earlier join of this query, which is not supported yet with more than one partition; join on the earlier join's key, or split the query in two", step.Left.Key)
 		}
 	}
-	if counts[0] > 1 {
-		for _, step := range j.Steps() {
-			for _, s := range []*planner.JoinSide{step.Left, step.Right} {
-				if !s.KeyIsSourceKey {
-					return sqlerr.Newf(sqlerr.FeatureNotSupported, "%s is joined on %s, which is not its key, and has %d partitions: repartitioning a join input is not supported yet. Re-key it first (CREATE STREAM ... AS SELECT ... PARTITION BY %s) and join that.",
-						s.Source.Name, s.Key, counts[0], s.Key)
-				}
+	moved := make([]bool, len(leaves))
+	target, first := 0, -1
+	for i, s := range leaves {
+		moved[i] = !s.KeyIsSourceKey
+		if moved[i] {
+			continue
+		}
+		if first < 0 {
+			target, first = counts[i], i
+		} else if counts[i] != target {
+			return nil, sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
+				types.QuoteIdent(leaves[first].Source.Name), types.QuoteIdent(s.Source.Name), types.QuoteIdent(leaves[first].Source.Name), target, types.QuoteIdent(s.Source.Name), counts[i])
+		}
+	}
+	if first < 0 {
+		target = max(counts[0], 1)
+	}
+	topics := make([]string, len(leaves))
+	any := false
+	for i := range leaves {
+		if !moved[i] {
+			continue
+		}
+		any = true
+		topics[i] = fmt.Sprintf("%s-join-%d-repartition", e.queryGroup(queryID), i)
+		if _, err := e.cluster.DescribeTopic(ctx, topics[i]); errors.Is(err, kafkaio.ErrTopicNotFound) {
+			if err := e.cluster.CreateTopic(ctx, topics[i], target, replicas, map[string]*string{"cleanup.policy": ptr("delete")}); err != nil {
+				return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create join repartition topic")
 			}
+		} else if err != nil {
+			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topics[i])
 		}
 	}
-	return nil
+	if !any {
+		return nil, nil
+	}
+	return topics, nil
 }

@@ -24,15 +24,19 @@ func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w R
 	if e.cfg.State == nil {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "this push query needs state, and the server has no state store")
 	}
-	if err := e.checkJoinPartitions(plan); err != nil {
-		return err
-	}
 	// Unique across restarts: state a crashed run left behind is never resumed.
 	id := "TRANSIENT_" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	repartition, err := e.repartitionTopic(id, plan)
+	joinTopics, err := e.joinRepartitions(id, plan)
 	if err != nil {
 		return err
 	}
+	internal := append([]string(nil), joinTopics...)
+	repartition, err := e.repartitionTopic(id, plan)
+	if err != nil {
+		e.dropTransientState(id, internal)
+		return err
+	}
+	internal = append(internal, repartition)
 	rows := make(chan []any, 1024)
 	done := make(chan struct{})
 	sink := rowFunc(func(vals []any) error {
@@ -45,15 +49,16 @@ func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w R
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: id, Group: e.queryGroup(id), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"), State: e.cfg.State,
-		RepartitionTopic: repartition, Rows: sink,
+		RepartitionTopic: repartition, Rows: sink, JoinRepartition: joinTopics,
 	})
 	if err != nil {
+		e.dropTransientState(id, internal)
 		return err
 	}
 	defer func() {
 		close(done)
 		run.Stop()
-		e.dropTransientState(id, repartition)
+		e.dropTransientState(id, internal)
 	}()
 	cols := make([]types.Column, len(plan.Output))
 	for i, c := range plan.Output {
@@ -88,19 +93,22 @@ type rowFunc func([]any) error
 func (f rowFunc) Row(vals []any) error { return f(vals) }
 
 // dropTransientState removes what a finished transient query leaves: its state
-// and its repartition topic.
-func (e *Engine) dropTransientState(id, repartition string) {
+// and its internal topics.
+func (e *Engine) dropTransientState(id string, topics []string) {
 	b := e.cfg.State.NewBatch()
 	if err := b.DeletePrefix(exec.StatePrefix(id, "", -1)); err == nil {
 		if err := b.Commit(false); err != nil {
 			e.logger.Warn("drop transient query state", "query", id, "err", err)
 		}
 	}
-	if repartition != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.cluster.DeleteTopic(ctx, repartition); err != nil && !errors.Is(err, context.Canceled) {
-			e.logger.Warn("delete transient repartition topic", "topic", repartition, "err", fmt.Sprint(err))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, t := range topics {
+		if t == "" {
+			continue
+		}
+		if err := e.cluster.DeleteTopic(ctx, t); err != nil && !errors.Is(err, context.Canceled) {
+			e.logger.Warn("delete transient query topic", "topic", t, "err", fmt.Sprint(err))
 		}
 	}
 }

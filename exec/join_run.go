@@ -71,6 +71,10 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 				failure = err
 				continue
 			}
+			if k, ok := q.joinStage1[rec.Topic]; ok {
+				failure = q.joinStage1Record(k, rec, rows[k], emit)
+				continue
+			}
 			src := 0
 			for i, t := range q.joinTopics {
 				if t == rec.Topic {
@@ -85,9 +89,17 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 			if rec.Offset < jp.offset[src] {
 				continue // already reflected in the state (re-delivered after a crash)
 			}
-			q.processed.Add(1)
 			row := rows[src]
-			nullValue, ok := decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
+			var nullValue, ok bool
+			if r := q.repartitionOf(src); r != nil {
+				row, nullValue, ok, err = r.receive(q.store, q.ID, rec, q.joinDec[src].width)
+				if err != nil {
+					q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+				}
+			} else {
+				q.processed.Add(1)
+				nullValue, ok = decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
+			}
 			if !ok {
 				jp.offset[src], jp.dirty = rec.Offset+1, true
 				continue
@@ -183,6 +195,15 @@ func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *chang
 		b.Close()
 		return fmt.Errorf("stage join state: %w", err)
 	}
+	for _, r := range q.joinRepart {
+		if r == nil {
+			continue
+		}
+		if err := r.flush(q.ID, cb); err != nil {
+			b.Close()
+			return fmt.Errorf("stage join repartition state: %w", err)
+		}
+	}
 	if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
 		if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 			b.Close()
@@ -254,4 +275,36 @@ func (q *PersistentQuery) joinOrder(fetches kgo.Fetches) []*kgo.Record {
 		}
 	}
 	return out
+}
+
+func (q *PersistentQuery) repartitionOf(src int) *joinRepartition {
+	if q.joinRepart == nil {
+		return nil
+	}
+	return q.joinRepart[src]
+}
+
+// joinStage1Record moves a record of input k to the input's repartition topic.
+func (q *PersistentQuery) joinStage1Record(k int, rec *kgo.Record, row []any, emit func(*kgo.Record)) error {
+	r := q.joinRepart[k]
+	off, err := r.stage1Offset(q.store, q.ID, rec.Partition)
+	if err != nil {
+		return err
+	}
+	if rec.Offset < off {
+		return nil // forwarded before the crash and checkpointed
+	}
+	q.processed.Add(1)
+	nullValue, ok := decodeRow(q.joinDec[k], rec, row, q.log, q.ID)
+	if !ok {
+		r.stage1[rec.Partition], r.dirty = rec.Offset+1, true
+		return nil
+	}
+	err = r.forward(q.store, q.ID, rec, row, nullValue, emit)
+	var keyErr errJoinKey
+	if errors.As(err, &keyErr) {
+		q.log.Record(q.ID, keyErr.err, rec.Topic, rec.Partition, rec.Offset)
+		return nil
+	}
+	return err
 }

@@ -79,7 +79,11 @@ type PersistentQuery struct {
 	// join is set for a query over a join, with a decoder and topic per side.
 	join       *joinOp
 	joinDec    []*sourceDecoder
-	joinTopics []string
+	joinTopics []string // the topic each input is joined from
+	// joinRepart is set, per input, for inputs joined through a repartition
+	// topic; joinStage1 maps such an input's own topic to its index.
+	joinRepart []*joinRepartition
+	joinStage1 map[string]int
 }
 
 // Restoring reports whether the query is rebuilding state from its changelog, so
@@ -116,6 +120,9 @@ type PersistentConfig struct {
 	// ChangelogTopic is the compacted topic that mirrors a table query's state;
 	// "" for none.
 	ChangelogTopic string
+	// JoinRepartition names, per input of a join (in FROM order), the internal
+	// topic the input is repartitioned through, "" for an input read as it is.
+	JoinRepartition []string
 	// Rows, when set, receives the results instead of a sink topic: a transient
 	// push query that needs state (a join or an aggregation). Row is called on
 	// the query's goroutine.
@@ -148,6 +155,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 			q.joinTopics = append(q.joinTopics, s.Source.Topic)
 		}
 		q.join, q.store = newJoinOp(cfg.ID, cfg.Plan, cfg.State), cfg.State
+		if err := q.setupJoinRepartition(cfg.JoinRepartition); err != nil {
+			return nil, err
+		}
 	} else if dec, err = newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...); err != nil {
 		return nil, err
 	}
@@ -314,7 +324,7 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 func (q *PersistentQuery) hasCheckpoint(p int32) bool {
 	stores := []string{storeCkpt, storeCkptSource}
 	for src := range q.joinTopics {
-		stores = append(stores, joinCkptStore(src))
+		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", storeJoinStage1, src))
 	}
 	for _, s := range stores {
 		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
@@ -335,6 +345,9 @@ type topicPartition struct {
 // by the repartitioning stage.
 func (q *PersistentQuery) checkpointStore(topic string) string {
 	if q.join != nil {
+		if k, ok := q.joinStage1[topic]; ok {
+			return fmt.Sprintf("%s%d", storeJoinStage1, k)
+		}
 		for src, t := range q.joinTopics {
 			if t == topic {
 				return joinCkptStore(src)
@@ -352,6 +365,11 @@ func (q *PersistentQuery) checkpointStore(topic string) string {
 func (q *PersistentQuery) Topics() []string {
 	if q.join != nil {
 		ts := append([]string(nil), q.joinTopics...)
+		for k, r := range q.joinRepart {
+			if r != nil {
+				ts = append(ts, q.joinDec[k].src.Topic)
+			}
+		}
 		if q.table != nil && q.table.repartition != "" {
 			ts = append(ts, q.table.repartition)
 		}
@@ -659,6 +677,40 @@ func (q *PersistentQuery) writeAndCommit(cl *kgo.Client, results []*kgo.Record) 
 	}
 	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
 		return fmt.Errorf("commit offsets: %w", err)
+	}
+	return nil
+}
+
+// setupJoinRepartition prepares the first stage of each input joined through a
+// repartition topic (topics[k] for input k).
+func (q *PersistentQuery) setupJoinRepartition(topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	steps := q.plan.Join.Steps()
+	sideOf := func(k int) (side, partner *planner.JoinSide) {
+		if k == 0 {
+			return steps[0].Left, steps[0].Right
+		}
+		return steps[k-1].Right, steps[k-1].Left
+	}
+	q.joinRepart = make([]*joinRepartition, len(q.joinTopics))
+	q.joinStage1 = map[string]int{}
+	for k, t := range topics {
+		if t == "" {
+			continue
+		}
+		side, partner := sideOf(k)
+		if k <= 1 && len(topics) > 1 && topics[1-k] != "" {
+			partner = nil // both sides are repartitioned: any shared key encoding does
+		}
+		r, err := newJoinRepartition(k, t, side, partner)
+		if err != nil {
+			return err
+		}
+		q.joinRepart[k] = r
+		q.joinStage1[q.joinTopics[k]] = k
+		q.joinTopics[k] = t
 	}
 	return nil
 }
