@@ -488,6 +488,11 @@ func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]st
 	if single {
 		return nil, nil
 	}
+	for _, step := range j.Steps() {
+		if step.ForeignKey {
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "foreign-key joins over inputs with more than one partition are not supported yet: the left rows of one right key are spread over every partition (%s has %d)", step.Left.Source.Name, counts[0])
+		}
+	}
 	for _, step := range j.Steps()[1:] {
 		if !step.Left.KeyIsSourceKey {
 			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "the join on %s re-keys the result of an earlier join of this query, which is not supported yet with more than one partition; join on the earlier join's key, or split the query in two", step.Left.Key)

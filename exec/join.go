@@ -29,7 +29,8 @@ import (
 // made of what the record is (its key, time and offset), so processing a record
 // again after a crash writes the same state.
 const (
-	storeJoinWindow = "jw"
+	storeJoinFKIndex = "jfk"
+	storeJoinWindow  = "jw"
 	storeJoinExpiry = "jx"
 	storeJoinTable  = "jt"
 	storeJoinOuter  = "jo"
@@ -255,6 +256,9 @@ func (o *joinStep) process(b *storage.Batch, w stateWriter, jp *stepPart, side i
 		}
 		return emit(o.joined(row, other, keyVal, ts, jp.p, rec.Offset), false, ts)
 	default:
+		if o.j.ForeignKey {
+			return o.foreignKey(b, w, jp, side, rec, row, nullValue, ts, emit)
+		}
 		if keyVal == nil {
 			return nil
 		}
@@ -615,6 +619,148 @@ func (o *joinStep) tableTable(b *storage.Batch, w stateWriter, jp *stepPart, sid
 	case before:
 		l, r := pair(side, row, other)
 		return emit(o.joined(l, r, keyVal, out, jp.p, rec.Offset), true, out)
+	}
+	return nil
+}
+
+// foreignKey applies an update of one side of a foreign-key table join: left
+// rows reference a right row by a column, and the result, keyed by the left
+// key, is each left row with the right row it references. A left change emits
+// that left key's result; a right change emits the result of every left row
+// referencing it, found through an index of (foreign key, left key). Results
+// are tombstoned when an inner join loses its right row or a left row goes.
+func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, side int, rec *kgo.Record, row []any, deleted bool, ts int64, emit joinEmit) error {
+	left, right := o.sides[sideLeft], o.sides[sideRight]
+	tsOf := func(s *planner.JoinSide, r []any) int64 {
+		v, _ := r[len(s.Source.Columns)].(int64)
+		return v
+	}
+	fkBytes := func(r []any) ([]byte, any, error) {
+		if r == nil {
+			return nil, nil, nil
+		}
+		fk, err := left.Key.Eval(r)
+		if err != nil || fk == nil {
+			return nil, nil, err
+		}
+		kb, err := encodeJoinKey(fk)
+		return kb, fk, err
+	}
+	inner := o.j.Type == parser.InnerJoin
+	if side == sideLeft {
+		lk, err := o.j.LeftKey.Eval(row)
+		if err != nil || lk == nil {
+			return err
+		}
+		lkb, err := encodeJoinKey(lk)
+		if err != nil {
+			return err
+		}
+		old, err := o.getTable(b, jp, sideLeft, lkb)
+		if err != nil {
+			return err
+		}
+		if deleted && old == nil {
+			return nil
+		}
+		if err := o.putTable(w, jp, sideLeft, lkb, row, deleted); err != nil {
+			return err
+		}
+		oldFK, _, err := fkBytes(old)
+		if err != nil {
+			return errJoinKey{err}
+		}
+		mine := row
+		if deleted {
+			mine = nil
+		}
+		newFK, _, err := fkBytes(mine)
+		if err != nil {
+			return errJoinKey{err}
+		}
+		if oldFK != nil {
+			if err := w.Delete(o.storeKey(storeJoinFKIndex, -1, jp.p, oldFK, lkb)); err != nil {
+				return err
+			}
+		}
+		if newFK != nil {
+			if err := w.Set(o.storeKey(storeJoinFKIndex, -1, jp.p, newFK, lkb), []byte{}); err != nil {
+				return err
+			}
+		}
+		var other, oldOther []any
+		if newFK != nil {
+			if other, err = o.getTable(b, jp, sideRight, newFK); err != nil {
+				return err
+			}
+		}
+		if oldFK != nil {
+			if oldOther, err = o.getTable(b, jp, sideRight, oldFK); err != nil {
+				return err
+			}
+		}
+		out := ts
+		if other != nil {
+			out = max(out, tsOf(right, other))
+		}
+		if mine != nil && (other != nil || !inner) {
+			return emit(o.joined(mine, other, lk, out, jp.p, rec.Offset), false, out)
+		}
+		if old != nil && (oldOther != nil || !inner) {
+			return emit(o.joined(row, nil, lk, out, jp.p, rec.Offset), true, out)
+		}
+		return nil
+	}
+	rk, err := right.Key.Eval(row)
+	if err != nil || rk == nil {
+		return err
+	}
+	rkb, err := encodeJoinKey(rk)
+	if err != nil {
+		return err
+	}
+	old, err := o.getTable(b, jp, sideRight, rkb)
+	if err != nil {
+		return err
+	}
+	if deleted && old == nil {
+		return nil
+	}
+	if err := o.putTable(w, jp, sideRight, rkb, row, deleted); err != nil {
+		return err
+	}
+	prefix := o.storeKey(storeJoinFKIndex, -1, jp.p, rkb)
+	var lefts [][]byte
+	if err := b.Scan(prefix, storage.PrefixEnd(prefix), func(k, _ []byte) bool {
+		lefts = append(lefts, append([]byte(nil), k[len(prefix):]...))
+		return true
+	}); err != nil {
+		return err
+	}
+	for _, lkb := range lefts {
+		l, err := o.getTable(b, jp, sideLeft, lkb)
+		if err != nil {
+			return err
+		}
+		if l == nil {
+			continue
+		}
+		lk, err := o.j.LeftKey.Eval(l)
+		if err != nil {
+			return err
+		}
+		out := max(ts, tsOf(left, l))
+		switch {
+		case !deleted:
+			err = emit(o.joined(l, row, lk, out, jp.p, rec.Offset), false, out)
+		case inner:
+			err = emit(o.joined(l, nil, lk, out, jp.p, rec.Offset), true, out)
+		default:
+			err = emit(o.joined(l, nil, lk, out, jp.p, rec.Offset), false, out)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -210,6 +210,7 @@ func (h *joinHarness) records(t *testing.T, input string) string {
 //	jw<step>.<side> p<n> key=<key> ts=<ts> offset=<offset> <row values>
 //	jt<step>.<side> p<n> key=<key> <row values>
 //	jo<step> p<n> ts=<ts> side=<side> key=<key> offset=<offset>
+//	jfk<step> p<n> fk=<foreign key> key=<left key>
 //	ckpt-j<source> p<n> offset=<next offset>
 //	jtime<step> p<n> seq=<output sequence> streamtime=<ts>
 //
@@ -245,6 +246,10 @@ func (h *joinHarness) state(t *testing.T) string {
 		p := int32(binary.BigEndian.Uint32(rest))
 		rest = rest[4:]
 		switch {
+		case strings.HasPrefix(store, storeJoinFKIndex):
+			fk, n := renderJoinKey(rest)
+			lk, _ := renderJoinKey(rest[n:])
+			fmt.Fprintf(&out, "%s p%d fk=%s key=%s\n", store, p, fk, lk)
 		case strings.HasPrefix(store, storeJoinWindow):
 			key, n := renderJoinKey(rest)
 			rest = rest[n:]

@@ -55,6 +55,11 @@ type Join struct {
 	// when a source has a column of that name (RowKeyName).
 	SyntheticKey bool
 	RowKeyName   string
+	// ForeignKey is set for a table-table join of a left column to the right
+	// table's key; LeftKey is then the left table's key column (over the left
+	// row), which keys the result.
+	ForeignKey bool
+	LeftKey    expr.Expr
 }
 
 // Retention is how long a stream-stream join keeps a record for matching.
@@ -324,6 +329,9 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 	if err := p.bindJoinCondition(j, jn, js); err != nil {
 		return nil, nil, nil, err
 	}
+	if jn.ForeignKey {
+		jn.KeyType = jn.LeftKey.Type()
+	}
 	cols[jn.RowKey].Type = jn.KeyType
 	js.keyType, jn.SyntheticKey = jn.KeyType, js.synthetic
 
@@ -532,7 +540,17 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s.", got).WithPosition(cond.Position())
 		}
 		if !jn.Left.KeyIsSourceKey {
-			return sqlerr.Newf(sqlerr.FeatureNotSupported, "foreign-key table-table joins are not supported yet. Got %s.", got).WithPosition(cond.Position())
+			if jn.Type != parser.InnerJoin && jn.Type != parser.LeftJoin {
+				return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join type: foreign-key table-table joins support only INNER and LEFT joins. Got %s %s JOIN %s.", jn.Left.Source.Name, joinTypeText(jn.Type), jn.Right.Source.Name).WithPosition(cond.Position())
+			}
+			keys := jn.Left.Source.KeyColumns()
+			if len(keys) != 1 {
+				return sqlerr.Newf(sqlerr.FeatureNotSupported, "foreign-key joins need a left table with one key column. Got %s.", got).WithPosition(cond.Position())
+			}
+			// A foreign-key join's rows are the left table's: keyed by its key.
+			_, idx := jn.Left.Source.Column(keys[0].Name)
+			jn.ForeignKey = true
+			jn.LeftKey = expr.NewColumn(idx, keys[0].Name, keys[0].Type)
 		}
 	}
 	// A key that is not a plain column of both sides has no source column that
@@ -609,6 +627,10 @@ func (j *Join) keyClass() []keyColumn {
 		return nil
 	}
 	var out []keyColumn
+	if j.ForeignKey {
+		c := j.LeftKey.(*expr.Column)
+		return []keyColumn{{j.Left.Name() + "_" + c.Name, j.Left.Name() + "." + c.Name}}
+	}
 	if c, ok := j.Left.Key.(*expr.Column); ok {
 		if j.Left.Inner != nil {
 			inner := j.Left.Inner.keyClass()
