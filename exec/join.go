@@ -31,11 +31,11 @@ import (
 const (
 	storeJoinFKIndex = "jfk"
 	storeJoinWindow  = "jw"
-	storeJoinExpiry = "jx"
-	storeJoinTable  = "jt"
-	storeJoinOuter  = "jo"
-	storeJoinCkpt   = "ckpt-j"
-	storeJoinTime   = "jtime"
+	storeJoinExpiry  = "jx"
+	storeJoinTable   = "jt"
+	storeJoinOuter   = "jo"
+	storeJoinCkpt    = "ckpt-j"
+	storeJoinTime    = "jtime"
 )
 
 const (
