@@ -41,12 +41,67 @@ func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w Resu
 	if run != nil && run.Restoring() {
 		return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", plan.Source.Name)
 	}
+	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
+		return exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), fn)
+	})
+}
+
+// pullJoin answers a pull query over a join of materialized tables (beyond
+// ksqlDB): each table's rows are read from its state and joined in memory, then
+// filtered, aggregated, projected, sorted and limited as over one table.
+func (s *Session) pullJoin(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+	e := s.engine
+	if e.cfg.State == nil {
+		return sqlerr.New(sqlerr.FeatureNotSupported, "pull queries need the state store, which this engine was started without")
+	}
+	leaves := plan.Join.Leaves()
+	rows := make([][][]any, len(leaves))
+	for i, leaf := range leaves {
+		src := leaf.Source
+		if src.Kind != catalog.Table {
+			return sqlerr.New(sqlerr.FeatureNotSupported, "Pull queries don't support JOIN clauses over streams. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.")
+		}
+		qid, err := e.materializer(src)
+		if err != nil {
+			return err
+		}
+		e.mu.Lock()
+		run := e.running[qid]
+		e.mu.Unlock()
+		if run != nil && run.Restoring() {
+			return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", src.Name)
+		}
+		err = exec.ScanTable(e.cfg.State, qid, src, len(leaf.Input), func(row []any) (bool, error) {
+			rows[i] = append(rows[i], row)
+			return ctx.Err() == nil, ctx.Err()
+		})
+		if err != nil {
+			return err
+		}
+	}
+	joined, err := exec.JoinTables(plan, rows)
+	if err != nil {
+		return err
+	}
+	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
+		for _, r := range joined {
+			if more, err := fn(r); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// answerPull filters, aggregates, projects, sorts and limits the rows scan
+// gives, and writes the result.
+func (s *Session) answerPull(ctx context.Context, plan *planner.QueryPlan, w ResultWriter, scan func(fn func(row []any) (bool, error)) error) error {
 	var rows [][]any
 	var groups *pullGroups
 	if plan.Agg != nil {
 		groups = newPullGroups(plan.Agg)
 	}
-	err = exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), func(row []any) (bool, error) {
+	err := scan(func(row []any) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}

@@ -27,7 +27,13 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 	}
 	if plan.Join != nil {
 		if st.Select.Emit == parser.EmitNone {
-			return sqlerr.New(sqlerr.FeatureNotSupported, "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.").WithPosition(st.Select.Pos)
+			for _, leaf := range plan.Join.Leaves() {
+				if leaf.Source.Kind != catalog.Table {
+					return sqlerr.New(sqlerr.FeatureNotSupported, "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.").WithPosition(st.Select.Pos)
+				}
+			}
+			// Beyond ksqlDB: materialized tables join in a pull query.
+			return s.pullJoin(ctx, plan, w)
 		}
 		if st.Select.Emit == parser.EmitChanges {
 			return s.runTransient(ctx, plan, w)

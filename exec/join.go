@@ -764,3 +764,83 @@ func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, sid
 	}
 	return nil
 }
+
+// JoinTables joins materialized tables for a pull query: rows[k] are the rows
+// of the join's k-th input (planner.InputLayout of its source, as ScanTable
+// gives them), and the result is the joined rows in the plan's input layout,
+// step by step with the join's type. Each joined row's ROWTIME is the later of
+// its inputs'.
+func JoinTables(plan *planner.QueryPlan, rows [][][]any) ([][]any, error) {
+	steps := plan.Join.Steps()
+	current := rows[0]
+	for i, j := range steps {
+		s := &joinStep{idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: j.RowKey + 4}
+		if j.Left.Source.Window != nil {
+			s.width += 2
+		}
+		right := rows[i+1]
+		type entry struct {
+			row     []any
+			matched bool
+		}
+		byKey := map[string][]*entry{}
+		for _, r := range right {
+			kv, err := j.Right.Key.Eval(r)
+			if err != nil || kv == nil {
+				continue
+			}
+			kb, err := s.joinKey(sideRight, r, kv)
+			if err != nil {
+				return nil, err
+			}
+			byKey[string(kb)] = append(byKey[string(kb)], &entry{row: r})
+		}
+		tsOf := func(side *planner.JoinSide, r []any) int64 {
+			v, _ := r[len(side.Source.Columns)].(int64)
+			return v
+		}
+		var next [][]any
+		for _, l := range current {
+			kv, err := j.Left.Key.Eval(l)
+			if err != nil {
+				return nil, err
+			}
+			key := kv
+			if j.ForeignKey {
+				if key, err = j.LeftKey.Eval(l); err != nil {
+					return nil, err
+				}
+			}
+			var matches []*entry
+			if kv != nil {
+				kb, err := s.joinKey(sideLeft, l, kv)
+				if err != nil {
+					return nil, err
+				}
+				matches = byKey[string(kb)]
+			}
+			for _, m := range matches {
+				m.matched = true
+				next = append(next, s.joined(l, m.row, key, max(tsOf(j.Left, l), tsOf(j.Right, m.row)), 0, 0))
+			}
+			if len(matches) == 0 && s.outer(sideLeft) {
+				next = append(next, s.joined(l, nil, key, tsOf(j.Left, l), 0, 0))
+			}
+		}
+		if s.outer(sideRight) {
+			for _, es := range byKey {
+				for _, e := range es {
+					if !e.matched {
+						kv, _ := j.Right.Key.Eval(e.row)
+						next = append(next, s.joined(nil, e.row, kv, tsOf(j.Right, e.row), 0, 0))
+					}
+				}
+			}
+		}
+		for _, r := range next {
+			r[j.RowKey+2], r[j.RowKey+3] = nil, nil // a joined result row is no one record
+		}
+		current = next
+	}
+	return current, nil
+}
