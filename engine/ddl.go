@@ -303,16 +303,7 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var info kafkaio.TopicInfo
-	var err error
-	for {
-		// A topic created a moment ago may not be in the metadata yet.
-		info, err = e.cluster.DescribeTopic(ctx, plan.Source.Topic)
-		if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	info, err := e.describeNew(ctx, plan.Source.Topic)
 	if err != nil {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
 	}
@@ -345,15 +336,7 @@ func (e *Engine) changelogTopic(queryID string, plan *planner.QueryPlan) (string
 	} else if !errors.Is(err, kafkaio.ErrTopicNotFound) {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
 	}
-	var info kafkaio.TopicInfo
-	var err error
-	for {
-		info, err = e.cluster.DescribeTopic(ctx, plan.Source.Topic)
-		if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	info, err := e.describeNew(ctx, plan.Source.Topic)
 	if err != nil {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
 	}
@@ -466,16 +449,7 @@ func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]st
 	counts := make([]int, len(leaves))
 	replicas := 1
 	for i, s := range leaves {
-		var info kafkaio.TopicInfo
-		var err error
-		for {
-			// A topic created a moment ago may not be in the metadata yet.
-			info, err = e.cluster.DescribeTopic(ctx, s.Source.Topic)
-			if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		info, err := e.describeNew(ctx, s.Source.Topic)
 		if err != nil {
 			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
 		}
@@ -535,4 +509,16 @@ func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]st
 		return nil, nil
 	}
 	return topics, nil
+}
+
+// describeNew describes a topic, waiting while it is not in the metadata yet: a
+// topic created a moment ago may take a little while to appear.
+func (e *Engine) describeNew(ctx context.Context, topic string) (kafkaio.TopicInfo, error) {
+	for {
+		info, err := e.cluster.DescribeTopic(ctx, topic)
+		if !errors.Is(err, kafkaio.ErrTopicNotFound) || ctx.Err() != nil {
+			return info, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -35,11 +35,8 @@ func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w Resu
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	run := e.running[qid]
-	e.mu.Unlock()
-	if run != nil && run.Restoring() {
-		return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", plan.Source.Name)
+	if err := e.checkRestored(qid, plan.Source); err != nil {
+		return err
 	}
 	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
 		return exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), fn)
@@ -65,11 +62,8 @@ func (s *Session) pullJoin(ctx context.Context, plan *planner.QueryPlan, w Resul
 		if err != nil {
 			return err
 		}
-		e.mu.Lock()
-		run := e.running[qid]
-		e.mu.Unlock()
-		if run != nil && run.Restoring() {
-			return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", src.Name)
+		if err := e.checkRestored(qid, src); err != nil {
+			return err
 		}
 		err = exec.ScanTable(e.cfg.State, qid, src, len(leaf.Input), func(row []any) (bool, error) {
 			rows[i] = append(rows[i], row)
@@ -290,4 +284,16 @@ func (g *pullGroups) results(plan *planner.QueryPlan) ([][]any, error) {
 		rows = append(rows, out)
 	}
 	return rows, nil
+}
+
+// checkRestored refuses to read a table whose state is being rebuilt from its
+// changelog: its rows would be silently partial.
+func (e *Engine) checkRestored(queryID string, table *catalog.Source) error {
+	e.mu.Lock()
+	run := e.running[queryID]
+	e.mu.Unlock()
+	if run != nil && run.Restoring() {
+		return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "Table '%s' is being restored from its changelog; its rows are incomplete until that finishes. Try again shortly.", table.Name)
+	}
+	return nil
 }

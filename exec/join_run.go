@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,22 +18,7 @@ import (
 // checkpoint commit in one store batch after the results are acknowledged.
 func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *tableQuery, enc *sinkEncoder) {
 	defer close(q.done)
-	defer func() {
-		if r := recover(); r != nil {
-			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
-			q.setError(fmt.Errorf("internal error: %v", r))
-		}
-		cl.AllowRebalance()
-		cl.Close()
-		if q.changelogWriter != nil {
-			q.changelogWriter.Close()
-		}
-		q.mu.Lock()
-		if q.state == StateRunning {
-			q.state = StateStopped
-		}
-		q.mu.Unlock()
-	}()
+	defer q.finish(cl)
 	op := q.join
 	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
 	rows := make([][]any, len(q.joinDec))

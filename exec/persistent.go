@@ -514,22 +514,7 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 // monitoring; restarts resume from the checkpoint).
 func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, tq *tableQuery) {
 	defer close(q.done)
-	defer func() {
-		if r := recover(); r != nil {
-			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
-			q.setError(fmt.Errorf("internal error: %v", r))
-		}
-		cl.AllowRebalance()
-		cl.Close()
-		if q.changelogWriter != nil {
-			q.changelogWriter.Close()
-		}
-		q.mu.Lock()
-		if q.state == StateRunning {
-			q.state = StateStopped
-		}
-		q.mu.Unlock()
-	}()
+	defer q.finish(cl)
 	row := make([]any, dec.width)
 	var results []*kgo.Record
 	emit := func(r *kgo.Record) { results = append(results, r) }
@@ -713,4 +698,24 @@ func (q *PersistentQuery) setupJoinRepartition(topics []string) error {
 		q.joinTopics[k] = t
 	}
 	return nil
+}
+
+// finish ends a stateful query's loop: a bug in an operator fails the query
+// (recovered here, not hanging it or the server), the consumer leaves the
+// group, and the state becomes STOPPED unless it is ERROR. Deferred by the loop.
+func (q *PersistentQuery) finish(cl *kgo.Client) {
+	if r := recover(); r != nil {
+		q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
+		q.setError(fmt.Errorf("internal error: %v", r))
+	}
+	cl.AllowRebalance()
+	cl.Close()
+	if q.changelogWriter != nil {
+		q.changelogWriter.Close()
+	}
+	q.mu.Lock()
+	if q.state == StateRunning {
+		q.state = StateStopped
+	}
+	q.mu.Unlock()
 }

@@ -595,23 +595,7 @@ func referencedSources(js *joinScope, e parser.Expr) string {
 
 // qualifiedText renders a join operand with its columns qualified by the side,
 // as ksqlDB prints join conditions in errors.
-func qualifiedText(s *JoinSide, e parser.Expr) string {
-	var bare []*parser.ColumnRef
-	parser.Walk(e, func(n parser.Expr) bool {
-		if c, ok := n.(*parser.ColumnRef); ok && c.Qualifier == "" {
-			bare = append(bare, c)
-		}
-		return true
-	})
-	for _, c := range bare {
-		c.Qualifier = s.Name()
-	}
-	out := parser.FormatExpr(e)
-	for _, c := range bare {
-		c.Qualifier = ""
-	}
-	return out
-}
+func qualifiedText(s *JoinSide, e parser.Expr) string { return formatQualified(e, s.Name()) }
 
 // keyColumn is a column that holds a join's key in every joined row.
 type keyColumn struct {

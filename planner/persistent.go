@@ -142,20 +142,27 @@ func qualifiedExprs(sel *parser.Select, es []parser.Expr) []string {
 	}
 	out := make([]string, len(es))
 	for i, e := range es {
-		var bare []*parser.ColumnRef
-		parser.Walk(e, func(n parser.Expr) bool {
-			if c, ok := n.(*parser.ColumnRef); ok && c.Qualifier == "" {
-				bare = append(bare, c)
-			}
-			return true
-		})
-		for _, c := range bare {
-			c.Qualifier = qualifier
+		out[i] = formatQualified(e, qualifier)
+	}
+	return out
+}
+
+// formatQualified renders e with its unqualified column references qualified
+// by qualifier, as ksqlDB prints expressions in errors. e is left as it was.
+func formatQualified(e parser.Expr, qualifier string) string {
+	var bare []*parser.ColumnRef
+	parser.Walk(e, func(n parser.Expr) bool {
+		if c, ok := n.(*parser.ColumnRef); ok && c.Qualifier == "" {
+			bare = append(bare, c)
 		}
-		out[i] = parser.FormatExpr(e)
-		for _, c := range bare {
-			c.Qualifier = ""
-		}
+		return true
+	})
+	for _, c := range bare {
+		c.Qualifier = qualifier
+	}
+	out := parser.FormatExpr(e)
+	for _, c := range bare {
+		c.Qualifier = ""
 	}
 	return out
 }

@@ -95,6 +95,11 @@ func (s *Store) Scan(prefix []byte, fn func(key, value []byte) bool) error {
 	if err != nil {
 		return err
 	}
+	return iterate(it, fn)
+}
+
+// iterate calls fn for each entry of it until fn returns false, then closes it.
+func iterate(it *pebble.Iterator, fn func(key, value []byte) bool) error {
 	for ok := it.First(); ok; ok = it.Next() {
 		if !fn(it.Key(), it.Value()) {
 			break
@@ -164,16 +169,7 @@ func (b *Batch) Scan(lower, upper []byte, fn func(key, value []byte) bool) error
 	if err != nil {
 		return err
 	}
-	for ok := it.First(); ok; ok = it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			break
-		}
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return err
-	}
-	return it.Close()
+	return iterate(it, fn)
 }
 
 // PrefixEnd is the smallest key greater than every key with prefix, or nil (the
