@@ -29,16 +29,10 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 	var results []*kgo.Record
 	emit := func(r *kgo.Record) { results = append(results, r) }
 	for {
-		fetches := cl.PollRecords(ctx, 5000)
-		if ctx.Err() != nil || cl.Context().Err() != nil {
-			cl.AllowRebalance()
+		fetches, ok := q.poll(ctx, cl)
+		if !ok {
 			return
 		}
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
-			}
-		})
 		results = results[:0]
 		b := q.store.NewIndexedBatch()
 		cb := newChangelogBatch(b, q.ID, q.changelog)

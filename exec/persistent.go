@@ -469,16 +469,10 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 	out := make([]any, len(q.plan.Items))
 	var results []*kgo.Record
 	for {
-		fetches := cl.PollRecords(ctx, 5000)
-		if ctx.Err() != nil || cl.Context().Err() != nil {
-			cl.AllowRebalance()
+		fetches, ok := q.poll(ctx, cl)
+		if !ok {
 			return
 		}
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
-			}
-		})
 		results = results[:0]
 		fetches.EachRecord(func(rec *kgo.Record) {
 			q.processed.Add(1)
@@ -519,16 +513,10 @@ func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sou
 	var results []*kgo.Record
 	emit := func(r *kgo.Record) { results = append(results, r) }
 	for {
-		fetches := cl.PollRecords(ctx, 5000)
-		if ctx.Err() != nil || cl.Context().Err() != nil {
-			cl.AllowRebalance()
+		fetches, ok := q.poll(ctx, cl)
+		if !ok {
 			return
 		}
-		fetches.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
-			}
-		})
 		results = results[:0]
 		var failure error
 		fetches.EachRecord(func(rec *kgo.Record) {
@@ -718,4 +706,20 @@ func (q *PersistentQuery) finish(cl *kgo.Client) {
 		q.state = StateStopped
 	}
 	q.mu.Unlock()
+}
+
+// poll fetches the next batch of a query's loop, logging fetch errors (the
+// client retries them); ok is false when the query is stopping.
+func (q *PersistentQuery) poll(ctx context.Context, cl *kgo.Client) (kgo.Fetches, bool) {
+	fetches := cl.PollRecords(ctx, 5000)
+	if ctx.Err() != nil || cl.Context().Err() != nil {
+		cl.AllowRebalance()
+		return nil, false
+	}
+	fetches.EachError(func(topic string, p int32, err error) {
+		if !errors.Is(err, context.Canceled) {
+			q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
+		}
+	})
+	return fetches, true
 }

@@ -53,8 +53,11 @@ func (s *Store) Close() error {
 }
 
 // Get returns a copy of the value for key, or ok=false.
-func (s *Store) Get(key []byte) (value []byte, ok bool, err error) {
-	v, closer, err := s.db.Get(key)
+func (s *Store) Get(key []byte) (value []byte, ok bool, err error) { return get(s.db, key) }
+
+// get reads a copy of key's value from r, which may be the store or a batch.
+func get(r pebble.Reader, key []byte) (value []byte, ok bool, err error) {
+	v, closer, err := r.Get(key)
 	if err == pebble.ErrNotFound {
 		return nil, false, nil
 	}
@@ -149,17 +152,7 @@ func (s *Store) NewIndexedBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch
 
 // Get returns a copy of the value for key as the batch sees it (indexed
 // batches only).
-func (b *Batch) Get(key []byte) (value []byte, ok bool, err error) {
-	v, closer, err := b.b.Get(key)
-	if err == pebble.ErrNotFound {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	defer closer.Close()
-	return bytes.Clone(v), true, nil
-}
+func (b *Batch) Get(key []byte) (value []byte, ok bool, err error) { return get(b.b, key) }
 
 // Scan calls fn for every key in [lower, upper) as the batch sees it, in key
 // order, until fn returns false (indexed batches only). key and value are only
