@@ -22,9 +22,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestTinyNexmark runs the whole benchmark on a few thousand events: q0–q2 must
-// match the independent computation, the stateful queries must report the engine's
-// refusal, and the JSON report must have the fields the issue asks for. It asserts
+// TestTinyNexmark runs the whole benchmark on a few thousand events: q0–q2 and
+// q8 (a stream-stream join) must match the independent computation, q3 must
+// report figures or the engine's refusal, and the JSON report must have the
+// fields the issue asks for. It asserts
 // correctness only, never timings.
 func TestTinyNexmark(t *testing.T) {
 	if testing.Short() {
@@ -41,7 +42,7 @@ func TestTinyNexmark(t *testing.T) {
 	jsonPath := filepath.Join(dir, "report.json")
 	cfg := config{
 		events: 3000, verifyEvents: 2000, partitions: 2, tps: 10_000_000,
-		queries: []string{"q0", "q1", "q2", "q3"}, procs: 2, sluice: bin,
+		queries: []string{"q0", "q1", "q2", "q3", "q8"}, procs: 2, sluice: bin,
 		workDir: filepath.Join(dir, "work"), latencyRate: 2000, latencyFor: 200 * time.Millisecond,
 		timeout: time.Minute, out: io.Discard,
 	}
@@ -79,7 +80,7 @@ func TestTinyNexmark(t *testing.T) {
 			t.Errorf("baselines.%s.%s missing in %s", base, field, data)
 		}
 	}
-	for _, q := range []string{"q0", "q1", "q2"} {
+	for _, q := range []string{"q0", "q1", "q2", "q8"} {
 		fields := got.Queries[q]
 		for _, f := range []string{"events_per_sec_per_core", "events_per_sec", "cpu_seconds", "p99_latency_ms", "verified"} {
 			if _, ok := fields[f]; !ok {
@@ -89,12 +90,11 @@ func TestTinyNexmark(t *testing.T) {
 		if string(fields["verified"]) != "true" {
 			t.Errorf("%s not verified: %s", q, fields["verify_note"])
 		}
-		if string(fields["events_per_sec_per_core"]) == "0" {
-			t.Errorf("%s measured no engine CPU", q)
-		}
+		// No check that CPU was measured: a few thousand events can take less
+		// than the kernel's CPU accounting tick, which is a timing, not a result.
 	}
-	// Until aggregations and joins land, the stateful queries carry the engine's
-	// refusal; once they run, they carry figures instead.
+	// A query without an independent computation carries figures, or the
+	// engine's refusal when it cannot run.
 	for _, q := range []string{"q3"} {
 		fields := got.Queries[q]
 		if fields == nil {
