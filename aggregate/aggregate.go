@@ -43,6 +43,9 @@ type Config struct {
 type Call struct {
 	Args   []*types.Type
 	Consts []any
+	// FromTable is set when the aggregation reads a table, whose updates
+	// retract old rows: a function may then keep a state it can undo.
+	FromTable bool
 }
 
 // definition builds a Func for a call or reports why the call is invalid.

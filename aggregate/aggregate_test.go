@@ -399,3 +399,62 @@ func TestTableSupport(t *testing.T) {
 		t.Errorf("functions %v, want %d of them", undo, len(want))
 	}
 }
+
+// TestMinMaxOverTable checks MIN and MAX over a table: retracting the current
+// extreme yields the extreme of the rest, duplicates count, and the state
+// survives the store's binary row encoding between updates.
+func TestMinMaxOverTable(t *testing.T) {
+	r := NewRegistry(Config{})
+	roundTrip := func(s any) any {
+		b, err := types.AppendBinaryRow(nil, []any{s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := types.ReadBinaryRow(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vals[0]
+	}
+	steps := []struct {
+		op       string // "+" adds, "-" retracts
+		v        any
+		min, max any
+	}{
+		{"+", int32(5), int32(5), int32(5)},
+		{"+", int32(9), int32(5), int32(9)},
+		{"+", int32(9), int32(5), int32(9)},
+		{"+", nil, int32(5), int32(9)},
+		{"+", int32(1), int32(1), int32(9)},
+		{"-", int32(9), int32(1), int32(9)}, // one of the two 9s is left
+		{"-", int32(9), int32(1), int32(5)},
+		{"-", int32(1), int32(5), int32(5)},
+		{"-", int32(7), int32(5), int32(5)}, // not there: nothing changes
+		{"-", int32(5), nil, nil},
+	}
+	for _, name := range []string{"MIN", "MAX"} {
+		f, err := r.Resolve(name, Call{Args: []*types.Type{intT}, FromTable: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Undo == nil {
+			t.Fatalf("%s over a table cannot retract", name)
+		}
+		s := f.Init()
+		for i, st := range steps {
+			if st.op == "+" {
+				s = f.Add(s, []any{st.v})
+			} else {
+				s = f.Undo(s, []any{st.v})
+			}
+			s = roundTrip(s)
+			want := st.max
+			if name == "MIN" {
+				want = st.min
+			}
+			if got := f.Final(s); got != want {
+				t.Errorf("%s step %d (%s%v): %v, want %v", name, i, st.op, st.v, got, want)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package aggregate
 import (
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
+	"sort"
 )
 
 // builtins are every aggregate function, in the order SHOW FUNCTIONS lists them.
@@ -185,8 +186,10 @@ func comparable(t *types.Type) bool {
 	return false
 }
 
-// buildMinMax keeps the extreme value; sign 1 for MAX, -1 for MIN. It cannot
-// retract (the previous extreme is gone), so it is rejected on tables.
+// buildMinMax keeps the extreme value; sign 1 for MAX, -1 for MIN. Over a
+// table (beyond ksqlDB, which refuses it) it keeps every value with its count,
+// sorted, so that a retracted row's value can be taken out and the extreme of
+// the rest found.
 func buildMinMax(sign int) func(Config, Call) (*Func, error) {
 	name := "MAX"
 	if sign < 0 {
@@ -195,6 +198,9 @@ func buildMinMax(sign int) func(Config, Call) (*Func, error) {
 	return func(_ Config, c Call) (*Func, error) {
 		if len(c.Args) != 1 || !comparable(c.Args[0]) {
 			return nil, noSignature(name, c)
+		}
+		if c.FromTable {
+			return retractableExtreme(c.Args[0], sign), nil
 		}
 		better := func(s, v any) any {
 			if v == nil {
@@ -283,5 +289,64 @@ func buildByOffset(latest bool) func(Config, Call) (*Func, error) {
 			return st[len(st)-1]
 		}
 		return f, nil
+	}
+}
+
+// retractableExtreme is MIN or MAX over a table. Its state is the multiset of
+// the group's non-NULL values: a list of [value, count] pairs in value order.
+func retractableExtreme(t *types.Type, sign int) *Func {
+	find := func(list []any, v any) (int, bool) {
+		i := sort.Search(len(list), func(i int) bool { return compare(list[i].([]any)[0], v) >= 0 })
+		return i, i < len(list) && compare(list[i].([]any)[0], v) == 0
+	}
+	asList := func(s any) []any {
+		l, _ := s.([]any)
+		return l
+	}
+	return &Func{
+		Result: t,
+		Init:   func() any { return []any{} },
+		Add: func(s any, args []any) any {
+			list := asList(s)
+			if args[0] == nil {
+				return list
+			}
+			i, ok := find(list, args[0])
+			if ok {
+				pair := list[i].([]any)
+				list[i] = []any{pair[0], pair[1].(int64) + 1}
+				return list
+			}
+			list = append(list, nil)
+			copy(list[i+1:], list[i:])
+			list[i] = []any{args[0], int64(1)}
+			return list
+		},
+		Undo: func(s any, args []any) any {
+			list := asList(s)
+			if args[0] == nil {
+				return list
+			}
+			i, ok := find(list, args[0])
+			if !ok {
+				return list
+			}
+			pair := list[i].([]any)
+			if n := pair[1].(int64); n > 1 {
+				list[i] = []any{pair[0], n - 1}
+				return list
+			}
+			return append(list[:i], list[i+1:]...)
+		},
+		Final: func(s any) any {
+			list := asList(s)
+			if len(list) == 0 {
+				return nil
+			}
+			if sign > 0 {
+				return list[len(list)-1].([]any)[0]
+			}
+			return list[0].([]any)[0]
+		},
 	}
 }

@@ -196,7 +196,7 @@ func (c *aggContext) bindCall(n *parser.Call) (expr.Expr, error) {
 	if i, ok := c.byText[text]; ok {
 		return expr.NewColumn(i, text, c.agg.Post[i].Type), nil
 	}
-	f, err := c.aggs.Resolve(n.Name, aggregate.Call{Args: argTypes, Consts: consts})
+	f, err := c.aggs.Resolve(n.Name, aggregate.Call{Args: argTypes, Consts: consts, FromTable: c.agg.FromTable})
 	if err != nil {
 		return nil, at(n, err)
 	}
