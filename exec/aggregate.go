@@ -588,7 +588,9 @@ func (t *tableQuery) loadPendingSessions(ps *partState) error {
 // the merged session.
 func (t *tableQuery) sessionUpdate(ps *partState, keyVals []any, ts int64, rec *kgo.Record, emit func(*kgo.Record)) error {
 	gap := t.agg.Window.Size.Milliseconds()
-	closeTime := ps.streamTime - t.agg.Window.Grace.Milliseconds()
+	// A session can still grow by a record up to the gap after its end, so it
+	// closes when stream time passes its end + gap + grace, as in Kafka Streams.
+	closeTime := ps.streamTime - t.agg.Window.Grace.Milliseconds() - gap
 	k, err := encodeKeyVals(keyVals)
 	if err != nil {
 		return err
@@ -600,7 +602,9 @@ func (t *tableQuery) sessionUpdate(ps *partState, keyVals []any, ts int64, rec *
 	merged := &session{start: ts, end: ts, ts: ts, states: t.initStates()}
 	var keep, absorbed []*session
 	for _, s := range sl.sessions {
-		if s.end >= ts-gap && s.start <= ts+gap {
+		// A closed session is gone from Kafka Streams' store (its retention is
+		// gap + grace): a late record cannot merge into it.
+		if s.end >= ts-gap && s.start <= ts+gap && s.end >= closeTime {
 			absorbed = append(absorbed, s)
 			merged.start, merged.end = min(merged.start, s.start), max(merged.end, s.end)
 			merged.ts = max(merged.ts, s.ts)
