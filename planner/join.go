@@ -90,6 +90,17 @@ type JoinSide struct {
 	// scope resolves names over its row.
 	Inner *Join
 	scope *joinScope
+	// written is the join expression as written, its columns qualified.
+	written string
+}
+
+// holdsKey reports whether expression text (qualified) is one of the join's
+// own join expressions, whose value is the join key.
+func (j *Join) holdsKey(text string) bool {
+	if j.ForeignKey {
+		return false // keyed by the left table's key, not by the join expressions
+	}
+	return text == j.Left.written || text == j.Right.written
 }
 
 // Steps returns the joins of an n-way join, innermost (the first two inputs)
@@ -495,6 +506,12 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 		operands[0], operands[1] = bin.R, bin.L
 	}
 	for i, s := range []*JoinSide{jn.Left, jn.Right} {
+		s.written = qualifiedText(s, operands[i])
+		if s.Inner != nil && s.Inner.holdsKey(s.written) {
+			// The same expression as one side of the earlier join: it is that
+			// join's key.
+			s.KeyIsSourceKey = true
+		}
 		b := &binder{scope: sideScope(s), funcs: p.Funcs}
 		e, err := b.bind(operands[i])
 		if err != nil {
@@ -557,7 +574,7 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 	// always holds it: the result is keyed by ROWKEY.
 	_, lcol := jn.Left.Key.(*expr.Column)
 	_, rcol := jn.Right.Key.(*expr.Column)
-	if !lcol && !rcol {
+	if !lcol && !rcol && !(jn.Left.Inner != nil && jn.Left.Inner.holdsKey(jn.Left.written)) {
 		js.synthetic = true
 	}
 	return nil
@@ -611,6 +628,9 @@ func (j *Join) keyClass() []keyColumn {
 		return nil
 	}
 	var out []keyColumn
+	if _, isCol := j.Left.Key.(*expr.Column); !isCol && j.Left.Inner != nil && j.Left.Inner.holdsKey(j.Left.written) {
+		out = j.Left.Inner.keyClass()
+	}
 	if j.ForeignKey {
 		c := j.LeftKey.(*expr.Column)
 		return []keyColumn{{j.Left.Name() + "_" + c.Name, j.Left.Name() + "." + c.Name}}
