@@ -15,7 +15,6 @@ import (
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
@@ -78,34 +77,14 @@ func (h *tableHarness) queryID() string { return "q" + strconv.Itoa(h.n) }
 func (h *tableHarness) run(t *testing.T, d *datadriven.TestData) string {
 	switch d.Cmd {
 	case "plan":
-		stmts, err := parser.New().ParseScript(d.Input)
+		err := planScript(t, h.cat, h.pl, d.Input, 2, func(plan *planner.QueryPlan) error {
+			h.plan = plan
+			h.n++
+			h.repartition, h.repTopic = d.HasArg("repartition"), nil
+			return h.restart()
+		})
 		if err != nil {
 			return "error: " + err.Error() + "\n"
-		}
-		for _, st := range stmts {
-			switch st := st.(type) {
-			case *parser.CreateSource:
-				src, err := planner.PlanCreateSource(st, nil)
-				if err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-				src.Partitions = 2
-				h.cat.PutSource(src)
-			case *parser.CreateAsSelect:
-				plan, err := h.pl.PlanCreateAsSelect(st, nil)
-				if err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-				h.cat.PutSource(plan.Sink.Source)
-				h.plan = plan
-				h.n++
-				h.repartition, h.repTopic = d.HasArg("repartition"), nil
-				if err := h.restart(); err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-			default:
-				t.Fatalf("unexpected %T", st)
-			}
 		}
 		return "ok\n"
 	case "records":

@@ -83,14 +83,21 @@ type stepPart struct {
 func newJoinOp(queryID string, plan *planner.QueryPlan, st *storage.Store) *joinOp {
 	o := &joinOp{queryID: queryID, parts: map[int32]*joinPart{}, st: st}
 	for i, j := range plan.Join.Steps() {
-		width := j.RowKey + 4
-		if j.Left.Source.Window != nil {
-			width += 2
-		}
-		o.steps = append(o.steps, &joinStep{queryID: queryID, idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: width})
+		o.steps = append(o.steps, newJoinStep(queryID, i, j))
 	}
 	o.sources = len(o.steps) + 1
 	return o
+}
+
+// newJoinStep prepares step i of a join. Its joined row is the step's virtual
+// source's input layout: the columns before ROWKEY, ROWKEY, the three
+// pseudo-columns, and the window bounds when the inputs are windowed.
+func newJoinStep(queryID string, i int, j *planner.Join) *joinStep {
+	width := j.RowKey + 4
+	if j.Left.Source.Window != nil {
+		width += 2
+	}
+	return &joinStep{queryID: queryID, idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: width}
 }
 
 func joinCkptStore(source int) string { return fmt.Sprintf("%s%d", storeJoinCkpt, source) }
@@ -401,7 +408,6 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 	prefix := o.storeKey(storeJoinWindow, other, jp.p, kb)
 	lower := sortableTime(append([]byte(nil), prefix...), max(from, 0))
 	upper := sortableTime(append([]byte(nil), prefix...), to+1)
-	matched := false
 	type match struct {
 		row    []any
 		ts     int64
@@ -426,7 +432,6 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 		return err
 	}
 	for _, m := range matches {
-		matched = true
 		l, r := pair(side, row, m.row)
 		out := max(ts, m.ts)
 		if err := emit(o.joined(l, r, keyVal, out, jp.p, rec.Offset), false, out); err != nil {
@@ -439,7 +444,7 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 			}
 		}
 	}
-	if matched || !o.outer(side) {
+	if len(matches) > 0 || !o.outer(side) {
 		return nil
 	}
 	if !j.HasGrace || to < jp.streamTime {
@@ -774,10 +779,7 @@ func JoinTables(plan *planner.QueryPlan, rows [][][]any) ([][]any, error) {
 	steps := plan.Join.Steps()
 	current := rows[0]
 	for i, j := range steps {
-		s := &joinStep{idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: j.RowKey + 4}
-		if j.Left.Source.Window != nil {
-			s.width += 2
-		}
+		s := newJoinStep("", i, j)
 		right := rows[i+1]
 		type entry struct {
 			row     []any

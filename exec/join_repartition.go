@@ -78,7 +78,7 @@ func (r *joinRepartition) stage1Offset(st *storage.Store, queryID string, p int3
 }
 
 // forward handles a record of the input in the first stage.
-func (r *joinRepartition) forward(st *storage.Store, queryID string, rec *kgo.Record, row []any, nullValue bool, emit func(*kgo.Record)) error {
+func (r *joinRepartition) forward(rec *kgo.Record, row []any, nullValue bool, emit func(*kgo.Record)) error {
 	r.stage1[rec.Partition] = rec.Offset + 1
 	r.dirty = true
 	kv, err := r.side.Key.Eval(row)

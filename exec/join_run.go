@@ -278,7 +278,7 @@ func (q *PersistentQuery) joinStage1Record(k int, rec *kgo.Record, row []any, em
 		r.stage1[rec.Partition], r.dirty = rec.Offset+1, true
 		return nil
 	}
-	err = r.forward(q.store, q.ID, rec, row, nullValue, emit)
+	err = r.forward(rec, row, nullValue, emit)
 	var keyErr errJoinKey
 	if errors.As(err, &keyErr) {
 		q.log.Record(q.ID, keyErr.err, rec.Topic, rec.Partition, rec.Offset)

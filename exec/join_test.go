@@ -16,7 +16,6 @@ import (
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
-	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
@@ -61,33 +60,13 @@ type joinHarness struct {
 func (h *joinHarness) run(t *testing.T, d *datadriven.TestData) string {
 	switch d.Cmd {
 	case "plan":
-		stmts, err := parser.New().ParseScript(d.Input)
+		err := planScript(t, h.cat, h.pl, d.Input, 1, func(plan *planner.QueryPlan) error {
+			h.plan = plan
+			h.n++
+			return h.restart()
+		})
 		if err != nil {
 			return "error: " + err.Error() + "\n"
-		}
-		for _, st := range stmts {
-			switch st := st.(type) {
-			case *parser.CreateSource:
-				src, err := planner.PlanCreateSource(st, nil)
-				if err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-				src.Partitions = 1
-				h.cat.PutSource(src)
-			case *parser.CreateAsSelect:
-				plan, err := h.pl.PlanCreateAsSelect(st, nil)
-				if err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-				h.cat.PutSource(plan.Sink.Source)
-				h.plan = plan
-				h.n++
-				if err := h.restart(); err != nil {
-					return "error: " + err.Error() + "\n"
-				}
-			default:
-				t.Fatalf("unexpected %T", st)
-			}
 		}
 		return "ok\n"
 	case "records":

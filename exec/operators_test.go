@@ -51,27 +51,12 @@ func TestOperators(t *testing.T) {
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "ddl", "query":
-				stmts, err := parser.New().ParseScript(d.Input)
+				err := planScript(t, cat, pl, d.Input, 1, func(p *planner.QueryPlan) error {
+					plan = p
+					return nil
+				})
 				if err != nil {
 					return "error: " + err.Error() + "\n"
-				}
-				for _, st := range stmts {
-					switch st := st.(type) {
-					case *parser.CreateSource:
-						src, err := planner.PlanCreateSource(st, nil)
-						if err != nil {
-							return "error: " + err.Error() + "\n"
-						}
-						src.Partitions = 1
-						cat.PutSource(src)
-					case *parser.CreateAsSelect:
-						if plan, err = pl.PlanCreateAsSelect(st, nil); err != nil {
-							return "error: " + err.Error() + "\n"
-						}
-						cat.PutSource(plan.Sink.Source)
-					default:
-						t.Fatalf("unexpected %T", st)
-					}
 				}
 				return "ok\n"
 			case "input":
@@ -138,4 +123,37 @@ func textOrNull(b []byte) string {
 		return "null"
 	}
 	return string(b)
+}
+
+// planScript runs the DDL of a test script: each CREATE STREAM/TABLE is put in
+// cat with the given partition count, and each CREATE ... AS SELECT is planned,
+// its sink put in cat, and its plan given to onQuery. The first error stops it.
+func planScript(t *testing.T, cat *catalog.Catalog, pl *planner.Planner, script string, partitions int, onQuery func(*planner.QueryPlan) error) error {
+	stmts, err := parser.New().ParseScript(script)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		switch st := st.(type) {
+		case *parser.CreateSource:
+			src, err := planner.PlanCreateSource(st, nil)
+			if err != nil {
+				return err
+			}
+			src.Partitions = partitions
+			cat.PutSource(src)
+		case *parser.CreateAsSelect:
+			plan, err := pl.PlanCreateAsSelect(st, nil)
+			if err != nil {
+				return err
+			}
+			cat.PutSource(plan.Sink.Source)
+			if err := onQuery(plan); err != nil {
+				return err
+			}
+		default:
+			t.Fatalf("unexpected %T", st)
+		}
+	}
+	return nil
 }
