@@ -42,8 +42,10 @@ func (c *conn) openCursor(sql string, params []any) (*cursor, error) {
 	cur := &cursor{cancel: cancel, rows: make(chan []any), ready: make(chan struct{}), done: make(chan struct{})}
 	w := &cursorWriter{cur: cur, ctx: ctx}
 	go func() {
-		defer c.sessMu.Unlock()
+		// The session is released before done is closed: whoever waited for done
+		// (CLOSE, the end of the transaction) runs the next statement at once.
 		defer close(cur.done)
+		defer c.sessMu.Unlock()
 		defer cur.colsOnce.Do(func() { close(cur.ready) })
 		defer cancel()
 		cur.err = statementError(ctx, c.sess.Execute(ctx, sql, params, w))

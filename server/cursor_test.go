@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestCursorStatementsRecognized(t *testing.T) {
 	for _, tc := range []struct {
@@ -41,5 +44,22 @@ func TestCursorStatementsRecognized(t *testing.T) {
 	}
 	if isTransactionControl("BEGIN; SELECT 1") || isTransactionControl("SELECT 1") {
 		t.Error("only single transaction statements bypass the cursor lock")
+	}
+}
+
+// TestCursorCloseReleasesSession: once close returns, the session is free for
+// the next statement (psycopg2 closes a named cursor and queries at once).
+func TestCursorCloseReleasesSession(t *testing.T) {
+	c := &conn{ctx: context.Background(), sess: &testSession{e: newTestEngine()}}
+	for i := 0; i < 2000; i++ {
+		cur, err := c.openCursor("STREAM 100", nil)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		cur.close()
+		if !c.sessMu.TryLock() {
+			t.Fatalf("round %d: the session is still held after the cursor closed", i)
+		}
+		c.sessMu.Unlock()
 	}
 }
