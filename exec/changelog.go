@@ -162,7 +162,18 @@ func applyChangelog(b *storage.Batch, queryID string, p int32, r *kgo.Record) er
 	if i < 0 {
 		return fmt.Errorf("changelog record at offset %d has a malformed key", r.Offset)
 	}
-	key := append(StatePrefix(queryID, string(r.Key[:i]), p), r.Key[i+1:]...)
+	store, rest := string(r.Key[:i]), r.Key[i+1:]
+	key := append(StatePrefix(queryID, store, p), rest...)
+	if ixStore, ix, ok := joinExpiryIndex(store, rest); ok {
+		ixKey := append(StatePrefix(queryID, ixStore, p), ix...)
+		if r.Value == nil {
+			if err := b.Delete(ixKey); err != nil {
+				return err
+			}
+		} else if err := b.Set(ixKey, []byte{}); err != nil {
+			return err
+		}
+	}
 	if r.Value == nil {
 		return b.Delete(key)
 	}

@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -18,7 +19,8 @@ import (
 // per partition:
 //
 //	jw<side>  stream windows:  <key> <ts> <offset>  -> the side's input row
-//	jx<side>  window expiry:   <ts> <key> <offset>  -> nothing
+//	jx<side>  window expiry:   <ts> <key> <offset>  -> nothing (derived from
+//	          jw, so kept out of the changelog and rebuilt with jw)
 //	jt<side>  table rows:      <key>                -> the side's input row
 //	jo        outer rows waiting for their window to close (joins with a grace
 //	          period): <ts> <side> <key> <offset>   -> the side's input row
@@ -394,7 +396,9 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 		if err := w.Set(o.storeKey(storeJoinWindow, side, jp.p, kb, sortableTime(nil, ts), be64(rec.Offset)), v); err != nil {
 			return err
 		}
-		if err := w.Set(o.storeKey(storeJoinExpiry, side, jp.p, sortableTime(nil, ts), kb, be64(rec.Offset)), []byte{}); err != nil {
+		// The expiry index is derived from the window key, so it is not in the
+		// changelog: a rebuild derives it again (joinExpiryIndex).
+		if err := b.Set(o.storeKey(storeJoinExpiry, side, jp.p, sortableTime(nil, ts), kb, be64(rec.Offset)), []byte{}); err != nil {
 			return err
 		}
 	}
@@ -540,13 +544,32 @@ func (o *joinStep) expire(b *storage.Batch, w stateWriter, jp *stepPart) error {
 				if err := w.Delete(o.storeKey(storeJoinWindow, side, jp.p, kb, ts, off)); err != nil {
 					return err
 				}
-				if err := w.Delete(k); err != nil {
+				if err := b.Delete(k); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// joinExpiryIndex derives the expiry index entry of a stream window's state
+// key: store jw<step>.<side>, key <key> <ts> <offset> gives store
+// jx<step>.<side>, key <ts> <key> <offset>. ok is false for other stores.
+func joinExpiryIndex(store string, key []byte) (string, []byte, bool) {
+	rest, ok := strings.CutPrefix(store, storeJoinWindow)
+	if !ok || len(key) < 4 {
+		return "", nil, false
+	}
+	n := 4 + int(binary.BigEndian.Uint32(key))
+	if len(key) != n+16 {
+		return "", nil, false
+	}
+	ix := make([]byte, 0, len(key))
+	ix = append(ix, key[n:n+8]...)
+	ix = append(ix, key[:n]...)
+	ix = append(ix, key[n+8:]...)
+	return storeJoinExpiry + rest, ix, true
 }
 
 func (o *joinStep) getTable(b *storage.Batch, jp *stepPart, side int, kb []byte) ([]any, error) {

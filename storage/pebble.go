@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/sstable"
 )
 
 // Options tune the store.
@@ -31,11 +32,24 @@ func Open(dir string, opts Options) (*Store, error) {
 		Cache:              cache,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             quietLogger{},
+		// Operator state is write-heavy (every record of a join or an aggregate
+		// writes), and much of it is short-lived (windows expire, aggregates are
+		// overwritten). Pebble's 4 MB memtable flushes many small L0 files whose
+		// compactions then dominated the CPU of a stream-stream join; a larger
+		// memtable absorbs overwrites and deletes before they reach disk.
+		MemTableSize:                64 << 20,
+		MemTableStopWritesThreshold: 4,
+		LBaseMaxBytes:               256 << 20,
 	}
 	// Bloom filters make point lookups of absent keys (new aggregation groups,
 	// join misses) skip most SSTables.
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		if i < 2 {
+			// The upper levels are rewritten soonest: compressing them costs CPU
+			// for little lasting space.
+			po.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
+		}
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
@@ -70,7 +84,14 @@ func get(r pebble.Reader, key []byte) (value []byte, ok bool, err error) {
 
 // Batch collects writes that commit atomically: operator state and the input
 // offsets it reflects go in one batch so a restart never double-counts.
-type Batch struct{ b *pebble.Batch }
+type Batch struct {
+	b *pebble.Batch
+	// it is the indexed batch's iterator, repositioned by each Scan: creating an
+	// iterator over every level per probe cost a stream-stream join a tenth of
+	// its CPU. scanning guards against a Scan from inside a Scan's callback.
+	it       *pebble.Iterator
+	scanning bool
+}
 
 // NewBatch starts a batch.
 func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewBatch()} }
@@ -88,6 +109,7 @@ func (b *Batch) Commit(sync bool) error {
 		opt = pebble.Sync
 	}
 	defer b.b.Close()
+	b.closeIter()
 	return b.b.Commit(opt)
 }
 
@@ -158,11 +180,46 @@ func (b *Batch) Get(key []byte) (value []byte, ok bool, err error) { return get(
 // order, until fn returns false (indexed batches only). key and value are only
 // valid during the call.
 func (b *Batch) Scan(lower, upper []byte, fn func(key, value []byte) bool) error {
-	it, err := b.b.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
+	// The iterator keeps the bounds until the next SetOptions: they must not
+	// change under it, whatever the caller does with its slices.
+	opts := &pebble.IterOptions{LowerBound: bytes.Clone(lower), UpperBound: bytes.Clone(upper)}
+	if b.scanning {
+		it, err := b.b.NewIter(opts)
+		if err != nil {
+			return err
+		}
+		return iterate(it, fn)
+	}
+	if b.it == nil {
+		it, err := b.b.NewIter(opts)
+		if err != nil {
+			return err
+		}
+		b.it = it
+	} else {
+		// SetOptions also refreshes the iterator's view of the batch's own writes.
+		b.it.SetOptions(opts)
+	}
+	b.scanning = true
+	defer func() { b.scanning = false }()
+	it := b.it
+	for ok := it.First(); ok; ok = it.Next() {
+		if !fn(it.Key(), it.Value()) {
+			break
+		}
+	}
+	if err := it.Error(); err != nil {
+		b.closeIter()
 		return err
 	}
-	return iterate(it, fn)
+	return nil
+}
+
+func (b *Batch) closeIter() {
+	if b.it != nil {
+		_ = b.it.Close()
+		b.it = nil
+	}
 }
 
 // PrefixEnd is the smallest key greater than every key with prefix, or nil (the
@@ -170,4 +227,7 @@ func (b *Batch) Scan(lower, upper []byte, fn func(key, value []byte) bool) error
 func PrefixEnd(prefix []byte) []byte { return prefixEnd(prefix) }
 
 // Close abandons an uncommitted batch.
-func (b *Batch) Close() { _ = b.b.Close() }
+func (b *Batch) Close() {
+	b.closeIter()
+	_ = b.b.Close()
+}
