@@ -307,7 +307,7 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 	if err != nil {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
 	}
-	if !plan.Agg.NeedsRepartition(plan.Source, info.Partitions) {
+	if !plan.Agg.NeedsRepartition(plan.Source, info.Partitions, plan.Join) {
 		return "", nil
 	}
 	topic := e.queryGroup(queryID) + "-repartition"

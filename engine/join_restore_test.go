@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -49,5 +51,57 @@ func TestJoinStateRebuiltFromChangelog(t *testing.T) {
 	}
 	if stores["jw"] != 8 || stores["jx"] != 8 {
 		t.Fatalf("window records %d, expiry entries %d; want 8 and 8", stores["jw"], stores["jx"])
+	}
+}
+
+// TestAggregationByJoinKeyNotRepartitioned: a join's rows are partitioned by the
+// join key, so grouping them by a column holding it needs no repartition topic;
+// the counts must still be exact over several partitions. Grouping by another
+// column still repartitions.
+func TestAggregationByJoinKeyNotRepartitioned(t *testing.T) {
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM l (k VARCHAR KEY, v INT) WITH (kafka_topic='l', value_format='JSON', partitions=3);`)
+	env.exec(`CREATE TABLE r (k VARCHAR PRIMARY KEY, g VARCHAR) WITH (kafka_topic='r', value_format='JSON', partitions=3);`)
+	env.exec(`CREATE TABLE by_key AS SELECT r.k AS k, COUNT(*) AS n, SUM(v) AS total FROM l JOIN r ON l.k = r.k GROUP BY r.k;`)
+	env.exec(`CREATE TABLE by_group AS SELECT g, COUNT(*) AS n FROM l JOIN r ON l.k = r.k GROUP BY g;`)
+	var kvs []string
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		kvs = append(kvs, k, fmt.Sprintf(`{"g":"%s"}`, map[bool]string{true: "x", false: "y"}[k < "d"]))
+	}
+	env.produce("r", kvs...)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	kvs = kvs[:0]
+	want := map[string][2]int{}
+	for i := 0; i < 60; i++ {
+		k := string(rune('a' + i%6))
+		kvs = append(kvs, k, fmt.Sprintf(`{"v":%d}`, i))
+		w := want[k]
+		want[k] = [2]int{w[0] + 1, w[1] + i}
+	}
+	env.produce("l", kvs...)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	var wantRows []string
+	for k, w := range want {
+		wantRows = append(wantRows, fmt.Sprintf("%s|%d|%d", k, w[0], w[1]))
+	}
+	sort.Strings(wantRows)
+	if got := env.pull(`SELECT k, n, total FROM by_key;`); strings.Join(got, "\n") != strings.Join(wantRows, "\n") {
+		t.Fatalf("by join key:\n got %q\nwant %q", got, wantRows)
+	}
+	if got := env.pull(`SELECT g, n FROM by_group;`); strings.Join(got, ",") != "x|30,y|30" {
+		t.Fatalf("by another column: %q", got)
+	}
+	topics, err := env.cluster.ListTopics(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repart []string
+	for _, tp := range topics {
+		if strings.HasSuffix(tp.Name, "-repartition") {
+			repart = append(repart, tp.Name)
+		}
+	}
+	if len(repart) != 1 || !strings.Contains(repart[0], "BY_GROUP") {
+		t.Fatalf("repartition topics %q, want only BY_GROUP's", repart)
 	}
 }

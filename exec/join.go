@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -356,12 +357,25 @@ func sortableTime(b []byte, ts int64) []byte {
 
 func timeFromSortable(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
 
+// storeKey is StatePrefix(queryID, "<store><step>[.<side>]", p) followed by
+// parts, built in one allocation: it runs several times per joined record.
 func (o *joinStep) storeKey(store string, side int, p int32, parts ...[]byte) []byte {
-	name := fmt.Sprintf("%s%d", store, o.idx)
-	if side >= 0 {
-		name = fmt.Sprintf("%s%d.%d", store, o.idx, side)
+	n := len(o.queryID) + len(store) + 16
+	for _, x := range parts {
+		n += len(x)
 	}
-	k := StatePrefix(o.queryID, name, p)
+	k := make([]byte, 0, n)
+	k = append(k, 'q')
+	k = append(k, o.queryID...)
+	k = append(k, 0)
+	k = append(k, store...)
+	k = strconv.AppendInt(k, int64(o.idx), 10)
+	if side >= 0 {
+		k = append(k, '.')
+		k = strconv.AppendInt(k, int64(side), 10)
+	}
+	k = append(k, 0)
+	k = binary.BigEndian.AppendUint32(k, uint32(p))
 	for _, x := range parts {
 		k = append(k, x...)
 	}

@@ -290,3 +290,18 @@ func (h *joinHarness) renderRow(v []byte, store string) string {
 	s := []*planner.JoinSide{j.Left, j.Right}[side]
 	return fmt.Sprint(r[:len(s.Source.Columns)])
 }
+
+func TestJoinStoreKeyLayout(t *testing.T) {
+	s := &joinStep{queryID: "CSAS_J_3", idx: 2}
+	for _, tc := range []struct {
+		store string
+		side  int
+		name  string
+	}{{storeJoinWindow, 1, "jw2.1"}, {storeJoinOuter, -1, "jo2"}, {storeJoinTable, 0, "jt2.0"}} {
+		got := s.storeKey(tc.store, tc.side, 7, []byte("ab"), []byte{0, 1})
+		want := append(StatePrefix("CSAS_J_3", tc.name, 7), 'a', 'b', 0, 1)
+		if !bytes.Equal(got, want) {
+			t.Errorf("storeKey(%s, %d) = %q, want %q", tc.store, tc.side, got, want)
+		}
+	}
+}

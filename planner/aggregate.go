@@ -390,10 +390,31 @@ func windowPlan(w *parser.WindowSpec) *WindowPlan {
 
 // NeedsRepartition reports whether rows of one group can arrive on different
 // partitions of the source (which has the given number of partitions): true unless
-// there is one partition or the groups are the source's own keys.
-func (a *Aggregation) NeedsRepartition(src *catalog.Source, partitions int) bool {
+// there is one partition or the groups are the source's own keys. The source of
+// an aggregation over a join (join non-nil) is the joined row, whose partitions
+// are the join key's: grouping by a column that holds the join key needs no
+// repartition.
+func (a *Aggregation) NeedsRepartition(src *catalog.Source, partitions int, join *Join) bool {
 	if partitions <= 1 {
 		return false
+	}
+	if join != nil {
+		if len(a.GroupBy) != 1 {
+			return true
+		}
+		c, ok := a.GroupBy[0].(*expr.Column)
+		if !ok {
+			return true
+		}
+		if c.Index == join.RowKey {
+			return false
+		}
+		for _, k := range join.keyClass() {
+			if c.Index < len(src.Columns) && src.Columns[c.Index].Name == k.canonical {
+				return false
+			}
+		}
+		return true
 	}
 	var keyIdx []int
 	for i, c := range src.Columns {
