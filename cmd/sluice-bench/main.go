@@ -19,8 +19,14 @@
 //     the Nexmark "Cores × Time" method;
 //  3. latency on a live topic (latency.go).
 //
-// The query forms are documented in queries.go. Subcommands broker and baseline
-// are the child processes.
+// The query forms are documented in queries.go.
+//
+//	go run ./cmd/sluice-bench telemetry [-duration 60s] [-json FILE]
+//	go run ./cmd/sluice-bench delivery [-rows 1000000,10000000] [-json FILE]
+//
+// run the seed workloads (telemetry.go, delivery.go, postgres.go); nexmark -seeds
+// runs both after the queries and reports them under "seeds". Subcommands broker
+// and baseline are the child processes.
 package main
 
 import (
