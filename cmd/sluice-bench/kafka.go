@@ -36,9 +36,7 @@ func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 	return nil
 }
 
-// produceEvents writes events [0, n) to topic, event i to partition i mod
-// partitions. Generation is spread over a few goroutines; each produces a
-// contiguous range.
+// produceEvents writes Nexmark events [0, n) to topic (produceRange).
 //
 // Record timestamps are the wall clock, not the events' dateTime: event time
 // starts in 2015, and a broker applying the default 7-day retention deletes such
@@ -46,6 +44,19 @@ func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 // the high watermark with nothing). Event time is in the JSON (dateTime), where
 // the stateful queries read it (TIMESTAMP='DATETIME').
 func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64) error {
+	return produceRange(ctx, cl, topic, partitions, n, func(id int64, dst []byte) []byte {
+		var e Event
+		g.event(id, &e)
+		return appendEventJSON(dst, &e)
+	})
+}
+
+// produceRange writes the records [0, n) that value encodes to topic, record i to
+// partition i mod partitions, stamped with the wall clock, and waits until the
+// broker has acknowledged them all. Encoding is spread over a few goroutines; each
+// produces a contiguous range. value must be safe for concurrent use, and must not
+// keep dst.
+func produceRange(ctx context.Context, cl *kgo.Client, topic string, partitions int, n int64, value func(id int64, dst []byte) []byte) error {
 	const workers = 2
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
@@ -54,11 +65,9 @@ func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var e Event
 			for id := lo; id < hi && ctx.Err() == nil; id++ {
-				g.event(id, &e)
 				rec := &kgo.Record{Topic: topic, Partition: int32(id % int64(partitions)),
-					Value: appendEventJSON(nil, &e), Timestamp: time.Now()}
+					Value: value(id, nil), Timestamp: time.Now()}
 				cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 					if err != nil {
 						firstErr.CompareAndSwap(nil, err)

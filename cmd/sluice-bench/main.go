@@ -19,8 +19,14 @@
 //     the Nexmark "Cores × Time" method;
 //  3. latency on a live topic (latency.go).
 //
-// The query forms are documented in queries.go. Subcommands broker and baseline
-// are the child processes.
+// The query forms are documented in queries.go.
+//
+//	go run ./cmd/sluice-bench telemetry [-duration 60s] [-json FILE]
+//	go run ./cmd/sluice-bench delivery [-rows 1000000,10000000] [-json FILE]
+//
+// run the seed workloads (telemetry.go, delivery.go, postgres.go); nexmark -seeds
+// runs both after the queries and reports them under "seeds". Subcommands broker
+// and baseline are the child processes.
 package main
 
 import (
@@ -30,6 +36,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -51,8 +58,12 @@ func main() {
 		err = baselineMain(args)
 	case "nexmark":
 		err = nexmarkMain(args)
+	case "telemetry":
+		err = telemetryMain(args)
+	case "delivery":
+		err = deliveryMain(args)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: sluice-bench nexmark [flags]   (run with -h for the flags)")
+		fmt.Fprintln(os.Stderr, "usage: sluice-bench nexmark|telemetry|delivery [flags]   (run with -h for the flags)")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -83,6 +94,7 @@ func nexmarkMain(args []string) error {
 	fs.IntVar(&cfg.latencyRate, "latency-rate", 0, "events/s during the latency phase (0: half the query's measured rate, at most 50k)")
 	fs.DurationVar(&cfg.latencyFor, "latency-duration", 5*time.Second, "length of each query's latency phase (0 skips it)")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Minute, "longest wait for one query to consume its input")
+	seeds := fs.Bool("seeds", false, "also run the telemetry and delivery seed workloads at their default sizes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,9 +109,107 @@ func nexmarkMain(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *seeds {
+		rep.Seeds = &seedsReport{}
+		tc := defaultTelemetry()
+		tc.sluice, tc.procs = cfg.sluice, cfg.procs
+		if rep.Seeds.Telemetry, err = runTelemetry(ctx, tc); err != nil {
+			return fmt.Errorf("telemetry: %w", err)
+		}
+		dc := defaultDelivery()
+		dc.sluice, dc.procs = cfg.sluice, cfg.procs
+		if rep.Seeds.Delivery, err = runDelivery(ctx, dc); err != nil {
+			return fmt.Errorf("delivery: %w", err)
+		}
+	}
 	rep.writeTable(os.Stdout)
 	if cfg.jsonOut != "" {
 		return rep.writeJSON(cfg.jsonOut)
+	}
+	return nil
+}
+
+// defaultTelemetry is the seed's rate (500,000 messages a minute) for a minute.
+func defaultTelemetry() telemetryConfig {
+	return telemetryConfig{rate: 500_000 / 60, duration: time.Minute, warmup: 5 * time.Second, devices: 1000,
+		partitions: 4, msgBytes: 5000, procs: 2, timeout: 5 * time.Minute, out: os.Stdout}
+}
+
+func telemetryMain(args []string) error {
+	fs := flag.NewFlagSet("telemetry", flag.ContinueOnError)
+	cfg := defaultTelemetry()
+	var jsonOut string
+	fs.IntVar(&cfg.rate, "rate", cfg.rate, "messages per second")
+	fs.DurationVar(&cfg.duration, "duration", cfg.duration, "length of the measured phase")
+	fs.DurationVar(&cfg.warmup, "warmup", cfg.warmup, "production at the same rate before the measured phase")
+	fs.IntVar(&cfg.devices, "devices", cfg.devices, "distinct devices")
+	fs.IntVar(&cfg.msgBytes, "msg-bytes", cfg.msgBytes, "approximate size of a message")
+	fs.IntVar(&cfg.partitions, "partitions", cfg.partitions, "partitions of the telemetry topic")
+	fs.IntVar(&cfg.procs, "procs", cfg.procs, "GOMAXPROCS of the engine")
+	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
+	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
+	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	res, err := runTelemetry(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	res.writeTable(os.Stdout, machine())
+	if jsonOut != "" {
+		return writeSeedsJSON(jsonOut, &seedsReport{Telemetry: res})
+	}
+	return nil
+}
+
+// defaultDelivery loads 1M and 10M rows.
+func defaultDelivery() deliveryConfig {
+	return deliveryConfig{rows: []int64{1_000_000, 10_000_000}, districts: 200, partitions: 4, samples: 200,
+		sampleRate: 20, pgRuns: 5, pgBin: "/usr/lib/postgresql/15/bin", procs: 2, timeout: 10 * time.Minute, out: os.Stdout}
+}
+
+func deliveryMain(args []string) error {
+	fs := flag.NewFlagSet("delivery", flag.ContinueOnError)
+	cfg := defaultDelivery()
+	var jsonOut string
+	rows := "1000000,10000000"
+	fs.StringVar(&rows, "rows", rows, "table sizes, comma-separated")
+	fs.IntVar(&cfg.districts, "districts", cfg.districts, "distinct districts")
+	fs.IntVar(&cfg.samples, "samples", cfg.samples, "freshness markers per size")
+	fs.Float64Var(&cfg.sampleRate, "sample-rate", cfg.sampleRate, "freshness markers per second, at most")
+	fs.IntVar(&cfg.pgRuns, "pg-runs", cfg.pgRuns, "timed runs of the batch query in PostgreSQL")
+	fs.StringVar(&cfg.pgBin, "pg-bin", cfg.pgBin, "PostgreSQL server binaries (empty skips PostgreSQL)")
+	fs.IntVar(&cfg.partitions, "partitions", cfg.partitions, "partitions of the deliveries topics")
+	fs.IntVar(&cfg.procs, "procs", cfg.procs, "GOMAXPROCS of the engine")
+	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
+	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
+	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.rows = nil
+	for _, f := range strings.Split(rows, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-rows: %q is not a positive count", f)
+		}
+		cfg.rows = append(cfg.rows, n)
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	res, err := runDelivery(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	res.writeTable(os.Stdout, machine())
+	if jsonOut != "" {
+		return writeSeedsJSON(jsonOut, &seedsReport{Delivery: res})
 	}
 	return nil
 }

@@ -19,7 +19,40 @@ type report struct {
 	Machine     string                     `json:"machine"`
 	Baselines   map[string]*baselineResult `json:"baselines"`
 	Queries     map[string]*queryResult    `json:"queries"`
-	order       []string
+	// Seeds holds the seed workloads when `nexmark -seeds` ran them.
+	Seeds *seedsReport `json:"seeds,omitempty"`
+	order []string
+}
+
+// seedsReport is the seed workloads' part of a report; the telemetry and delivery
+// commands write it alone (with the machine) as their -json.
+type seedsReport struct {
+	Telemetry *telemetryResult `json:"telemetry,omitempty"`
+	Delivery  *deliveryResult  `json:"delivery,omitempty"`
+}
+
+// writeSeedsJSON writes {"machine": ..., "seeds": seeds} to path.
+func writeSeedsJSON(path string, seeds *seedsReport) error {
+	data, err := json.MarshalIndent(struct {
+		Machine string       `json:"machine"`
+		Seeds   *seedsReport `json:"seeds"`
+	}{machine(), seeds}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// newTable is the right-aligned table writer of every printed table.
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 type baselineResult struct {
@@ -80,7 +113,7 @@ func (r *report) ratios() {
 func (r *report) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "Nexmark on Sluice: %d events (tps %d, %d partitions), engine GOMAXPROCS=%d, %s\n",
 		r.Events, r.TPS, r.Partitions, r.EngineProcs, r.Machine)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "name\tevents\tcores\ttime s\tcores×time\tevents/s/core\tevents/s\tratio\tp50 ms\tp99 ms\tverified\t")
 	for _, k := range []string{"B0", "B1"} {
 		if b := r.Baselines[k]; b != nil {
@@ -104,10 +137,7 @@ func (r *report) writeTable(w io.Writer) {
 		if q.RatioTo != "" {
 			ratio = fmt.Sprintf("%.2f×%s", q.Ratio, q.RatioTo)
 		}
-		verified := "no"
-		if q.Verified {
-			verified = "yes"
-		}
+		verified := yesNo(q.Verified)
 		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%.0f\t%.0f\t%s\t%.1f\t%.1f\t%s\t\n", name, r.Events, q.Cores,
 			q.WallSeconds, q.CPUSeconds, q.EventsPerSecPerCore, q.EventsPerSec, ratio, q.P50LatencyMs, q.P99LatencyMs, verified)
 	}
@@ -118,6 +148,16 @@ func (r *report) writeTable(w io.Writer) {
 	for _, name := range r.order {
 		if q := r.Queries[name]; q.Error == "" && !q.Verified && q.VerifyNote != "" {
 			fmt.Fprintf(w, "  %s not verified: %s\n", name, q.VerifyNote)
+		}
+	}
+	if s := r.Seeds; s != nil {
+		if s.Telemetry != nil {
+			fmt.Fprintln(w)
+			s.Telemetry.writeTable(w, r.Machine)
+		}
+		if s.Delivery != nil {
+			fmt.Fprintln(w)
+			s.Delivery.writeTable(w, r.Machine)
 		}
 	}
 }

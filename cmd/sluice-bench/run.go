@@ -39,38 +39,13 @@ type config struct {
 
 // run is the whole benchmark: broker, topics, baselines, queries, report.
 func run(ctx context.Context, cfg config) (*report, error) {
-	dir := cfg.workDir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "sluice-bench-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	progress := func(format string, args ...any) {
-		fmt.Fprintf(cfg.out, "# "+format+"\n", args...)
-	}
-	bin, err := buildSluice(ctx, cfg.sluice, dir)
+	st, err := newStack(ctx, cfg.sluice, cfg.workDir, cfg.out, kgo.ProducerLinger(5*time.Millisecond))
 	if err != nil {
 		return nil, err
 	}
-	brk, err := startBroker(filepath.Join(dir, "broker"), "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	defer func() { brk.stop(10 * time.Second) }()
-	addr := brk.addr
-	progress("broker (own process, kfake DataDir) at %s", addr)
-
-	cl, err := newClient(addr, kgo.ProducerLinger(5*time.Millisecond))
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
+	defer st.close()
+	progress := st.progress
+	cl := st.cl
 	g := &generator{tps: cfg.tps}
 	rep := &report{Events: cfg.events, Partitions: cfg.partitions, TPS: cfg.tps, EngineProcs: cfg.procs,
 		Machine: machine(), Baselines: map[string]*baselineResult{}, Queries: map[string]*queryResult{}}
@@ -93,26 +68,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 	}
 
-	if err := runBaselines(ctx, cfg, dir, brk, mainTopic, rep, progress); err != nil {
+	if err := runBaselines(ctx, cfg, st.dir, st.brk, mainTopic, rep, progress); err != nil {
 		return nil, err
 	}
 
-	eng, err := startEngine(bin, filepath.Join(dir, "engine"), addr, cfg.procs, cfg.cpuProfile)
+	r, err := st.startEngine(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer eng.stop(30 * time.Second)
-	progress("engine pid %d, GOMAXPROCS=%d, postgres %s", eng.pid(), cfg.procs, eng.pgAddr)
-	r := &runner{cfg: cfg, eng: eng, brk: brk, broker: addr, adm: kadm.NewClient(cl), cl: cl, gen: g, progress: progress}
-	conn, err := pgx.Connect(ctx, "postgres://bench@"+eng.pgAddr+"/ksql?sslmode=disable&default_query_exec_mode=simple_protocol")
-	if err != nil {
-		return nil, fmt.Errorf("connect to the engine: %w", err)
-	}
-	defer conn.Close(context.Background())
-	r.conn = conn
-	if _, err := conn.Exec(ctx, "SET 'auto.offset.reset'='earliest';"); err != nil {
-		return nil, err
-	}
+	r.gen = g
 	if err := r.exec(ctx, render(strings.NewReplacer("{topic}", mainTopic,
 		"{partitions}", strconv.Itoa(cfg.partitions)).Replace(sourceDDL), "nexmark", "")); err != nil {
 		return nil, err
