@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 func persistedProps(props map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range props {
-		if strings.HasPrefix(k, "ksql.") || k == "auto.offset.reset" {
+		if strings.HasPrefix(k, "ksql.") || k == "auto.offset.reset" || k == cacheProperty {
 			out[k] = v
 		}
 	}
@@ -281,10 +282,15 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 	if err != nil {
 		return err
 	}
+	cache, err := cacheMaxBytes(props)
+	if err != nil {
+		return err
+	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		RepartitionTopic: repartition, ChangelogTopic: changelog, JoinRepartition: joinTopics,
+		CacheMaxBytes: cache,
 	})
 	if err != nil {
 		return err
@@ -521,4 +527,29 @@ func (e *Engine) describeNew(ctx context.Context, topic string) (kafkaio.TopicIn
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// The record cache's bound, under ksqlDB's name and Kafka Streams' own.
+const (
+	cacheProperty     = "cache.max.bytes.buffering"
+	ksqlCacheProperty = "ksql.streams." + cacheProperty
+	defaultCacheBytes = 10_000_000 // ksqlDB's default
+)
+
+// cacheMaxBytes reads the bound of a table query's record cache from the
+// statement's properties: the bytes of results collapsed per key between
+// commits; 0 emits every update (ksqlDB's test setting).
+func cacheMaxBytes(props map[string]string) (int64, error) {
+	for _, k := range []string{ksqlCacheProperty, cacheProperty} {
+		v, ok := props[k]
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n < 0 {
+			return 0, sqlerr.Newf(sqlerr.InvalidParameterValue, "invalid value for %s: %q (a number of bytes, 0 to turn the cache off)", k, v)
+		}
+		return n, nil
+	}
+	return defaultCacheBytes, nil
 }

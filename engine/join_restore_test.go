@@ -105,3 +105,43 @@ func TestAggregationByJoinKeyNotRepartitioned(t *testing.T) {
 		t.Fatalf("repartition topics %q, want only BY_GROUP's", repart)
 	}
 }
+
+// TestRecordCacheCollapsesUpdates: by default a table's updates to one key in
+// one commit reach the sink as one record (ksqlDB's record cache); with the
+// cache off every update is a record. The final values are the same.
+func TestRecordCacheCollapsesUpdates(t *testing.T) {
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM ev (id VARCHAR KEY, d VARCHAR, n INT) WITH (kafka_topic='ev', value_format='JSON', partitions=1);`)
+	var kvs []string
+	for i := 0; i < 200; i++ {
+		kvs = append(kvs, fmt.Sprint(i), fmt.Sprintf(`{"d":"%c","n":%d}`, 'a'+i%2, i))
+	}
+	env.produce("ev", kvs...)
+	env.exec(`CREATE TABLE cached AS SELECT d, COUNT(*) AS c, SUM(n) AS s FROM ev GROUP BY d;`)
+	env.exec(`SET 'ksql.streams.cache.max.bytes.buffering'='0'; CREATE TABLE uncached AS SELECT d, COUNT(*) AS c, SUM(n) AS s FROM ev GROUP BY d;`)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	last := func(recs []string) map[string]string {
+		m := map[string]string{}
+		for _, r := range recs {
+			k, v, _ := strings.Cut(r, "=")
+			m[k] = v
+		}
+		return m
+	}
+	cached, uncached := env.readAll("CACHED"), env.readAll("UNCACHED")
+	if len(uncached) != 200 {
+		t.Fatalf("without the cache %d records, want one per update (200)", len(uncached))
+	}
+	if len(cached) >= 200 || len(cached) < 2 {
+		t.Fatalf("with the cache %d records, want fewer than 200 and at least one per key", len(cached))
+	}
+	want := map[string]string{"a": `{"C":100,"S":9900}`, "b": `{"C":100,"S":10000}`}
+	for name, recs := range map[string][]string{"cached": cached, "uncached": uncached} {
+		if got := last(recs); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s final values %v, want %v", name, got, want)
+		}
+	}
+	if _, err := cacheMaxBytes(map[string]string{cacheProperty: "lots"}); err == nil {
+		t.Error("a non-numeric cache bound was accepted")
+	}
+}

@@ -32,7 +32,9 @@ type tableQuery struct {
 	log         ProcessingLog
 	out         *resultEncoder
 	// rows receives the results instead of the sink for a transient query.
-	rows  RowSink
+	rows RowSink
+	// cache collapses result records per key until the commit; nil when off.
+	cache *recordCache
 	width int // input row width
 	parts map[int32]*partState
 	// scratch
@@ -392,7 +394,16 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 		}
 	}
 	if !t.plan.Sink.MaterializeOnly {
-		emit(r)
+		if t.cache == nil {
+			emit(r)
+		} else {
+			prior, known := ps.outRows[string(keyBytes)]
+			if t.cache.put(ps.p, string(keyBytes), r, prior, known) {
+				if err := t.drainCache(emit); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	o := &outRow{ts: ts, dirty: true}
 	if !deleted {
@@ -400,6 +411,22 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 	}
 	ps.outRows[string(keyBytes)] = o
 	return nil
+}
+
+// drainCache sends the result records the cache holds (see recordCache).
+func (t *tableQuery) drainCache(emit func(*kgo.Record)) error {
+	return t.cache.drain(emit, func(p int32, key string) (bool, error) {
+		_, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeOut, p), key...))
+		return ok, err
+	})
+}
+
+// flushCache sends the cached result records; called before each commit.
+func (t *tableQuery) flushCache(emit func(*kgo.Record)) error {
+	if t.cache == nil {
+		return nil
+	}
+	return t.drainCache(emit)
 }
 
 // hasOutput reports whether the materialized result holds a row for key.

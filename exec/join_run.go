@@ -156,6 +156,12 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *changelogBatch, tq *tableQuery, results []*kgo.Record) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if tq != nil {
+		if err := tq.flushCache(func(r *kgo.Record) { results = append(results, r) }); err != nil {
+			b.Close()
+			return fmt.Errorf("flush result cache: %w", err)
+		}
+	}
 	if len(results) > 0 {
 		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
 			b.Close()

@@ -123,6 +123,10 @@ type PersistentConfig struct {
 	// JoinRepartition names, per input of a join (in FROM order), the internal
 	// topic the input is repartitioned through, "" for an input read as it is.
 	JoinRepartition []string
+	// CacheMaxBytes bounds the record cache that collapses a table result's
+	// updates per key between commits (ksqlDB's cache.max.bytes.buffering); 0
+	// sends every update.
+	CacheMaxBytes int64
 	// Rows, when set, receives the results instead of a sink topic: a transient
 	// push query that needs state (a join or an aggregation). Row is called on
 	// the query's goroutine.
@@ -173,6 +177,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 			return nil, err
 		}
 		tq.rows = cfg.Rows
+		if cfg.Rows == nil {
+			tq.cache = newRecordCache(cfg.CacheMaxBytes)
+		}
 		q.table, q.store = tq, cfg.State
 	} else if cfg.Rows != nil {
 		if q.join == nil {
@@ -582,6 +589,9 @@ func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sou
 func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, results []*kgo.Record) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if err := tq.flushCache(func(r *kgo.Record) { results = append(results, r) }); err != nil {
+		return fmt.Errorf("flush result cache: %w", err)
+	}
 	if len(results) > 0 {
 		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
 			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)

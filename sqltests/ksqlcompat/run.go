@@ -171,7 +171,7 @@ func (r *Runner) run(ctx context.Context, c *Case, dir string) (Verdict, string,
 func (r *Runner) startEnv(ctx context.Context, c *Case, dir string) (env *caseEnv, stop func(), v Verdict, reason, detail string) {
 	srv, err := harness.Start(harness.Config{
 		Binary: r.Binary, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
-		Args: []string{"--log-level", "warn", "--service-id", "qtt", "--config", "auto.offset.reset=earliest"},
+		Args: []string{"--log-level", "warn", "--service-id", "qtt", "--config", "auto.offset.reset=earliest", "--config", "ksql.streams.cache.max.bytes.buffering=0"},
 	})
 	if err != nil {
 		return nil, nil, Error, "engine start", err.Error()
