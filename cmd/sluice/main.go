@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -77,6 +78,13 @@ func main() {
 		os.Exit(2)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// Stream processing allocates short-lived rows and records at a high rate;
+		// a GC target of 200% trades heap headroom for CPU (q0 of the Nexmark
+		// benchmark: 17% more events per CPU second than at Go's 100%). GOGC in the
+		// environment overrides it.
+		debug.SetGCPercent(200)
+	}
 	if err := run(cfg, logger); err != nil {
 		logger.Error("sluice stopped", "err", err)
 		os.Exit(1)
