@@ -49,11 +49,14 @@ type partState struct {
 	streamTime int64 // max input timestamp seen
 	offset     int64 // next input offset the state reflects; -1 before any
 	groups     map[string]*group
-	sessions   map[string]*sessionList
-	srcRows    map[string]*srcRow
-	outRows    map[string]*outRow
-	pending    map[string]*group // EMIT FINAL: windows updated and not yet emitted
-	dedup      map[int32]int64   // repartitioned input: last source offset applied per source partition
+	// dirtyGroups are the groups changed since the last flush (each once), so
+	// that a flush does not walk every cached group.
+	dirtyGroups []*group
+	sessions    map[string]*sessionList
+	srcRows     map[string]*srcRow
+	outRows     map[string]*outRow
+	pending     map[string]*group // EMIT FINAL: windows updated and not yet emitted
+	dedup       map[int32]int64   // repartitioned input: last source offset applied per source partition
 	// EMIT FINAL bookkeeping: the window-close time of the last emission, and the
 	// largest window start stored (the store's clock, which expires old windows).
 	lastEmitClose int64
@@ -294,7 +297,7 @@ func (t *tableQuery) update(ps *partState, keyVals []any, wstart, wend, ts int64
 		g.states[i] = c.Func.Add(g.states[i], t.args[i])
 	}
 	g.ts = max(g.ts, ts)
-	g.dirty = true
+	ps.touch(g)
 	if windowed {
 		ps.maxStart = max(ps.maxStart, wstart)
 	}
@@ -470,7 +473,7 @@ func (t *tableQuery) emitFinal(ps *partState, rec *kgo.Record, emit func(*kgo.Re
 		switch {
 		case g.wstart < ps.maxStart-size-grace:
 			delete(ps.pending, k) // expired before it was emitted
-			g.dirty = true
+			ps.touch(g)
 		case g.wstart >= from && g.wstart <= upper:
 			ready = append(ready, g)
 		}
@@ -486,7 +489,7 @@ func (t *tableQuery) emitFinal(ps *partState, rec *kgo.Record, emit func(*kgo.Re
 		if err := t.emitGroup(ps, g, rec, emit); err != nil {
 			return err
 		}
-		g.dirty = true // persist that it was emitted
+		ps.touch(g) // persist that it was emitted
 	}
 	ps.lastEmitClose, ps.emitted = closeTime, true
 	return nil
@@ -520,6 +523,14 @@ func (t *tableQuery) emitFinalSessions(ps *partState, rec *kgo.Record, emit func
 		}
 	}
 	return nil
+}
+
+// touch marks g changed, to be written at the next flush.
+func (ps *partState) touch(g *group) {
+	if !g.dirty {
+		g.dirty = true
+		ps.dirtyGroups = append(ps.dirtyGroups, g)
+	}
 }
 
 // loadGroup returns the cached or stored group for key, nil when absent.
@@ -760,7 +771,7 @@ func (t *tableQuery) aggregateTable(ps *partState, rec *kgo.Record, row []any, n
 				g.states[i] = c.Func.Undo(g.states[i], oldArgs[i])
 			}
 			g.ts = max(g.ts, ts)
-			g.dirty = true
+			ps.touch(g)
 			if !sameGroup {
 				if err := t.emitGroup(ps, g, rec, emit); err != nil {
 					return err
@@ -818,19 +829,18 @@ func (t *tableQuery) flush(b stateWriter) error {
 	}
 	for _, ps := range t.parts {
 		agg := StatePrefix(t.queryID, storeAgg, ps.p)
-		for k, g := range ps.groups {
-			if !g.dirty {
-				continue
-			}
+		for _, g := range ps.dirtyGroups {
 			v, err := t.encodeGroup(ps, g)
 			if err != nil {
 				return err
 			}
-			if err := b.Set(append(agg[:len(agg):len(agg)], k...), v); err != nil {
+			if err := b.Set(append(agg[:len(agg):len(agg)], g.key...), v); err != nil {
 				return err
 			}
 			g.dirty = false
 		}
+		clear(ps.dirtyGroups)
+		ps.dirtyGroups = ps.dirtyGroups[:0]
 		for k, sl := range ps.sessions {
 			if !sl.dirty {
 				continue

@@ -170,7 +170,7 @@ func (t *tableQuery) applyRepartitioned(ps *partState, rec *kgo.Record, emit fun
 			g.states[i] = c.Func.Undo(g.states[i], t.args[i])
 		}
 		g.ts = max(g.ts, ts)
-		g.dirty = true
+		ps.touch(g)
 		return t.emitGroup(ps, g, rec, emit)
 	}
 	return t.fold(ps, keyVals, ts, rec, emit)
