@@ -53,7 +53,7 @@ type partState struct {
 	// that a flush does not walk every cached group.
 	dirtyGroups []*group
 	sessions    map[string]*sessionList
-	srcRows     map[string]*srcRow
+	srcRows     *srcRowCache
 	outRows     map[string]*outRow
 	pending     map[string]*group // EMIT FINAL: windows updated and not yet emitted
 	dedup       map[int32]int64   // repartitioned input: last source offset applied per source partition
@@ -137,7 +137,7 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 		return ps, nil
 	}
 	ps := &partState{p: p, offset: -1, groups: map[string]*group{}, sessions: map[string]*sessionList{},
-		srcRows: map[string]*srcRow{}, outRows: map[string]*outRow{}, pending: map[string]*group{},
+		srcRows: newSrcRowCache(), outRows: map[string]*outRow{}, pending: map[string]*group{},
 		sessionsDue: map[string]*pendingSession{}, dedup: map[int32]int64{}}
 	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkpt, p)
 	if err != nil {
@@ -752,9 +752,9 @@ func (t *tableQuery) aggregateTable(ps *partState, rec *kgo.Record, row []any, n
 		}
 	}
 	if nullValue {
-		ps.srcRows[key] = &srcRow{dirty: true}
+		ps.srcRows.set(key, nil)
 	} else {
-		ps.srcRows[key] = &srcRow{row: append([]any(nil), row...), dirty: true}
+		ps.srcRows.set(key, row)
 	}
 	sameGroup := oldOK && newOK && sameVals(oldKey, newKey)
 	if oldOK {
@@ -793,19 +793,7 @@ func sameVals(a, b []any) bool {
 }
 
 func (t *tableQuery) loadSrc(ps *partState, key string) ([]any, error) {
-	if r, ok := ps.srcRows[key]; ok {
-		return r.row, nil
-	}
-	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeSrc, ps.p), key...))
-	if err != nil || !ok {
-		return nil, err
-	}
-	row, err := types.ReadBinaryRow(v)
-	if err != nil {
-		return nil, err
-	}
-	ps.srcRows[key] = &srcRow{row: row}
-	return row, nil
+	return ps.srcRows.load(t.st, StatePrefix(t.queryID, storeSrc, ps.p), key)
 }
 
 // project applies a table's filter and projection: a row the filter rejects, or
@@ -860,26 +848,8 @@ func (t *tableQuery) flush(b stateWriter) error {
 			}
 			sl.dirty = false
 		}
-		src := StatePrefix(t.queryID, storeSrc, ps.p)
-		for k, r := range ps.srcRows {
-			if !r.dirty {
-				continue
-			}
-			key := append(src[:len(src):len(src)], k...)
-			if r.row == nil {
-				if err := b.Delete(key); err != nil {
-					return err
-				}
-			} else {
-				v, err := types.AppendBinaryRow(nil, r.row)
-				if err != nil {
-					return err
-				}
-				if err := b.Set(key, v); err != nil {
-					return err
-				}
-			}
-			r.dirty = false
+		if err := ps.srcRows.flush(StatePrefix(t.queryID, storeSrc, ps.p), b); err != nil {
+			return err
 		}
 		out := StatePrefix(t.queryID, storeOut, ps.p)
 		for k, o := range ps.outRows {
@@ -913,7 +883,6 @@ func (t *tableQuery) flush(b stateWriter) error {
 				}
 			}
 			clear(ps.sessions)
-			clear(ps.srcRows)
 		}
 	}
 	return nil

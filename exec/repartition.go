@@ -31,14 +31,14 @@ const (
 type sourceStage struct {
 	p       int32
 	offset  int64
-	srcRows map[string]*srcRow // table sources: the last row per key, to retract it
+	srcRows *srcRowCache // table sources: the last row per key, to retract it
 }
 
 func (t *tableQuery) sourcePartition(p int32) (*sourceStage, error) {
 	if s, ok := t.stage1[p]; ok {
 		return s, nil
 	}
-	s := &sourceStage{p: p, offset: -1, srcRows: map[string]*srcRow{}}
+	s := &sourceStage{p: p, offset: -1, srcRows: newSrcRowCache()}
 	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkptSource, p)
 	if err != nil {
 		return nil, err
@@ -91,9 +91,9 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 		return err
 	}
 	if nullValue {
-		s.srcRows[key] = &srcRow{dirty: true}
+		s.srcRows.set(key, nil)
 	} else {
-		s.srcRows[key] = &srcRow{row: append([]any(nil), row...), dirty: true}
+		s.srcRows.set(key, row)
 	}
 	if old != nil {
 		if err := send(opSub, old); err != nil {
@@ -107,19 +107,7 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 }
 
 func (t *tableQuery) loadStageSrc(s *sourceStage, key string) ([]any, error) {
-	if r, ok := s.srcRows[key]; ok {
-		return r.row, nil
-	}
-	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeSrc, s.p), key...))
-	if err != nil || !ok {
-		return nil, err
-	}
-	row, err := types.ReadBinaryRow(v)
-	if err != nil {
-		return nil, err
-	}
-	s.srcRows[key] = &srcRow{row: row}
-	return row, nil
+	return s.srcRows.load(t.st, StatePrefix(t.queryID, storeSrc, s.p), key)
 }
 
 // applyRepartitioned handles a record of the repartition topic in the aggregation.
@@ -202,29 +190,8 @@ func dedupKey(queryID string, p, srcPart int32) []byte {
 // aggregation's applied source offsets.
 func (t *tableQuery) flushRepartition(b stateWriter) error {
 	for _, s := range t.stage1 {
-		src := StatePrefix(t.queryID, storeSrc, s.p)
-		for k, r := range s.srcRows {
-			if !r.dirty {
-				continue
-			}
-			key := append(src[:len(src):len(src)], k...)
-			if r.row == nil {
-				if err := b.Delete(key); err != nil {
-					return err
-				}
-			} else {
-				v, err := types.AppendBinaryRow(nil, r.row)
-				if err != nil {
-					return err
-				}
-				if err := b.Set(key, v); err != nil {
-					return err
-				}
-			}
-			r.dirty = false
-		}
-		if len(s.srcRows) > maxCachedGroups {
-			clear(s.srcRows)
+		if err := s.srcRows.flush(StatePrefix(t.queryID, storeSrc, s.p), b); err != nil {
+			return err
 		}
 		if s.offset >= 0 {
 			if err := b.Set(StatePrefix(t.queryID, storeCkptSource, s.p), checkpoint{Offset: s.offset}.encode()); err != nil {
