@@ -12,7 +12,8 @@ import (
 // Options tune the store.
 type Options struct {
 	// CacheBytes is the block cache size; Pebble's 8 MB default makes point reads
-	// several times slower, so the default here is 128 MB.
+	// several times slower, so the default here is 128 MB (the server asks for
+	// more: --state-cache-mb).
 	CacheBytes int64
 }
 

@@ -37,6 +37,7 @@ type config struct {
 	readyFile    string
 	logLevel     string
 	cpuProfile   string
+	stateCacheMB int64
 	// defaults are session properties every session starts with (--config k=v).
 	defaults map[string]string
 	pgAuth   pgAuthConfig
@@ -66,6 +67,7 @@ func main() {
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
 	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
 	flag.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
+	flag.Int64Var(&cfg.stateCacheMB, "state-cache-mb", 512, "block cache of the state store in MB: joins and aggregations read their state through it")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
@@ -127,7 +129,7 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	defer cluster.Close()
 
-	state, err := storage.Open(filepath.Join(cfg.dataDir, "state"), storage.Options{})
+	state, err := storage.Open(filepath.Join(cfg.dataDir, "state"), storage.Options{CacheBytes: cfg.stateCacheMB << 20})
 	if err != nil {
 		return err
 	}
