@@ -45,8 +45,18 @@ func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 // records (kfake's cleaner does within seconds, and then answers fetches below
 // the high watermark with nothing). Event time is in the JSON (dateTime), where
 // the stateful queries read it (TIMESTAMP='DATETIME').
-func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64) error {
-	const workers = 2
+//
+// With stamp set, event i's record timestamp is stamp(i) instead: the
+// verification topic uses a strictly increasing function of the id, so that
+// the queries whose results depend on record time (stream-table joins, WITHIN
+// over record time) have one expected result, not one per interleaving of the
+// producing goroutines and clock tick; and one goroutine produces them all, so
+// that every partition is in timestamp order.
+func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64, stamp func(id int64) time.Time) error {
+	workers := int64(2)
+	if stamp != nil {
+		workers = 1
+	}
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	for w := int64(0); w < workers; w++ {
@@ -57,8 +67,12 @@ func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions
 			var e Event
 			for id := lo; id < hi && ctx.Err() == nil; id++ {
 				g.event(id, &e)
+				ts := time.Now()
+				if stamp != nil {
+					ts = stamp(id)
+				}
 				rec := &kgo.Record{Topic: topic, Partition: int32(id % int64(partitions)),
-					Value: appendEventJSON(nil, &e), Timestamp: time.Now()}
+					Value: appendEventJSON(nil, &e), Timestamp: ts}
 				cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 					if err != nil {
 						firstErr.CompareAndSwap(nil, err)
@@ -94,9 +108,16 @@ func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 	return out, ferr
 }
 
-// readTopic returns every record value of topic, from the start to the end
-// offsets at the time of the call.
-func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
+// topicRecord is one record read back: its key and value (nil for a
+// tombstone) and timestamp.
+type topicRecord struct {
+	key, value []byte
+	ts         time.Time
+}
+
+// readTopic returns every record of topic, from the start to the end offsets at
+// the time of the call; each partition's records in offset order.
+func readTopic(ctx context.Context, broker, topic string) ([]topicRecord, error) {
 	cl, err := newClient(broker)
 	if err != nil {
 		return nil, err
@@ -114,7 +135,7 @@ func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
 			remaining++
 		}
 	}
-	var out [][]byte
+	var out []topicRecord
 	if remaining == 0 {
 		return out, nil
 	}
@@ -137,7 +158,7 @@ func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
 			if r.Offset >= ends[r.Partition] {
 				return
 			}
-			out = append(out, r.Value)
+			out = append(out, topicRecord{key: r.Key, value: r.Value, ts: r.Timestamp})
 			if r.Offset == ends[r.Partition]-1 && !seen[r.Partition] {
 				seen[r.Partition] = true
 				remaining--
