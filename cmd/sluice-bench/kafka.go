@@ -169,7 +169,7 @@ func readTopic(ctx context.Context, broker, topic string) ([]topicRecord, error)
 }
 
 // groupsCaughtUp reports whether every group has committed, on every partition of
-// every topic it has read, the end offset; and whether the first group covers
+// every topic it reads, the end offset; and whether the first group covers
 // every partition of source. Persistent queries commit only after their output is
 // acknowledged, so a caught-up group has written all its results.
 func groupsCaughtUp(ctx context.Context, adm *kadm.Client, source string, sourceEnds map[int32]int64, groups []string) (bool, error) {
@@ -190,13 +190,26 @@ func groupsCaughtUp(ctx context.Context, adm *kadm.Client, source string, source
 			}
 			continue
 		}
-		topics := committed.Sorted()
-		if len(topics) == 0 {
-			return false, nil
+		// The topics the group reads: those its members subscribed to, and
+		// those it has committed. An empty one (an EMIT FINAL sink whose windows
+		// have not closed) needs no commit; the groups are checked in statement
+		// order, so its writers were caught up, with all their output written,
+		// before this group is looked at.
+		described, err := adm.DescribeGroups(ctx, g)
+		if err != nil {
+			return false, err
 		}
 		names := map[string]bool{}
-		for _, o := range topics {
+		if dg, ok := described[g]; ok && dg.Err == nil {
+			for _, t := range dg.JoinTopics() {
+				names[t] = true
+			}
+		}
+		for _, o := range committed.Sorted() {
 			names[o.Topic] = true
+		}
+		if len(names) == 0 {
+			return false, nil
 		}
 		for t := range names {
 			ends, err := endOffsets(ctx, adm, t)

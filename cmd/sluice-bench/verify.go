@@ -362,3 +362,117 @@ func rowQ4(key, value []byte) (string, error) {
 	}
 	return fmt.Sprintf("%d|%s", category, strconv.FormatFloat(*s.Avg, 'g', -1, 64)), nil
 }
+
+// The windowed queries close a window (EMIT FINAL) when stream time, the
+// largest event time their aggregation has seen, reaches the window's end plus
+// the 4 s grace period; the verification for them runs over one partition, where
+// that is the largest bid dateTime of the topic, and their events arrive in
+// event-time order, so no bid is late for its windows.
+const windowGrace = 4_000
+
+// windowClosedBy reports whether a window [start, start+size) closes by stream
+// time t.
+func windowClosedBy(start, size, t int64) bool { return start+size+windowGrace <= t }
+
+// expectQ5 is, for every hopping window (10 s, advancing by 2 s, starts at
+// multiples of 2 s) that has closed except the last (the maximum of a start is
+// emitted when the counts of a later start arrive), the auctions with the most
+// bids in it, with that count.
+func expectQ5(evs eventSource) []string {
+	const size, adv = 10_000, 2_000
+	type key struct{ auction, start int64 }
+	counts := map[key]int64{}
+	var last int64
+	evs.each(func(e *Event) {
+		if e.Bid == nil {
+			return
+		}
+		t := e.Bid.DateTime
+		last = max(last, t)
+		for start := max(0, t-size+adv) / adv * adv; start <= t; start += adv {
+			counts[key{e.Bid.Auction, start}]++
+		}
+	})
+	maxN := map[int64]int64{}
+	lastClosed := int64(-1)
+	for k, n := range counts {
+		if windowClosedBy(k.start, size, last) {
+			maxN[k.start] = max(maxN[k.start], n)
+			lastClosed = max(lastClosed, k.start)
+		}
+	}
+	var out []string
+	for k, n := range counts {
+		if m, ok := maxN[k.start]; ok && n == m && k.start < lastClosed {
+			out = append(out, fmt.Sprintf("%d|%d|%d", k.auction, k.start, n))
+		}
+	}
+	return out
+}
+
+// rowQ5 renders a q5 record: the key is the window start (the join key).
+func rowQ5(key, value []byte) (string, error) {
+	start, err := kafkaBigint(key)
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Aid *int64 `json:"AID"`
+		Num *int64 `json:"NUM"`
+	}
+	if err := decodeSink(value, &v); err != nil {
+		return "", err
+	}
+	if v.Aid == nil || v.Num == nil {
+		return "", fmt.Errorf("missing field in %s", value)
+	}
+	return fmt.Sprintf("%d|%d|%d", *v.Aid, start, *v.Num), nil
+}
+
+// expectQ7 is every bid whose price is the highest of its tumbling 10 s
+// window, for the windows that have closed.
+func expectQ7(evs eventSource) []string {
+	const size = 10_000
+	var bids []Bid
+	maxPrice := map[int64]int64{}
+	var last int64
+	evs.each(func(e *Event) {
+		if e.Bid == nil {
+			return
+		}
+		bids = append(bids, *e.Bid)
+		start := e.Bid.DateTime / size * size
+		maxPrice[start] = max(maxPrice[start], e.Bid.Price)
+		last = max(last, e.Bid.DateTime)
+	})
+	var out []string
+	for i := range bids {
+		b := &bids[i]
+		start := b.DateTime / size * size
+		if windowClosedBy(start, size, last) && b.Price == maxPrice[start] {
+			out = append(out, bidRow(b, strconv.FormatInt(b.Price, 10)))
+		}
+	}
+	return out
+}
+
+// rowQ7 renders a q7 record: the key is the price (the join key).
+func rowQ7(key, value []byte) (string, error) {
+	price, err := kafkaBigint(key)
+	if err != nil {
+		return "", err
+	}
+	var s struct {
+		Auction  *int64  `json:"AUCTION"`
+		Bidder   *int64  `json:"BIDDER"`
+		DateTime *int64  `json:"DATETIME"`
+		Extra    *string `json:"EXTRA"`
+	}
+	if err := decodeSink(value, &s); err != nil {
+		return "", err
+	}
+	if s.Auction == nil || s.Bidder == nil || s.DateTime == nil || s.Extra == nil {
+		return "", fmt.Errorf("missing field in %s", value)
+	}
+	return bidRow(&Bid{Auction: *s.Auction, Bidder: *s.Bidder, DateTime: *s.DateTime, Extra: *s.Extra}, strconv.FormatInt(price, 10)), nil
+}
