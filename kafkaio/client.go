@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Cluster is a handle on the Kafka cluster the engine runs against. It owns one
@@ -70,18 +71,34 @@ var ErrTopicNotFound = errors.New("topic does not exist")
 
 // DescribeTopic returns a topic's partition count, or ErrTopicNotFound.
 func (c *Cluster) DescribeTopic(ctx context.Context, name string) (TopicInfo, error) {
-	tds, err := c.admin.ListTopics(ctx, name)
+	// A direct metadata request: kadm's ListTopics answers from the client's
+	// metadata cache (MetadataMinAge), which keeps a topic missing for a while
+	// after it is created, even when this client created it.
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(name)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, c.shared)
 	if err != nil {
 		return TopicInfo{}, fmt.Errorf("describe topic %s: %w", name, err)
 	}
-	td, ok := tds[name]
-	if !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
-		return TopicInfo{}, ErrTopicNotFound
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != name {
+			continue
+		}
+		if err := kerr.ErrorForCode(t.ErrorCode); errors.Is(err, kerr.UnknownTopicOrPartition) {
+			return TopicInfo{}, ErrTopicNotFound
+		} else if err != nil {
+			return TopicInfo{}, fmt.Errorf("describe topic %s: %w", name, err)
+		}
+		ti := TopicInfo{Name: name, Partitions: len(t.Partitions)}
+		for _, p := range t.Partitions {
+			ti.Replicas = len(p.Replicas)
+			break
+		}
+		return ti, nil
 	}
-	if td.Err != nil {
-		return TopicInfo{}, fmt.Errorf("describe topic %s: %w", name, td.Err)
-	}
-	return topicInfo(td), nil
+	return TopicInfo{}, ErrTopicNotFound
 }
 
 func topicInfo(td kadm.TopicDetail) TopicInfo {

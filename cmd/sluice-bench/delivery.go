@@ -200,7 +200,7 @@ func runDelivery(ctx context.Context, cfg deliveryConfig) (*deliveryResult, erro
 			return nil, err
 		}
 		t0 := time.Now()
-		if err := produceRange(ctx, st.cl, src, cfg.partitions, n, func(id int64, dst []byte) []byte {
+		if err := produceRange(ctx, st.cl, src, cfg.partitions, n, nil, func(id int64, dst []byte) []byte {
 			return appendDeliveryJSON(dst, deliveryRow(id, cfg.districts))
 		}); err != nil {
 			return nil, err
@@ -217,7 +217,7 @@ func runDelivery(ctx context.Context, cfg deliveryConfig) (*deliveryResult, erro
 			return nil, err
 		}
 		t0 = time.Now()
-		q, err := r.start(ctx, deliveryQuery, src)
+		q, err := r.start(ctx, deliveryQuery, src, "")
 		if err != nil {
 			return nil, err
 		}

@@ -36,15 +36,9 @@ func createTopic(ctx context.Context, cl *kgo.Client, topic string, partitions i
 	return nil
 }
 
-// produceEvents writes Nexmark events [0, n) to topic (produceRange).
-//
-// Record timestamps are the wall clock, not the events' dateTime: event time
-// starts in 2015, and a broker applying the default 7-day retention deletes such
-// records (kfake's cleaner does within seconds, and then answers fetches below
-// the high watermark with nothing). Event time is in the JSON (dateTime), where
-// the stateful queries read it (TIMESTAMP='DATETIME').
-func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64) error {
-	return produceRange(ctx, cl, topic, partitions, n, func(id int64, dst []byte) []byte {
+// produceEvents writes events [0, n) of g to topic (see produceRange).
+func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions int, g *generator, n int64, stamp func(id int64) time.Time) error {
+	return produceRange(ctx, cl, topic, partitions, n, stamp, func(id int64, dst []byte) []byte {
 		var e Event
 		g.event(id, &e)
 		return appendEventJSON(dst, &e)
@@ -56,8 +50,18 @@ func produceEvents(ctx context.Context, cl *kgo.Client, topic string, partitions
 // broker has acknowledged them all. Encoding is spread over a few goroutines; each
 // produces a contiguous range. value must be safe for concurrent use, and must not
 // keep dst.
-func produceRange(ctx context.Context, cl *kgo.Client, topic string, partitions int, n int64, value func(id int64, dst []byte) []byte) error {
-	const workers = 2
+//
+// With stamp set, record i's timestamp is stamp(i) instead: the verification
+// topic uses a strictly increasing function of the id, so that the queries whose
+// results depend on record time (stream-table joins, WITHIN over record time)
+// have one expected result, not one per interleaving of the producing goroutines
+// and clock tick; and one goroutine produces them all, so that every partition
+// is in timestamp order.
+func produceRange(ctx context.Context, cl *kgo.Client, topic string, partitions int, n int64, stamp func(id int64) time.Time, value func(id int64, dst []byte) []byte) error {
+	workers := int64(2)
+	if stamp != nil {
+		workers = 1
+	}
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	for w := int64(0); w < workers; w++ {
@@ -66,8 +70,12 @@ func produceRange(ctx context.Context, cl *kgo.Client, topic string, partitions 
 		go func() {
 			defer wg.Done()
 			for id := lo; id < hi && ctx.Err() == nil; id++ {
+				ts := time.Now()
+				if stamp != nil {
+					ts = stamp(id)
+				}
 				rec := &kgo.Record{Topic: topic, Partition: int32(id % int64(partitions)),
-					Value: value(id, nil), Timestamp: time.Now()}
+					Value: value(id, nil), Timestamp: ts}
 				cl.Produce(ctx, rec, func(_ *kgo.Record, err error) {
 					if err != nil {
 						firstErr.CompareAndSwap(nil, err)
@@ -103,9 +111,16 @@ func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 	return out, ferr
 }
 
-// readTopic returns every record value of topic, from the start to the end
-// offsets at the time of the call.
-func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
+// topicRecord is one record read back: its key and value (nil for a
+// tombstone) and timestamp.
+type topicRecord struct {
+	key, value []byte
+	ts         time.Time
+}
+
+// readTopic returns every record of topic, from the start to the end offsets at
+// the time of the call; each partition's records in offset order.
+func readTopic(ctx context.Context, broker, topic string) ([]topicRecord, error) {
 	cl, err := newClient(broker)
 	if err != nil {
 		return nil, err
@@ -123,7 +138,7 @@ func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
 			remaining++
 		}
 	}
-	var out [][]byte
+	var out []topicRecord
 	if remaining == 0 {
 		return out, nil
 	}
@@ -146,7 +161,7 @@ func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
 			if r.Offset >= ends[r.Partition] {
 				return
 			}
-			out = append(out, r.Value)
+			out = append(out, topicRecord{key: r.Key, value: r.Value, ts: r.Timestamp})
 			if r.Offset == ends[r.Partition]-1 && !seen[r.Partition] {
 				seen[r.Partition] = true
 				remaining--
@@ -157,7 +172,7 @@ func readTopic(ctx context.Context, broker, topic string) ([][]byte, error) {
 }
 
 // groupsCaughtUp reports whether every group has committed, on every partition of
-// every topic it has read, the end offset; and whether the first group covers
+// every topic it reads, the end offset; and whether the first group covers
 // every partition of source. Persistent queries commit only after their output is
 // acknowledged, so a caught-up group has written all its results.
 func groupsCaughtUp(ctx context.Context, adm *kadm.Client, source string, sourceEnds map[int32]int64, groups []string) (bool, error) {
@@ -178,13 +193,26 @@ func groupsCaughtUp(ctx context.Context, adm *kadm.Client, source string, source
 			}
 			continue
 		}
-		topics := committed.Sorted()
-		if len(topics) == 0 {
-			return false, nil
+		// The topics the group reads: those its members subscribed to, and
+		// those it has committed. An empty one (an EMIT FINAL sink whose windows
+		// have not closed) needs no commit; the groups are checked in statement
+		// order, so its writers were caught up, with all their output written,
+		// before this group is looked at.
+		described, err := adm.DescribeGroups(ctx, g)
+		if err != nil {
+			return false, err
 		}
 		names := map[string]bool{}
-		for _, o := range topics {
+		if dg, ok := described[g]; ok && dg.Err == nil {
+			for _, t := range dg.JoinTopics() {
+				names[t] = true
+			}
+		}
+		for _, o := range committed.Sorted() {
 			names[o.Topic] = true
+		}
+		if len(names) == 0 {
+			return false, nil
 		}
 		for t := range names {
 			ends, err := endOffsets(ctx, adm, t)

@@ -30,7 +30,7 @@ func (r *runner) latency(ctx context.Context, q benchQuery, res *queryResult) er
 		"{partitions}", strconv.Itoa(r.cfg.partitions)).Replace(sourceDDL), src, "")); err != nil {
 		return err
 	}
-	st, err := r.start(ctx, q, src)
+	st, err := r.start(ctx, q, src, "")
 	if err != nil {
 		return err
 	}

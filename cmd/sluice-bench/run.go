@@ -25,6 +25,7 @@ type config struct {
 	verifyEvents int64    // events in the verification topic (0: no verification)
 	partitions   int      // partitions of the input topics
 	tps          int64    // event-time rate of the generator
+	verifyTPS    int64    // event-time rate of the verification topics' generator
 	queries      []string // query names to run
 	procs        int      // GOMAXPROCS of the engine
 	sluice       string   // engine binary ("" builds cmd/sluice)
@@ -47,24 +48,34 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	progress := st.progress
 	cl := st.cl
 	g := &generator{tps: cfg.tps}
+	vg := &generator{tps: cfg.verifyTPS}
 	rep := &report{Events: cfg.events, Partitions: cfg.partitions, TPS: cfg.tps, EngineProcs: cfg.procs,
 		Machine: machine(), Baselines: map[string]*baselineResult{}, Queries: map[string]*queryResult{}}
 
-	const mainTopic, verifyTopic = "nexmark", "nexmark_verify"
+	const mainTopic, verifyTopic, verifyTopic1 = "nexmark", "nexmark_verify", "nexmark_verify1"
 	start := time.Now()
 	if err := createTopic(ctx, cl, mainTopic, cfg.partitions); err != nil {
 		return nil, err
 	}
-	if err := produceEvents(ctx, cl, mainTopic, cfg.partitions, g, cfg.events); err != nil {
+	if err := produceEvents(ctx, cl, mainTopic, cfg.partitions, g, cfg.events, nil); err != nil {
 		return nil, err
 	}
 	progress("generated %d events into %s in %.1fs", cfg.events, mainTopic, time.Since(start).Seconds())
+	// Two verification topics with the same events: one with the measured
+	// topic's partitions, and one with a single partition for the queries whose
+	// result depends on the order of processing (orderedVerify).
+	verifyTopics := map[string]int{verifyTopic: cfg.partitions, verifyTopic1: 1}
 	if cfg.verifyEvents > 0 {
-		if err := createTopic(ctx, cl, verifyTopic, cfg.partitions); err != nil {
-			return nil, err
-		}
-		if err := produceEvents(ctx, cl, verifyTopic, cfg.partitions, g, cfg.verifyEvents); err != nil {
-			return nil, err
+		// Event i is stamped t0+i ms, the last one now.
+		t0 := time.Now().Truncate(time.Millisecond).Add(-time.Duration(cfg.verifyEvents) * time.Millisecond)
+		stamp := func(id int64) time.Time { return t0.Add(time.Duration(id) * time.Millisecond) }
+		for _, topic := range []string{verifyTopic, verifyTopic1} {
+			if err := createTopic(ctx, cl, topic, verifyTopics[topic]); err != nil {
+				return nil, err
+			}
+			if err := produceEvents(ctx, cl, topic, verifyTopics[topic], vg, cfg.verifyEvents, stamp); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -77,14 +88,18 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 	r.gen = g
+	r.verifyGen = vg
 	if err := r.exec(ctx, render(strings.NewReplacer("{topic}", mainTopic,
 		"{partitions}", strconv.Itoa(cfg.partitions)).Replace(sourceDDL), "nexmark", "")); err != nil {
 		return nil, err
 	}
 	if cfg.verifyEvents > 0 {
-		if err := r.exec(ctx, render(strings.NewReplacer("{topic}", verifyTopic,
-			"{partitions}", strconv.Itoa(cfg.partitions)).Replace(sourceDDL), "nexmark_verify", "")); err != nil {
-			return nil, err
+		// The verification streams are named as their topics.
+		for _, topic := range []string{verifyTopic, verifyTopic1} {
+			if err := r.exec(ctx, render(strings.NewReplacer("{topic}", topic,
+				"{partitions}", strconv.Itoa(verifyTopics[topic])).Replace(sourceDDL), topic, "")); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -96,7 +111,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		rep.Queries[q.name] = res
 		rep.order = append(rep.order, q.name)
 		if cfg.verifyEvents > 0 {
-			if err := r.verify(ctx, q, verifyTopic, res); err != nil {
+			topic := verifyTopic
+			if q.orderedVerify {
+				topic = verifyTopic1
+			}
+			if err := r.verify(ctx, q, topic, res); err != nil {
 				return nil, err
 			}
 		}
@@ -174,16 +193,17 @@ func runBaselines(ctx context.Context, cfg config, dir string, brk *broker, topi
 
 // runner runs queries on the engine.
 type runner struct {
-	cfg      config
-	eng      *engine
-	brk      *broker
-	broker   string
-	adm      *kadm.Client
-	cl       *kgo.Client
-	conn     *pgx.Conn
-	gen      *generator
-	progress func(string, ...any)
-	runs     int // suffix counter: every started query gets new names
+	cfg       config
+	eng       *engine
+	brk       *broker
+	broker    string
+	adm       *kadm.Client
+	cl        *kgo.Client
+	conn      *pgx.Conn
+	gen       *generator
+	verifyGen *generator
+	progress  func(string, ...any)
+	runs      int // suffix counter: every started query gets new names
 }
 
 func (r *runner) exec(ctx context.Context, stmt string) error {
@@ -229,7 +249,9 @@ type started struct {
 
 // start runs q's statements over src and returns the persistent queries they
 // created. A refused statement ends the sequence; its message is the result.
-func (r *runner) start(ctx context.Context, q benchQuery, src string) (*started, error) {
+// With settle set (src's topic), each statement's queries consume their input
+// to the end before the next statement starts.
+func (r *runner) start(ctx context.Context, q benchQuery, src, settle string) (*started, error) {
 	r.runs++
 	suffix := "_r" + strconv.Itoa(r.runs)
 	st := &started{sink: strings.ToUpper(q.sink + suffix)}
@@ -254,6 +276,11 @@ func (r *runner) start(ctx context.Context, q benchQuery, src string) (*started,
 		}
 		sort.Strings(added)
 		st.ids = append(st.ids, added...)
+		if settle != "" {
+			if err := r.waitCaughtUp(ctx, st, settle); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return st, nil
 }
@@ -305,10 +332,14 @@ func (r *runner) waitCaughtUp(ctx context.Context, st *started, src string) erro
 	}
 }
 
-// verify runs q over the verification topic and compares its output with the
+// verify runs q over a verification topic (and the stream of the same name) and compares its output with the
 // independent computation.
 func (r *runner) verify(ctx context.Context, q benchQuery, topic string, res *queryResult) error {
-	st, err := r.start(ctx, q, "nexmark_verify")
+	// The statements start one after another, each once the previous ones have
+	// consumed their input: a stream-table join started with its table's query
+	// would otherwise read stream records whose table rows (earlier in record
+	// time) are not written yet, and join them with nothing.
+	st, err := r.start(ctx, q, topic, topic)
 	if err != nil {
 		return err
 	}
@@ -324,20 +355,28 @@ func (r *runner) verify(ctx context.Context, q benchQuery, topic string, res *qu
 	if err := r.waitCaughtUp(ctx, st, topic); err != nil {
 		return err
 	}
-	values, err := readTopic(ctx, r.broker, st.sink)
+	recs, err := readTopic(ctx, r.broker, st.sink)
 	if err != nil {
 		return err
 	}
-	got := make([]string, 0, len(values))
-	for _, v := range values {
-		row, err := q.rowOf(v)
+	if q.table {
+		recs = finalState(recs)
+	}
+	got := make([]string, 0, len(recs))
+	for _, rec := range recs {
+		row, err := q.rowOf(rec.key, rec.value)
 		if err != nil {
 			res.VerifyNote = "bad output record: " + err.Error()
 			return nil
 		}
 		got = append(got, row)
 	}
-	want := q.expect(eventSource{gen: r.gen, n: r.cfg.verifyEvents})
+	want := q.expect(eventSource{gen: r.verifyGen, n: r.cfg.verifyEvents})
+	if len(want) == 0 && len(got) == 0 {
+		res.VerifyNote = "no rows expected and none written: nothing compared"
+		r.progress("%s: not verified: %s", q.name, res.VerifyNote)
+		return nil
+	}
 	if diff := compareRows(want, got); diff != "" {
 		res.VerifyNote = diff
 		r.progress("%s: verification FAILED: %s", q.name, diff)
@@ -357,7 +396,7 @@ func (r *runner) measure(ctx context.Context, q benchQuery, topic string, res *q
 		return err
 	}
 	t0 := time.Now()
-	st, err := r.start(ctx, q, "nexmark")
+	st, err := r.start(ctx, q, "nexmark", "")
 	if err != nil {
 		return err
 	}

@@ -166,7 +166,7 @@ func runTelemetry(ctx context.Context, cfg telemetryConfig) (*telemetryResult, e
 	if err := r.exec(ctx, strings.ReplaceAll(telemetryDDL, "{partitions}", strconv.Itoa(cfg.partitions))); err != nil {
 		return nil, err
 	}
-	q, err := r.start(ctx, telemetryQuery, "telemetry")
+	q, err := r.start(ctx, telemetryQuery, "telemetry", "")
 	if err != nil {
 		return nil, err
 	}
