@@ -13,16 +13,7 @@ import (
 func (env *testEnv) readAll(topic string) []string {
 	env.t.Helper()
 	ctx := context.Background()
-	// kfake answers ListOffsets for a topic created a moment ago with
-	// UNKNOWN_TOPIC_OR_PARTITION for a short while (the engine creates sinks
-	// with its own client).
-	var ends map[int32]int64
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if ends, err = env.cluster.EndOffsets(ctx, topic); err == nil || time.Now().After(deadline) {
-			break
-		}
-	}
+	ends, err := env.cluster.EndOffsets(ctx, topic)
 	if err != nil {
 		env.t.Fatal(err)
 	}

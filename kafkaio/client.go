@@ -163,8 +163,32 @@ func (c *Cluster) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
+// retryUnknownTopic runs fn again while it fails with UNKNOWN_TOPIC_OR_PARTITION,
+// for up to two seconds: offsets are listed through the client's metadata, which
+// may be up to MetadataMinAge older than a topic created a moment ago (a pull
+// query over a CSAS sink right after the CSAS). A topic that stays unknown still
+// fails.
+func retryUnknownTopic[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		v, err := fn()
+		if err == nil || !errors.Is(err, kerr.UnknownTopicOrPartition) || time.Now().After(deadline) {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // EndOffsets returns the next offset to be written per partition.
 func (c *Cluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return retryUnknownTopic(ctx, func() (map[int32]int64, error) { return c.endOffsets(ctx, topic) })
+}
+
+func (c *Cluster) endOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
 	offs, err := c.admin.ListEndOffsets(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
@@ -208,6 +232,10 @@ type PartitionRange struct {
 // Ranges returns the start and end offsets of every partition of topics, keyed by
 // topic then partition, in two requests however many topics there are.
 func (c *Cluster) Ranges(ctx context.Context, topics ...string) (map[string]map[int32]PartitionRange, error) {
+	return retryUnknownTopic(ctx, func() (map[string]map[int32]PartitionRange, error) { return c.ranges(ctx, topics...) })
+}
+
+func (c *Cluster) ranges(ctx context.Context, topics ...string) (map[string]map[int32]PartitionRange, error) {
 	ends, err := c.admin.ListEndOffsets(ctx, topics...)
 	if err != nil {
 		return nil, fmt.Errorf("end offsets: %w", err)

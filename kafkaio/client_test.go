@@ -38,3 +38,38 @@ func TestDescribeTopicAfterCreate(t *testing.T) {
 		t.Fatalf("describe after create: %+v, want 3 partitions, 1 replica", info)
 	}
 }
+
+// TestOffsetsAfterCreate: the offsets of a topic created right after the client
+// saw it missing are listed, not failed with UNKNOWN_TOPIC_OR_PARTITION (a pull
+// query over a CSAS sink created a moment before failed so).
+func TestOffsetsAfterCreate(t *testing.T) {
+	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	c, err := Connect([]string{emb.Addr()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 2 {
+		name := "t" + string(rune('a'+i))
+		if _, err := c.EndOffsets(ctx, name); err == nil {
+			t.Fatalf("end offsets of %s before it exists: no error", name)
+		}
+		if err := c.CreateTopic(ctx, name, 2, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		ends, err := c.EndOffsets(ctx, name)
+		if err != nil || len(ends) != 2 {
+			t.Fatalf("end offsets of %s after create: %v %v", name, ends, err)
+		}
+		r, err := c.Ranges(ctx, name)
+		if err != nil || len(r[name]) != 2 {
+			t.Fatalf("ranges of %s after create: %v %v", name, r, err)
+		}
+	}
+}
