@@ -89,10 +89,8 @@ func nexmarkMain(args []string) error {
 	// which no 10 s window of q5 or q7 closes; at 200 its 20,000 events span 100 s.
 	fs.Int64Var(&cfg.verifyTPS, "verify-tps", 200, "event-time rate of the verification topics' generator")
 	fs.StringVar(&queries, "queries", "q0,q1,q2,q3,q4,q5,q7,q8", "queries to run")
-	fs.IntVar(&cfg.procs, "procs", 2, "GOMAXPROCS of the engine and the baselines")
-	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
-	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
-	fs.StringVar(&cfg.jsonOut, "json", "", "also write the results as JSON to this file")
+	cfg.procs = 2
+	engineFlags(fs, &cfg.procs, &cfg.sluice, &cfg.workDir, &cfg.jsonOut, "GOMAXPROCS of the engine and the baselines")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write the engine's CPU profile (whole engine lifetime) to this file")
 	fs.IntVar(&cfg.latencyRate, "latency-rate", 0, "events/s during the latency phase (0: half the query's measured rate, at most 50k)")
 	fs.DurationVar(&cfg.latencyFor, "latency-duration", 5*time.Second, "length of each query's latency phase (0 skips it)")
@@ -132,6 +130,16 @@ func nexmarkMain(args []string) error {
 	return nil
 }
 
+// engineFlags adds the flags every subcommand has: the engine's GOMAXPROCS
+// (default: *procs as set), its binary, the working directory and the JSON
+// report.
+func engineFlags(fs *flag.FlagSet, procs *int, sluice, dir, jsonOut *string, procsHelp string) {
+	fs.IntVar(procs, "procs", *procs, procsHelp)
+	fs.StringVar(sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
+	fs.StringVar(dir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
+	fs.StringVar(jsonOut, "json", "", "also write the results as JSON to this file")
+}
+
 // defaultTelemetry is the seed's rate (500,000 messages a minute) for a minute.
 func defaultTelemetry() telemetryConfig {
 	return telemetryConfig{rate: 500_000 / 60, duration: time.Minute, warmup: 5 * time.Second, devices: 1000,
@@ -148,10 +156,7 @@ func telemetryMain(args []string) error {
 	fs.IntVar(&cfg.devices, "devices", cfg.devices, "distinct devices")
 	fs.IntVar(&cfg.msgBytes, "msg-bytes", cfg.msgBytes, "approximate size of a message")
 	fs.IntVar(&cfg.partitions, "partitions", cfg.partitions, "partitions of the telemetry topic")
-	fs.IntVar(&cfg.procs, "procs", cfg.procs, "GOMAXPROCS of the engine")
-	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
-	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
-	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this file")
+	engineFlags(fs, &cfg.procs, &cfg.sluice, &cfg.workDir, &jsonOut, "GOMAXPROCS of the engine")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -186,10 +191,7 @@ func deliveryMain(args []string) error {
 	fs.IntVar(&cfg.pgRuns, "pg-runs", cfg.pgRuns, "timed runs of the batch query in PostgreSQL")
 	fs.StringVar(&cfg.pgBin, "pg-bin", cfg.pgBin, "PostgreSQL server binaries (empty skips PostgreSQL)")
 	fs.IntVar(&cfg.partitions, "partitions", cfg.partitions, "partitions of the deliveries topics")
-	fs.IntVar(&cfg.procs, "procs", cfg.procs, "GOMAXPROCS of the engine")
-	fs.StringVar(&cfg.sluice, "sluice", "", "engine binary (default: go build ./cmd/sluice)")
-	fs.StringVar(&cfg.workDir, "dir", "", "working directory, kept afterwards (default: a temporary one, removed)")
-	fs.StringVar(&jsonOut, "json", "", "also write the results as JSON to this file")
+	engineFlags(fs, &cfg.procs, &cfg.sluice, &cfg.workDir, &jsonOut, "GOMAXPROCS of the engine")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
