@@ -3,6 +3,7 @@ package exec
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -56,7 +57,10 @@ type partState struct {
 	srcRows     *srcRowCache
 	outRows     map[string]*outRow
 	pending     map[string]*group // EMIT FINAL: windows updated and not yet emitted
-	dedup       map[int32]int64   // repartitioned input: last source offset applied per source partition
+	// minPending is at most the smallest start of a pending window
+	// (math.MaxInt64: none).
+	minPending int64
+	dedup      map[int32]int64 // repartitioned input: last source offset applied per source partition
 	// EMIT FINAL bookkeeping: the window-close time of the last emission, and the
 	// largest window start stored (the store's clock, which expires old windows).
 	lastEmitClose int64
@@ -137,7 +141,7 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 		return ps, nil
 	}
 	ps := &partState{p: p, offset: -1, groups: map[string]*group{}, sessions: map[string]*sessionList{},
-		srcRows: newSrcRowCache(), outRows: map[string]*outRow{}, pending: map[string]*group{},
+		srcRows: newSrcRowCache(), outRows: map[string]*outRow{}, pending: map[string]*group{}, minPending: math.MaxInt64,
 		sessionsDue: map[string]*pendingSession{}, dedup: map[int32]int64{}}
 	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkpt, p)
 	if err != nil {
@@ -302,7 +306,7 @@ func (t *tableQuery) update(ps *partState, keyVals []any, wstart, wend, ts int64
 		ps.maxStart = max(ps.maxStart, wstart)
 	}
 	if t.agg.EmitFinal {
-		ps.pending[k] = g
+		ps.addPending(g)
 		return nil
 	}
 	return t.emitGroup(ps, g, rec, emit)
@@ -468,7 +472,14 @@ func (t *tableQuery) emitFinal(ps *partState, rec *kgo.Record, emit func(*kgo.Re
 		return nil
 	}
 	from := max(lower, ps.maxStart-size-grace)
+	if ps.minPending > upper && ps.minPending >= ps.maxStart-size-grace {
+		// No pending window is due or expired: skip the walk over them, which
+		// per record made EMIT FINAL quadratic in the windows open.
+		ps.lastEmitClose, ps.emitted = closeTime, true
+		return nil
+	}
 	var ready []*group
+	ps.minPending = math.MaxInt64
 	for k, g := range ps.pending {
 		switch {
 		case g.wstart < ps.maxStart-size-grace:
@@ -476,6 +487,8 @@ func (t *tableQuery) emitFinal(ps *partState, rec *kgo.Record, emit func(*kgo.Re
 			ps.touch(g)
 		case g.wstart >= from && g.wstart <= upper:
 			ready = append(ready, g)
+		default:
+			ps.minPending = min(ps.minPending, g.wstart)
 		}
 	}
 	sort.Slice(ready, func(i, j int) bool {
@@ -523,6 +536,12 @@ func (t *tableQuery) emitFinalSessions(ps *partState, rec *kgo.Record, emit func
 		}
 	}
 	return nil
+}
+
+// addPending records a window that waits for EMIT FINAL.
+func (ps *partState) addPending(g *group) {
+	ps.pending[g.key] = g
+	ps.minPending = min(ps.minPending, g.wstart)
 }
 
 // touch marks g changed, to be written at the next flush.
@@ -582,7 +601,7 @@ func (t *tableQuery) loadPending(ps *partState) error {
 		g, err := decodeGroup(key, v)
 		if err == nil {
 			ps.groups[key] = g
-			ps.pending[key] = g
+			ps.addPending(g)
 		}
 		return true
 	})
