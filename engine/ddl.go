@@ -290,7 +290,7 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		RepartitionTopic: repartition, ChangelogTopic: changelog, JoinRepartition: joinTopics,
-		CacheMaxBytes: cache,
+		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval,
 	})
 	if err != nil {
 		return err
@@ -318,13 +318,22 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 	}
 	topic := e.queryGroup(queryID) + "-repartition"
 	if _, err := e.cluster.DescribeTopic(ctx, topic); errors.Is(err, kafkaio.ErrTopicNotFound) {
-		if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, map[string]*string{"cleanup.policy": ptr("delete")}); err != nil {
+		if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, repartitionTopicConfig()); err != nil {
 			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create repartition topic")
 		}
 	} else if err != nil {
 		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
 	}
 	return topic, nil
+}
+
+// repartitionTopicConfig is the configuration of an internal repartition topic: no
+// time retention, because its records carry the rows' event times, and replayed
+// old data would be deleted by the broker before the query's second stage reads
+// it; the query deletes what it has consumed instead (exec.PersistentQuery's
+// purge).
+func repartitionTopicConfig() map[string]*string {
+	return map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": ptr("-1")}
 }
 
 // changelogTopic returns (creating it if needed) the compacted topic that mirrors
@@ -504,7 +513,7 @@ func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]st
 		any = true
 		topics[i] = fmt.Sprintf("%s-join-%d-repartition", e.queryGroup(queryID), i)
 		if _, err := e.cluster.DescribeTopic(ctx, topics[i]); errors.Is(err, kafkaio.ErrTopicNotFound) {
-			if err := e.cluster.CreateTopic(ctx, topics[i], target, replicas, map[string]*string{"cleanup.policy": ptr("delete")}); err != nil {
+			if err := e.cluster.CreateTopic(ctx, topics[i], target, replicas, repartitionTopicConfig()); err != nil {
 				return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create join repartition topic")
 			}
 		} else if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/sluice-db/sluice/aggregate"
 	"github.com/sluice-db/sluice/catalog"
@@ -27,6 +28,9 @@ type Config struct {
 	Defaults map[string]string
 	// State stores the state of queries with table results (aggregations).
 	State *storage.Store
+	// RepartitionPurgeInterval is how often a query deletes the records of its
+	// repartition topics it has consumed (0: 30 s).
+	RepartitionPurgeInterval time.Duration
 }
 
 // Engine runs statements against one Kafka cluster.

@@ -32,7 +32,14 @@ type testEnv struct {
 
 func startEnv(t *testing.T, dir string) *testEnv {
 	t.Helper()
-	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0")
+	return startEnvWith(t, dir, Config{})
+}
+
+// startEnvWith starts the engine with cfg's optional settings (the broker,
+// cluster, state and defaults are the test's).
+func startEnvWith(t *testing.T, dir string, cfg Config) *testEnv {
+	t.Helper()
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +54,9 @@ func startEnv(t *testing.T, dir string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := Open(ctx, Config{ServiceID: "test", Cluster: c, Logger: logger, Defaults: map[string]string{"auto.offset.reset": "earliest"}, State: st})
+	cfg.ServiceID, cfg.Cluster, cfg.Logger, cfg.State = "test", c, logger, st
+	cfg.Defaults = map[string]string{"auto.offset.reset": "earliest"}
+	e, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

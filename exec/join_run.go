@@ -108,6 +108,7 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 		}
 		q.advance(fetches)
 		cl.AllowRebalance()
+		q.purgeConsumed(cl, time.Now())
 	}
 }
 

@@ -84,6 +84,9 @@ type PersistentQuery struct {
 	// topic; joinStage1 maps such an input's own topic to its index.
 	joinRepart []*joinRepartition
 	joinStage1 map[string]int
+
+	// purge is used by the query's loop only.
+	purge repartitionPurge
 }
 
 // Restoring reports whether the query is rebuilding state from its changelog, so
@@ -131,6 +134,9 @@ type PersistentConfig struct {
 	// push query that needs state (a join or an aggregation). Row is called on
 	// the query's goroutine.
 	Rows RowSink
+	// PurgeInterval is how often the records of the query's repartition topics
+	// that its committed state reflects are deleted (0: every 30 s).
+	PurgeInterval time.Duration
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -140,6 +146,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
+		purge: repartitionPurge{interval: cfg.PurgeInterval},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	var (
@@ -583,6 +590,7 @@ func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sou
 		}
 		q.advance(fetches)
 		cl.AllowRebalance()
+		q.purgeConsumed(cl, time.Now())
 	}
 }
 

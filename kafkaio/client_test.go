@@ -12,7 +12,7 @@ import (
 // by the first call (a CREATE STREAM over a sink topic created a moment ago
 // failed with "does not exist").
 func TestDescribeTopicAfterCreate(t *testing.T) {
-	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestDescribeTopicAfterCreate(t *testing.T) {
 // saw it missing are listed, not failed with UNKNOWN_TOPIC_OR_PARTITION (a pull
 // query over a CSAS sink created a moment before failed so).
 func TestOffsetsAfterCreate(t *testing.T) {
-	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ type Embedded struct {
 
 // StartEmbedded starts a broker listening on addr (host:port; port 0 picks a free
 // port) and persisting under dir/kafka.
-func StartEmbedded(dataDir, addr string) (*Embedded, error) {
+// brokerConfigs override or add to the broker's configuration (nil: none).
+func StartEmbedded(dataDir, addr string, brokerConfigs map[string]string) (*Embedded, error) {
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("embedded kafka address %q: %w", addr, err)
@@ -32,18 +33,22 @@ func StartEmbedded(dataDir, addr string) (*Embedded, error) {
 		_, p, _ := net.SplitHostPort(a)
 		return net.Listen(network, net.JoinHostPort(host, p))
 	}
+	cfgs := map[string]string{
+		// Sub-second rebalances: the default heartbeat of 5 s makes every
+		// query start and restart wait seconds for its group.
+		"group.consumer.heartbeat.interval.ms": "100",
+		"log.cleaner.backoff.ms":               "30000",
+	}
+	for k, v := range brokerConfigs {
+		cfgs[k] = v
+	}
 	c, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
 		kfake.ListenFn(listen),
 		kfake.DataDir(filepath.Join(dataDir, "kafka")),
 		kfake.AllowAutoTopicCreation(),
-		kfake.BrokerConfigs(map[string]string{
-			// Sub-second rebalances: the default heartbeat of 5 s makes every
-			// query start and restart wait seconds for its group.
-			"group.consumer.heartbeat.interval.ms": "100",
-			"log.cleaner.backoff.ms":               "30000",
-		}),
+		kfake.BrokerConfigs(cfgs),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded kafka: %w", err)
@@ -56,3 +61,8 @@ func (e *Embedded) Addr() string { return e.addr }
 
 // Close stops the broker, flushing its log to disk.
 func (e *Embedded) Close() { e.cluster.Close() }
+
+// ApplyRetention deletes now what the topics' retention settings would delete at
+// the broker's next cleaner pass (every 30 s); for tests and tools that must not
+// wait for it.
+func (e *Embedded) ApplyRetention() { e.cluster.ApplyRetention() }

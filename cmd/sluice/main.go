@@ -116,7 +116,7 @@ func run(cfg config, logger *slog.Logger) error {
 	var embedded *kafkaio.Embedded
 	if len(brokers) == 0 {
 		var err error
-		if embedded, err = kafkaio.StartEmbedded(cfg.dataDir, cfg.embeddedAddr); err != nil {
+		if embedded, err = kafkaio.StartEmbedded(cfg.dataDir, cfg.embeddedAddr, nil); err != nil {
 			return err
 		}
 		defer embedded.Close()
