@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,16 +90,7 @@ func TestAggregationByJoinKeyNotRepartitioned(t *testing.T) {
 	if got := env.pull(`SELECT g, n FROM by_group;`); strings.Join(got, ",") != "x|30,y|30" {
 		t.Fatalf("by another column: %q", got)
 	}
-	topics, err := env.cluster.ListTopics(context.Background(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var repart []string
-	for _, tp := range topics {
-		if strings.HasSuffix(tp.Name, "-repartition") {
-			repart = append(repart, tp.Name)
-		}
-	}
+	repart := repartitionTopicNames(t, env)
 	if len(repart) != 1 || !strings.Contains(repart[0], "BY_GROUP") {
 		t.Fatalf("repartition topics %q, want only BY_GROUP's", repart)
 	}

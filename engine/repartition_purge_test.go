@@ -25,16 +25,7 @@ func repartitionRanges(t *testing.T, env *testEnv) (start, end int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tops, err := env.cluster.ListTopics(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tp := range tops {
-		if strings.HasSuffix(tp.Name, "-repartition") {
-			names = append(names, tp.Name)
-		}
-	}
+	names := repartitionTopicNames(t, env)
 	if len(names) != 1 {
 		t.Fatalf("repartition topics %v, want one", names)
 	}
@@ -46,6 +37,22 @@ func repartitionRanges(t *testing.T, env *testEnv) (start, end int64) {
 		start, end = start+r.Start, end+r.End
 	}
 	return start, end
+}
+
+// repartitionTopicNames lists the engine's repartition topics.
+func repartitionTopicNames(t *testing.T, env *testEnv) []string {
+	t.Helper()
+	topics, err := env.cluster.ListTopics(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tp := range topics {
+		if strings.HasSuffix(tp.Name, "-repartition") {
+			names = append(names, tp.Name)
+		}
+	}
+	return names
 }
 
 func startOldEventsAggregation(t *testing.T, cfg Config) *testEnv {

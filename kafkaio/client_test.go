@@ -12,16 +12,7 @@ import (
 // by the first call (a CREATE STREAM over a sink topic created a moment ago
 // failed with "does not exist").
 func TestDescribeTopicAfterCreate(t *testing.T) {
-	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	c, err := Connect([]string{emb.Addr()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := c.DescribeTopic(ctx, "t1"); !errors.Is(err, ErrTopicNotFound) {
@@ -43,16 +34,7 @@ func TestDescribeTopicAfterCreate(t *testing.T) {
 // saw it missing are listed, not failed with UNKNOWN_TOPIC_OR_PARTITION (a pull
 // query over a CSAS sink created a moment before failed so).
 func TestOffsetsAfterCreate(t *testing.T) {
-	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emb.Close()
-	c, err := Connect([]string{emb.Addr()}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i := range 2 {
@@ -72,4 +54,20 @@ func TestOffsetsAfterCreate(t *testing.T) {
 			t.Fatalf("ranges of %s after create: %v %v", name, r, err)
 		}
 	}
+}
+
+// startCluster connects to an embedded broker of its own, closed when the test ends.
+func startCluster(t *testing.T) *Cluster {
+	t.Helper()
+	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emb.Close)
+	c, err := Connect([]string{emb.Addr()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
