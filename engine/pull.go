@@ -38,9 +38,67 @@ func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w Resu
 	if err := e.checkRestored(qid, plan.Source); err != nil {
 		return err
 	}
+	if key, ok := pullKey(plan); ok {
+		// WHERE still filters the rows read: the lookup only narrows them.
+		return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
+			return exec.LookupTable(e.cfg.State, qid, plan.Source, len(plan.Input), []any{key}, fn)
+		})
+	}
 	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
 		return exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), fn)
 	})
+}
+
+// pullKey finds, in a pull query over a table with one key column, a WHERE
+// conjunct fixing that column to a literal of its own type: the query then reads
+// one row per partition instead of scanning the table. Windowed tables, several
+// key columns, and anything else (casts, OR, other operators) scan.
+func pullKey(plan *planner.QueryPlan) (any, bool) {
+	src := plan.Source
+	if plan.Where == nil || src.Window != nil || src.Partitions <= 0 {
+		return nil, false
+	}
+	keyIdx := -1
+	for i, c := range src.Columns {
+		if c.Role == types.KeyColumn {
+			if keyIdx >= 0 {
+				return nil, false
+			}
+			keyIdx = i
+		}
+	}
+	if keyIdx < 0 {
+		return nil, false
+	}
+	var find func(e expr.Expr) (any, bool)
+	find = func(e expr.Expr) (any, bool) {
+		switch e := e.(type) {
+		case *expr.Logic:
+			if e.Op != "AND" {
+				return nil, false
+			}
+			if v, ok := find(e.L); ok {
+				return v, true
+			}
+			return find(e.R)
+		case *expr.Binary:
+			if e.Op != "=" {
+				return nil, false
+			}
+			col, lit := e.L, e.R
+			if _, ok := col.(*expr.Literal); ok {
+				col, lit = lit, col
+			}
+			c, ok1 := col.(*expr.Column)
+			l, ok2 := lit.(*expr.Literal)
+			if !ok1 || !ok2 || c.Index != keyIdx || l.V == nil || !l.T.Equal(src.Columns[keyIdx].Type) {
+				return nil, false
+			}
+			return l.V, true
+		}
+		return nil, false
+	}
+	return find(plan.Where)
 }
 
 // pullJoin answers a pull query over a join of materialized tables (beyond
