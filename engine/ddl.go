@@ -290,7 +290,7 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		RepartitionTopic: repartition, ChangelogTopic: changelog, JoinRepartition: joinTopics,
-		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval,
+		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 	})
 	if err != nil {
 		return err
@@ -330,8 +330,8 @@ func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (stri
 // repartitionTopicConfig is the configuration of an internal repartition topic: no
 // time retention, because its records carry the rows' event times, and replayed
 // old data would be deleted by the broker before the query's second stage reads
-// it; the query deletes what it has consumed instead (exec.PersistentQuery's
-// purge).
+// it; the query deletes what it committed a retention period ago instead
+// (exec/purge.go).
 func repartitionTopicConfig() map[string]*string {
 	return map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": ptr("-1")}
 }

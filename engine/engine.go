@@ -28,9 +28,11 @@ type Config struct {
 	Defaults map[string]string
 	// State stores the state of queries with table results (aggregations).
 	State *storage.Store
-	// RepartitionPurgeInterval is how often a query deletes the records of its
-	// repartition topics it has consumed (0: 30 s).
-	RepartitionPurgeInterval time.Duration
+	// RepartitionPurgeInterval is how often a query looks for consumed records
+	// of its repartition topics to delete (0: 30 s); RepartitionPurgeAfter is how
+	// long they are kept after being committed (0: 7 days, Kafka's default
+	// retention).
+	RepartitionPurgeInterval, RepartitionPurgeAfter time.Duration
 }
 
 // Engine runs statements against one Kafka cluster.

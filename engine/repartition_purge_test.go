@@ -74,35 +74,41 @@ func checkCounts(t *testing.T, env *testEnv, want string) {
 // TestRepartitionKeepsOldEventTimes: repartitioned rows carry their event time as
 // the record timestamp. Replaying data from 2015 must not let the broker's time
 // retention delete them from the repartition topic before, or after, the
-// aggregation stage reads them: the topic has no time retention.
+// aggregation stage reads them: the topic has no time retention, and the query
+// keeps what it consumed for PurgeAfter (here an hour), for a member resuming
+// from an older local checkpoint.
 func TestRepartitionKeepsOldEventTimes(t *testing.T) {
-	env := startOldEventsAggregation(t, Config{RepartitionPurgeInterval: time.Hour})
+	env := startOldEventsAggregation(t, Config{RepartitionPurgeInterval: time.Nanosecond, RepartitionPurgeAfter: time.Hour})
 	produceOldEvents(env, 0, 30)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	produceOldEvents(env, 30, 3)
 	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
 	env.broker.ApplyRetention()
 	start, end := repartitionRanges(t, env)
-	if end != 30 || start != 0 {
-		t.Fatalf("repartition topic holds offsets [%d, %d) after retention, want [0, 30)", start, end)
+	if end != 33 || start != 0 {
+		t.Fatalf("repartition topic holds offsets [%d, %d) after retention, want [0, 33)", start, end)
 	}
-	checkCounts(t, env, "a|10 b|10 c|10")
+	checkCounts(t, env, "a|11 b|11 c|11")
 }
 
 // TestRepartitionPurgesConsumed: what the aggregation has consumed and committed
-// is deleted from the repartition topic, and the counts are unaffected.
+// is deleted from the repartition topic once PurgeAfter has passed, and the counts
+// are unaffected.
 func TestRepartitionPurgesConsumed(t *testing.T) {
-	env := startOldEventsAggregation(t, Config{RepartitionPurgeInterval: time.Nanosecond})
-	produceOldEvents(env, 0, 30)
-	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
-	// Another batch: the loop purges after a commit once the interval has passed.
-	produceOldEvents(env, 30, 3)
-	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	env := startOldEventsAggregation(t, Config{RepartitionPurgeInterval: time.Nanosecond, RepartitionPurgeAfter: time.Nanosecond})
+	for i := 0; i < 3; i++ {
+		// Each batch is polled after the previous one's positions were marked,
+		// and the purge deletes up to the marks that have aged.
+		produceOldEvents(env, 30*i, 30)
+		env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		start, end := repartitionRanges(t, env)
-		if end != 33 {
-			t.Fatalf("repartition topic end %d, want 33", end)
+		if end != 90 {
+			t.Fatalf("repartition topic end %d, want 90", end)
 		}
-		if start == end {
+		if start >= 60 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -110,5 +116,5 @@ func TestRepartitionPurgesConsumed(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	checkCounts(t, env, "a|11 b|11 c|11")
+	checkCounts(t, env, "a|30 b|30 c|30")
 }

@@ -50,7 +50,7 @@ func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w R
 		ID: id, Group: e.queryGroup(id), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		RepartitionTopic: repartition, Rows: sink, JoinRepartition: joinTopics,
-		PurgeInterval: e.cfg.RepartitionPurgeInterval,
+		PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 	})
 	if err != nil {
 		e.dropTransientState(id, internal)

@@ -134,9 +134,10 @@ type PersistentConfig struct {
 	// push query that needs state (a join or an aggregation). Row is called on
 	// the query's goroutine.
 	Rows RowSink
-	// PurgeInterval is how often the records of the query's repartition topics
-	// that its committed state reflects are deleted (0: every 30 s).
-	PurgeInterval time.Duration
+	// PurgeInterval is how often the query looks for records of its repartition
+	// topics to delete (0: every 30 s); PurgeAfter is how long a record is kept
+	// after the query committed it (0: 7 days).
+	PurgeInterval, PurgeAfter time.Duration
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -146,7 +147,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
-		purge: repartitionPurge{interval: cfg.PurgeInterval},
+		purge: repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	var (
