@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/sluice-db/sluice/kafkaio"
 )
 
 // produceOldEvents writes n events of groups a, b, c whose event time (the
@@ -64,7 +68,12 @@ func startOldEventsAggregation(t *testing.T, cfg Config) *testEnv {
 
 func checkCounts(t *testing.T, env *testEnv, want string) {
 	t.Helper()
-	got := env.pull(`SELECT g, n FROM by_g;`)
+	checkCountsOf(t, env, `SELECT g, n FROM by_g;`, want)
+}
+
+func checkCountsOf(t *testing.T, env *testEnv, sql, want string) {
+	t.Helper()
+	got := env.pull(sql)
 	sort.Strings(got)
 	if strings.Join(got, " ") != want {
 		t.Fatalf("counts %q, want %q", got, want)
@@ -117,4 +126,61 @@ func TestRepartitionPurgesConsumed(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	checkCounts(t, env, "a|30 b|30 c|30")
+}
+
+// TestResumePastDeletedRecords: records the broker deleted under a query's
+// resume point (retention ran while the query was down) are reported in the
+// processing log, and the query goes on from the partition's first offset.
+func TestResumePastDeletedRecords(t *testing.T) {
+	dir := t.TempDir()
+	env := startEnv(t, dir)
+	env.exec(`CREATE STREAM s (k VARCHAR KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);`)
+	env.exec(`CREATE TABLE counts AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;`)
+	ten := func() []string {
+		var kvs []string
+		for i := 0; i < 10; i++ {
+			kvs = append(kvs, "a", `{"v":1}`)
+		}
+		return kvs
+	}
+	env.produce("s", ten()...)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	env.stop()
+
+	// While the engine is down: ten more records, of which the broker deletes
+	// the first five (offsets 10 to 14).
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kafkaio.Connect([]string{b.Addr()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := &testEnv{t: t, cluster: c}
+	down.produce("s", ten()...)
+	cl, err := c.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).DeleteRecords(ctx, kadm.Offsets{"s": {0: {Topic: "s", Partition: 0, At: 15, LeaderEpoch: -1}}})
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	c.Close()
+	b.Close()
+
+	env = startEnv(t, dir)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	checkCountsOf(t, env, `SELECT k, n FROM counts;`, "a|15")
+	logged := env.consume(env.engine.processingLogTopic(), 1)
+	if !strings.Contains(logged[0], "records 10 to 14 of s partition 0 were deleted") {
+		t.Fatalf("processing log: %q, want the lost records reported", logged)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -290,9 +291,43 @@ func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts ma
 			}
 		}
 	}
+	q.skipDeleted(cl, seek)
 	if len(seek) > 0 {
 		cl.SetOffsets(seek)
 	}
+}
+
+// skipDeleted moves each resume point that the broker has deleted records under
+// (retention, or a purge, ran past a checkpoint this member kept while another
+// owned the partition) to the partition's first offset, and reports the records
+// lost, in the processing log and the server log: the consumer's offset reset
+// would read on from there too, but without a word about the loss.
+func (q *PersistentQuery) skipDeleted(cl *kgo.Client, seek map[string]map[int32]kgo.EpochOffset) {
+	if len(seek) == 0 {
+		return
+	}
+	topics := make([]string, 0, len(seek))
+	for t := range seek {
+		topics = append(topics, t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, topics...)
+	if err != nil {
+		q.logger.Warn("list start offsets to check resume points", "err", err)
+		return
+	}
+	starts.Each(func(o kadm.ListedOffset) {
+		at, ok := seek[o.Topic][o.Partition]
+		if !ok || o.Err != nil || o.Offset <= at.Offset {
+			return
+		}
+		q.logger.Error("records deleted before this query read them; resuming at the partition's first offset",
+			"topic", o.Topic, "partition", o.Partition, "resume_offset", at.Offset, "first_offset", o.Offset, "lost_records", o.Offset-at.Offset)
+		q.log.Record(q.ID, fmt.Errorf("records %d to %d of %s partition %d were deleted by the broker before the query read them", at.Offset, o.Offset-1, o.Topic, o.Partition), o.Topic, o.Partition, at.Offset)
+		seek[o.Topic][o.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o.Offset}
+		q.positions[topicPartition{o.Topic, o.Partition}] = o.Offset
+	})
 }
 
 // restoreMissing rebuilds, from the changelog, the state of every newly assigned
