@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,9 @@ func startEnvWith(t *testing.T, dir string, cfg Config) *testEnv {
 		t.Fatal(err)
 	}
 	cfg.ServiceID, cfg.Cluster, cfg.Logger, cfg.State = "test", c, logger, st
-	cfg.Defaults = map[string]string{"auto.offset.reset": "earliest"}
+	if cfg.Defaults == nil {
+		cfg.Defaults = map[string]string{"auto.offset.reset": "earliest"}
+	}
 	e, err := Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +195,25 @@ func TestDDLErrors(t *testing.T) {
 	env.exec(`DROP STREAM s DELETE TOPIC;`)
 	if n := len(env.exec(`SHOW STREAMS;`).rows); n != 1 { // the processing log stays
 		t.Fatalf("streams left: %d", n)
+	}
+}
+
+// TestLatestStartsAtTheStatement: a query reading from the latest offsets reads
+// what is written after its statement returned, however soon, and nothing before.
+func TestLatestStartsAtTheStatement(t *testing.T) {
+	env := startEnvWith(t, t.TempDir(), Config{Defaults: map[string]string{"auto.offset.reset": "latest"}})
+	env.exec(`CREATE STREAM s (k VARCHAR KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=2);`)
+	env.produce("s", "a", `{"v":1}`, "b", `{"v":1}`)
+	env.exec(`CREATE TABLE counts AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;`)
+	env.exec(`CREATE STREAM copy AS SELECT k, v FROM s;`)
+	env.produce("s", "a", `{"v":2}`, "a", `{"v":3}`, "b", `{"v":4}`)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	got := env.pull(`SELECT k, n FROM counts;`)
+	sort.Strings(got)
+	if strings.Join(got, " ") != "a|2 b|1" {
+		t.Fatalf("counts %q, want a|2 b|1 (the three records after the statement)", got)
+	}
+	if got := env.consume("COPY", 3); len(got) != 3 {
+		t.Fatalf("copy: %q", got)
 	}
 }

@@ -209,6 +209,8 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	reset := kgo.NewOffset().AtEnd()
 	if q.fromBeginning {
 		reset = kgo.NewOffset().AtStart()
+	} else if err := q.pinStart(); err != nil {
+		return nil, err
 	}
 	var balancer []kgo.Opt
 	if q.join != nil {
