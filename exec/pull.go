@@ -84,12 +84,9 @@ func stateRow(table *catalog.Source, width int, partition int32, key, v []byte) 
 	if err != nil || len(vals) < 1 {
 		return nil, fmt.Errorf("materialized state of %s is corrupt: %v", table.Name, err)
 	}
-	row := make([]any, width)
-	n := copy(row, vals[1:])
-	if n > len(table.Columns) {
-		n = len(table.Columns)
-	}
 	base := len(table.Columns)
+	row := make([]any, width)
+	copy(row[:base], vals[1:])
 	row[base] = vals[0]
 	row[base+1] = partition
 	if table.Window != nil && width >= base+5 {

@@ -2,6 +2,7 @@ package kafkaio
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -39,9 +40,7 @@ func StartEmbedded(dataDir, addr string, brokerConfigs map[string]string) (*Embe
 		"group.consumer.heartbeat.interval.ms": "100",
 		"log.cleaner.backoff.ms":               "30000",
 	}
-	for k, v := range brokerConfigs {
-		cfgs[k] = v
-	}
+	maps.Copy(cfgs, brokerConfigs)
 	c, err := kfake.NewCluster(
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
