@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/sqlerr"
-	"github.com/sluice-db/sluice/types"
 )
 
 // ddlAction applies a validated statement to the catalog. offset is the statement's
@@ -169,14 +170,14 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 		e.catalog.PutSource(src)
 		if src.IsSource && src.Kind == catalog.Table {
 			// A source table is materialized for pull queries by a query of its own.
-			plan, err := e.plannerFor(props).PlanMaterialize(src)
+			qp, err := e.plannerFor(props).PlanMaterialize(src)
 			if err == nil {
 				q := &catalog.Query{ID: fmt.Sprintf("CST_%s_%d", src.Name, offset), Kind: catalog.CreateAsSelect,
 					SQL: src.SQL, Sink: src.Name, Props: persistedProps(props)}
 				// The table is all of its topic, whatever the session's offset reset.
 				mp := maps.Clone(props)
 				mp["auto.offset.reset"] = "earliest"
-				err = e.startQueryLocked(q, plan, mp)
+				err = e.startQueryLocked(q, qp, mp)
 			}
 			if err != nil {
 				e.catalog.DropSource(src.Name)
@@ -196,7 +197,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 	if skip {
 		return noop(tag), nil
 	}
-	plan, err := e.plannerFor(props).PlanCreateAsSelect(st, props)
+	qp, err := e.plannerFor(props).PlanCreateAsSelect(st, props)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +209,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 			}
 		}
 	}
-	if err := e.ensureSinkTopic(ctx, plan.Sink.Source); err != nil {
+	if err := e.ensureSinkTopic(ctx, qp.Sink.Source); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, offset int64, replay bool) (string, error) {
@@ -223,10 +224,10 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 			id = oldQuery.ID
 			e.stopQueryLocked(id)
 		}
-		e.catalog.PutSource(plan.Sink.Source)
-		q := &catalog.Query{ID: id, Kind: catalog.CreateAsSelect, SQL: plan.Sink.Source.SQL, Sink: st.Name,
-			Sources: planSources(plan), Props: persistedProps(props)}
-		if err := e.startQueryLocked(q, plan, props); err != nil {
+		e.catalog.PutSource(qp.Sink.Source)
+		q := &catalog.Query{ID: id, Kind: catalog.CreateAsSelect, SQL: qp.Sink.Source.SQL, Sink: st.Name,
+			Sources: planSources(qp), Props: persistedProps(props)}
+		if err := e.startQueryLocked(q, qp, props); err != nil {
 			e.catalog.DropSource(st.Name)
 			return "", err
 		}
@@ -252,7 +253,7 @@ func (e *Engine) ensureSinkTopic(ctx context.Context, sink *catalog.Source) erro
 }
 
 func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelect, props map[string]string) (ddlAction, error) {
-	plan, err := e.plannerFor(props).PlanInsertSelect(st)
+	qp, err := e.plannerFor(props).PlanInsertSelect(st)
 	if err != nil {
 		return nil, err
 	}
@@ -260,8 +261,8 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 		id := fmt.Sprintf("INSERTQUERY_%d", offset)
 		text, _ := st.Source()
 		q := &catalog.Query{ID: id, Kind: catalog.InsertQuery, SQL: text, Sink: st.Target,
-			Sources: planSources(plan), Props: persistedProps(props)}
-		if err := e.startQueryLocked(q, plan, props); err != nil {
+			Sources: planSources(qp), Props: persistedProps(props)}
+		if err := e.startQueryLocked(q, qp, props); err != nil {
 			return "", err
 		}
 		return "INSERT 0 0", nil
@@ -269,17 +270,8 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 }
 
 // startQueryLocked registers and starts a persistent query.
-func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, props map[string]string) error {
-	joinTopics, err := e.joinRepartitions(q.ID, plan)
-	if err != nil {
-		return err
-	}
-	repartition, err := e.repartitionTopic(q.ID, plan)
-	if err != nil {
-		return err
-	}
-	changelog, err := e.changelogTopic(q.ID, plan)
-	if err != nil {
+func (e *Engine) startQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[string]string) error {
+	if err := e.planPhysical(qp, q.ID, true); err != nil {
 		return err
 	}
 	cache, err := cacheMaxBytes(props)
@@ -287,9 +279,8 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 		return err
 	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
-		ID: q.ID, Group: e.queryGroup(q.ID), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
+		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
-		RepartitionTopic: repartition, ChangelogTopic: changelog, JoinRepartition: joinTopics,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 	})
 	if err != nil {
@@ -300,65 +291,53 @@ func (e *Engine) startQueryLocked(q *catalog.Query, plan *planner.QueryPlan, pro
 	return nil
 }
 
-// repartitionTopic returns (creating it if needed) the internal topic an
-// aggregation uses to bring each group's rows to one partition, or "" when the
-// source's partitions already group them.
-func (e *Engine) repartitionTopic(queryID string, plan *planner.QueryPlan) (string, error) {
-	if plan.Agg == nil {
-		return "", nil
+// planPhysical makes the plan's physical choices for query id and creates the
+// internal topics it names that do not exist yet.
+func (e *Engine) planPhysical(qp *plan.QueryPlan, id string, durable bool) error {
+	opts := planner.PhysicalOptions{QueryID: id, Group: e.queryGroup(id), Durable: durable}
+	if err := planner.PlanPhysical(qp, opts, clusterTopics{e}); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	info, err := e.describeNew(ctx, plan.Source.Topic)
-	if err != nil {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
-	}
-	if !plan.Agg.NeedsRepartition(plan.Source, info.Partitions, plan.Join) {
-		return "", nil
-	}
-	topic := e.queryGroup(queryID) + "-repartition"
-	if _, err := e.cluster.DescribeTopic(ctx, topic); errors.Is(err, kafkaio.ErrTopicNotFound) {
-		if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, repartitionTopicConfig()); err != nil {
-			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create repartition topic")
+	for _, t := range qp.Physical.InternalTopics() {
+		_, err := e.cluster.DescribeTopic(ctx, t.Name)
+		if err == nil {
+			continue
 		}
-	} else if err != nil {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
+		if !errors.Is(err, kafkaio.ErrTopicNotFound) {
+			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+t.Name)
+		}
+		if err := e.cluster.CreateTopic(ctx, t.Name, t.Partitions, t.Replicas, internalTopicConfig(t)); err != nil {
+			return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create internal topic "+t.Name)
+		}
 	}
-	return topic, nil
+	return nil
 }
 
-// repartitionTopicConfig is the configuration of an internal repartition topic: no
-// time retention, because its records carry the rows' event times, and replayed
-// old data would be deleted by the broker before the query's second stage reads
-// it; the query deletes what it committed a retention period ago instead
-// (exec/purge.go).
-func repartitionTopicConfig() map[string]*string {
-	return map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": ptr("-1")}
-}
+// clusterTopics answers physical planning's questions from the cluster.
+type clusterTopics struct{ e *Engine }
 
-// changelogTopic returns (creating it if needed) the compacted topic that mirrors
-// the state of a query with a table result, partitioned like its input, or "" for
-// a stateless query.
-func (e *Engine) changelogTopic(queryID string, plan *planner.QueryPlan) (string, error) {
-	if plan.Agg == nil && plan.Join == nil && (plan.Sink == nil || plan.Sink.Source.Kind != catalog.Table) {
-		return "", nil
-	}
+func (c clusterTopics) Describe(topic string) (partitions, replicas int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	topic := e.queryGroup(queryID) + "-state-changelog"
-	if _, err := e.cluster.DescribeTopic(ctx, topic); err == nil {
-		return topic, nil
-	} else if !errors.Is(err, kafkaio.ErrTopicNotFound) {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
-	}
-	info, err := e.describeNew(ctx, plan.Source.Topic)
+	info, err := c.e.describeNew(ctx, topic)
 	if err != nil {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+plan.Source.Topic)
+		return 0, 0, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topic)
 	}
-	if err := e.cluster.CreateTopic(ctx, topic, info.Partitions, info.Replicas, map[string]*string{"cleanup.policy": ptr("compact")}); err != nil {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create changelog topic")
+	return info.Partitions, info.Replicas, nil
+}
+
+// internalTopicConfig is the configuration of a query's internal topic. A
+// changelog is compacted. A repartition topic has no time retention, because
+// its records carry the rows' event times, and replayed old data would be
+// deleted by the broker before the query's second stage reads it; the query
+// deletes what it committed a retention period ago instead (exec/purge.go).
+func internalTopicConfig(t *plan.InternalTopic) map[string]*string {
+	if t.Compacted {
+		return map[string]*string{"cleanup.policy": ptr("compact")}
 	}
-	return topic, nil
+	return map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": ptr("-1")}
 }
 
 func (e *Engine) stopQueryLocked(id string) {
@@ -436,94 +415,15 @@ func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
 }
 
 // planSources names the sources a plan reads.
-func planSources(plan *planner.QueryPlan) []string {
-	if j := plan.Join; j != nil {
+func planSources(qp *plan.QueryPlan) []string {
+	if j := qp.Join; j != nil {
 		var names []string
 		for _, s := range j.Leaves() {
 			names = append(names, s.Source.Name)
 		}
 		return names
 	}
-	return []string{plan.Source.Name}
-}
-
-// joinRepartitions checks that a join's inputs can be co-partitioned and
-// returns, per input, the internal topic (created if needed) it is
-// repartitioned through, "" for an input read as it is. With one partition
-// everywhere nothing moves: every key meets every other. Otherwise a stream
-// joined on something other than its key is repartitioned by the join key, to
-// the partition count of the inputs read as they are, which must agree.
-func (e *Engine) joinRepartitions(queryID string, plan *planner.QueryPlan) ([]string, error) {
-	j := plan.Join
-	if j == nil {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	leaves := j.Leaves()
-	counts := make([]int, len(leaves))
-	replicas := 1
-	for i, s := range leaves {
-		info, err := e.describeNew(ctx, s.Source.Topic)
-		if err != nil {
-			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+s.Source.Topic)
-		}
-		counts[i], replicas = info.Partitions, max(replicas, info.Replicas)
-	}
-	single := true
-	for _, c := range counts {
-		single = single && c == 1
-	}
-	if single {
-		return nil, nil
-	}
-	for _, step := range j.Steps() {
-		if step.ForeignKey {
-			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "foreign-key joins over inputs with more than one partition are not supported yet: the left rows of one right key are spread over every partition (%s has %d)", step.Left.Source.Name, counts[0])
-		}
-	}
-	for _, step := range j.Steps()[1:] {
-		if !step.Left.KeyIsSourceKey {
-			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "the join on %s re-keys the result of an earlier join of this query, which is not supported yet with more than one partition; join on the earlier join's key, or split the query in two", step.Left.Key)
-		}
-	}
-	moved := make([]bool, len(leaves))
-	target, first := 0, -1
-	for i, s := range leaves {
-		moved[i] = !s.KeyIsSourceKey
-		if moved[i] {
-			continue
-		}
-		if first < 0 {
-			target, first = counts[i], i
-		} else if counts[i] != target {
-			return nil, sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
-				types.QuoteIdent(leaves[first].Source.Name), types.QuoteIdent(s.Source.Name), types.QuoteIdent(leaves[first].Source.Name), target, types.QuoteIdent(s.Source.Name), counts[i])
-		}
-	}
-	if first < 0 {
-		target = max(counts[0], 1)
-	}
-	topics := make([]string, len(leaves))
-	any := false
-	for i := range leaves {
-		if !moved[i] {
-			continue
-		}
-		any = true
-		topics[i] = fmt.Sprintf("%s-join-%d-repartition", e.queryGroup(queryID), i)
-		if _, err := e.cluster.DescribeTopic(ctx, topics[i]); errors.Is(err, kafkaio.ErrTopicNotFound) {
-			if err := e.cluster.CreateTopic(ctx, topics[i], target, replicas, repartitionTopicConfig()); err != nil {
-				return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create join repartition topic")
-			}
-		} else if err != nil {
-			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic "+topics[i])
-		}
-	}
-	if !any {
-		return nil, nil
-	}
-	return topics, nil
+	return []string{qp.Source.Name}
 }
 
 // describeNew describes a topic, waiting while it is not in the metadata yet: a

@@ -5,10 +5,11 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/expr"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -26,26 +27,26 @@ func (e *Engine) materializer(table *catalog.Source) (string, error) {
 
 // pullTable answers a pull query over a materialized table: scan its rows, filter,
 // then (beyond ksqlDB) aggregate, project, sort and limit.
-func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+func (s *Session) pullTable(ctx context.Context, qp *plan.QueryPlan, w ResultWriter) error {
 	e := s.engine
 	if e.cfg.State == nil {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "pull queries need the state store, which this engine was started without")
 	}
-	qid, err := e.materializer(plan.Source)
+	qid, err := e.materializer(qp.Source)
 	if err != nil {
 		return err
 	}
-	if err := e.checkRestored(qid, plan.Source); err != nil {
+	if err := e.checkRestored(qid, qp.Source); err != nil {
 		return err
 	}
-	if key, ok := pullKey(plan); ok {
+	if key, ok := pullKey(qp); ok {
 		// WHERE still filters the rows read: the lookup only narrows them.
-		return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
-			return exec.LookupTable(e.cfg.State, qid, plan.Source, len(plan.Input), []any{key}, fn)
+		return s.answerPull(ctx, qp, w, func(fn func(row []any) (bool, error)) error {
+			return exec.LookupTable(e.cfg.State, qid, qp.Source, len(qp.Input), []any{key}, fn)
 		})
 	}
-	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
-		return exec.ScanTable(e.cfg.State, qid, plan.Source, len(plan.Input), fn)
+	return s.answerPull(ctx, qp, w, func(fn func(row []any) (bool, error)) error {
+		return exec.ScanTable(e.cfg.State, qid, qp.Source, len(qp.Input), fn)
 	})
 }
 
@@ -53,9 +54,9 @@ func (s *Session) pullTable(ctx context.Context, plan *planner.QueryPlan, w Resu
 // conjunct fixing that column to a literal of its own type: the query then reads
 // one row per partition instead of scanning the table. Windowed tables, several
 // key columns, and anything else (casts, OR, other operators) scan.
-func pullKey(plan *planner.QueryPlan) (any, bool) {
-	src := plan.Source
-	if plan.Where == nil || src.Window != nil || src.Partitions <= 0 {
+func pullKey(qp *plan.QueryPlan) (any, bool) {
+	src := qp.Source
+	if qp.Where == nil || src.Window != nil || src.Partitions <= 0 {
 		return nil, false
 	}
 	keyIdx := -1
@@ -98,18 +99,18 @@ func pullKey(plan *planner.QueryPlan) (any, bool) {
 		}
 		return nil, false
 	}
-	return find(plan.Where)
+	return find(qp.Where)
 }
 
 // pullJoin answers a pull query over a join of materialized tables (beyond
 // ksqlDB): each table's rows are read from its state and joined in memory, then
 // filtered, aggregated, projected, sorted and limited as over one table.
-func (s *Session) pullJoin(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+func (s *Session) pullJoin(ctx context.Context, qp *plan.QueryPlan, w ResultWriter) error {
 	e := s.engine
 	if e.cfg.State == nil {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "pull queries need the state store, which this engine was started without")
 	}
-	leaves := plan.Join.Leaves()
+	leaves := qp.Join.Leaves()
 	rows := make([][][]any, len(leaves))
 	for i, leaf := range leaves {
 		src := leaf.Source
@@ -131,11 +132,11 @@ func (s *Session) pullJoin(ctx context.Context, plan *planner.QueryPlan, w Resul
 			return err
 		}
 	}
-	joined, err := exec.JoinTables(plan, rows)
+	joined, err := exec.JoinTables(qp, rows)
 	if err != nil {
 		return err
 	}
-	return s.answerPull(ctx, plan, w, func(fn func(row []any) (bool, error)) error {
+	return s.answerPull(ctx, qp, w, func(fn func(row []any) (bool, error)) error {
 		for _, r := range joined {
 			if more, err := fn(r); err != nil || !more {
 				return err
@@ -147,18 +148,18 @@ func (s *Session) pullJoin(ctx context.Context, plan *planner.QueryPlan, w Resul
 
 // answerPull filters, aggregates, projects, sorts and limits the rows scan
 // gives, and writes the result.
-func (s *Session) answerPull(ctx context.Context, plan *planner.QueryPlan, w ResultWriter, scan func(fn func(row []any) (bool, error)) error) error {
+func (s *Session) answerPull(ctx context.Context, qp *plan.QueryPlan, w ResultWriter, scan func(fn func(row []any) (bool, error)) error) error {
 	var rows [][]any
 	var groups *pullGroups
-	if plan.Agg != nil {
-		groups = newPullGroups(plan.Agg)
+	if qp.Agg != nil {
+		groups = newPullGroups(qp.Agg)
 	}
 	err := scan(func(row []any) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		if plan.Where != nil {
-			v, err := plan.Where.Eval(row)
+		if qp.Where != nil {
+			v, err := qp.Where.Eval(row)
 			if err != nil {
 				return false, sqlerr.New(sqlerr.DataException, err.Error())
 			}
@@ -169,32 +170,32 @@ func (s *Session) answerPull(ctx context.Context, plan *planner.QueryPlan, w Res
 		if groups != nil {
 			return true, groups.add(row)
 		}
-		out, err := evalAll(plan.Items, row)
+		out, err := evalAll(qp.Items, row)
 		if err != nil {
 			return false, err
 		}
 		rows = append(rows, out)
 		// Without ORDER BY the first LIMIT rows are the answer.
-		return plan.Limit < 0 || len(plan.OrderBy) > 0 || int64(len(rows)) < plan.Limit, nil
+		return qp.Limit < 0 || len(qp.OrderBy) > 0 || int64(len(rows)) < qp.Limit, nil
 	})
 	if err != nil {
 		return err
 	}
 	if groups != nil {
-		if rows, err = groups.results(plan); err != nil {
+		if rows, err = groups.results(qp); err != nil {
 			return err
 		}
 	}
-	if len(plan.OrderBy) > 0 {
-		if err := sortRows(rows, plan); err != nil {
+	if len(qp.OrderBy) > 0 {
+		if err := sortRows(rows, qp); err != nil {
 			return err
 		}
 	}
-	if plan.Limit >= 0 && int64(len(rows)) > plan.Limit {
-		rows = rows[:plan.Limit]
+	if qp.Limit >= 0 && int64(len(rows)) > qp.Limit {
+		rows = rows[:qp.Limit]
 	}
-	cols := make([]types.Column, len(plan.Output))
-	for i, c := range plan.Output {
+	cols := make([]types.Column, len(qp.Output))
+	for i, c := range qp.Output {
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	if err := w.Columns(cols); err != nil {
@@ -220,10 +221,10 @@ func evalAll(items []expr.Expr, row []any) ([]any, error) {
 	return out, nil
 }
 
-func sortRows(rows [][]any, plan *planner.QueryPlan) error {
+func sortRows(rows [][]any, qp *plan.QueryPlan) error {
 	keys := make([][]any, len(rows))
 	for i, r := range rows {
-		k, err := evalAll(orderExprs(plan.OrderBy), r)
+		k, err := evalAll(orderExprs(qp.OrderBy), r)
 		if err != nil {
 			return err
 		}
@@ -234,7 +235,7 @@ func sortRows(rows [][]any, plan *planner.QueryPlan) error {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
-		for j, o := range plan.OrderBy {
+		for j, o := range qp.OrderBy {
 			x, y := keys[idx[a]][j], keys[idx[b]][j]
 			var c int
 			switch {
@@ -264,7 +265,7 @@ func sortRows(rows [][]any, plan *planner.QueryPlan) error {
 	return nil
 }
 
-func orderExprs(keys []planner.OrderKey) []expr.Expr {
+func orderExprs(keys []plan.OrderKey) []expr.Expr {
 	out := make([]expr.Expr, len(keys))
 	for i, k := range keys {
 		out[i] = k.Expr
@@ -275,7 +276,7 @@ func orderExprs(keys []planner.OrderKey) []expr.Expr {
 // pullGroups aggregates the rows of a pull query in memory (GROUP BY over a
 // materialized table, beyond ksqlDB).
 type pullGroups struct {
-	agg   *planner.Aggregation
+	agg   *plan.Aggregation
 	order []string
 	byKey map[string]*pullGroup
 }
@@ -285,7 +286,7 @@ type pullGroup struct {
 	states  []any
 }
 
-func newPullGroups(agg *planner.Aggregation) *pullGroups {
+func newPullGroups(agg *plan.Aggregation) *pullGroups {
 	return &pullGroups{agg: agg, byKey: map[string]*pullGroup{}}
 }
 
@@ -317,7 +318,7 @@ func (g *pullGroups) add(row []any) error {
 	return nil
 }
 
-func (g *pullGroups) results(plan *planner.QueryPlan) ([][]any, error) {
+func (g *pullGroups) results(qp *plan.QueryPlan) ([][]any, error) {
 	var rows [][]any
 	post := make([]any, len(g.agg.Post))
 	for _, k := range g.order {
@@ -335,7 +336,7 @@ func (g *pullGroups) results(plan *planner.QueryPlan) ([][]any, error) {
 				continue
 			}
 		}
-		out, err := evalAll(plan.Items, post)
+		out, err := evalAll(qp.Items, post)
 		if err != nil {
 			return nil, err
 		}

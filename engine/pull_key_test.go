@@ -46,11 +46,11 @@ func TestPullKeyLookup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := env.engine.planner().PlanSelect(stmts[0].(*parser.Query).Select, nil)
+		qp, err := env.engine.planner().PlanSelect(stmts[0].(*parser.Query).Select, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := pullKey(plan); ok != c.lookup {
+		if _, ok := pullKey(qp); ok != c.lookup {
 			t.Errorf("%s: key lookup %v, want %v", c.sql, ok, c.lookup)
 		}
 	}

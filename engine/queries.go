@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -21,57 +23,57 @@ import (
 // runQuery runs a push query (EMIT CHANGES) until its LIMIT or cancellation, or a
 // pull query over a stream, which scans the topic up to its current end.
 func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, w ResultWriter) error {
-	plan, err := s.engine.plannerFor(s.props).PlanSelect(st.Select, params)
+	qp, err := s.engine.plannerFor(s.props).PlanSelect(st.Select, params)
 	if err != nil {
 		return err
 	}
-	if plan.Join != nil {
+	if qp.Join != nil {
 		if st.Select.Emit == parser.EmitNone {
-			for _, leaf := range plan.Join.Leaves() {
+			for _, leaf := range qp.Join.Leaves() {
 				if leaf.Source.Kind != catalog.Table {
 					return sqlerr.New(sqlerr.FeatureNotSupported, "Pull queries don't support JOIN clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.").WithPosition(st.Select.Pos)
 				}
 			}
 			// Beyond ksqlDB: materialized tables join in a pull query.
-			return s.pullJoin(ctx, plan, w)
+			return s.pullJoin(ctx, qp, w)
 		}
 		if st.Select.Emit == parser.EmitChanges {
-			return s.runTransient(ctx, plan, w)
+			return s.runTransient(ctx, qp, w)
 		}
 	}
-	if plan.Agg != nil && st.Select.Emit == parser.EmitChanges {
-		return s.runTransient(ctx, plan, w)
+	if qp.Agg != nil && st.Select.Emit == parser.EmitChanges {
+		return s.runTransient(ctx, qp, w)
 	}
-	if plan.Agg != nil && !(st.Select.Emit == parser.EmitNone && plan.Source.Kind == catalog.Table) {
+	if qp.Agg != nil && !(st.Select.Emit == parser.EmitNone && qp.Source.Kind == catalog.Table) {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "aggregations in transient queries are only supported over materialized tables; use CREATE TABLE ... AS SELECT ... GROUP BY to maintain the result, then query that table").WithPosition(st.Select.Pos)
 	}
 	cfg := exec.PushConfig{
-		Plan: plan, Clients: s.engine.cluster, Log: s.engine.proclog,
+		Plan: qp, Clients: s.engine.cluster, Log: s.engine.proclog,
 		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"),
 	}
 	switch st.Select.Emit {
 	case parser.EmitFinal:
 		return sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported on windowed aggregations").WithPosition(st.Select.Pos)
 	case parser.EmitNone:
-		if err := planner.CheckPull(st.Select, plan.Source, planner.PullOptionsFrom(s.props)); err != nil {
+		if err := planner.CheckPull(st.Select, qp.Source, planner.PullOptionsFrom(s.props)); err != nil {
 			return err
 		}
-		if plan.Source.Kind == catalog.Table {
-			return s.pullTable(ctx, plan, w)
+		if qp.Source.Kind == catalog.Table {
+			return s.pullTable(ctx, qp, w)
 		}
-		if len(plan.OrderBy) > 0 {
+		if len(qp.OrderBy) > 0 {
 			// A stream's rows are delivered as the scan reads them; sorting would
 			// hold the whole topic in memory.
 			return sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY is not supported in pull queries over streams; it is supported over materialized tables").WithPosition(st.Select.OrderBy[0].Expr.Position())
 		}
-		ends, err := s.engine.cluster.EndOffsets(ctx, plan.Source.Topic)
+		ends, err := s.engine.cluster.EndOffsets(ctx, qp.Source.Topic)
 		if err != nil {
 			return err
 		}
 		cfg.StopAtEnd, cfg.EndOffsets = true, ends
 	}
-	cols := make([]types.Column, len(plan.Output))
-	for i, c := range plan.Output {
+	cols := make([]types.Column, len(qp.Output))
+	for i, c := range qp.Output {
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	if err := w.Columns(cols); err != nil {
@@ -125,7 +127,7 @@ func (s *Session) insertValues(ctx context.Context, st *parser.InsertValues, par
 		if err != nil {
 			return err
 		}
-		if name == planner.RowTime {
+		if name == plan.RowTime {
 			v, err := expr.ImplicitCast(val, types.BigIntType)
 			if err != nil {
 				return sqlerr.As(err).WithPosition(st.Values[i].Position())
@@ -173,11 +175,11 @@ func (s *Session) constant(e parser.Expr, params []any) (expr.Expr, error) {
 
 // encodeRow serializes a full row of src's columns into a record for src's topic.
 func encodeRow(src *catalog.Source, row []any) (*kgo.Record, error) {
-	keyCodec, err := formats.NewCodec(src.KeyFormat, src.KeyColumns(), planner.KeyOptions(src))
+	keyCodec, err := formats.NewCodec(src.KeyFormat, src.KeyColumns(), plan.KeyOptions(src))
 	if err != nil {
 		return nil, err
 	}
-	valCodec, err := formats.NewCodec(src.ValueFormat, src.ValueColumns(), planner.ValueOptions(src))
+	valCodec, err := formats.NewCodec(src.ValueFormat, src.ValueColumns(), plan.ValueOptions(src))
 	if err != nil {
 		return nil, err
 	}

@@ -141,13 +141,13 @@ func (s *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	if !ok {
 		return nil, nil, nil
 	}
-	plan, err := s.engine.planner().PlanSelect(q.Select, nil)
+	qp, err := s.engine.planner().PlanSelect(q.Select, nil)
 	if err != nil {
 		// Parameters are not bound yet; let Execute report real errors.
 		return nil, nil, nil
 	}
-	cols := make([]types.Column, len(plan.Output))
-	for i, c := range plan.Output {
+	cols := make([]types.Column, len(qp.Output))
+	for i, c := range qp.Output {
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	return cols, nil, nil

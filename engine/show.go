@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/planner"
@@ -239,22 +241,22 @@ func (s *Session) explain(st *parser.Explain, w ResultWriter) error {
 		text = "Query ID: " + id + "\nSQL: " + q.SQL + "\n\n" + run.Plan().Explain()
 	default:
 		pl := e.planner()
-		var plan *planner.QueryPlan
+		var qp *plan.QueryPlan
 		var err error
 		switch inner := st.Statement.(type) {
 		case *parser.CreateAsSelect:
-			plan, err = pl.PlanCreateAsSelect(inner, s.props)
+			qp, err = pl.PlanCreateAsSelect(inner, s.props)
 		case *parser.InsertSelect:
-			plan, err = pl.PlanInsertSelect(inner)
+			qp, err = pl.PlanInsertSelect(inner)
 		case *parser.Query:
-			plan, err = pl.PlanSelect(inner.Select, nil)
+			qp, err = pl.PlanSelect(inner.Select, nil)
 		default:
 			return sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports queries: SELECT, CREATE ... AS SELECT, INSERT INTO ... SELECT, or a query id")
 		}
 		if err != nil {
 			return err
 		}
-		text = plan.Explain()
+		text = qp.Explain()
 	}
 	var rows [][]any
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/exec"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -19,24 +20,17 @@ import (
 // under a one-off query id, and its results handed to the client instead of a
 // sink topic. When the client has its LIMIT, cancels or goes away, the query is
 // stopped and its state, repartition topic and group are removed.
-func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w ResultWriter) error {
+func (s *Session) runTransient(ctx context.Context, qp *plan.QueryPlan, w ResultWriter) error {
 	e := s.engine
 	if e.cfg.State == nil {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "this push query needs state, and the server has no state store")
 	}
 	// Unique across restarts: state a crashed run left behind is never resumed.
 	id := "TRANSIENT_" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	joinTopics, err := e.joinRepartitions(id, plan)
-	if err != nil {
+	if err := e.planPhysical(qp, id, false); err != nil {
+		e.dropTransientState(id, qp.Physical)
 		return err
 	}
-	internal := append([]string(nil), joinTopics...)
-	repartition, err := e.repartitionTopic(id, plan)
-	if err != nil {
-		e.dropTransientState(id, internal)
-		return err
-	}
-	internal = append(internal, repartition)
 	rows := make(chan []any, 1024)
 	done := make(chan struct{})
 	sink := rowFunc(func(vals []any) error {
@@ -47,22 +41,22 @@ func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w R
 		return nil
 	})
 	run, err := exec.StartPersistent(exec.PersistentConfig{
-		ID: id, Group: e.queryGroup(id), Plan: plan, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
+		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"), State: e.cfg.State,
-		RepartitionTopic: repartition, Rows: sink, JoinRepartition: joinTopics,
+		Rows:          sink,
 		PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 	})
 	if err != nil {
-		e.dropTransientState(id, internal)
+		e.dropTransientState(id, qp.Physical)
 		return err
 	}
 	defer func() {
 		close(done)
 		run.Stop()
-		e.dropTransientState(id, internal)
+		e.dropTransientState(id, qp.Physical)
 	}()
-	cols := make([]types.Column, len(plan.Output))
-	for i, c := range plan.Output {
+	cols := make([]types.Column, len(qp.Output))
+	for i, c := range qp.Output {
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	if err := w.Columns(cols); err != nil {
@@ -71,7 +65,7 @@ func (s *Session) runTransient(ctx context.Context, plan *planner.QueryPlan, w R
 	var sent int64
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	for plan.Limit < 0 || sent < plan.Limit {
+	for qp.Limit < 0 || sent < qp.Limit {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -95,7 +89,7 @@ func (f rowFunc) Row(vals []any) error { return f(vals) }
 
 // dropTransientState removes what a finished transient query leaves: its state
 // and its internal topics.
-func (e *Engine) dropTransientState(id string, topics []string) {
+func (e *Engine) dropTransientState(id string, ph *plan.Physical) {
 	b := e.cfg.State.NewBatch()
 	if err := b.DeletePrefix(exec.StatePrefix(id, "", -1)); err == nil {
 		if err := b.Commit(false); err != nil {
@@ -104,12 +98,9 @@ func (e *Engine) dropTransientState(id string, topics []string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, t := range topics {
-		if t == "" {
-			continue
-		}
-		if err := e.cluster.DeleteTopic(ctx, t); err != nil && !errors.Is(err, context.Canceled) {
-			e.logger.Warn("delete transient query topic", "topic", t, "err", fmt.Sprint(err))
+	for _, t := range ph.InternalTopics() {
+		if err := e.cluster.DeleteTopic(ctx, t.Name); err != nil && !errors.Is(err, context.Canceled) {
+			e.logger.Warn("delete transient query topic", "topic", t.Name, "err", fmt.Sprint(err))
 		}
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
@@ -27,8 +28,8 @@ type tableQuery struct {
 	repartition string
 	stage1      map[int32]*sourceStage
 	queryID     string
-	plan        *planner.QueryPlan
-	agg         *planner.Aggregation // nil for a table projection
+	qp          *plan.QueryPlan
+	agg         *plan.Aggregation // nil for a table projection
 	st          *storage.Store
 	log         ProcessingLog
 	out         *resultEncoder
@@ -112,17 +113,17 @@ type outRow struct {
 	dirty bool
 }
 
-func newTableQuery(queryID string, plan *planner.QueryPlan, st *storage.Store, log ProcessingLog, repartition string) (*tableQuery, error) {
+func newTableQuery(queryID string, qp *plan.QueryPlan, st *storage.Store, log ProcessingLog, repartition string) (*tableQuery, error) {
 	var enc *resultEncoder
-	if plan.Sink != nil {
+	if qp.Sink != nil {
 		var err error
-		if enc, err = newResultEncoder(plan); err != nil {
+		if enc, err = newResultEncoder(qp); err != nil {
 			return nil, err
 		}
 	}
 	t := &tableQuery{
-		queryID: queryID, plan: plan, agg: plan.Agg, st: st, log: log, out: enc,
-		width: len(plan.Input), parts: map[int32]*partState{},
+		queryID: queryID, qp: qp, agg: qp.Agg, st: st, log: log, out: enc,
+		width: len(qp.Input), parts: map[int32]*partState{},
 		repartition: repartition, stage1: map[int32]*sourceStage{},
 	}
 	if t.agg != nil {
@@ -143,7 +144,7 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 	ps := &partState{p: p, offset: -1, groups: map[string]*group{}, sessions: map[string]*sessionList{},
 		srcRows: newSrcRowCache(), outRows: map[string]*outRow{}, pending: map[string]*group{}, minPending: math.MaxInt64,
 		sessionsDue: map[string]*pendingSession{}, dedup: map[int32]int64{}}
-	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkpt, p)
+	c, ok, err := readCheckpoint(t.st, t.queryID, plan.StoreCkpt, p)
 	if err != nil {
 		return nil, err
 	}
@@ -168,12 +169,12 @@ func (t *tableQuery) dropPartition(p int32) {
 
 // process handles one decoded input record; emit receives output records.
 func (t *tableQuery) process(ps *partState, rec *kgo.Record, row []any, nullValue bool, emit func(*kgo.Record)) error {
-	ts := row[len(t.plan.Source.Columns)].(int64)
+	ts := row[len(t.qp.Source.Columns)].(int64)
 	if ts > ps.streamTime {
 		ps.streamTime = ts
 	}
 	ps.offset = rec.Offset + 1
-	if rec.Key == nil && t.plan.Source.Kind == catalog.Table && rec.Topic == t.plan.Source.Topic {
+	if rec.Key == nil && t.qp.Source.Kind == catalog.Table && rec.Topic == t.qp.Source.Topic {
 		return nil // a table has no row without a key: Kafka Streams skips the record
 	}
 	if t.agg == nil {
@@ -223,10 +224,10 @@ func (t *tableQuery) fold(ps *partState, keyVals []any, ts int64, rec *kgo.Recor
 }
 
 func (t *tableQuery) where(row []any, rec *kgo.Record) bool {
-	if t.plan.Where == nil {
+	if t.qp.Where == nil {
 		return true
 	}
-	v, err := t.plan.Where.Eval(row)
+	v, err := t.qp.Where.Eval(row)
 	if err != nil {
 		t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)
 		return false
@@ -355,8 +356,8 @@ func (t *tableQuery) emitState(ps *partState, keyVals []any, wstart, wend int64,
 
 // eval computes the projection over a row; failures give NULL and a log entry.
 func (t *tableQuery) eval(row []any, rec *kgo.Record) []any {
-	out := make([]any, len(t.plan.Items))
-	for i, it := range t.plan.Items {
+	out := make([]any, len(t.qp.Items))
+	for i, it := range t.qp.Items {
 		v, err := it.Eval(row)
 		if err != nil {
 			t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)
@@ -388,7 +389,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 		t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)
 		return nil
 	}
-	if deleted && (t.agg != nil || t.plan.Join != nil) {
+	if deleted && (t.agg != nil || t.qp.Join != nil) {
 		// A group HAVING rejects is deleted from the result only if it was in it:
 		// like Kafka Streams' table filter with old values, no tombstone for a key
 		// that was never emitted.
@@ -400,7 +401,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 			return nil
 		}
 	}
-	if !t.plan.Sink.MaterializeOnly {
+	if !t.qp.Sink.MaterializeOnly {
 		if t.cache == nil {
 			emit(r)
 		} else {
@@ -423,7 +424,7 @@ func (t *tableQuery) emitRow(ps *partState, out []any, deleted bool, ts int64, w
 // drainCache sends the result records the cache holds (see recordCache).
 func (t *tableQuery) drainCache(emit func(*kgo.Record)) error {
 	return t.cache.drain(emit, func(p int32, key string) (bool, error) {
-		_, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeOut, p), key...))
+		_, ok, err := t.st.Get(append(StatePrefix(t.queryID, plan.StoreOut, p), key...))
 		return ok, err
 	})
 }
@@ -441,7 +442,7 @@ func (t *tableQuery) hasOutput(ps *partState, key []byte) (bool, error) {
 	if o, ok := ps.outRows[string(key)]; ok {
 		return o.vals != nil, nil
 	}
-	_, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeOut, ps.p), key...))
+	_, ok, err := t.st.Get(append(StatePrefix(t.queryID, plan.StoreOut, ps.p), key...))
 	return ok, err
 }
 
@@ -557,7 +558,7 @@ func (t *tableQuery) loadGroup(ps *partState, key string) (*group, error) {
 	if g, ok := ps.groups[key]; ok {
 		return g, nil
 	}
-	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeAgg, ps.p), key...))
+	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, plan.StoreAgg, ps.p), key...))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -592,12 +593,12 @@ func (t *tableQuery) loadPending(ps *partState) error {
 	if t.agg.Window != nil && t.agg.Window.Kind == "SESSION" {
 		return t.loadPendingSessions(ps)
 	}
-	return t.st.Scan(StatePrefix(t.queryID, storeAgg, ps.p), func(k, v []byte) bool {
+	return t.st.Scan(StatePrefix(t.queryID, plan.StoreAgg, ps.p), func(k, v []byte) bool {
 		r, err := types.ReadBinaryRow(v)
 		if err != nil || len(r) != 6 || r[5] != true {
 			return true
 		}
-		key := string(k[len(StatePrefix(t.queryID, storeAgg, ps.p)):])
+		key := string(k[len(StatePrefix(t.queryID, plan.StoreAgg, ps.p)):])
 		g, err := decodeGroup(key, v)
 		if err == nil {
 			ps.groups[key] = g
@@ -610,7 +611,7 @@ func (t *tableQuery) loadPending(ps *partState) error {
 // loadPendingSessions loads the session lists holding a session that waits for
 // EMIT FINAL, which registers those sessions as due.
 func (t *tableQuery) loadPendingSessions(ps *partState) error {
-	prefix := StatePrefix(t.queryID, storeAgg, ps.p)
+	prefix := StatePrefix(t.queryID, plan.StoreAgg, ps.p)
 	var keys []string
 	err := t.st.Scan(prefix, func(k, v []byte) bool {
 		r, err := types.ReadBinaryRow(v)
@@ -723,7 +724,7 @@ func (t *tableQuery) loadSessions(ps *partState, key string, keyVals []any) (*se
 		return sl, nil
 	}
 	sl := &sessionList{key: key, keyVals: keyVals}
-	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, storeAgg, ps.p), key...))
+	v, ok, err := t.st.Get(append(StatePrefix(t.queryID, plan.StoreAgg, ps.p), key...))
 	if err != nil {
 		return nil, err
 	}
@@ -812,13 +813,13 @@ func sameVals(a, b []any) bool {
 }
 
 func (t *tableQuery) loadSrc(ps *partState, key string) ([]any, error) {
-	return ps.srcRows.load(t.st, StatePrefix(t.queryID, storeSrc, ps.p), key)
+	return ps.srcRows.load(t.st, StatePrefix(t.queryID, plan.StoreSrc, ps.p), key)
 }
 
 // project applies a table's filter and projection: a row the filter rejects, or
 // a deleted row, becomes a tombstone of its key.
 func (t *tableQuery) project(ps *partState, rec *kgo.Record, row []any, nullValue bool, ts int64, emit func(*kgo.Record)) error {
-	if rec.Key == nil && t.plan.Source.Kind == catalog.Table {
+	if rec.Key == nil && t.qp.Source.Kind == catalog.Table {
 		return nil // a table row without a key has no identity: dropped, as ksqlDB does
 	}
 	deleted := nullValue || !t.where(row, rec)
@@ -835,7 +836,7 @@ func (t *tableQuery) flush(b stateWriter) error {
 		}
 	}
 	for _, ps := range t.parts {
-		agg := StatePrefix(t.queryID, storeAgg, ps.p)
+		agg := StatePrefix(t.queryID, plan.StoreAgg, ps.p)
 		for _, g := range ps.dirtyGroups {
 			v, err := t.encodeGroup(ps, g)
 			if err != nil {
@@ -867,10 +868,10 @@ func (t *tableQuery) flush(b stateWriter) error {
 			}
 			sl.dirty = false
 		}
-		if err := ps.srcRows.flush(StatePrefix(t.queryID, storeSrc, ps.p), b); err != nil {
+		if err := ps.srcRows.flush(StatePrefix(t.queryID, plan.StoreSrc, ps.p), b); err != nil {
 			return err
 		}
-		out := StatePrefix(t.queryID, storeOut, ps.p)
+		out := StatePrefix(t.queryID, plan.StoreOut, ps.p)
 		for k, o := range ps.outRows {
 			key := append(out[:len(out):len(out)], k...)
 			if o.vals == nil {
@@ -890,7 +891,7 @@ func (t *tableQuery) flush(b stateWriter) error {
 		clear(ps.outRows)
 		if ps.offset >= 0 {
 			c := checkpoint{Offset: ps.offset, StreamTime: ps.streamTime}
-			if err := b.Set(StatePrefix(t.queryID, storeCkpt, ps.p), c.encode()); err != nil {
+			if err := b.Set(StatePrefix(t.queryID, plan.StoreCkpt, ps.p), c.encode()); err != nil {
 				return err
 			}
 		}
@@ -917,28 +918,28 @@ const maxCachedGroups = 100_000
 
 // resultEncoder encodes result rows (plan Items) as sink records.
 type resultEncoder struct {
-	plan       *planner.QueryPlan
+	qp         *plan.QueryPlan
 	key, value formats.Codec
 }
 
-func newResultEncoder(plan *planner.QueryPlan) (*resultEncoder, error) {
-	s := plan.Sink.Source
-	k, err := formats.NewCodec(s.KeyFormat, s.KeyColumns(), planner.KeyOptions(s))
+func newResultEncoder(qp *plan.QueryPlan) (*resultEncoder, error) {
+	s := qp.Sink.Source
+	k, err := formats.NewCodec(s.KeyFormat, s.KeyColumns(), plan.KeyOptions(s))
 	if err != nil {
 		return nil, err
 	}
-	v, err := formats.NewCodec(s.ValueFormat, s.ValueColumns(), planner.ValueOptions(s))
+	v, err := formats.NewCodec(s.ValueFormat, s.ValueColumns(), plan.ValueOptions(s))
 	if err != nil {
 		return nil, err
 	}
-	return &resultEncoder{plan: plan, key: k, value: v}, nil
+	return &resultEncoder{qp: qp, key: k, value: v}, nil
 }
 
 // sinkOrder reorders a result row (plan Items) into the sink's column order: key
 // columns, then value columns. The materialized result is stored that way, so a
 // pull query reads it as rows of the table.
 func (e *resultEncoder) sinkOrder(out []any) []any {
-	s := e.plan.Sink
+	s := e.qp.Sink
 	row := make([]any, 0, len(s.KeyIndexes)+len(s.ValueIndexes))
 	for _, i := range s.KeyIndexes {
 		row = append(row, out[i])
@@ -952,7 +953,7 @@ func (e *resultEncoder) sinkOrder(out []any) []any {
 // encode builds the record for a result row. keyBytes is the record key, which
 // also keys the materialized result.
 func (e *resultEncoder) encode(out []any, deleted bool, ts int64, win *window, headers []kgo.RecordHeader) (*kgo.Record, []byte, error) {
-	sink := e.plan.Sink
+	sink := e.qp.Sink
 	keyVals := make([]any, len(sink.KeyIndexes))
 	allNull := true
 	for i, idx := range sink.KeyIndexes {

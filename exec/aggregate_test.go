@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/cockroachdb/datadriven"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -42,7 +44,7 @@ type tableHarness struct {
 	st    *storage.Store
 	cat   *catalog.Catalog
 	pl    *planner.Planner
-	plan  *planner.QueryPlan
+	qp    *plan.QueryPlan
 	n     int // plans so far: the query id is q<n>
 	tq    *tableQuery
 	dec   *sourceDecoder
@@ -77,8 +79,8 @@ func (h *tableHarness) queryID() string { return "q" + strconv.Itoa(h.n) }
 func (h *tableHarness) run(t *testing.T, d *datadriven.TestData) string {
 	switch d.Cmd {
 	case "plan":
-		err := planScript(t, h.cat, h.pl, d.Input, 2, func(plan *planner.QueryPlan) error {
-			h.plan = plan
+		err := planScript(t, h.cat, h.pl, d.Input, 2, func(qp *plan.QueryPlan) error {
+			h.qp = qp
 			h.n++
 			h.repartition, h.repTopic = d.HasArg("repartition"), nil
 			return h.restart()
@@ -106,7 +108,7 @@ func (h *tableHarness) restart() error {
 	if h.repartition {
 		rep = "rep"
 	}
-	tq, err := newTableQuery(h.queryID(), h.plan, h.store(), nil, rep)
+	tq, err := newTableQuery(h.queryID(), h.qp, h.store(), nil, rep)
 	if err != nil {
 		return err
 	}
@@ -118,7 +120,7 @@ func (h *tableHarness) restart() error {
 		}
 		h.repPos = max(ps.offset, 0)
 	}
-	dec, err := newSourceDecoder(h.plan.Source, h.plan.Timestamp)
+	dec, err := newSourceDecoder(h.qp.Source, h.qp.Timestamp)
 	if err != nil {
 		return err
 	}
@@ -152,7 +154,7 @@ func (h *tableHarness) records(t *testing.T, input string) string {
 		if err1 != nil || err2 != nil || err3 != nil {
 			t.Fatalf("bad record line %q", line)
 		}
-		rec := &kgo.Record{Topic: h.plan.Source.Topic, Partition: int32(partition), Offset: offset,
+		rec := &kgo.Record{Topic: h.qp.Source.Topic, Partition: int32(partition), Offset: offset,
 			Timestamp: time.UnixMilli(ts), Key: bytesOrNil(parts[2]), Value: bytesOrNil(parts[3])}
 		if h.repartition {
 			h.repartitionRecord(t, &b, rec, row, parts[0], emit)
@@ -222,7 +224,7 @@ func (h *tableHarness) repartitionRecord(t *testing.T, b *strings.Builder, rec *
 
 // renderKey prints a result record key, with its window for windowed results.
 func (h *tableHarness) renderKey(key []byte) string {
-	w := h.plan.Agg
+	w := h.qp.Agg
 	if w == nil || w.Window == nil {
 		return textOrNull(key)
 	}
@@ -258,7 +260,7 @@ func (h *tableHarness) state(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	for _, store := range []string{storeAgg, storeSrc, storeOut, storeCkpt, storeCkptSource, storeDedup} {
+	for _, store := range []string{plan.StoreAgg, plan.StoreSrc, plan.StoreOut, plan.StoreCkpt, plan.StoreCkptSource, plan.StoreDedup} {
 		prefix := StatePrefix(h.queryID(), store, -1)
 		err := h.st.Scan(prefix, func(k, v []byte) bool {
 			rest := k[len(prefix):]
@@ -276,27 +278,27 @@ func (h *tableHarness) state(t *testing.T) string {
 
 func (h *tableHarness) renderStored(t *testing.T, store string, key, v []byte) string {
 	switch store {
-	case storeCkptSource:
+	case plan.StoreCkptSource:
 		c, err := decodeCheckpoint(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("offset=%d", c.Offset)
-	case storeDedup:
+	case plan.StoreDedup:
 		return fmt.Sprintf("src%d pos=%d", binary.BigEndian.Uint32(key), int64(binary.BigEndian.Uint64(v)))
-	case storeCkpt:
+	case plan.StoreCkpt:
 		c, err := decodeCheckpoint(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("offset=%d streamtime=%d", c.Offset, c.StreamTime)
-	case storeSrc:
+	case plan.StoreSrc:
 		r, err := types.ReadBinaryRow(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprintf("%s %v", key, r)
-	case storeOut:
+	case plan.StoreOut:
 		r, err := types.ReadBinaryRow(v)
 		if err != nil {
 			t.Fatal(err)
@@ -307,7 +309,7 @@ func (h *tableHarness) renderStored(t *testing.T, store string, key, v []byte) s
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := h.plan.Agg.Window; w != nil && w.Kind == "SESSION" {
+	if w := h.qp.Agg.Window; w != nil && w.Kind == "SESSION" {
 		kv, err := types.ReadBinaryRow(key)
 		if err != nil {
 			t.Fatal(err)
@@ -330,7 +332,7 @@ func (h *tableHarness) renderStored(t *testing.T, store string, key, v []byte) s
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "%v", g.keyVals)
-	if h.plan.Agg.Window != nil {
+	if h.qp.Agg.Window != nil {
 		fmt.Fprintf(&s, " [%d,%d)", g.wstart, g.wend)
 	}
 	fmt.Fprintf(&s, " ts=%d states=%v", g.ts, g.states)

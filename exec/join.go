@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluice-db/sluice/parser"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
@@ -32,16 +32,6 @@ import (
 // made of what the record is (its key, time and offset), so processing a record
 // again after a crash writes the same state.
 const (
-	storeJoinFKIndex = "jfk"
-	storeJoinWindow  = "jw"
-	storeJoinExpiry  = "jx"
-	storeJoinTable   = "jt"
-	storeJoinOuter   = "jo"
-	storeJoinCkpt    = "ckpt-j"
-	storeJoinTime    = "jtime"
-)
-
-const (
 	sideLeft  = 0
 	sideRight = 1
 )
@@ -62,8 +52,8 @@ type joinOp struct {
 type joinStep struct {
 	queryID string
 	idx     int
-	j       *planner.Join
-	sides   [2]*planner.JoinSide
+	j       *plan.Join
+	sides   [2]*plan.JoinSide
 	width   int // the step's joined row width
 }
 
@@ -83,9 +73,9 @@ type stepPart struct {
 	seq        int64    // output sequence: numbers the step's joined rows
 }
 
-func newJoinOp(queryID string, plan *planner.QueryPlan, st *storage.Store) *joinOp {
+func newJoinOp(queryID string, qp *plan.QueryPlan, st *storage.Store) *joinOp {
 	o := &joinOp{queryID: queryID, parts: map[int32]*joinPart{}, st: st}
-	for i, j := range plan.Join.Steps() {
+	for i, j := range qp.Join.Steps() {
 		o.steps = append(o.steps, newJoinStep(queryID, i, j))
 	}
 	o.sources = len(o.steps) + 1
@@ -95,17 +85,17 @@ func newJoinOp(queryID string, plan *planner.QueryPlan, st *storage.Store) *join
 // newJoinStep prepares step i of a join. Its joined row is the step's virtual
 // source's input layout: the columns before ROWKEY, ROWKEY, the three
 // pseudo-columns, and the window bounds when the inputs are windowed.
-func newJoinStep(queryID string, i int, j *planner.Join) *joinStep {
+func newJoinStep(queryID string, i int, j *plan.Join) *joinStep {
 	width := j.RowKey + 4
 	if j.Left.Source.Window != nil {
 		width += 2
 	}
-	return &joinStep{queryID: queryID, idx: i, j: j, sides: [2]*planner.JoinSide{j.Left, j.Right}, width: width}
+	return &joinStep{queryID: queryID, idx: i, j: j, sides: [2]*plan.JoinSide{j.Left, j.Right}, width: width}
 }
 
-func joinCkptStore(source int) string { return fmt.Sprintf("%s%d", storeJoinCkpt, source) }
+func joinCkptStore(source int) string { return fmt.Sprintf("%s%d", plan.StoreJoinCkpt, source) }
 
-func joinTimeStore(step int) string { return fmt.Sprintf("%s%d", storeJoinTime, step) }
+func joinTimeStore(step int) string { return fmt.Sprintf("%s%d", plan.StoreJoinTime, step) }
 
 // partition returns partition p's progress, loading it from the store.
 func (o *joinOp) partition(p int32) (*joinPart, error) {
@@ -126,7 +116,7 @@ func (o *joinOp) partition(p int32) (*joinPart, error) {
 	for i := range o.steps {
 		sp := &stepPart{p: p, sideTime: [2]int64{-1 << 62, -1 << 62}, streamTime: -1 << 62}
 		for side := range 2 {
-			c, ok, err := readCheckpoint(o.st, o.queryID, fmt.Sprintf("%s%d.%d", storeJoinTime, i, side), p)
+			c, ok, err := readCheckpoint(o.st, o.queryID, fmt.Sprintf("%s%d.%d", plan.StoreJoinTime, i, side), p)
 			if err != nil {
 				return nil, err
 			}
@@ -202,7 +192,7 @@ func (o *joinOp) flush(w stateWriter) error {
 		}
 		for i, sp := range jp.steps {
 			for side := range 2 {
-				if err := w.Set(StatePrefix(o.queryID, fmt.Sprintf("%s%d.%d", storeJoinTime, i, side), jp.p), checkpoint{StreamTime: sp.sideTime[side]}.encode()); err != nil {
+				if err := w.Set(StatePrefix(o.queryID, fmt.Sprintf("%s%d.%d", plan.StoreJoinTime, i, side), jp.p), checkpoint{StreamTime: sp.sideTime[side]}.encode()); err != nil {
 					return err
 				}
 			}
@@ -236,12 +226,12 @@ func (o *joinStep) process(b *storage.Batch, w stateWriter, jp *stepPart, side i
 		}
 	}
 	switch o.j.Kind {
-	case planner.StreamStream:
+	case plan.StreamStream:
 		if nullValue || keyVal == nil {
 			return nil // nothing to join: ksqlDB drops stream records without a key or value
 		}
 		return o.streamStream(b, w, jp, side, rec, row, keyVal, kb, ts, emit)
-	case planner.StreamTable:
+	case plan.StreamTable:
 		if side == sideRight {
 			if keyVal == nil {
 				return nil
@@ -252,7 +242,7 @@ func (o *joinStep) process(b *storage.Batch, w stateWriter, jp *stepPart, side i
 			return nil
 		}
 		if keyVal == nil {
-			if o.j.Type == parser.LeftJoin {
+			if o.j.Type == plan.LeftJoin {
 				return emit(o.joined(row, nil, nil, ts, jp.p, rec.Offset), false, ts)
 			}
 			return nil
@@ -261,7 +251,7 @@ func (o *joinStep) process(b *storage.Batch, w stateWriter, jp *stepPart, side i
 		if err != nil {
 			return err
 		}
-		if other == nil && o.j.Type != parser.LeftJoin {
+		if other == nil && o.j.Type != plan.LeftJoin {
 			return nil
 		}
 		return emit(o.joined(row, other, keyVal, ts, jp.p, rec.Offset), false, ts)
@@ -319,11 +309,11 @@ func pair(side int, mine, other []any) (left, right []any) {
 // outer reports whether a side's unmatched rows are emitted null-padded.
 func (o *joinStep) outer(side int) bool {
 	switch o.j.Type {
-	case parser.FullJoin:
+	case plan.FullJoin:
 		return true
-	case parser.LeftJoin:
+	case plan.LeftJoin:
 		return side == sideLeft
-	case parser.RightJoin:
+	case plan.RightJoin:
 		return side == sideRight
 	}
 	return false
@@ -407,12 +397,12 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 		return err
 	}
 	if ts >= jp.sideTime[side]-retention {
-		if err := w.Set(o.storeKey(storeJoinWindow, side, jp.p, kb, sortableTime(nil, ts), be64(rec.Offset)), v); err != nil {
+		if err := w.Set(o.storeKey(plan.StoreJoinWindow, side, jp.p, kb, sortableTime(nil, ts), be64(rec.Offset)), v); err != nil {
 			return err
 		}
 		// The expiry index is derived from the window key, so it is not in the
 		// changelog: a rebuild derives it again (joinExpiryIndex).
-		if err := b.Set(o.storeKey(storeJoinExpiry, side, jp.p, sortableTime(nil, ts), kb, be64(rec.Offset)), []byte{}); err != nil {
+		if err := b.Set(o.storeKey(plan.StoreJoinExpiry, side, jp.p, sortableTime(nil, ts), kb, be64(rec.Offset)), []byte{}); err != nil {
 			return err
 		}
 	}
@@ -423,7 +413,7 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 		from, to = ts-after, ts+before
 	}
 	other := 1 - side
-	prefix := o.storeKey(storeJoinWindow, other, jp.p, kb)
+	prefix := o.storeKey(plan.StoreJoinWindow, other, jp.p, kb)
 	lower := sortableTime(append([]byte(nil), prefix...), max(from, 0))
 	upper := sortableTime(append([]byte(nil), prefix...), to+1)
 	type match struct {
@@ -473,14 +463,14 @@ func (o *joinStep) streamStream(b *storage.Batch, w stateWriter, jp *stepPart, s
 }
 
 func (o *joinStep) outerKey(p int32, ts int64, side int, kb []byte, offset int64) []byte {
-	return o.storeKey(storeJoinOuter, -1, p, sortableTime(nil, ts), []byte{byte(side)}, kb, be64(offset))
+	return o.storeKey(plan.StoreJoinOuter, -1, p, sortableTime(nil, ts), []byte{byte(side)}, kb, be64(offset))
 }
 
 // emitClosedOuter emits, null-padded, the waiting outer rows whose window has
 // closed: stream time is past their time plus the window's far side plus grace.
 func (o *joinStep) emitClosedOuter(b *storage.Batch, w stateWriter, jp *stepPart, rec *kgo.Record, emit joinEmit) error {
 	j := o.j
-	prefix := o.storeKey(storeJoinOuter, -1, jp.p)
+	prefix := o.storeKey(plan.StoreJoinOuter, -1, jp.p)
 	type due struct {
 		key  []byte
 		side int
@@ -535,14 +525,14 @@ func (o *joinStep) emitClosedOuter(b *storage.Batch, w stateWriter, jp *stepPart
 // expire deletes window records older than their side's stream time minus the
 // retention; called once per poll.
 func (o *joinStep) expire(b *storage.Batch, w stateWriter, jp *stepPart) error {
-	if o.j.Kind != planner.StreamStream {
+	if o.j.Kind != plan.StreamStream {
 		return nil
 	}
 	retention := o.j.Retention().Milliseconds()
 	{
 		for side := range 2 {
 			limit := jp.sideTime[side] - retention
-			prefix := o.storeKey(storeJoinExpiry, side, jp.p)
+			prefix := o.storeKey(plan.StoreJoinExpiry, side, jp.p)
 			var dead [][]byte
 			err := b.Scan(prefix, sortableTime(append([]byte(nil), prefix...), limit), func(k, _ []byte) bool {
 				dead = append(dead, append([]byte(nil), k...))
@@ -555,7 +545,7 @@ func (o *joinStep) expire(b *storage.Batch, w stateWriter, jp *stepPart) error {
 				rest := k[len(prefix):]
 				ts, kbAndOff := rest[:8], rest[8:]
 				kb, off := kbAndOff[:len(kbAndOff)-8], kbAndOff[len(kbAndOff)-8:]
-				if err := w.Delete(o.storeKey(storeJoinWindow, side, jp.p, kb, ts, off)); err != nil {
+				if err := w.Delete(o.storeKey(plan.StoreJoinWindow, side, jp.p, kb, ts, off)); err != nil {
 					return err
 				}
 				if err := b.Delete(k); err != nil {
@@ -571,7 +561,7 @@ func (o *joinStep) expire(b *storage.Batch, w stateWriter, jp *stepPart) error {
 // key: store jw<step>.<side>, key <key> <ts> <offset> gives store
 // jx<step>.<side>, key <ts> <key> <offset>. ok is false for other stores.
 func joinExpiryIndex(store string, key []byte) (string, []byte, bool) {
-	rest, ok := strings.CutPrefix(store, storeJoinWindow)
+	rest, ok := strings.CutPrefix(store, plan.StoreJoinWindow)
 	if !ok || len(key) < 4 {
 		return "", nil, false
 	}
@@ -583,11 +573,11 @@ func joinExpiryIndex(store string, key []byte) (string, []byte, bool) {
 	ix = append(ix, key[n:n+8]...)
 	ix = append(ix, key[:n]...)
 	ix = append(ix, key[n+8:]...)
-	return storeJoinExpiry + rest, ix, true
+	return plan.StoreJoinExpiry + rest, ix, true
 }
 
 func (o *joinStep) getTable(b *storage.Batch, jp *stepPart, side int, kb []byte) ([]any, error) {
-	v, ok, err := b.Get(o.storeKey(storeJoinTable, side, jp.p, kb))
+	v, ok, err := b.Get(o.storeKey(plan.StoreJoinTable, side, jp.p, kb))
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -595,7 +585,7 @@ func (o *joinStep) getTable(b *storage.Batch, jp *stepPart, side int, kb []byte)
 }
 
 func (o *joinStep) putTable(w stateWriter, jp *stepPart, side int, kb []byte, row []any, deleted bool) error {
-	k := o.storeKey(storeJoinTable, side, jp.p, kb)
+	k := o.storeKey(plan.StoreJoinTable, side, jp.p, kb)
 	if deleted {
 		return w.Delete(k)
 	}
@@ -639,11 +629,11 @@ func (o *joinStep) tableTable(b *storage.Batch, w stateWriter, jp *stepPart, sid
 	// outer side present for a left or right join, either for a full join.
 	exists := func(left, right bool) bool {
 		switch o.j.Type {
-		case parser.LeftJoin:
+		case plan.LeftJoin:
 			return left
-		case parser.RightJoin:
+		case plan.RightJoin:
 			return right
-		case parser.FullJoin:
+		case plan.FullJoin:
 			return left || right
 		}
 		return left && right
@@ -673,7 +663,7 @@ func (o *joinStep) tableTable(b *storage.Batch, w stateWriter, jp *stepPart, sid
 // are tombstoned when an inner join loses its right row or a left row goes.
 func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, side int, rec *kgo.Record, row []any, deleted bool, ts int64, emit joinEmit) error {
 	left, right := o.sides[sideLeft], o.sides[sideRight]
-	tsOf := func(s *planner.JoinSide, r []any) int64 {
+	tsOf := func(s *plan.JoinSide, r []any) int64 {
 		v, _ := r[len(s.Source.Columns)].(int64)
 		return v
 	}
@@ -688,7 +678,7 @@ func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, sid
 		kb, err := encodeJoinKey(fk)
 		return kb, fk, err
 	}
-	inner := o.j.Type == parser.InnerJoin
+	inner := o.j.Type == plan.InnerJoin
 	if side == sideLeft {
 		lk, err := o.j.LeftKey.Eval(row)
 		if err != nil || lk == nil {
@@ -721,12 +711,12 @@ func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, sid
 			return errJoinKey{err}
 		}
 		if oldFK != nil {
-			if err := w.Delete(o.storeKey(storeJoinFKIndex, -1, jp.p, oldFK, lkb)); err != nil {
+			if err := w.Delete(o.storeKey(plan.StoreJoinFKIndex, -1, jp.p, oldFK, lkb)); err != nil {
 				return err
 			}
 		}
 		if newFK != nil {
-			if err := w.Set(o.storeKey(storeJoinFKIndex, -1, jp.p, newFK, lkb), []byte{}); err != nil {
+			if err := w.Set(o.storeKey(plan.StoreJoinFKIndex, -1, jp.p, newFK, lkb), []byte{}); err != nil {
 				return err
 			}
 		}
@@ -771,7 +761,7 @@ func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, sid
 	if err := o.putTable(w, jp, sideRight, rkb, row, deleted); err != nil {
 		return err
 	}
-	prefix := o.storeKey(storeJoinFKIndex, -1, jp.p, rkb)
+	prefix := o.storeKey(plan.StoreJoinFKIndex, -1, jp.p, rkb)
 	var lefts [][]byte
 	if err := b.Scan(prefix, storage.PrefixEnd(prefix), func(k, _ []byte) bool {
 		lefts = append(lefts, append([]byte(nil), k[len(prefix):]...))
@@ -808,12 +798,12 @@ func (o *joinStep) foreignKey(b *storage.Batch, w stateWriter, jp *stepPart, sid
 }
 
 // JoinTables joins materialized tables for a pull query: rows[k] are the rows
-// of the join's k-th input (planner.InputLayout of its source, as ScanTable
+// of the join's k-th input (plan.InputLayout of its source, as ScanTable
 // gives them), and the result is the joined rows in the plan's input layout,
 // step by step with the join's type. Each joined row's ROWTIME is the later of
 // its inputs'.
-func JoinTables(plan *planner.QueryPlan, rows [][][]any) ([][]any, error) {
-	steps := plan.Join.Steps()
+func JoinTables(qp *plan.QueryPlan, rows [][][]any) ([][]any, error) {
+	steps := qp.Join.Steps()
 	current := rows[0]
 	for i, j := range steps {
 		s := newJoinStep("", i, j)
@@ -834,7 +824,7 @@ func JoinTables(plan *planner.QueryPlan, rows [][][]any) ([][]any, error) {
 			}
 			byKey[string(kb)] = append(byKey[string(kb)], &entry{row: r})
 		}
-		tsOf := func(side *planner.JoinSide, r []any) int64 {
+		tsOf := func(side *plan.JoinSide, r []any) int64 {
 			v, _ := r[len(side.Source.Columns)].(int64)
 			return v
 		}

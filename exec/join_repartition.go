@@ -4,10 +4,11 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
@@ -27,16 +28,11 @@ import (
 // nullValue, row...], row being the input's decoded row (columns and
 // pseudo-columns).
 
-const (
-	storeJoinStage1 = "ckpt-jr" // first stage checkpoints, per source partition
-	storeJoinDedup  = "jdedup"  // per join partition and source partition
-)
-
 // joinRepartition is the first stage and the deduplication of one input.
 type joinRepartition struct {
 	src    int // the input's index
 	topic  string
-	side   *planner.JoinSide
+	side   *plan.JoinSide
 	keyEnc formats.Codec // nil: the join key as a binary row
 	stage1 map[int32]int64
 	dedup  map[[2]int32]int64 // (join partition, source partition) -> last applied offset
@@ -46,12 +42,12 @@ type joinRepartition struct {
 // newJoinRepartition prepares the stage of input src; partner is the other
 // side of its join when that side is read as it is (its key format then keys
 // the repartition topic), else nil.
-func newJoinRepartition(src int, topic string, side, partner *planner.JoinSide) (*joinRepartition, error) {
+func newJoinRepartition(src int, topic string, side, partner *plan.JoinSide) (*joinRepartition, error) {
 	r := &joinRepartition{src: src, topic: topic, side: side, stage1: map[int32]int64{}, dedup: map[[2]int32]int64{}}
 	if partner != nil && partner.Inner == nil {
 		keys := partner.Source.KeyColumns()
 		if len(keys) == 1 {
-			enc, err := formats.NewCodec(partner.Source.KeyFormat, keys, planner.KeyOptions(partner.Source))
+			enc, err := formats.NewCodec(partner.Source.KeyFormat, keys, plan.KeyOptions(partner.Source))
 			if err != nil {
 				return nil, err
 			}
@@ -65,7 +61,7 @@ func (r *joinRepartition) stage1Offset(st *storage.Store, queryID string, p int3
 	if off, ok := r.stage1[p]; ok {
 		return off, nil
 	}
-	c, ok, err := readCheckpoint(st, queryID, fmt.Sprintf("%s%d", storeJoinStage1, r.src), p)
+	c, ok, err := readCheckpoint(st, queryID, fmt.Sprintf("%s%d", plan.StoreJoinStage1, r.src), p)
 	if err != nil {
 		return 0, err
 	}
@@ -136,7 +132,7 @@ func (r *joinRepartition) receive(st *storage.Store, queryID string, rec *kgo.Re
 }
 
 func (r *joinRepartition) dedupKey(queryID string, p, srcPart int32) []byte {
-	return binary.BigEndian.AppendUint32(StatePrefix(queryID, fmt.Sprintf("%s%d", storeJoinDedup, r.src), p), uint32(srcPart))
+	return binary.BigEndian.AppendUint32(StatePrefix(queryID, fmt.Sprintf("%s%d", plan.StoreJoinDedup, r.src), p), uint32(srcPart))
 }
 
 // flush stages the first stage's checkpoints and the applied source offsets.
@@ -146,7 +142,7 @@ func (r *joinRepartition) flush(queryID string, w stateWriter) error {
 	}
 	for p, off := range r.stage1 {
 		if off >= 0 {
-			if err := w.Set(StatePrefix(queryID, fmt.Sprintf("%s%d", storeJoinStage1, r.src), p), checkpoint{Offset: off}.encode()); err != nil {
+			if err := w.Set(StatePrefix(queryID, fmt.Sprintf("%s%d", plan.StoreJoinStage1, r.src), p), checkpoint{Offset: off}.encode()); err != nil {
 				return err
 			}
 		}

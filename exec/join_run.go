@@ -20,12 +20,12 @@ func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *table
 	defer close(q.done)
 	defer q.finish(cl)
 	op := q.join
-	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
+	pipe := &pipeline{qp: q.qp, queryID: q.ID, log: q.log}
 	rows := make([][]any, len(q.joinDec))
 	for i, d := range q.joinDec {
 		rows[i] = make([]any, d.width)
 	}
-	out := make([]any, len(q.plan.Items))
+	out := make([]any, len(q.qp.Items))
 	var results []*kgo.Record
 	emit := func(r *kgo.Record) { results = append(results, r) }
 	for {
@@ -120,7 +120,7 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 	last.seq++
 	synth := &kgo.Record{Partition: jp.p, Offset: last.seq, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)}
 	if tq != nil {
-		kb, err := encodeJoinKey(row[q.plan.Join.RowKey])
+		kb, err := encodeJoinKey(row[q.qp.Join.RowKey])
 		if err != nil {
 			return err
 		}
@@ -145,8 +145,8 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 		q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 		return nil
 	}
-	if w := q.plan.Sink.Source.Window; w != nil {
-		r.Key = windowedKey(w, r.Key, row[q.plan.Join.RowKey+4:])
+	if w := q.qp.Sink.Source.Window; w != nil {
+		r.Key = windowedKey(w, r.Key, row[q.qp.Join.RowKey+4:])
 	}
 	emit(r)
 	return nil

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/cockroachdb/datadriven"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -50,7 +52,7 @@ type joinHarness struct {
 	st    *storage.Store
 	cat   *catalog.Catalog
 	pl    *planner.Planner
-	plan  *planner.QueryPlan
+	qp    *plan.QueryPlan
 	n     int
 	q     *PersistentQuery
 	batch *storage.Batch
@@ -60,8 +62,8 @@ type joinHarness struct {
 func (h *joinHarness) run(t *testing.T, d *datadriven.TestData) string {
 	switch d.Cmd {
 	case "plan":
-		err := planScript(t, h.cat, h.pl, d.Input, 1, func(plan *planner.QueryPlan) error {
-			h.plan = plan
+		err := planScript(t, h.cat, h.pl, d.Input, 1, func(qp *plan.QueryPlan) error {
+			h.qp = qp
 			h.n++
 			return h.restart()
 		})
@@ -91,8 +93,8 @@ func (h *joinHarness) queryID() string { return "q" + strconv.Itoa(h.n) }
 
 func (h *joinHarness) restart() error {
 	h.log = &memLog{}
-	q := &PersistentQuery{ID: h.queryID(), plan: h.plan, log: h.log, store: h.st}
-	for _, s := range h.plan.Join.Leaves() {
+	q := &PersistentQuery{ID: h.queryID(), qp: h.qp, log: h.log, store: h.st}
+	for _, s := range h.qp.Join.Leaves() {
 		dec, err := newSourceDecoder(s.Source, s.Timestamp)
 		if err != nil {
 			return err
@@ -100,9 +102,9 @@ func (h *joinHarness) restart() error {
 		q.joinDec = append(q.joinDec, dec)
 		q.joinTopics = append(q.joinTopics, s.Source.Topic)
 	}
-	q.join = newJoinOp(q.ID, h.plan, h.st)
-	if isTableQuery(h.plan) {
-		tq, err := newTableQuery(q.ID, h.plan, h.st, h.log, "")
+	q.join = newJoinOp(q.ID, h.qp, h.st)
+	if isTableQuery(h.qp) {
+		tq, err := newTableQuery(q.ID, h.qp, h.st, h.log, "")
 		if err != nil {
 			return err
 		}
@@ -122,7 +124,7 @@ func (h *joinHarness) records(t *testing.T, input string) string {
 	var enc *sinkEncoder
 	if h.q.table == nil {
 		var err error
-		if enc, err = newSinkEncoder(h.plan.Sink); err != nil {
+		if enc, err = newSinkEncoder(h.qp.Sink); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,8 +132,8 @@ func (h *joinHarness) records(t *testing.T, input string) string {
 	emit := func(r *kgo.Record) {
 		fmt.Fprintf(&b, "%s|%s|%d\n", textOrNull(r.Key), textOrNull(r.Value), r.Timestamp.UnixMilli())
 	}
-	pipe := &pipeline{plan: h.plan, queryID: h.q.ID, log: h.log}
-	out := make([]any, len(h.plan.Items))
+	pipe := &pipeline{qp: h.qp, queryID: h.q.ID, log: h.log}
+	out := make([]any, len(h.qp.Items))
 	for _, line := range strings.Split(strings.TrimSpace(input), "\n") {
 		topic, rest, _ := strings.Cut(line, " ")
 		parts := strings.SplitN(rest, "|", 4)
@@ -225,28 +227,28 @@ func (h *joinHarness) state(t *testing.T) string {
 		p := int32(binary.BigEndian.Uint32(rest))
 		rest = rest[4:]
 		switch {
-		case strings.HasPrefix(store, storeJoinFKIndex):
+		case strings.HasPrefix(store, plan.StoreJoinFKIndex):
 			fk, n := renderJoinKey(rest)
 			lk, _ := renderJoinKey(rest[n:])
 			fmt.Fprintf(&out, "%s p%d fk=%s key=%s\n", store, p, fk, lk)
-		case strings.HasPrefix(store, storeJoinWindow):
+		case strings.HasPrefix(store, plan.StoreJoinWindow):
 			key, n := renderJoinKey(rest)
 			rest = rest[n:]
 			fmt.Fprintf(&out, "%s p%d key=%s ts=%d offset=%d %s\n", store, p, key, timeFromSortable(rest), int64(binary.BigEndian.Uint64(rest[8:])), h.renderRow(v, store))
-		case strings.HasPrefix(store, storeJoinExpiry):
+		case strings.HasPrefix(store, plan.StoreJoinExpiry):
 			expiry[fmt.Sprintf("%s p%d", store, p)]++
-		case strings.HasPrefix(store, storeJoinTime):
+		case strings.HasPrefix(store, plan.StoreJoinTime):
 			if !strings.Contains(store, ".") {
 				c, _ := decodeCheckpoint(v)
 				fmt.Fprintf(&out, "%s p%d seq=%d streamtime=%d\n", store, p, c.Offset, c.StreamTime)
 			}
-		case strings.HasPrefix(store, storeJoinTable):
+		case strings.HasPrefix(store, plan.StoreJoinTable):
 			key, _ := renderJoinKey(rest)
 			fmt.Fprintf(&out, "%s p%d key=%s %s\n", store, p, key, h.renderRow(v, store))
-		case strings.HasPrefix(store, storeJoinOuter):
+		case strings.HasPrefix(store, plan.StoreJoinOuter):
 			key, n := renderJoinKey(rest[9:])
 			fmt.Fprintf(&out, "%s p%d ts=%d side=%d key=%s offset=%d\n", store, p, timeFromSortable(rest), rest[8], key, int64(binary.BigEndian.Uint64(rest[9+n:])))
-		case strings.HasPrefix(store, storeJoinCkpt):
+		case strings.HasPrefix(store, plan.StoreJoinCkpt):
 			c, _ := decodeCheckpoint(v)
 			fmt.Fprintf(&out, "%s p%d offset=%d\n", store, p, c.Offset)
 		}
@@ -287,7 +289,7 @@ func (h *joinHarness) renderRow(v []byte, store string) string {
 	step, _ := strconv.Atoi(strings.TrimLeft(store[:dot], "abcdefghijklmnopqrstuvwxyz"))
 	side, _ := strconv.Atoi(store[dot+1:])
 	j := h.q.join.steps[step].j
-	s := []*planner.JoinSide{j.Left, j.Right}[side]
+	s := []*plan.JoinSide{j.Left, j.Right}[side]
 	return fmt.Sprint(r[:len(s.Source.Columns)])
 }
 
@@ -297,7 +299,7 @@ func TestJoinStoreKeyLayout(t *testing.T) {
 		store string
 		side  int
 		name  string
-	}{{storeJoinWindow, 1, "jw2.1"}, {storeJoinOuter, -1, "jo2"}, {storeJoinTable, 0, "jt2.0"}} {
+	}{{plan.StoreJoinWindow, 1, "jw2.1"}, {plan.StoreJoinOuter, -1, "jo2"}, {plan.StoreJoinTable, 0, "jt2.0"}} {
 		got := s.storeKey(tc.store, tc.side, 7, []byte("ab"), []byte{0, 1})
 		want := append(StatePrefix("CSAS_J_3", tc.name, 7), 'a', 'b', 0, 1)
 		if !bytes.Equal(got, want) {

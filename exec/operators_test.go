@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/cockroachdb/datadriven"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -47,12 +49,12 @@ func TestOperators(t *testing.T) {
 		table := newTableHarness(t)
 		cat := catalog.New()
 		pl := &planner.Planner{Catalog: cat, Funcs: expr.NewRegistry(expr.Config{})}
-		var plan *planner.QueryPlan
+		var qp *plan.QueryPlan
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "ddl", "query":
-				err := planScript(t, cat, pl, d.Input, 1, func(p *planner.QueryPlan) error {
-					plan = p
+				err := planScript(t, cat, pl, d.Input, 1, func(p *plan.QueryPlan) error {
+					qp = p
 					return nil
 				})
 				if err != nil {
@@ -60,7 +62,7 @@ func TestOperators(t *testing.T) {
 				}
 				return "ok\n"
 			case "input":
-				return runRecords(t, plan, d.Input)
+				return runRecords(t, qp, d.Input)
 			case "plan", "records", "state", "restart":
 				return table.run(t, d)
 			}
@@ -70,20 +72,20 @@ func TestOperators(t *testing.T) {
 	})
 }
 
-func runRecords(t *testing.T, plan *planner.QueryPlan, input string) string {
+func runRecords(t *testing.T, qp *plan.QueryPlan, input string) string {
 	// Decoding only what the plan reads must not change any output.
-	dec, err := newSourceDecoder(plan.Source, plan.Timestamp, planReads(plan)...)
+	dec, err := newSourceDecoder(qp.Source, qp.Timestamp, planReads(qp)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := newSinkEncoder(plan.Sink)
+	enc, err := newSinkEncoder(qp.Sink)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := &memLog{}
-	pipe := &pipeline{plan: plan, queryID: "q", log: log}
+	pipe := &pipeline{qp: qp, queryID: "q", log: log}
 	row := make([]any, dec.width)
-	out := make([]any, len(plan.Items))
+	out := make([]any, len(qp.Items))
 	var b strings.Builder
 	for i, line := range strings.Split(strings.TrimSpace(input), "\n") {
 		parts := strings.SplitN(line, "|", 3)
@@ -94,10 +96,10 @@ func runRecords(t *testing.T, plan *planner.QueryPlan, input string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec := &kgo.Record{Topic: plan.Source.Topic, Key: bytesOrNil(parts[0]), Value: bytesOrNil(parts[1]),
+		rec := &kgo.Record{Topic: qp.Source.Topic, Key: bytesOrNil(parts[0]), Value: bytesOrNil(parts[1]),
 			Timestamp: time.UnixMilli(ts), Offset: int64(i)}
 		if nullValue, ok := decodeRow(dec, rec, row, log, "q"); ok && pipe.applyTo(row, out, nullValue, rec) {
-			r, err := enc.encode(out, row[len(plan.Source.Columns)].(int64), rec.Headers, nullValue)
+			r, err := enc.encode(out, row[len(qp.Source.Columns)].(int64), rec.Headers, nullValue)
 			if err != nil {
 				log.Record("q", err, rec.Topic, rec.Partition, rec.Offset)
 			} else {
@@ -128,7 +130,7 @@ func textOrNull(b []byte) string {
 // planScript runs the DDL of a test script: each CREATE STREAM/TABLE is put in
 // cat with the given partition count, and each CREATE ... AS SELECT is planned,
 // its sink put in cat, and its plan given to onQuery. The first error stops it.
-func planScript(t *testing.T, cat *catalog.Catalog, pl *planner.Planner, script string, partitions int, onQuery func(*planner.QueryPlan) error) error {
+func planScript(t *testing.T, cat *catalog.Catalog, pl *planner.Planner, script string, partitions int, onQuery func(*plan.QueryPlan) error) error {
 	stmts, err := parser.New().ParseScript(script)
 	if err != nil {
 		return err
@@ -143,12 +145,12 @@ func planScript(t *testing.T, cat *catalog.Catalog, pl *planner.Planner, script 
 			src.Partitions = partitions
 			cat.PutSource(src)
 		case *parser.CreateAsSelect:
-			plan, err := pl.PlanCreateAsSelect(st, nil)
+			qp, err := pl.PlanCreateAsSelect(st, nil)
 			if err != nil {
 				return err
 			}
-			cat.PutSource(plan.Sink.Source)
-			if err := onQuery(plan); err != nil {
+			cat.PutSource(qp.Sink.Source)
+			if err := onQuery(qp); err != nil {
 				return err
 			}
 		default:

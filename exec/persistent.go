@@ -10,12 +10,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 )
 
@@ -40,7 +41,7 @@ const (
 type PersistentQuery struct {
 	ID    string
 	Group string
-	plan  *planner.QueryPlan
+	qp    *plan.QueryPlan
 
 	clients ClientFactory
 	log     ProcessingLog
@@ -95,38 +96,29 @@ type PersistentQuery struct {
 func (q *PersistentQuery) Restoring() bool { return q.restoring.Load() > 0 }
 
 // isTableQuery reports whether a plan's result is a table, which is kept as state.
-func isTableQuery(p *planner.QueryPlan) bool {
+func isTableQuery(p *plan.QueryPlan) bool {
 	return p.Agg != nil || (p.Sink != nil && p.Sink.Source.Kind == catalog.Table)
 }
 
 // sinkTopic names where the query writes, for errors.
 func (q *PersistentQuery) sinkTopic() string {
-	if q.plan.Sink == nil {
+	if q.qp.Sink == nil {
 		return "(transient query)"
 	}
-	return q.plan.Sink.Source.Topic
+	return q.qp.Sink.Source.Topic
 }
 
 // PersistentConfig configures a persistent query.
 type PersistentConfig struct {
-	ID            string
-	Group         string
-	Plan          *planner.QueryPlan
+	// Plan is the query's plan, with its physical part (planner.PlanPhysical):
+	// the query id, group, internal topics and stores come from there.
+	Plan          *plan.QueryPlan
 	Clients       ClientFactory
 	Log           ProcessingLog
 	Logger        *slog.Logger
 	FromBeginning bool
 	// State holds the state of queries whose result is a table; required for them.
 	State *storage.Store
-	// RepartitionTopic is the internal topic of an aggregation that must move rows
-	// to the partition of their group (Plan.Agg.Repartition).
-	RepartitionTopic string
-	// ChangelogTopic is the compacted topic that mirrors a table query's state;
-	// "" for none.
-	ChangelogTopic string
-	// JoinRepartition names, per input of a join (in FROM order), the internal
-	// topic the input is repartitioned through, "" for an input read as it is.
-	JoinRepartition []string
 	// CacheMaxBytes bounds the record cache that collapses a table result's
 	// updates per key between commits (ksqlDB's cache.max.bytes.buffering); 0
 	// sends every update.
@@ -143,9 +135,13 @@ type PersistentConfig struct {
 
 // StartPersistent starts the query's loop in the background.
 func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
+	ph := cfg.Plan.Physical
+	if ph == nil {
+		return nil, errors.New("the plan has no physical part (planner.PlanPhysical)")
+	}
 	q := &PersistentQuery{
-		ID: cfg.ID, Group: cfg.Group, plan: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
-		logger: cfg.Logger.With("query", cfg.ID), fromBeginning: cfg.FromBeginning,
+		ID: ph.QueryID, Group: ph.Group, qp: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
+		logger: cfg.Logger.With("query", ph.QueryID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 		purge: repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
@@ -167,8 +163,8 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 			q.joinDec = append(q.joinDec, d)
 			q.joinTopics = append(q.joinTopics, s.Source.Topic)
 		}
-		q.join, q.store = newJoinOp(cfg.ID, cfg.Plan, cfg.State), cfg.State
-		if err := q.setupJoinRepartition(cfg.JoinRepartition); err != nil {
+		q.join, q.store = newJoinOp(ph.QueryID, cfg.Plan, cfg.State), cfg.State
+		if err := q.setupJoinRepartition(ph.JoinRepartition); err != nil {
 			return nil, err
 		}
 	} else if dec, err = newSourceDecoder(cfg.Plan.Source, cfg.Plan.Timestamp, planReads(cfg.Plan)...); err != nil {
@@ -182,7 +178,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		if cfg.State == nil {
 			return nil, errors.New("a query with a table result needs a state store")
 		}
-		if tq, err = newTableQuery(cfg.ID, cfg.Plan, cfg.State, cfg.Log, cfg.RepartitionTopic); err != nil {
+		if tq, err = newTableQuery(ph.QueryID, cfg.Plan, cfg.State, cfg.Log, ph.Repartition.TopicName()); err != nil {
 			return nil, err
 		}
 		tq.rows = cfg.Rows
@@ -199,7 +195,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		return nil, err
 	}
 	if q.store != nil {
-		q.changelog, q.restored = cfg.ChangelogTopic, map[int32]bool{}
+		q.changelog, q.restored = ph.Changelog.TopicName(), map[int32]bool{}
 		if q.changelog != "" {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
 				return nil, err
@@ -374,9 +370,9 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 // checkpoints is in the store (or cannot be read, which is not a reason to
 // overwrite it).
 func (q *PersistentQuery) hasCheckpoint(p int32) bool {
-	stores := []string{storeCkpt, storeCkptSource}
+	stores := []string{plan.StoreCkpt, plan.StoreCkptSource}
 	for src := range q.joinTopics {
-		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", storeJoinStage1, src))
+		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", plan.StoreJoinStage1, src))
 	}
 	for _, s := range stores {
 		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
@@ -398,19 +394,19 @@ type topicPartition struct {
 func (q *PersistentQuery) checkpointStore(topic string) string {
 	if q.join != nil {
 		if k, ok := q.joinStage1[topic]; ok {
-			return fmt.Sprintf("%s%d", storeJoinStage1, k)
+			return fmt.Sprintf("%s%d", plan.StoreJoinStage1, k)
 		}
 		for src, t := range q.joinTopics {
 			if t == topic {
 				return joinCkptStore(src)
 			}
 		}
-		return storeCkpt
+		return plan.StoreCkpt
 	}
-	if q.table != nil && q.table.repartition != "" && topic == q.plan.Source.Topic {
-		return storeCkptSource
+	if q.table != nil && q.table.repartition != "" && topic == q.qp.Source.Topic {
+		return plan.StoreCkptSource
 	}
-	return storeCkpt
+	return plan.StoreCkpt
 }
 
 // Topics returns the topics the query reads.
@@ -428,9 +424,9 @@ func (q *PersistentQuery) Topics() []string {
 		return ts
 	}
 	if q.table != nil && q.table.repartition != "" {
-		return []string{q.plan.Source.Topic, q.table.repartition}
+		return []string{q.qp.Source.Topic, q.table.repartition}
 	}
-	return []string{q.plan.Source.Topic}
+	return []string{q.qp.Source.Topic}
 }
 
 func (q *PersistentQuery) onRevoked(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
@@ -484,7 +480,7 @@ func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) b
 }
 
 // Plan returns the plan the query runs.
-func (q *PersistentQuery) Plan() *planner.QueryPlan { return q.plan }
+func (q *PersistentQuery) Plan() *plan.QueryPlan { return q.qp }
 
 // Stop ends the loop after the batch in progress is written and committed, and
 // leaves the consumer group.
@@ -516,9 +512,9 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 		}
 		q.mu.Unlock()
 	}()
-	pipe := &pipeline{plan: q.plan, queryID: q.ID, log: q.log}
+	pipe := &pipeline{qp: q.qp, queryID: q.ID, log: q.log}
 	row := make([]any, dec.width)
-	out := make([]any, len(q.plan.Items))
+	out := make([]any, len(q.qp.Items))
 	var results []*kgo.Record
 	for {
 		fetches, ok := q.poll(ctx, cl)
@@ -537,7 +533,7 @@ func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDe
 				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 				return
 			}
-			if w := q.plan.Sink.Source.Window; w != nil {
+			if w := q.qp.Sink.Source.Window; w != nil {
 				r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
 			}
 			results = append(results, r)
@@ -712,12 +708,12 @@ func (q *PersistentQuery) writeAndCommit(cl *kgo.Client, results []*kgo.Record) 
 
 // setupJoinRepartition prepares the first stage of each input joined through a
 // repartition topic (topics[k] for input k).
-func (q *PersistentQuery) setupJoinRepartition(topics []string) error {
+func (q *PersistentQuery) setupJoinRepartition(topics []*plan.InternalTopic) error {
 	if len(topics) == 0 {
 		return nil
 	}
-	steps := q.plan.Join.Steps()
-	sideOf := func(k int) (side, partner *planner.JoinSide) {
+	steps := q.qp.Join.Steps()
+	sideOf := func(k int) (side, partner *plan.JoinSide) {
 		if k == 0 {
 			return steps[0].Left, steps[0].Right
 		}
@@ -726,20 +722,20 @@ func (q *PersistentQuery) setupJoinRepartition(topics []string) error {
 	q.joinRepart = make([]*joinRepartition, len(q.joinTopics))
 	q.joinStage1 = map[string]int{}
 	for k, t := range topics {
-		if t == "" {
+		if t == nil {
 			continue
 		}
 		side, partner := sideOf(k)
-		if k <= 1 && len(topics) > 1 && topics[1-k] != "" {
+		if k <= 1 && len(topics) > 1 && topics[1-k] != nil {
 			partner = nil // both sides are repartitioned: any shared key encoding does
 		}
-		r, err := newJoinRepartition(k, t, side, partner)
+		r, err := newJoinRepartition(k, t.Name, side, partner)
 		if err != nil {
 			return err
 		}
 		q.joinRepart[k] = r
 		q.joinStage1[q.joinTopics[k]] = k
-		q.joinTopics[k] = t
+		q.joinTopics[k] = t.Name
 	}
 	return nil
 }

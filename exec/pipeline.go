@@ -3,9 +3,10 @@ package exec
 import (
 	"errors"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -17,7 +18,7 @@ type ProcessingLog interface {
 
 // pipeline evaluates a plan's filter and projection over input rows.
 type pipeline struct {
-	plan    *planner.QueryPlan
+	qp      *plan.QueryPlan
 	queryID string
 	log     ProcessingLog
 	// valueKeys are the items of PARTITION BY keys that read more than the
@@ -33,19 +34,19 @@ func (p *pipeline) valueDependentKeys() []int {
 		return p.valueKeys
 	}
 	p.valueKeysDone = true
-	for i, e := range p.plan.PartitionBy {
-		if i >= len(p.plan.KeySlots) || p.plan.KeySlots[i] < 0 {
+	for i, e := range p.qp.PartitionBy {
+		if i >= len(p.qp.KeySlots) || p.qp.KeySlots[i] < 0 {
 			continue
 		}
-		slots := make([]*usage, len(p.plan.Input))
+		slots := make([]*usage, len(p.qp.Input))
 		keyOnly := markReads(e, slots)
 		for col, u := range slots {
-			if u != nil && (col >= len(p.plan.Source.Columns) || p.plan.Source.Columns[col].Role != types.KeyColumn) {
+			if u != nil && (col >= len(p.qp.Source.Columns) || p.qp.Source.Columns[col].Role != types.KeyColumn) {
 				keyOnly = false
 			}
 		}
 		if !keyOnly {
-			p.valueKeys = append(p.valueKeys, p.plan.KeySlots[i])
+			p.valueKeys = append(p.valueKeys, p.qp.KeySlots[i])
 		}
 	}
 	return p.valueKeys
@@ -55,8 +56,8 @@ func (p *pipeline) valueDependentKeys() []int {
 // (len == len(plan.Items)). An expression that fails at run time yields NULL and a
 // processing-log entry, as in ksqlDB; a failing filter drops the row.
 func (p *pipeline) apply(row, out []any, topic string, partition int32, offset int64) bool {
-	if p.plan.Where != nil {
-		v, err := p.plan.Where.Eval(row)
+	if p.qp.Where != nil {
+		v, err := p.qp.Where.Eval(row)
 		if err != nil {
 			p.logError(err, topic, partition, offset)
 			return false
@@ -65,7 +66,7 @@ func (p *pipeline) apply(row, out []any, topic string, partition int32, offset i
 			return false
 		}
 	}
-	for i, it := range p.plan.Items {
+	for i, it := range p.qp.Items {
 		v, err := it.Eval(row)
 		if err != nil {
 			p.logError(err, topic, partition, offset)
@@ -81,10 +82,10 @@ func (p *pipeline) apply(row, out []any, topic string, partition int32, offset i
 // applyTo is apply for a decoded record; a record without a value passes only when
 // there is no filter (a predicate over a missing row is not true).
 func (p *pipeline) applyTo(row, out []any, nullValue bool, rec *kgo.Record) bool {
-	if nullValue && p.plan.Where != nil {
+	if nullValue && p.qp.Where != nil {
 		return false
 	}
-	if nullValue && len(p.plan.PartitionBy) > 0 {
+	if nullValue && len(p.qp.PartitionBy) > 0 {
 		if !p.apply(row, out, rec.Topic, rec.Partition, rec.Offset) {
 			return false
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -50,23 +52,23 @@ func BenchmarkRecord(b *testing.B) {
 	for _, name := range []string{"q0", "q1", "q2", "q0-projected", "q2-projected"} {
 		b.Run(name, func(b *testing.B) {
 			query, projected := strings.CutSuffix(name, "-projected")
-			plan := planBench(b, benchQueries[query])
+			qp := planBench(b, benchQueries[query])
 			var reads []expr.Expr
 			if projected {
-				reads = planReads(plan) // decode only what the query references
+				reads = planReads(qp) // decode only what the query references
 			}
-			dec, err := newSourceDecoder(plan.Source, plan.Timestamp, reads...)
+			dec, err := newSourceDecoder(qp.Source, qp.Timestamp, reads...)
 			if err != nil {
 				b.Fatal(err)
 			}
-			enc, err := newSinkEncoder(plan.Sink)
+			enc, err := newSinkEncoder(qp.Sink)
 			if err != nil {
 				b.Fatal(err)
 			}
 			log := &memLog{}
-			pipe := &pipeline{plan: plan, queryID: "q", log: log}
+			pipe := &pipeline{qp: qp, queryID: "q", log: log}
 			row := make([]any, dec.width)
-			out := make([]any, len(plan.Items))
+			out := make([]any, len(qp.Items))
 			recs := make([]*kgo.Record, len(benchRecords))
 			for i, v := range benchRecords {
 				recs[i] = &kgo.Record{Topic: "nexmark", Value: []byte(v), Timestamp: time.UnixMilli(1436918400000), Offset: int64(i)}
@@ -80,7 +82,7 @@ func BenchmarkRecord(b *testing.B) {
 				if !ok || !pipe.applyTo(row, out, nullValue, rec) {
 					continue
 				}
-				if _, err := enc.encode(out, row[len(plan.Source.Columns)].(int64), rec.Headers, nullValue); err != nil {
+				if _, err := enc.encode(out, row[len(qp.Source.Columns)].(int64), rec.Headers, nullValue); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -91,14 +93,14 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
-func planBench(b testing.TB, query string) *planner.QueryPlan {
+func planBench(b testing.TB, query string) *plan.QueryPlan {
 	cat := catalog.New()
 	pl := &planner.Planner{Catalog: cat, Funcs: expr.NewRegistry(expr.Config{})}
 	stmts, err := parser.New().ParseScript(benchSourceDDL + "\n" + query)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var plan *planner.QueryPlan
+	var qp *plan.QueryPlan
 	for _, st := range stmts {
 		switch st := st.(type) {
 		case *parser.CreateSource:
@@ -108,25 +110,25 @@ func planBench(b testing.TB, query string) *planner.QueryPlan {
 			}
 			cat.PutSource(src)
 		case *parser.CreateAsSelect:
-			if plan, err = pl.PlanCreateAsSelect(st, nil); err != nil {
+			if qp, err = pl.PlanCreateAsSelect(st, nil); err != nil {
 				b.Fatal(err)
 			}
 		default:
 			b.Fatalf("unexpected statement %T", st)
 		}
 	}
-	return plan
+	return qp
 }
 
 // TestNexmarkProjection pins what the Nexmark queries decode: the filter's column
 // and the referenced BID fields, nothing of PERSON or AUCTION.
 func TestNexmarkProjection(t *testing.T) {
-	plan := planBench(t, benchQueries["q2"])
+	qp := planBench(t, benchQueries["q2"])
 	var valueIdx []int
-	for i := range plan.Source.Columns {
+	for i := range qp.Source.Columns {
 		valueIdx = append(valueIdx, i)
 	}
-	p := valueProjection(plan.Source, valueIdx, planReads(plan))
+	p := valueProjection(qp.Source, valueIdx, planReads(qp))
 	if p == nil {
 		t.Fatal("no projection")
 	}
@@ -142,12 +144,12 @@ func TestNexmarkProjection(t *testing.T) {
 // TestAggregateProjection pins that an aggregation decodes what its group key,
 // filter and aggregate arguments read (its items read the result row instead).
 func TestAggregateProjection(t *testing.T) {
-	plan := planBench(t, `CREATE TABLE bids AS SELECT bid->auction AS auction, COUNT(*) AS n,
+	qp := planBench(t, `CREATE TABLE bids AS SELECT bid->auction AS auction, COUNT(*) AS n,
   MAX(bid->price) AS top FROM nexmark WHERE event_type = 2 GROUP BY bid->auction EMIT CHANGES;`)
-	if plan.Agg == nil {
+	if qp.Agg == nil {
 		t.Fatal("not an aggregation")
 	}
-	p := valueProjection(plan.Source, []int{0, 1, 2, 3}, planReads(plan))
+	p := valueProjection(qp.Source, []int{0, 1, 2, 3}, planReads(qp))
 	if p == nil {
 		t.Fatal("no projection")
 	}

@@ -4,7 +4,7 @@ import (
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
+	"github.com/sluice-db/sluice/plan"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -12,7 +12,7 @@ import (
 // layout). Items of an aggregation, its HAVING and ORDER BY read the result row
 // instead. A plan field that reads input rows must be listed here, or the decoder
 // leaves what it reads NULL.
-func planReads(p *planner.QueryPlan) []expr.Expr {
+func planReads(p *plan.QueryPlan) []expr.Expr {
 	reads := append([]expr.Expr{p.Where, p.Timestamp}, p.PartitionBy...)
 	if p.Agg == nil {
 		return append(reads, p.Items...)

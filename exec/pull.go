@@ -4,20 +4,21 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 	"github.com/sluice-db/sluice/types"
 )
 
 // ScanTable reads the materialized result of the query that maintains table, in
 // every partition this node holds, and calls fn with each row laid out as
-// planner.InputLayout(table): the table's columns, ROWTIME, ROWPARTITION, ROWOFFSET
+// plan.InputLayout(table): the table's columns, ROWTIME, ROWPARTITION, ROWOFFSET
 // (NULL: a result row is not one record) and, for windowed tables, WINDOWSTART and
 // WINDOWEND. fn returns false to stop.
 func ScanTable(st *storage.Store, queryID string, table *catalog.Source, width int, fn func(row []any) (bool, error)) error {
-	prefix := StatePrefix(queryID, storeOut, -1)
+	prefix := StatePrefix(queryID, plan.StoreOut, -1)
 	var ferr error
 	err := st.Scan(prefix, func(k, v []byte) bool {
 		if len(k) < len(prefix)+4 {
@@ -50,7 +51,7 @@ func LookupTable(st *storage.Store, queryID string, table *catalog.Source, width
 	if table.Window != nil {
 		return fmt.Errorf("key lookup in windowed table %s", table.Name)
 	}
-	codec, err := formats.NewCodec(table.KeyFormat, table.KeyColumns(), planner.KeyOptions(table))
+	codec, err := formats.NewCodec(table.KeyFormat, table.KeyColumns(), plan.KeyOptions(table))
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func LookupTable(st *storage.Store, queryID string, table *catalog.Source, width
 		return err
 	}
 	for p := int32(0); p < int32(table.Partitions); p++ {
-		v, ok, err := st.Get(append(StatePrefix(queryID, storeOut, p), k...))
+		v, ok, err := st.Get(append(StatePrefix(queryID, plan.StoreOut, p), k...))
 		if err != nil {
 			return err
 		}

@@ -4,11 +4,12 @@ import (
 	"context"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -19,7 +20,7 @@ type RowSink interface {
 
 // PushConfig configures a push query.
 type PushConfig struct {
-	Plan          *planner.QueryPlan
+	Plan          *plan.QueryPlan
 	Clients       ClientFactory
 	Log           ProcessingLog
 	FromBeginning bool
@@ -61,7 +62,7 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 		return err
 	}
 	defer cl.Close()
-	pipe := &pipeline{plan: cfg.Plan, queryID: "transient", log: cfg.Log}
+	pipe := &pipeline{qp: cfg.Plan, queryID: "transient", log: cfg.Log}
 	row := make([]any, dec.width)
 	out := make([]any, len(cfg.Plan.Items))
 	table := cfg.Plan.Source.Kind == catalog.Table
@@ -139,21 +140,21 @@ type tombstoneProjection struct {
 	keyOnly []bool
 }
 
-func newTombstoneProjection(plan *planner.QueryPlan) *tombstoneProjection {
-	t := &tombstoneProjection{items: plan.Items, keyOnly: make([]bool, len(plan.Items))}
-	if plan.Agg != nil {
+func newTombstoneProjection(qp *plan.QueryPlan) *tombstoneProjection {
+	t := &tombstoneProjection{items: qp.Items, keyOnly: make([]bool, len(qp.Items))}
+	if qp.Agg != nil {
 		return t // items read the aggregation's row, not the source's
 	}
-	for i, it := range plan.Items {
-		slots := make([]*usage, len(plan.Input))
+	for i, it := range qp.Items {
+		slots := make([]*usage, len(qp.Input))
 		keyOnly := markReads(it, slots)
 		for col, u := range slots {
 			if u == nil {
 				continue
 			}
-			name := plan.Input[col].Name
-			isKey := col < len(plan.Source.Columns) && plan.Source.Columns[col].Role == types.KeyColumn
-			if !isKey && (col < len(plan.Source.Columns) || (name != planner.WindowStart && name != planner.WindowEnd)) {
+			name := qp.Input[col].Name
+			isKey := col < len(qp.Source.Columns) && qp.Source.Columns[col].Role == types.KeyColumn
+			if !isKey && (col < len(qp.Source.Columns) || (name != plan.WindowStart && name != plan.WindowEnd)) {
 				keyOnly = false
 			}
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluice-db/sluice/plan"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -39,7 +40,7 @@ func (t *tableQuery) sourcePartition(p int32) (*sourceStage, error) {
 		return s, nil
 	}
 	s := &sourceStage{p: p, offset: -1, srcRows: newSrcRowCache()}
-	c, ok, err := readCheckpoint(t.st, t.queryID, storeCkptSource, p)
+	c, ok, err := readCheckpoint(t.st, t.queryID, plan.StoreCkptSource, p)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 		}
 		// A retraction carries the old row but happens at the update's time, as
 		// Kafka Streams' table repartitioning forwards it.
-		ts := row[len(t.plan.Source.Columns)].(int64)
+		ts := row[len(t.qp.Source.Columns)].(int64)
 		emit(&kgo.Record{Topic: t.repartition, Key: key, Value: val, Headers: rec.Headers, Timestamp: time.UnixMilli(ts)})
 		return nil
 	}
@@ -107,7 +108,7 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 }
 
 func (t *tableQuery) loadStageSrc(s *sourceStage, key string) ([]any, error) {
-	return s.srcRows.load(t.st, StatePrefix(t.queryID, storeSrc, s.p), key)
+	return s.srcRows.load(t.st, StatePrefix(t.queryID, plan.StoreSrc, s.p), key)
 }
 
 // applyRepartitioned handles a record of the repartition topic in the aggregation.
@@ -135,7 +136,7 @@ func (t *tableQuery) applyRepartitioned(ps *partState, rec *kgo.Record, emit fun
 	}
 	ps.dedup[srcPart] = pos
 	row := vals[3:]
-	ts := row[len(t.plan.Source.Columns)].(int64)
+	ts := row[len(t.qp.Source.Columns)].(int64)
 	if op == opSub {
 		ts = rec.Timestamp.UnixMilli() // the update's time; row is the old row
 	}
@@ -183,18 +184,18 @@ func (t *tableQuery) lastApplied(ps *partState, srcPart int32) (int64, error) {
 }
 
 func dedupKey(queryID string, p, srcPart int32) []byte {
-	return binary.BigEndian.AppendUint32(StatePrefix(queryID, storeDedup, p), uint32(srcPart))
+	return binary.BigEndian.AppendUint32(StatePrefix(queryID, plan.StoreDedup, p), uint32(srcPart))
 }
 
 // flushStage1 stages the first stage's source rows and checkpoints, and the
 // aggregation's applied source offsets.
 func (t *tableQuery) flushRepartition(b stateWriter) error {
 	for _, s := range t.stage1 {
-		if err := s.srcRows.flush(StatePrefix(t.queryID, storeSrc, s.p), b); err != nil {
+		if err := s.srcRows.flush(StatePrefix(t.queryID, plan.StoreSrc, s.p), b); err != nil {
 			return err
 		}
 		if s.offset >= 0 {
-			if err := b.Set(StatePrefix(t.queryID, storeCkptSource, s.p), checkpoint{Offset: s.offset}.encode()); err != nil {
+			if err := b.Set(StatePrefix(t.queryID, plan.StoreCkptSource, s.p), checkpoint{Offset: s.offset}.encode()); err != nil {
 				return err
 			}
 		}

@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 )
 
 // sinkEncoder turns a projected row into a Kafka record for the sink topic.
 type sinkEncoder struct {
-	sink       *planner.Sink
+	sink       *plan.Sink
 	key, value formats.Codec
 	keyVals    []any
 	valueVals  []any
@@ -30,13 +31,13 @@ const (
 	byteSlab   = 32 << 10
 )
 
-func newSinkEncoder(s *planner.Sink) (*sinkEncoder, error) {
+func newSinkEncoder(s *plan.Sink) (*sinkEncoder, error) {
 	e := &sinkEncoder{sink: s}
 	var err error
-	if e.key, err = formats.NewCodec(s.Source.KeyFormat, s.Source.KeyColumns(), planner.KeyOptions(s.Source)); err != nil {
+	if e.key, err = formats.NewCodec(s.Source.KeyFormat, s.Source.KeyColumns(), plan.KeyOptions(s.Source)); err != nil {
 		return nil, err
 	}
-	if e.value, err = formats.NewCodec(s.Source.ValueFormat, s.Source.ValueColumns(), planner.ValueOptions(s.Source)); err != nil {
+	if e.value, err = formats.NewCodec(s.Source.ValueFormat, s.Source.ValueColumns(), plan.ValueOptions(s.Source)); err != nil {
 		return nil, err
 	}
 	e.keyVals = make([]any, len(s.KeyIndexes))

@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/formats"
-	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -34,7 +35,7 @@ func (e *DeserializationError) Unwrap() error { return e.Err }
 var errNullValue = errors.New("record has a null value")
 
 // sourceDecoder turns a Kafka record into an input row laid out as
-// planner.InputLayout: declared columns, then ROWTIME, ROWPARTITION, ROWOFFSET.
+// plan.InputLayout: declared columns, then ROWTIME, ROWPARTITION, ROWOFFSET.
 type sourceDecoder struct {
 	src        *catalog.Source
 	key, value formats.Codec
@@ -52,9 +53,9 @@ type sourceDecoder struct {
 // but left NULL instead of built (formats.Projection). Without reads every column
 // is decoded.
 func newSourceDecoder(src *catalog.Source, timestamp expr.Expr, reads ...expr.Expr) (*sourceDecoder, error) {
-	d := &sourceDecoder{src: src, width: len(planner.InputLayout(src)), timestamp: timestamp}
+	d := &sourceDecoder{src: src, width: len(plan.InputLayout(src)), timestamp: timestamp}
 	var err error
-	if d.key, err = formats.NewCodec(src.KeyFormat, src.KeyColumns(), planner.KeyOptions(src)); err != nil {
+	if d.key, err = formats.NewCodec(src.KeyFormat, src.KeyColumns(), plan.KeyOptions(src)); err != nil {
 		return nil, err
 	}
 	for i, c := range src.Columns {
@@ -71,7 +72,7 @@ func newSourceDecoder(src *catalog.Source, timestamp expr.Expr, reads ...expr.Ex
 	if len(reads) > 0 {
 		use = valueProjection(src, d.valueIdx, append(reads, timestamp))
 	}
-	if d.value, err = formats.NewDecoder(src.ValueFormat, src.ValueColumns(), planner.ValueOptions(src), use); err != nil {
+	if d.value, err = formats.NewDecoder(src.ValueFormat, src.ValueColumns(), plan.ValueOptions(src), use); err != nil {
 		return nil, err
 	}
 	d.keyBuf = make([]any, len(d.keyIdx))

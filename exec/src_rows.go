@@ -6,7 +6,7 @@ import (
 )
 
 // srcRowCache holds, per key of a table source, its last row (so an update can
-// retract it), in memory in front of the store's storeSrc entries of one
+// retract it), in memory in front of the store's plan.StoreSrc entries of one
 // partition. Changed rows are listed so that a flush writes only them.
 type srcRowCache struct {
 	rows  map[string]*srcRow

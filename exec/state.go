@@ -13,23 +13,9 @@ import (
 //
 //	q <queryID> 0x00 <store> 0x00 <partition uint32 BE> <store key>
 //
-// Stores: "agg" (aggregation groups), "src" (the last row per key of a table
-// input, to retract it), "out" (the materialized result, for pull queries) and
-// "ckpt" (the partition's input offset and stream time: a local checkpoint written
-// in the same batch as the state it describes).
-const (
-	storeAgg  = "agg"
-	storeSrc  = "src"
-	storeOut  = "out"
-	storeCkpt = "ckpt"
-	// storeCkptSource holds the source checkpoints of a repartitioning stage; its
-	// partitions are the source's, not the aggregation's.
-	storeCkptSource = "ckpt-src"
-	// storeDedup holds, per aggregation partition and source partition, the last
-	// source offset applied: a repartitioning stage that re-runs after a crash
-	// writes its records again, and they are skipped.
-	storeDedup = "dedup"
-)
+// The stores are named in package plan (plan.StoreAgg, ...), where the planner
+// lists those a query's tasks own. A partition's checkpoint (plan.StoreCkpt) is
+// written in the same batch as the state it describes.
 
 // StatePrefix is the key prefix of one store of one query, for every partition
 // when partition < 0.

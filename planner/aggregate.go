@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/aggregate"
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
@@ -12,64 +14,6 @@ import (
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
-
-// Window bounds are pseudo-columns of windowed results.
-const (
-	WindowStart = "WINDOWSTART"
-	WindowEnd   = "WINDOWEND"
-)
-
-// DefaultGrace is the grace period of a window without GRACE PERIOD: ksqlDB's
-// legacy 24 hours, so late records are accepted for a day.
-const DefaultGrace = 24 * time.Hour
-
-// Aggregation is the stateful part of a GROUP BY query. Rows of the input (after
-// Where) are grouped by GroupBy (and window), folded by Calls, and each updated
-// group yields a post-aggregation row laid out as Post: the group key values, then
-// WINDOWSTART and WINDOWEND for windowed queries, then one value per call. Having
-// and the plan's Items are evaluated over that row.
-type Aggregation struct {
-	GroupBy []expr.Expr // over the plan's Input
-	Calls   []AggCall
-	Window  *WindowPlan // nil when not windowed
-	Having  expr.Expr   // over Post; nil for none
-	Post    []types.Column
-	// FromTable is set when the input is a table: an update retracts the old row
-	// from its group before the new row is added.
-	FromTable bool
-	// EmitFinal emits each window once, when stream time passes its end + grace.
-	EmitFinal bool
-}
-
-// AggCall is one aggregate function call.
-type AggCall struct {
-	Func *aggregate.Func
-	Args []expr.Expr // per-row arguments over Input; empty for COUNT(*)
-	Text string
-}
-
-// WindowPlan is a resolved WINDOW clause.
-type WindowPlan struct {
-	Kind      string        // TUMBLING, HOPPING or SESSION
-	Size      time.Duration // session: the inactivity gap
-	Advance   time.Duration // hopping
-	Grace     time.Duration
-	Retention time.Duration
-}
-
-// KeyWidth is the number of group key columns in Post.
-func (a *Aggregation) KeyWidth() int { return len(a.GroupBy) }
-
-// windowWidth is 2 for windowed aggregations (WINDOWSTART, WINDOWEND), else 0.
-func (a *Aggregation) windowWidth() int {
-	if a.Window != nil {
-		return 2
-	}
-	return 0
-}
-
-// CallBase is the index in Post of the first call's result.
-func (a *Aggregation) CallBase() int { return a.KeyWidth() + a.windowWidth() }
 
 // lambdaBase is where lambda parameters live in post-aggregation rows: past any
 // Post layout, whose width is not known until every call is bound.
@@ -79,7 +23,7 @@ const lambdaBase = 1 << 10
 type aggContext struct {
 	aggs    *aggregate.Registry
 	in      *binder // binds over the input row, without aggregation
-	agg     *Aggregation
+	agg     *plan.Aggregation
 	keyText []string
 	keyCols []expr.Expr
 	byText  map[string]int // call text -> Post index
@@ -112,9 +56,9 @@ func (c *aggContext) intercept(b *binder, n parser.Expr) (expr.Expr, bool, error
 				return nil, false, nil
 			}
 		}
-		if c.agg.Window != nil && (x.Qualifier == "" || x.Qualifier == b.scope.source.Name || x.Qualifier == b.scope.alias) && (x.Name == WindowStart || x.Name == WindowEnd) {
+		if c.agg.Window != nil && (x.Qualifier == "" || x.Qualifier == b.scope.source.Name || x.Qualifier == b.scope.alias) && (x.Name == plan.WindowStart || x.Name == plan.WindowEnd) {
 			i := c.agg.KeyWidth()
-			if x.Name == WindowEnd {
+			if x.Name == plan.WindowEnd {
 				i++
 			}
 			return expr.NewColumn(i, x.Name, types.BigIntType), true, nil
@@ -202,7 +146,7 @@ func (c *aggContext) bindCall(n *parser.Call) (expr.Expr, error) {
 	}
 	i := len(c.agg.Post)
 	c.agg.Post = append(c.agg.Post, types.Column{Name: text, Type: f.Result})
-	c.agg.Calls = append(c.agg.Calls, AggCall{Func: f, Args: args, Text: text})
+	c.agg.Calls = append(c.agg.Calls, plan.AggCall{Func: f, Args: args, Text: text})
 	c.byText[text] = i
 	return expr.NewColumn(i, text, f.Result), nil
 }
@@ -239,13 +183,13 @@ func (p *Planner) aggs() *aggregate.Registry {
 }
 
 // planAggregate plans SELECT ... [WINDOW ...] GROUP BY ... [HAVING ...].
-func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*QueryPlan, error) {
+func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*plan.QueryPlan, error) {
 	src := sc.source
 	in := &binder{scope: sc, funcs: p.Funcs, params: params}
-	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
+	qp := &plan.QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}
 	var err error
 	if sc.join == nil {
-		if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+		if qp.Timestamp, err = p.timestampExpr(src); err != nil {
 			return nil, err
 		}
 	}
@@ -261,8 +205,8 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 	if len(sel.PartitionBy) > 0 {
 		return nil, sqlerr.New(sqlerr.SyntaxError, "PARTITION BY is not supported with GROUP BY: the result is keyed by the GROUP BY expressions").WithPosition(sel.PartitionBy[0].Position())
 	}
-	agg := &Aggregation{FromTable: src.Kind == catalog.Table, EmitFinal: sel.Emit == parser.EmitFinal}
-	plan.Agg = agg
+	agg := &plan.Aggregation{FromTable: src.Kind == catalog.Table, EmitFinal: sel.Emit == parser.EmitFinal}
+	qp.Agg = agg
 	if sel.Where != nil {
 		if containsAggregate(p.aggs(), sel.Where) {
 			return nil, sqlerr.New(sqlerr.GroupingError, "Aggregate functions are not allowed in WHERE; use HAVING").WithPosition(sel.Where.Position())
@@ -274,7 +218,7 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 		if w.Type().Kind != types.KindBoolean && w.Type().Kind != types.KindUnknown {
 			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "WHERE clause must be BOOLEAN, not %s", w.Type()).WithPosition(sel.Where.Position())
 		}
-		plan.Where = w
+		qp.Where = w
 	}
 	if sel.Window != nil {
 		if src.Kind == catalog.Table {
@@ -310,7 +254,7 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 		ctx.keyCols = append(ctx.keyCols, expr.NewColumn(i, e.String(), e.Type()))
 	}
 	if agg.Window != nil {
-		agg.Post = append(agg.Post, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
+		agg.Post = append(agg.Post, types.Column{Name: plan.WindowStart, Type: types.BigIntType}, types.Column{Name: plan.WindowEnd, Type: types.BigIntType})
 	}
 	post := &binder{scope: &scope{source: src, alias: sc.alias, width: lambdaBase}, funcs: p.Funcs, params: params, agg: ctx}
 	// SELECT * with GROUP BY is allowed when every column is grouped: each column
@@ -343,8 +287,8 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 	for i, k := range ctx.keyCols {
 		keyExprs[i] = k.String()
 	}
-	plan.KeyNames = keyExprs
-	if err := p.projectItems(plan, sel, post, keyExprs); err != nil {
+	qp.KeyNames = keyExprs
+	if err := p.projectItems(qp, sel, post, keyExprs); err != nil {
 		return nil, err
 	}
 	var undoable []string
@@ -358,7 +302,7 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*Q
 	if len(undoable) > 0 {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "The aggregation functions %s cannot be applied to a table source, only to a stream source.", strings.Join(undoable, ", ")).WithPosition(sel.Pos)
 	}
-	return plan, nil
+	return qp, nil
 }
 
 // withItems returns a copy of sel with another select list.
@@ -368,8 +312,8 @@ func withItems(sel *parser.Select, items []parser.SelectItem) *parser.Select {
 	return &c
 }
 
-func windowPlan(w *parser.WindowSpec) *WindowPlan {
-	wp := &WindowPlan{Size: w.Size, Advance: w.Advance, Grace: DefaultGrace}
+func windowPlan(w *parser.WindowSpec) *plan.WindowPlan {
+	wp := &plan.WindowPlan{Size: w.Size, Advance: w.Advance, Grace: plan.DefaultGrace}
 	switch w.Kind {
 	case parser.Tumbling:
 		wp.Kind, wp.Advance = "TUMBLING", w.Size
@@ -386,50 +330,4 @@ func windowPlan(w *parser.WindowSpec) *WindowPlan {
 		wp.Retention = w.Retention
 	}
 	return wp
-}
-
-// NeedsRepartition reports whether rows of one group can arrive on different
-// partitions of the source (which has the given number of partitions): true unless
-// there is one partition or the groups are the source's own keys. The source of
-// an aggregation over a join (join non-nil) is the joined row, whose partitions
-// are the join key's: grouping by a column that holds the join key needs no
-// repartition.
-func (a *Aggregation) NeedsRepartition(src *catalog.Source, partitions int, join *Join) bool {
-	if partitions <= 1 {
-		return false
-	}
-	if join != nil {
-		if len(a.GroupBy) != 1 {
-			return true
-		}
-		c, ok := a.GroupBy[0].(*expr.Column)
-		if !ok {
-			return true
-		}
-		if c.Index == join.RowKey {
-			return false
-		}
-		for _, k := range join.keyClass() {
-			if c.Index < len(src.Columns) && src.Columns[c.Index].Name == k.canonical {
-				return false
-			}
-		}
-		return true
-	}
-	var keyIdx []int
-	for i, c := range src.Columns {
-		if c.Role == types.KeyColumn {
-			keyIdx = append(keyIdx, i)
-		}
-	}
-	if len(a.GroupBy) != len(keyIdx) {
-		return true
-	}
-	for i, g := range a.GroupBy {
-		c, ok := g.(*expr.Column)
-		if !ok || c.Index != keyIdx[i] {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,8 @@ package planner
 import (
 	"strings"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/formats"
@@ -20,7 +22,7 @@ const (
 )
 
 // reservedColumns may not be declared: they are pseudo-columns.
-var reservedColumns = map[string]bool{RowTime: true, RowPartition: true, RowOffset: true, "WINDOWSTART": true, "WINDOWEND": true}
+var reservedColumns = map[string]bool{plan.RowTime: true, plan.RowPartition: true, plan.RowOffset: true, "WINDOWSTART": true, "WINDOWEND": true}
 
 // PlanCreateSource turns CREATE STREAM|TABLE (...) WITH (...) into a catalog source.
 // It does not check the topic: the engine does, because that needs Kafka.
@@ -234,74 +236,64 @@ func resolveTimestamp(src *catalog.Source, w *withProps) error {
 
 // checkCodecs verifies that the formats can carry the source's columns.
 func checkCodecs(src *catalog.Source) error {
-	if _, err := formats.NewCodec(src.KeyFormat, src.KeyColumns(), KeyOptions(src)); err != nil {
+	if _, err := formats.NewCodec(src.KeyFormat, src.KeyColumns(), plan.KeyOptions(src)); err != nil {
 		return err
 	}
-	if _, err := formats.NewCodec(src.ValueFormat, src.ValueColumns(), ValueOptions(src)); err != nil {
+	if _, err := formats.NewCodec(src.ValueFormat, src.ValueColumns(), plan.ValueOptions(src)); err != nil {
 		return err
 	}
 	return nil
 }
 
-// KeyOptions are the codec options for a source's key.
-func KeyOptions(src *catalog.Source) formats.Options {
-	return formats.Options{IsKey: true, Delimiter: src.KeyDelimiter}
-}
-
-// ValueOptions are the codec options for a source's value.
-func ValueOptions(src *catalog.Source) formats.Options {
-	return formats.Options{Delimiter: src.ValueDelimiter, WrapSingle: src.WrapSingle}
-}
-
 // PlanCreateAsSelect plans CREATE STREAM ... AS SELECT. partitions is the source
 // topic's partition count, inherited unless PARTITIONS is given.
-func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[string]string) (*QueryPlan, error) {
+func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[string]string) (*plan.QueryPlan, error) {
 	p.persistent = true
-	plan, err := p.PlanSelect(st.Query, nil)
+	qp, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
 	}
-	if plan.Source.Kind == catalog.Table && plan.Source.Window != nil {
+	if qp.Source.Kind == catalog.Table && qp.Source.Window != nil {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "KSQL does not support persistent queries on windowed tables.").WithPosition(st.Query.Pos)
 	}
-	if st.Query.Emit == parser.EmitFinal && (plan.Agg == nil || plan.Agg.Window == nil) {
+	if st.Query.Emit == parser.EmitFinal && (qp.Agg == nil || qp.Agg.Window == nil) {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EMIT FINAL is only supported for windowed aggregations.").WithPosition(st.Query.Pos)
 	}
-	producesTable := plan.Agg != nil || plan.Source.Kind == catalog.Table
+	producesTable := qp.Agg != nil || qp.Source.Kind == catalog.Table
 	switch {
 	case st.Kind == parser.Table && !producesTable:
 		return nil, sqlerr.New(sqlerr.WrongObjectType, "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.").WithPosition(st.Pos)
 	case st.Kind != parser.Table && producesTable:
 		return nil, sqlerr.New(sqlerr.WrongObjectType, "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.").WithPosition(st.Pos)
 	}
-	if plan.Limit >= 0 {
+	if qp.Limit >= 0 {
 		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "LIMIT is not supported in a persistent query").WithPosition(st.Query.Pos)
 	}
-	if err := checkPersistentResult(plan, st.Query, st.Name, session); err != nil {
+	if err := checkPersistentResult(qp, st.Query, st.Name, session); err != nil {
 		return nil, err
 	}
 	w, err := newWithProps(st.Props)
 	if err != nil {
 		return nil, err
 	}
-	sink := &catalog.Source{Name: st.Name, Kind: catalog.Stream, SQL: st.Text, Replicas: plan.Source.Replicas, Partitions: plan.Source.Partitions}
+	sink := &catalog.Source{Name: st.Name, Kind: catalog.Stream, SQL: st.Text, Replicas: qp.Source.Replicas, Partitions: qp.Source.Partitions}
 	if producesTable {
 		sink.Kind = catalog.Table
 	}
-	if plan.Agg == nil && !plan.Rekeyed && plan.Source.Window != nil {
-		w := *plan.Source.Window // the result keeps its source's windowed key
+	if qp.Agg == nil && !qp.Rekeyed && qp.Source.Window != nil {
+		w := *qp.Source.Window // the result keeps its source's windowed key
 		sink.Window = &w
 	}
-	if plan.Agg != nil && plan.Agg.Window != nil {
-		sink.Window = &catalog.Window{Kind: plan.Agg.Window.Kind}
+	if qp.Agg != nil && qp.Agg.Window != nil {
+		sink.Window = &catalog.Window{Kind: qp.Agg.Window.Kind}
 		if sink.Window.Kind != "SESSION" {
-			sink.Window.Size = plan.Agg.Window.Size
+			sink.Window.Size = qp.Agg.Window.Size
 		}
 	}
-	for _, slot := range plan.KeySlots {
-		sink.Columns = append(sink.Columns, plan.Output[slot])
+	for _, slot := range qp.KeySlots {
+		sink.Columns = append(sink.Columns, qp.Output[slot])
 	}
-	for _, c := range plan.Output {
+	for _, c := range qp.Output {
 		if c.Role != types.KeyColumn {
 			sink.Columns = append(sink.Columns, types.Column{Name: c.Name, Type: c.Type, Role: types.ValueColumn})
 		}
@@ -311,7 +303,7 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	} else {
 		sink.Topic = session[PropOutputTopicPrefix] + st.Name
 	}
-	if err := resolveFormats(sink, w, session, plan.Source); err != nil {
+	if err := resolveFormats(sink, w, session, qp.Source); err != nil {
 		return nil, err
 	}
 	if len(sink.KeyColumns()) == 0 && w.has("KEY_FORMAT") {
@@ -333,18 +325,18 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 	if err := checkCodecs(sink); err != nil {
 		return nil, err
 	}
-	plan.Sink = newSink(plan, sink, true)
-	if err := p.sinkTimestamp(plan.Sink); err != nil {
+	qp.Sink = newSink(qp, sink, true)
+	if err := p.sinkTimestamp(qp.Sink); err != nil {
 		return nil, err
 	}
-	return plan, nil
+	return qp, nil
 }
 
 // PlanInsertSelect plans INSERT INTO target SELECT ...: the result must match the
 // target's columns by name and type.
 // PlanMaterialize plans the query that keeps a source table's rows in state, so
 // that pull queries can read it (CREATE SOURCE TABLE).
-func (p *Planner) PlanMaterialize(table *catalog.Source) (*QueryPlan, error) {
+func (p *Planner) PlanMaterialize(table *catalog.Source) (*plan.QueryPlan, error) {
 	sel := &parser.Select{
 		Items: []parser.SelectItem{{Star: true}},
 		From:  &parser.TableRef{Name: table.Name},
@@ -352,16 +344,16 @@ func (p *Planner) PlanMaterialize(table *catalog.Source) (*QueryPlan, error) {
 		Limit: -1,
 	}
 	p.persistent = true
-	plan, err := p.PlanSelect(sel, nil)
+	qp, err := p.PlanSelect(sel, nil)
 	if err != nil {
 		return nil, err
 	}
-	plan.Sink = newSink(plan, table, false)
-	plan.Sink.MaterializeOnly = true
-	return plan, nil
+	qp.Sink = newSink(qp, table, false)
+	qp.Sink.MaterializeOnly = true
+	return qp, nil
 }
 
-func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) {
+func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*plan.QueryPlan, error) {
 	target, err := p.Catalog.Source(st.Target)
 	if err != nil {
 		return nil, sqlerr.As(err).WithPosition(st.TargetPos)
@@ -378,19 +370,19 @@ func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) 
 		}
 	}
 	p.persistent = true
-	plan, err := p.PlanSelect(st.Query, nil)
+	qp, err := p.PlanSelect(st.Query, nil)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPersistentResult(plan, st.Query, target.Name, nil); err != nil {
+	if err := checkPersistentResult(qp, st.Query, target.Name, nil); err != nil {
 		return nil, err
 	}
 	// Order the result like the target and coerce types where ksqlDB allows.
 	var resultCols []types.Column
-	for _, slot := range plan.KeySlots {
-		resultCols = append(resultCols, plan.Output[slot])
+	for _, slot := range qp.KeySlots {
+		resultCols = append(resultCols, qp.Output[slot])
 	}
-	for _, c := range plan.Output {
+	for _, c := range qp.Output {
 		if c.Role != types.KeyColumn {
 			resultCols = append(resultCols, c)
 		}
@@ -406,25 +398,25 @@ func (p *Planner) PlanInsertSelect(st *parser.InsertSelect) (*QueryPlan, error) 
 		if c.Name != tc.Name || c.Role != tc.Role && !(tc.Role != types.KeyColumn && c.Role != types.KeyColumn) {
 			return nil, mismatch()
 		}
-		item := indexOfOutput(plan, c.Name)
-		if !plan.Items[item].Type().Equal(tc.Type) {
-			cast, err := expr.ImplicitCast(plan.Items[item], tc.Type)
+		item := indexOfOutput(qp, c.Name)
+		if !qp.Items[item].Type().Equal(tc.Type) {
+			cast, err := expr.ImplicitCast(qp.Items[item], tc.Type)
 			if err != nil {
 				return nil, mismatch()
 			}
-			plan.Items[item] = cast
-			plan.Output[item].Type = tc.Type
+			qp.Items[item] = cast
+			qp.Output[item].Type = tc.Type
 		}
 	}
-	plan.Sink = newSink(plan, target, false)
-	if err := p.sinkTimestamp(plan.Sink); err != nil {
+	qp.Sink = newSink(qp, target, false)
+	if err := p.sinkTimestamp(qp.Sink); err != nil {
 		return nil, err
 	}
-	return plan, nil
+	return qp, nil
 }
 
-func indexOfOutput(plan *QueryPlan, name string) int {
-	for i, c := range plan.Output {
+func indexOfOutput(qp *plan.QueryPlan, name string) int {
+	for i, c := range qp.Output {
 		if c.Name == name {
 			return i
 		}
@@ -432,22 +424,22 @@ func indexOfOutput(plan *QueryPlan, name string) int {
 	return -1
 }
 
-func newSink(plan *QueryPlan, sink *catalog.Source, create bool) *Sink {
-	s := &Sink{Source: sink, Create: create, TimestampIndex: -1, KeyFromSource: !plan.Rekeyed}
-	s.KeyIndexes = append(s.KeyIndexes, plan.KeySlots...)
-	for i, c := range plan.Output {
+func newSink(qp *plan.QueryPlan, sink *catalog.Source, create bool) *plan.Sink {
+	s := &plan.Sink{Source: sink, Create: create, TimestampIndex: -1, KeyFromSource: !qp.Rekeyed}
+	s.KeyIndexes = append(s.KeyIndexes, qp.KeySlots...)
+	for i, c := range qp.Output {
 		if c.Role != types.KeyColumn {
 			s.ValueIndexes = append(s.ValueIndexes, i)
 		}
 	}
 	if sink.TimestampColumn != "" {
-		s.TimestampIndex = indexOfOutput(plan, sink.TimestampColumn)
+		s.TimestampIndex = indexOfOutput(qp, sink.TimestampColumn)
 	}
 	return s
 }
 
 // sinkTimestamp sets the sink's timestamp expression from its TIMESTAMP column.
-func (p *Planner) sinkTimestamp(s *Sink) error {
+func (p *Planner) sinkTimestamp(s *plan.Sink) error {
 	if s.TimestampIndex < 0 {
 		return nil
 	}

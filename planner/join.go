@@ -3,7 +3,8 @@ package planner
 import (
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/sluice-db/sluice/plan"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
@@ -12,136 +13,26 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// JoinKind says which inputs a join combines; it decides the operator.
-type JoinKind uint8
-
-const (
-	StreamStream JoinKind = iota
-	StreamTable
-	TableTable
-)
-
-func (k JoinKind) String() string {
-	switch k {
-	case StreamStream:
-		return "stream-stream"
-	case StreamTable:
-		return "stream-table"
-	}
-	return "table-table"
-}
-
-// Join is a two-way join feeding a query. The operator produces joined rows in
-// the layout of the plan's Input: the left side's input row (its columns and
-// pseudo-columns), the right side's, ROWKEY (the join key), then the joined
-// row's ROWTIME, ROWPARTITION and ROWOFFSET. Every expression of the plan above
-// the join (Where, Items, Agg) is bound over that layout.
-type Join struct {
-	Kind JoinKind
-	Type parser.JoinKind
-	// Left and Right are the inputs, in FROM order.
-	Left, Right *JoinSide
-	// Before and After bound, for a stream-stream join, the right records a left
-	// record at t joins: those at [t-Before, t+After]. Grace is how long after a
-	// window ends late records are still joined; with HasGrace unset the join is
-	// the legacy one, which emits unmatched outer rows at once.
-	Before, After, Grace time.Duration
-	HasGrace             bool
-	// KeyType is the join key's type; RowKey is its index in the joined row.
-	KeyType *types.Type
-	RowKey  int
-	// SyntheticKey is set when no source column equals the join key in every
-	// joined row (FULL OUTER joins): the result is keyed by ROWKEY, or ROWKEY_n
-	// when a source has a column of that name (RowKeyName).
-	SyntheticKey bool
-	RowKeyName   string
-	// ForeignKey is set for a table-table join of a left column to the right
-	// table's key; LeftKey is then the left table's key column (over the left
-	// row), which keys the result.
-	ForeignKey bool
-	LeftKey    expr.Expr
-}
-
-// Retention is how long a stream-stream join keeps a record for matching.
-func (j *Join) Retention() time.Duration {
-	g := j.Grace
-	if !j.HasGrace {
-		g = 24 * time.Hour // the legacy default grace
-	}
-	return j.Before + j.After + g
-}
-
-// JoinSide is one input of a join.
-type JoinSide struct {
-	Source *catalog.Source
-	Alias  string
-	// Input is the side's own row layout (InputLayout) and Timestamp its ROWTIME
-	// expression, as for a single-source query.
-	Input     []types.Column
-	Timestamp expr.Expr
-	// Key is the join expression over Input; KeyIsSourceKey is set when it is the
-	// source's (single) key column, so records are already partitioned by it.
-	Key            expr.Expr
-	KeyIsSourceKey bool
-	// Offset is the index of the side's first column in the joined row.
-	Offset int
-	// Inner is set when the side is the result of another join (an n-way
-	// join's earlier steps); Source is then that join's virtual source and
-	// scope resolves names over its row.
-	Inner *Join
-	scope *joinScope
-	// written is the join expression as written, its columns qualified.
-	written string
-}
-
 // holdsKey reports whether expression text (qualified) is one of the join's
 // own join expressions, whose value is the join key.
-func (j *Join) holdsKey(text string) bool {
+func holdsKey(j *plan.Join, text string) bool {
 	if j.ForeignKey {
 		return false // keyed by the left table's key, not by the join expressions
 	}
-	return text == j.Left.written || text == j.Right.written
+	return text == j.Left.Written || text == j.Right.Written
 }
-
-// Steps returns the joins of an n-way join, innermost (the first two inputs)
-// first; the last is j itself.
-func (j *Join) Steps() []*Join {
-	if j.Left.Inner == nil {
-		return []*Join{j}
-	}
-	return append(j.Left.Inner.Steps(), j)
-}
-
-// Leaves returns the sources the join reads, in FROM order.
-func (j *Join) Leaves() []*JoinSide {
-	if j.Left.Inner == nil {
-		return []*JoinSide{j.Left, j.Right}
-	}
-	return append(j.Left.Inner.Leaves(), j.Right)
-}
-
-// Name is how errors and EXPLAIN name the side: its alias, else the source.
-func (s *JoinSide) Name() string {
-	if s.Alias != "" {
-		return s.Alias
-	}
-	return s.Source.Name
-}
-
-// RowKeyName is the synthetic key column of joins whose key is no source column.
-const RowKeyName = "ROWKEY"
 
 // syntheticKeyName picks ROWKEY, or the first ROWKEY_n no input has a column named.
-func syntheticKeyName(sides []*JoinSide) string {
+func syntheticKeyName(sides []*plan.JoinSide) string {
 	used := map[string]bool{}
 	for _, s := range sides {
 		for _, c := range s.Source.Columns {
 			used[c.Name] = true
 		}
 	}
-	name := RowKeyName
+	name := plan.RowKeyName
 	for i := 1; used[name]; i++ {
-		name = fmt.Sprintf("%s_%d", RowKeyName, i)
+		name = fmt.Sprintf("%s_%d", plan.RowKeyName, i)
 	}
 	return name
 }
@@ -174,7 +65,7 @@ func (j *joinScope) itemName(ref *parser.ColumnRef) string {
 
 // joinScope resolves column names over a joined row.
 type joinScope struct {
-	sides      []*JoinSide
+	sides      []*plan.JoinSide
 	rowKey     int
 	rowKeyName string
 	synthetic  bool
@@ -199,8 +90,8 @@ func (j *joinScope) resolve(qualifier, name string) (idx int, typ *types.Type, c
 		return 0, nil, "", false, nil
 	}
 	switch name {
-	case RowTime, RowPartition, RowOffset:
-		for i, c := range pseudoColumns {
+	case plan.RowTime, plan.RowPartition, plan.RowOffset:
+		for i, c := range plan.PseudoColumns() {
 			if c.Name == name {
 				return j.pseudo + i, c.Type, name, true, nil
 			}
@@ -239,7 +130,7 @@ func (j *joinScope) resolve(qualifier, name string) (idx int, typ *types.Type, c
 
 // side returns the input a qualifier names: its alias (which defaults to the
 // source's name).
-func (j *joinScope) side(qualifier string) *JoinSide {
+func (j *joinScope) side(qualifier string) *plan.JoinSide {
 	for _, s := range j.sides {
 		if qualifier == s.Alias {
 			return s
@@ -251,7 +142,7 @@ func (j *joinScope) side(qualifier string) *JoinSide {
 // planJoinInput plans the FROM clause of a join: the inputs, the join
 // conditions and the layout of the joined row, which becomes the query's input
 // (a virtual source named after the first input, in its formats).
-func (p *Planner) planJoinInput(j *parser.Join) (*scope, *Join, error) {
+func (p *Planner) planJoinInput(j *parser.Join) (*scope, *plan.Join, error) {
 	jn, js, virtual, err := p.planJoinTree(j, map[string]bool{})
 	if err != nil {
 		return nil, nil, err
@@ -265,8 +156,8 @@ func (p *Planner) planJoinInput(j *parser.Join) (*scope, *Join, error) {
 // (a JOIN b) JOIN c): its left input is a source or the joined row of the
 // inner join, which the outer joined row starts with, so every source's columns
 // keep their place in the final row.
-func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *joinScope, *catalog.Source, error) {
-	leaf := func(ref *parser.TableRef) (*JoinSide, error) {
+func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*plan.Join, *joinScope, *catalog.Source, error) {
+	leaf := func(ref *parser.TableRef) (*plan.JoinSide, error) {
 		src, err := p.Catalog.Source(ref.Name)
 		if err != nil {
 			return nil, sqlerr.As(err).WithPosition(ref.Pos)
@@ -286,11 +177,11 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 		if err != nil {
 			return nil, err
 		}
-		return &JoinSide{Source: src, Alias: alias, Input: InputLayout(src), Timestamp: ts}, nil
+		return &plan.JoinSide{Source: src, Alias: alias, Input: plan.InputLayout(src), Timestamp: ts}, nil
 	}
 	var (
-		left   *JoinSide
-		leaves []*JoinSide
+		left   *plan.JoinSide
+		leaves []*plan.JoinSide
 		cols   []types.Column
 	)
 	switch l := j.Left.(type) {
@@ -308,7 +199,11 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		left = &JoinSide{Source: virtual, Input: InputLayout(virtual), Inner: inner, scope: innerScope}
+		left = &plan.JoinSide{Source: virtual, Input: plan.InputLayout(virtual), Inner: inner}
+		if p.innerScopes == nil {
+			p.innerScopes = map[*plan.JoinSide]*joinScope{}
+		}
+		p.innerScopes[left] = innerScope
 		leaves = append(leaves, innerScope.sides...)
 		cols = append(cols, left.Input...)
 	default:
@@ -327,7 +222,7 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 	for _, c := range right.Input {
 		cols = append(cols, types.Column{Name: right.Name() + "_" + c.Name, Type: c.Type, Role: types.ValueColumn})
 	}
-	jn := &Join{Type: j.Kind, Left: left, Right: right}
+	jn := &plan.Join{Type: joinType(j.Kind), Left: left, Right: right}
 	if err := p.checkJoinSources(j, jn); err != nil {
 		return nil, nil, nil, err
 	}
@@ -348,7 +243,7 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 
 	first := leaves[0].Source
 	kind := catalog.Stream
-	if jn.Kind == TableTable {
+	if jn.Kind == plan.TableTable {
 		kind = catalog.Table
 	}
 	virtual := &catalog.Source{
@@ -362,7 +257,7 @@ func (p *Planner) planJoinTree(j *parser.Join, seen map[string]bool) (*Join, *jo
 }
 
 // checkJoinSources applies ksqlDB's rules on what may be joined.
-func (p *Planner) checkJoinSources(j *parser.Join, jn *Join) error {
+func (p *Planner) checkJoinSources(j *parser.Join, jn *plan.Join) error {
 	l, r := jn.Left.Source, jn.Right.Source
 	var kafka []string
 	for _, s := range []*catalog.Source{l, r} {
@@ -375,20 +270,20 @@ func (p *Planner) checkJoinSources(j *parser.Join, jn *Join) error {
 	}
 	switch {
 	case l.Kind == catalog.Stream && r.Kind == catalog.Stream:
-		jn.Kind = StreamStream
+		jn.Kind = plan.StreamStream
 	case l.Kind == catalog.Stream:
-		jn.Kind = StreamTable
+		jn.Kind = plan.StreamTable
 	case r.Kind == catalog.Stream:
-		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s JOIN %s.", l.Name, joinTypeText(j.Kind), r.Name).WithPosition(j.Pos)
+		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s JOIN %s.", l.Name, joinTypeText(joinType(j.Kind)), r.Name).WithPosition(j.Pos)
 	default:
-		jn.Kind = TableTable
+		jn.Kind = plan.TableTable
 	}
-	if jn.Kind == StreamTable && (j.Kind == parser.FullJoin || j.Kind == parser.RightJoin) {
+	if jn.Kind == plan.StreamTable && (j.Kind == parser.FullJoin || j.Kind == parser.RightJoin) {
 		what := "full-outer"
 		if j.Kind == parser.RightJoin {
 			what = "right"
 		}
-		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join type: %s join not supported for stream-table join. Got %s %s JOIN %s.", what, l.Name, joinTypeText(j.Kind), r.Name).WithPosition(j.Pos)
+		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join type: %s join not supported for stream-table join. Got %s %s JOIN %s.", what, l.Name, joinTypeText(joinType(j.Kind)), r.Name).WithPosition(j.Pos)
 	}
 	if (l.Window == nil) != (r.Window == nil) {
 		windowed, other := l, r
@@ -403,7 +298,7 @@ func (p *Planner) checkJoinSources(j *parser.Join, jn *Join) error {
 	if l.Window != nil && (l.Window.Kind == "SESSION") != (r.Window.Kind == "SESSION") {
 		return sqlerr.Newf(sqlerr.FeatureNotSupported, "Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", l.Window.Kind, r.Window.Kind).WithPosition(j.Pos)
 	}
-	if jn.Kind == StreamStream {
+	if jn.Kind == plan.StreamStream {
 		if j.Within == nil {
 			return sqlerr.New(sqlerr.SyntaxError, "Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select").WithPosition(j.Pos)
 		}
@@ -414,21 +309,34 @@ func (p *Planner) checkJoinSources(j *parser.Join, jn *Join) error {
 	return nil
 }
 
-func joinTypeText(k parser.JoinKind) string {
-	switch k {
-	case parser.LeftJoin:
+func joinTypeText(t plan.JoinType) string {
+	switch t {
+	case plan.LeftJoin:
 		return "LEFT [OUTER]"
-	case parser.RightJoin:
+	case plan.RightJoin:
 		return "RIGHT [OUTER]"
-	case parser.FullJoin:
+	case plan.FullJoin:
 		return "[FULL] OUTER"
 	}
 	return "[INNER]"
 }
 
+// joinType is the plan's join type for the parsed one.
+func joinType(k parser.JoinKind) plan.JoinType {
+	switch k {
+	case parser.LeftJoin:
+		return plan.LeftJoin
+	case parser.RightJoin:
+		return plan.RightJoin
+	case parser.FullJoin:
+		return plan.FullJoin
+	}
+	return plan.InnerJoin
+}
+
 // bindJoinCondition checks ON a = b, where each side references exactly one
 // input, and binds each operand over its own input's row.
-func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) error {
+func (p *Planner) bindJoinCondition(j *parser.Join, jn *plan.Join, js *joinScope) error {
 	cond := j.On
 	text := "(" + parser.FormatExpr(cond) + ")"
 	bin, ok := cond.(*parser.Binary)
@@ -498,21 +406,21 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			types.QuoteIdent(jn.Right.Source.Name), referencedSources(js, bin.R), referencedSources(js, bin.L)).WithPosition(cond.Position())
 	}
 	if ls == rs {
-		name := []*JoinSide{jn.Left, jn.Right}[ls].Name()
+		name := []*plan.JoinSide{jn.Left, jn.Right}[ls].Name()
 		return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Each side of the join must reference exactly one source and not the same source. Left side references `%s` and right references `%s`", name, name).WithPosition(cond.Position())
 	}
 	operands := [2]parser.Expr{bin.L, bin.R}
 	if ls == 1 {
 		operands[0], operands[1] = bin.R, bin.L
 	}
-	for i, s := range []*JoinSide{jn.Left, jn.Right} {
-		s.written = qualifiedText(s, operands[i])
-		if s.Inner != nil && s.Inner.holdsKey(s.written) {
+	for i, s := range []*plan.JoinSide{jn.Left, jn.Right} {
+		s.Written = qualifiedText(s, operands[i])
+		if s.Inner != nil && holdsKey(s.Inner, s.Written) {
 			// The same expression as one side of the earlier join: it is that
 			// join's key.
 			s.KeyIsSourceKey = true
 		}
-		b := &binder{scope: sideScope(s), funcs: p.Funcs}
+		b := &binder{scope: p.sideScope(s), funcs: p.Funcs}
 		e, err := b.bind(operands[i])
 		if err != nil {
 			return err
@@ -522,7 +430,7 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			if s.Inner != nil {
 				// An earlier join's rows are keyed by its join key, which each of
 				// its join columns holds.
-				for _, k := range s.Inner.keyClass() {
+				for _, k := range keyClass(s.Inner) {
 					s.KeyIsSourceKey = s.KeyIsSourceKey || k.canonical == c.Name
 				}
 			} else {
@@ -531,7 +439,7 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			}
 		}
 	}
-	for _, s := range []*JoinSide{jn.Left, jn.Right} {
+	for _, s := range []*plan.JoinSide{jn.Left, jn.Right} {
 		if s.Source.Window != nil && !s.KeyIsSourceKey {
 			return sqlerr.New(sqlerr.FeatureNotSupported, "Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.").WithPosition(cond.Position())
 		}
@@ -542,14 +450,14 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			qualifiedText(jn.Left, operands[0]), lt, qualifiedText(jn.Right, operands[1]), rt).WithPosition(cond.Position())
 	}
 	jn.KeyType = lt
-	stepSides := []*JoinSide{jn.Left, jn.Right}
+	stepSides := []*plan.JoinSide{jn.Left, jn.Right}
 	got := qualifiedText(stepSides[ls], bin.L) + " = " + qualifiedText(stepSides[rs], bin.R)
 	switch jn.Kind {
-	case StreamTable:
+	case plan.StreamTable:
 		if !jn.Right.KeyIsSourceKey {
 			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Invalid join condition: stream-table joins require to join on the table's primary key. Got %s.", got).WithPosition(cond.Position())
 		}
-	case TableTable:
+	case plan.TableTable:
 		if !jn.Right.KeyIsSourceKey {
 			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s.", got).WithPosition(cond.Position())
 		}
@@ -557,7 +465,7 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 			return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s.", got).WithPosition(cond.Position())
 		}
 		if !jn.Left.KeyIsSourceKey {
-			if jn.Type != parser.InnerJoin && jn.Type != parser.LeftJoin {
+			if jn.Type != plan.InnerJoin && jn.Type != plan.LeftJoin {
 				return sqlerr.Newf(sqlerr.FeatureNotSupported, "Invalid join type: foreign-key table-table joins support only INNER and LEFT joins. Got %s %s JOIN %s.", jn.Left.Source.Name, joinTypeText(jn.Type), jn.Right.Source.Name).WithPosition(cond.Position())
 			}
 			keys := jn.Left.Source.KeyColumns()
@@ -574,7 +482,7 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 	// always holds it: the result is keyed by ROWKEY.
 	_, lcol := jn.Left.Key.(*expr.Column)
 	_, rcol := jn.Right.Key.(*expr.Column)
-	if !lcol && !rcol && !(jn.Left.Inner != nil && jn.Left.Inner.holdsKey(jn.Left.written)) {
+	if !lcol && !rcol && !(jn.Left.Inner != nil && holdsKey(jn.Left.Inner, jn.Left.Written)) {
 		js.synthetic = true
 	}
 	return nil
@@ -582,8 +490,8 @@ func (p *Planner) bindJoinCondition(j *parser.Join, jn *Join, js *joinScope) err
 
 // sideScope resolves names over one side's own row, qualified by its alias or
 // name (an earlier join's row: by the names of its inputs).
-func sideScope(s *JoinSide) *scope {
-	return &scope{source: s.Source, alias: s.Alias, columns: s.Input, width: len(s.Input), join: s.scope}
+func (p *Planner) sideScope(s *plan.JoinSide) *scope {
+	return &scope{source: s.Source, alias: s.Alias, columns: s.Input, width: len(s.Input), join: p.innerScopes[s]}
 }
 
 func isJoin(r parser.Relation) bool {
@@ -612,7 +520,7 @@ func referencedSources(js *joinScope, e parser.Expr) string {
 
 // qualifiedText renders a join operand with its columns qualified by the side,
 // as ksqlDB prints join conditions in errors.
-func qualifiedText(s *JoinSide, e parser.Expr) string { return formatQualified(e, s.Name()) }
+func qualifiedText(s *plan.JoinSide, e parser.Expr) string { return formatQualified(e, s.Name()) }
 
 // keyColumn is a column that holds a join's key in every joined row.
 type keyColumn struct {
@@ -623,13 +531,13 @@ type keyColumn struct {
 // keyClass lists the columns holding the join key, left first: the two join
 // columns, and when the left one is an earlier join's key column, every column
 // holding that join's key. Empty for a synthetic key.
-func (j *Join) keyClass() []keyColumn {
+func keyClass(j *plan.Join) []keyColumn {
 	if j.SyntheticKey {
 		return nil
 	}
 	var out []keyColumn
-	if _, isCol := j.Left.Key.(*expr.Column); !isCol && j.Left.Inner != nil && j.Left.Inner.holdsKey(j.Left.written) {
-		out = j.Left.Inner.keyClass()
+	if _, isCol := j.Left.Key.(*expr.Column); !isCol && j.Left.Inner != nil && holdsKey(j.Left.Inner, j.Left.Written) {
+		out = keyClass(j.Left.Inner)
 	}
 	if j.ForeignKey {
 		c := j.LeftKey.(*expr.Column)
@@ -637,7 +545,7 @@ func (j *Join) keyClass() []keyColumn {
 	}
 	if c, ok := j.Left.Key.(*expr.Column); ok {
 		if j.Left.Inner != nil {
-			inner := j.Left.Inner.keyClass()
+			inner := keyClass(j.Left.Inner)
 			for _, k := range inner {
 				if k.canonical == c.Name {
 					out = inner
@@ -659,11 +567,11 @@ func (j *Join) keyClass() []keyColumn {
 // joinKeyExprs returns the result's key for the projection: the join key, held
 // by any of the join's key columns (so any, projected, becomes the key; the
 // first is preferred), or ROWKEY when no source column holds it.
-func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
+func joinKeyExprs(jn *plan.Join) (keys []string, alternatives map[string]string) {
 	if jn.SyntheticKey {
 		return []string{jn.RowKeyName}, nil
 	}
-	class := jn.keyClass()
+	class := keyClass(jn)
 	if len(class) == 0 {
 		return []string{jn.RowKeyName}, nil
 	}
@@ -675,8 +583,8 @@ func joinKeyExprs(jn *Join) (keys []string, alternatives map[string]string) {
 }
 
 // joinKeyNames names the join expressions for the "must include" error.
-func joinKeyNames(jn *Join) []string {
-	class := jn.keyClass()
+func joinKeyNames(jn *plan.Join) []string {
+	class := keyClass(jn)
 	if len(class) == 0 {
 		return []string{jn.RowKeyName}
 	}
@@ -685,32 +593,6 @@ func joinKeyNames(jn *Join) []string {
 		out[i] = k.qualified
 	}
 	return out
-}
-
-// explainTo renders the join and its inputs for EXPLAIN, one operator per line.
-func (j *Join) explainTo(line func(string, ...any), depth *int) {
-	within := ""
-	if j.Kind == StreamStream {
-		within = fmt.Sprintf(" WITHIN (%s, %s)", j.Before, j.After)
-		if j.HasGrace {
-			within += fmt.Sprintf(" GRACE PERIOD %s", j.Grace)
-		}
-	}
-	line("Join %s %s JOIN%s ON %s = %s (state in Pebble per partition)", j.Kind, joinTypeText(j.Type), within, j.Left.keyText(), j.Right.keyText())
-	at := *depth
-	for _, s := range []*JoinSide{j.Left, j.Right} {
-		*depth = at
-		if s.Inner != nil {
-			s.Inner.explainTo(line, depth)
-			continue
-		}
-		src := s.Source
-		how := "partitioned by the join key"
-		if !s.KeyIsSourceKey {
-			how = "joined on " + s.Key.String() + ", not its key"
-		}
-		line("Source %s %s AS %s (topic %s, key %s, value %s, %s)", src.Kind, src.Name, s.Name(), src.Topic, src.KeyFormat, src.ValueFormat, how)
-	}
 }
 
 // joinStar expands * (every input's columns) or X.* (one input's) over a join,
@@ -732,7 +614,7 @@ func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Ex
 		for i, c := range s.Source.Columns {
 			if windowed && c.Role != types.KeyColumn {
 				// A windowed input shows its window after its key, as ksqlDB does.
-				w := len(s.Source.Columns) + len(pseudoColumns)
+				w := len(s.Source.Columns) + len(plan.PseudoColumns())
 				for k, wc := range s.Input[w : w+2] {
 					name := s.Name() + "_" + wc.Name
 					if err := add(expr.NewColumn(s.Offset+w+k, name, wc.Type), name, it.Pos); err != nil {
@@ -751,12 +633,4 @@ func (p *Planner) joinStar(it parser.SelectItem, js *joinScope, add func(expr.Ex
 		return sqlerr.Newf(sqlerr.UndefinedTable, "'%s' is not a valid stream/table name or alias.", it.StarQualifier).WithPosition(it.Pos)
 	}
 	return nil
-}
-
-// keyText renders the side's join expression, a source's column qualified by it.
-func (s *JoinSide) keyText() string {
-	if c, ok := s.Key.(*expr.Column); ok && s.Inner == nil {
-		return s.Name() + "." + c.Name
-	}
-	return s.Key.String()
 }

@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/parser"
@@ -65,7 +67,7 @@ func (g *aliasGenerator) generated() string {
 // its name, a struct field its field name, anything else KSQL_COL_n (ksqlDB
 // names them over the row being re-keyed, pseudo-columns included).
 func partitionKeys(src *catalog.Source, pbs []parser.Expr, bound []expr.Expr) []types.Column {
-	g := newAliasGenerator(InputLayout(src))
+	g := newAliasGenerator(plan.InputLayout(src))
 	keys := make([]types.Column, len(pbs))
 	for i, pb := range pbs {
 		keys[i] = types.Column{Name: g.nameFor(pb), Type: bound[i].Type(), Role: types.KeyColumn}
@@ -82,15 +84,15 @@ func isNullLiteral(e parser.Expr) bool {
 // starWithPartition expands SELECT * over a re-keyed stream as ksqlDB does: the
 // new key columns first, then the source's value columns and its old key
 // columns, leaving out any column the new key replaces by name.
-func starWithPartition(plan *QueryPlan) (items []expr.Expr, names []string) {
+func starWithPartition(qp *plan.QueryPlan) (items []expr.Expr, names []string) {
 	isKey := map[string]bool{}
-	for i, k := range plan.PartitionKeys {
+	for i, k := range qp.PartitionKeys {
 		isKey[k.Name] = true
-		items = append(items, plan.PartitionBy[i])
+		items = append(items, qp.PartitionBy[i])
 		names = append(names, k.Name)
 	}
 	for _, wantKey := range []bool{false, true} {
-		for i, c := range plan.Source.Columns {
+		for i, c := range qp.Source.Columns {
 			if (c.Role == types.KeyColumn) != wantKey || isKey[c.Name] {
 				continue
 			}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -19,36 +21,36 @@ const PropNewQueryPlanner = "ksql.new.query.planner.enabled"
 // that writes to sinkName: pseudo-columns are named explicitly, every key column
 // is projected exactly once, and something is left for the record value.
 // session may be nil (INSERT INTO keeps the target's schema).
-func checkPersistentResult(plan *QueryPlan, sel *parser.Select, sinkName string, session map[string]string) error {
+func checkPersistentResult(qp *plan.QueryPlan, sel *parser.Select, sinkName string, session map[string]string) error {
 	for _, it := range sel.Items {
-		if ref, ok := it.Expr.(*parser.ColumnRef); ok && it.Alias == "" && !(plan.Join != nil && ref.Qualifier != "") {
+		if ref, ok := it.Expr.(*parser.ColumnRef); ok && it.Alias == "" && !(qp.Join != nil && ref.Qualifier != "") {
 			switch ref.Name {
-			case RowTime, RowPartition, RowOffset:
+			case plan.RowTime, plan.RowPartition, plan.RowOffset:
 				return sqlerr.Newf(sqlerr.InvalidName, "Reserved column name in select: %s. Please remove or alias the column.", types.QuoteIdent(ref.Name)).WithPosition(it.Pos)
 			}
 		}
 	}
-	if strings.EqualFold(session[PropNewQueryPlanner], "true") && !plan.Rekeyed && len(sel.GroupBy) == 0 {
-		keysInProjectionOrder(plan)
+	if strings.EqualFold(session[PropNewQueryPlanner], "true") && !qp.Rekeyed && len(sel.GroupBy) == 0 {
+		keysInProjectionOrder(qp)
 	}
-	if err := checkKeysProjected(plan, sel, sinkName); err != nil {
+	if err := checkKeysProjected(qp, sel, sinkName); err != nil {
 		return err
 	}
-	for slot, item := range plan.KeySlots {
-		key := plan.Items[item].String()
-		aliases := []string{plan.Output[item].Name}
-		for i, e := range plan.Items {
-			if i != item && plan.Output[i].Role != types.KeyColumn && e.String() == key {
-				aliases = append(aliases, plan.Output[i].Name)
+	for slot, item := range qp.KeySlots {
+		key := qp.Items[item].String()
+		aliases := []string{qp.Output[item].Name}
+		for i, e := range qp.Items {
+			if i != item && qp.Output[i].Role != types.KeyColumn && e.String() == key {
+				aliases = append(aliases, qp.Output[i].Name)
 			}
 		}
 		if len(aliases) > 1 {
 			last := len(aliases) - 1
 			return sqlerr.Newf(sqlerr.InvalidObjectDefinition, "The projection contains a key column (%s) more than once, aliased as: %s and %s.",
-				types.QuoteIdent(plan.Output[plan.KeySlots[slot]].Name), strings.Join(aliases[:last], ", "), aliases[last])
+				types.QuoteIdent(qp.Output[qp.KeySlots[slot]].Name), strings.Join(aliases[:last], ", "), aliases[last])
 		}
 	}
-	for _, c := range plan.Output {
+	for _, c := range qp.Output {
 		if c.Role != types.KeyColumn {
 			return nil
 		}
@@ -58,39 +60,39 @@ func checkPersistentResult(plan *QueryPlan, sel *parser.Select, sinkName string,
 
 // keysInProjectionOrder drops key columns that are not projected and orders the
 // rest as the projection does.
-func keysInProjectionOrder(plan *QueryPlan) {
+func keysInProjectionOrder(qp *plan.QueryPlan) {
 	type key struct {
 		slot int
 		name string
 	}
 	var keys []key
-	for i, slot := range plan.KeySlots {
+	for i, slot := range qp.KeySlots {
 		if slot >= 0 {
-			keys = append(keys, key{slot, plan.KeyNames[i]})
+			keys = append(keys, key{slot, qp.KeyNames[i]})
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].slot < keys[j].slot })
-	plan.KeySlots, plan.KeyNames = plan.KeySlots[:0], plan.KeyNames[:0]
+	qp.KeySlots, qp.KeyNames = qp.KeySlots[:0], qp.KeyNames[:0]
 	for _, k := range keys {
-		plan.KeySlots = append(plan.KeySlots, k.slot)
-		plan.KeyNames = append(plan.KeyNames, k.name)
+		qp.KeySlots = append(qp.KeySlots, k.slot)
+		qp.KeyNames = append(qp.KeyNames, k.name)
 	}
 }
 
 // checkKeysProjected enforces that every key of the result is in its projection,
 // naming the key as ksqlDB does: all key columns, all PARTITION BY expressions
 // (qualified with the source), or the GROUP BY expressions that are missing.
-func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) error {
+func checkKeysProjected(qp *plan.QueryPlan, sel *parser.Select, sinkName string) error {
 	missing := false
-	for _, item := range plan.KeySlots {
+	for _, item := range qp.KeySlots {
 		missing = missing || item < 0
 	}
 	if !missing {
 		return nil
 	}
-	what, names := "key column", plan.KeyNames
-	if plan.Join != nil && plan.Agg == nil && !plan.Rekeyed {
-		names = joinKeyNames(plan.Join)
+	what, names := "key column", qp.KeyNames
+	if qp.Join != nil && qp.Agg == nil && !qp.Rekeyed {
+		names = joinKeyNames(qp.Join)
 		what = "join expression"
 		if len(names) > 1 {
 			what += "s"
@@ -101,7 +103,7 @@ func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) er
 		}
 		msg := fmt.Sprintf("The query used to build %s must include the %s %s in its projection (eg, SELECT %s...).",
 			types.QuoteIdent(sinkName), what, list, names[0])
-		if plan.Join.SyntheticKey {
+		if qp.Join.SyntheticKey {
 			msg += "\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased."
 		}
 		return sqlerr.New(sqlerr.InvalidObjectDefinition, msg).WithPosition(sel.Pos)
@@ -110,12 +112,12 @@ func checkKeysProjected(plan *QueryPlan, sel *parser.Select, sinkName string) er
 	case len(sel.GroupBy) > 0:
 		// ksqlDB names only the grouping expressions that are missing.
 		what, names = "grouping expression", nil
-		for slot, item := range plan.KeySlots {
+		for slot, item := range qp.KeySlots {
 			if item < 0 {
-				names = append(names, plan.KeyNames[slot])
+				names = append(names, qp.KeyNames[slot])
 			}
 		}
-	case plan.Rekeyed:
+	case qp.Rekeyed:
 		what, names = "partitioning expression", qualifiedExprs(sel, sel.PartitionBy)
 	}
 	if len(names) > 1 {

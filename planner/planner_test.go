@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -15,11 +17,13 @@ import (
 
 // TestPlanner runs testdata files with these commands:
 //
-//	ddl       CREATE STREAM/TABLE statements added to the catalog (partitions=1)
+//	ddl       CREATE STREAM/TABLE statements added to the catalog; their topics
+//	          have the PARTITIONS given, else ddl's partitions=N argument, else 1
 //	set       session properties, one key=value a line
-//	plan      a SELECT, CREATE ... AS SELECT or INSERT INTO ... SELECT; prints the
-//	          plan, the result schema and the sink, or the error with SQLSTATE and
-//	          the text at its position
+//	plan      a SELECT, CREATE ... AS SELECT or INSERT INTO ... SELECT; plans it
+//	          physically as query Q1 and prints the operator tree, the result
+//	          schema and the sink, or the error with SQLSTATE and the text at its
+//	          position
 //	pull      a pull query: plans it and checks it against ksqlDB's pull-query
 //	          rules (CheckPull, with the session's properties); prints ok or the error
 func TestPlanner(t *testing.T) {
@@ -53,6 +57,9 @@ func TestPlanner(t *testing.T) {
 					}
 					if src.Partitions == 0 {
 						src.Partitions = 1
+						if d.HasArg("partitions") {
+							d.ScanArgs(t, "partitions", &src.Partitions)
+						}
 					}
 					cat.PutSource(src)
 					fmt.Fprintf(&out, "%s %s: %s\n", src.Kind, src.Name, SchemaString(src.Columns))
@@ -61,9 +68,9 @@ func TestPlanner(t *testing.T) {
 					if !ok {
 						t.Fatalf("pull wants a SELECT, got %T", st)
 					}
-					plan, err := p.PlanSelect(q.Select, nil)
+					qp, err := p.PlanSelect(q.Select, nil)
 					if err == nil {
-						err = CheckPull(q.Select, plan.Source, PullOptionsFrom(session))
+						err = CheckPull(q.Select, qp.Source, PullOptionsFrom(session))
 					}
 					if err != nil {
 						out.WriteString(formatErr(d.Input, err))
@@ -71,25 +78,29 @@ func TestPlanner(t *testing.T) {
 					}
 					out.WriteString("ok\n")
 				case "plan":
-					var plan *QueryPlan
+					var qp *plan.QueryPlan
 					var err error
 					switch st := st.(type) {
 					case *parser.Query:
-						plan, err = p.PlanSelect(st.Select, nil)
+						qp, err = p.PlanSelect(st.Select, nil)
 					case *parser.CreateAsSelect:
-						plan, err = p.PlanCreateAsSelect(st, session)
+						qp, err = p.PlanCreateAsSelect(st, session)
 					case *parser.InsertSelect:
-						plan, err = p.PlanInsertSelect(st)
+						qp, err = p.PlanInsertSelect(st)
 					default:
 						t.Fatalf("plan does not take %T", st)
+					}
+					if err == nil {
+						opts := PhysicalOptions{QueryID: "Q1", Group: "_sluice_test_query_Q1", Durable: qp.Sink != nil}
+						err = PlanPhysical(qp, opts, catalogTopics{cat})
 					}
 					if err != nil {
 						return formatErr(d.Input, err)
 					}
-					out.WriteString(plan.Explain())
-					fmt.Fprintf(&out, "result: %s\n", SchemaString(plan.Output))
-					if plan.Sink != nil {
-						s := plan.Sink.Source
+					out.WriteString(qp.Explain())
+					fmt.Fprintf(&out, "result: %s\n", SchemaString(qp.Output))
+					if qp.Sink != nil {
+						s := qp.Sink.Source
 						fmt.Fprintf(&out, "sink: %s topic=%s key=%s value=%s partitions=%d schema: %s\n",
 							s.Name, s.Topic, s.KeyFormat, s.ValueFormat, s.Partitions, SchemaString(s.Columns))
 					}
@@ -113,4 +124,17 @@ func formatErr(input string, err error) string {
 		at = fmt.Sprintf(" (at %q)", rest)
 	}
 	return fmt.Sprintf("error %s: %s%s\n", e.Code, e.Message, at)
+}
+
+// catalogTopics answers physical planning from the test catalog: a source's
+// topic has the source's partitions, one replica.
+type catalogTopics struct{ cat *catalog.Catalog }
+
+func (c catalogTopics) Describe(topic string) (int, int, error) {
+	for _, s := range c.cat.Sources() {
+		if s.Topic == topic {
+			return s.Partitions, 1, nil
+		}
+	}
+	return 0, 0, sqlerr.Newf(sqlerr.UndefinedTable, "topic %s does not exist", topic)
 }

@@ -3,6 +3,8 @@ package planner
 import (
 	"strings"
 
+	"github.com/sluice-db/sluice/plan"
+
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -62,7 +64,7 @@ func checkPullPseudoColumns(sel *parser.Select, src *catalog.Source) error {
 		for _, e := range exprs {
 			parser.Walk(e, func(n parser.Expr) bool {
 				c, ok := n.(*parser.ColumnRef)
-				if !ok || (c.Name != RowPartition && c.Name != RowOffset) || seen[c.Name] {
+				if !ok || (c.Name != plan.RowPartition && c.Name != plan.RowOffset) || seen[c.Name] {
 					return true
 				}
 				if _, i := src.Column(c.Name); i >= 0 {
@@ -202,7 +204,7 @@ func (w *pullWhere) atom(a parser.Expr, seen map[string]bool) error {
 			}
 			return nil
 		}
-		if ref.Name == WindowStart || ref.Name == WindowEnd {
+		if ref.Name == plan.WindowStart || ref.Name == plan.WindowEnd {
 			if x.Op == "<>" {
 				return w.scan(x.Pos, "Unsupported %s bounds: NOT_EQUAL", ref.Name)
 			}

@@ -3,36 +3,9 @@ package planner
 import (
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/plan"
 	"github.com/sluice-db/sluice/types"
 )
-
-// Pseudo-columns every source row carries after its declared columns.
-const (
-	RowTime      = "ROWTIME"
-	RowPartition = "ROWPARTITION"
-	RowOffset    = "ROWOFFSET"
-)
-
-// pseudoColumns are appended to every input row, in this order.
-var pseudoColumns = []types.Column{
-	{Name: RowTime, Type: types.BigIntType},
-	{Name: RowPartition, Type: types.IntType},
-	{Name: RowOffset, Type: types.BigIntType},
-}
-
-// InputLayout returns the columns of the row that operators see for a source:
-// its declared columns in order, then ROWTIME, ROWPARTITION and ROWOFFSET, then
-// WINDOWSTART and WINDOWEND when its key is windowed.
-func InputLayout(src *catalog.Source) []types.Column {
-	out := make([]types.Column, 0, len(src.Columns)+len(pseudoColumns))
-	out = append(out, src.Columns...)
-	out = append(out, pseudoColumns...)
-	if src.Window != nil {
-		// A windowed key carries its window: WINDOWSTART and WINDOWEND.
-		out = append(out, types.Column{Name: WindowStart, Type: types.BigIntType}, types.Column{Name: WindowEnd, Type: types.BigIntType})
-	}
-	return out
-}
 
 // scope resolves column names for one FROM source.
 type scope struct {
@@ -52,7 +25,7 @@ type lambdaVar struct {
 }
 
 func newScope(src *catalog.Source, alias string) *scope {
-	cols := InputLayout(src)
+	cols := plan.InputLayout(src)
 	return &scope{source: src, alias: alias, columns: cols, width: len(cols)}
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/plan"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -24,12 +25,15 @@ type Planner struct {
 	// persistent is set while planning a persistent query, whose SELECT * over a
 	// windowed source does not list the window bounds (they stay in the key).
 	persistent bool
+	// innerScopes resolves names over the rows of an n-way join's earlier
+	// steps, per join side that reads one (planning state, not plan data).
+	innerScopes map[*plan.JoinSide]*joinScope
 }
 
 // addWindowColumns adds WINDOWSTART and WINDOWEND of a windowed source's rows.
-func (p *Planner) addWindowColumns(plan *QueryPlan, add func(expr.Expr, string, int) error, pos int) error {
-	for _, name := range []string{WindowStart, WindowEnd} {
-		for i, c := range plan.Input {
+func (p *Planner) addWindowColumns(qp *plan.QueryPlan, add func(expr.Expr, string, int) error, pos int) error {
+	for _, name := range []string{plan.WindowStart, plan.WindowEnd} {
+		for i, c := range qp.Input {
 			if c.Name == name {
 				if err := add(expr.NewColumn(i, c.Name, c.Type), c.Name, pos); err != nil {
 					return err
@@ -42,10 +46,10 @@ func (p *Planner) addWindowColumns(plan *QueryPlan, add func(expr.Expr, string, 
 
 // PlanSelect plans the continuous part of a query: source, filter, projection and
 // re-keying. params bind $n placeholders.
-func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, error) {
+func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*plan.QueryPlan, error) {
 	var (
 		sc   *scope
-		join *Join
+		join *plan.Join
 	)
 	switch from := sel.From.(type) {
 	case *parser.TableRef:
@@ -64,18 +68,18 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 	}
 	src := sc.source
 	if p.isAggregation(sel) {
-		plan, err := p.planAggregate(sel, sc, params)
+		qp, err := p.planAggregate(sel, sc, params)
 		if err != nil {
 			return nil, err
 		}
-		plan.Join = join
-		return plan, p.planOrderBy(plan, sel, params)
+		qp.Join = join
+		return qp, p.planOrderBy(qp, sel, params)
 	}
 	b := &binder{scope: sc, funcs: p.Funcs, params: params}
-	plan := &QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit, Join: join}
+	qp := &plan.QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit, Join: join}
 	var err error
 	if join == nil {
-		if plan.Timestamp, err = p.timestampExpr(src); err != nil {
+		if qp.Timestamp, err = p.timestampExpr(src); err != nil {
 			return nil, err
 		}
 	}
@@ -88,7 +92,7 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 		if w.Type().Kind != types.KindBoolean && w.Type().Kind != types.KindUnknown {
 			return nil, sqlerr.Newf(sqlerr.DatatypeMismatch, "WHERE clause must be BOOLEAN, not %s", w.Type()).WithPosition(sel.Where.Position())
 		}
-		plan.Where = w
+		qp.Where = w
 	}
 
 	var partitionBy []expr.Expr
@@ -106,54 +110,54 @@ func (p *Planner) PlanSelect(sel *parser.Select, params []any) (*QueryPlan, erro
 		}
 		partitionBy = append(partitionBy, e)
 	}
-	plan.Rekeyed = len(sel.PartitionBy) > 0
-	if plan.Rekeyed {
-		plan.PartitionBy = partitionBy
+	qp.Rekeyed = len(sel.PartitionBy) > 0
+	if qp.Rekeyed {
+		qp.PartitionBy = partitionBy
 		if len(partitionBy) > 0 {
-			plan.PartitionKeys = partitionKeys(src, sel.PartitionBy, partitionBy)
+			qp.PartitionKeys = partitionKeys(src, sel.PartitionBy, partitionBy)
 		}
 	}
 
-	if err := p.project(plan, sel, b, partitionBy); err != nil {
+	if err := p.project(qp, sel, b, partitionBy); err != nil {
 		return nil, err
 	}
-	return plan, p.planOrderBy(plan, sel, params)
+	return qp, p.planOrderBy(qp, sel, params)
 }
 
 // project expands the SELECT list into Items/Output and decides key columns.
 // The key of the result is the PARTITION BY expressions when given, else the
 // source's key columns; a select item equal to one of them becomes that key column.
-func (p *Planner) project(plan *QueryPlan, sel *parser.Select, b *binder, partitionBy []expr.Expr) error {
-	src := plan.Source
+func (p *Planner) project(qp *plan.QueryPlan, sel *parser.Select, b *binder, partitionBy []expr.Expr) error {
+	src := qp.Source
 	var keyExprs []string
-	if plan.Join != nil && !plan.Rekeyed {
-		keyExprs, _ = joinKeyExprs(plan.Join)
-		plan.KeyNames = append(plan.KeyNames, keyExprs...)
-		return p.projectItems(plan, sel, b, keyExprs)
+	if qp.Join != nil && !qp.Rekeyed {
+		keyExprs, _ = joinKeyExprs(qp.Join)
+		qp.KeyNames = append(qp.KeyNames, keyExprs...)
+		return p.projectItems(qp, sel, b, keyExprs)
 	}
-	if plan.Rekeyed {
-		for _, k := range plan.PartitionBy {
+	if qp.Rekeyed {
+		for _, k := range qp.PartitionBy {
 			keyExprs = append(keyExprs, k.String())
-			plan.KeyNames = append(plan.KeyNames, k.String())
+			qp.KeyNames = append(qp.KeyNames, k.String())
 		}
 	} else {
 		for i, c := range src.Columns {
 			if c.Role == types.KeyColumn {
 				keyExprs = append(keyExprs, expr.NewColumn(i, c.Name, c.Type).String())
-				plan.KeyNames = append(plan.KeyNames, c.Name)
+				qp.KeyNames = append(qp.KeyNames, c.Name)
 			}
 		}
 	}
-	return p.projectItems(plan, sel, b, keyExprs)
+	return p.projectItems(qp, sel, b, keyExprs)
 }
 
 // projectItems binds the select list with b; an item whose expression renders as
 // one of keyExprs becomes that key column of the result.
-func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, keyExprs []string) error {
-	src := plan.Source
-	plan.KeySlots = make([]int, len(keyExprs))
-	for i := range plan.KeySlots {
-		plan.KeySlots[i] = -1
+func (p *Planner) projectItems(qp *plan.QueryPlan, sel *parser.Select, b *binder, keyExprs []string) error {
+	src := qp.Source
+	qp.KeySlots = make([]int, len(keyExprs))
+	for i := range qp.KeySlots {
+		qp.KeySlots[i] = -1
 	}
 	names := map[string]bool{}
 	aliases := newAliasGenerator(src.Columns)
@@ -165,23 +169,23 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 		role := types.ValueColumn
 		text := e.String()
 		for slot, k := range keyExprs {
-			if plan.KeySlots[slot] < 0 && k == text {
-				plan.KeySlots[slot] = len(plan.Items)
+			if qp.KeySlots[slot] < 0 && k == text {
+				qp.KeySlots[slot] = len(qp.Items)
 				role = types.KeyColumn
-				if plan.Join != nil && plan.Agg == nil && !plan.Rekeyed {
+				if qp.Join != nil && qp.Agg == nil && !qp.Rekeyed {
 					// The key of a joined row is the join key, whichever side's
 					// column names it: a right join's unmatched rows have a NULL
 					// left column but a key.
-					e = expr.NewColumn(plan.Join.RowKey, e.String(), e.Type())
+					e = expr.NewColumn(qp.Join.RowKey, e.String(), e.Type())
 				}
 				break
 			}
 		}
-		plan.Items = append(plan.Items, e)
-		plan.Output = append(plan.Output, types.Column{Name: name, Type: e.Type(), Role: role})
+		qp.Items = append(qp.Items, e)
+		qp.Output = append(qp.Output, types.Column{Name: name, Type: e.Type(), Role: role})
 		return nil
 	}
-	defer p.joinKeyFromAlternative(plan)
+	defer p.joinKeyFromAlternative(qp)
 	for _, it := range sel.Items {
 		if it.Star && b.scope.join != nil {
 			if err := p.joinStar(it, b.scope.join, add); err != nil {
@@ -193,8 +197,8 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 			if it.StarQualifier != "" && it.StarQualifier != src.Name && it.StarQualifier != b.scope.alias {
 				return sqlerr.Newf(sqlerr.UndefinedTable, "%s is not a source in the FROM clause", it.StarQualifier).WithPosition(it.Pos)
 			}
-			if plan.Rekeyed {
-				items, names := starWithPartition(plan)
+			if qp.Rekeyed {
+				items, names := starWithPartition(qp)
 				for i, e := range items {
 					if err := add(e, names[i], it.Pos); err != nil {
 						return err
@@ -207,7 +211,7 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 				if windowCols && c.Role != types.KeyColumn && (i == 0 || src.Columns[i-1].Role == types.KeyColumn) {
 					// A transient query over a windowed source shows the window
 					// after the key, as ksqlDB does.
-					if err := p.addWindowColumns(plan, add, it.Pos); err != nil {
+					if err := p.addWindowColumns(qp, add, it.Pos); err != nil {
 						return err
 					}
 					windowCols = false
@@ -217,7 +221,7 @@ func (p *Planner) projectItems(plan *QueryPlan, sel *parser.Select, b *binder, k
 				}
 			}
 			if windowCols {
-				if err := p.addWindowColumns(plan, add, it.Pos); err != nil {
+				if err := p.addWindowColumns(qp, add, it.Pos); err != nil {
 					return err
 				}
 			}
@@ -265,21 +269,21 @@ func (p *Planner) timestampExpr(src *catalog.Source) (expr.Expr, error) {
 }
 
 // planOrderBy binds ORDER BY over the result columns (a pull query's output).
-func (p *Planner) planOrderBy(plan *QueryPlan, sel *parser.Select, params []any) error {
+func (p *Planner) planOrderBy(qp *plan.QueryPlan, sel *parser.Select, params []any) error {
 	if len(sel.OrderBy) == 0 {
 		return nil
 	}
 	if sel.Emit != parser.EmitNone {
 		return sqlerr.New(sqlerr.FeatureNotSupported, "ORDER BY is only supported in pull queries: a push query's rows arrive as they happen").WithPosition(sel.OrderBy[0].Expr.Position())
 	}
-	sc := &scope{source: plan.Source, columns: plan.Output, width: len(plan.Output)}
+	sc := &scope{source: qp.Source, columns: qp.Output, width: len(qp.Output)}
 	b := &binder{scope: sc, funcs: p.Funcs, params: params}
 	for _, o := range sel.OrderBy {
 		e, err := b.bind(o.Expr)
 		if err != nil {
 			return err
 		}
-		plan.OrderBy = append(plan.OrderBy, OrderKey{Expr: e, Desc: o.Desc})
+		qp.OrderBy = append(qp.OrderBy, plan.OrderKey{Expr: e, Desc: o.Desc})
 	}
 	return nil
 }
@@ -287,16 +291,16 @@ func (p *Planner) planOrderBy(plan *QueryPlan, sel *parser.Select, params []any)
 // joinKeyFromAlternative makes the first projected column of the other side's
 // join column the key when the preferred one (the left side's, or the right's
 // for a RIGHT JOIN) is not projected: both hold the join key.
-func (p *Planner) joinKeyFromAlternative(plan *QueryPlan) {
-	if plan.Join == nil || plan.Agg != nil || plan.Rekeyed || len(plan.KeySlots) != 1 || plan.KeySlots[0] >= 0 {
+func (p *Planner) joinKeyFromAlternative(qp *plan.QueryPlan) {
+	if qp.Join == nil || qp.Agg != nil || qp.Rekeyed || len(qp.KeySlots) != 1 || qp.KeySlots[0] >= 0 {
 		return
 	}
-	_, alts := joinKeyExprs(plan.Join)
-	for i, e := range plan.Items {
+	_, alts := joinKeyExprs(qp.Join)
+	for i, e := range qp.Items {
 		if alts[e.String()] != "" {
-			plan.KeySlots[0] = i
-			plan.Output[i].Role = types.KeyColumn
-			plan.Items[i] = expr.NewColumn(plan.Join.RowKey, e.String(), e.Type())
+			qp.KeySlots[0] = i
+			qp.Output[i].Role = types.KeyColumn
+			qp.Items[i] = expr.NewColumn(qp.Join.RowKey, e.String(), e.Type())
 			return
 		}
 	}

@@ -1,9 +1,6 @@
-package planner
+package plan
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/types"
@@ -48,6 +45,9 @@ type QueryPlan struct {
 	Limit int64
 	// Sink is set for persistent queries.
 	Sink *Sink
+	// Physical is set by planner.PlanPhysical once the query has an id: groups,
+	// partitions, internal topics and state stores.
+	Physical *Physical
 }
 
 // OrderKey is one ORDER BY expression of a pull query.
@@ -91,48 +91,4 @@ func (p *QueryPlan) KeyColumns() []types.Column {
 		}
 	}
 	return out
-}
-
-// Explain renders the plan as an indented operator tree, sink first.
-func (p *QueryPlan) Explain() string {
-	var b strings.Builder
-	depth := 0
-	line := func(format string, args ...any) {
-		b.WriteString(strings.Repeat("  ", depth))
-		fmt.Fprintf(&b, format, args...)
-		b.WriteByte('\n')
-		depth++
-	}
-	if p.Sink != nil {
-		s := p.Sink.Source
-		line("Sink %s (topic %s, key %s, value %s)", s.Name, s.Topic, s.KeyFormat, s.ValueFormat)
-	} else {
-		limit := "none"
-		if p.Limit >= 0 {
-			limit = fmt.Sprint(p.Limit)
-		}
-		line("PushResult (limit %s)", limit)
-	}
-	cols := make([]string, len(p.Items))
-	for i, it := range p.Items {
-		role := ""
-		if p.Output[i].Role == types.KeyColumn {
-			role = " KEY"
-		}
-		cols[i] = fmt.Sprintf("%s AS %s%s", it.String(), types.QuoteIdent(p.Output[i].Name), role)
-	}
-	line("Project [%s]", strings.Join(cols, ", "))
-	if p.Rekeyed {
-		line("Rekey (records are re-partitioned by the new key)")
-	}
-	if p.Where != nil {
-		line("Filter %s", p.Where.String())
-	}
-	if p.Join != nil {
-		p.Join.explainTo(line, &depth)
-		return b.String()
-	}
-	s := p.Source
-	line("Source %s %s (topic %s, key %s, value %s)", s.Kind, s.Name, s.Topic, s.KeyFormat, s.ValueFormat)
-	return b.String()
 }
