@@ -253,6 +253,12 @@ func (s *Session) explain(st *parser.Explain, w ResultWriter) error {
 		default:
 			return sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports queries: SELECT, CREATE ... AS SELECT, INSERT INTO ... SELECT, or a query id")
 		}
+		if err == nil {
+			// Planned as the query it would become; its id is given when it runs.
+			const id = "<id>"
+			opts := planner.PhysicalOptions{QueryID: id, Group: e.queryGroup(id), Durable: qp.Sink != nil}
+			err = planner.PlanPhysical(qp, opts, clusterTopics{e})
+		}
 		if err != nil {
 			return err
 		}

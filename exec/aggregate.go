@@ -162,6 +162,17 @@ func (t *tableQuery) partition(p int32) (*partState, error) {
 
 // dropPartition forgets a partition's cached state (after a revoke); its stored
 // state stays for when it comes back.
+// revoke drops the memory of one input partition whose task moved away: the
+// source stage's of a repartitioning query's source partition, else the
+// partition's state.
+func (t *tableQuery) revoke(topic string, p int32) {
+	if t.repartition != "" && topic != t.repartition {
+		delete(t.stage1, p)
+		return
+	}
+	delete(t.parts, p)
+}
+
 func (t *tableQuery) dropPartition(p int32) {
 	delete(t.parts, p)
 	delete(t.stage1, p)

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -11,105 +10,147 @@ import (
 	"github.com/sluice-db/sluice/storage"
 )
 
-// runJoin is the loop of a join query: each polled record updates its side's
-// join state and may produce joined rows, which go through the rest of the plan
+// joinProcessor runs a join query: each polled record updates its side's join
+// state and may produce joined rows, which go through the rest of the plan
 // (filter and projection to a stream sink, or the table query of a table result
 // or an aggregation). The join state, the downstream state and each side's
-// checkpoint commit in one store batch after the results are acknowledged.
-func (q *PersistentQuery) runJoin(ctx context.Context, cl *kgo.Client, tq *tableQuery, enc *sinkEncoder) {
-	defer close(q.done)
-	defer q.finish(cl)
-	op := q.join
-	pipe := &pipeline{qp: q.qp, queryID: q.ID, log: q.log}
-	rows := make([][]any, len(q.joinDec))
+// checkpoint are staged together at the commit.
+type joinProcessor struct {
+	q    *PersistentQuery
+	tq   *tableQuery // the table result or aggregation over the join; nil for a stream
+	enc  *sinkEncoder
+	pipe *pipeline
+	rows [][]any // per input, its decoded row
+	out  []any
+}
+
+func newJoinProcessor(q *PersistentQuery, tq *tableQuery, enc *sinkEncoder) *joinProcessor {
+	j := &joinProcessor{q: q, tq: tq, enc: enc, pipe: &pipeline{qp: q.qp, queryID: q.ID, log: q.log},
+		rows: make([][]any, len(q.joinDec)), out: make([]any, len(q.qp.Items))}
 	for i, d := range q.joinDec {
-		rows[i] = make([]any, d.width)
+		j.rows[i] = make([]any, d.width)
 	}
-	out := make([]any, len(q.qp.Items))
-	var results []*kgo.Record
-	emit := func(r *kgo.Record) { results = append(results, r) }
-	for {
-		fetches, ok := q.poll(ctx, cl)
-		if !ok {
-			return
+	return j
+}
+
+func (j *joinProcessor) stateful() bool { return true }
+
+// indexed: a join probes the other side's state, written earlier in the poll.
+func (j *joinProcessor) indexed() bool { return true }
+
+func (j *joinProcessor) held(emit func(*kgo.Record)) error {
+	if j.tq == nil {
+		return nil
+	}
+	return j.tq.flushCache(emit)
+}
+
+func (j *joinProcessor) stage(cb *changelogBatch) error {
+	q := j.q
+	if j.tq != nil {
+		if err := j.tq.flush(cb); err != nil {
+			return err
 		}
-		results = results[:0]
-		b := q.store.NewIndexedBatch()
-		cb := newChangelogBatch(b, q.ID, q.changelog)
-		var failure error
-		for _, rec := range q.joinOrder(fetches) {
-			if failure != nil {
-				break
+	}
+	if err := q.join.flush(cb); err != nil {
+		return fmt.Errorf("join state: %w", err)
+	}
+	for _, r := range q.joinRepart {
+		if r == nil {
+			continue
+		}
+		if err := r.flush(q.ID, cb); err != nil {
+			return fmt.Errorf("join repartition state: %w", err)
+		}
+	}
+	return nil
+}
+
+// revoke drops the memory of one input partition whose task moved away: a
+// repartition stage's source partition, the aggregation's partition of its
+// repartition topic, or the join partition (the range balancer moves partition
+// p of every input together) with what the table result or aggregation over the
+// join keeps for it.
+func (j *joinProcessor) revoke(topic string, p int32) {
+	q, tq := j.q, j.tq
+	if k, ok := q.joinStage1[topic]; ok {
+		delete(q.joinRepart[k].stage1, p)
+		return
+	}
+	if tq != nil && tq.repartition != "" && topic == tq.repartition {
+		delete(tq.parts, p)
+		return
+	}
+	delete(q.join.parts, p)
+	switch {
+	case tq == nil:
+	case tq.repartition != "":
+		delete(tq.stage1, p) // the stage that moves the joined rows of p
+	default:
+		delete(tq.parts, p)
+	}
+}
+
+func (j *joinProcessor) process(fetches kgo.Fetches, b *storage.Batch, cb *changelogBatch, emit func(*kgo.Record)) error {
+	q, op, tq, rows := j.q, j.q.join, j.tq, j.rows
+	for _, rec := range q.joinOrder(fetches) {
+		if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
+			ps, err := tq.partition(rec.Partition)
+			if err == nil && rec.Offset >= ps.offset {
+				err = tq.applyRepartitioned(ps, rec, emit)
 			}
-			if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
-				ps, err := tq.partition(rec.Partition)
-				if err == nil && rec.Offset >= ps.offset {
-					err = tq.applyRepartitioned(ps, rec, emit)
-				}
-				failure = err
-				continue
-			}
-			if k, ok := q.joinStage1[rec.Topic]; ok {
-				failure = q.joinStage1Record(k, rec, rows[k], emit)
-				continue
-			}
-			src := 0
-			for i, t := range q.joinTopics {
-				if t == rec.Topic {
-					src = i
-				}
-			}
-			jp, err := op.partition(rec.Partition)
 			if err != nil {
-				failure = err
-				continue
+				return err
 			}
-			if rec.Offset < jp.offset[src] {
-				continue // already reflected in the state (re-delivered after a crash)
-			}
-			row := rows[src]
-			var nullValue, ok bool
-			if r := q.repartitionOf(src); r != nil {
-				row, nullValue, ok, err = r.receive(q.store, q.ID, rec, q.joinDec[src].width)
-				if err != nil {
-					q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
-				}
-			} else {
-				q.processed.Add(1)
-				nullValue, ok = decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
-			}
-			if !ok {
-				jp.offset[src], jp.dirty = rec.Offset+1, true
-				continue
-			}
-			err = op.process(b, cb, jp, src, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
-				return q.joinResult(jp, rec, joined, tombstone, ts, tq, pipe, enc, out, emit)
-			})
-			var keyErr errJoinKey
-			if errors.As(err, &keyErr) {
-				q.log.Record(q.ID, keyErr.err, rec.Topic, rec.Partition, rec.Offset)
-				err = nil
-			}
-			failure = err
+			continue
 		}
-		if failure == nil {
-			failure = op.expire(b, cb)
+		if k, ok := q.joinStage1[rec.Topic]; ok {
+			if err := q.joinStage1Record(k, rec, rows[k], emit); err != nil {
+				return err
+			}
+			continue
 		}
-		if failure == nil {
-			failure = q.commitJoin(cl, b, cb, tq, results)
+		src := 0
+		for i, t := range q.joinTopics {
+			if t == rec.Topic {
+				src = i
+			}
+		}
+		jp, err := op.partition(rec.Partition)
+		if err != nil {
+			return err
+		}
+		if rec.Offset < jp.offset[src] {
+			continue // already reflected in the state (re-delivered after a crash)
+		}
+		row := rows[src]
+		var nullValue, ok bool
+		if r := q.repartitionOf(src); r != nil {
+			row, nullValue, ok, err = r.receive(q.store, q.ID, rec, q.joinDec[src].width)
+			if err != nil {
+				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+			}
 		} else {
-			b.Close()
+			q.processed.Add(1)
+			nullValue, ok = decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
 		}
-		if failure != nil {
-			q.logger.Error("query failed", "err", failure)
-			q.setError(failure)
-			cl.AllowRebalance()
-			return
+		if !ok {
+			jp.offset[src], jp.dirty = rec.Offset+1, true
+			continue
 		}
-		q.advance(fetches)
-		cl.AllowRebalance()
-		q.purgeConsumed(cl, time.Now())
+		err = op.process(b, cb, jp, src, rec, row, nullValue, func(joined []any, tombstone bool, ts int64) error {
+			return q.joinResult(jp, rec, joined, tombstone, ts, tq, j.pipe, j.enc, j.out, emit)
+		})
+		var keyErr errJoinKey
+		if errors.As(err, &keyErr) {
+			q.log.Record(q.ID, keyErr.err, rec.Topic, rec.Partition, rec.Offset)
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
 	}
+	return op.expire(b, cb)
 }
 
 // joinResult passes a joined row to the rest of the plan. Each joined row gets
@@ -149,60 +190,6 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 		r.Key = windowedKey(w, r.Key, row[q.qp.Join.RowKey+4:])
 	}
 	emit(r)
-	return nil
-}
-
-// commitJoin produces the poll's results, waits for them, then commits the
-// state batch (join state, downstream state, checkpoints) and the group offsets.
-func (q *PersistentQuery) commitJoin(cl *kgo.Client, b *storage.Batch, cb *changelogBatch, tq *tableQuery, results []*kgo.Record) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if tq != nil {
-		if err := tq.flushCache(func(r *kgo.Record) { results = append(results, r) }); err != nil {
-			b.Close()
-			return fmt.Errorf("flush result cache: %w", err)
-		}
-	}
-	if len(results) > 0 {
-		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
-			b.Close()
-			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
-		}
-		q.emitted.Add(int64(len(results)))
-	}
-	if tq != nil {
-		if err := tq.flush(cb); err != nil {
-			b.Close()
-			return fmt.Errorf("stage state: %w", err)
-		}
-	}
-	if err := q.join.flush(cb); err != nil {
-		b.Close()
-		return fmt.Errorf("stage join state: %w", err)
-	}
-	for _, r := range q.joinRepart {
-		if r == nil {
-			continue
-		}
-		if err := r.flush(q.ID, cb); err != nil {
-			b.Close()
-			return fmt.Errorf("stage join repartition state: %w", err)
-		}
-	}
-	if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
-		if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			b.Close()
-			return fmt.Errorf("write changelog %s: %w", q.changelog, err)
-		}
-	}
-	if b.Empty() {
-		b.Close()
-	} else if err := b.Commit(true); err != nil {
-		return fmt.Errorf("commit state: %w", err)
-	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		return fmt.Errorf("commit offsets: %w", err)
-	}
 	return nil
 }
 

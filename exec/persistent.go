@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sluice-db/sluice/plan"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -64,7 +62,9 @@ type PersistentQuery struct {
 	// acknowledged and committed (absent: nothing processed since assignment).
 	assigned  map[topicPartition]bool
 	positions map[topicPartition]int64
-	client    *kgo.Client
+	// revoked are the partitions revoked since the loop last dropped them.
+	revoked []topicPartition
+	client  *kgo.Client
 
 	// table and state are set for queries whose result is a table.
 	table *tableQuery
@@ -224,9 +224,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.HeartbeatInterval(500*time.Millisecond),
 		kgo.SessionTimeout(10*time.Second),
 		kgo.ProducerLinger(0),
-		kgo.OnPartitionsAssigned(q.onAssigned),
-		kgo.OnPartitionsRevoked(q.onRevoked),
-		kgo.OnPartitionsLost(q.onRevoked),
+		kgo.OnPartitionsAssigned(q.assign),
+		kgo.OnPartitionsRevoked(q.revoke),
+		kgo.OnPartitionsLost(q.revoke),
 	)...)
 	if err != nil {
 		return nil, err
@@ -236,13 +236,16 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	q.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
-	if q.join != nil {
-		go q.runJoin(ctx, cl, tq, enc)
-	} else if tq != nil {
-		go q.runTable(ctx, cl, dec, tq)
-	} else {
-		go q.run(ctx, cl, dec, enc)
+	var proc processor
+	switch {
+	case q.join != nil:
+		proc = newJoinProcessor(q, tq, enc)
+	case tq != nil:
+		proc = &tableProcessor{q: q, dec: dec, tq: tq, row: make([]any, dec.width)}
+	default:
+		proc = newStatelessProcessor(q, dec, enc)
 	}
+	go q.drive(ctx, cl, proc)
 	return q, nil
 }
 
@@ -256,130 +259,6 @@ func (q *PersistentQuery) State() (QueryState, string) {
 // Counts returns how many input records were read and output records written.
 func (q *PersistentQuery) Counts() (processed, emitted int64) {
 	return q.processed.Load(), q.emitted.Load()
-}
-
-func (q *PersistentQuery) onAssigned(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for t, ps := range parts {
-		for _, p := range ps {
-			q.assigned[topicPartition{t, p}] = true
-		}
-	}
-	if q.store == nil {
-		return
-	}
-	q.restoreMissing(parts)
-	// Resume each partition where its local state left off: the checkpoint is
-	// written with the state, so nothing is counted twice or missed.
-	seek := map[string]map[int32]kgo.EpochOffset{}
-	for t, ps := range parts {
-		for _, p := range ps {
-			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
-			if err != nil {
-				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
-				continue
-			}
-			if ok {
-				if seek[t] == nil {
-					seek[t] = map[int32]kgo.EpochOffset{}
-				}
-				seek[t][p] = kgo.EpochOffset{Epoch: -1, Offset: c.Offset}
-				q.positions[topicPartition{t, p}] = c.Offset
-			}
-		}
-	}
-	q.skipDeleted(cl, seek)
-	if len(seek) > 0 {
-		cl.SetOffsets(seek)
-	}
-}
-
-// skipDeleted moves each resume point that the broker has deleted records under
-// (retention, or a purge, ran past a checkpoint this member kept while another
-// owned the partition) to the partition's first offset, and reports the records
-// lost, in the processing log and the server log: the consumer's offset reset
-// would read on from there too, but without a word about the loss.
-func (q *PersistentQuery) skipDeleted(cl *kgo.Client, seek map[string]map[int32]kgo.EpochOffset) {
-	if len(seek) == 0 {
-		return
-	}
-	topics := make([]string, 0, len(seek))
-	for t := range seek {
-		topics = append(topics, t)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, topics...)
-	if err != nil {
-		q.logger.Warn("list start offsets to check resume points", "err", err)
-		return
-	}
-	starts.Each(func(o kadm.ListedOffset) {
-		at, ok := seek[o.Topic][o.Partition]
-		if !ok || o.Err != nil || o.Offset <= at.Offset {
-			return
-		}
-		q.logger.Error("records deleted before this query read them; resuming at the partition's first offset",
-			"topic", o.Topic, "partition", o.Partition, "resume_offset", at.Offset, "first_offset", o.Offset, "lost_records", o.Offset-at.Offset)
-		q.log.Record(q.ID, fmt.Errorf("records %d to %d of %s partition %d were deleted by the broker before the query read them", at.Offset, o.Offset-1, o.Topic, o.Partition), o.Topic, o.Partition, at.Offset)
-		seek[o.Topic][o.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o.Offset}
-		q.positions[topicPartition{o.Topic, o.Partition}] = o.Offset
-	})
-}
-
-// restoreMissing rebuilds, from the changelog, the state of every newly assigned
-// partition that has no local checkpoint. Called with q.mu held, inside the
-// assignment callback, so no record of the partition is processed before.
-func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
-	if q.changelog == "" {
-		return
-	}
-	for _, ps := range parts {
-		for _, p := range ps {
-			if q.restored[p] {
-				continue
-			}
-			q.restored[p] = true
-			if q.hasCheckpoint(p) {
-				continue
-			}
-			q.restoring.Add(1)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p)
-			cancel()
-			q.restoring.Add(-1)
-			if err != nil {
-				q.logger.Error("restore from changelog failed; the partition is reprocessed from its input", "partition", p, "err", err)
-				continue
-			}
-			if n > 0 {
-				q.logger.Info("restored state from changelog", "partition", p, "records", n)
-				if q.table != nil {
-					q.table.dropPartition(p)
-				}
-				if q.join != nil {
-					delete(q.join.parts, p)
-				}
-			}
-		}
-	}
-}
-
-// hasCheckpoint reports whether partition p has local state: any of its
-// checkpoints is in the store (or cannot be read, which is not a reason to
-// overwrite it).
-func (q *PersistentQuery) hasCheckpoint(p int32) bool {
-	stores := []string{plan.StoreCkpt, plan.StoreCkptSource}
-	for src := range q.joinTopics {
-		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", plan.StoreJoinStage1, src))
-	}
-	for _, s := range stores {
-		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
-			return true
-		}
-	}
-	return false
 }
 
 // topicPartition names one partition of one of the query's input topics.
@@ -427,17 +306,6 @@ func (q *PersistentQuery) Topics() []string {
 		return []string{q.qp.Source.Topic, q.table.repartition}
 	}
 	return []string{q.qp.Source.Topic}
-}
-
-func (q *PersistentQuery) onRevoked(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for t, ps := range parts {
-		for _, p := range ps {
-			delete(q.assigned, topicPartition{t, p})
-			delete(q.positions, topicPartition{t, p})
-		}
-	}
 }
 
 // CaughtUp reports whether the query has processed, written and committed every
@@ -496,171 +364,114 @@ func (q *PersistentQuery) setError(err error) {
 	q.lastError = err.Error()
 }
 
-func (q *PersistentQuery) run(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, enc *sinkEncoder) {
-	defer close(q.done)
-	defer func() {
-		// A bug in an operator must fail this query, not hang it or the server.
-		if r := recover(); r != nil {
-			q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
-			q.setError(fmt.Errorf("internal error: %v", r))
-		}
-		cl.AllowRebalance()
-		cl.Close() // leaves the group; offsets were committed batch by batch
-		q.mu.Lock()
-		if q.state == StateRunning {
-			q.state = StateStopped
-		}
-		q.mu.Unlock()
-	}()
-	pipe := &pipeline{qp: q.qp, queryID: q.ID, log: q.log}
-	row := make([]any, dec.width)
-	out := make([]any, len(q.qp.Items))
-	var results []*kgo.Record
-	for {
-		fetches, ok := q.poll(ctx, cl)
-		if !ok {
-			return
-		}
-		results = results[:0]
-		fetches.EachRecord(func(rec *kgo.Record) {
-			q.processed.Add(1)
-			nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
-			if !ok || !pipe.applyTo(row, out, nullValue, rec) {
-				return
-			}
-			r, err := enc.encode(out, row[len(dec.src.Columns)].(int64), rec.Headers, nullValue)
-			if err != nil {
-				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
-				return
-			}
-			if w := q.qp.Sink.Source.Window; w != nil {
-				r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
-			}
-			results = append(results, r)
-		})
-		if err := q.writeAndCommit(cl, results); err != nil {
-			// The batch is not committed: it is re-read when the query restarts.
-			q.logger.Error("query failed", "err", err)
-			q.setError(err)
-			cl.AllowRebalance()
-			return
-		}
-		q.advance(fetches)
-		cl.AllowRebalance()
-	}
+// statelessProcessor runs a query without state: each record is decoded,
+// filtered, projected and encoded into a sink record.
+type statelessProcessor struct {
+	q        *PersistentQuery
+	dec      *sourceDecoder
+	enc      *sinkEncoder
+	pipe     *pipeline
+	row, out []any
 }
 
-// runTable is the loop of a query with a table result: records update state,
-// results are produced and acknowledged, then the state and each partition's
-// checkpoint commit in one store batch, then the group offsets are committed (for
-// monitoring; restarts resume from the checkpoint).
-func (q *PersistentQuery) runTable(ctx context.Context, cl *kgo.Client, dec *sourceDecoder, tq *tableQuery) {
-	defer close(q.done)
-	defer q.finish(cl)
-	row := make([]any, dec.width)
-	var results []*kgo.Record
-	emit := func(r *kgo.Record) { results = append(results, r) }
-	for {
-		fetches, ok := q.poll(ctx, cl)
-		if !ok {
-			return
-		}
-		results = results[:0]
-		var failure error
-		fetches.EachRecord(func(rec *kgo.Record) {
-			if failure != nil {
-				return
-			}
-			if tq.repartition != "" && rec.Topic == tq.repartition {
-				ps, err := tq.partition(rec.Partition)
-				if err == nil && rec.Offset >= ps.offset {
-					err = tq.applyRepartitioned(ps, rec, emit)
-				}
-				failure = err
-				return
-			}
-			var offset *int64
-			if tq.repartition != "" {
-				s, err := tq.sourcePartition(rec.Partition)
-				if err != nil {
-					failure = err
-					return
-				}
-				offset = &s.offset
-			} else {
-				ps, err := tq.partition(rec.Partition)
-				if err != nil {
-					failure = err
-					return
-				}
-				offset = &ps.offset
-			}
-			if rec.Offset < *offset {
-				return // already reflected in the state (re-delivered after a crash)
-			}
-			q.processed.Add(1)
-			nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
-			if !ok {
-				*offset = rec.Offset + 1
-				return
-			}
-			if tq.repartition != "" {
-				failure = tq.repartitionRecord(rec, row, nullValue, emit)
-				return
-			}
-			ps, _ := tq.partition(rec.Partition)
-			if err := tq.process(ps, rec, row, nullValue, emit); err != nil {
-				failure = err
-			}
-		})
-		if failure == nil {
-			failure = q.writeStateAndCommit(cl, tq, results)
-		}
-		if failure != nil {
-			q.logger.Error("query failed", "err", failure)
-			q.setError(failure)
-			cl.AllowRebalance()
-			return
-		}
-		q.advance(fetches)
-		cl.AllowRebalance()
-		q.purgeConsumed(cl, time.Now())
-	}
+func newStatelessProcessor(q *PersistentQuery, dec *sourceDecoder, enc *sinkEncoder) *statelessProcessor {
+	return &statelessProcessor{q: q, dec: dec, enc: enc, pipe: &pipeline{qp: q.qp, queryID: q.ID, log: q.log},
+		row: make([]any, dec.width), out: make([]any, len(q.qp.Items))}
 }
 
-func (q *PersistentQuery) writeStateAndCommit(cl *kgo.Client, tq *tableQuery, results []*kgo.Record) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := tq.flushCache(func(r *kgo.Record) { results = append(results, r) }); err != nil {
-		return fmt.Errorf("flush result cache: %w", err)
-	}
-	if len(results) > 0 {
-		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
-			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
+func (s *statelessProcessor) stateful() bool               { return false }
+func (s *statelessProcessor) indexed() bool                { return false }
+func (s *statelessProcessor) held(func(*kgo.Record)) error { return nil }
+func (s *statelessProcessor) stage(*changelogBatch) error  { return nil }
+func (s *statelessProcessor) revoke(string, int32)         {}
+
+func (s *statelessProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *changelogBatch, emit func(*kgo.Record)) error {
+	q, dec, row := s.q, s.dec, s.row
+	fetches.EachRecord(func(rec *kgo.Record) {
+		q.processed.Add(1)
+		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
+		if !ok || !s.pipe.applyTo(row, s.out, nullValue, rec) {
+			return
 		}
-		q.emitted.Add(int64(len(results)))
-	}
-	b := q.store.NewBatch()
-	cb := newChangelogBatch(b, q.ID, q.changelog)
-	if err := tq.flush(cb); err != nil {
-		return fmt.Errorf("stage state: %w", err)
-	}
-	if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
-		// The changelog is written before the store commits: it never lags the
-		// local state it would rebuild.
-		if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return fmt.Errorf("write changelog %s: %w", q.changelog, err)
+		r, err := s.enc.encode(s.out, row[len(dec.src.Columns)].(int64), rec.Headers, nullValue)
+		if err != nil {
+			q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+			return
 		}
-	}
-	// Synced: Pebble keeps unsynced WAL writes in its own buffer, so without a
-	// sync a kill -9 would lose the batch while the input offsets move on.
-	if err := b.Commit(true); err != nil {
-		return fmt.Errorf("commit state: %w", err)
-	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		return fmt.Errorf("commit offsets: %w", err)
-	}
+		if w := q.qp.Sink.Source.Window; w != nil {
+			r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
+		}
+		emit(r)
+	})
 	return nil
+}
+
+// tableProcessor runs a query whose result is a table (an aggregation, or a
+// table read as it is): records update the table query's state, which is
+// staged with each partition's checkpoint at the commit.
+type tableProcessor struct {
+	q   *PersistentQuery
+	dec *sourceDecoder
+	tq  *tableQuery
+	row []any
+}
+
+func (t *tableProcessor) stateful() bool                    { return true }
+func (t *tableProcessor) indexed() bool                     { return false }
+func (t *tableProcessor) held(emit func(*kgo.Record)) error { return t.tq.flushCache(emit) }
+func (t *tableProcessor) stage(cb *changelogBatch) error    { return t.tq.flush(cb) }
+func (t *tableProcessor) revoke(topic string, p int32)      { t.tq.revoke(topic, p) }
+
+func (t *tableProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *changelogBatch, emit func(*kgo.Record)) error {
+	q, dec, tq, row := t.q, t.dec, t.tq, t.row
+	var failure error
+	fetches.EachRecord(func(rec *kgo.Record) {
+		if failure != nil {
+			return
+		}
+		if tq.repartition != "" && rec.Topic == tq.repartition {
+			ps, err := tq.partition(rec.Partition)
+			if err == nil && rec.Offset >= ps.offset {
+				err = tq.applyRepartitioned(ps, rec, emit)
+			}
+			failure = err
+			return
+		}
+		var offset *int64
+		if tq.repartition != "" {
+			s, err := tq.sourcePartition(rec.Partition)
+			if err != nil {
+				failure = err
+				return
+			}
+			offset = &s.offset
+		} else {
+			ps, err := tq.partition(rec.Partition)
+			if err != nil {
+				failure = err
+				return
+			}
+			offset = &ps.offset
+		}
+		if rec.Offset < *offset {
+			return // already reflected in the state (re-delivered after a crash)
+		}
+		q.processed.Add(1)
+		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
+		if !ok {
+			*offset = rec.Offset + 1
+			return
+		}
+		if tq.repartition != "" {
+			failure = tq.repartitionRecord(rec, row, nullValue, emit)
+			return
+		}
+		ps, _ := tq.partition(rec.Partition)
+		if err := tq.process(ps, rec, row, nullValue, emit); err != nil {
+			failure = err
+		}
+	})
+	return failure
 }
 
 // windowedKey wraps a result key in the window of the input row (a query over a
@@ -686,24 +497,6 @@ func (q *PersistentQuery) advance(fetches kgo.Fetches) {
 			q.positions[topicPartition{p.Topic, p.Partition}] = p.Records[n-1].Offset + 1
 		}
 	})
-}
-
-// writeAndCommit produces results, waits for every acknowledgement, then commits the
-// offsets of the records polled so far. It deliberately ignores the query's context:
-// a stop request must not abandon a half-written batch.
-func (q *PersistentQuery) writeAndCommit(cl *kgo.Client, results []*kgo.Record) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if len(results) > 0 {
-		if err := cl.ProduceSync(ctx, results...).FirstErr(); err != nil {
-			return fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err)
-		}
-		q.emitted.Add(int64(len(results)))
-	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		return fmt.Errorf("commit offsets: %w", err)
-	}
-	return nil
 }
 
 // setupJoinRepartition prepares the first stage of each input joined through a
@@ -738,26 +531,6 @@ func (q *PersistentQuery) setupJoinRepartition(topics []*plan.InternalTopic) err
 		q.joinTopics[k] = t.Name
 	}
 	return nil
-}
-
-// finish ends a stateful query's loop: a bug in an operator fails the query
-// (recovered here, not hanging it or the server), the consumer leaves the
-// group, and the state becomes STOPPED unless it is ERROR. Deferred by the loop.
-func (q *PersistentQuery) finish(cl *kgo.Client) {
-	if r := recover(); r != nil {
-		q.logger.Error("query panicked", "panic", r, "stack", string(debug.Stack()))
-		q.setError(fmt.Errorf("internal error: %v", r))
-	}
-	cl.AllowRebalance()
-	cl.Close()
-	if q.changelogWriter != nil {
-		q.changelogWriter.Close()
-	}
-	q.mu.Lock()
-	if q.state == StateRunning {
-		q.state = StateStopped
-	}
-	q.mu.Unlock()
 }
 
 // poll fetches the next batch of a query's loop, logging fetch errors (the

@@ -1,0 +1,190 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/plan"
+)
+
+// Task lifecycle. A query's work is divided into tasks, one per partition of
+// its inputs, each owning its operators' state for that partition (every state
+// key carries the partition, exec/state.go). The consumer group decides which
+// member runs which task; the steps of a task's life on this member are:
+//
+//	assign   the group gives the partition: restore its state from the
+//	         changelog when there is no local checkpoint, then seek the input
+//	         to the checkpoint (nothing is counted twice or missed);
+//	run      the driver loop processes its records and commits them with the
+//	         query's commit protocol (driver.go);
+//	revoke   the group takes the partition away (or it is lost): the task's
+//	         in-memory state is dropped, its stored state stays;
+//	close    the query stops: the loop's last batch is committed, the member
+//	         leaves the group (finish).
+
+// assign is the first step of a task's life: the group gave this member input
+// partitions. Each partition's task restores its state from the changelog when
+// it has no local checkpoint, then resumes where its state left off.
+func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for t, ps := range parts {
+		for _, p := range ps {
+			q.assigned[topicPartition{t, p}] = true
+		}
+	}
+	if q.store == nil {
+		return
+	}
+	q.restoreMissing(parts)
+	// Resume each partition where its local state left off: the checkpoint is
+	// written with the state, so nothing is counted twice or missed.
+	seek := map[string]map[int32]kgo.EpochOffset{}
+	for t, ps := range parts {
+		for _, p := range ps {
+			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
+			if err != nil {
+				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
+				continue
+			}
+			if ok {
+				if seek[t] == nil {
+					seek[t] = map[int32]kgo.EpochOffset{}
+				}
+				seek[t][p] = kgo.EpochOffset{Epoch: -1, Offset: c.Offset}
+				q.positions[topicPartition{t, p}] = c.Offset
+			}
+		}
+	}
+	q.skipDeleted(cl, seek)
+	if len(seek) > 0 {
+		cl.SetOffsets(seek)
+	}
+}
+
+// skipDeleted moves each resume point that the broker has deleted records under
+// (retention, or a purge, ran past a checkpoint this member kept while another
+// owned the partition) to the partition's first offset, and reports the records
+// lost, in the processing log and the server log: the consumer's offset reset
+// would read on from there too, but without a word about the loss.
+func (q *PersistentQuery) skipDeleted(cl *kgo.Client, seek map[string]map[int32]kgo.EpochOffset) {
+	if len(seek) == 0 {
+		return
+	}
+	topics := make([]string, 0, len(seek))
+	for t := range seek {
+		topics = append(topics, t)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, topics...)
+	if err != nil {
+		q.logger.Warn("list start offsets to check resume points", "err", err)
+		return
+	}
+	starts.Each(func(o kadm.ListedOffset) {
+		at, ok := seek[o.Topic][o.Partition]
+		if !ok || o.Err != nil || o.Offset <= at.Offset {
+			return
+		}
+		q.logger.Error("records deleted before this query read them; resuming at the partition's first offset",
+			"topic", o.Topic, "partition", o.Partition, "resume_offset", at.Offset, "first_offset", o.Offset, "lost_records", o.Offset-at.Offset)
+		q.log.Record(q.ID, fmt.Errorf("records %d to %d of %s partition %d were deleted by the broker before the query read them", at.Offset, o.Offset-1, o.Topic, o.Partition), o.Topic, o.Partition, at.Offset)
+		seek[o.Topic][o.Partition] = kgo.EpochOffset{Epoch: -1, Offset: o.Offset}
+		q.positions[topicPartition{o.Topic, o.Partition}] = o.Offset
+	})
+}
+
+// restoreMissing rebuilds, from the changelog, the state of every newly assigned
+// partition that has no local checkpoint. Called with q.mu held, inside the
+// assignment callback, so no record of the partition is processed before.
+func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
+	if q.changelog == "" {
+		return
+	}
+	for _, ps := range parts {
+		for _, p := range ps {
+			if q.restored[p] {
+				continue
+			}
+			q.restored[p] = true
+			if q.hasCheckpoint(p) {
+				continue
+			}
+			q.restoring.Add(1)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p)
+			cancel()
+			q.restoring.Add(-1)
+			if err != nil {
+				q.logger.Error("restore from changelog failed; the partition is reprocessed from its input", "partition", p, "err", err)
+				continue
+			}
+			if n > 0 {
+				q.logger.Info("restored state from changelog", "partition", p, "records", n)
+				if q.table != nil {
+					q.table.dropPartition(p)
+				}
+				if q.join != nil {
+					delete(q.join.parts, p)
+				}
+			}
+		}
+	}
+}
+
+// hasCheckpoint reports whether partition p has local state: any of its
+// checkpoints is in the store (or cannot be read, which is not a reason to
+// overwrite it).
+func (q *PersistentQuery) hasCheckpoint(p int32) bool {
+	stores := []string{plan.StoreCkpt, plan.StoreCkptSource}
+	for src := range q.joinTopics {
+		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", plan.StoreJoinStage1, src))
+	}
+	for _, s := range stores {
+		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
+			return true
+		}
+	}
+	return false
+}
+
+// revoke ends a task's life on this member: the group moved its partition
+// elsewhere (or the member lost it). Its last batch is committed (the loop
+// commits before it allows a rebalance); what the processor holds in memory for
+// the partition is dropped at the loop's next step (dropRevoked), and a later
+// assignment checks its checkpoint and restores it again.
+func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for t, ps := range parts {
+		for _, p := range ps {
+			tp := topicPartition{t, p}
+			delete(q.assigned, tp)
+			delete(q.positions, tp)
+			q.revoked = append(q.revoked, tp)
+			if q.restored != nil {
+				delete(q.restored, p)
+			}
+		}
+	}
+}
+
+// dropRevoked drops the processor's memory of the partitions revoked since the
+// last call. The loop calls it between polls, so the processor is not in the
+// middle of a batch; a partition assigned again reloads from the store.
+func (q *PersistentQuery) dropRevoked(proc processor) {
+	q.mu.Lock()
+	revoked := q.revoked
+	q.revoked = nil
+	q.mu.Unlock()
+	for _, tp := range revoked {
+		// Dropped even when assigned again since: the state in the store is
+		// what this member committed last, which its memory held anyway.
+		proc.revoke(tp.topic, tp.partition)
+	}
+}
