@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/sluice-db/sluice/pgcatalog"
+	"github.com/sluice-db/sluice/pgface/pgcatalog"
 	"github.com/sluice-db/sluice/sqlerr"
 )
 

@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 
-	"github.com/sluice-db/sluice/pgcatalog"
+	"github.com/sluice-db/sluice/pgface/pgcatalog"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )

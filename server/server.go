@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sluice-db/sluice/pgcatalog"
+	"github.com/sluice-db/sluice/pgface/pgcatalog"
 )
 
 // Config configures a Server. The zero value is usable.

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sluice-db/sluice/catalog"
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/types"
 )
 
