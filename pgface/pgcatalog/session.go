@@ -46,15 +46,28 @@ type Session struct {
 	settings *settings
 }
 
-// NewSession opens a session. params are the client's startup parameters; pid is
-// the backend process ID reported to the client.
-func NewSession(cfg Config, src Sources, params map[string]string, pid uint32) *Session {
+// Catalog is what every session of one server shares: the configuration
+// catalog queries report. It is immutable and safe for concurrent use.
+type Catalog struct {
+	cfg Config
+}
+
+// NewCatalog returns a Catalog for cfg.
+func NewCatalog(cfg Config) *Catalog {
 	if cfg.ServerVersion == "" {
 		cfg.ServerVersion = "13.0.0"
 	}
 	if cfg.Version == "" {
 		cfg.Version = versionString(cfg.ServerVersion, cfg.SluiceVersion)
 	}
+	return &Catalog{cfg: cfg}
+}
+
+// NewSession opens a session over src, the engine's streams and tables. params
+// are the client's startup parameters; pid is the backend process ID reported to
+// the client.
+func (c *Catalog) NewSession(src Sources, params map[string]string, pid uint32) *Session {
+	cfg := c.cfg
 	user := params["user"]
 	if user == "" {
 		user = "sluice"
