@@ -38,6 +38,7 @@ type ResultWriter interface {
 // Session is the Postgres-dialect side of one client connection. It is used by
 // one goroutine at a time.
 type Session struct {
+	cat      *Catalog
 	cfg      Config
 	src      Sources
 	user     string
@@ -49,7 +50,9 @@ type Session struct {
 // Catalog is what every session of one server shares: the configuration
 // catalog queries report. It is immutable and safe for concurrent use.
 type Catalog struct {
-	cfg Config
+	cfg   Config
+	rels  *relationSet
+	funcs *pgeval.Functions
 }
 
 // NewCatalog returns a Catalog for cfg.
@@ -60,7 +63,7 @@ func NewCatalog(cfg Config) *Catalog {
 	if cfg.Version == "" {
 		cfg.Version = versionString(cfg.ServerVersion, cfg.SluiceVersion)
 	}
-	return &Catalog{cfg: cfg}
+	return &Catalog{cfg: cfg, rels: newRelationSet(), funcs: pgeval.NewFunctions()}
 }
 
 // NewSession opens a session over src, the engine's streams and tables. params
@@ -82,7 +85,7 @@ func (c *Catalog) NewSession(src Sources, params map[string]string, pid uint32) 
 		"session_authorization": user,
 		"application_name":      params["application_name"],
 	}
-	s := &Session{cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
+	s := &Session{cat: c, cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
 	for k, v := range params {
 		if IsParameter(k) && k != "user" && k != "database" {
 			s.settings.set(k, v)
@@ -145,7 +148,7 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 		if user == nil {
 			user = s.userRelations()
 		}
-		st.Catalog = claims(raw.Stmt, user)
+		st.Catalog = claims(raw.Stmt, user, s.cat.rels)
 		stmts = append(stmts, st)
 	}
 	return stmts, true
@@ -164,7 +167,7 @@ func (s *Session) userRelations() map[string]bool {
 // claims decides whether a parsed statement belongs to the catalog path:
 // Postgres utility statements about session state, and queries whose every
 // relation is a catalog relation (or that read no relation at all).
-func claims(n *pg_query.Node, user map[string]bool) bool {
+func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) bool {
 	switch {
 	case n.GetTransactionStmt() != nil, n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
 		return true
@@ -200,7 +203,7 @@ func claims(n *pg_query.Node, user map[string]bool) bool {
 				if (strings.HasPrefix(x.Relname, "pg_") || ctes[x.Relname]) && !user[x.Relname] {
 					return
 				}
-				if _, ok := virtualByName[x.Relname]; ok && !user[x.Relname] {
+				if _, ok := rels.byName[x.Relname]; ok && !user[x.Relname] {
 					return
 				}
 			}
@@ -238,7 +241,7 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 	switch {
 	case n.GetSelectStmt() != nil:
 		snap := newSnapshot(s)
-		stmt, err := pgeval.Compile(snap, n.GetSelectStmt(), nil)
+		stmt, err := pgeval.Compile(snap, s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
 			return err
 		}
@@ -282,7 +285,7 @@ func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) 
 	n := st.node
 	switch {
 	case n.GetSelectStmt() != nil:
-		stmt, err := pgeval.Compile(newSnapshot(s), n.GetSelectStmt(), nil)
+		stmt, err := pgeval.Compile(newSnapshot(s), s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
 			return nil, nil, err
 		}

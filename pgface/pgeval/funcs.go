@@ -9,189 +9,208 @@ import (
 	"github.com/sluice-db/sluice/sqlerr"
 )
 
-// builtinFuncs are the generic SQL functions catalog queries use. Functions that
-// depend on a catalog or a session (version(), pg_get_userbyid, ...) come from the
-// Catalog.
-var builtinFuncs = map[string]*Func{
-	"array_to_string": {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{TextArr, Text, Text}, Eval: func(ctx *Ctx, a []any) (any, error) {
-		var parts []string
-		for _, e := range a[0].([]any) {
-			if e == nil {
-				if len(a) == 3 {
-					parts = append(parts, a[2].(string))
-				}
-				continue
-			}
-			parts = append(parts, formatArrayElem(ctx.Names, e, 0))
-		}
-		return strings.Join(parts, a[1].(string)), nil
-	}},
-	"array_upper":  {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayBound(true)},
-	"array_lower":  {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayBound(false)},
-	"array_length": {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayLength},
-	"cardinality": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Eval: func(_ *Ctx, a []any) (any, error) {
-		return int64(len(a[0].([]any))), nil
-	}},
-	"string_to_array": {Ret: TextArr, MinArgs: 2, MaxArgs: 3, Eval: func(_ *Ctx, a []any) (any, error) {
-		s, sep := a[0].(string), a[1].(string)
-		if s == "" {
-			return []any{}, nil
-		}
-		var parts []string
-		if sep == "" {
-			parts = []string{s}
-		} else {
-			parts = strings.Split(s, sep)
-		}
-		out := make([]any, len(parts))
-		for i, p := range parts {
-			out[i] = p
-			if len(a) == 3 && a[2] != nil && p == a[2] {
-				out[i] = nil
-			}
-		}
-		return out, nil
-	}},
-	"unnest": {MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Return: func(t []Type) Type {
-		return Type{OID: ElemOf(t[0].OID)}
-	}, Set: func(_ *Ctx, a []any) ([]any, error) { return a[0].([]any), nil }},
-	"generate_series": {MinArgs: 2, MaxArgs: 3, Args: []uint32{Int4, Int4, Int4}, Return: func(t []Type) Type {
-		return Type{OID: arithType("+", t[0].OID, t[1].OID)}
-	}, Set: generateSeries},
-	"generate_subscripts": {Ret: Int4, MinArgs: 2, MaxArgs: 3, Args: []uint32{TextArr, Int4, Bool}, Set: func(_ *Ctx, a []any) ([]any, error) {
-		arr := a[0].([]any)
-		out := make([]any, len(arr))
-		for i := range arr {
-			out[i] = int64(i + 1)
-			if len(a) == 3 && truthy(a[2]) {
-				out[i] = int64(len(arr) - i)
-			}
-		}
-		return out, nil
-	}},
-	"_pg_expandarray": {MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Return: func(t []Type) Type {
-		return Type{OID: Record_, Fields: []Field{{"x", Type{OID: ElemOf(t[0].OID)}}, {"n", Type{OID: Int4}}}}
-	}, Set: func(_ *Ctx, a []any) ([]any, error) {
-		arr := a[0].([]any)
-		out := make([]any, len(arr))
-		for i, v := range arr {
-			out[i] = Record{v, int64(i + 1)}
-		}
-		return out, nil
-	}},
-	"quote_ident": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
-		return QuoteIdent(a[0].(string)), nil
-	}},
-	"parse_ident": {Ret: TextArr, MinArgs: 1, MaxArgs: 2, Args: []uint32{Text, Bool}, Eval: parseIdent},
-	"json_build_object": {Ret: JSON, MinArgs: 0, MaxArgs: -1, NonStrict: true, Eval: func(ctx *Ctx, a []any) (any, error) {
-		if len(a)%2 != 0 {
-			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument list must have even number of elements")
-		}
-		var b strings.Builder
-		b.WriteByte('{')
-		for i := 0; i < len(a); i += 2 {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			k, _ := json.Marshal(formatText(ctx.Names, a[i], 0))
-			b.Write(k)
-			b.WriteString(" : ")
-			b.WriteString(jsonValue(a[i+1]))
-		}
-		b.WriteByte('}')
-		return b.String(), nil
-	}},
-	"lower": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) { return strings.ToLower(a[0].(string)), nil }},
-	"upper": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) { return strings.ToUpper(a[0].(string)), nil }},
-	"length": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
-		return int64(len([]rune(a[0].(string)))), nil
-	}},
-	"char_length": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
-		return int64(len([]rune(a[0].(string)))), nil
-	}},
-	"replace": {Ret: Text, MinArgs: 3, MaxArgs: 3, Eval: func(_ *Ctx, a []any) (any, error) {
-		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
-	}},
-	"btrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.Trim)},
-	"ltrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.TrimLeft)},
-	"rtrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.TrimRight)},
-	"concat": {Ret: Text, MinArgs: 0, MaxArgs: -1, NonStrict: true, Eval: func(ctx *Ctx, a []any) (any, error) {
-		var b strings.Builder
-		for _, v := range a {
-			if v != nil {
-				b.WriteString(formatText(ctx.Names, v, 0))
-			}
-		}
-		return b.String(), nil
-	}},
-	"substring": {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{Text, Int4, Int4}, Eval: substring},
-	"substr":    {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{Text, Int4, Int4}, Eval: substring},
-	"left": {Ret: Text, MinArgs: 2, MaxArgs: 2, Args: []uint32{Text, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
-		r := []rune(a[0].(string))
-		n, _ := intArg(a[1])
-		if n < 0 {
-			n = max(int64(len(r))+n, 0)
-		}
-		return string(r[:min(n, int64(len(r)))]), nil
-	}},
-	"split_part": {Ret: Text, MinArgs: 3, MaxArgs: 3, Args: []uint32{Text, Text, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
-		parts := strings.Split(a[0].(string), a[1].(string))
-		n, _ := intArg(a[2])
-		if n < 1 || n > int64(len(parts)) {
-			return "", nil
-		}
-		return parts[n-1], nil
-	}},
-	"strpos": {Ret: Int4, MinArgs: 2, MaxArgs: 2, Eval: func(_ *Ctx, a []any) (any, error) {
-		i := strings.Index(a[0].(string), a[1].(string))
-		if i < 0 {
-			return int64(0), nil
-		}
-		return int64(len([]rune(a[0].(string)[:i])) + 1), nil
-	}},
-	"regexp_replace": {Ret: Text, MinArgs: 3, MaxArgs: 4, Eval: func(_ *Ctx, a []any) (any, error) {
-		pattern := a[1].(string)
-		global := false
-		if len(a) == 4 {
-			flags := a[3].(string)
-			global = strings.Contains(flags, "g")
-			if strings.Contains(flags, "i") {
-				pattern = "(?i)" + pattern
-			}
-		}
-		re, err := regexp.Compile(pattern)
-		if err != nil {
-			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "invalid regular expression: %v", err)
-		}
-		repl := regexp.MustCompile(`\\(\d)`).ReplaceAllString(a[2].(string), "$${$1}")
-		s := a[0].(string)
-		if global {
-			return re.ReplaceAllString(s, repl), nil
-		}
-		loc := re.FindStringSubmatchIndex(s)
-		if loc == nil {
-			return s, nil
-		}
-		var dst []byte
-		dst = re.ExpandString(dst, repl, s, loc)
-		return s[:loc[0]] + string(dst) + s[loc[1]:], nil
-	}},
-	"format_type": {Ret: Text, MinArgs: 2, MaxArgs: 2, Args: []uint32{OID, Int4}, NonStrict: true, Eval: func(_ *Ctx, a []any) (any, error) {
-		if a[0] == nil {
-			return nil, nil
-		}
-		mod := int64(-1)
-		if a[1] != nil {
-			mod = a[1].(int64)
-		}
-		return FormatType(uint32(a[0].(int64)), int32(mod)), nil
-	}},
+// Functions are the evaluator's built-in functions: the generic SQL functions
+// catalog queries use. Functions that depend on a catalog or a session
+// (version(), pg_get_userbyid, ...) come from the Catalog. A Functions value is
+// never modified after NewFunctions returns it, so one may serve every
+// statement of every session.
+type Functions struct {
+	byName map[string]*Func
 }
 
-func init() {
-	builtinFuncs["format"] = &Func{Ret: Text, MinArgs: 1, MaxArgs: -1, NonStrict: true, Eval: formatFunc}
+// NewFunctions returns the built-in functions.
+func NewFunctions() *Functions {
+	m := builtinFuncs()
+	m["format"] = &Func{Ret: Text, MinArgs: 1, MaxArgs: -1, NonStrict: true, Eval: formatFunc}
 	// position(a IN b) parses as position(b, a).
-	builtinFuncs["position"] = builtinFuncs["strpos"]
+	m["position"] = m["strpos"]
+	return &Functions{byName: m}
+}
+
+// lookup returns the function name (lower case), or nil.
+func (f *Functions) lookup(name string) *Func {
+	if f == nil {
+		return nil
+	}
+	return f.byName[name]
+}
+
+func builtinFuncs() map[string]*Func {
+	return map[string]*Func{
+		"array_to_string": {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{TextArr, Text, Text}, Eval: func(ctx *Ctx, a []any) (any, error) {
+			var parts []string
+			for _, e := range a[0].([]any) {
+				if e == nil {
+					if len(a) == 3 {
+						parts = append(parts, a[2].(string))
+					}
+					continue
+				}
+				parts = append(parts, formatArrayElem(ctx.Names, e, 0))
+			}
+			return strings.Join(parts, a[1].(string)), nil
+		}},
+		"array_upper":  {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayBound(true)},
+		"array_lower":  {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayBound(false)},
+		"array_length": {Ret: Int4, MinArgs: 2, MaxArgs: 2, Args: []uint32{TextArr, Int4}, Eval: arrayLength},
+		"cardinality": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Eval: func(_ *Ctx, a []any) (any, error) {
+			return int64(len(a[0].([]any))), nil
+		}},
+		"string_to_array": {Ret: TextArr, MinArgs: 2, MaxArgs: 3, Eval: func(_ *Ctx, a []any) (any, error) {
+			s, sep := a[0].(string), a[1].(string)
+			if s == "" {
+				return []any{}, nil
+			}
+			var parts []string
+			if sep == "" {
+				parts = []string{s}
+			} else {
+				parts = strings.Split(s, sep)
+			}
+			out := make([]any, len(parts))
+			for i, p := range parts {
+				out[i] = p
+				if len(a) == 3 && a[2] != nil && p == a[2] {
+					out[i] = nil
+				}
+			}
+			return out, nil
+		}},
+		"unnest": {MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Return: func(t []Type) Type {
+			return Type{OID: ElemOf(t[0].OID)}
+		}, Set: func(_ *Ctx, a []any) ([]any, error) { return a[0].([]any), nil }},
+		"generate_series": {MinArgs: 2, MaxArgs: 3, Args: []uint32{Int4, Int4, Int4}, Return: func(t []Type) Type {
+			return Type{OID: arithType("+", t[0].OID, t[1].OID)}
+		}, Set: generateSeries},
+		"generate_subscripts": {Ret: Int4, MinArgs: 2, MaxArgs: 3, Args: []uint32{TextArr, Int4, Bool}, Set: func(_ *Ctx, a []any) ([]any, error) {
+			arr := a[0].([]any)
+			out := make([]any, len(arr))
+			for i := range arr {
+				out[i] = int64(i + 1)
+				if len(a) == 3 && truthy(a[2]) {
+					out[i] = int64(len(arr) - i)
+				}
+			}
+			return out, nil
+		}},
+		"_pg_expandarray": {MinArgs: 1, MaxArgs: 1, Args: []uint32{TextArr}, Return: func(t []Type) Type {
+			return Type{OID: Record_, Fields: []Field{{"x", Type{OID: ElemOf(t[0].OID)}}, {"n", Type{OID: Int4}}}}
+		}, Set: func(_ *Ctx, a []any) ([]any, error) {
+			arr := a[0].([]any)
+			out := make([]any, len(arr))
+			for i, v := range arr {
+				out[i] = Record{v, int64(i + 1)}
+			}
+			return out, nil
+		}},
+		"quote_ident": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
+			return QuoteIdent(a[0].(string)), nil
+		}},
+		"parse_ident": {Ret: TextArr, MinArgs: 1, MaxArgs: 2, Args: []uint32{Text, Bool}, Eval: parseIdent},
+		"json_build_object": {Ret: JSON, MinArgs: 0, MaxArgs: -1, NonStrict: true, Eval: func(ctx *Ctx, a []any) (any, error) {
+			if len(a)%2 != 0 {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "argument list must have even number of elements")
+			}
+			var b strings.Builder
+			b.WriteByte('{')
+			for i := 0; i < len(a); i += 2 {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				k, _ := json.Marshal(formatText(ctx.Names, a[i], 0))
+				b.Write(k)
+				b.WriteString(" : ")
+				b.WriteString(jsonValue(a[i+1]))
+			}
+			b.WriteByte('}')
+			return b.String(), nil
+		}},
+		"lower": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) { return strings.ToLower(a[0].(string)), nil }},
+		"upper": {Ret: Text, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) { return strings.ToUpper(a[0].(string)), nil }},
+		"length": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
+			return int64(len([]rune(a[0].(string)))), nil
+		}},
+		"char_length": {Ret: Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *Ctx, a []any) (any, error) {
+			return int64(len([]rune(a[0].(string)))), nil
+		}},
+		"replace": {Ret: Text, MinArgs: 3, MaxArgs: 3, Eval: func(_ *Ctx, a []any) (any, error) {
+			return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
+		}},
+		"btrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.Trim)},
+		"ltrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.TrimLeft)},
+		"rtrim": {Ret: Text, MinArgs: 1, MaxArgs: 2, Eval: trimFunc(strings.TrimRight)},
+		"concat": {Ret: Text, MinArgs: 0, MaxArgs: -1, NonStrict: true, Eval: func(ctx *Ctx, a []any) (any, error) {
+			var b strings.Builder
+			for _, v := range a {
+				if v != nil {
+					b.WriteString(formatText(ctx.Names, v, 0))
+				}
+			}
+			return b.String(), nil
+		}},
+		"substring": {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{Text, Int4, Int4}, Eval: substring},
+		"substr":    {Ret: Text, MinArgs: 2, MaxArgs: 3, Args: []uint32{Text, Int4, Int4}, Eval: substring},
+		"left": {Ret: Text, MinArgs: 2, MaxArgs: 2, Args: []uint32{Text, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
+			r := []rune(a[0].(string))
+			n, _ := intArg(a[1])
+			if n < 0 {
+				n = max(int64(len(r))+n, 0)
+			}
+			return string(r[:min(n, int64(len(r)))]), nil
+		}},
+		"split_part": {Ret: Text, MinArgs: 3, MaxArgs: 3, Args: []uint32{Text, Text, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
+			parts := strings.Split(a[0].(string), a[1].(string))
+			n, _ := intArg(a[2])
+			if n < 1 || n > int64(len(parts)) {
+				return "", nil
+			}
+			return parts[n-1], nil
+		}},
+		"strpos": {Ret: Int4, MinArgs: 2, MaxArgs: 2, Eval: func(_ *Ctx, a []any) (any, error) {
+			i := strings.Index(a[0].(string), a[1].(string))
+			if i < 0 {
+				return int64(0), nil
+			}
+			return int64(len([]rune(a[0].(string)[:i])) + 1), nil
+		}},
+		"regexp_replace": {Ret: Text, MinArgs: 3, MaxArgs: 4, Eval: func(_ *Ctx, a []any) (any, error) {
+			pattern := a[1].(string)
+			global := false
+			if len(a) == 4 {
+				flags := a[3].(string)
+				global = strings.Contains(flags, "g")
+				if strings.Contains(flags, "i") {
+					pattern = "(?i)" + pattern
+				}
+			}
+			re, err := regexp.Compile(pattern)
+			if err != nil {
+				return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "invalid regular expression: %v", err)
+			}
+			repl := regexp.MustCompile(`\\(\d)`).ReplaceAllString(a[2].(string), "$${$1}")
+			s := a[0].(string)
+			if global {
+				return re.ReplaceAllString(s, repl), nil
+			}
+			loc := re.FindStringSubmatchIndex(s)
+			if loc == nil {
+				return s, nil
+			}
+			var dst []byte
+			dst = re.ExpandString(dst, repl, s, loc)
+			return s[:loc[0]] + string(dst) + s[loc[1]:], nil
+		}},
+		"format_type": {Ret: Text, MinArgs: 2, MaxArgs: 2, Args: []uint32{OID, Int4}, NonStrict: true, Eval: func(_ *Ctx, a []any) (any, error) {
+			if a[0] == nil {
+				return nil, nil
+			}
+			mod := int64(-1)
+			if a[1] != nil {
+				mod = a[1].(int64)
+			}
+			return FormatType(uint32(a[0].(int64)), int32(mod)), nil
+		}},
+	}
 }
 
 func arrayBound(upper bool) func(*Ctx, []any) (any, error) {
@@ -373,7 +392,7 @@ func jsonValue(v any) string {
 
 // FormatType renders a type as format_type(oid, typmod) does.
 func FormatType(oid uint32, typmod int32) string {
-	t, ok := typeByOID[oid]
+	t, ok := typeTable().byOID[oid]
 	if !ok {
 		return "???"
 	}
