@@ -48,7 +48,9 @@ type Session struct {
 }
 
 // Catalog is what every session of one server shares: the configuration
-// catalog queries report. It is immutable and safe for concurrent use.
+// catalog queries report, the virtual relations (pg_class, information_schema
+// columns, ...) and the evaluator's built-in functions. It is immutable after
+// NewCatalog and safe for concurrent use.
 type Catalog struct {
 	cfg   Config
 	rels  *relationSet
