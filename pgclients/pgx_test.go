@@ -15,10 +15,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
-// corpus reads the captured client statements (pgcatalog/testdata/clients): the
+// corpus reads the captured client statements (pgface/pgcatalog/testdata/clients): the
 // SQL psql, pgjdbc, psycopg2/SQLAlchemy and node-pg sent to a Postgres 15 server.
 func corpus(t *testing.T) []string {
-	files, err := filepath.Glob("../pgcatalog/testdata/clients/*.sql")
+	files, err := filepath.Glob("../pgface/pgcatalog/testdata/clients/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 
-	"github.com/cockroachdb/apd/v3"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -17,74 +16,14 @@ const (
 // appendBinary appends the binary (typsend) form of v, a non-nil value of type t,
 // for the Postgres type pgTypeOf(t).
 func appendBinary(b []byte, t *types.Type, v any) ([]byte, error) {
-	switch t.Kind {
-	case types.KindBoolean:
-		x, ok := v.(bool)
-		if !ok {
-			return b, mismatch(t, v)
+	if c := scalarCodec(t); c != nil {
+		if out, ok := c.binary(b, v); ok {
+			return out, nil
 		}
-		if x {
-			return append(b, 1), nil
-		}
-		return append(b, 0), nil
-	case types.KindInt:
-		x, ok := v.(int32)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint32(b, uint32(x)), nil
-	case types.KindBigInt:
-		x, ok := v.(int64)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint64(b, uint64(x)), nil
-	case types.KindDouble:
-		x, ok := v.(float64)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint64(b, math.Float64bits(x)), nil
-	case types.KindDecimal:
-		x, ok := v.(*apd.Decimal)
-		if !ok || x == nil {
-			return b, mismatch(t, v)
-		}
-		return appendNumericBinary(b, x), nil
-	case types.KindString:
-		x, ok := v.(string)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return append(b, x...), nil
-	case types.KindBytes:
-		x, ok := v.([]byte)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return append(b, x...), nil
-	case types.KindDate:
-		x, ok := v.(types.Date)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint32(b, uint32(int32(x)-pgEpochDays)), nil
-	case types.KindTime:
-		x, ok := v.(types.Time)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint64(b, uint64(int64(x)*1000)), nil
-	case types.KindTimestamp:
-		x, ok := v.(types.Timestamp)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return binary.BigEndian.AppendUint64(b, uint64((int64(x)-pgEpochMillis)*1000)), nil
-	case types.KindArray:
-		if isPGScalar(t.Elem) {
-			return appendArrayBinary(b, t, v)
-		}
+		return b, mismatch(t, v)
+	}
+	if t.Kind == types.KindArray && scalarCodec(t.Elem) != nil {
+		return appendArrayBinary(b, t, v)
 	}
 	// json's binary form is its text.
 	return appendJSON(b, t, v)

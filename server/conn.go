@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/sluice-db/sluice/pgcatalog"
 	"github.com/sluice-db/sluice/sqlerr"
 )
 
@@ -123,10 +122,7 @@ func (c *conn) serve() {
 	}
 	c.srv.sessions.register(c)
 	defer c.srv.sessions.unregister(c.pid)
-	c.sess = c.srv.eng.NewSession(params)
-	if c.srv.cfg.Catalog != nil {
-		c.sess = &routedSession{engine: c.sess, pg: pgcatalog.NewSession(c.srv.pgConfig, c.srv.cfg.Catalog, params, c.pid)}
-	}
+	c.sess = c.srv.eng.NewSession(params, c.pid)
 	defer c.sess.Close()
 	defer c.closeCursors()
 	defer c.extended.dropPortals()
@@ -232,7 +228,7 @@ func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
 	var err error
 	if c.inTx && c.txFailed && !isTransactionControl(sql) {
 		err = sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
-	} else if c.srv.cfg.Catalog != nil && isTransactionControl(sql) {
+	} else if besideStatements(c.sess) && isTransactionControl(sql) {
 		// BEGIN/COMMIT/ROLLBACK change no session state an open cursor uses.
 		err = c.sess.Execute(ctx, sql, params, w)
 	} else if !c.sessMu.TryLock() {

@@ -9,8 +9,9 @@ import (
 // Engine is what the server needs from the query engine.
 type Engine interface {
 	// NewSession opens a session for one client connection. params are the
-	// StartupMessage parameters (user, database, application_name, ...).
-	NewSession(params map[string]string) Session
+	// StartupMessage parameters (user, database, application_name, ...); pid is
+	// the backend process ID the client was given in BackendKeyData.
+	NewSession(params map[string]string, pid uint32) Session
 }
 
 // Session executes statements for one connection. A Session is used by one goroutine
@@ -32,6 +33,11 @@ type Session interface {
 
 // ResultWriter receives one statement's results. Calls for one statement come in the
 // order Columns, Row*, Complete; statements without rows call only Complete.
+//
+// The writer of a simple Query also has a method ParameterStatus(name, value
+// string): a session that changes a run-time parameter the client tracks
+// (application_name, DateStyle, ...) may call it after the statement, and the
+// client gets a ParameterStatus message.
 type ResultWriter interface {
 	// Columns starts a result set.
 	Columns(cols []types.Column) error
@@ -42,4 +48,59 @@ type ResultWriter interface {
 	Complete(tag string) error
 	// Notice sends an informational message (a Postgres NoticeResponse).
 	Notice(msg string) error
+}
+
+// The interfaces below are optional: a Session that implements one gives the
+// server what only a SQL grammar can know. Without them the server falls back
+// as noted.
+
+// placeholderCounter counts the $n placeholders of a statement. Parse uses it
+// when neither the client nor Describe says how many parameters Bind brings
+// (node-pg declares no types). Without it the count is the larger of those two.
+type placeholderCounter interface {
+	// Placeholders returns the highest $n in sql (0 when none).
+	Placeholders(sql string) int
+}
+
+// boundDescriber describes a statement with its parameter values bound. Bind uses
+// it when Describe found no result columns, so that a client describing the
+// portal (pgjdbc, node-pg) gets a RowDescription. Without it such a portal
+// describes as NoData.
+type boundDescriber interface {
+	// DescribeBound returns sql's result columns with params (package types'
+	// representation) bound, or nil when it cannot tell.
+	DescribeBound(sql string, params []any) []types.Column
+}
+
+// transactionControlBesideStatements is a Session whose BEGIN, COMMIT and
+// ROLLBACK change no state a running statement uses, so they may run while a
+// cursor's statement holds the session (COMMIT then ends the cursor). Without it
+// they wait their turn like any statement (55006 while a cursor runs).
+type transactionControlBesideStatements interface {
+	TransactionControlBesideStatements() bool
+}
+
+func besideStatements(s Session) bool {
+	t, ok := s.(transactionControlBesideStatements)
+	return ok && t.TransactionControlBesideStatements()
+}
+
+// placeholders returns the number of $n placeholders in sql, if the session can
+// count them.
+func (c *conn) placeholders(sql string) int {
+	if pc, ok := c.sess.(placeholderCounter); ok {
+		return pc.Placeholders(sql)
+	}
+	return 0
+}
+
+// describeBound returns sql's result columns with params bound, if the session
+// can tell and no cursor holds it.
+func (c *conn) describeBound(sql string, params []any) []types.Column {
+	bd, ok := c.sess.(boundDescriber)
+	if !ok || !c.sessMu.TryLock() {
+		return nil
+	}
+	defer c.sessMu.Unlock()
+	return bd.DescribeBound(sql, params)
 }

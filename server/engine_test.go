@@ -35,7 +35,9 @@ type testEngine struct {
 
 func newTestEngine() *testEngine { return &testEngine{blocking: make(chan struct{}, 16)} }
 
-func (e *testEngine) NewSession(params map[string]string) Session { return &testSession{e: e} }
+func (e *testEngine) NewSession(params map[string]string, pid uint32) Session {
+	return &testSession{e: e}
+}
 
 func (e *testEngine) cancelledCount() int {
 	e.mu.Lock()

@@ -110,7 +110,7 @@ func (c *conn) parse(m *pgproto3.Parse) {
 	}
 	// node-pg declares no parameter types and the engine may not know them:
 	// the placeholders in the text still say how many values Bind brings.
-	n := max(len(m.ParameterOIDs), len(engineParams), maxParam(m.Query))
+	n := max(len(m.ParameterOIDs), len(engineParams), c.placeholders(m.Query))
 	ps.paramOIDs = make([]uint32, n)
 	ps.paramTypes = make([]*types.Type, n)
 	for i := range n {

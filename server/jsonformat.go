@@ -1,11 +1,8 @@
 package server
 
 import (
-	"encoding/base64"
-	"math"
 	"unicode/utf8"
 
-	"github.com/cockroachdb/apd/v3"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -17,53 +14,13 @@ func appendJSON(b []byte, t *types.Type, v any) ([]byte, error) {
 	if v == nil {
 		return append(b, "null"...), nil
 	}
+	if c := scalarCodec(t); c != nil {
+		if out, ok := c.json(b, v); ok {
+			return out, nil
+		}
+		return b, mismatch(t, v)
+	}
 	switch t.Kind {
-	case types.KindBoolean, types.KindInt, types.KindBigInt:
-		return appendText(b, t, v)
-	case types.KindDecimal:
-		d, ok := v.(*apd.Decimal)
-		if !ok || d == nil {
-			return b, mismatch(t, v)
-		}
-		if d.Form != apd.Finite {
-			return appendJSONString(b, string(appendNumeric(nil, d))), nil
-		}
-		return appendNumeric(b, d), nil
-	case types.KindDouble:
-		f, ok := v.(float64)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return appendJSONString(b, string(appendFloat8(nil, f))), nil
-		}
-		return appendFloat8(b, f), nil
-	case types.KindString:
-		s, ok := v.(string)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendJSONString(b, s), nil
-	case types.KindBytes:
-		x, ok := v.([]byte)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, x)
-		return append(b, '"'), nil
-	case types.KindDate, types.KindTime:
-		s, err := appendText(nil, t, v)
-		if err != nil {
-			return b, err
-		}
-		return appendJSONString(b, string(s)), nil
-	case types.KindTimestamp:
-		ts, ok := v.(types.Timestamp)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendJSONString(b, string(appendTimestamp(nil, ts, 'T'))), nil
 	case types.KindArray:
 		elems, ok := v.([]any)
 		if !ok {

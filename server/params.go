@@ -1,12 +1,11 @@
 package server
 
 import (
-	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cockroachdb/apd/v3"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -16,7 +15,7 @@ import (
 
 // decodeParam decodes a Bind parameter sent as Postgres type oid in format (0 text,
 // 1 binary) into package types' representation of the matching Sluice type (see
-// sluiceTypeOfOID). Text for types Sluice does not know is passed on as a string.
+// the accepts lists of codecs). Text for types Sluice does not know is passed on as a string.
 func decodeParam(oid uint32, format int16, data []byte) (any, error) {
 	if format == pgproto3.BinaryFormat {
 		return decodeBinaryParam(oid, data)
@@ -25,80 +24,22 @@ func decodeParam(oid uint32, format int16, data []byte) (any, error) {
 }
 
 func decodeTextParam(oid uint32, s string) (any, error) {
-	t := sluiceTypeOfOID(oid)
-	if t == nil {
+	c, _ := paramCodec(oid)
+	if c == nil {
 		return s, nil
 	}
-	return parseText(t, s)
+	return parseText(c.param, s)
 }
 
 // parseText parses s as Postgres' input function for t's type would.
 func parseText(t *types.Type, s string) (any, error) {
-	bad := func() error {
-		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: %q", pgTypeOf(t).Name, s)
+	c := scalarCodec(t)
+	if c == nil {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "parameters of type %s are not supported", t)
 	}
-	trimmed := strings.TrimSpace(s)
-	switch t.Kind {
-	case types.KindBoolean:
-		switch strings.ToLower(trimmed) {
-		case "t", "true", "y", "yes", "on", "1":
-			return true, nil
-		case "f", "false", "n", "no", "off", "0":
-			return false, nil
-		}
-		return nil, bad()
-	case types.KindInt:
-		n, err := strconv.ParseInt(trimmed, 10, 32)
-		if err != nil {
-			return nil, rangeOrSyntax(err, bad, "integer")
-		}
-		return int32(n), nil
-	case types.KindBigInt:
-		n, err := strconv.ParseInt(trimmed, 10, 64)
-		if err != nil {
-			return nil, rangeOrSyntax(err, bad, "bigint")
-		}
-		return n, nil
-	case types.KindDouble:
-		f, err := strconv.ParseFloat(trimmed, 64)
-		if err != nil && !strings.Contains(err.Error(), "range") {
-			return nil, bad()
-		}
-		return f, nil
-	case types.KindDecimal:
-		d, _, err := apd.NewFromString(trimmed)
-		if err != nil {
-			return nil, bad()
-		}
-		return d, nil
-	case types.KindString:
-		return s, nil
-	case types.KindBytes:
-		return parseBytea(s)
-	case types.KindDate:
-		// Like date_in, accept a full timestamp and keep its date.
-		for _, layout := range timestampLayouts {
-			if tm, err := time.Parse(layout, trimmed); err == nil {
-				y, m, d := tm.Date() // the date as written, whatever the zone
-				return types.Date(floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400)), nil
-			}
-		}
-		return nil, bad()
-	case types.KindTime:
-		tm, err := time.Parse("15:04:05.999999999", trimmed)
-		if err != nil {
-			return nil, bad()
-		}
-		return types.Time(tm.Hour()*3_600_000 + tm.Minute()*60_000 + tm.Second()*1000 + tm.Nanosecond()/1e6), nil
-	case types.KindTimestamp:
-		for _, layout := range timestampLayouts {
-			if tm, err := time.Parse(layout, trimmed); err == nil {
-				return types.Timestamp(tm.UnixMilli()), nil
-			}
-		}
-		return nil, bad()
-	}
-	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "parameters of type %s are not supported", t)
+	return c.parse(s, func() error {
+		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: %q", c.pg.Name, s)
+	})
 }
 
 // timestampLayouts are the timestamp inputs accepted: ISO with space or T, an
@@ -152,79 +93,15 @@ func parseBytea(s string) (any, error) {
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 func decodeBinaryParam(oid uint32, b []byte) (any, error) {
-	bad := func() error {
-		return sqlerr.Newf("22P03", "incorrect binary data format for type oid %d", oid)
+	_, recv := paramCodec(oid)
+	if recv == nil {
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "binary parameters of type oid %d are not supported", oid)
 	}
-	need := func(n int) error {
-		if len(b) != n {
-			return bad()
-		}
-		return nil
+	v, err := recv(b)
+	if errors.Is(err, errBadBinary) {
+		return nil, sqlerr.Newf("22P03", "incorrect binary data format for type oid %d", oid)
 	}
-	switch oid {
-	case oidBool:
-		if err := need(1); err != nil {
-			return nil, err
-		}
-		return b[0] != 0, nil
-	case oidInt2:
-		if err := need(2); err != nil {
-			return nil, err
-		}
-		return int32(int16(binary.BigEndian.Uint16(b))), nil
-	case oidInt4:
-		if err := need(4); err != nil {
-			return nil, err
-		}
-		return int32(binary.BigEndian.Uint32(b)), nil
-	case oidInt8:
-		if err := need(8); err != nil {
-			return nil, err
-		}
-		return int64(binary.BigEndian.Uint64(b)), nil
-	case oidOID:
-		if err := need(4); err != nil {
-			return nil, err
-		}
-		return int64(binary.BigEndian.Uint32(b)), nil
-	case oidFloat4:
-		if err := need(4); err != nil {
-			return nil, err
-		}
-		return float64(math.Float32frombits(binary.BigEndian.Uint32(b))), nil
-	case oidFloat8:
-		if err := need(8); err != nil {
-			return nil, err
-		}
-		return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
-	case oidNumeric:
-		d, err := decodeNumericBinary(b)
-		if err != nil {
-			return nil, sqlerr.Wrap("22P03", err, "incorrect binary data format")
-		}
-		return d, nil
-	case oidText, oidVarchar, oidBPChar, oidName, oidUnknown, oidJSON:
-		return string(b), nil
-	case oidBytea:
-		return b, nil // b is this message's own buffer, never reused
-	case oidDate:
-		if err := need(4); err != nil {
-			return nil, err
-		}
-		return types.Date(int32(binary.BigEndian.Uint32(b)) + pgEpochDays), nil
-	case oidTime:
-		if err := need(8); err != nil {
-			return nil, err
-		}
-		return types.Time(int64(binary.BigEndian.Uint64(b)) / 1000), nil
-	case oidTimestamp, oidTimestampTZ:
-		if err := need(8); err != nil {
-			return nil, err
-		}
-		us := int64(binary.BigEndian.Uint64(b))
-		return types.Timestamp(floorDiv(us, 1000) + pgEpochMillis), nil
-	}
-	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "binary parameters of type oid %d are not supported", oid)
+	return v, err
 }
 
 func floorDiv(a, b int64) int64 {
@@ -242,7 +119,7 @@ func coerceParam(v any, want *types.Type) (any, error) {
 	if want == nil || want.Kind == types.KindUnknown {
 		return v, nil
 	}
-	if s, ok := v.(string); ok && want.Kind != types.KindString && isPGScalar(want) {
+	if s, ok := v.(string); ok && want.Kind != types.KindString && scalarCodec(want) != nil {
 		return parseText(want, s)
 	}
 	switch want.Kind {

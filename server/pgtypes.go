@@ -47,20 +47,6 @@ type pgType struct {
 	Elem uint32
 }
 
-// pgScalar maps scalar kinds to their Postgres type and array type.
-var pgScalar = [...]struct{ scalar, array pgType }{
-	types.KindBoolean:   {pgType{oidBool, "bool", 1, 0}, pgType{oidBoolArr, "_bool", -1, oidBool}},
-	types.KindInt:       {pgType{oidInt4, "int4", 4, 0}, pgType{oidInt4Arr, "_int4", -1, oidInt4}},
-	types.KindBigInt:    {pgType{oidInt8, "int8", 8, 0}, pgType{oidInt8Arr, "_int8", -1, oidInt8}},
-	types.KindDouble:    {pgType{oidFloat8, "float8", 8, 0}, pgType{oidFloat8Arr, "_float8", -1, oidFloat8}},
-	types.KindDecimal:   {pgType{oidNumeric, "numeric", -1, 0}, pgType{oidNumericArr, "_numeric", -1, oidNumeric}},
-	types.KindString:    {pgType{oidText, "text", -1, 0}, pgType{oidTextArr, "_text", -1, oidText}},
-	types.KindBytes:     {pgType{oidBytea, "bytea", -1, 0}, pgType{oidByteaArr, "_bytea", -1, oidBytea}},
-	types.KindDate:      {pgType{oidDate, "date", 4, 0}, pgType{oidDateArr, "_date", -1, oidDate}},
-	types.KindTime:      {pgType{oidTime, "time", 8, 0}, pgType{oidTimeArr, "_time", -1, oidTime}},
-	types.KindTimestamp: {pgType{oidTimestamp, "timestamp", 8, 0}, pgType{oidTimestampArr, "_timestamp", -1, oidTimestamp}},
-}
-
 var (
 	pgJSON    = pgType{oidJSON, "json", -1, 0}
 	pgUnknown = pgType{oidText, "text", -1, 0} // an untyped NULL column reads as text
@@ -72,21 +58,18 @@ func pgTypeOf(t *types.Type) pgType {
 	if t == nil {
 		return pgUnknown
 	}
-	if isPGScalar(t) {
-		return pgScalar[t.Kind].scalar
+	if c := scalarCodec(t); c != nil {
+		return c.pg
 	}
-	if t.Kind == types.KindArray && isPGScalar(t.Elem) {
-		return pgScalar[t.Elem.Kind].array
+	if t.Kind == types.KindArray {
+		if c := scalarCodec(t.Elem); c != nil {
+			return c.array
+		}
 	}
 	if t.Kind == types.KindUnknown {
 		return pgUnknown
 	}
 	return pgJSON
-}
-
-// isPGScalar reports whether t has a scalar Postgres counterpart.
-func isPGScalar(t *types.Type) bool {
-	return t != nil && int(t.Kind) < len(pgScalar) && pgScalar[t.Kind].scalar.OID != 0
 }
 
 // typmodOf returns the pg_attribute.atttypmod of a column of type t: Postgres
@@ -96,32 +79,4 @@ func typmodOf(t *types.Type) int32 {
 		return int32(t.Precision<<16|t.Scale) + 4
 	}
 	return -1
-}
-
-// sluiceTypeOfOID returns the Sluice type a parameter declared by the client with
-// oid is decoded as, or nil when the OID is unknown to Sluice.
-func sluiceTypeOfOID(oid uint32) *types.Type {
-	switch oid {
-	case oidBool:
-		return types.BooleanType
-	case oidInt2, oidInt4:
-		return types.IntType
-	case oidInt8, oidOID:
-		return types.BigIntType
-	case oidFloat4, oidFloat8:
-		return types.DoubleType
-	case oidNumeric:
-		return types.NewDecimal(0, 0)
-	case oidText, oidVarchar, oidBPChar, oidName, oidUnknown, oidJSON:
-		return types.StringType
-	case oidBytea:
-		return types.BytesType
-	case oidDate:
-		return types.DateType
-	case oidTime:
-		return types.TimeType
-	case oidTimestamp, oidTimestampTZ:
-		return types.TimestampType
-	}
-	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"github.com/sluice-db/sluice/pgcatalog"
 )
 
 // Config configures a Server. The zero value is usable.
@@ -22,13 +20,6 @@ type Config struct {
 	// default "13.0.0" (psql, pgjdbc and SQLAlchemy then send their Postgres 13
 	// catalog queries).
 	ServerVersion string
-	// Catalog, when set, enables the Postgres catalog path (package pgcatalog):
-	// pg_catalog and information_schema queries, Postgres SET/SHOW/RESET and
-	// transaction statements are answered there, over this snapshot of the
-	// engine's streams and tables. nil sends every statement to the engine.
-	Catalog pgcatalog.Sources
-	// SluiceVersion appears in version().
-	SluiceVersion string
 	// TLS, when set, is offered to clients that send an SSLRequest.
 	TLS *tls.Config
 	// Auth says which clients must give a password; the zero value trusts all.
@@ -70,7 +61,6 @@ type Server struct {
 	conns     map[*conn]struct{}
 	sessions  *cancelKeys
 	wg        sync.WaitGroup
-	pgConfig  pgcatalog.Config
 	scram     map[string]scramCredential
 }
 
@@ -93,7 +83,6 @@ func New(cfg Config, eng Engine) *Server {
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 		sessions:  newCancelKeys(),
-		pgConfig:  pgcatalog.Config{ServerVersion: cfg.ServerVersion, SluiceVersion: cfg.SluiceVersion, StartTime: time.Now()},
 	}
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -16,75 +15,14 @@ import (
 // Postgres' output functions (boolout, float8out, date_out, array_out, ...) write it
 // with DateStyle ISO and extra_float_digits 1.
 func appendText(b []byte, t *types.Type, v any) ([]byte, error) {
-	switch t.Kind {
-	case types.KindBoolean:
-		x, ok := v.(bool)
-		if !ok {
-			return b, mismatch(t, v)
+	if c := scalarCodec(t); c != nil {
+		if out, ok := c.text(b, v); ok {
+			return out, nil
 		}
-		if x {
-			return append(b, 't'), nil
-		}
-		return append(b, 'f'), nil
-	case types.KindInt:
-		x, ok := v.(int32)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case types.KindBigInt:
-		x, ok := v.(int64)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return strconv.AppendInt(b, x, 10), nil
-	case types.KindDouble:
-		x, ok := v.(float64)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendFloat8(b, x), nil
-	case types.KindDecimal:
-		x, ok := v.(*apd.Decimal)
-		if !ok || x == nil {
-			return b, mismatch(t, v)
-		}
-		return appendNumeric(b, x), nil
-	case types.KindString:
-		x, ok := v.(string)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return append(b, x...), nil
-	case types.KindBytes:
-		x, ok := v.([]byte)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		b = append(b, `\x`...)
-		return hex.AppendEncode(b, x), nil
-	case types.KindDate:
-		x, ok := v.(types.Date)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendDate(b, x), nil
-	case types.KindTime:
-		x, ok := v.(types.Time)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendTimeOfDay(b, int64(x)), nil
-	case types.KindTimestamp:
-		x, ok := v.(types.Timestamp)
-		if !ok {
-			return b, mismatch(t, v)
-		}
-		return appendTimestamp(b, x, ' '), nil
-	case types.KindArray:
-		if isPGScalar(t.Elem) {
-			return appendArrayText(b, t, v)
-		}
+		return b, mismatch(t, v)
+	}
+	if t.Kind == types.KindArray && scalarCodec(t.Elem) != nil {
+		return appendArrayText(b, t, v)
 	}
 	if pgTypeOf(t).OID == oidJSON {
 		return appendJSON(b, t, v)

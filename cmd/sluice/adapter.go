@@ -4,26 +4,58 @@ import (
 	"context"
 
 	"github.com/sluice-db/sluice/engine"
+	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/types"
 )
 
-// engineAdapter lets the wire server use the engine through the server's own
-// interface; the two packages do not import each other.
-type engineAdapter struct{ e *engine.Engine }
-
-func (a engineAdapter) NewSession(params map[string]string) server.Session {
-	return sessionAdapter{a.e.NewSession(params)}
+// wireEngine is what the wire server opens sessions on: each connection's
+// engine session wrapped by the Postgres face, which routes catalog SQL and
+// Postgres utility statements away from the engine. server, pgface and engine do
+// not import each other; these adapters convert between their interfaces.
+type wireEngine struct {
+	e    *engine.Engine
+	face *pgface.Face
 }
 
-type sessionAdapter struct{ s *engine.Session }
+func (a wireEngine) NewSession(params map[string]string, pid uint32) server.Session {
+	return routedSession{a.face.NewSession(engineSession{a.e.NewSession(params)}, params, pid)}
+}
 
-func (a sessionAdapter) Execute(ctx context.Context, sql string, params []any, w server.ResultWriter) error {
+// routedSession is a pgface session as the server sees it, including the
+// optional abilities the server looks for (placeholders, bound describe,
+// transaction control beside a cursor).
+type routedSession struct{ s *pgface.Session }
+
+func (a routedSession) Execute(ctx context.Context, sql string, params []any, w server.ResultWriter) error {
 	return a.s.Execute(ctx, sql, params, w)
 }
 
-func (a sessionAdapter) Describe(sql string) ([]types.Column, []*types.Type, error) {
+func (a routedSession) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	return a.s.Describe(sql)
 }
 
-func (a sessionAdapter) Close() { a.s.Close() }
+func (a routedSession) Close() { a.s.Close() }
+
+func (a routedSession) Placeholders(sql string) int { return a.s.Placeholders(sql) }
+
+func (a routedSession) DescribeBound(sql string, params []any) []types.Column {
+	return a.s.DescribeBound(sql, params)
+}
+
+func (a routedSession) TransactionControlBesideStatements() bool {
+	return a.s.TransactionControlBesideStatements()
+}
+
+// engineSession is the engine's session as the Postgres face sees it.
+type engineSession struct{ s *engine.Session }
+
+func (a engineSession) Execute(ctx context.Context, sql string, params []any, w pgface.ResultWriter) error {
+	return a.s.Execute(ctx, sql, params, w)
+}
+
+func (a engineSession) Describe(sql string) ([]types.Column, []*types.Type, error) {
+	return a.s.Describe(sql)
+}
+
+func (a engineSession) Close() { a.s.Close() }

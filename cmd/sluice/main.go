@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/storage"
 )
@@ -152,7 +153,8 @@ func run(cfg config, logger *slog.Logger) error {
 		pgLn.Close()
 		return fmt.Errorf("listen on --http-addr: %w", err)
 	}
-	pg := server.New(server.Config{Logger: logger, Catalog: eng, TLS: tlsCfg, Auth: auth}, engineAdapter{eng})
+	face := pgface.New(pgface.Config{Sources: eng})
+	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)

@@ -41,7 +41,7 @@ func query(t *testing.T, sql string, params ...any) (*Statement, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Compile(testCatalog{}, tree.Stmts[0].Stmt.GetSelectStmt(), nil)
+	st, err := Compile(testCatalog{}, NewFunctions(), tree.Stmts[0].Stmt.GetSelectStmt(), nil)
 	if err != nil {
 		return nil, "error: " + err.Error()
 	}

@@ -6,7 +6,7 @@ import "testing"
 // lookups on it.
 func TestVirtualRelationOIDsUnique(t *testing.T) {
 	seen := map[int64]string{}
-	for _, v := range virtualRelations {
+	for _, v := range newRelationSet().all {
 		if other, dup := seen[v.oid]; dup {
 			t.Errorf("%s and %s share OID %d", v.name, other, v.oid)
 		}

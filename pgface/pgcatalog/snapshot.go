@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sluice-db/sluice/catalog"
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -46,6 +46,7 @@ type userRelation struct {
 // snapshot is the catalog as one statement sees it. It implements pgeval.Catalog.
 type snapshot struct {
 	sess      *Session
+	virt      *relationSet
 	rels      []*userRelation
 	byName    map[string]*userRelation
 	byOID     map[int64]*userRelation
@@ -57,6 +58,7 @@ type snapshot struct {
 func newSnapshot(s *Session) *snapshot {
 	snap := &snapshot{
 		sess:      s,
+		virt:      s.cat.rels,
 		byName:    map[string]*userRelation{},
 		byOID:     map[int64]*userRelation{},
 		indexes:   map[int64]*userRelation{},
@@ -68,7 +70,7 @@ func newSnapshot(s *Session) *snapshot {
 	}
 	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
 	used := map[int64]bool{}
-	for _, v := range virtualRelations {
+	for _, v := range snap.virt.all {
 		used[v.oid] = true
 	}
 	assign := func(key string) int64 {
@@ -123,7 +125,7 @@ func (s *snapshot) Relation(schema, name string) (*pgeval.Relation, error) {
 	default:
 		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
-	v, ok := virtualByName[name]
+	v, ok := s.virt.byName[name]
 	if ok && (schema == "" || schema == v.schema) {
 		if rel, ok := s.relations[name]; ok {
 			return rel, nil
@@ -164,7 +166,7 @@ func (s *snapshot) OIDOf(typ uint32, name string) (int64, error) {
 				return r.indexOID, nil
 			}
 		}
-		if v, ok := virtualByName[rel]; ok && (schema == "" || schema == v.schema) {
+		if v, ok := s.virt.byName[rel]; ok && (schema == "" || schema == v.schema) {
 			return v.oid, nil
 		}
 		return 0, sqlerr.Newf(sqlerr.UndefinedTable, "relation %q does not exist", name)
@@ -201,7 +203,7 @@ func (s *snapshot) NameOf(typ uint32, oid int64) (string, bool) {
 		if r, ok := s.indexes[oid]; ok {
 			return pgeval.QuoteIdent(pkeyName(r)), true
 		}
-		for _, v := range virtualRelations {
+		for _, v := range s.virt.all {
 			if v.oid == oid {
 				if v.schema == "information_schema" {
 					return "information_schema." + v.name, true

@@ -1,4 +1,4 @@
-package server
+package pgface
 
 import (
 	"strconv"
@@ -10,17 +10,17 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// describeBound returns the result columns of sql with params bound, for a
+// DescribeBound returns the result columns of sql with params bound, for a
 // statement whose Describe found none because the engine cannot plan unbound $n
 // placeholders. pgjdbc and node-pg describe the portal after Bind, so they then
 // get a RowDescription for the rows Execute sends. It returns nil when the
 // parameters cannot be written as literals or the statement has no rows.
-func (c *conn) describeBound(sql string, params []any) []types.Column {
+func (r *Session) DescribeBound(sql string, params []any) []types.Column {
 	bound, ok := bindLiterals(sql, params)
 	if !ok {
 		return nil
 	}
-	cols, _, err := c.describeSQL(bound)
+	cols, _, err := r.Describe(bound)
 	if err != nil {
 		return nil
 	}
@@ -83,6 +83,10 @@ func sqlLiteral(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// Placeholders returns the highest $n placeholder number in sql (0 when none),
+// found by the Postgres lexer, so that $n in strings and comments do not count.
+func (r *Session) Placeholders(sql string) int { return maxParam(sql) }
 
 // maxParam returns the highest $n placeholder number in sql (0 when none).
 func maxParam(sql string) int {

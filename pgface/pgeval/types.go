@@ -3,8 +3,10 @@ package pgeval
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sluice-db/sluice/sqlerr"
 )
@@ -86,83 +88,96 @@ type BuiltinType struct {
 	Kind     byte   // typtype: 'b' base, 'p' pseudo
 }
 
-var builtinTypes = []BuiltinType{
-	{Bool, "bool", 1, true, 'B', 0, BoolArr, 'b'},
-	{Bytea, "bytea", -1, false, 'U', 0, 1001, 'b'},
-	{Char, "char", 1, true, 'Z', 0, CharArr, 'b'},
-	{Name, "name", 64, false, 'S', 0, NameArr, 'b'},
-	{Int8, "int8", 8, true, 'N', 0, Int8Arr, 'b'},
-	{Int2, "int2", 2, true, 'N', 0, Int2Arr, 'b'},
-	{Int2Vector, "int2vector", -1, false, 'A', Int2, 1006, 'b'},
-	{Int4, "int4", 4, true, 'N', 0, Int4Arr, 'b'},
-	{RegProc, "regproc", 4, true, 'N', 0, 1008, 'b'},
-	{Text, "text", -1, false, 'S', 0, TextArr, 'b'},
-	{OID, "oid", 4, true, 'N', 0, OIDArr, 'b'},
-	{OIDVector, "oidvector", -1, false, 'A', OID, 1013, 'b'},
-	{JSON, "json", -1, false, 'U', 0, 199, 'b'},
-	{PgNodeTree, "pg_node_tree", -1, false, 'Z', 0, 0, 'b'},
-	{Float4, "float4", 4, true, 'N', 0, 1021, 'b'},
-	{Float8, "float8", 8, true, 'N', 0, Float8Arr, 'b'},
-	{Unknown, "unknown", -2, false, 'X', 0, 0, 'p'},
-	{BoolArr, "_bool", -1, false, 'A', Bool, 0, 'b'},
-	{1001, "_bytea", -1, false, 'A', Bytea, 0, 'b'},
-	{CharArr, "_char", -1, false, 'A', Char, 0, 'b'},
-	{NameArr, "_name", -1, false, 'A', Name, 0, 'b'},
-	{Int2Arr, "_int2", -1, false, 'A', Int2, 0, 'b'},
-	{1006, "_int2vector", -1, false, 'A', Int2Vector, 0, 'b'},
-	{Int4Arr, "_int4", -1, false, 'A', Int4, 0, 'b'},
-	{1008, "_regproc", -1, false, 'A', RegProc, 0, 'b'},
-	{TextArr, "_text", -1, false, 'A', Text, 0, 'b'},
-	{1013, "_oidvector", -1, false, 'A', OIDVector, 0, 'b'},
-	{Int8Arr, "_int8", -1, false, 'A', Int8, 0, 'b'},
-	{1021, "_float4", -1, false, 'A', Float4, 0, 'b'},
-	{Float8Arr, "_float8", -1, false, 'A', Float8, 0, 'b'},
-	{OIDArr, "_oid", -1, false, 'A', OID, 0, 'b'},
-	{199, "_json", -1, false, 'A', JSON, 0, 'b'},
-	{ACLItem, "aclitem", 12, false, 'U', 0, ACLItemArr, 'b'},
-	{ACLItemArr, "_aclitem", -1, false, 'A', ACLItem, 0, 'b'},
-	{BPChar, "bpchar", -1, false, 'S', 0, 1014, 'b'},
-	{1014, "_bpchar", -1, false, 'A', BPChar, 0, 'b'},
-	{Varchar, "varchar", -1, false, 'S', 0, 1015, 'b'},
-	{1015, "_varchar", -1, false, 'A', Varchar, 0, 'b'},
-	{Date, "date", 4, true, 'D', 0, 1182, 'b'},
-	{1182, "_date", -1, false, 'A', Date, 0, 'b'},
-	{Time, "time", 8, true, 'D', 0, 1183, 'b'},
-	{1183, "_time", -1, false, 'A', Time, 0, 'b'},
-	{Timestamp, "timestamp", 8, true, 'D', 0, 1115, 'b'},
-	{1115, "_timestamp", -1, false, 'A', Timestamp, 0, 'b'},
-	{TimestampTZ, "timestamptz", 8, true, 'D', 0, 1185, 'b'},
-	{1185, "_timestamptz", -1, false, 'A', TimestampTZ, 0, 'b'},
-	{Interval, "interval", 16, false, 'T', 0, 1187, 'b'},
-	{1187, "_interval", -1, false, 'A', Interval, 0, 'b'},
-	{Numeric, "numeric", -1, false, 'N', 0, 1231, 'b'},
-	{1231, "_numeric", -1, false, 'A', Numeric, 0, 'b'},
-	{RegClass, "regclass", 4, true, 'N', 0, 2210, 'b'},
-	{2210, "_regclass", -1, false, 'A', RegClass, 0, 'b'},
-	{RegType, "regtype", 4, true, 'N', 0, 2211, 'b'},
-	{2211, "_regtype", -1, false, 'A', RegType, 0, 'b'},
-	{Record_, "record", -1, false, 'P', 0, 2287, 'p'},
-	{2287, "_record", -1, false, 'P', Record_, 0, 'p'},
-	{AnyArray, "anyarray", -1, false, 'P', 0, 0, 'p'},
-	{Void, "void", 4, true, 'P', 0, 0, 'p'},
-	{UUID, "uuid", 16, false, 'U', 0, 2951, 'b'},
-	{2951, "_uuid", -1, false, 'A', UUID, 0, 'b'},
-	{JSONB, "jsonb", -1, false, 'U', 0, 3807, 'b'},
-	{3807, "_jsonb", -1, false, 'A', JSONB, 0, 'b'},
-	{RegNamespace, "regnamespace", 4, true, 'N', 0, 4090, 'b'},
-	{4090, "_regnamespace", -1, false, 'A', RegNamespace, 0, 'b'},
-	{RegRole, "regrole", 4, true, 'N', 0, 4097, 'b'},
-	{4097, "_regrole", -1, false, 'A', RegRole, 0, 'b'},
+// builtinTypes returns the definitions of the built-in types.
+func builtinTypes() []BuiltinType {
+	return []BuiltinType{
+		{Bool, "bool", 1, true, 'B', 0, BoolArr, 'b'},
+		{Bytea, "bytea", -1, false, 'U', 0, 1001, 'b'},
+		{Char, "char", 1, true, 'Z', 0, CharArr, 'b'},
+		{Name, "name", 64, false, 'S', 0, NameArr, 'b'},
+		{Int8, "int8", 8, true, 'N', 0, Int8Arr, 'b'},
+		{Int2, "int2", 2, true, 'N', 0, Int2Arr, 'b'},
+		{Int2Vector, "int2vector", -1, false, 'A', Int2, 1006, 'b'},
+		{Int4, "int4", 4, true, 'N', 0, Int4Arr, 'b'},
+		{RegProc, "regproc", 4, true, 'N', 0, 1008, 'b'},
+		{Text, "text", -1, false, 'S', 0, TextArr, 'b'},
+		{OID, "oid", 4, true, 'N', 0, OIDArr, 'b'},
+		{OIDVector, "oidvector", -1, false, 'A', OID, 1013, 'b'},
+		{JSON, "json", -1, false, 'U', 0, 199, 'b'},
+		{PgNodeTree, "pg_node_tree", -1, false, 'Z', 0, 0, 'b'},
+		{Float4, "float4", 4, true, 'N', 0, 1021, 'b'},
+		{Float8, "float8", 8, true, 'N', 0, Float8Arr, 'b'},
+		{Unknown, "unknown", -2, false, 'X', 0, 0, 'p'},
+		{BoolArr, "_bool", -1, false, 'A', Bool, 0, 'b'},
+		{1001, "_bytea", -1, false, 'A', Bytea, 0, 'b'},
+		{CharArr, "_char", -1, false, 'A', Char, 0, 'b'},
+		{NameArr, "_name", -1, false, 'A', Name, 0, 'b'},
+		{Int2Arr, "_int2", -1, false, 'A', Int2, 0, 'b'},
+		{1006, "_int2vector", -1, false, 'A', Int2Vector, 0, 'b'},
+		{Int4Arr, "_int4", -1, false, 'A', Int4, 0, 'b'},
+		{1008, "_regproc", -1, false, 'A', RegProc, 0, 'b'},
+		{TextArr, "_text", -1, false, 'A', Text, 0, 'b'},
+		{1013, "_oidvector", -1, false, 'A', OIDVector, 0, 'b'},
+		{Int8Arr, "_int8", -1, false, 'A', Int8, 0, 'b'},
+		{1021, "_float4", -1, false, 'A', Float4, 0, 'b'},
+		{Float8Arr, "_float8", -1, false, 'A', Float8, 0, 'b'},
+		{OIDArr, "_oid", -1, false, 'A', OID, 0, 'b'},
+		{199, "_json", -1, false, 'A', JSON, 0, 'b'},
+		{ACLItem, "aclitem", 12, false, 'U', 0, ACLItemArr, 'b'},
+		{ACLItemArr, "_aclitem", -1, false, 'A', ACLItem, 0, 'b'},
+		{BPChar, "bpchar", -1, false, 'S', 0, 1014, 'b'},
+		{1014, "_bpchar", -1, false, 'A', BPChar, 0, 'b'},
+		{Varchar, "varchar", -1, false, 'S', 0, 1015, 'b'},
+		{1015, "_varchar", -1, false, 'A', Varchar, 0, 'b'},
+		{Date, "date", 4, true, 'D', 0, 1182, 'b'},
+		{1182, "_date", -1, false, 'A', Date, 0, 'b'},
+		{Time, "time", 8, true, 'D', 0, 1183, 'b'},
+		{1183, "_time", -1, false, 'A', Time, 0, 'b'},
+		{Timestamp, "timestamp", 8, true, 'D', 0, 1115, 'b'},
+		{1115, "_timestamp", -1, false, 'A', Timestamp, 0, 'b'},
+		{TimestampTZ, "timestamptz", 8, true, 'D', 0, 1185, 'b'},
+		{1185, "_timestamptz", -1, false, 'A', TimestampTZ, 0, 'b'},
+		{Interval, "interval", 16, false, 'T', 0, 1187, 'b'},
+		{1187, "_interval", -1, false, 'A', Interval, 0, 'b'},
+		{Numeric, "numeric", -1, false, 'N', 0, 1231, 'b'},
+		{1231, "_numeric", -1, false, 'A', Numeric, 0, 'b'},
+		{RegClass, "regclass", 4, true, 'N', 0, 2210, 'b'},
+		{2210, "_regclass", -1, false, 'A', RegClass, 0, 'b'},
+		{RegType, "regtype", 4, true, 'N', 0, 2211, 'b'},
+		{2211, "_regtype", -1, false, 'A', RegType, 0, 'b'},
+		{Record_, "record", -1, false, 'P', 0, 2287, 'p'},
+		{2287, "_record", -1, false, 'P', Record_, 0, 'p'},
+		{AnyArray, "anyarray", -1, false, 'P', 0, 0, 'p'},
+		{Void, "void", 4, true, 'P', 0, 0, 'p'},
+		{UUID, "uuid", 16, false, 'U', 0, 2951, 'b'},
+		{2951, "_uuid", -1, false, 'A', UUID, 0, 'b'},
+		{JSONB, "jsonb", -1, false, 'U', 0, 3807, 'b'},
+		{3807, "_jsonb", -1, false, 'A', JSONB, 0, 'b'},
+		{RegNamespace, "regnamespace", 4, true, 'N', 0, 4090, 'b'},
+		{4090, "_regnamespace", -1, false, 'A', RegNamespace, 0, 'b'},
+		{RegRole, "regrole", 4, true, 'N', 0, 4097, 'b'},
+		{4097, "_regrole", -1, false, 'A', RegRole, 0, 'b'},
+	}
 }
 
-var (
-	typeByOID  = map[uint32]*BuiltinType{}
-	typeByName = map[string]*BuiltinType{}
-)
+// typeSet is the built-in type table, by OID and by name. It is never modified
+// after newTypes builds it.
+type typeSet struct {
+	list   []BuiltinType
+	byOID  map[uint32]*BuiltinType
+	byName map[string]*BuiltinType
+}
 
-func init() {
-	for i := range builtinTypes {
-		t := &builtinTypes[i]
+// typeTable returns the built-in type table, built at first use. It is the one
+// shared value of the package, and immutable: Postgres' built-in types do not
+// change, and every function of the package reads them.
+var typeTable = sync.OnceValue(newTypes)
+
+func newTypes() *typeSet {
+	tt := &typeSet{list: builtinTypes(), byOID: map[uint32]*BuiltinType{}, byName: map[string]*BuiltinType{}}
+	typeByOID, typeByName := tt.byOID, tt.byName
+	for i := range tt.list {
+		t := &tt.list[i]
 		typeByOID[t.OID] = t
 		typeByName[t.Name] = t
 	}
@@ -176,14 +191,15 @@ func init() {
 	} {
 		typeByName[alias] = typeByName[name]
 	}
+	return tt
 }
 
 // BuiltinTypes returns the built-in types, for a catalog's pg_type relation.
-func BuiltinTypes() []BuiltinType { return builtinTypes }
+func BuiltinTypes() []BuiltinType { return slices.Clone(typeTable().list) }
 
 // LookupType returns the built-in type with the given OID.
 func LookupType(oid uint32) (BuiltinType, bool) {
-	t, ok := typeByOID[oid]
+	t, ok := typeTable().byOID[oid]
 	if !ok {
 		return BuiltinType{}, false
 	}
@@ -192,7 +208,7 @@ func LookupType(oid uint32) (BuiltinType, bool) {
 
 // TypeName returns typname for oid, or "???" as format_type does for unknown OIDs.
 func TypeName(oid uint32) string {
-	if t, ok := typeByOID[oid]; ok {
+	if t, ok := typeTable().byOID[oid]; ok {
 		return t.Name
 	}
 	return "???"
@@ -201,7 +217,7 @@ func TypeName(oid uint32) string {
 // ElemOf returns the element type of an array type (int2vector and oidvector
 // included), or 0.
 func ElemOf(oid uint32) uint32 {
-	if t, ok := typeByOID[oid]; ok && t.Category == 'A' {
+	if t, ok := typeTable().byOID[oid]; ok && t.Category == 'A' {
 		return t.Elem
 	}
 	return 0
@@ -212,7 +228,7 @@ func ArrayOf(oid uint32) uint32 {
 	if oid == Unknown {
 		return TextArr
 	}
-	if t, ok := typeByOID[oid]; ok && t.Array != 0 {
+	if t, ok := typeTable().byOID[oid]; ok && t.Array != 0 {
 		return t.Array
 	}
 	return TextArr
@@ -248,7 +264,7 @@ func isReg(oid uint32) bool {
 
 // typeFromName resolves a type name as written in a cast (schema already dropped).
 func typeFromName(name string, arrayDims int) (uint32, error) {
-	t, ok := typeByName[strings.ToLower(name)]
+	t, ok := typeTable().byName[strings.ToLower(name)]
 	if !ok {
 		return 0, sqlerr.Newf(sqlerr.UndefinedObject, "type %q does not exist", name)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/sqlerr"
 )
 
@@ -195,7 +195,7 @@ func (s *snapshot) visible(oid int64) bool {
 	if _, ok := s.indexes[oid]; ok {
 		return true
 	}
-	for _, v := range virtualRelations {
+	for _, v := range s.virt.all {
 		if v.oid == oid {
 			return v.schema == "pg_catalog"
 		}

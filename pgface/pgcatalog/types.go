@@ -1,7 +1,7 @@
 package pgcatalog
 
 import (
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/types"
 )
 

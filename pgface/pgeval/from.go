@@ -15,6 +15,7 @@ var errTooManyRows = sqlerr.New("54000", "catalog query joins too many rows")
 // compiler holds the state of one Compile call.
 type compiler struct {
 	cat     Catalog
+	funcs   *Functions
 	params  []uint32
 	pending []pendingParam
 	ctes    map[string]*cteDef

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sluice-db/sluice/catalog"
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -24,26 +24,36 @@ type virtualRelation struct {
 
 func (v *virtualRelation) columns() []pgeval.Column { return v.cols }
 
-var (
-	virtualRelations []*virtualRelation
-	virtualByName    = map[string]*virtualRelation{}
-)
+// relationSet is every virtual relation, in declaration order and by name. A
+// Catalog builds it once (newRelationSet); it is never modified after, so every
+// session and snapshot of the Catalog reads it.
+type relationSet struct {
+	all    []*virtualRelation
+	byName map[string]*virtualRelation
+}
 
-func init() {
+func newRelationSet() *relationSet {
+	typeOIDs := map[string]uint32{}
+	for _, t := range pgeval.BuiltinTypes() {
+		typeOIDs[t.Name] = t.OID
+	}
+	rs := &relationSet{byName: map[string]*virtualRelation{}}
 	for _, v := range relationDefs() {
-		v.cols = parseSpec(v.spec)
+		v.cols = parseSpec(v.spec, typeOIDs)
 		if v.oid == 0 {
 			h := fnv.New32a()
 			h.Write([]byte(v.schema + "." + v.name))
 			v.oid = 12000 + int64(h.Sum32()%4000)
 		}
-		virtualRelations = append(virtualRelations, v)
-		virtualByName[v.name] = v
+		rs.all = append(rs.all, v)
+		rs.byName[v.name] = v
 	}
+	return rs
 }
 
-// parseSpec parses "name type, name type[]": the declared columns of a relation.
-func parseSpec(spec string) []pgeval.Column {
+// parseSpec parses "name type, name type[]": the declared columns of a relation,
+// with type names looked up in typeOIDs.
+func parseSpec(spec string, typeOIDs map[string]uint32) []pgeval.Column {
 	var cols []pgeval.Column
 	for _, part := range strings.Split(spec, ",") {
 		f := strings.Fields(strings.TrimSpace(part))
@@ -56,7 +66,7 @@ func parseSpec(spec string) []pgeval.Column {
 			typ = strings.TrimSuffix(typ, "[]")
 			dims++
 		}
-		oid, ok := typeOIDByName[typ]
+		oid, ok := typeOIDs[typ]
 		if !ok {
 			panic(fmt.Sprintf("pgcatalog: unknown type %q in column spec", typ))
 		}
@@ -67,14 +77,6 @@ func parseSpec(spec string) []pgeval.Column {
 	}
 	return cols
 }
-
-var typeOIDByName = func() map[string]uint32 {
-	m := map[string]uint32{}
-	for _, t := range pgeval.BuiltinTypes() {
-		m[t.Name] = t.OID
-	}
-	return m
-}()
 
 // relationDefs declares every virtual relation. Columns follow Postgres 13-15;
 // rows come from the snapshot.
@@ -232,7 +234,7 @@ func classRows(s *snapshot) [][]any {
 			out = append(out, row(r.indexOID, pkeyName(r), nsPublic, amBtree, "i", len(r.pkey), false))
 		}
 	}
-	for _, v := range virtualRelations {
+	for _, v := range s.virt.all {
 		ns := int64(nsPgCatalog)
 		if v.schema == "information_schema" {
 			ns = nsInfoSchema
@@ -284,7 +286,7 @@ func attributeRows(s *snapshot) [][]any {
 			out = append(out, row(r.indexOID, i+1, colName(c), TypeOID(c.Type), TypeMod(c.Type), false))
 		}
 	}
-	for _, v := range virtualRelations {
+	for _, v := range s.virt.all {
 		for i, c := range v.cols {
 			out = append(out, row(v.oid, i+1, c.Name, c.Type.OID, -1, false))
 		}
@@ -422,7 +424,7 @@ func infoTablesRows(s *snapshot) [][]any {
 	for _, r := range s.rels {
 		out = append(out, []any{s.sess.database, "public", relName(r.src), "BASE TABLE", nil, nil, nil, nil, nil, "YES", "NO", nil})
 	}
-	for _, v := range virtualRelations {
+	for _, v := range s.virt.all {
 		typ := "BASE TABLE"
 		if v.kind == 'v' {
 			typ = "VIEW"

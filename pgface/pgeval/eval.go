@@ -75,9 +75,9 @@ type Statement struct {
 
 // Compile binds sel against cat. paramTypes are the types the client declared for
 // $1..$n (0 or missing: to be inferred).
-func Compile(cat Catalog, sel *pg_query.SelectStmt, paramTypes []uint32) (_ *Statement, err error) {
+func Compile(cat Catalog, funcs *Functions, sel *pg_query.SelectStmt, paramTypes []uint32) (_ *Statement, err error) {
 	defer recoverInternal(&err)
-	c := &compiler{cat: cat, params: append([]uint32(nil), paramTypes...), ctes: map[string]*cteDef{}}
+	c := &compiler{cat: cat, funcs: funcs, params: append([]uint32(nil), paramTypes...), ctes: map[string]*cteDef{}}
 	cs, err := c.compileSelect(sel, nil)
 	if err != nil {
 		return nil, err

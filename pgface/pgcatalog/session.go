@@ -9,7 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/sluice-db/sluice/pgeval"
+	"github.com/sluice-db/sluice/pgface/pgeval"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -38,6 +38,7 @@ type ResultWriter interface {
 // Session is the Postgres-dialect side of one client connection. It is used by
 // one goroutine at a time.
 type Session struct {
+	cat      *Catalog
 	cfg      Config
 	src      Sources
 	user     string
@@ -46,15 +47,32 @@ type Session struct {
 	settings *settings
 }
 
-// NewSession opens a session. params are the client's startup parameters; pid is
-// the backend process ID reported to the client.
-func NewSession(cfg Config, src Sources, params map[string]string, pid uint32) *Session {
+// Catalog is what every session of one server shares: the configuration
+// catalog queries report, the virtual relations (pg_class, information_schema
+// columns, ...) and the evaluator's built-in functions. It is immutable after
+// NewCatalog and safe for concurrent use.
+type Catalog struct {
+	cfg   Config
+	rels  *relationSet
+	funcs *pgeval.Functions
+}
+
+// NewCatalog returns a Catalog for cfg.
+func NewCatalog(cfg Config) *Catalog {
 	if cfg.ServerVersion == "" {
 		cfg.ServerVersion = "13.0.0"
 	}
 	if cfg.Version == "" {
 		cfg.Version = versionString(cfg.ServerVersion, cfg.SluiceVersion)
 	}
+	return &Catalog{cfg: cfg, rels: newRelationSet(), funcs: pgeval.NewFunctions()}
+}
+
+// NewSession opens a session over src, the engine's streams and tables. params
+// are the client's startup parameters; pid is the backend process ID reported to
+// the client.
+func (c *Catalog) NewSession(src Sources, params map[string]string, pid uint32) *Session {
+	cfg := c.cfg
 	user := params["user"]
 	if user == "" {
 		user = "sluice"
@@ -69,7 +87,7 @@ func NewSession(cfg Config, src Sources, params map[string]string, pid uint32) *
 		"session_authorization": user,
 		"application_name":      params["application_name"],
 	}
-	s := &Session{cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
+	s := &Session{cat: c, cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
 	for k, v := range params {
 		if IsParameter(k) && k != "user" && k != "database" {
 			s.settings.set(k, v)
@@ -132,7 +150,7 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 		if user == nil {
 			user = s.userRelations()
 		}
-		st.Catalog = claims(raw.Stmt, user)
+		st.Catalog = claims(raw.Stmt, user, s.cat.rels)
 		stmts = append(stmts, st)
 	}
 	return stmts, true
@@ -151,7 +169,7 @@ func (s *Session) userRelations() map[string]bool {
 // claims decides whether a parsed statement belongs to the catalog path:
 // Postgres utility statements about session state, and queries whose every
 // relation is a catalog relation (or that read no relation at all).
-func claims(n *pg_query.Node, user map[string]bool) bool {
+func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) bool {
 	switch {
 	case n.GetTransactionStmt() != nil, n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
 		return true
@@ -187,7 +205,7 @@ func claims(n *pg_query.Node, user map[string]bool) bool {
 				if (strings.HasPrefix(x.Relname, "pg_") || ctes[x.Relname]) && !user[x.Relname] {
 					return
 				}
-				if _, ok := virtualByName[x.Relname]; ok && !user[x.Relname] {
+				if _, ok := rels.byName[x.Relname]; ok && !user[x.Relname] {
 					return
 				}
 			}
@@ -225,7 +243,7 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 	switch {
 	case n.GetSelectStmt() != nil:
 		snap := newSnapshot(s)
-		stmt, err := pgeval.Compile(snap, n.GetSelectStmt(), nil)
+		stmt, err := pgeval.Compile(snap, s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
 			return err
 		}
@@ -269,7 +287,7 @@ func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) 
 	n := st.node
 	switch {
 	case n.GetSelectStmt() != nil:
-		stmt, err := pgeval.Compile(newSnapshot(s), n.GetSelectStmt(), nil)
+		stmt, err := pgeval.Compile(newSnapshot(s), s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
 			return nil, nil, err
 		}

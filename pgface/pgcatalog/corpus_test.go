@@ -38,7 +38,7 @@ func fixture() fixtureSources {
 }
 
 func newTestSession() *Session {
-	return NewSession(Config{SluiceVersion: "test"}, fixture(), map[string]string{"user": "alice", "database": "sluice"}, 42)
+	return NewCatalog(Config{SluiceVersion: "test"}).NewSession(fixture(), map[string]string{"user": "alice", "database": "sluice"}, 42)
 }
 
 // corpusStatement is one statement of the captured client SQL.

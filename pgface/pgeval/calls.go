@@ -30,7 +30,7 @@ func (c *compiler) compileArgs(nodes []*pg_query.Node, sc *scope) ([]*expr, erro
 func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*expr, error) {
 	f := c.cat.Function(name)
 	if f == nil {
-		f = builtinFuncs[name]
+		f = c.funcs.lookup(name)
 	}
 	if f == nil {
 		return nil, Type{}, nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s does not exist", name)

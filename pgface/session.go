@@ -1,0 +1,152 @@
+package pgface
+
+import (
+	"context"
+	"time"
+
+	"github.com/sluice-db/sluice/pgface/pgcatalog"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// ResultWriter receives one statement's results, as the wire server's
+// ResultWriter does: Columns, Row*, Complete; statements without rows call only
+// Complete. A writer may also implement ParameterReporter.
+type ResultWriter interface {
+	Columns(cols []types.Column) error
+	Row(vals []any) error
+	Complete(tag string) error
+	Notice(msg string) error
+}
+
+// ParameterReporter is a ResultWriter that can tell the client about a changed
+// run-time parameter (ParameterStatus), as Postgres does after SET
+// application_name. Reports for a statement are made after it ran, before its
+// Execute returns.
+type ParameterReporter interface {
+	ParameterStatus(name, value string)
+}
+
+// EngineSession is the KSQL session of one connection: what the router sends
+// every statement that is not Postgres catalog SQL. It is used by one goroutine
+// at a time; errors are *sqlerr.Error values positioned in the sql passed in.
+type EngineSession interface {
+	Execute(ctx context.Context, sql string, params []any, w ResultWriter) error
+	Describe(sql string) (cols []types.Column, params []*types.Type, err error)
+	Close()
+}
+
+// Config describes the server as catalog queries report it.
+type Config struct {
+	// Sources is the engine's catalog as pg_catalog and information_schema show it.
+	Sources pgcatalog.Sources
+	// ServerVersion is server_version (default "13.0.0"); it must be the version
+	// the wire server reports at startup.
+	ServerVersion string
+	// SluiceVersion appears in version().
+	SluiceVersion string
+	// StartTime is pg_postmaster_start_time(); default the time of New.
+	StartTime time.Time
+}
+
+// Face is the Postgres face shared by every connection of one server: the
+// catalog relations and the configuration sessions are opened with. It is safe
+// for concurrent use.
+type Face struct {
+	catalog *pgcatalog.Catalog
+	src     pgcatalog.Sources
+}
+
+// New returns a Face over cfg.Sources.
+func New(cfg Config) *Face {
+	if cfg.StartTime.IsZero() {
+		cfg.StartTime = time.Now()
+	}
+	return &Face{
+		catalog: pgcatalog.NewCatalog(pgcatalog.Config{ServerVersion: cfg.ServerVersion, SluiceVersion: cfg.SluiceVersion, StartTime: cfg.StartTime}),
+		src:     cfg.Sources,
+	}
+}
+
+// NewSession wraps engine, the KSQL session of one connection, in a session that
+// routes each statement. params are the client's startup parameters; pid is the
+// backend process ID the client was given (pg_backend_pid()).
+func (f *Face) NewSession(engine EngineSession, params map[string]string, pid uint32) *Session {
+	return &Session{engine: engine, pg: f.catalog.NewSession(f.src, params, pid)}
+}
+
+// Session sends each statement where it belongs: Postgres catalog queries and
+// session utility statements (SET/SHOW/RESET of Postgres parameters,
+// BEGIN/COMMIT/ROLLBACK, DISCARD, DEALLOCATE) to the catalog path, everything
+// else (KSQL) to the engine session. A query string that Postgres' grammar cannot
+// parse is KSQL as a whole. It is used by one goroutine at a time, except that
+// transaction control may run beside a running statement
+// (TransactionControlBesideStatements).
+type Session struct {
+	engine EngineSession
+	pg     *pgcatalog.Session
+}
+
+// Execute runs every statement of sql in order, each on its path, and stops at
+// the first error. Error positions are byte offsets into sql.
+func (r *Session) Execute(ctx context.Context, sql string, params []any, w ResultWriter) error {
+	stmts, ok := r.pg.Split(sql)
+	if !ok || !anyCatalog(stmts) {
+		return r.engine.Execute(ctx, sql, params, w)
+	}
+	for _, st := range stmts {
+		if st.Catalog {
+			err := r.pg.Execute(ctx, st, params, w)
+			if ps, ok := w.(ParameterReporter); ok {
+				for _, p := range r.pg.TakeReports() {
+					ps.ParameterStatus(p[0], p[1])
+				}
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.engine.Execute(ctx, st.SQL, params, w); err != nil {
+			return shiftPosition(err, st.Offset)
+		}
+	}
+	return nil
+}
+
+// Describe returns the result columns and parameter types of sql, a single
+// statement, without running it.
+func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
+	stmts, ok := r.pg.Split(sql)
+	if ok && len(stmts) == 1 && stmts[0].Catalog {
+		return r.pg.Describe(stmts[0])
+	}
+	return r.engine.Describe(sql)
+}
+
+// Close closes the engine session.
+func (r *Session) Close() { r.engine.Close() }
+
+// TransactionControlBesideStatements reports true: BEGIN, COMMIT and ROLLBACK run
+// on the catalog path and change no state a running statement (a cursor's) uses,
+// so they may be executed while one runs.
+func (r *Session) TransactionControlBesideStatements() bool { return true }
+
+func anyCatalog(stmts []pgcatalog.Statement) bool {
+	for _, st := range stmts {
+		if st.Catalog {
+			return true
+		}
+	}
+	return false
+}
+
+// shiftPosition makes an error position relative to one statement of a query
+// string relative to the whole string.
+func shiftPosition(err error, offset int) error {
+	e := sqlerr.As(err)
+	if e == nil || e.Position < 0 || offset == 0 {
+		return err
+	}
+	return e.WithPosition(e.Position + offset)
+}
