@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 func persistedProps(props map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range props {
-		if strings.HasPrefix(k, "ksql.") || k == "auto.offset.reset" || k == cacheProperty {
+		if strings.HasPrefix(k, "ksql.") || slices.ContainsFunc(knownProperties(), func(p property) bool { return p.name == k }) {
 			out[k] = v
 		}
 	}
@@ -278,10 +279,24 @@ func (e *Engine) startQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props ma
 	if err != nil {
 		return err
 	}
+	g, err := guaranteeOf(props)
+	if err != nil {
+		return err
+	}
+	if g.exactlyOnce {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := e.cluster.CheckTransactions(ctx)
+		cancel()
+		if err != nil {
+			return sqlerr.Wrap(sqlerr.FeatureNotSupported, err, "processing.guarantee=exactly_once_v2 needs Kafka transactions; use at_least_once with this cluster")
+		}
+	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
+		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
+		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
 	})
 	if err != nil {
 		return err

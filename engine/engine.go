@@ -28,6 +28,13 @@ type Config struct {
 	Defaults map[string]string
 	// State stores the state of queries with table results (aggregations).
 	State *storage.Store
+	// NodeID names this node among those sharing the service id; it makes the
+	// node's transactional ids (exactly-once) its own. Default "1".
+	NodeID string
+	// Fault, when set, is called at each step of every persistent query's
+	// commit protocol (exec.FaultBeforeCommit, ...); an error stops the query
+	// there as a crash would. For tests.
+	Fault func(step string) error
 	// RepartitionPurgeInterval is how often a query looks for consumed records
 	// of its repartition topics to delete (0: 30 s); RepartitionPurgeAfter is how
 	// long they are kept after being committed (0: 7 days, Kafka's default
@@ -49,6 +56,10 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
 	closed  bool
+
+	// dataEndCache remembers where reads of a partition end (AWAIT IDLE).
+	dataEndMu    sync.Mutex
+	dataEndCache map[dataEndKey]int64
 }
 
 // Open connects the engine to its command topic, replays it and restarts the
@@ -57,11 +68,19 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.ServiceID == "" {
 		cfg.ServiceID = "sluice"
 	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = "1"
+	}
+	for k, v := range cfg.Defaults {
+		if err := checkProperty(k, v); err != nil {
+			return nil, fmt.Errorf("--config %s=%s: %w", k, v, err)
+		}
+	}
 	e := &Engine{
 		cfg:     cfg,
 		cluster: cfg.Cluster,
 		logger:  cfg.Logger,
-		catalog: catalog.New(),
+		catalog: catalog.New(), dataEndCache: map[dataEndKey]int64{},
 		funcs:   expr.NewRegistry(expr.Config{}),
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},

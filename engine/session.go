@@ -80,7 +80,7 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 	case *parser.InsertValues:
 		return s.insertValues(ctx, st, params, w)
 	case *parser.SetProperty:
-		if _, err := cacheMaxBytes(map[string]string{st.Name: st.Value}); err != nil {
+		if err := checkProperty(st.Name, st.Value); err != nil {
 			return err
 		}
 		s.props[st.Name] = st.Value

@@ -98,7 +98,9 @@ func restorePartition(ctx context.Context, clients ClientFactory, st *storage.St
 	if err != nil {
 		return 0, err
 	}
-	ends, err := kadm.NewClient(adm).ListEndOffsets(ctx, topic)
+	// The last stable offset: under exactly-once the changelog is written in
+	// transactions, and only committed ones count.
+	ends, err := kadm.NewClient(adm).ListCommittedOffsets(ctx, topic)
 	adm.Close()
 	if err != nil {
 		return 0, fmt.Errorf("changelog %s: %w", topic, err)
@@ -110,6 +112,10 @@ func restorePartition(ctx context.Context, clients ClientFactory, st *storage.St
 	cl, err := clients.NewClient(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().AtStart()}}),
 		kgo.FetchMaxWait(100*time.Millisecond),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Transaction markers are returned too, so that the read reaches the
+		// end offset even when the last record is a marker.
+		kgo.KeepControlRecords(),
 	)
 	if err != nil {
 		return 0, err
@@ -132,7 +138,7 @@ func restorePartition(ctx context.Context, clients ClientFactory, st *storage.St
 			if r.Offset >= end.Offset-1 {
 				done = true
 			}
-			if r.Offset >= end.Offset {
+			if r.Offset >= end.Offset || r.Attrs.IsControl() {
 				return
 			}
 			if bytes.Equal(r.Key, markerKey) {

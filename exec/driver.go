@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -37,52 +38,90 @@ type processor interface {
 	revoke(topic string, partition int32)
 }
 
-// drive is a query's loop until it is stopped or fails.
+// Steps of the commit protocol at which a fault hook is called
+// (PersistentConfig.Fault).
+const (
+	FaultBeforeCommit = "before-commit" // outputs and changelog produced, nothing committed
+	FaultAfterOffsets = "after-offsets" // transaction (or offsets) committed, local state not
+	FaultAfterState   = "after-state"   // everything committed
+)
+
+// drive is a query's loop until it is stopped or fails. A batch gathers polls
+// for the query's commit interval (one poll when it is 0), then commits.
 func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc processor) {
 	defer close(q.done)
 	defer q.finish(cl)
-	var results []*kgo.Record
+	var (
+		results []*kgo.Record
+		polled  []kgo.Fetches
+		b       *storage.Batch
+		cb      *changelogBatch
+		open    bool
+		due     time.Time
+	)
 	emit := func(r *kgo.Record) { results = append(results, r) }
 	for {
-		fetches, ok := q.poll(ctx, cl)
-		if !ok {
+		var deadline time.Time
+		if open && q.commitInterval > 0 {
+			deadline = due
+		}
+		fetches, ok := q.poll(ctx, cl, deadline)
+		if !ok && !open {
 			return
 		}
-		q.dropRevoked(proc)
-		results = results[:0]
-		var (
-			b  *storage.Batch
-			cb *changelogBatch
-		)
-		if proc.stateful() {
-			if proc.indexed() {
-				b = q.store.NewIndexedBatch()
-			} else {
-				b = q.store.NewBatch()
-			}
-			cb = newChangelogBatch(b, q.ID, q.changelog)
+		if ok && !open && fetches.NumRecords() == 0 {
+			cl.AllowRebalance() // nothing to commit: let a pending rebalance go on
+			continue
 		}
-		err := proc.process(fetches, b, cb, emit)
+		if !open {
+			// A batch starts between commits, where the processor holds only
+			// committed state: drop what revoked partitions left.
+			q.dropRevoked(proc)
+			results, polled, b, cb = results[:0], polled[:0], nil, nil
+			if proc.stateful() {
+				if proc.indexed() {
+					b = q.store.NewIndexedBatch()
+				} else {
+					b = q.store.NewBatch()
+				}
+				cb = newChangelogBatch(b, q.ID, q.changelog)
+			}
+			open, due = true, time.Now().Add(q.commitInterval)
+		}
+		var err error
+		if ok {
+			polled = append(polled, fetches)
+			err = proc.process(fetches, b, cb, emit)
+			if err == nil && q.commitInterval > 0 && time.Now().Before(due) {
+				continue // gather more polls into this batch
+			}
+		}
 		if err == nil {
-			err = q.commit(cl, proc, b, cb, &results)
+			err = q.commit(cl, proc, b, cb, &results, polled)
 		} else if b != nil {
 			b.Close()
 		}
+		open = false
 		if err != nil {
 			// The batch is not committed: it is processed again when the query
 			// restarts, from the last checkpoint or committed offset.
 			q.logger.Error("query failed", "err", err)
 			q.setError(err)
-			cl.AllowRebalance()
 			return
 		}
-		q.advance(fetches)
+		for _, f := range polled {
+			q.advance(f)
+		}
+		if !ok {
+			return // stopping: the last batch is committed
+		}
 		cl.AllowRebalance()
 		q.purgeConsumed(cl, time.Now())
 	}
 }
 
-// commit is the commit protocol of every query:
+// commit is the commit protocol of every query under at-least-once (commitTxn
+// is the exactly-once one):
 //
 //  1. the output records (and those the processor held back) are produced and
 //     acknowledged by the broker;
@@ -98,7 +137,10 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 // outputs may be written twice: at-least-once); after 3 the state and the
 // checkpoint agree, so aggregates never count twice. It deliberately ignores the
 // query's context: a stop request must not abandon a half-written batch.
-func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record) error {
+func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record, polled []kgo.Fetches) error {
+	if q.txn != nil {
+		return q.commitTxn(cl, proc, b, cb, results, polled)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	fail := func(err error) error {
@@ -125,16 +167,182 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 				return fail(fmt.Errorf("write changelog %s: %w", q.changelog, err))
 			}
 		}
+		if err := q.step(FaultBeforeCommit); err != nil {
+			return fail(err)
+		}
+		if b.Empty() {
+			b.Close()
+		} else if err := b.Commit(true); err != nil {
+			return fmt.Errorf("commit state: %w", err)
+		}
+	} else if err := q.step(FaultBeforeCommit); err != nil {
+		return err
+	}
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		return fmt.Errorf("commit offsets: %w", err)
+	}
+	return q.step(FaultAfterState)
+}
+
+// commitTxn is the commit protocol under exactly-once:
+//
+//  1. a transaction begins; the output records (and those held back), then the
+//     staged state's changelog records, are produced in it;
+//  2. the transaction commits with the batch's input offsets (a member fenced
+//     by a newer generation cannot commit);
+//  3. the store batch commits, synced.
+//
+// The group's committed offsets are the authority. A crash before 2 aborts the
+// transaction (the next producer with the same transactional id fences it):
+// nothing is visible to read_committed readers and the local checkpoint equals
+// the committed offsets. A crash between 2 and 3 leaves a local checkpoint
+// behind the committed offsets: at assignment the partition's local state is
+// discarded and rebuilt from the changelog, which holds the state as of the
+// committed transaction (task.go). A transaction that aborts without a crash
+// (the member lost its partitions) rewinds the batch.
+func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record, polled []kgo.Fetches) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fail := func(err error) error {
+		if b != nil {
+			b.Close()
+		}
+		return err
+	}
+	if err := q.txn.Begin(); err != nil {
+		return fail(fmt.Errorf("begin transaction: %w", err))
+	}
+	abort := func(err error) error {
+		if _, aerr := q.txn.End(ctx, kgo.TryAbort); aerr != nil {
+			err = fmt.Errorf("%w (and the abort failed: %v)", err, aerr)
+		}
+		return fail(err)
+	}
+	if err := proc.held(func(r *kgo.Record) { *results = append(*results, r) }); err != nil {
+		return abort(fmt.Errorf("flush result cache: %w", err))
+	}
+	var (
+		mu      sync.Mutex
+		produce error
+	)
+	promise := func(_ *kgo.Record, err error) {
+		if err != nil {
+			mu.Lock()
+			if produce == nil {
+				produce = err
+			}
+			mu.Unlock()
+		}
+	}
+	for _, r := range *results {
+		cl.Produce(ctx, r, promise)
+	}
+	var changelog []*kgo.Record
+	if b != nil {
+		if err := proc.stage(cb); err != nil {
+			return abort(fmt.Errorf("stage state: %w", err))
+		}
+		changelog = cb.records()
+		for _, r := range changelog {
+			cl.Produce(ctx, r, promise)
+		}
+	}
+	if err := cl.Flush(ctx); err != nil {
+		return abort(fmt.Errorf("write transaction: %w", err))
+	}
+	if produce != nil {
+		return abort(fmt.Errorf("write to sink %s or changelog: %w", q.sinkTopic(), produce))
+	}
+	if err := q.step(FaultBeforeCommit); err != nil {
+		// As a crash would: the transaction stays open until the next producer
+		// with this transactional id fences it, or it times out.
+		return fail(err)
+	}
+	committed, err := q.txn.End(ctx, kgo.TryCommit)
+	if err != nil {
+		return fail(fmt.Errorf("commit transaction: %w", err))
+	}
+	if !committed {
+		// The group rebalanced or fenced this member before the commit: the
+		// transaction aborted, and the batch is processed again from the last
+		// committed state.
+		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "records", countRecords(polled))
+		fail(nil)
+		return q.rewind(cl, proc)
+	}
+	q.emitted.Add(int64(len(*results)))
+	if err := q.step(FaultAfterOffsets); err != nil {
+		return fail(err)
+	}
+	if b != nil {
 		if b.Empty() {
 			b.Close()
 		} else if err := b.Commit(true); err != nil {
 			return fmt.Errorf("commit state: %w", err)
 		}
 	}
-	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
-		return fmt.Errorf("commit offsets: %w", err)
+	return q.step(FaultAfterState)
+}
+
+// rewind undoes an aborted batch: the processor forgets every partition (its
+// memory holds the batch's changes; the store holds the last committed state)
+// and each input partition is read again from where the last commit left it.
+func (q *PersistentQuery) rewind(cl *kgo.Client, proc processor) error {
+	q.mu.Lock()
+	seek := map[string]map[int32]kgo.EpochOffset{}
+	committed := cl.CommittedOffsets()
+	for tp := range q.assigned {
+		off, ok := q.positions[tp]
+		if !ok {
+			c, have := committed[tp.topic][tp.partition]
+			if !have {
+				continue
+			}
+			off = c.Offset
+		}
+		if seek[tp.topic] == nil {
+			seek[tp.topic] = map[int32]kgo.EpochOffset{}
+		}
+		seek[tp.topic][tp.partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		q.revoked = append(q.revoked, tp)
+	}
+	q.mu.Unlock()
+	q.dropRevoked(proc)
+	cl.SetOffsets(seek)
+	return nil
+}
+
+func countRecords(polled []kgo.Fetches) int {
+	n := 0
+	for _, f := range polled {
+		n += f.NumRecords()
+	}
+	return n
+}
+
+// step calls the fault hook, if any, at a step of the commit protocol.
+func (q *PersistentQuery) step(name string) error {
+	if q.fault == nil {
+		return nil
+	}
+	if err := q.fault(name); err != nil {
+		return fmt.Errorf("fault at %s: %w", name, err)
 	}
 	return nil
+}
+
+// changelogPartitioner sends changelog records to the partition they carry
+// (their state's) and every other record where rest would.
+type changelogPartitioner struct {
+	changelog string
+	rest      kgo.Partitioner
+}
+
+func (p changelogPartitioner) ForTopic(topic string) kgo.TopicPartitioner {
+	if topic == p.changelog {
+		return kgo.ManualPartitioner().ForTopic(topic)
+	}
+	return p.rest.ForTopic(topic)
 }
 
 // finish ends a query's loop: a bug in an operator fails the query (recovered

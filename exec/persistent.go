@@ -21,6 +21,8 @@ import (
 // ClientFactory makes Kafka clients with the cluster's settings.
 type ClientFactory interface {
 	NewClient(opts ...kgo.Opt) (*kgo.Client, error)
+	// NewTransactSession makes a group member that commits in transactions.
+	NewTransactSession(opts ...kgo.Opt) (*kgo.GroupTransactSession, error)
 }
 
 // QueryState is the lifecycle state of a persistent query.
@@ -89,6 +91,16 @@ type PersistentQuery struct {
 
 	// purge is used by the query's loop only.
 	purge repartitionPurge
+
+	// txn is set under exactly-once: the group member whose transactions
+	// carry each batch's outputs, changelog records and input offsets.
+	txn *kgo.GroupTransactSession
+	// commitInterval is how long the loop gathers polls into one batch before
+	// committing it (0: every poll).
+	commitInterval time.Duration
+	// fault, when set, is called at each step of the commit protocol; an error
+	// stops the query at that step, as a crash there would (tests).
+	fault func(step string) error
 }
 
 // Restoring reports whether the query is rebuilding state from its changelog, so
@@ -127,6 +139,24 @@ type PersistentConfig struct {
 	// push query that needs state (a join or an aggregation). Row is called on
 	// the query's goroutine.
 	Rows RowSink
+	// ExactlyOnce runs the query under processing.guarantee=exactly_once_v2:
+	// every batch's outputs, changelog records and input offsets (with the
+	// group's generation, so a stale member is fenced) commit in one Kafka
+	// transaction, inputs are read read_committed, and the local state commits
+	// after the transaction (see commitTxn for the recovery rule).
+	ExactlyOnce bool
+	// TransactionalID names the query's transactional producer on this node:
+	// stable across restarts, so a restarted node's first transaction fences
+	// and aborts what its predecessor left open.
+	TransactionalID    string
+	TransactionTimeout time.Duration
+	// CommitInterval is how long polls are gathered into one committed batch;
+	// 0 commits every poll.
+	CommitInterval time.Duration
+	// Fault, when set, is called at each step of the commit protocol with the
+	// step's name (FaultBeforeTransaction, ...); an error stops the query there
+	// as a crash would. For tests.
+	Fault func(step string) error
 	// PurgeInterval is how often the query looks for records of its repartition
 	// topics to delete (0: every 30 s); PurgeAfter is how long a record is kept
 	// after the query committed it (0: 7 days).
@@ -144,7 +174,11 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		logger: cfg.Logger.With("query", ph.QueryID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
-		purge: repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
+		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
+		commitInterval: cfg.CommitInterval, fault: cfg.Fault,
+	}
+	if cfg.ExactlyOnce && cfg.Rows != nil {
+		return nil, errors.New("a transient query runs at least once")
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	var (
@@ -196,7 +230,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	}
 	if q.store != nil {
 		q.changelog, q.restored = ph.Changelog.TopicName(), map[int32]bool{}
-		if q.changelog != "" {
+		if q.changelog != "" && !cfg.ExactlyOnce {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
 				return nil, err
 			}
@@ -214,7 +248,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		// member: a join partition's state covers both sides of its keys.
 		balancer = append(balancer, kgo.Balancers(kgo.RangeBalancer()))
 	}
-	cl, err := q.clients.NewClient(append(balancer,
+	opts := append(balancer,
 		kgo.ConsumerGroup(q.Group),
 		kgo.ConsumeTopics(q.Topics()...),
 		kgo.ConsumeResetOffset(reset),
@@ -227,7 +261,29 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.OnPartitionsAssigned(q.assign),
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
-	)...)
+	)
+	var cl *kgo.Client
+	if cfg.ExactlyOnce {
+		timeout := cfg.TransactionTimeout
+		if timeout <= 0 {
+			timeout = time.Minute
+		}
+		q.txn, err = q.clients.NewTransactSession(append(opts,
+			kgo.TransactionalID(cfg.TransactionalID),
+			kgo.TransactionTimeout(timeout),
+			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+			kgo.RequireStableFetchOffsets(),
+			// One producer writes the sink and the changelog in one transaction:
+			// changelog records name their partition (the state's), the rest go
+			// where Kafka's default partitioner would put them.
+			kgo.RecordPartitioner(changelogPartitioner{changelog: q.changelog, rest: kgo.StickyKeyPartitioner(nil)}),
+		)...)
+		if err == nil {
+			cl = q.txn.Client()
+		}
+	} else {
+		cl, err = q.clients.NewClient(opts...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -533,16 +589,23 @@ func (q *PersistentQuery) setupJoinRepartition(topics []*plan.InternalTopic) err
 	return nil
 }
 
-// poll fetches the next batch of a query's loop, logging fetch errors (the
-// client retries them); ok is false when the query is stopping.
-func (q *PersistentQuery) poll(ctx context.Context, cl *kgo.Client) (kgo.Fetches, bool) {
-	fetches := cl.PollRecords(ctx, 5000)
+// poll fetches the next records of a query's loop, logging fetch errors (the
+// client retries them), waiting at most until deadline when it is not zero (a
+// batch gathering polls must commit on time); ok is false when the query is
+// stopping.
+func (q *PersistentQuery) poll(ctx context.Context, cl *kgo.Client, deadline time.Time) (kgo.Fetches, bool) {
+	pctx := ctx
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	fetches := cl.PollRecords(pctx, 5000)
 	if ctx.Err() != nil || cl.Context().Err() != nil {
-		cl.AllowRebalance()
 		return nil, false
 	}
 	fetches.EachError(func(topic string, p int32, err error) {
-		if !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			q.logger.Warn("fetch error", "topic", topic, "partition", p, "err", err)
 		}
 	})

@@ -1,7 +1,9 @@
 package exec
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -39,6 +41,9 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	}
 	if q.store == nil {
 		return
+	}
+	if q.txn != nil {
+		q.reconcile(cl, parts)
 	}
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
@@ -187,4 +192,82 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 		// what this member committed last, which its memory held anyway.
 		proc.revoke(tp.topic, tp.partition)
 	}
+}
+
+// reconcile applies exactly-once's recovery rule to newly assigned partitions:
+// the group's committed offsets (committed in the same transaction as the
+// outputs and changelog records) are the authority. A partition whose local
+// checkpoint is behind them (a crash between the transaction's commit and the
+// store's) or ahead of them (no committed transaction covers it) has its local
+// state discarded, so restoreMissing rebuilds it from the changelog as of the
+// last committed transaction. Called with q.mu held.
+func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
+	if err == nil {
+		err = offsets.Error()
+	}
+	if err != nil {
+		q.logger.Error("fetch committed offsets to check local state; resuming from local checkpoints", "err", err)
+		return
+	}
+	discard := map[int32]bool{}
+	for t, ps := range parts {
+		for _, p := range ps {
+			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
+			if err != nil || !ok {
+				continue // no local state: restoreMissing rebuilds it
+			}
+			g, committed := offsets.Lookup(t, p)
+			if committed && g.At == c.Offset {
+				continue
+			}
+			at := int64(-1)
+			if committed {
+				at = g.At
+			}
+			q.logger.Warn("local state disagrees with the committed transaction; rebuilding it from the changelog",
+				"topic", t, "partition", p, "checkpoint", c.Offset, "committed", at)
+			discard[p] = true
+		}
+	}
+	for p := range discard {
+		if err := q.discardPartition(p); err != nil {
+			q.logger.Error("discard local state", "partition", p, "err", err)
+			continue
+		}
+		delete(q.restored, p)
+	}
+}
+
+// discardPartition deletes every key of the query's state for partition p,
+// in every store, and what the processor caches of it.
+func (q *PersistentQuery) discardPartition(p int32) error {
+	prefix := StatePrefix(q.ID, "", -1)
+	b := q.store.NewBatch()
+	err := q.store.Scan(prefix, func(key, _ []byte) bool {
+		rest := key[len(prefix):]
+		i := bytes.IndexByte(rest, 0)
+		if i >= 0 && len(rest) >= i+5 && int32(binary.BigEndian.Uint32(rest[i+1:])) == p {
+			if err := b.Delete(append([]byte(nil), key...)); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		b.Close()
+		return err
+	}
+	if err := b.Commit(true); err != nil {
+		return err
+	}
+	if q.table != nil {
+		q.table.dropPartition(p)
+	}
+	if q.join != nil {
+		delete(q.join.parts, p)
+	}
+	return nil
 }

@@ -38,18 +38,31 @@ func Connect(brokers []string, logger *slog.Logger) (*Cluster, error) {
 
 // NewClient returns a new client with the project's defaults plus opts.
 func (c *Cluster) NewClient(opts ...kgo.Opt) (*kgo.Client, error) {
-	base := []kgo.Opt{
+	cl, err := kgo.NewClient(append(c.baseOpts(), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	return cl, nil
+}
+
+// NewTransactSession makes a consumer-group member whose produced records and
+// consumed offsets commit together in Kafka transactions (exactly-once).
+func (c *Cluster) NewTransactSession(opts ...kgo.Opt) (*kgo.GroupTransactSession, error) {
+	s, err := kgo.NewGroupTransactSession(append(c.baseOpts(), opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka transactional client: %w", err)
+	}
+	return s, nil
+}
+
+func (c *Cluster) baseOpts() []kgo.Opt {
+	return []kgo.Opt{
 		kgo.SeedBrokers(c.brokers...),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // murmur2 on the key, like Kafka's Java producer
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.MetadataMinAge(250 * time.Millisecond),
 	}
-	cl, err := kgo.NewClient(append(base, opts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("kafka client: %w", err)
-	}
-	return cl, nil
 }
 
 // Producer returns the shared client, used for INSERT VALUES, the command topic
@@ -267,4 +280,92 @@ func (c *Cluster) ranges(ctx context.Context, topics ...string) (map[string]map[
 		}
 	})
 	return out, ferr
+}
+
+// CheckTransactions returns an error naming what is missing when a broker of
+// the cluster does not support transactions.
+func (c *Cluster) CheckTransactions(ctx context.Context) error {
+	// InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit.
+	transactionAPIs := []int16{22, 24, 25, 26, 28}
+	vs, err := kadm.NewClient(c.shared).ApiVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("ask the brokers which APIs they support: %w", err)
+	}
+	for _, v := range vs.Sorted() {
+		if v.Err != nil {
+			return fmt.Errorf("broker %d: %w", v.NodeID, v.Err)
+		}
+		for _, key := range transactionAPIs {
+			if _, ok := v.KeyMaxVersion(key); !ok {
+				return fmt.Errorf("broker %d does not support Kafka transactions (API key %d missing)", v.NodeID, key)
+			}
+		}
+	}
+	return nil
+}
+
+// DataEnd returns the offset after the last record of a partition that a
+// read_committed consumer can read, below end: the end a consumer's position
+// reaches once it has read everything. It differs from end when the partition
+// was written in transactions (each commit or abort adds a marker record that
+// consumers never see) or holds an open transaction. start is the partition's
+// first offset; start is returned when no record is readable.
+func (c *Cluster) DataEnd(ctx context.Context, topic string, p int32, start, end int64) (int64, error) {
+	stable, err := c.admin.ListCommittedOffsets(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("last stable offsets of %s: %w", topic, err)
+	}
+	if o, ok := stable.Lookup(topic, p); ok && o.Err == nil && o.Offset < end {
+		end = o.Offset
+	}
+	// Read windows of growing size back from the end until one holds a record.
+	for window := int64(16); ; window *= 16 {
+		from := max(start, end-window)
+		last, found, err := c.lastReadable(ctx, topic, p, from, end)
+		if err != nil || found {
+			return last + 1, err
+		}
+		if from == start {
+			return start, nil
+		}
+	}
+}
+
+// lastReadable reads [from, end) of a partition read_committed and returns the
+// offset of the last record a consumer sees.
+func (c *Cluster) lastReadable(ctx context.Context, topic string, p int32, from, end int64) (int64, bool, error) {
+	if from >= end {
+		return 0, false, nil
+	}
+	cl, err := c.NewClient(
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().At(from)}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
+		kgo.FetchMaxWait(100*time.Millisecond),
+	)
+	if err != nil {
+		return 0, false, err
+	}
+	defer cl.Close()
+	last, found := int64(0), false
+	for reached := false; !reached; {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+		var ferr error
+		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		if ferr != nil {
+			return 0, false, fmt.Errorf("read %s/%d: %w", topic, p, ferr)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if r.Offset >= end-1 {
+				reached = true
+			}
+			if r.Offset < end && !r.Attrs.IsControl() {
+				last, found = r.Offset, true
+			}
+		})
+	}
+	return last, found, nil
 }
