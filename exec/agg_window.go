@@ -59,15 +59,18 @@ func (a *windowAgg) apply(rec *kgo.Record, row []any, nullValue bool, ts int64, 
 func (a *windowAgg) fold(keyVals []any, ts int64, rec *kgo.Record, emit func(*kgo.Record)) error {
 	size, adv := a.size, a.adv
 	closeTime := a.ps.streamTime - a.grace
+	var k string // the encoded group key, once a window is open
 	start := max(0, ts-size+adv) / adv * adv
 	for ; start <= ts; start += adv {
 		end := start + size
 		if end <= closeTime {
 			continue // the window has closed: the record is too late for it
 		}
-		k, err := encodeKeyVals(keyVals)
-		if err != nil {
-			return err
+		if k == "" {
+			var err error
+			if k, err = encodeKeyVals(keyVals); err != nil {
+				return err
+			}
 		}
 		if err := a.update(k, keyVals, start, end, ts, rec, emit); err != nil {
 			return err
