@@ -32,14 +32,14 @@ const (
 type sourceStage struct {
 	p       int32
 	offset  int64
-	srcRows *srcRowCache // table sources: the last row per key, to retract it
+	srcRows *tableSource // table sources: the last row per key, to retract it
 }
 
 func (t *tableQuery) sourcePartition(p int32) (*sourceStage, error) {
 	if s, ok := t.stage1[p]; ok {
 		return s, nil
 	}
-	s := &sourceStage{p: p, offset: -1, srcRows: newSrcRowCache()}
+	s := &sourceStage{p: p, offset: -1, srcRows: newTableSource(t.st, StatePrefix(t.queryID, plan.StoreSrc, p))}
 	c, ok, err := readCheckpoint(t.st, t.queryID, plan.StoreCkptSource, p)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 		return send(opAdd, row)
 	}
 	key := string(rec.Key)
-	old, err := t.loadStageSrc(s, key)
+	old, err := s.srcRows.load(key)
 	if err != nil {
 		return err
 	}
@@ -105,10 +105,6 @@ func (t *tableQuery) repartitionRecord(rec *kgo.Record, row []any, nullValue boo
 		return send(opAdd, row)
 	}
 	return nil
-}
-
-func (t *tableQuery) loadStageSrc(s *sourceStage, key string) ([]any, error) {
-	return s.srcRows.load(t.st, StatePrefix(t.queryID, plan.StoreSrc, s.p), key)
 }
 
 // applyRepartitioned handles a record of the repartition topic in the aggregation.
@@ -147,22 +143,14 @@ func (t *tableQuery) applyRepartitioned(ps *partState, rec *kgo.Record, emit fun
 	}
 	t.evalArgs(row, rec)
 	if op == opSub {
-		k, err := encodeKeyVals(keyVals)
-		if err != nil {
-			return err
+		// Only a table's aggregation retracts, and it has no window.
+		a, ok := ps.agg.(*streamAgg)
+		if !ok {
+			return fmt.Errorf("corrupt repartition record at %s/%d@%d: a retraction for a windowed aggregation", rec.Topic, rec.Partition, rec.Offset)
 		}
-		g, err := t.loadGroup(ps, k)
-		if err != nil || g == nil {
-			return err
-		}
-		for i, c := range t.agg.Calls {
-			g.states[i] = c.Func.Undo(g.states[i], t.args[i])
-		}
-		g.ts = max(g.ts, ts)
-		ps.touch(g)
-		return t.emitGroup(ps, g, rec, emit)
+		return a.retract(keyVals, t.args, ts, true, rec, emit)
 	}
-	return t.fold(ps, keyVals, ts, rec, emit)
+	return ps.agg.fold(keyVals, ts, rec, emit)
 }
 
 // lastApplied returns the position (2 × source offset, +1 for an addition) of the
@@ -191,7 +179,7 @@ func dedupKey(queryID string, p, srcPart int32) []byte {
 // aggregation's applied source offsets.
 func (t *tableQuery) flushRepartition(b stateWriter) error {
 	for _, s := range t.stage1 {
-		if err := s.srcRows.flush(StatePrefix(t.queryID, plan.StoreSrc, s.p), b); err != nil {
+		if err := s.srcRows.flush(b); err != nil {
 			return err
 		}
 		if s.offset >= 0 {
