@@ -296,7 +296,7 @@ func (e *Engine) startQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props ma
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
-		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
+		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
 	})
 	if err != nil {
 		return err

@@ -34,11 +34,12 @@ const (
 	exactlyOnceV2 = "exactly_once_v2"
 )
 
-// Defaults: ksqlDB's commit interval under exactly-once, and Kafka's default
-// transaction timeout.
+// Defaults under exactly-once, as Kafka Streams (and so ksqlDB) sets them: a
+// 100 ms commit interval and a 10 s transaction timeout, which bounds how long
+// a crashed node's open transaction can hold back read_committed readers.
 const (
 	defaultEOSCommitInterval = 100 * time.Millisecond
-	defaultTxnTimeout        = 60 * time.Second
+	defaultTxnTimeout        = 10 * time.Second
 )
 
 // property is one known session property.

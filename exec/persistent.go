@@ -150,6 +150,11 @@ type PersistentConfig struct {
 	// and aborts what its predecessor left open.
 	TransactionalID    string
 	TransactionTimeout time.Duration
+	// InstanceID, when set, makes this node's member of the query's group a
+	// static member (KIP-345): a node that restarts takes its place back at
+	// once, with its partitions, instead of waiting for the group to time the
+	// old member out and rebalance.
+	InstanceID string
 	// CommitInterval is how long polls are gathered into one committed batch;
 	// 0 commits every poll.
 	CommitInterval time.Duration
@@ -262,6 +267,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
 	)
+	if cfg.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
+	}
 	var cl *kgo.Client
 	if cfg.ExactlyOnce {
 		timeout := cfg.TransactionTimeout
@@ -280,6 +288,17 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		)...)
 		if err == nil {
 			cl = q.txn.Client()
+			// Initialize the producer now: its first InitProducerId fences the
+			// transaction a crashed predecessor left open, which would
+			// otherwise hold the group's offsets unstable (and this member's
+			// first fetch) until the transaction timed out.
+			ictx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_, _, err = cl.ProducerID(ictx)
+			cancel()
+			if err != nil {
+				cl.Close()
+				err = fmt.Errorf("initialize the transactional producer %s: %w", cfg.TransactionalID, err)
+			}
 		}
 	} else {
 		cl, err = q.clients.NewClient(opts...)

@@ -349,12 +349,25 @@ func (c *Cluster) lastReadable(ctx context.Context, topic string, p int32, from,
 	defer cl.Close()
 	last, found := int64(0), false
 	for reached := false; !reached; {
-		fs := cl.PollFetches(ctx)
+		// A read stops short of end at an open transaction (records past the
+		// last stable offset stay invisible): a poll that brings nothing for a
+		// while ends the read there.
+		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		fs := cl.PollFetches(pctx)
+		idle := pctx.Err() != nil && fs.NumRecords() == 0
+		cancel()
 		if err := ctx.Err(); err != nil {
 			return 0, false, err
 		}
+		if idle {
+			break
+		}
 		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
+		fs.EachError(func(_ string, _ int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				ferr = err
+			}
+		})
 		if ferr != nil {
 			return 0, false, fmt.Errorf("read %s/%d: %w", topic, p, ferr)
 		}

@@ -36,6 +36,7 @@ type config struct {
 	embeddedAddr string
 	serviceID    string
 	readyFile    string
+	nodeID       string
 	logLevel     string
 	cpuProfile   string
 	stateCacheMB int64
@@ -59,6 +60,17 @@ func (p propertyFlags) Set(s string) error {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "broker" {
+		logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		if err := runBroker(os.Args[2:], logger); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return
+			}
+			logger.Error("sluice broker stopped", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var cfg config
 	flag.StringVar(&cfg.dataDir, "data-dir", "./sluice-data", "directory for state, the embedded broker's log and metadata")
 	flag.StringVar(&cfg.pgAddr, "pg-addr", "127.0.0.1:5433", "Postgres wire protocol listen address")
@@ -72,7 +84,12 @@ func main() {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
+	flag.StringVar(&cfg.nodeID, "node-id", "1", "this node's name among the nodes sharing a service id (its transactional ids under exactly-once)")
 	cfg.pgAuth.register(flag.CommandLine)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: sluice [flags]          run a node (embedded broker unless --kafka)\n       sluice broker [flags]   run the embedded Kafka broker alone (sluice broker --help)\n\nflags:\n")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 
 	var level slog.Level
@@ -137,7 +154,7 @@ func run(cfg config, logger *slog.Logger) error {
 	defer state.Close()
 
 	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state})
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
