@@ -2,12 +2,12 @@ package sqltests
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
