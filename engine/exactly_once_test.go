@@ -129,6 +129,13 @@ func TestExactlyOnceCrashPoints(t *testing.T) {
 					if st, msg := run.State(); st != exec.StateRunning {
 						t.Fatalf("%s is %s after the restart: %s", id, st, msg)
 					}
+					// Committed offsets move past transaction markers, as Kafka's
+					// consumers' do: an idle query has no lag, also on its own
+					// (transactional) repartition topic.
+					lag, err := env.cluster.GroupLag(context.Background(), run.Group)
+					if err != nil || lag != 0 {
+						t.Errorf("%s: group lag %d (%v) once idle, want 0", id, lag, err)
+					}
 				}
 				kind.check(t, env, consumeCommitted(t, env, kind.sink), 3*perPhase)
 			})

@@ -91,9 +91,49 @@ func (j *joinProcessor) revoke(topic string, p int32) {
 	}
 }
 
+// skipControl moves the position of the partition a transaction marker is in
+// past it (see tableQuery.skipControl).
+func (j *joinProcessor) skipControl(rec *kgo.Record) error {
+	q, tq := j.q, j.tq
+	if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
+		return tq.skipControl(rec)
+	}
+	if k, ok := q.joinStage1[rec.Topic]; ok {
+		r := q.joinRepart[k]
+		off, err := r.stage1Offset(q.store, q.ID, rec.Partition)
+		if err != nil {
+			return err
+		}
+		if rec.Offset >= off {
+			r.stage1[rec.Partition], r.dirty = rec.Offset+1, true
+		}
+		return nil
+	}
+	src := 0
+	for i, t := range q.joinTopics {
+		if t == rec.Topic {
+			src = i
+		}
+	}
+	jp, err := q.join.partition(rec.Partition)
+	if err != nil {
+		return err
+	}
+	if rec.Offset >= jp.offset[src] {
+		jp.offset[src], jp.dirty = rec.Offset+1, true
+	}
+	return nil
+}
+
 func (j *joinProcessor) process(fetches kgo.Fetches, b *storage.Batch, cb *changelogBatch, emit func(*kgo.Record)) error {
 	q, op, tq, rows := j.q, j.q.join, j.tq, j.rows
 	for _, rec := range q.joinOrder(fetches) {
+		if rec.Attrs.IsControl() {
+			if err := j.skipControl(rec); err != nil {
+				return err
+			}
+			continue
+		}
 		if tq != nil && tq.repartition != "" && rec.Topic == tq.repartition {
 			ps, err := tq.partition(rec.Partition)
 			if err == nil && rec.Offset >= ps.offset {

@@ -263,6 +263,12 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.HeartbeatInterval(500*time.Millisecond),
 		kgo.SessionTimeout(10*time.Second),
 		kgo.ProducerLinger(0),
+		// Transaction markers come as records, so that positions, checkpoints
+		// and committed offsets move past them as Kafka's own consumers' do:
+		// otherwise a query reading a transactional topic (its own repartition
+		// topic under exactly-once, or another query's sink) would lag by one
+		// record per partition for ever.
+		kgo.KeepControlRecords(),
 		kgo.OnPartitionsAssigned(q.assign),
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
@@ -463,6 +469,9 @@ func (s *statelessProcessor) revoke(string, int32)         {}
 func (s *statelessProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *changelogBatch, emit func(*kgo.Record)) error {
 	q, dec, row := s.q, s.dec, s.row
 	fetches.EachRecord(func(rec *kgo.Record) {
+		if rec.Attrs.IsControl() {
+			return // a transaction marker: the position moves past it, nothing else
+		}
 		q.processed.Add(1)
 		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
 		if !ok || !s.pipe.applyTo(row, s.out, nullValue, rec) {
@@ -502,6 +511,10 @@ func (t *tableProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *chang
 	var failure error
 	fetches.EachRecord(func(rec *kgo.Record) {
 		if failure != nil {
+			return
+		}
+		if rec.Attrs.IsControl() {
+			failure = tq.skipControl(rec)
 			return
 		}
 		if tq.repartition != "" && rec.Topic == tq.repartition {

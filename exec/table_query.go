@@ -204,3 +204,26 @@ func (t *tableQuery) flush(b stateWriter) error {
 	}
 	return nil
 }
+
+// skipControl moves the position of the partition a transaction marker is in
+// past it: the marker has nothing to process, and the checkpoint must reach
+// the position the consumer commits.
+func (t *tableQuery) skipControl(rec *kgo.Record) error {
+	var offset *int64
+	switch {
+	case t.repartition != "" && rec.Topic != t.repartition:
+		s, err := t.sourcePartition(rec.Partition)
+		if err != nil {
+			return err
+		}
+		offset = &s.offset
+	default:
+		ps, err := t.partition(rec.Partition)
+		if err != nil {
+			return err
+		}
+		offset = &ps.offset
+	}
+	*offset = max(*offset, rec.Offset+1)
+	return nil
+}

@@ -142,8 +142,11 @@ func readTopic(ctx context.Context, broker, topic string) ([]topicRecord, error)
 	if remaining == 0 {
 		return out, nil
 	}
+	// read_committed, as a reader of an exactly-once sink must; transaction
+	// markers are returned (and skipped below) so the read reaches the end.
 	rd, err := kgo.NewClient(kgo.SeedBrokers(broker),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +164,9 @@ func readTopic(ctx context.Context, broker, topic string) ([]topicRecord, error)
 			if r.Offset >= ends[r.Partition] {
 				return
 			}
-			out = append(out, topicRecord{key: r.Key, value: r.Value, ts: r.Timestamp})
+			if !r.Attrs.IsControl() {
+				out = append(out, topicRecord{key: r.Key, value: r.Value, ts: r.Timestamp})
+			}
 			if r.Offset == ends[r.Partition]-1 && !seen[r.Partition] {
 				seen[r.Partition] = true
 				remaining--
