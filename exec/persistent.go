@@ -269,6 +269,10 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		// topic under exactly-once, or another query's sink) would lag by one
 		// record per partition for ever.
 		kgo.KeepControlRecords(),
+		// Records of aborted transactions are never processed, under either
+		// guarantee (the same as read_uncommitted on topics nobody writes
+		// transactionally).
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.OnPartitionsAssigned(q.assign),
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
@@ -285,7 +289,6 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		q.txn, err = q.clients.NewTransactSession(append(opts,
 			kgo.TransactionalID(cfg.TransactionalID),
 			kgo.TransactionTimeout(timeout),
-			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 			kgo.RequireStableFetchOffsets(),
 			// One producer writes the sink and the changelog in one transaction:
 			// changelog records name their partition (the state's), the rest go

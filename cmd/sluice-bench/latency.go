@@ -65,7 +65,10 @@ func (r *runner) latency(ctx context.Context, q benchQuery, res *queryResult) er
 		offsets[p] = kgo.NewOffset().At(end)
 	}
 	rd, err := kgo.NewClient(kgo.SeedBrokers(r.broker), kgo.FetchMaxWait(100*time.Millisecond),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{st.sink: offsets}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{st.sink: offsets}),
+		// An exactly-once sink is read as its readers would: committed records
+		// only, with its transaction markers moving the position to the end.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
 	if err != nil {
 		return err
 	}
@@ -81,7 +84,9 @@ func (r *runner) latency(ctx context.Context, q benchQuery, res *queryResult) er
 			now := time.Now()
 			mu.Lock()
 			fs.EachRecord(func(rec *kgo.Record) {
-				lat = append(lat, float64(now.Sub(rec.Timestamp).Microseconds())/1000)
+				if !rec.Attrs.IsControl() {
+					lat = append(lat, float64(now.Sub(rec.Timestamp).Microseconds())/1000)
+				}
 				pos[rec.Partition] = rec.Offset + 1
 			})
 			mu.Unlock()
