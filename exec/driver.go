@@ -98,8 +98,8 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 		}
 		if err == nil {
 			err = q.commit(cl, proc, b, cb, &results, polled)
-		} else if b != nil {
-			b.Close()
+		} else {
+			discardBatch(b, nil)
 		}
 		open = false
 		if err != nil {
@@ -143,12 +143,7 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fail := func(err error) error {
-		if b != nil {
-			b.Close()
-		}
-		return err
-	}
+	fail := func(err error) error { return discardBatch(b, err) }
 	if err := proc.held(func(r *kgo.Record) { *results = append(*results, r) }); err != nil {
 		return fail(fmt.Errorf("flush result cache: %w", err))
 	}
@@ -170,10 +165,8 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 		if err := q.step(FaultBeforeCommit); err != nil {
 			return fail(err)
 		}
-		if b.Empty() {
-			b.Close()
-		} else if err := b.Commit(true); err != nil {
-			return fmt.Errorf("commit state: %w", err)
+		if err := commitState(b); err != nil {
+			return err
 		}
 	} else if err := q.step(FaultBeforeCommit); err != nil {
 		return err
@@ -203,12 +196,7 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record, polled []kgo.Fetches) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	fail := func(err error) error {
-		if b != nil {
-			b.Close()
-		}
-		return err
-	}
+	fail := func(err error) error { return discardBatch(b, err) }
 	if err := q.txn.Begin(); err != nil {
 		return fail(fmt.Errorf("begin transaction: %w", err))
 	}
@@ -267,7 +255,7 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		// transaction aborted, and the batch is processed again from the last
 		// committed state.
 		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "records", countRecords(polled))
-		fail(nil)
+		discardBatch(b, nil)
 		return q.rewind(cl, proc)
 	}
 	q.emitted.Add(int64(len(*results)))
@@ -275,13 +263,33 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		return fail(err)
 	}
 	if b != nil {
-		if b.Empty() {
-			b.Close()
-		} else if err := b.Commit(true); err != nil {
-			return fmt.Errorf("commit state: %w", err)
+		if err := commitState(b); err != nil {
+			return err
 		}
 	}
 	return q.step(FaultAfterState)
+}
+
+// discardBatch drops a batch that will not commit (b may be nil) and returns err.
+func discardBatch(b *storage.Batch, err error) error {
+	if b != nil {
+		b.Close()
+	}
+	return err
+}
+
+// commitState commits a batch's state, synced: Pebble keeps unsynced WAL
+// writes in its own buffer, so without a sync a kill -9 would lose the batch
+// while the input offsets move on.
+func commitState(b *storage.Batch) error {
+	if b.Empty() {
+		b.Close()
+		return nil
+	}
+	if err := b.Commit(true); err != nil {
+		return fmt.Errorf("commit state: %w", err)
+	}
+	return nil
 }
 
 // rewind undoes an aborted batch: the processor forgets every partition (its
