@@ -94,16 +94,7 @@ func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]stri
 			for p, r := range ranges[t] {
 				starts[p], ends[p] = r.Start, r.End
 			}
-			if q.CaughtUp(t, starts, ends) {
-				continue
-			}
-			// A consumer's position never reaches an end past transaction
-			// markers: compare with where its reads end instead.
-			dataEnds, err := e.dataEnds(ctx, t, ranges[t])
-			if err != nil {
-				return nil, nil, err
-			}
-			if !q.CaughtUp(t, starts, dataEnds) {
+			if !q.CaughtUp(t, starts, ends) {
 				behind = append(behind, q.ID)
 				break
 			}
@@ -129,39 +120,4 @@ func (e *Engine) awaitError(ctx context.Context, timeout time.Duration, behind [
 		msg += "; last error: " + lastErr.Error()
 	}
 	return sqlerr.New(sqlerr.QueryCanceled, msg)
-}
-
-// dataEndKey names a partition's range whose data end is known.
-type dataEndKey struct {
-	topic     string
-	partition int32
-	end       int64
-}
-
-// dataEnds returns, per partition of topic, the offset after its last
-// readable record (kafkaio.Cluster.DataEnd), remembered per end offset: AWAIT
-// IDLE asks again every few milliseconds, and an idle partition's answer does
-// not change.
-func (e *Engine) dataEnds(ctx context.Context, topic string, ranges map[int32]kafkaio.PartitionRange) (map[int32]int64, error) {
-	out := map[int32]int64{}
-	for p, r := range ranges {
-		k := dataEndKey{topic, p, r.End}
-		e.dataEndMu.Lock()
-		v, ok := e.dataEndCache[k]
-		e.dataEndMu.Unlock()
-		if !ok {
-			var err error
-			if v, err = e.cluster.DataEnd(ctx, topic, p, r.Start, r.End); err != nil {
-				return nil, err
-			}
-			e.dataEndMu.Lock()
-			if len(e.dataEndCache) > 10_000 {
-				clear(e.dataEndCache)
-			}
-			e.dataEndCache[k] = v
-			e.dataEndMu.Unlock()
-		}
-		out[p] = v
-	}
-	return out, nil
 }

@@ -56,10 +56,6 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
 	closed  bool
-
-	// dataEndCache remembers where reads of a partition end (AWAIT IDLE).
-	dataEndMu    sync.Mutex
-	dataEndCache map[dataEndKey]int64
 }
 
 // Open connects the engine to its command topic, replays it and restarts the
@@ -80,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		cfg:     cfg,
 		cluster: cfg.Cluster,
 		logger:  cfg.Logger,
-		catalog: catalog.New(), dataEndCache: map[dataEndKey]int64{},
+		catalog: catalog.New(),
 		funcs:   expr.NewRegistry(expr.Config{}),
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},

@@ -97,7 +97,7 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 			}
 		}
 		if err == nil {
-			err = q.commit(cl, proc, b, cb, &results, polled)
+			err = q.commit(cl, proc, b, cb, &results)
 		} else {
 			discardBatch(b, nil)
 		}
@@ -137,9 +137,9 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 // outputs may be written twice: at-least-once); after 3 the state and the
 // checkpoint agree, so aggregates never count twice. It deliberately ignores the
 // query's context: a stop request must not abandon a half-written batch.
-func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record, polled []kgo.Fetches) error {
+func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record) error {
 	if q.txn != nil {
-		return q.commitTxn(cl, proc, b, cb, results, polled)
+		return q.commitTxn(cl, proc, b, cb, results)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -193,7 +193,7 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 // discarded and rebuilt from the changelog, which holds the state as of the
 // committed transaction (task.go). A transaction that aborts without a crash
 // (the member lost its partitions) rewinds the batch.
-func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record, polled []kgo.Fetches) error {
+func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.Batch, cb *changelogBatch, results *[]*kgo.Record) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	fail := func(err error) error { return discardBatch(b, err) }
@@ -254,7 +254,7 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		// The group rebalanced or fenced this member before the commit: the
 		// transaction aborted, and the batch is processed again from the last
 		// committed state.
-		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "records", countRecords(polled))
+		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "outputs", len(*results))
 		discardBatch(b, nil)
 		return q.rewind(cl, proc)
 	}
@@ -318,14 +318,6 @@ func (q *PersistentQuery) rewind(cl *kgo.Client, proc processor) error {
 	q.dropRevoked(proc)
 	cl.SetOffsets(seek)
 	return nil
-}
-
-func countRecords(polled []kgo.Fetches) int {
-	n := 0
-	for _, f := range polled {
-		n += f.NumRecords()
-	}
-	return n
 }
 
 // step calls the fault hook, if any, at a step of the commit protocol.
