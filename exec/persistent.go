@@ -95,6 +95,9 @@ type PersistentQuery struct {
 	// txn is set under exactly-once: the group member whose transactions
 	// carry each batch's outputs, changelog records and input offsets.
 	txn *kgo.GroupTransactSession
+	// exactlyOnce is fixed before the group member starts: the assignment
+	// callback reads it and may run before txn is set.
+	exactlyOnce bool
 	// commitInterval is how long the loop gathers polls into one batch before
 	// committing it (0: every poll).
 	commitInterval time.Duration
@@ -180,7 +183,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
-		commitInterval: cfg.CommitInterval, fault: cfg.Fault,
+		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce,
 	}
 	if cfg.ExactlyOnce && cfg.Rows != nil {
 		return nil, errors.New("a transient query runs at least once")

@@ -42,7 +42,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
-	if q.txn != nil {
+	if q.exactlyOnce {
 		q.reconcile(cl, parts)
 	}
 	q.restoreMissing(parts)
