@@ -2,6 +2,7 @@ package pgface
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/sluice-db/sluice/pgface/pgcatalog"
@@ -102,6 +103,10 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 					ps.ParameterStatus(p[0], p[1])
 				}
 			}
+			var np *pgcatalog.NotPostgres
+			if errors.As(err, &np) {
+				err = r.asKSQL(ctx, st, params, w, np)
+			}
 			if err != nil {
 				return err
 			}
@@ -114,12 +119,27 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 	return nil
 }
 
+// asKSQL runs a statement over Sluice's relations that the Postgres path could
+// not bind (np) on the KSQL engine. When KSQL cannot parse it either, the
+// Postgres error is the one reported: the statement was Postgres SQL.
+func (r *Session) asKSQL(ctx context.Context, st pgcatalog.Statement, params []any, w ResultWriter, np *pgcatalog.NotPostgres) error {
+	err := r.engine.Execute(ctx, st.SQL, params, w)
+	if e := sqlerr.As(err); e != nil && e.Code == sqlerr.SyntaxError {
+		return shiftPosition(np.Err, st.Offset)
+	}
+	return shiftPosition(err, st.Offset)
+}
+
 // Describe returns the result columns and parameter types of sql, a single
 // statement, without running it.
 func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	stmts, ok := r.pg.Split(sql)
 	if ok && len(stmts) == 1 && stmts[0].Catalog {
-		return r.pg.Describe(stmts[0])
+		cols, params, err := r.pg.Describe(stmts[0])
+		var np *pgcatalog.NotPostgres
+		if !errors.As(err, &np) {
+			return cols, params, err
+		}
 	}
 	return r.engine.Describe(sql)
 }

@@ -75,7 +75,7 @@ func (w *copyWriter) Row(vals []any) error {
 			w.buf = append(w.buf, `\N`...)
 			continue
 		}
-		text, err := appendText(nil, w.cols[i].Type, v)
+		text, err := appendColumnValue(nil, w.cols[i], 0, v)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", w.cols[i].Name, err)
 		}

@@ -34,6 +34,7 @@ const (
 	oidTimestampTZ  uint32 = 1184
 	oidNumericArr   uint32 = 1231
 	oidNumeric      uint32 = 1700
+	oidInterval     uint32 = 1186
 )
 
 // pgType is how a Sluice type appears to a Postgres client: the pg_type row a

@@ -55,7 +55,7 @@ func (w *resultWriter) Row(vals []any) error {
 			continue
 		}
 		var err error
-		w.scratch, err = appendValue(w.scratch, w.cols[i].Type, w.colFormat[i], v)
+		w.scratch, err = appendColumnValue(w.scratch, w.cols[i], w.colFormat[i], v)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", w.cols[i].Name, err)
 		}
@@ -128,12 +128,16 @@ func resolveFormats(codes []int16, n int) []int16 {
 func rowDescription(cols []types.Column, formats []int16) *pgproto3.RowDescription {
 	fields := make([]pgproto3.FieldDescription, len(cols))
 	for i, col := range cols {
-		pt := pgTypeOf(col.Type)
+		pt := columnPGType(col)
+		typmod := typmodOf(col.Type)
+		if col.PGType != 0 {
+			typmod = -1
+		}
 		fields[i] = pgproto3.FieldDescription{
 			Name:         []byte(col.Name),
 			DataTypeOID:  pt.OID,
 			DataTypeSize: pt.Size,
-			TypeModifier: typmodOf(col.Type),
+			TypeModifier: typmod,
 			Format:       formats[i],
 		}
 	}

@@ -57,6 +57,11 @@ type Column struct {
 	Role ColumnRole
 	// HeaderKey is the header name of a HEADER('k') column.
 	HeaderKey string
+	// PGType, when not 0, is the Postgres type OID a result column is presented as
+	// on the wire instead of the one its Type maps to (int2, name, varchar,
+	// timestamptz, interval, ... from Postgres-dialect queries); values keep
+	// Type's representation (intervals are their text).
+	PGType uint32
 }
 
 // ColumnRole says where in a Kafka record a column is stored.

@@ -80,7 +80,7 @@ func loadCorpus(t *testing.T) []corpusStatement {
 const capturedOrdersOID = "16384"
 
 func (s *Session) oidOf(name string) string {
-	snap := newSnapshot(s)
+	snap := newSnapshot(context.Background(), s)
 	return fmt.Sprint(snap.byName[name].oid)
 }
 

@@ -206,7 +206,7 @@ func relationDefs() []*virtualRelation {
 			var out [][]any
 			for _, r := range s.rels {
 				for i, attnum := range r.pkey {
-					out = append(out, []any{s.sess.database, "public", pkeyName(r), s.sess.database, "public", relName(r.src), colName(r.src.Columns[attnum-1]), int64(i + 1), nil})
+					out = append(out, []any{s.sess.database, "public", pkeyName(r), s.sess.database, "public", relName(r.src), colName(r.cols[attnum-1]), int64(i + 1), nil})
 				}
 			}
 			return out
@@ -229,7 +229,7 @@ func classRows(s *snapshot) [][]any {
 			int64(0), hasIndex, false, "p", kind, int64(natts), int64(0), false, false, false, false, false, true, "d", false, int64(0), nil, nil, nil}
 	}
 	for _, r := range s.rels {
-		out = append(out, row(r.oid, relName(r.src), nsPublic, amHeap, "r", len(r.src.Columns), r.indexOID != 0))
+		out = append(out, row(r.oid, relName(r.src), nsPublic, amHeap, "r", len(r.cols), r.indexOID != 0))
 		if r.indexOID != 0 {
 			out = append(out, row(r.indexOID, pkeyName(r), nsPublic, amBtree, "i", len(r.pkey), false))
 		}
@@ -278,11 +278,11 @@ func attributeRows(s *snapshot) [][]any {
 		for _, n := range r.pkey {
 			pk[n] = true
 		}
-		for i, c := range r.src.Columns {
+		for i, c := range r.cols {
 			out = append(out, row(r.oid, i+1, colName(c), TypeOID(c.Type), TypeMod(c.Type), pk[int64(i+1)]))
 		}
 		for i, n := range r.pkey {
-			c := r.src.Columns[n-1]
+			c := r.cols[n-1]
 			out = append(out, row(r.indexOID, i+1, colName(c), TypeOID(c.Type), TypeMod(c.Type), false))
 		}
 	}
@@ -359,7 +359,7 @@ func descriptionRows(s *snapshot) [][]any {
 	var out [][]any
 	for _, r := range s.rels {
 		out = append(out, []any{r.oid, int64(classPgClass), int64(0), describe(r.src)})
-		for i, c := range r.src.Columns {
+		for i, c := range r.cols {
 			if d := describeColumn(r.src, c); d != "" {
 				out = append(out, []any{r.oid, int64(classPgClass), int64(i + 1), d})
 			}
@@ -410,7 +410,7 @@ func constraintRows(s *snapshot) [][]any {
 func pkeyColumns(r *userRelation) string {
 	names := make([]string, len(r.pkey))
 	for i, n := range r.pkey {
-		names[i] = pgeval.QuoteIdent(colName(r.src.Columns[n-1]))
+		names[i] = pgeval.QuoteIdent(colName(r.cols[n-1]))
 	}
 	return strings.Join(names, ", ")
 }
@@ -441,7 +441,7 @@ func infoColumnsRows(s *snapshot) [][]any {
 		for _, n := range r.pkey {
 			pk[n] = true
 		}
-		for i, c := range r.src.Columns {
+		for i, c := range r.cols {
 			oid := TypeOID(c.Type)
 			t, _ := pgeval.LookupType(oid)
 			dataType := pgeval.FormatType(oid, -1)

@@ -41,6 +41,7 @@ type Session struct {
 	cat      *Catalog
 	cfg      Config
 	src      Sources
+	data     Data // nil when src cannot read rows
 	user     string
 	database string
 	pid      uint32
@@ -88,6 +89,7 @@ func (c *Catalog) NewSession(src Sources, params map[string]string, pid uint32) 
 		"application_name":      params["application_name"],
 	}
 	s := &Session{cat: c, cfg: cfg, src: src, user: user, database: db, pid: pid, settings: newSettings(fixed)}
+	s.data, _ = src.(Data)
 	for k, v := range params {
 		if IsParameter(k) && k != "user" && k != "database" {
 			s.settings.set(k, v)
@@ -128,8 +130,20 @@ type Statement struct {
 	SQL     string
 	Offset  int // byte offset of SQL in the query string
 	Catalog bool
-	node    *pg_query.Node
+	// User is set for a SELECT that reads Sluice's streams or tables: when the
+	// Postgres path cannot bind it (KSQL functions, -> on structs, ...), Execute
+	// and Describe return a *NotPostgres error and the statement is KSQL's.
+	User bool
+	node *pg_query.Node
 }
+
+// NotPostgres is the error of a statement over Sluice's relations that parses
+// as Postgres SQL but does not bind as such: the caller gives it to the KSQL
+// engine, and reports Err if KSQL cannot parse it either.
+type NotPostgres struct{ Err error }
+
+func (e *NotPostgres) Error() string { return e.Err.Error() }
+func (e *NotPostgres) Unwrap() error { return e.Err }
 
 // Split parses sql with the Postgres grammar and says, per statement, whether it
 // belongs to the catalog path. ok is false when sql does not parse as Postgres SQL
@@ -150,7 +164,7 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 		if user == nil {
 			user = s.userRelations()
 		}
-		st.Catalog = claims(raw.Stmt, user, s.cat.rels)
+		st.Catalog, st.User = claims(raw.Stmt, user, s.cat.rels)
 		stmts = append(stmts, st)
 	}
 	return stmts, true
@@ -166,23 +180,25 @@ func (s *Session) userRelations() map[string]bool {
 	return m
 }
 
-// claims decides whether a parsed statement belongs to the catalog path:
+// claims decides whether a parsed statement belongs to the Postgres path:
 // Postgres utility statements about session state, and queries whose every
-// relation is a catalog relation (or that read no relation at all).
-func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) bool {
+// relation is a catalog relation, a CTE or one of Sluice's streams and tables by
+// its Postgres name (or that read no relation at all). user reports a query that
+// reads Sluice's relations.
+func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) (ok, reads bool) {
 	switch {
 	case n.GetTransactionStmt() != nil, n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
-		return true
+		return true, false
 	case n.GetVariableShowStmt() != nil:
 		name := n.GetVariableShowStmt().Name
-		return IsParameter(name) || name == "all"
+		return IsParameter(name) || name == "all", false
 	case n.GetVariableSetStmt() != nil:
 		vs := n.GetVariableSetStmt()
 		switch vs.Kind {
 		case pg_query.VariableSetKind_VAR_RESET_ALL, pg_query.VariableSetKind_VAR_SET_MULTI:
-			return true
+			return true, false
 		}
-		return IsParameter(vs.Name) || vs.Name == "timezone" || vs.Name == "names"
+		return IsParameter(vs.Name) || vs.Name == "timezone" || vs.Name == "names", false
 	case n.GetSelectStmt() != nil:
 		ctes := map[string]bool{}
 		walk(n.ProtoReflect(), func(m protoreflect.Message) {
@@ -190,7 +206,7 @@ func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) bool {
 				ctes[x.Ctename] = true
 			}
 		})
-		catalogOnly := true
+		known := true
 		walk(n.ProtoReflect(), func(m protoreflect.Message) {
 			x, ok := m.Interface().(*pg_query.RangeVar)
 			if !ok {
@@ -199,21 +215,27 @@ func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) bool {
 			switch x.Schemaname {
 			case "pg_catalog", "information_schema":
 				return
-			case "":
-				// Catalog relations, names Postgres reserves for them (so that an
-				// unknown pg_* relation is a Postgres error) and CTEs.
-				if (strings.HasPrefix(x.Relname, "pg_") || ctes[x.Relname]) && !user[x.Relname] {
-					return
+			case "", "public":
+				if x.Schemaname == "" {
+					// CTEs, catalog relations and names Postgres reserves for them
+					// (so that an unknown pg_* relation is a Postgres error).
+					if ctes[x.Relname] {
+						return
+					}
+					if (strings.HasPrefix(x.Relname, "pg_") || rels.byName[x.Relname] != nil) && !user[x.Relname] {
+						return
+					}
 				}
-				if _, ok := rels.byName[x.Relname]; ok && !user[x.Relname] {
+				if user[x.Relname] {
+					reads = true
 					return
 				}
 			}
-			catalogOnly = false
+			known = false
 		})
-		return catalogOnly
+		return known, reads
 	}
-	return false
+	return false, false
 }
 
 // walk calls fn for m and every message nested in it, parents first.
@@ -242,9 +264,12 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 	n := st.node
 	switch {
 	case n.GetSelectStmt() != nil:
-		snap := newSnapshot(s)
+		snap := newSnapshot(ctx, s)
 		stmt, err := pgeval.Compile(snap, s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
+			if st.User {
+				return &NotPostgres{err}
+			}
 			return err
 		}
 		res, err := stmt.Run(params)
@@ -287,13 +312,17 @@ func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) 
 	n := st.node
 	switch {
 	case n.GetSelectStmt() != nil:
-		stmt, err := pgeval.Compile(newSnapshot(s), s.cat.funcs, n.GetSelectStmt(), nil)
+		stmt, err := pgeval.Compile(newSnapshot(context.Background(), s), s.cat.funcs, n.GetSelectStmt(), nil)
 		if err != nil {
+			if st.User {
+				return nil, nil, &NotPostgres{err}
+			}
 			return nil, nil, err
 		}
 		var params []*types.Type
 		for _, oid := range stmt.ParamTypes() {
-			params = append(params, sluiceType(oid))
+			t, _ := sluiceType(oid)
+			params = append(params, t)
 		}
 		return sluiceColumns(stmt.Columns()), params, nil
 	case n.GetVariableShowStmt() != nil:
@@ -309,7 +338,8 @@ func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) 
 func sluiceColumns(cols []pgeval.Column) []types.Column {
 	out := make([]types.Column, len(cols))
 	for i, c := range cols {
-		out[i] = types.Column{Name: c.Name, Type: sluiceType(c.Type.OID)}
+		t, pg := sluiceType(c.Type.OID)
+		out[i] = types.Column{Name: c.Name, Type: t, PGType: pg}
 	}
 	return out
 }

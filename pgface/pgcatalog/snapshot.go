@@ -1,6 +1,7 @@
 package pgcatalog
 
 import (
+	"context"
 	"hash/fnv"
 	"sort"
 	"strings"
@@ -15,6 +16,20 @@ import (
 type Sources interface {
 	// Sources returns every stream and table; the result is not modified.
 	Sources() []*catalog.Source
+}
+
+// Data reads the rows of Sluice's streams and tables, for queries over them (the
+// engine implements it). Rows are laid out as plan.InputLayout: the source's
+// columns, ROWTIME, ROWPARTITION, ROWOFFSET and, for windowed tables, WINDOWSTART
+// and WINDOWEND, in package types' representation.
+type Data interface {
+	// Queryable reports whether src's rows can be read: streams and materialized
+	// tables can; a plain CREATE TABLE over a topic cannot.
+	Queryable(src *catalog.Source) bool
+	// ScanRelation calls fn with every row of src (key not nil: only the rows of
+	// that key, for an unwindowed table); a stream is read up to its end offsets
+	// at the start of the scan.
+	ScanRelation(ctx context.Context, src *catalog.Source, key []any, fn func(row []any) (bool, error)) error
 }
 
 // Well-known OIDs, as in a fresh Postgres cluster.
@@ -36,7 +51,10 @@ const (
 
 // userRelation is a stream or table with the OIDs the catalog gives it.
 type userRelation struct {
-	src      *catalog.Source
+	src *catalog.Source
+	// cols are the columns Postgres sees: the source's, then WINDOWSTART and
+	// WINDOWEND for a windowed table.
+	cols     []types.Column
 	oid      int64
 	pkey     []int64 // attnums of the primary key (tables only)
 	indexOID int64   // 0 without a primary key
@@ -45,6 +63,7 @@ type userRelation struct {
 
 // snapshot is the catalog as one statement sees it. It implements pgeval.Catalog.
 type snapshot struct {
+	ctx       context.Context
 	sess      *Session
 	virt      *relationSet
 	rels      []*userRelation
@@ -55,8 +74,9 @@ type snapshot struct {
 	funcs     map[string]*pgeval.Func
 }
 
-func newSnapshot(s *Session) *snapshot {
+func newSnapshot(ctx context.Context, s *Session) *snapshot {
 	snap := &snapshot{
+		ctx:       ctx,
 		sess:      s,
 		virt:      s.cat.rels,
 		byName:    map[string]*userRelation{},
@@ -82,7 +102,11 @@ func newSnapshot(s *Session) *snapshot {
 		return oid
 	}
 	for _, src := range srcs {
-		r := &userRelation{src: src, oid: assign("r:" + src.Name)}
+		r := &userRelation{src: src, cols: src.Columns, oid: assign("r:" + src.Name)}
+		if src.Window != nil {
+			r.cols = append(append([]types.Column(nil), src.Columns...),
+				types.Column{Name: "WINDOWSTART", Type: types.BigIntType}, types.Column{Name: "WINDOWEND", Type: types.BigIntType})
+		}
 		if src.Kind == catalog.Table {
 			for i, c := range src.Columns {
 				if c.Role == types.KeyColumn {
@@ -102,12 +126,24 @@ func newSnapshot(s *Session) *snapshot {
 	return snap
 }
 
-// relName is the name a source has in Postgres: the catalog keeps ksqlDB's
-// upper-case names, which Postgres clients would have to quote; they are shown in
-// lower case, which unquoted Postgres identifiers fold to.
-func relName(src *catalog.Source) string { return strings.ToLower(src.Name) }
+// relName is the name a source has in Postgres (PostgresName).
+func relName(src *catalog.Source) string { return PostgresName(src.Name) }
 
-func colName(c types.Column) string { return strings.ToLower(c.Name) }
+func colName(c types.Column) string { return PostgresName(c.Name) }
+
+// PostgresName is the one rule for how ksqlDB's names appear on the Postgres
+// wire. ksqlDB folds unquoted identifiers to upper case and Postgres folds them
+// to lower case, so a name ksqlDB folded (no lower-case letter in it) is shown in
+// lower case: CREATE TABLE district_totals becomes public.district_totals, and
+// district_totals, DISTRICT_TOTALS and "district_totals" all resolve to it as in
+// Postgres. A name that has lower-case letters was quoted in KSQL (`Mixed`) and
+// is shown as it is: Postgres clients quote it ("Mixed").
+func PostgresName(name string) string {
+	if strings.ToUpper(name) == name {
+		return strings.ToLower(name)
+	}
+	return name
+}
 
 func pkeyName(r *userRelation) string { return relName(r.src) + "_pkey" }
 
@@ -126,6 +162,10 @@ func (s *snapshot) Relation(schema, name string) (*pgeval.Relation, error) {
 		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "relation \"%s.%s\" does not exist", schema, name)
 	}
 	v, ok := s.virt.byName[name]
+	if _, user := s.byName[name]; ok && user && schema == "" && v.schema != "pg_catalog" {
+		// information_schema is not on the search path: public's relation wins.
+		ok = false
+	}
 	if ok && (schema == "" || schema == v.schema) {
 		if rel, ok := s.relations[name]; ok {
 			return rel, nil
@@ -138,9 +178,8 @@ func (s *snapshot) Relation(schema, name string) (*pgeval.Relation, error) {
 		return rel, nil
 	}
 	if schema == "" || schema == "public" {
-		if _, ok := s.byName[name]; ok {
-			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
-				"%s is a Sluice stream or table: query it with KSQL (SELECT ... FROM %s), not together with catalog relations", name, name)
+		if r, ok := s.byName[name]; ok {
+			return s.userRelation(r)
 		}
 	}
 	if schema != "" {

@@ -20,6 +20,27 @@ type Relation struct {
 	Rows    [][]any
 	// OID, when set, is the value of the relation's tableoid system column.
 	OID int64
+	// Schema is the relation's schema, which three-part column references
+	// (schema.table.column) must name.
+	Schema string
+	// Hidden is the number of trailing Columns that are system columns: they
+	// resolve by name but are left out of * (Sluice's rowtime).
+	Hidden int
+	// Load, when set, produces the rows instead of Rows: it is called at most once
+	// per Run, when the statement first reads the relation (Sluice's streams and
+	// tables are read this way, so a statement reads one snapshot of each).
+	Load func() ([][]any, error)
+	// Lookup, when set beside Load, reads only the rows whose column KeyColumn
+	// equals key (a point read in a table's state store). It is used for a WHERE
+	// conjunct fixing that column to a value known before the scan.
+	Lookup    func(key any) ([][]any, error)
+	KeyColumn int
+}
+
+// Database is implemented by catalogs that know the current database, so that
+// three-part relation names (db.schema.table) can be checked against it.
+type Database interface {
+	CurrentDatabase() string
 }
 
 // Catalog is what statements are bound against. Implementations decide which
@@ -131,6 +152,26 @@ type runCtx struct {
 	params []any
 	regex  regexCache
 	ctx    *Ctx
+	loaded map[*Relation][][]any
+}
+
+// rows returns rel's rows, loading them once per Run.
+func (rc *runCtx) rows(rel *Relation) ([][]any, error) {
+	if rel.Load == nil {
+		return rel.Rows, nil
+	}
+	if rows, ok := rc.loaded[rel]; ok {
+		return rows, nil
+	}
+	rows, err := rel.Load()
+	if err != nil {
+		return nil, err
+	}
+	if rc.loaded == nil {
+		rc.loaded = map[*Relation][][]any{}
+	}
+	rc.loaded[rel] = rows
+	return rows, nil
 }
 
 // env is the evaluation environment of one row: its values, the slots computed for

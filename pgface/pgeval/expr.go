@@ -2,6 +2,8 @@ package pgeval
 
 import (
 	"math"
+
+	"github.com/cockroachdb/apd/v3"
 	"strconv"
 	"strings"
 
@@ -18,6 +20,9 @@ type expr struct {
 	// lit is set for string literals and untyped parameters, whose type is decided
 	// by context (Postgres' "unknown").
 	lit *string
+	// colIndex is the row index of a column reference of the current query level,
+	// -1 for other expressions.
+	colIndex int
 }
 
 func constExpr(v any, oid uint32, name string) *expr {
@@ -138,11 +143,11 @@ func compileConst(a *pg_query.A_Const) (*expr, error) {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return constExpr(i, Int8, "?column?"), nil
 		}
-		f, err := strconv.ParseFloat(s, 64)
+		d, err := parseNumeric(s)
 		if err != nil {
 			return nil, sqlerr.Newf(sqlerr.InvalidTextRepresentation, "invalid number %q", s)
 		}
-		return constExpr(f, Numeric, "?column?"), nil
+		return constExpr(d, Numeric, "?column?"), nil
 	case a.GetBoolval() != nil:
 		return constExpr(a.GetBoolval().Boolval, Bool, "bool"), nil
 	case a.GetSval() != nil:
@@ -266,20 +271,35 @@ func (c *compiler) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (*expr, e
 		parts = append(parts, strVal(f))
 	}
 	name := parts[len(parts)-1]
-	qual := ""
+	qual, schema := "", ""
 	if len(parts) >= 2 {
 		qual = parts[len(parts)-2]
 	}
+	if len(parts) >= 3 {
+		schema = parts[len(parts)-3]
+	}
+	if len(parts) == 4 {
+		if db, ok := c.cat.(Database); ok && parts[0] != db.CurrentDatabase() {
+			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "cross-database references are not implemented: %s", strings.Join(parts, "."))
+		}
+	}
+	if len(parts) > 4 {
+		return nil, sqlerr.Newf(sqlerr.SyntaxError, "improper qualified name (too many dotted names): %s", strings.Join(parts, "."))
+	}
 	depth := 0
 	for s := sc; s != nil; s = s.parent {
-		idx, err := s.lookup(qual, name)
+		idx, err := s.lookupIn(schema, qual, name)
 		if err != nil {
 			return nil, err
 		}
 		if idx >= 0 {
 			col := s.cols[idx]
 			d := depth
-			return &expr{typ: col.typ, name: name, eval: func(e *env) (any, error) {
+			ci := -1
+			if d == 0 {
+				ci = idx
+			}
+			return &expr{typ: col.typ, name: name, colIndex: ci, eval: func(e *env) (any, error) {
 				for range d {
 					e = e.outer
 				}
@@ -688,6 +708,27 @@ func (c *compiler) subscript(x *expr, ai *pg_query.A_Indices, sc *scope) (*expr,
 
 // arith applies an arithmetic operator to non-nil numbers.
 func arith(op string, a, b any) (any, error) {
+	_, aDec := a.(*apd.Decimal)
+	_, bDec := b.(*apd.Decimal)
+	if aDec || bDec {
+		_, af := a.(float64)
+		_, bf := b.(float64)
+		if !af && !bf {
+			x, ok1 := toDecimal(a)
+			y, ok2 := toDecimal(b)
+			if ok1 && ok2 {
+				return decArith(op, x, y)
+			}
+		}
+		if aDec {
+			f, _ := a.(*apd.Decimal).Float64()
+			a = f
+		}
+		if bDec {
+			f, _ := b.(*apd.Decimal).Float64()
+			b = f
+		}
+	}
 	ai, aInt := a.(int64)
 	bi, bInt := b.(int64)
 	if aInt && bInt {

@@ -2,6 +2,7 @@ package pgeval
 
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/sluice-db/sluice/sqlerr"
 )
@@ -34,6 +35,9 @@ type scopeCol struct {
 	hidden bool
 	// systemCol columns (tableoid) resolve by name but are left out of *.
 	systemCol bool
+	// schema is the relation's schema when the column comes from a relation named
+	// without an alias (for schema.table.column references).
+	schema string
 }
 
 // scope is the set of columns one query level sees; parent is the enclosing query.
@@ -45,9 +49,14 @@ type scope struct {
 
 // lookup finds qual.name (qual may be empty) in this level only: -1 when absent.
 func (s *scope) lookup(qual, name string) (int, error) {
+	return s.lookupIn("", qual, name)
+}
+
+// lookupIn is lookup for schema.qual.name (schema may be empty).
+func (s *scope) lookupIn(schema, qual, name string) (int, error) {
 	found := -1
 	for i, c := range s.cols {
-		if c.name != name || (qual != "" && c.qual != qual) || (qual == "" && c.hidden) {
+		if c.name != name || (qual != "" && c.qual != qual) || (qual == "" && c.hidden) || (schema != "" && c.schema != schema) {
 			continue
 		}
 		if found >= 0 {
@@ -63,6 +72,9 @@ func (s *scope) lookup(qual, name string) (int, error) {
 type fromNode struct {
 	cols []scopeCol
 	run  func(outer *env) ([][]any, error)
+	// rel is set for a FROM item that is one loadable relation: WHERE may then
+	// turn a key equality into a lookup.
+	rel *Relation
 }
 
 func (c *compiler) compileFrom(items []*pg_query.Node, parent *scope) (*fromNode, error) {
@@ -149,11 +161,27 @@ func (c *compiler) compileFromItem(n *pg_query.Node, parent *scope) (*fromNode, 
 				}}, nil
 			}
 		}
+		if rv.Catalogname != "" {
+			if db, ok := c.cat.(Database); ok && rv.Catalogname != db.CurrentDatabase() {
+				return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "cross-database references are not implemented: %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+			}
+		}
 		rel, err := c.cat.Relation(rv.Schemaname, rv.Relname)
 		if err != nil {
 			return nil, err
 		}
 		cols := renamed(rel.Columns, qual, names)
+		for i := len(cols) - rel.Hidden; i < len(cols); i++ {
+			cols[i].systemCol = true
+		}
+		if rv.Alias == nil {
+			for i := range cols {
+				cols[i].schema = rel.Schema
+			}
+		}
+		if rel.Load != nil {
+			return &fromNode{cols: cols, rel: rel, run: func(outer *env) ([][]any, error) { return outer.rc.rows(rel) }}, nil
+		}
 		if rel.OID == 0 {
 			return &fromNode{cols: cols, run: func(*env) ([][]any, error) { return rel.Rows, nil }}, nil
 		}
@@ -393,4 +421,103 @@ func (c *compiler) usingCondition(j *pg_query.JoinExpr, l, r *fromNode, cols []s
 		}
 		return true, nil
 	}}, nil
+}
+
+// ErrNoLookup is what a Relation's Lookup returns when the key value has no exact
+// form in the key's type: the relation is scanned instead.
+var ErrNoLookup = sqlerr.New(sqlerr.DataException, "no key lookup for this value")
+
+// keyEquality finds, among the AND-ed conjuncts of where, one that fixes the
+// relation's key column to an expression that reads no column (a literal, a
+// parameter, a constant expression): it returns that expression, or nil.
+func (c *compiler) keyEquality(where *pg_query.Node, from *fromNode, sc *scope) *expr {
+	if b := where.GetBoolExpr(); b != nil {
+		if b.Boolop != pg_query.BoolExprType_AND_EXPR {
+			return nil
+		}
+		for _, a := range b.Args {
+			if x := c.keyEquality(a, from, sc); x != nil {
+				return x
+			}
+		}
+		return nil
+	}
+	a := where.GetAExpr()
+	if a == nil || a.Kind != pg_query.A_Expr_Kind_AEXPR_OP || lastName(a.Name) != "=" || a.Lexpr == nil {
+		return nil
+	}
+	for _, side := range [][2]*pg_query.Node{{a.Lexpr, a.Rexpr}, {a.Rexpr, a.Lexpr}} {
+		cr := side[0].GetColumnRef()
+		if cr == nil || readsColumns(side[1]) {
+			continue
+		}
+		col, err := c.compileColumnRef(cr, &scope{cols: sc.cols})
+		if err != nil || col.colIndex != from.rel.KeyColumn {
+			continue
+		}
+		saved := c.params
+		pending := len(c.pending)
+		x, err := c.compileExpr(side[1], &scope{})
+		if err != nil {
+			c.params, c.pending = saved, c.pending[:pending]
+			continue
+		}
+		if x.unknown() {
+			if x, err = c.coerce(x, col.typ.OID); err != nil {
+				continue
+			}
+		}
+		return x
+	}
+	return nil
+}
+
+// readsColumns reports whether n refers to any column or holds a subquery.
+func readsColumns(n *pg_query.Node) bool {
+	found := false
+	var visit func(m protoreflect.Message)
+	visit = func(m protoreflect.Message) {
+		if found {
+			return
+		}
+		switch m.Interface().(type) {
+		case *pg_query.ColumnRef, *pg_query.SubLink:
+			found = true
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			switch {
+			case fd.IsList() && fd.Message() != nil:
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					visit(l.Get(i).Message())
+				}
+			case fd.Message() != nil && !fd.IsMap():
+				visit(v.Message())
+			}
+			return !found
+		})
+	}
+	visit(n.ProtoReflect())
+	return found
+}
+
+// lookupNode reads the relation's rows of one key instead of scanning it; WHERE
+// still filters what it returns.
+func lookupNode(from *fromNode, key *expr) *fromNode {
+	rel := from.rel
+	return &fromNode{cols: from.cols, run: func(outer *env) ([][]any, error) {
+		v, err := key.eval(outer.child(nil, nil))
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		rows, err := rel.Lookup(v)
+		if err == ErrNoLookup {
+			return outer.rc.rows(rel)
+		}
+		return rows, err
+	}}
 }

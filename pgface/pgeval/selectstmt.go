@@ -93,6 +93,11 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 		if where, err = c.coerce(where, Bool); err != nil {
 			return nil, err
 		}
+		if from.rel != nil && from.rel.Lookup != nil {
+			if key := c.keyEquality(s.WhereClause, from, sc); key != nil {
+				from = lookupNode(from, key)
+			}
+		}
 	}
 
 	// Targets, expanding *.

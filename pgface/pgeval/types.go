@@ -1,12 +1,16 @@
 package pgeval
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
 
 	"github.com/sluice-db/sluice/sqlerr"
 )
@@ -63,7 +67,7 @@ const (
 	Time         uint32 = 1083
 	Timestamp    uint32 = 1114
 	TimestampTZ  uint32 = 1184
-	Interval     uint32 = 1186
+	Interval_    uint32 = 1186
 	Numeric      uint32 = 1700
 	RegClass     uint32 = 2205
 	RegType      uint32 = 2206
@@ -137,8 +141,8 @@ func builtinTypes() []BuiltinType {
 		{1115, "_timestamp", -1, false, 'A', Timestamp, 0, 'b'},
 		{TimestampTZ, "timestamptz", 8, true, 'D', 0, 1185, 'b'},
 		{1185, "_timestamptz", -1, false, 'A', TimestampTZ, 0, 'b'},
-		{Interval, "interval", 16, false, 'T', 0, 1187, 'b'},
-		{1187, "_interval", -1, false, 'A', Interval, 0, 'b'},
+		{Interval_, "interval", 16, false, 'T', 0, 1187, 'b'},
+		{1187, "_interval", -1, false, 'A', Interval_, 0, 'b'},
 		{Numeric, "numeric", -1, false, 'N', 0, 1231, 'b'},
 		{1231, "_numeric", -1, false, 'A', Numeric, 0, 'b'},
 		{RegClass, "regclass", 4, true, 'N', 0, 2210, 'b'},
@@ -294,7 +298,26 @@ func castValue(names Names, v any, from, to uint32) (any, error) {
 	if to == Record_ || to == AnyArray {
 		return v, nil
 	}
+	if r, ok, err := castTemporal(v, from, to); ok || err != nil {
+		return r, err
+	}
 	switch {
+	case to == Numeric:
+		switch x := v.(type) {
+		case *apd.Decimal:
+			return x, nil
+		case int64:
+			return apd.New(x, 0), nil
+		case float64:
+			if d, ok := toDecimal(x); ok {
+				return d, nil
+			}
+			return &apd.Decimal{Form: apd.NaN}, nil
+		case bool:
+			break
+		case string:
+			return parseNumeric(x)
+		}
 	case isStringType(to):
 		if to == Char {
 			s := formatText(names, v, from)
@@ -320,6 +343,8 @@ func castValue(names Names, v any, from, to uint32) (any, error) {
 			return x, nil
 		case float64:
 			return int64(math.RoundToEven(x)), nil
+		case *apd.Decimal:
+			return decToInt(x)
 		case bool:
 			if x {
 				return int64(1), nil
@@ -338,8 +363,14 @@ func castValue(names Names, v any, from, to uint32) (any, error) {
 			return float64(x), nil
 		case float64:
 			return x, nil
+		case *apd.Decimal:
+			f, err := x.Float64()
+			if err != nil {
+				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "value out of range for type double precision")
+			}
+			return f, nil
 		case string:
-			f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			f, err := parseFloatText(x)
 			if err != nil {
 				return nil, sqlerr.Newf(sqlerr.InvalidTextRepresentation, "invalid input syntax for type %s: %q", TypeName(to), x)
 			}
@@ -465,6 +496,22 @@ func formatText(names Names, v any, typ uint32) string {
 		return ""
 	case string:
 		return x
+	case *apd.Decimal:
+		return formatNumeric(x)
+	case time.Time:
+		switch typ {
+		case Date:
+			return formatDate(x)
+		case TimestampTZ:
+			return formatTimestamp(x, true)
+		}
+		return formatTimestamp(x, false)
+	case TimeOfDay:
+		return formatTimeOfDay(x)
+	case Interval:
+		return formatInterval(x)
+	case []byte:
+		return `\x` + hex.EncodeToString(x)
 	case bool:
 		if typ == Bool || typ == Unknown || typ == 0 {
 			if x {
@@ -494,7 +541,7 @@ func formatText(names Names, v any, typ uint32) string {
 		if typ == Numeric && x == math.Trunc(x) && math.Abs(x) < 1e15 {
 			return strconv.FormatInt(int64(x), 10)
 		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		return formatFloat8(x)
 	case []any:
 		elem := ElemOf(typ)
 		if typ == Int2Vector || typ == OIDVector {

@@ -1,7 +1,12 @@
 package pgeval
 
 import (
+	"bytes"
 	"math"
+	"strconv"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
 	"regexp"
 	"strings"
 
@@ -19,6 +24,8 @@ func compareValues(a, b any) (int, error) {
 			return cmp3(x < y, x > y), nil
 		case float64:
 			return cmpFloat(float64(x), y), nil
+		case *apd.Decimal:
+			return cmpDec(apd.New(x, 0), y), nil
 		}
 	case float64:
 		switch y := b.(type) {
@@ -26,6 +33,35 @@ func compareValues(a, b any) (int, error) {
 			return cmpFloat(x, float64(y)), nil
 		case float64:
 			return cmpFloat(x, y), nil
+		case *apd.Decimal:
+			f, _ := y.Float64()
+			return cmpFloat(x, f), nil
+		}
+	case *apd.Decimal:
+		switch y := b.(type) {
+		case int64:
+			return cmpDec(x, apd.New(y, 0)), nil
+		case float64:
+			f, _ := x.Float64()
+			return cmpFloat(f, y), nil
+		case *apd.Decimal:
+			return cmpDec(x, y), nil
+		}
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.Compare(y), nil
+		}
+	case TimeOfDay:
+		if y, ok := b.(TimeOfDay); ok {
+			return cmp3(x < y, x > y), nil
+		}
+	case Interval:
+		if y, ok := b.(Interval); ok {
+			return cmpFloat(x.total(), y.total()), nil
+		}
+	case []byte:
+		if y, ok := b.([]byte); ok {
+			return bytes.Compare(x, y), nil
 		}
 	case string:
 		if y, ok := b.(string); ok {
@@ -86,6 +122,20 @@ func cmp3(less, greater bool) int {
 	return 0
 }
 
+// cmpDec orders decimals numerically, NaN above everything, as Postgres does.
+func cmpDec(x, y *apd.Decimal) int {
+	xn, yn := x.Form == apd.NaN, y.Form == apd.NaN
+	switch {
+	case xn && yn:
+		return 0
+	case xn:
+		return 1
+	case yn:
+		return -1
+	}
+	return x.Cmp(y)
+}
+
 func cmpFloat(x, y float64) int {
 	// Postgres orders NaN above every other value.
 	switch {
@@ -127,6 +177,29 @@ func appendKey(b *strings.Builder, v any) {
 			b.WriteByte(1)
 		}
 		b.WriteString(")")
+	case *apd.Decimal:
+		if n, err := x.Int64(); err == nil && x.Form == apd.Finite {
+			if c := apd.New(n, 0); c.Cmp(x) == 0 {
+				appendKey(b, n)
+				return
+			}
+		}
+		r := new(apd.Decimal)
+		r.Reduce(x)
+		b.WriteString("d")
+		b.WriteString(r.Text('f'))
+	case time.Time:
+		b.WriteString("t")
+		b.WriteString(strconv.FormatInt(x.UnixMicro(), 10))
+	case TimeOfDay:
+		b.WriteString("h")
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	case Interval:
+		b.WriteString("i")
+		b.WriteString(formatFloat8(x.total()))
+	case []byte:
+		b.WriteString("b")
+		b.Write(x)
 	case int64:
 		b.WriteString("n")
 		b.WriteString(formatText(nil, float64(x), Float8))

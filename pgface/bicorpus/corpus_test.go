@@ -1,0 +1,320 @@
+package bicorpus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sluice-db/sluice/pgface"
+	"github.com/sluice-db/sluice/server"
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+const pgBin = "/usr/lib/postgresql/15/bin"
+
+// TestBICorpus runs every statement of testdata/*.sql against Sluice (the wire
+// server over the Postgres face, over the fixture relations) and against
+// PostgreSQL 15 holding the same rows, in the simple protocol (text values) and
+// the extended one (pgx's binary formats), and requires the same labels, type
+// OIDs and rows (in order when the statement has ORDER BY), or the same SQLSTATE.
+// Statements preceded by a "-- known:" line are expected to differ still: they
+// are run and counted, and the test fails if one of them starts to match (so the
+// list stays true).
+func TestBICorpus(t *testing.T) {
+	stmts := loadCorpus(t)
+	oracle := startPostgres(t)
+	sluice := startSluice(t)
+	ctx := context.Background()
+	modes := []struct {
+		name string
+		mode pgx.QueryExecMode
+	}{{"simple", pgx.QueryExecModeSimpleProtocol}, {"extended", pgx.QueryExecModeDescribeExec}}
+	pass, total := 0, 0
+	for _, m := range modes {
+		pgConn := connect(t, oracle, m.mode)
+		slConn := connect(t, sluice, m.mode)
+		for _, st := range stmts {
+			total++
+			want := query(ctx, pgConn, st.sql)
+			got := query(ctx, slConn, st.sql)
+			same := want == got
+			switch {
+			case same && st.known != "":
+				t.Errorf("%s (%s): %s\nmatches PostgreSQL now: drop its -- known: line", st.where, m.name, st.sql)
+			case same:
+				pass++
+			case st.known != "":
+			default:
+				t.Errorf("%s (%s): %s\nSluice:\n%s\nPostgreSQL:\n%s", st.where, m.name, st.sql, got, want)
+			}
+		}
+	}
+	t.Logf("BI corpus: %d statements, %d runs (simple and extended protocol), %d runs match PostgreSQL 15", len(stmts), total, pass)
+}
+
+type statement struct {
+	where, sql, known string
+}
+
+// loadCorpus reads testdata/*.sql: statements end with ";" at the end of a line;
+// "--" lines before one are comments, "-- known: reason" marks a known difference.
+func loadCorpus(t *testing.T) []statement {
+	files, err := filepath.Glob("testdata/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files: %v", err)
+	}
+	var out []statement
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cur []string
+		known := ""
+		start := 0
+		for i, line := range strings.Split(string(data), "\n") {
+			trim := strings.TrimSpace(line)
+			if len(cur) == 0 {
+				if strings.HasPrefix(trim, "-- known:") {
+					known = strings.TrimSpace(strings.TrimPrefix(trim, "-- known:"))
+				}
+				if trim == "" || strings.HasPrefix(trim, "--") {
+					continue
+				}
+				start = i + 1
+			}
+			cur = append(cur, line)
+			if strings.HasSuffix(trim, ";") {
+				sql := strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";")
+				out = append(out, statement{where: fmt.Sprintf("%s:%d", filepath.Base(f), start), sql: sql, known: known})
+				cur, known = nil, ""
+			}
+		}
+	}
+	return out
+}
+
+// query runs sql and renders its result: labels with type OIDs, then the rows
+// (sorted unless the statement orders them), or the SQLSTATE of its error.
+func query(ctx context.Context, conn *pgx.Conn, sql string) string {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		return errorText(err)
+	}
+	var b strings.Builder
+	for _, f := range rows.FieldDescriptions() {
+		fmt.Fprintf(&b, "%s:%d ", f.Name, f.DataTypeOID)
+	}
+	b.WriteString("\n")
+	var lines []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			rows.Close()
+			return "decode: " + err.Error()
+		}
+		raw := rows.RawValues()
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			switch {
+			case raw[i] == nil:
+				parts[i] = "NULL"
+			case rows.FieldDescriptions()[i].Format == 0:
+				parts[i] = string(raw[i])
+			default:
+				parts[i] = fmt.Sprintf("%v", v)
+			}
+		}
+		lines = append(lines, strings.Join(parts, " | "))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errorText(err)
+	}
+	if !strings.Contains(strings.ToUpper(sql), "ORDER BY") {
+		sort.Strings(lines)
+	}
+	b.WriteString(strings.Join(lines, "\n"))
+	return b.String()
+}
+
+func errorText(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return "ERROR " + pe.Code
+	}
+	return "ERROR " + err.Error()
+}
+
+func connect(t *testing.T, addr string, mode pgx.QueryExecMode) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig("postgres://alice@" + addr + "/sluice?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DefaultQueryExecMode = mode
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// startSluice serves the fixture relations through the wire server and the
+// Postgres face, as cmd/sluice wires them, with a KSQL engine that knows no
+// statements (everything here must be answered by the Postgres path).
+func startSluice(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels := newRelations()
+	face := pgface.New(pgface.Config{Sources: rels, ServerVersion: "15.0.0", SluiceVersion: "test"})
+	srv := server.New(server.Config{ServerVersion: "15.0.0"}, wireEngine{face})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+type wireEngine struct{ face *pgface.Face }
+
+func (w wireEngine) NewSession(params map[string]string, pid uint32) server.Session {
+	return routed{w.face.NewSession(noKSQL{}, params, pid)}
+}
+
+type routed struct{ s *pgface.Session }
+
+func (r routed) Execute(ctx context.Context, sql string, params []any, w server.ResultWriter) error {
+	return r.s.Execute(ctx, sql, params, w)
+}
+func (r routed) Describe(sql string) ([]types.Column, []*types.Type, error) { return r.s.Describe(sql) }
+func (r routed) Close()                                                     { r.s.Close() }
+func (r routed) Placeholders(sql string) int                                { return r.s.Placeholders(sql) }
+func (r routed) DescribeBound(sql string, params []any) []types.Column {
+	return r.s.DescribeBound(sql, params)
+}
+func (r routed) TransactionControlBesideStatements() bool { return true }
+
+// noKSQL is the KSQL engine of the corpus: a statement reaching it is one the
+// Postgres path did not answer.
+type noKSQL struct{}
+
+func (noKSQL) Execute(context.Context, string, []any, pgface.ResultWriter) error {
+	return sqlerr.New(sqlerr.SyntaxError, "reached the KSQL engine")
+}
+func (noKSQL) Describe(string) ([]types.Column, []*types.Type, error) { return nil, nil, nil }
+func (noKSQL) Close()                                                 {}
+
+// startPostgres starts a throwaway PostgreSQL 15 in a temporary directory with
+// the fixture loaded, and returns its address.
+func startPostgres(t *testing.T) string {
+	t.Helper()
+	initdb := filepath.Join(pgBin, "initdb")
+	if _, err := os.Stat(initdb); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL 15 is missing at %s (required in CI)", pgBin)
+		}
+		t.Skipf("PostgreSQL 15 is not installed at %s", pgBin)
+	}
+	// Not t.TempDir(): its parent is private to this user, and the postgres user
+	// must reach the data directory.
+	dir, err := os.MkdirTemp("", "sluice-bicorpus-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Skipf("running as root without a postgres user to run the oracle as: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asPG := func(name string, args ...string) *exec.Cmd {
+		c := exec.Command(name, args...)
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		c.Dir = dir
+		return c
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := asPG(initdb, "-D", data, "-U", "alice", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	pg := asPG(filepath.Join(pgBin, "postgres"), "-D", data, "-p", port, "-k", dir, "-c", "listen_addresses=127.0.0.1",
+		"-c", "fsync=off", "-c", "TimeZone=UTC", "-c", "shared_buffers=16MB", "-c", "max_connections=10")
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pg.Process.Signal(syscall.SIGINT)
+		pg.Wait()
+	})
+	addr := "127.0.0.1:" + port
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	var conn *pgx.Conn
+	for {
+		conn, err = pgx.Connect(ctx, "postgres://alice@"+addr+"/postgres?sslmode=disable")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PostgreSQL did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE sluice"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	conn, err = pgx.Connect(ctx, "postgres://alice@"+addr+"/sluice?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, pgSchema(), pgx.QueryExecModeSimpleProtocol); err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	return addr
+}
+
+func itoa(n int64) string   { return strconv.FormatInt(n, 10) }
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func btoa(b bool) string    { return strconv.FormatBool(b) }
+func lit(s string) string   { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

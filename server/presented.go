@@ -1,0 +1,96 @@
+package server
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/sluice-db/sluice/types"
+)
+
+// presentation is a Postgres type a column may be presented as instead of its
+// Sluice type's own (types.Column.PGType): Postgres-dialect queries return int2,
+// name, varchar, timestamptz, ... columns whose values have the nearest Sluice
+// representation. text and binary encode such a value; binary is nil when the
+// type's binary form is not supported (the value is then refused).
+type presentation struct {
+	pg     pgType
+	text   func(b []byte, v any) ([]byte, bool)
+	binary func(b []byte, v any) ([]byte, bool)
+}
+
+func rawString(b []byte, v any) ([]byte, bool) {
+	s, ok := v.(string)
+	return append(b, s...), ok
+}
+
+var presentations = map[uint32]presentation{
+	oidInt2: {pgType{oidInt2, "int2", 2, 0}, textInt, func(b []byte, v any) ([]byte, bool) {
+		x, ok := v.(int32)
+		return binary.BigEndian.AppendUint16(b, uint16(int16(x))), ok
+	}},
+	oidOID: {pgType{oidOID, "oid", 4, 0}, textBigInt, func(b []byte, v any) ([]byte, bool) {
+		x, ok := v.(int64)
+		return binary.BigEndian.AppendUint32(b, uint32(x)), ok
+	}},
+	oidName:    {pgType{oidName, "name", 64, 0}, rawString, rawString},
+	oidJSON:    {pgJSON, rawString, rawString},
+	18:         {pgType{18, "char", 1, 0}, rawString, rawString},
+	oidVarchar: {pgType{oidVarchar, "varchar", -1, 0}, rawString, rawString},
+	oidBPChar:  {pgType{oidBPChar, "bpchar", -1, 0}, rawString, rawString},
+	oidFloat4: {pgType{oidFloat4, "float4", 4, 0}, func(b []byte, v any) ([]byte, bool) {
+		x, ok := v.(float64)
+		if !ok {
+			return b, false
+		}
+		switch {
+		case math.IsNaN(x):
+			return append(b, "NaN"...), true
+		case math.IsInf(x, 1):
+			return append(b, "Infinity"...), true
+		case math.IsInf(x, -1):
+			return append(b, "-Infinity"...), true
+		}
+		return strconv.AppendFloat(b, x, 'g', -1, 32), true
+	}, func(b []byte, v any) ([]byte, bool) {
+		x, ok := v.(float64)
+		return binary.BigEndian.AppendUint32(b, math.Float32bits(float32(x))), ok
+	}},
+	oidTimestampTZ: {pgType{oidTimestampTZ, "timestamptz", 8, 0}, func(b []byte, v any) ([]byte, bool) {
+		ts, ok := v.(types.Timestamp)
+		if !ok {
+			return b, false
+		}
+		return append(appendTimestamp(b, ts, ' '), "+00"...), true
+	}, func(b []byte, v any) ([]byte, bool) { return codecs[types.KindTimestamp].binary(b, v) }},
+	oidInterval: {pgType{oidInterval, "interval", 16, 0}, rawString, nil},
+}
+
+// columnPGType is the Postgres type col is presented as.
+func columnPGType(col types.Column) pgType {
+	if p, ok := presentations[col.PGType]; ok {
+		return p.pg
+	}
+	return pgTypeOf(col.Type)
+}
+
+// appendColumnValue encodes non-nil v of column col in format (0 text, 1 binary).
+func appendColumnValue(b []byte, col types.Column, format int16, v any) ([]byte, error) {
+	p, ok := presentations[col.PGType]
+	if !ok {
+		return appendValue(b, col.Type, format, v)
+	}
+	enc := p.text
+	if format == 1 {
+		enc = p.binary
+		if enc == nil {
+			return b, fmt.Errorf("binary format of type %s is not supported: ask for text", p.pg.Name)
+		}
+	}
+	out, ok := enc(b, v)
+	if !ok {
+		return b, fmt.Errorf("value of Go type %T cannot be sent as %s", v, p.pg.Name)
+	}
+	return out, nil
+}
