@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/sluice-db/sluice/types"
 )
@@ -64,7 +65,19 @@ var presentations = map[uint32]presentation{
 		}
 		return append(appendTimestamp(b, ts, ' '), "+00"...), true
 	}, func(b []byte, v any) ([]byte, bool) { return codecs[types.KindTimestamp].binary(b, v) }},
-	oidInterval: {pgType{oidInterval, "interval", 16, 0}, rawString, nil},
+	oidInterval: {pgType{oidInterval, "interval", 16, 0}, rawString, func(b []byte, v any) ([]byte, bool) {
+		s, ok := v.(string)
+		if !ok {
+			return b, false
+		}
+		months, days, micros, ok := parseIntervalText(s)
+		if !ok {
+			return b, false
+		}
+		b = binary.BigEndian.AppendUint64(b, uint64(micros))
+		b = binary.BigEndian.AppendUint32(b, uint32(int32(days)))
+		return binary.BigEndian.AppendUint32(b, uint32(int32(months))), true
+	}},
 }
 
 // columnPGType is the Postgres type col is presented as.
@@ -93,4 +106,53 @@ func appendColumnValue(b []byte, col types.Column, format int16, v any) ([]byte,
 		return b, fmt.Errorf("value of Go type %T cannot be sent as %s", v, p.pg.Name)
 	}
 	return out, nil
+}
+
+// parseIntervalText reads an interval in interval_out's postgres style ("1 year 2
+// mons -3 days +04:05:06.5"), the form interval columns carry, for its binary
+// form (microseconds, days, months).
+func parseIntervalText(s string) (months, days, micros int64, ok bool) {
+	f := strings.Fields(s)
+	for i := 0; i < len(f); i++ {
+		if strings.Contains(f[i], ":") {
+			t := f[i]
+			neg := strings.HasPrefix(t, "-")
+			t = strings.TrimLeft(t, "+-")
+			hms := strings.Split(t, ":")
+			if len(hms) != 3 {
+				return 0, 0, 0, false
+			}
+			h, err1 := strconv.ParseInt(hms[0], 10, 64)
+			m, err2 := strconv.ParseInt(hms[1], 10, 64)
+			sec, err3 := strconv.ParseFloat(hms[2], 64)
+			if err1 != nil || err2 != nil || err3 != nil {
+				return 0, 0, 0, false
+			}
+			us := h*3_600_000_000 + m*60_000_000 + int64(math.Round(sec*1e6))
+			if neg {
+				us = -us
+			}
+			micros += us
+			continue
+		}
+		if i+1 >= len(f) {
+			return 0, 0, 0, false
+		}
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, 0, 0, false
+		}
+		i++
+		switch strings.TrimSuffix(f[i], "s") {
+		case "year":
+			months += 12 * n
+		case "mon":
+			months += n
+		case "day":
+			days += n
+		default:
+			return 0, 0, 0, false
+		}
+	}
+	return months, days, micros, true
 }

@@ -67,6 +67,12 @@ func (w *resultWriter) Row(vals []any) error {
 			w.values = append(w.values, nil)
 			continue
 		}
+		if start == end {
+			// An empty value (''), which must not read as NULL when scratch is
+			// still nil.
+			w.values = append(w.values, []byte{})
+			continue
+		}
 		w.values = append(w.values, w.scratch[start:end:end])
 		start = end
 	}
