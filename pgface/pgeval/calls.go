@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cockroachdb/apd/v3"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluice-db/sluice/sqlerr"
@@ -44,6 +45,23 @@ func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*e
 		to := uint32(Text)
 		if i < len(f.Args) && f.Args[i] != 0 {
 			to = f.Args[i]
+		}
+		switch to {
+		case argNumber:
+			to = a.typ.OID
+			if a.unknown() || !(isInteger(to) || isFloat(to)) {
+				to = Numeric
+			}
+		case argFloatOrNumeric:
+			to = Float8
+			if a.typ.OID == Numeric {
+				to = Numeric
+			}
+		case argKeep:
+			to = a.typ.OID
+			if a.unknown() {
+				to = Text
+			}
 		}
 		x, err := c.coerce(a, to)
 		if err != nil {
@@ -92,6 +110,11 @@ func (c *compiler) convertArg(fn string, x *expr, to uint32) (*expr, error) {
 	}
 	if family(from) == family(to) && family(to) != 0 {
 		return x, nil
+	}
+	if family(from) == 1 && family(to) > 1 {
+		// Text has no implicit cast to a number or boolean: Postgres finds no
+		// such function (an untyped literal was converted by coerce already).
+		return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", fn, TypeName(from))
 	}
 	if family(to) == 0 {
 		return x, nil
@@ -145,12 +168,30 @@ func (c *compiler) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (*expr, err
 	if err != nil {
 		return nil, err
 	}
+	label := name
+	if (name == "extract" || name == "date_part") && len(args) == 2 && args[1].typ.OID == Date {
+		// extract(field FROM date) is its own function in Postgres (whole
+		// numbers); the space keeps its entry out of reach of SQL names.
+		name += " date"
+	}
+	if (name == "round" || name == "trunc") && len(args) == 2 {
+		// round(v, s) and trunc(v, s) exist for numeric only: an integer is
+		// made numeric, and a float has no implicit cast to it.
+		if t := args[0].typ.OID; t == Float8 || t == Float4 {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(double precision, integer) does not exist", name)
+		}
+		name += " numeric"
+	}
 	f, rt, args, err := c.resolveFunction(name, args)
 	if err != nil {
 		return nil, err
 	}
 	if f.Set == nil {
-		return c.callFunction(name, args)
+		x, err := c.callFunction(name, args)
+		if err == nil {
+			x.name = label
+		}
+		return x, err
 	}
 	// A set-returning function in the select list: its values come from a slot the
 	// projection fills, one row per value.
@@ -196,7 +237,8 @@ type aggCall struct {
 
 func isAggregate(name string) bool {
 	switch name {
-	case "count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every":
+	case "count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every",
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return true
 	}
 	return false
@@ -249,8 +291,11 @@ func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scop
 		} else if args[0].typ.OID == Float8 || args[0].typ.OID == Float4 {
 			t = Type{OID: Float8}
 		}
-	case "avg":
+	case "avg", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		t = Type{OID: Numeric}
+		if args[0].typ.OID == Float8 || args[0].typ.OID == Float4 {
+			t = Type{OID: Float8}
+		}
 	case "string_agg":
 		t = Type{OID: Text}
 	case "array_agg":
@@ -364,6 +409,15 @@ func (a *aggCall) compute(rows []*env) (any, error) {
 		}
 		return strings.Join(parts, ""), nil
 	}
+	if spread, ok := spreadAgg(a.name); ok {
+		var vals []any
+		for _, in := range ins {
+			if in.vals[0] != nil {
+				vals = append(vals, in.vals[0])
+			}
+		}
+		return spread(vals)
+	}
 	var acc any
 	n := 0
 	for _, in := range ins {
@@ -398,8 +452,12 @@ func (a *aggCall) compute(rows []*env) (any, error) {
 		}
 	}
 	if a.name == "avg" && acc != nil {
-		f, _ := toFloat(acc)
-		return f / float64(n), nil
+		if f, ok := acc.(float64); ok {
+			return f / float64(n), nil
+		}
+		sum, _ := toDecimal(acc)
+		cnt := apd.New(int64(n), 0)
+		return decDiv(sum, cnt, divScale(sum, cnt))
 	}
 	return acc, nil
 }
@@ -517,12 +575,31 @@ func (w *windowCall) compute(items []*env) error {
 			for i, m := range ms {
 				envs[i] = m.e
 			}
-			v, err := w.agg.compute(envs)
-			if err != nil {
-				return err
+			if len(w.order) == 0 {
+				v, err := w.agg.compute(envs)
+				if err != nil {
+					return err
+				}
+				for _, m := range ms {
+					m.e.slots[w.slot] = v
+				}
+				continue
 			}
-			for _, m := range ms {
-				m.e.slots[w.slot] = v
+			// With ORDER BY the frame is the partition's rows up to the current
+			// row's last peer (RANGE UNBOUNDED PRECEDING).
+			for i := 0; i < len(ms); {
+				j := i + 1
+				for j < len(ms) && cmp(ms[i], ms[j]) == 0 {
+					j++
+				}
+				v, err := w.agg.compute(envs[:j])
+				if err != nil {
+					return err
+				}
+				for k := i; k < j; k++ {
+					ms[k].e.slots[w.slot] = v
+				}
+				i = j
 			}
 			continue
 		}

@@ -78,7 +78,7 @@ func parseTimestamp(s string) (time.Time, bool, error) {
 		if ts, err := time.Parse(l, u); err == nil {
 			_, off := ts.Zone()
 			zoned := strings.Contains(l, "Z07") && (off != 0 || strings.ContainsAny(u[10:], "+Z") || strings.Count(u[10:], "-") > 0)
-			return ts.UTC(), zoned, nil
+			return ts, zoned, nil
 		}
 	}
 	return time.Time{}, false, sqlerr.Newf("22007", "invalid input syntax for type timestamp: %q", s)
@@ -86,6 +86,7 @@ func parseTimestamp(s string) (time.Time, bool, error) {
 
 func parseDate(s string) (time.Time, error) {
 	ts, _, err := parseTimestamp(s)
+	ts = time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC)
 	if err != nil {
 		return time.Time{}, sqlerr.Newf("22007", "invalid input syntax for type date: %q", s)
 	}
@@ -441,7 +442,14 @@ func castTemporal(v any, from, to uint32) (any, bool, error) {
 			return x, true, nil
 		case string:
 			t, _, err := parseTimestamp(x)
-			return t, true, err
+			if err != nil {
+				return nil, true, err
+			}
+			if to == Timestamp {
+				// timestamp without time zone ignores a zone in its input.
+				return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), true, nil
+			}
+			return t.UTC(), true, nil
 		}
 		return nil, true, sqlerr.Newf(sqlerr.DatatypeMismatch, "cannot cast type %s to %s", TypeName(from), TypeName(to))
 	case Date:

@@ -229,6 +229,68 @@ func (c *compiler) compileCast(tc *pg_query.TypeCast, sc *scope) (*expr, error) 
 	if err != nil {
 		return nil, err
 	}
+	if mods := typmods(tn); len(mods) > 0 && len(tn.ArrayBounds) == 0 {
+		x, err := c.compileCastTo(arg, to, name)
+		if err != nil {
+			return nil, err
+		}
+		return withTypmod(x, to, mods)
+	}
+	return c.compileCastTo(arg, to, name)
+}
+
+// typmods returns the integer modifiers of a type name: numeric(10, 2), varchar(3).
+func typmods(tn *pg_query.TypeName) []int64 {
+	var out []int64
+	for _, m := range tn.Typmods {
+		if ac := m.GetAConst(); ac != nil && ac.GetIval() != nil {
+			out = append(out, int64(ac.GetIval().Ival))
+		}
+	}
+	return out
+}
+
+// withTypmod applies numeric(p, s) rounding and varchar(n)/char(n) truncation.
+func withTypmod(x *expr, to uint32, mods []int64) (*expr, error) {
+	inner := x
+	switch to {
+	case Numeric:
+		prec, scale := int32(mods[0]), int32(0)
+		if len(mods) > 1 {
+			scale = int32(mods[1])
+		}
+		return &expr{typ: x.typ, name: x.name, eval: func(e *env) (any, error) {
+			v, err := inner.eval(e)
+			if err != nil || v == nil {
+				return v, err
+			}
+			d, ok := v.(*apd.Decimal)
+			if !ok {
+				return v, nil
+			}
+			return numericTypmod(d, prec, scale)
+		}}, nil
+	case Varchar, BPChar:
+		n := int(mods[0])
+		return &expr{typ: x.typ, name: x.name, eval: func(e *env) (any, error) {
+			v, err := inner.eval(e)
+			if err != nil || v == nil {
+				return v, err
+			}
+			s, ok := v.(string)
+			if !ok {
+				return v, nil
+			}
+			if r := []rune(s); len(r) > n {
+				s = string(r[:n])
+			}
+			return s, nil
+		}}, nil
+	}
+	return x, nil
+}
+
+func (c *compiler) compileCastTo(arg *expr, to uint32, name string) (*expr, error) {
 	if arg.unknown() && arg.lit != nil {
 		x, err := c.coerce(arg, to)
 		if err != nil {
@@ -557,6 +619,13 @@ func (c *compiler) compileSQLValueFunction(f *pg_query.SQLValueFunction) (*expr,
 		fn = "current_database"
 	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
 		fn = "current_schema"
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+		fn = "current_date"
+	case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+		fn = "localtimestamp"
+	case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N,
+		pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+		fn = "localtime"
 	default:
 		fn = "now"
 	}
@@ -564,7 +633,7 @@ func (c *compiler) compileSQLValueFunction(f *pg_query.SQLValueFunction) (*expr,
 	if err != nil {
 		return nil, err
 	}
-	x.name = strings.TrimPrefix(strings.ToLower(f.Op.String()), "svfop_")
+	x.name = strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(f.Op.String()), "svfop_"), "_n")
 	if fn == "current_database" {
 		x.name = "current_catalog"
 	}

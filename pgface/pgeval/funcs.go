@@ -21,6 +21,9 @@ type Functions struct {
 // NewFunctions returns the built-in functions.
 func NewFunctions() *Functions {
 	m := builtinFuncs()
+	for k, f := range sqlFuncs() {
+		m[k] = f
+	}
 	m["format"] = &Func{Ret: Text, MinArgs: 1, MaxArgs: -1, NonStrict: true, Eval: formatFunc}
 	// position(a IN b) parses as position(b, a).
 	m["position"] = m["strpos"]

@@ -1,8 +1,10 @@
 package pgeval
 
 import (
+	"math"
 	"regexp"
 	"strconv"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -122,6 +124,9 @@ func (c *compiler) binary(op string, l, r *expr) (*expr, error) {
 	case "||":
 		return c.concat(l, r)
 	case "+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>":
+		if x, ok, err := c.temporal(op, l, r); ok || err != nil {
+			return x, err
+		}
 		var err error
 		if l.unknown() && !r.unknown() {
 			l, err = c.coerce(l, r.typ.OID)
@@ -584,4 +589,145 @@ func intArg(v any) (int64, error) {
 		return n, nil
 	}
 	return 0, sqlerr.Newf(sqlerr.DatatypeMismatch, "expected an integer, got %T", v)
+}
+
+func isTemporal(oid uint32) bool {
+	switch oid {
+	case Timestamp, TimestampTZ, Date, Interval_, Time:
+		return true
+	}
+	return false
+}
+
+// temporal compiles arithmetic on dates, timestamps and intervals: timestamp ±
+// interval, timestamp - timestamp (an interval), date ± integer, date - date (an
+// integer), interval ± interval and interval * or / a number. ok is false when
+// neither side is temporal.
+func (c *compiler) temporal(op string, l, r *expr) (*expr, bool, error) {
+	lt, rt := l.typ.OID, r.typ.OID
+	if !isTemporal(lt) && !isTemporal(rt) {
+		return nil, false, nil
+	}
+	// An untyped literal takes a type as Postgres' operator resolution gives it:
+	// the other operand's type when that operator exists (every type here has a
+	// "-" with itself, interval also "+"), else the one candidate left: an
+	// interval beside a timestamp or date (date + unknown is ambiguous between
+	// integer, interval and time).
+	lit := func(other uint32) (uint32, error) {
+		if op == "-" || other == Interval_ {
+			return other, nil
+		}
+		if other == Date && op == "+" {
+			return 0, sqlerr.New("42725", "operator is not unique: date + unknown")
+		}
+		return Interval_, nil
+	}
+	if l.unknown() != r.unknown() {
+		x, other := &l, rt
+		if r.unknown() {
+			x, other = &r, lt
+		}
+		if (op == "*" || op == "/") && other == Interval_ {
+			to := uint32(Float8)
+			var err error
+			if *x, err = c.coerce(*x, to); err != nil {
+				return nil, true, err
+			}
+		} else if op == "+" || op == "-" {
+			to, err := lit(other)
+			if err != nil {
+				return nil, true, err
+			}
+			if *x, err = c.coerce(*x, to); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	lt, rt = l.typ.OID, r.typ.OID
+	isTS := func(t uint32) bool { return t == Timestamp || t == TimestampTZ }
+	var typ uint32
+	var fn func(a, b any) (any, error)
+	switch {
+	case (isTS(lt) || lt == Date) && rt == Interval_ && (op == "+" || op == "-"):
+		typ = lt
+		if lt == Date {
+			typ = Timestamp
+		}
+		sign := int64(1)
+		if op == "-" {
+			sign = -1
+		}
+		fn = func(a, b any) (any, error) { return addInterval(a.(time.Time), b.(Interval), sign), nil }
+	case lt == Interval_ && (isTS(rt) || rt == Date) && op == "+":
+		typ = rt
+		if rt == Date {
+			typ = Timestamp
+		}
+		fn = func(a, b any) (any, error) { return addInterval(b.(time.Time), a.(Interval), 1), nil }
+	case isTS(lt) && isTS(rt) && op == "-":
+		typ = Interval_
+		fn = func(a, b any) (any, error) { return subTimestamps(a.(time.Time), b.(time.Time)), nil }
+	case lt == Date && rt == Date && op == "-":
+		typ = Int4
+		fn = func(a, b any) (any, error) { return int64(a.(time.Time).Sub(b.(time.Time)).Hours() / 24), nil }
+	case lt == Date && isInteger(rt) && (op == "+" || op == "-"):
+		typ = Date
+		fn = func(a, b any) (any, error) {
+			n := b.(int64)
+			if op == "-" {
+				n = -n
+			}
+			return a.(time.Time).AddDate(0, 0, int(n)), nil
+		}
+	case isInteger(lt) && rt == Date && op == "+":
+		typ = Date
+		fn = func(a, b any) (any, error) { return b.(time.Time).AddDate(0, 0, int(a.(int64))), nil }
+	case lt == Interval_ && rt == Interval_ && (op == "+" || op == "-"):
+		typ = Interval_
+		fn = func(a, b any) (any, error) {
+			x, y := a.(Interval), b.(Interval)
+			if op == "-" {
+				y = Interval{-y.Months, -y.Days, -y.Micros}
+			}
+			return Interval{x.Months + y.Months, x.Days + y.Days, x.Micros + y.Micros}, nil
+		}
+	case lt == Interval_ && (isInteger(rt) || isFloat(rt)) && (op == "*" || op == "/"):
+		typ = Interval_
+		fn = func(a, b any) (any, error) { return scaleInterval(a.(Interval), b, op == "/") }
+	case (isInteger(lt) || isFloat(lt)) && rt == Interval_ && op == "*":
+		typ = Interval_
+		fn = func(a, b any) (any, error) { return scaleInterval(b.(Interval), a, false) }
+	default:
+		return nil, true, sqlerr.Newf(sqlerr.UndefinedFunction, "operator does not exist: %s %s %s", FormatType(lt, -1), op, FormatType(rt, -1))
+	}
+	return &expr{typ: Type{OID: typ}, name: "?column?", eval: func(e *env) (any, error) {
+		lv, err := l.eval(e)
+		if err != nil || lv == nil {
+			return nil, err
+		}
+		rv, err := r.eval(e)
+		if err != nil || rv == nil {
+			return nil, err
+		}
+		return fn(lv, rv)
+	}}, true, nil
+}
+
+func scaleInterval(iv Interval, by any, divide bool) (any, error) {
+	f, ok := toFloat(decFloat(by))
+	if !ok {
+		return nil, badNumber(by)
+	}
+	if divide {
+		if f == 0 {
+			return nil, sqlerr.New(sqlerr.DivisionByZero, "division by zero")
+		}
+		f = 1 / f
+	}
+	months := float64(iv.Months) * f
+	wholeMonths := math.Trunc(months)
+	days := float64(iv.Days)*f + (months-wholeMonths)*30
+	wholeDays := math.Trunc(days)
+	micros := float64(iv.Micros)*f + (days-wholeDays)*float64(microsPerDay)
+	return Interval{int64(wholeMonths), int64(wholeDays), int64(math.Round(micros))}, nil
 }
