@@ -181,6 +181,21 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	}
 	grouped := len(groupBy) > 0 || len(st.aggs) > 0 || having != nil
 	distinct := len(s.DistinctClause) > 0
+	nsort := len(keys)
+	distinctOn := 0
+	if distinct && s.DistinctClause[0] != nil && s.DistinctClause[0].Node != nil {
+		// DISTINCT ON (exprs): the first row (in ORDER BY order) of each group.
+		var on []*pg_query.Node
+		for _, n := range s.DistinctClause {
+			on = append(on, &pg_query.Node{Node: &pg_query.Node_SortBy{SortBy: &pg_query.SortBy{Node: n}}})
+		}
+		onKeys, err := c.compileSort(on, cols, sc)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, onKeys...)
+		distinctOn = len(onKeys)
+	}
 	limit, offset, err := c.compileLimit(s)
 	if err != nil {
 		return nil, err
@@ -233,11 +248,14 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 		if err != nil {
 			return nil, err
 		}
-		if distinct {
+		if distinct && distinctOn == 0 {
 			out = dedupe(out)
 		}
-		if err := sortRows(out, keys); err != nil {
+		if err := sortRows(out, keys[:nsort]); err != nil {
 			return nil, err
+		}
+		if distinctOn > 0 {
+			out = dedupeOn(out, nsort)
 		}
 		return applyLimit(outer, out, limit, offset)
 	}
@@ -624,4 +642,19 @@ func (c *compiler) compileValues(s *pg_query.SelectStmt, parent *scope) (*compil
 		}
 		return out, nil
 	}}, nil
+}
+
+// dedupeOn keeps the first row of each run of equal DISTINCT ON keys (the keys
+// from position from on).
+func dedupeOn(rows []outRow, from int) []outRow {
+	seen := map[string]bool{}
+	out := rows[:0]
+	for _, r := range rows {
+		k := valueKey(r.keys[from:])
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
