@@ -124,6 +124,9 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 // Postgres error is the one reported: the statement was Postgres SQL.
 func (r *Session) asKSQL(ctx context.Context, st pgcatalog.Statement, params []any, w ResultWriter, np *pgcatalog.NotPostgres) error {
 	err := r.engine.Execute(ctx, st.SQL, params, w)
+	if err == nil {
+		return nil
+	}
 	if e := sqlerr.As(err); e != nil && e.Code == sqlerr.SyntaxError {
 		return shiftPosition(np.Err, st.Offset)
 	}

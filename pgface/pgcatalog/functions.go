@@ -40,11 +40,8 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		"inet_server_port":   constant(pgeval.Int4, nil),
 		"txid_current":       constant(pgeval.Int8, int64(1)),
 		"pg_current_xact_id": constant(pgeval.Int8, int64(1)),
-		"now": {Ret: pgeval.Text, Eval: func(*pgeval.Ctx, []any) (any, error) {
-			return time.Now().UTC().Format("2006-01-02 15:04:05.999999-07"), nil
-		}},
-		"pg_postmaster_start_time": {Ret: pgeval.Text, Eval: func(*pgeval.Ctx, []any) (any, error) {
-			return s.cfg.StartTime.UTC().Format("2006-01-02 15:04:05.999999-07"), nil
+		"pg_postmaster_start_time": {Ret: pgeval.TimestampTZ, Eval: func(*pgeval.Ctx, []any) (any, error) {
+			return s.cfg.StartTime.UTC().Truncate(time.Microsecond), nil
 		}},
 		"current_schemas": {Ret: pgeval.NameArr, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.Bool}, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 			if a[0] == true {

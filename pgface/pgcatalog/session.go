@@ -172,7 +172,7 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 
 func (s *Session) userRelations() map[string]bool {
 	m := map[string]bool{}
-	if s.src != nil {
+	if s.src != nil && s.data != nil {
 		for _, src := range s.src.Sources() {
 			m[relName(src)] = true
 		}

@@ -188,6 +188,9 @@ func (s *snapshot) Relation(schema, name string) (*pgeval.Relation, error) {
 	return nil, sqlerr.Newf(sqlerr.UndefinedTable, "relation %q does not exist", name)
 }
 
+// CurrentDatabase implements pgeval.Database.
+func (s *snapshot) CurrentDatabase() string { return s.sess.database }
+
 // Function implements pgeval.Catalog.
 func (s *snapshot) Function(name string) *pgeval.Func { return s.sess.functions(s)[name] }
 
