@@ -92,6 +92,7 @@ SELECT count(*) FROM orders o WHERE o.amount > (SELECT avg(amount) FROM orders);
 
 SELECT nosuch FROM orders;
 
+-- known: the corpus's stand-in KSQL engine answers every statement it gets with 42601; the real engine (catalog.Relation) answers 42P01
 SELECT * FROM nosuch;
 
 SELECT id FROM orders WHERE id = 'x';
@@ -111,3 +112,43 @@ SELECT id FROM orders WHERE created_at::date = date '2026-12-07' ORDER BY id;
 SELECT date_trunc('day', created_at)::date AS day, count(*) AS n FROM orders GROUP BY 1 ORDER BY 1;
 
 SELECT version() LIKE 'PostgreSQL%' AS pg;
+
+SELECT to_date('2026-12-06', 'YYYY-MM-DD') AS d, to_date('06/12/2026', 'DD/MM/YYYY'), extract(day from date '2026-12-06'), date_part('dow', date '2026-12-06');
+
+SELECT round(qty, 1) AS r, trunc(qty, 0) AS t, round(amount, -1) AS tens, round(amount) AS whole FROM orders ORDER BY id;
+
+SELECT round(price, 1) FROM orders;
+
+SELECT date '2026-12-06' - '2026-12-01' AS days, timestamp '2026-12-06 10:00:00' - '2026-12-06 09:30:00' AS span, timestamp '2026-12-06 10:00:00' + '90 minutes' AS later;
+
+SELECT date '2026-12-06' + '1';
+
+SELECT date '2026-12-06' - '1 day';
+
+SELECT date '2026-12-06' + interval '1 day' AS t, date '2026-12-06' - 7 AS d, interval '1 day' * 3 AS i, interval '3 hours' / 2 AS h, interval '1 day' + interval '2 hours' AS s FROM customers WHERE id = 'c1';
+
+SELECT signup + 30 AS trial_end, current_date - signup > 0 AS past FROM customers ORDER BY id;
+
+SELECT stddev_pop(price) AS sp, var_samp(price) AS vs, stddev_samp(amount) AS sa, var_pop(qty) AS vp, avg(qty) AS aq, avg(price) AS ap FROM orders;
+
+SELECT DISTINCT ON (district) district, id, amount FROM orders ORDER BY district, amount DESC;
+
+SELECT DISTINCT ON (1) customer, created_at FROM orders ORDER BY 1, 2;
+
+SELECT id, sum(qty) OVER (PARTITION BY district ORDER BY created_at) AS running, count(*) OVER (ORDER BY qty) AS peers FROM orders ORDER BY id;
+
+SELECT district::varchar(2) AS v, CAST(amount AS numeric(5,1)) AS n, price::numeric(6,2) AS p FROM orders ORDER BY id;
+
+SELECT abs(qty - 5) AS a, sign(price - 5) AS s, ceil(amount) AS c, floor(amount) AS f, mod(id, 4) AS m, div(qty, 2) AS d FROM orders ORDER BY id;
+
+SELECT md5(name) AS h, translate(city, 'oe', '0E') AS t, starts_with(name, 'C') AS s, ascii(name) AS a, chr(65) AS c, to_hex(score) AS x FROM customers ORDER BY id;
+
+SELECT to_hex(id) FROM customers;
+
+SELECT octet_length(city) AS o, character_length(city) AS c, char_length(city) AS l FROM customers ORDER BY id;
+
+SELECT extract(epoch from interval '1 day 2 hours') AS e, date_trunc('hour', interval '3 days 04:05:06') AS t, extract(minute from interval '90 minutes') AS m;
+
+SELECT to_char(created_at, 'Dy DD Mon YYYY HH12:MI AM') AS s, to_char(created_at, 'Q DDD "week" D') AS q FROM orders ORDER BY id;
+
+SELECT created_at::timestamptz AS z, '2026-12-06 10:01:00+02'::timestamp AS dropped_zone, '2026-12-06 10:01:00+02'::timestamptz AS utc FROM orders WHERE id = 1;
