@@ -11,6 +11,7 @@ import (
 
 	"github.com/sluice-db/sluice/plan"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -98,6 +99,11 @@ type PersistentQuery struct {
 	// exactlyOnce is fixed before the group member starts: the assignment
 	// callback reads it and may run before txn is set.
 	exactlyOnce bool
+	// closing is set (under mu) when the loop has ended: the group callbacks
+	// then do nothing.
+	closing bool
+	// instanceID is the static member id of this node's member (empty: dynamic).
+	instanceID string
 	// commitInterval is how long the loop gathers polls into one batch before
 	// committing it (0: every poll).
 	commitInterval time.Duration
@@ -183,7 +189,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
-		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce,
+		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce, instanceID: cfg.InstanceID,
 	}
 	if cfg.ExactlyOnce && cfg.Rows != nil {
 		return nil, errors.New("a transient query runs at least once")
@@ -442,6 +448,32 @@ func (q *PersistentQuery) Plan() *plan.QueryPlan { return q.qp }
 func (q *PersistentQuery) Stop() {
 	q.cancel()
 	<-q.done
+}
+
+// Terminate stops the query for good: beyond Stop, its member leaves the
+// consumer group even when static (a static member otherwise stays, so that a
+// restart within the session timeout moves no partition), and the others take
+// its partitions at once instead of after the session timeout.
+func (q *PersistentQuery) Terminate() {
+	q.Stop()
+	if q.instanceID == "" {
+		return
+	}
+	cl, err := q.clients.NewClient()
+	if err != nil {
+		q.logger.Warn("leave the consumer group", "err", err)
+		return
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).LeaveGroup(ctx, kadm.LeaveGroup(q.Group).InstanceIDs(q.instanceID).Reason("query terminated"))
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		q.logger.Warn("leave the consumer group", "group", q.Group, "instance", q.instanceID, "err", err)
+	}
 }
 
 func (q *PersistentQuery) setError(err error) {

@@ -34,6 +34,9 @@ import (
 func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.closing {
+		return // the store may be closed already
+	}
 	for t, ps := range parts {
 		for _, p := range ps {
 			q.assigned[topicPartition{t, p}] = true
