@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 )
@@ -31,6 +32,11 @@ type Config struct {
 	// NodeID names this node among those sharing the service id; it makes the
 	// node's transactional ids (exactly-once) its own. Default "1".
 	NodeID string
+	// Nodes, when set, knows the other nodes of the service, and Peers reads
+	// their query state: pull queries then read every partition of a table,
+	// wherever it runs. Nil: this node answers from its own store alone.
+	Nodes *nodes.Registry
+	Peers *nodes.Client
 	// Fault, when set, is called at each step of every persistent query's
 	// commit protocol (exec.FaultBeforeCommit, ...); an error stops the query
 	// there as a crash would. For tests.

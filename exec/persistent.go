@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -401,12 +402,48 @@ func (q *PersistentQuery) Topics() []string {
 	return []string{q.qp.Source.Topic}
 }
 
+// StateTopics are the input topics whose partitions are the query's tasks as
+// its materialized state is divided: the topics of the last stage, the one
+// that writes the result.
+func (q *PersistentQuery) StateTopics() []string {
+	switch {
+	case q.table != nil && q.table.repartition != "":
+		return []string{q.table.repartition}
+	case q.join != nil:
+		return append([]string(nil), q.joinTopics...)
+	}
+	return []string{q.qp.Source.Topic}
+}
+
+// ActivePartitions are the state partitions this node's member runs now, with
+// their state restored: those it answers pull queries for.
+func (q *PersistentQuery) ActivePartitions() []int32 {
+	topics := q.StateTopics()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	seen := map[int32]bool{}
+	var out []int32
+	for tp := range q.assigned {
+		if slices.Contains(topics, tp.topic) && !seen[tp.partition] {
+			seen[tp.partition] = true
+			out = append(out, tp.partition)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // CaughtUp reports whether the query has processed, written and committed every
 // record below ends (next offset to be written, per partition of its source).
 // starts are the partitions' first offsets: a partition the query has read nothing
 // from is caught up when it holds nothing the query would read. A stopped or
 // failed query counts as caught up: it will read nothing more.
-func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) bool {
+//
+// elsewhere, when set, holds the group's committed offsets of topic's
+// partitions: a partition another node runs is caught up when the group's
+// offset for it reached its end (without it, every partition must be this
+// member's).
+func (q *PersistentQuery) CaughtUp(topic string, starts, ends, elsewhere map[int32]int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.state != StateRunning {
@@ -416,6 +453,16 @@ func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) b
 	for p, end := range ends {
 		tp := topicPartition{topic, p}
 		if !q.assigned[tp] {
+			if elsewhere == nil {
+				return false
+			}
+			c, ok := elsewhere[p]
+			switch {
+			case ok && c >= end:
+				continue
+			case !ok && (!q.fromBeginning || starts[p] >= end):
+				continue // nothing committed, and nothing the owner would read
+			}
 			return false
 		}
 		if pos, ok := q.positions[tp]; ok {

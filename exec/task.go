@@ -45,9 +45,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
-	if q.exactlyOnce {
-		q.reconcile(cl, parts)
-	}
+	q.reconcile(cl, parts)
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
 	// written with the state, so nothing is counted twice or missed.
@@ -197,16 +195,28 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 	}
 }
 
-// reconcile applies exactly-once's recovery rule to newly assigned partitions:
-// the group's committed offsets (committed in the same transaction as the
-// outputs and changelog records) are the authority. A partition whose local
-// checkpoint is behind them (a crash between the transaction's commit and the
-// store's) or ahead of them (no committed transaction covers it) has its local
-// state discarded, so restoreMissing rebuilds it from the changelog as of the
-// last committed transaction. Called with q.mu held.
+// reconcile applies the recovery rule to newly assigned partitions: the
+// group's committed offsets are the authority.
+//
+// Under exactly-once they were committed in the same transaction as the
+// outputs and changelog records: a partition whose local checkpoint is behind
+// them (a crash between the transaction's commit and the store's, or another
+// member processed the partition since) or ahead of them (no committed
+// transaction covers it) has its local state discarded, so restoreMissing
+// rebuilds it from the changelog as of the last committed transaction.
+//
+// Under at-least-once the store commits before the offsets, so a checkpoint
+// one batch ahead of them is this member's own last batch and stays; one
+// behind them is state another member moved on from since this one owned the
+// partition, and is rebuilt from the changelog that member wrote (resuming
+// from the stale checkpoint instead would process the records between again
+// and write their results twice). Called with q.mu held.
 func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if !q.exactlyOnce && q.changelog == "" {
+		return // nothing to rebuild from: the local checkpoint is all there is
+	}
 	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
 	if err == nil {
 		err = offsets.Error()
@@ -224,6 +234,9 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 			}
 			g, committed := offsets.Lookup(t, p)
 			if committed && g.At == c.Offset {
+				continue
+			}
+			if !q.exactlyOnce && (!committed || g.At < c.Offset) {
 				continue
 			}
 			at := int64(-1)
