@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -45,7 +46,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
-	q.reconcile(cl, parts)
+	committed := q.reconcile(cl, parts)
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
 	// written with the state, so nothing is counted twice or missed.
@@ -56,6 +57,15 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 			if err != nil {
 				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
 				continue
+			}
+			if ok && q.isStageOne(t) {
+				// A stateless first stage's checkpoint is only this member's
+				// own last batch: behind the group's offset, another member
+				// moved on since, and resuming from it would repartition its
+				// records twice.
+				if g, has := committed[t][p]; has && g > c.Offset {
+					continue
+				}
 			}
 			if ok {
 				if seek[t] == nil {
@@ -70,6 +80,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if len(seek) > 0 {
 		cl.SetOffsets(seek)
 	}
+	q.logger.Info("tasks assigned", "partitions", fmt.Sprint(parts), "resume_at", fmt.Sprint(seek))
 }
 
 // skipDeleted moves each resume point that the broker has deleted records under
@@ -112,7 +123,11 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 	if q.changelog == "" {
 		return
 	}
-	for _, ps := range parts {
+	state := q.StateTopics()
+	for t, ps := range parts {
+		if !slices.Contains(state, t) {
+			continue // a stateless first stage has nothing to restore
+		}
 		for _, p := range ps {
 			if q.restored[p] {
 				continue
@@ -147,9 +162,11 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 // checkpoints is in the store (or cannot be read, which is not a reason to
 // overwrite it).
 func (q *PersistentQuery) hasCheckpoint(p int32) bool {
-	stores := []string{plan.StoreCkpt, plan.StoreCkptSource}
+	// Only the checkpoints of the stage that keeps the state: a first stage's
+	// (repartitioning, stateless) checkpoint says nothing about it.
+	stores := []string{plan.StoreCkpt}
 	for src := range q.joinTopics {
-		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", plan.StoreJoinStage1, src))
+		stores = append(stores, joinCkptStore(src))
 	}
 	for _, s := range stores {
 		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
@@ -167,6 +184,9 @@ func (q *PersistentQuery) hasCheckpoint(p int32) bool {
 func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(parts) > 0 {
+		q.logger.Info("tasks revoked", "partitions", fmt.Sprint(parts))
+	}
 	for t, ps := range parts {
 		for _, p := range ps {
 			tp := topicPartition{t, p}
@@ -211,22 +231,32 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 // partition, and is rebuilt from the changelog that member wrote (resuming
 // from the stale checkpoint instead would process the records between again
 // and write their results twice). Called with q.mu held.
-func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
+func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) map[string]map[int32]int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if !q.exactlyOnce && q.changelog == "" {
-		return // nothing to rebuild from: the local checkpoint is all there is
-	}
 	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
 	if err == nil {
 		err = offsets.Error()
 	}
 	if err != nil {
 		q.logger.Error("fetch committed offsets to check local state; resuming from local checkpoints", "err", err)
-		return
+		return nil
+	}
+	committed := map[string]map[int32]int64{}
+	offsets.Each(func(o kadm.OffsetResponse) {
+		if committed[o.Topic] == nil {
+			committed[o.Topic] = map[int32]int64{}
+		}
+		committed[o.Topic][o.Partition] = o.At
+	})
+	if !q.exactlyOnce && q.changelog == "" {
+		return committed // nothing to rebuild from: the local checkpoint is all there is
 	}
 	discard := map[int32]bool{}
 	for t, ps := range parts {
+		if q.isStageOne(t) {
+			continue // stateless: the group's offset decides where it resumes (assign)
+		}
 		for _, p := range ps {
 			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
 			if err != nil || !ok {
@@ -255,6 +285,13 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 		}
 		delete(q.restored, p)
 	}
+	return committed
+}
+
+// isStageOne reports whether topic is read by a query's stateless first stage
+// (the one that repartitions), not by the stage that keeps the state.
+func (q *PersistentQuery) isStageOne(topic string) bool {
+	return !slices.Contains(q.StateTopics(), topic)
 }
 
 // discardPartition deletes every key of the query's state for partition p,
