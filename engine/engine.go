@@ -29,8 +29,9 @@ type Config struct {
 	Defaults map[string]string
 	// State stores the state of queries with table results (aggregations).
 	State *storage.Store
-	// NodeID names this node among those sharing the service id; it makes the
-	// node's transactional ids (exactly-once) its own. Default "1".
+	// NodeID names this node among those sharing the service id: its static
+	// member of each query's consumer group, its transactional ids and its
+	// command topic writer are its own. Default "1".
 	NodeID string
 	// Nodes, when set, knows the other nodes of the service, and Peers reads
 	// their query state: pull queries then read every partition of a table,

@@ -63,7 +63,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 				// own last batch: behind the group's offset, another member
 				// moved on since, and resuming from it would repartition its
 				// records twice.
-				if g, has := committed[t][p]; has && g > c.Offset {
+				if g, has := committed.Lookup(t, p); has && g.At > c.Offset {
 					continue
 				}
 			}
@@ -231,7 +231,7 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 // partition, and is rebuilt from the changelog that member wrote (resuming
 // from the stale checkpoint instead would process the records between again
 // and write their results twice). Called with q.mu held.
-func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) map[string]map[int32]int64 {
+func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) kadm.OffsetResponses {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
@@ -242,15 +242,8 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) ma
 		q.logger.Error("fetch committed offsets to check local state; resuming from local checkpoints", "err", err)
 		return nil
 	}
-	committed := map[string]map[int32]int64{}
-	offsets.Each(func(o kadm.OffsetResponse) {
-		if committed[o.Topic] == nil {
-			committed[o.Topic] = map[int32]int64{}
-		}
-		committed[o.Topic][o.Partition] = o.At
-	})
 	if !q.exactlyOnce && q.changelog == "" {
-		return committed // nothing to rebuild from: the local checkpoint is all there is
+		return offsets // nothing to rebuild from: the local checkpoint is all there is
 	}
 	discard := map[int32]bool{}
 	for t, ps := range parts {
@@ -285,7 +278,7 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) ma
 		}
 		delete(q.restored, p)
 	}
-	return committed
+	return offsets
 }
 
 // isStageOne reports whether topic is read by a query's stateless first stage
