@@ -208,6 +208,15 @@ func (e *Engine) waitAppliedLocked(ctx context.Context, end int64) error {
 	return nil
 }
 
+// abortedAppendError is a failed append whose transaction was aborted: the
+// command topic holds nothing of it, so trying again is safe. (A transactional
+// producer can lose its sequence after a broker-side fault; aborting recovers
+// it with a bumped epoch.)
+type abortedAppendError struct{ err error }
+
+func (e *abortedAppendError) Error() string { return "record command: " + e.err.Error() }
+func (e *abortedAppendError) Unwrap() error { return e.err }
+
 // recordAt appends a command, which the caller validated against the catalog
 // as of offset end, and returns its offset. In a transaction, the append
 // commits only if it landed at end: otherwise another node's statement came
@@ -241,7 +250,9 @@ func (e *Engine) recordAt(ctx context.Context, c command, end int64) (int64, err
 		if errors.Is(err, errCommandRace) {
 			return 0, err
 		}
-		return 0, fmt.Errorf("record command: %w", err)
+		// The append was aborted, so no reader will ever see it: the
+		// statement can be tried again with a recovered producer.
+		return 0, &abortedAppendError{err}
 	}
 	if err := w.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		return 0, fmt.Errorf("record command: commit: %w", err)
@@ -274,6 +285,11 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 		offset, err := e.recordAt(ctx, c, end)
 		if errors.Is(err, errCommandRace) && attempt < 50 {
 			e.logger.Info("another node ran a statement at the same time; validating again", "statement", text, "attempt", attempt)
+			continue
+		}
+		var aborted *abortedAppendError
+		if errors.As(err, &aborted) && attempt < 5 && ctx.Err() == nil {
+			e.logger.Warn("appending a statement to the command topic failed and was rolled back; trying again", "statement", text, "attempt", attempt, "err", aborted.err)
 			continue
 		}
 		if err != nil {
