@@ -27,8 +27,9 @@ func (e *Engine) Queryable(src *catalog.Source) bool {
 // ScanRelation reads every row of src as the Postgres face's relations see it, in
 // plan.InputLayout(src): the source's columns, ROWTIME, ROWPARTITION, ROWOFFSET
 // and, for windowed tables, WINDOWSTART and WINDOWEND. A materialized table is read
-// from its state store (one point read per partition when key is not nil: the
-// rows whose key columns equal key); a stream is read from its topic up to the end
+// from its state store, and on a cluster from the nodes running its other
+// partitions (one point read per partition when key is not nil: the rows whose
+// key columns equal key); a stream is read from its topic up to the end
 // offsets it has when the scan starts, so the scan is bounded. fn is called per row
 // and returns false to stop; it must not keep row.
 func (e *Engine) ScanRelation(ctx context.Context, src *catalog.Source, key []any, fn func(row []any) (bool, error)) error {
@@ -45,12 +46,21 @@ func (e *Engine) ScanRelation(ctx context.Context, src *catalog.Source, key []an
 		if err := e.checkRestored(qid, src); err != nil {
 			return err
 		}
+		// Through tableEntries, as pull queries read: on a cluster the
+		// partitions other nodes run are fetched from them.
 		width := len(plan.InputLayout(src))
+		var stateKey []byte
 		if key != nil && src.Window == nil {
-			return exec.LookupTable(e.cfg.State, qid, src, width, key, fn)
+			if stateKey, err = exec.TableKey(src, key); err != nil {
+				return err
+			}
 		}
-		return exec.ScanTable(e.cfg.State, qid, src, width, func(row []any) (bool, error) {
+		return e.tableEntries(ctx, qid, src, stateKey, func(en exec.StateEntry) (bool, error) {
 			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+			row, err := exec.EntryRow(src, width, en)
+			if err != nil {
 				return false, err
 			}
 			return fn(row)
