@@ -1,6 +1,7 @@
 package pgeval
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,10 +26,71 @@ func (c *compiler) compileArgs(nodes []*pg_query.Node, sc *scope) ([]*expr, erro
 	return args, nil
 }
 
+// overload picks the entry of a function Postgres overloads by argument type
+// or count, where the built-ins keep one entry per form (the space in their
+// names keeps them out of reach of SQL names). args may be converted.
+func (c *compiler) overload(name string, args []*expr) (string, []*expr, error) {
+	var err error
+	if (name == "extract" || name == "date_part") && len(args) == 2 && args[1].typ.OID == Date {
+		// extract(field FROM date) is its own function in Postgres (whole
+		// numbers); the space keeps its entry out of reach of SQL names.
+		name += " date"
+	}
+	if name == "timezone" && len(args) == 2 {
+		// x AT TIME ZONE z: from a timestamp to the instant its wall time is
+		// in z, from a timestamptz (an untyped literal or a date is one) to the
+		// wall time in z.
+		switch args[1].typ.OID {
+		case Timestamp:
+			name = "timezone timestamp"
+		default:
+			if args[1], err = c.coerce(args[1], TimestampTZ); err != nil {
+				return "", nil, err
+			}
+			name = "timezone timestamptz"
+		}
+	}
+	if (name == "round" || name == "trunc") && len(args) == 2 {
+		// round(v, s) and trunc(v, s) exist for numeric only: an integer is
+		// made numeric, and a float has no implicit cast to it.
+		if t := args[0].typ.OID; t == Float8 || t == Float4 {
+			return "", nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(double precision, integer) does not exist", name)
+		}
+		name += " numeric"
+	}
+	if name == "substring" && len(args) == 2 && isStringType(args[1].typ.OID) {
+		// substring(s FROM pattern): a POSIX regular expression.
+		name = "substring regex"
+	}
+	if name == "generate_series" && len(args) == 3 {
+		switch t := args[0].typ.OID; {
+		case t == Timestamp || t == TimestampTZ || t == Date || (args[0].unknown() && args[2].typ.OID == Interval_):
+			to := uint32(TimestampTZ)
+			if t == Timestamp {
+				to = Timestamp
+			}
+			for i := 0; i < 2; i++ {
+				if args[i], err = c.coerce(args[i], to); err != nil {
+					return "", nil, err
+				}
+				if args[i].typ.OID == Date {
+					args[i] = c.castExpr(args[i], to)
+				}
+			}
+			name = "generate_series timestamp"
+		}
+	}
+	return name, args, nil
+}
+
 // resolveFunction finds name (catalog first, then built-ins), checks the argument
 // count, converts literal arguments to the declared types and computes the result
 // type.
 func (c *compiler) resolveFunction(name string, args []*expr) (*Func, Type, []*expr, error) {
+	name, args, err := c.overload(name, args)
+	if err != nil {
+		return nil, Type{}, nil, err
+	}
 	f := c.cat.Function(name)
 	if f == nil {
 		f = c.funcs.lookup(name)
@@ -169,18 +231,13 @@ func (c *compiler) compileFuncCall(fc *pg_query.FuncCall, sc *scope) (*expr, err
 		return nil, err
 	}
 	label := name
-	if (name == "extract" || name == "date_part") && len(args) == 2 && args[1].typ.OID == Date {
-		// extract(field FROM date) is its own function in Postgres (whole
-		// numbers); the space keeps its entry out of reach of SQL names.
-		name += " date"
-	}
-	if (name == "round" || name == "trunc") && len(args) == 2 {
-		// round(v, s) and trunc(v, s) exist for numeric only: an integer is
-		// made numeric, and a float has no implicit cast to it.
-		if t := args[0].typ.OID; t == Float8 || t == Float4 {
-			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(double precision, integer) does not exist", name)
+	if name == "pg_typeof" && len(args) == 1 {
+		// The argument's type, known when the call is compiled.
+		t := int64(finalType(args[0].typ).OID)
+		if args[0].unknown() {
+			t = int64(Unknown)
 		}
-		name += " numeric"
+		return &expr{typ: Type{OID: RegType}, name: name, eval: func(*env) (any, error) { return t, nil }}, nil
 	}
 	f, rt, args, err := c.resolveFunction(name, args)
 	if err != nil {
@@ -228,6 +285,7 @@ func (s *srfCall) values(e *env) ([]any, error) {
 type aggCall struct {
 	name     string
 	args     []*expr
+	direct   *expr // an ordered-set aggregate's fraction
 	star     bool
 	distinct bool
 	filter   *expr
@@ -241,21 +299,63 @@ func isAggregate(name string) bool {
 		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
 		return true
 	}
+	return isOrderedSet(name)
+}
+
+// isOrderedSet reports the ordered-set aggregates, called with WITHIN GROUP
+// (ORDER BY ...).
+func isOrderedSet(name string) bool {
+	switch name {
+	case "percentile_cont", "percentile_disc", "mode":
+		return true
+	}
 	return false
 }
 
 func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scope) (*expr, error) {
-	st := sc.sel
+	return c.aggregateInto(name, fc, sc, sc.sel)
+}
+
+// aggregateInto compiles an aggregate call whose arguments are compiled in sc
+// and whose state is kept in st: sc's own select for a GROUP BY aggregate, a
+// private one for an aggregate used as a window function (whose arguments may
+// hold the select's GROUP BY aggregates: sum(sum(x)) OVER ()).
+func (c *compiler) aggregateInto(name string, fc *pg_query.FuncCall, sc *scope, st *selectState) (*expr, error) {
 	if st == nil || !st.allowAgg {
-		return nil, sqlerr.Newf(sqlerr.SyntaxError, "aggregate functions are not allowed here")
+		return nil, sqlerr.Newf(sqlerr.GroupingError, "aggregate functions are not allowed here")
 	}
-	// Arguments are evaluated per input row: no nested aggregates.
-	st.allowAgg = false
-	defer func() { st.allowAgg = true }()
+	if st == sc.sel {
+		// Arguments are evaluated per input row: no nested aggregates.
+		st.allowAgg = false
+		defer func() { st.allowAgg = true }()
+	}
 	a := &aggCall{name: name, star: fc.AggStar, distinct: fc.AggDistinct}
 	args, err := c.compileArgs(fc.Args, sc)
 	if err != nil {
 		return nil, err
+	}
+	if orderedSet := isOrderedSet(name); orderedSet != fc.AggWithinGroup {
+		if orderedSet {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s without WITHIN GROUP does not exist", name)
+		}
+		return nil, sqlerr.Newf("42809", "%s is not an ordered-set aggregate, so it cannot have WITHIN GROUP", name)
+	}
+	if fc.AggWithinGroup {
+		// percentile_cont(0.5) WITHIN GROUP (ORDER BY x): the direct argument
+		// is the fraction, the aggregated one the sort key.
+		if len(fc.AggOrder) != 1 || (name == "mode") != (len(args) == 0) || len(args) > 1 {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s with these arguments does not exist", name)
+		}
+		if len(args) == 1 {
+			if a.direct, err = c.coerce(args[0], Float8); err != nil {
+				return nil, err
+			}
+		}
+		x, err := c.compileExpr(fc.AggOrder[0].GetSortBy().Node, sc)
+		if err != nil {
+			return nil, err
+		}
+		args = []*expr{x}
 	}
 	for i := range args {
 		if args[i], err = c.coerce(args[i], Text); err != nil {
@@ -274,8 +374,7 @@ func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scop
 		if err != nil {
 			return nil, err
 		}
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		a.order = append(a.order, sortKey{x: x, desc: desc, nullsFirst: desc})
+		a.order = append(a.order, windowSortKey(sb, x))
 	}
 	if !a.star && len(args) == 0 {
 		return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s() does not exist", name)
@@ -298,6 +397,11 @@ func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scop
 		}
 	case "string_agg":
 		t = Type{OID: Text}
+	case "percentile_cont":
+		if !isInteger(args[0].typ.OID) && !isFloat(args[0].typ.OID) {
+			return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function percentile_cont(double precision ORDER BY %s) does not exist", TypeName(args[0].typ.OID))
+		}
+		t = Type{OID: Float8}
 	case "array_agg":
 		t = Type{OID: ArrayOf(args[0].typ.OID)}
 	case "bool_and", "bool_or", "every":
@@ -312,12 +416,13 @@ func (c *compiler) compileAggregate(name string, fc *pg_query.FuncCall, sc *scop
 	return &expr{typ: t, name: name, eval: func(e *env) (any, error) { return e.slots[slot], nil }}, nil
 }
 
+type aggInput struct {
+	vals []any
+	keys []any
+}
+
 func (a *aggCall) compute(rows []*env) (any, error) {
-	type input struct {
-		vals []any
-		keys []any
-	}
-	var ins []input
+	var ins []aggInput
 	seen := map[string]bool{}
 	for _, e := range rows {
 		if a.filter != nil {
@@ -329,7 +434,7 @@ func (a *aggCall) compute(rows []*env) (any, error) {
 				continue
 			}
 		}
-		in := input{vals: make([]any, len(a.args))}
+		in := aggInput{vals: make([]any, len(a.args))}
 		for i, x := range a.args {
 			v, err := x.eval(e)
 			if err != nil {
@@ -409,6 +514,9 @@ func (a *aggCall) compute(rows []*env) (any, error) {
 		}
 		return strings.Join(parts, ""), nil
 	}
+	if isOrderedSet(a.name) {
+		return a.orderedSet(rows, ins)
+	}
 	if spread, ok := spreadAgg(a.name); ok {
 		var vals []any
 		for _, in := range ins {
@@ -460,166 +568,6 @@ func (a *aggCall) compute(rows []*env) (any, error) {
 		return decDiv(sum, cnt, divScale(sum, cnt))
 	}
 	return acc, nil
-}
-
-// Window functions: ranking functions and aggregates over a whole partition.
-
-type windowCall struct {
-	name      string
-	partition []*expr
-	order     []sortKey
-	agg       *aggCall
-	slot      int
-}
-
-func (c *compiler) compileWindow(name string, fc *pg_query.FuncCall, sc *scope) (*expr, error) {
-	st := sc.sel
-	if st == nil || !st.allowAgg {
-		return nil, sqlerr.New(sqlerr.SyntaxError, "window functions are not allowed here")
-	}
-	w := &windowCall{name: name}
-	for _, p := range fc.Over.PartitionClause {
-		x, err := c.compileExpr(p, sc)
-		if err != nil {
-			return nil, err
-		}
-		w.partition = append(w.partition, x)
-	}
-	for _, n := range fc.Over.OrderClause {
-		sb := n.GetSortBy()
-		x, err := c.compileExpr(sb.Node, sc)
-		if err != nil {
-			return nil, err
-		}
-		desc := sb.SortbyDir == pg_query.SortByDir_SORTBY_DESC
-		w.order = append(w.order, sortKey{x: x, desc: desc, nullsFirst: desc})
-	}
-	t := Type{OID: Int8}
-	switch name {
-	case "row_number", "rank", "dense_rank":
-	default:
-		if !isAggregate(name) {
-			return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "window function %s is not supported", name)
-		}
-		// An aggregate over the whole partition: compile it into a private state so
-		// that it is not computed as a GROUP BY aggregate.
-		priv := &selectState{allowAgg: true}
-		x, err := c.compileAggregate(name, &pg_query.FuncCall{Funcname: fc.Funcname, Args: fc.Args, AggStar: fc.AggStar, AggDistinct: fc.AggDistinct}, &scope{cols: sc.cols, parent: sc.parent, sel: priv})
-		if err != nil {
-			return nil, err
-		}
-		w.agg = priv.aggs[0]
-		t = x.typ
-	}
-	w.slot = st.nslots
-	st.nslots++
-	st.windows = append(st.windows, w)
-	slot := w.slot
-	return &expr{typ: t, name: name, eval: func(e *env) (any, error) { return e.slots[slot], nil }}, nil
-}
-
-func (w *windowCall) compute(items []*env) error {
-	type member struct {
-		e    *env
-		keys []any
-	}
-	parts := map[string][]*member{}
-	var order []string
-	for _, e := range items {
-		pvals := make([]any, len(w.partition))
-		for i, x := range w.partition {
-			v, err := x.eval(e)
-			if err != nil {
-				return err
-			}
-			pvals[i] = v
-		}
-		m := &member{e: e}
-		for _, k := range w.order {
-			v, err := k.x.eval(e)
-			if err != nil {
-				return err
-			}
-			m.keys = append(m.keys, v)
-		}
-		pk := valueKey(pvals)
-		if _, ok := parts[pk]; !ok {
-			order = append(order, pk)
-		}
-		parts[pk] = append(parts[pk], m)
-	}
-	for _, pk := range order {
-		ms := parts[pk]
-		var sortErr error
-		cmp := func(a, b *member) int {
-			for k, key := range w.order {
-				c, err := compareNullable(a.keys[k], b.keys[k], key.nullsFirst != key.desc)
-				if err != nil {
-					sortErr = err
-				}
-				if c != 0 {
-					if key.desc {
-						return -c
-					}
-					return c
-				}
-			}
-			return 0
-		}
-		sort.SliceStable(ms, func(i, j int) bool { return cmp(ms[i], ms[j]) < 0 })
-		if sortErr != nil {
-			return sortErr
-		}
-		if w.agg != nil {
-			envs := make([]*env, len(ms))
-			for i, m := range ms {
-				envs[i] = m.e
-			}
-			if len(w.order) == 0 {
-				v, err := w.agg.compute(envs)
-				if err != nil {
-					return err
-				}
-				for _, m := range ms {
-					m.e.slots[w.slot] = v
-				}
-				continue
-			}
-			// With ORDER BY the frame is the partition's rows up to the current
-			// row's last peer (RANGE UNBOUNDED PRECEDING).
-			for i := 0; i < len(ms); {
-				j := i + 1
-				for j < len(ms) && cmp(ms[i], ms[j]) == 0 {
-					j++
-				}
-				v, err := w.agg.compute(envs[:j])
-				if err != nil {
-					return err
-				}
-				for k := i; k < j; k++ {
-					ms[k].e.slots[w.slot] = v
-				}
-				i = j
-			}
-			continue
-		}
-		rank, dense := int64(0), int64(0)
-		for i, m := range ms {
-			if i == 0 || cmp(ms[i-1], m) != 0 {
-				rank = int64(i + 1)
-				dense++
-			}
-			switch w.name {
-			case "row_number":
-				m.e.slots[w.slot] = int64(i + 1)
-			case "rank":
-				m.e.slots[w.slot] = rank
-			case "dense_rank":
-				m.e.slots[w.slot] = dense
-			}
-		}
-	}
-	return nil
 }
 
 // Subqueries.
@@ -708,4 +656,62 @@ func (c *compiler) compileSubLink(sl *pg_query.SubLink, sc *scope) (*expr, error
 		}}, nil
 	}
 	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "subquery kind %s is not supported", sl.SubLinkType)
+}
+
+// orderedSet computes percentile_cont, percentile_disc and mode over the
+// non-NULL inputs, already in the WITHIN GROUP order.
+func (a *aggCall) orderedSet(rows []*env, ins []aggInput) (any, error) {
+	var vals []any
+	for _, in := range ins {
+		if in.vals[0] != nil {
+			vals = append(vals, in.vals[0])
+		}
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	if a.name == "mode" {
+		// The most frequent value; among equally frequent ones the first in
+		// sort order.
+		var best any
+		bestN, run := 0, 0
+		for i, v := range vals {
+			if i > 0 {
+				if c, err := compareValues(vals[i-1], v); err != nil {
+					return nil, err
+				} else if c != 0 {
+					run = 0
+				}
+			}
+			run++
+			if run > bestN {
+				best, bestN = v, run
+			}
+		}
+		return best, nil
+	}
+	fv, err := a.direct.eval(rows[0])
+	if err != nil || fv == nil {
+		return nil, err
+	}
+	f, _ := toFloat(decFloat(fv))
+	if f < 0 || f > 1 || math.IsNaN(f) {
+		return nil, sqlerr.Newf("22003", "percentile value %g is not between 0 and 1", f)
+	}
+	n := float64(len(vals))
+	if a.name == "percentile_disc" {
+		k := int(math.Ceil(f * n))
+		if k < 1 {
+			k = 1
+		}
+		return vals[k-1], nil
+	}
+	pos := f * (n - 1)
+	lo, hi := math.Floor(pos), math.Ceil(pos)
+	x, _ := toFloat(decFloat(vals[int(lo)]))
+	if lo == hi {
+		return x, nil
+	}
+	y, _ := toFloat(decFloat(vals[int(hi)]))
+	return x + (pos-lo)*(y-x), nil
 }

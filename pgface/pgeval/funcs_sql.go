@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,79 @@ func sqlFuncs() map[string]*Func {
 		}},
 		"make_date": {Ret: Date, MinArgs: 3, MaxArgs: 3, Args: []uint32{Int4, Int4, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
 			return time.Date(int(a[0].(int64)), time.Month(a[1].(int64)), int(a[2].(int64)), 0, 0, 0, 0, time.UTC), nil
+		}},
+		"timezone timestamp": {Ret: TimestampTZ, MinArgs: 2, MaxArgs: 2, Args: []uint32{argKeep, Timestamp}, Eval: func(_ *Ctx, a []any) (any, error) {
+			t := a[1].(time.Time)
+			loc, err := zoneOf(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
+		}},
+		"timezone timestamptz": {Ret: Timestamp, MinArgs: 2, MaxArgs: 2, Args: []uint32{argKeep, TimestampTZ}, Eval: func(_ *Ctx, a []any) (any, error) {
+			loc, err := zoneOf(a[0])
+			if err != nil {
+				return nil, err
+			}
+			t := a[1].(time.Time).In(loc)
+			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), nil
+		}},
+		"substring regex": {Ret: Text, MinArgs: 2, MaxArgs: 2, Eval: func(_ *Ctx, a []any) (any, error) {
+			re, err := compileRegex(a[1].(string))
+			if err != nil {
+				return nil, err
+			}
+			m := re.FindStringSubmatch(a[0].(string))
+			switch {
+			case m == nil:
+				return nil, nil
+			case len(m) > 1:
+				// The first parenthesized subexpression, when there is one.
+				if m[1] == "" && re.FindStringSubmatchIndex(a[0].(string))[2] < 0 {
+					return nil, nil
+				}
+				return m[1], nil
+			}
+			return m[0], nil
+		}},
+		"generate_series timestamp": {MinArgs: 3, MaxArgs: 3, Args: []uint32{argKeep, argKeep, Interval_}, Return: func(t []Type) Type {
+			return Type{OID: t[0].OID}
+		}, Set: func(_ *Ctx, a []any) ([]any, error) {
+			from, to, step := a[0].(time.Time), a[1].(time.Time), a[2].(Interval)
+			if step == (Interval{}) {
+				return nil, sqlerr.New(sqlerr.InvalidParameterValue, "step size cannot equal zero")
+			}
+			up := addInterval(from, step, 1).After(from)
+			var out []any
+			for t := from; (up && !t.After(to)) || (!up && !t.Before(to)); t = addInterval(t, step, 1) {
+				out = append(out, t)
+				if len(out) > 10_000_000 {
+					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "generate_series is limited to 10 million rows here")
+				}
+			}
+			return out, nil
+		}},
+		"width_bucket": {Ret: Int4, MinArgs: 4, MaxArgs: 4, Args: []uint32{Float8, Float8, Float8, Int4}, Eval: func(_ *Ctx, a []any) (any, error) {
+			x, _ := toFloat(decFloat(a[0]))
+			lo, _ := toFloat(decFloat(a[1]))
+			hi, _ := toFloat(decFloat(a[2]))
+			n, _ := intArg(a[3])
+			if n <= 0 {
+				return nil, sqlerr.New("2201G", "count must be greater than zero")
+			}
+			if lo == hi {
+				return nil, sqlerr.New("2201G", "lower bound cannot equal upper bound")
+			}
+			var b float64
+			switch {
+			case lo < hi && x < lo, lo > hi && x > lo:
+				return int64(0), nil
+			case lo < hi && x >= hi, lo > hi && x <= hi:
+				return n + 1, nil
+			default:
+				b = math.Floor(float64(n)*(x-lo)/(hi-lo)) + 1
+			}
+			return int64(b), nil
 		}},
 		"age": {Ret: Interval_, MinArgs: 2, MaxArgs: 2, Args: []uint32{Timestamp, Timestamp}, Eval: func(_ *Ctx, a []any) (any, error) {
 			return subTimestamps(a[0].(time.Time), a[1].(time.Time)), nil
@@ -737,4 +811,46 @@ func spread(vals []any, sample, root bool) (any, error) {
 		q = r
 	}
 	return decRound(q, scale), nil
+}
+
+// zoneOf is the zone of AT TIME ZONE and timezone(): a zone name (IANA, from
+// the system's zoneinfo), a numeric offset ("+02", "-05:30", POSIX: west of
+// Greenwich is positive), or an interval (east of Greenwich is positive).
+func zoneOf(z any) (*time.Location, error) {
+	switch x := z.(type) {
+	case Interval:
+		if x.Months != 0 || x.Days != 0 {
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "interval time zone must not include months or days")
+		}
+		return time.FixedZone("", int(x.Micros/1e6)), nil
+	case string:
+		switch strings.ToLower(x) {
+		case "utc", "gmt", "z", "zulu", "universal":
+			return time.UTC, nil
+		}
+		if len(x) > 1 && (x[0] == '+' || x[0] == '-') {
+			// A numeric zone text is POSIX: positive is west of Greenwich.
+			for _, layout := range []string{"-07:00", "-07"} {
+				if t, err := time.Parse(layout, x); err == nil {
+					_, off := t.Zone()
+					return time.FixedZone("", -off), nil
+				}
+			}
+		}
+		if loc, err := time.LoadLocation(x); err == nil && !strings.HasPrefix(x, "Local") {
+			return loc, nil
+		}
+		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "time zone %q not recognized", x)
+	}
+	return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "time zone %v not recognized", z)
+}
+
+// compileRegex compiles a POSIX regular expression as Go's RE2 reads it (no
+// back references or lookaround).
+func compileRegex(pattern string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, sqlerr.Newf("2201B", "invalid regular expression: %v", err)
+	}
+	return re, nil
 }

@@ -89,9 +89,29 @@ func (c *compiler) compileAExpr(a *pg_query.A_Expr, sc *scope) (*expr, error) {
 }
 
 func (c *compiler) unary(op string, r *expr) (*expr, error) {
+	if r.typ.OID == Interval_ && (op == "-" || op == "+") {
+		return &expr{typ: r.typ, name: "?column?", eval: func(e *env) (any, error) {
+			v, err := r.eval(e)
+			if err != nil || v == nil || op == "+" {
+				return v, err
+			}
+			iv := v.(Interval)
+			return Interval{-iv.Months, -iv.Days, -iv.Micros}, nil
+		}}, nil
+	}
 	r, err := c.coerce(r, Numeric)
 	if err != nil {
 		return nil, err
+	}
+	// The prefix operators that are functions: square and cube root, absolute
+	// value.
+	if fn, ok := map[string]string{"|/": "sqrt", "||/": "cbrt", "@": "abs"}[op]; ok {
+		x, err := c.callFunction(fn, []*expr{r})
+		if err != nil {
+			return nil, err
+		}
+		x.name = "?column?"
+		return x, nil
 	}
 	switch op {
 	case "-", "+":
