@@ -272,7 +272,7 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 			}
 			return err
 		}
-		res, err := stmt.Run(params)
+		res, err := stmt.Run(evalParams(params))
 		if err != nil {
 			return err
 		}

@@ -110,6 +110,34 @@ func fromSluice(v any, t *types.Type) any {
 	return v
 }
 
+// evalParams converts bound parameters from package types' representation
+// (the wire server decodes binary dates and timestamps into types.Date and
+// types.Timestamp) to the evaluator's.
+func evalParams(params []any) []any {
+	var out []any // a copy, made at the first conversion
+	for i, v := range params {
+		var conv any
+		switch x := v.(type) {
+		case types.Date:
+			conv = time.Unix(int64(x)*86400, 0).UTC()
+		case types.Time:
+			conv = pgeval.TimeOfDay(int64(x) * 1000)
+		case types.Timestamp:
+			conv = x.GoTime()
+		default:
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), params...)
+		}
+		out[i] = conv
+	}
+	if out == nil {
+		return params
+	}
+	return out
+}
+
 // toSluice converts an evaluator value to Sluice type t exactly, for a key
 // lookup; ok is false when v has no exact value of that type.
 func toSluice(v any, t *types.Type) (any, bool) {
