@@ -2,8 +2,10 @@ package bicorpus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -32,6 +34,11 @@ const pgBin = "/usr/lib/postgresql/15/bin"
 // PostgreSQL 15 holding the same rows, in the simple protocol (text values) and
 // the extended one (pgx's binary formats), and requires the same labels, type
 // OIDs and rows (in order when the statement has ORDER BY), or the same SQLSTATE.
+// A statement preceded by a "-- args: [...]" line (a JSON array; a string
+// starting with "@" is a timestamp in RFC 3339) is run with those parameters,
+// bound as the driver binds Go values: in the simple protocol pgx interpolates
+// them as literals, in the extended one it sends them with the types the
+// server's ParameterDescription gives.
 // Statements preceded by a "-- known:" line are expected to differ still: they
 // are run and counted, and the test fails if one of them starts to match (so the
 // list stays true).
@@ -50,8 +57,8 @@ func TestBICorpus(t *testing.T) {
 		slConn := connect(t, sluice, m.mode)
 		for _, st := range stmts {
 			total++
-			want := query(ctx, pgConn, st.sql)
-			got := query(ctx, slConn, st.sql)
+			want := query(ctx, pgConn, st.sql, st.args)
+			got := query(ctx, slConn, st.sql, st.args)
 			same := want == got
 			switch {
 			case same && st.known != "":
@@ -69,6 +76,32 @@ func TestBICorpus(t *testing.T) {
 
 type statement struct {
 	where, sql, known string
+	args              []any
+}
+
+// parseArgs reads a "-- args:" line's JSON array.
+func parseArgs(t *testing.T, where, text string) []any {
+	var raw []any
+	if err := json.Unmarshal([]byte(text), &raw); err != nil {
+		t.Fatalf("%s: args: %v", where, err)
+	}
+	for i, v := range raw {
+		switch x := v.(type) {
+		case float64:
+			if x == math.Trunc(x) {
+				raw[i] = int64(x)
+			}
+		case string:
+			if ts, ok := strings.CutPrefix(x, "@"); ok {
+				tm, err := time.Parse(time.RFC3339Nano, ts)
+				if err != nil {
+					t.Fatalf("%s: args: %v", where, err)
+				}
+				raw[i] = tm
+			}
+		}
+	}
+	return raw
 }
 
 // loadCorpus reads testdata/*.sql: statements end with ";" at the end of a line;
@@ -86,12 +119,16 @@ func loadCorpus(t *testing.T) []statement {
 		}
 		var cur []string
 		known := ""
+		var args []any
 		start := 0
 		for i, line := range strings.Split(string(data), "\n") {
 			trim := strings.TrimSpace(line)
 			if len(cur) == 0 {
 				if strings.HasPrefix(trim, "-- known:") {
 					known = strings.TrimSpace(strings.TrimPrefix(trim, "-- known:"))
+				}
+				if a, ok := strings.CutPrefix(trim, "-- args:"); ok {
+					args = parseArgs(t, fmt.Sprintf("%s:%d", filepath.Base(f), i+1), a)
 				}
 				if trim == "" || strings.HasPrefix(trim, "--") {
 					continue
@@ -101,8 +138,8 @@ func loadCorpus(t *testing.T) []statement {
 			cur = append(cur, line)
 			if strings.HasSuffix(trim, ";") {
 				sql := strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";")
-				out = append(out, statement{where: fmt.Sprintf("%s:%d", filepath.Base(f), start), sql: sql, known: known})
-				cur, known = nil, ""
+				out = append(out, statement{where: fmt.Sprintf("%s:%d", filepath.Base(f), start), sql: sql, known: known, args: args})
+				cur, known, args = nil, "", nil
 			}
 		}
 	}
@@ -111,10 +148,10 @@ func loadCorpus(t *testing.T) []statement {
 
 // query runs sql and renders its result: labels with type OIDs, then the rows
 // (sorted unless the statement orders them), or the SQLSTATE of its error.
-func query(ctx context.Context, conn *pgx.Conn, sql string) string {
+func query(ctx context.Context, conn *pgx.Conn, sql string, args []any) string {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	rows, err := conn.Query(ctx, sql)
+	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return errorText(err)
 	}

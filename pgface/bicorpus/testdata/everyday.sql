@@ -152,3 +152,138 @@ SELECT extract(epoch from interval '1 day 2 hours') AS e, date_trunc('hour', int
 SELECT to_char(created_at, 'Dy DD Mon YYYY HH12:MI AM') AS s, to_char(created_at, 'Q DDD "week" D') AS q FROM orders ORDER BY id;
 
 SELECT created_at::timestamptz AS z, '2026-12-06 10:01:00+02'::timestamp AS dropped_zone, '2026-12-06 10:01:00+02'::timestamptz AS utc FROM orders WHERE id = 1;
+
+SELECT id FROM orders WHERE district ILIKE 'NORTH' ORDER BY id;
+
+SELECT name FROM customers WHERE name NOT ILIKE '%a%' ORDER BY 1;
+
+SELECT name FROM customers WHERE name ~ '^[A-C]' ORDER BY 1;
+
+SELECT name FROM customers WHERE name ~* 'LEE$' OR city !~ 'o' ORDER BY 1;
+
+SELECT "public"."orders"."id" AS "id" FROM "public"."orders" WHERE "public"."orders"."created_at" >= date_trunc('day', (timestamp '2026-12-08 12:00:00' + INTERVAL '-1 day')) ORDER BY 1;
+
+SELECT extract(isodow from created_at) AS a, extract(week from created_at) AS w, extract(quarter from created_at) AS q, extract(doy from created_at) AS d, extract(dow from created_at) AS e FROM orders ORDER BY id;
+
+SELECT id FROM orders ORDER BY id LIMIT ALL;
+
+SELECT id FROM orders ORDER BY id OFFSET 5 ROWS;
+
+SELECT id FROM orders ORDER BY id OFFSET 2 LIMIT 3;
+
+SELECT score FROM customers ORDER BY score NULLS FIRST;
+
+SELECT score FROM customers ORDER BY score DESC NULLS LAST;
+
+SELECT * FROM (SELECT district, count(*) AS n FROM orders GROUP BY district) AS virtual_table ORDER BY n DESC, district LIMIT 10;
+
+SELECT 1;
+
+SELECT id FROM orders WHERE customer IN (SELECT id FROM customers WHERE vip) ORDER BY id;
+
+SELECT id FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer = c.id AND o.express) ORDER BY id;
+
+SELECT id FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer = c.id) ORDER BY id;
+
+SELECT coalesce(sum(amount), 0) AS s FROM orders WHERE id > 100;
+
+SELECT count(*) AS n, sum(amount) AS s, avg(amount) AS a, min(id), max(id) FROM orders WHERE id > 100;
+
+SELECT to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS') AS iso FROM orders ORDER BY id;
+
+SELECT created_at AT TIME ZONE 'UTC' AS z FROM orders ORDER BY id;
+
+SELECT ("public"."orders"."created_at" AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Oslo' AS local FROM "public"."orders" ORDER BY 1;
+
+SELECT regexp_replace(name, '[aeiou]', '_', 'g') AS r, substring(name from 1 for 3) AS s, substring(name from '[A-Z][a-z]+') AS m FROM customers ORDER BY id;
+
+SELECT string_agg(DISTINCT district, ',' ORDER BY district) AS ds, array_agg(DISTINCT qty ORDER BY qty) AS qs, count(DISTINCT district) AS n FROM orders;
+
+SELECT g::date AS day, count(o.id) AS n FROM generate_series(timestamp '2026-12-05', timestamp '2026-12-09', interval '1 day') AS g LEFT JOIN orders o ON date_trunc('day', o.created_at) = g GROUP BY 1 ORDER BY 1;
+
+SELECT id::text || '-' || district AS tag, qty / 2 AS half, qty::float / 2 AS halff, qty % 3 AS m, -qty AS neg FROM orders ORDER BY id;
+
+-- known: character(n) values are not blank-padded
+SELECT CAST(amount AS DECIMAL) AS a, CAST(id AS VARCHAR) AS b, CAST(district AS CHAR(3)) AS c, CAST(qty AS BIGINT) AS d, CAST(price AS INTEGER) AS e, qty::int4 AS f, 't'::bool AS g, price::real AS h FROM orders ORDER BY id;
+
+SELECT now() - interval '7 days' < now() AS a, current_timestamp > timestamptz '2020-01-01 00:00:00+00' AS b, localtimestamp > timestamp '2020-01-01' AS c;
+
+SELECT date_trunc('week', created_at)::date AS wk, count(*) FROM orders GROUP BY 1 ORDER BY 1;
+
+SELECT district FROM orders UNION ALL SELECT district FROM district_totals ORDER BY 1;
+
+-- known: the corpus's stand-in KSQL engine answers every statement it gets with 42601; the real engine answers 42P01
+SELECT * FROM "District_Totals";
+
+SELECT orders.* FROM orders WHERE id = 3;
+
+SELECT o.*, c.name FROM orders o JOIN customers c ON c.id = o.customer ORDER BY o.id;
+
+SELECT * FROM orders o JOIN customers c ON c.id = o.customer ORDER BY o.id;
+
+SELECT o.id, c.id FROM orders o FULL OUTER JOIN customers c ON c.id = o.customer ORDER BY 1, 2;
+
+SELECT count(*) FROM orders CROSS JOIN customers;
+
+SELECT o.id, (SELECT name FROM customers c WHERE c.id = o.customer) AS name FROM orders o ORDER BY 1;
+
+-- known: reg* values (regtype here) are sent in text columns (type OID 25)
+SELECT pg_typeof(amount) AS a, pg_typeof(qty) AS q, pg_typeof(created_at) AS c FROM orders WHERE id = 1;
+
+SELECT created_at::time AS t, to_char(created_at, 'HH24:MI') AS hm FROM orders ORDER BY id;
+
+SELECT width_bucket(price, 0, 20, 4) AS b, count(*) FROM orders GROUP BY 1 ORDER BY 1;
+
+-- known: GROUPING SETS, ROLLUP and CUBE are not implemented
+SELECT district, count(*) FROM orders GROUP BY ROLLUP (district) ORDER BY 1 NULLS LAST;
+
+SELECT CASE WHEN express THEN 'express' ELSE 'standard' END AS kind, sum(amount) FROM orders GROUP BY CASE WHEN express THEN 'express' ELSE 'standard' END ORDER BY 1;
+
+SELECT district AS d FROM orders GROUP BY d ORDER BY d;
+
+SELECT max(district), min(name) FROM orders, customers;
+
+SELECT 1.5::float4 AS f, 2.25::float8 / 3 AS g, 10 / 4 AS h, 10.0 / 4 AS i, 2 ^ 10 AS j, |/ 16 AS k, @ -5 AS l;
+
+SELECT id, amount FROM orders WHERE amount BETWEEN SYMMETRIC 20 AND 10 ORDER BY 1;
+
+SELECT id FROM orders WHERE (district, qty) = ('north', 3);
+
+SELECT id FROM orders WHERE district IS DISTINCT FROM 'north' ORDER BY 1;
+
+SELECT array_length(ARRAY[1,2,3], 1), cardinality(ARRAY['a']), ARRAY[qty, qty*2] FROM orders WHERE id = 1;
+
+SELECT left(district, -1), length(''), upper(NULL), 'a' || NULL IS NULL FROM orders WHERE id = 1;
+
+SELECT sum(qty)::numeric / count(*) AS avgq, round(avg(price)::numeric, 2) AS ap FROM orders;
+
+SELECT date '2026-12-06' AS d, date '2026-12-06' < timestamp '2026-12-06 01:00:00' AS lt, created_at::date - date '2026-12-01' AS days FROM orders WHERE id = 1;
+
+SELECT EXTRACT(EPOCH FROM created_at)::int AS e, (created_at - timestamp '2026-12-06 00:00:00') AS since, extract(epoch from (created_at - timestamp '2026-12-06 00:00:00')) AS secs FROM orders ORDER BY id;
+
+SELECT to_timestamp(extract(epoch from created_at)) AS back FROM orders ORDER BY id;
+
+SELECT date_part('epoch', created_at) * 1000 AS ms FROM orders ORDER BY id;
+
+WITH a AS (SELECT customer, sum(amount) AS s FROM orders GROUP BY customer), b AS (SELECT * FROM a WHERE s > 10) SELECT c.name, b.s FROM b JOIN customers c ON c.id = b.customer ORDER BY 2 DESC;
+
+-- known: WITH RECURSIVE is not implemented
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT sum(n) FROM t;
+
+SELECT DISTINCT city FROM customers ORDER BY city;
+
+SELECT DISTINCT lower(city) AS c FROM customers ORDER BY 1;
+
+SELECT city, count(*) FROM customers GROUP BY city HAVING count(*) = 1 ORDER BY city;
+
+SELECT id FROM orders ORDER BY district, id DESC;
+
+SELECT upper(district) AS d, id FROM orders ORDER BY d, 2;
+
+SELECT {fn UCASE(district)} FROM orders WHERE id = 1;
+
+SELECT id FROM orders WHERE created_at > {ts '2026-12-07 00:00:00'} ORDER BY id;
+
+SELECT created_at AT TIME ZONE '+02' AS a, created_at AT TIME ZONE INTERVAL '-03:00' AS b, (created_at AT TIME ZONE 'America/New_York')::text AS c, date '2026-12-06' AT TIME ZONE 'UTC' AS d FROM orders WHERE id = 2;
+
+SELECT percentile_cont(0.5) FROM orders;
