@@ -186,6 +186,12 @@ func (p *Planner) projectItems(qp *plan.QueryPlan, sel *parser.Select, b *binder
 		return nil
 	}
 	defer p.joinKeyFromAlternative(qp)
+	if n := countTableCalls(sel.Items, p.Funcs); n > 0 {
+		if err := startTableCalls(b, src, qp.Join, n, len(qp.Input), sel.Pos); err != nil {
+			return err
+		}
+		defer finishTableCalls(b, qp)
+	}
 	for _, it := range sel.Items {
 		if it.Star && b.scope.join != nil {
 			if err := p.joinStar(it, b.scope.join, add); err != nil {
