@@ -150,7 +150,7 @@ func registerStringFunctions(r *Registry) {
 	str("RPAD", "Pads input on the right with padding to length characters (or truncates it).",
 		sig(tString, func(a []any) (any, error) { return pad(a, false) }, p("input", tString), p("length", tInt), p("padding", tString)),
 		sig(tBytes, func(a []any) (any, error) { return padBytes(a, false) }, p("input", tBytes), p("length", tInt), p("padding", tBytes)))
-	str("SPLIT", "Splits a string by a delimiter; an empty delimiter splits into characters.",
+	str("SPLIT", "Splits a string (or BYTES) by a delimiter; an empty delimiter splits into characters (or bytes); a delimiter at either end or twice in a row gives empty elements.",
 		sig(types.NewArray(tString), func(a []any) (any, error) {
 			parts := strings.Split(a[0].(string), a[1].(string))
 			out := make([]any, len(parts))
@@ -158,7 +158,10 @@ func registerStringFunctions(r *Registry) {
 				out[i] = s
 			}
 			return out, nil
-		}, p("input", tString), p("delimiter", tString)))
+		}, p("input", tString), p("delimiter", tString)),
+		sig(types.NewArray(tBytes), func(a []any) (any, error) {
+			return splitBytes(a[0].([]byte), a[1].([]byte)), nil
+		}, p("input", tBytes), p("delimiter", tBytes)))
 	str("INITCAP", "Capitalizes the first letter of each word and lower-cases the rest.",
 		sig(tString, func(a []any) (any, error) { return initcap(a[0].(string)), nil }, p("input", tString)))
 	registerMaskFunctions(str)
