@@ -242,6 +242,8 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 		return b.bindCall(n)
 	case *parser.Lambda:
 		return nil, sqlerr.New(sqlerr.SyntaxError, "a lambda is only allowed as a function argument").WithPosition(n.Pos)
+	case *parser.StructAll:
+		return nil, sqlerr.Newf(sqlerr.SyntaxError, "%s (all of a struct's fields) is only allowed as a whole SELECT item", parser.FormatExpr(n)).WithPosition(n.Pos)
 	}
 	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "unsupported expression %T", n).WithPosition(n.Position())
 }
