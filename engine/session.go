@@ -91,6 +91,15 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 			s.props[st.Name] = v
 		}
 		return w.Complete("UNSET")
+	case *parser.DefineVariable:
+		return w.Complete("DEFINE")
+	case *parser.UndefineVariable:
+		if !st.Defined {
+			if err := w.Notice("Cannot undefine variable '" + st.Name + "' which has not been defined."); err != nil {
+				return err
+			}
+		}
+		return w.Complete("UNDEFINE")
 	case *parser.Show:
 		return s.show(ctx, st, w)
 	case *parser.Describe:
