@@ -83,9 +83,10 @@ func (env *testEnv) stop() {
 
 // collect is a ResultWriter that keeps everything.
 type collect struct {
-	cols []types.Column
-	rows [][]any
-	tags []string
+	cols    []types.Column
+	rows    [][]any
+	tags    []string
+	notices []string
 }
 
 func (c *collect) Columns(cols []types.Column) error { c.cols = cols; return nil }
@@ -94,7 +95,7 @@ func (c *collect) Row(vals []any) error {
 	return nil
 }
 func (c *collect) Complete(tag string) error { c.tags = append(c.tags, tag); return nil }
-func (c *collect) Notice(string) error       { return nil }
+func (c *collect) Notice(msg string) error   { c.notices = append(c.notices, msg); return nil }
 
 func (env *testEnv) exec(sql string) *collect {
 	env.t.Helper()

@@ -559,18 +559,21 @@ func (s *statelessProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *c
 		}
 		q.processed.Add(1)
 		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
-		if !ok || !s.pipe.applyTo(row, s.out, nullValue, rec) {
+		if !ok {
 			return
 		}
-		r, err := s.enc.encode(s.out, row[len(dec.src.Columns)].(int64), rec.Headers, nullValue)
-		if err != nil {
-			q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
-			return
-		}
-		if w := q.qp.Sink.Source.Window; w != nil {
-			r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
-		}
-		emit(r)
+		s.pipe.each(row, s.out, nullValue, rec, func() bool {
+			r, err := s.enc.encode(s.out, row[len(dec.src.Columns)].(int64), rec.Headers, nullValue)
+			if err != nil {
+				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+				return true
+			}
+			if w := q.qp.Sink.Source.Window; w != nil {
+				r.Key = windowedKey(w, r.Key, row[len(dec.src.Columns)+3:])
+			}
+			emit(r)
+			return true
+		})
 	})
 	return nil
 }
