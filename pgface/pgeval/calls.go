@@ -173,11 +173,6 @@ func (c *compiler) convertArg(fn string, x *expr, to uint32) (*expr, error) {
 	if family(from) == family(to) && family(to) != 0 {
 		return x, nil
 	}
-	if family(from) == 1 && family(to) > 1 {
-		// Text has no implicit cast to a number or boolean: Postgres finds no
-		// such function (an untyped literal was converted by coerce already).
-		return nil, sqlerr.Newf(sqlerr.UndefinedFunction, "function %s(%s) does not exist", fn, TypeName(from))
-	}
 	if family(to) == 0 {
 		return x, nil
 	}
