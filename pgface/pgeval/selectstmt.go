@@ -151,7 +151,10 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	var groupBy []*expr
 	for _, g := range s.GroupClause {
 		if idx, ok := outputRef(g, cols); ok && targetNodes[idx] != nil {
+			// The output column's expression, which must hold no aggregate.
+			st.allowAgg = false
 			x, err := c.compileExpr(targetNodes[idx], sc)
+			st.allowAgg = true
 			if err != nil {
 				return nil, err
 			}
