@@ -63,3 +63,13 @@ SELECT "public"."orders"."district" AS "district", avg("public"."orders"."price"
 SELECT count(*) AS "count" FROM "public"."orders" WHERE "public"."orders"."express" = FALSE;
 
 SELECT "public"."orders"."district" AS "district", count(*) AS "count" FROM "public"."orders" GROUP BY "public"."orders"."district" HAVING count(*) > 1 ORDER BY "count" DESC, "district" ASC;
+
+-- The README's Metabase example: a day grouping over a filtered range.
+SELECT date_trunc('day', "public"."orders"."created_at") AS "created_at", sum("public"."orders"."amount") AS "sum" FROM "public"."orders" WHERE "public"."orders"."created_at" >= timestamp '2026-12-06 10:00:00' GROUP BY 1 ORDER BY 1 ASC;
+
+-- Three-part relation names with the current database, and another one.
+SELECT count(*) AS "count" FROM sluice.public.district_totals;
+
+SELECT "sluice"."public"."customers"."name" FROM "sluice"."public"."customers" WHERE "sluice"."public"."customers"."vip" ORDER BY 1;
+
+SELECT count(*) FROM other.public.orders;
