@@ -92,6 +92,8 @@ func (c *compiler) compileExpr(n *pg_query.Node, sc *scope) (*expr, error) {
 		return c.compileColumnRef(n.GetColumnRef(), sc)
 	case n.GetParamRef() != nil:
 		return c.compileParam(n.GetParamRef())
+	case n.GetGroupingFunc() != nil:
+		return c.compileGroupingFunc(n.GetGroupingFunc(), sc)
 	case n.GetTypeCast() != nil:
 		return c.compileCast(n.GetTypeCast(), sc)
 	case n.GetAExpr() != nil:

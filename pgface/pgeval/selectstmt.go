@@ -23,6 +23,10 @@ type selectState struct {
 	aggs    []*aggCall
 	windows []*windowCall
 	srfs    []*srfCall
+	// gsets are the GROUP BY's grouping sets (nil without GROUPING SETS, ROLLUP
+	// or CUBE); groupingCols the columns GROUPING() calls name.
+	gsets        *groupingSets
+	groupingCols []int
 	// allowAgg and allowSRF say whether the clause being compiled may contain them.
 	allowAgg, allowSRF bool
 }
@@ -148,26 +152,42 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	st.allowSRF = false
 
 	// GROUP BY: expressions, output positions or output names.
-	var groupBy []*expr
-	for _, g := range s.GroupClause {
+	groupItem := func(g *pg_query.Node) (*expr, error) {
+		node := g
 		if idx, ok := outputRef(g, cols); ok && targetNodes[idx] != nil {
 			// The output column's expression, which must hold no aggregate.
-			st.allowAgg = false
-			x, err := c.compileExpr(targetNodes[idx], sc)
-			st.allowAgg = true
-			if err != nil {
-				return nil, err
-			}
-			groupBy = append(groupBy, x)
-			continue
+			node = targetNodes[idx]
 		}
 		st.allowAgg = false
-		x, err := c.compileExpr(g, sc)
+		x, err := c.compileExpr(node, sc)
 		st.allowAgg = true
-		if err != nil {
-			return nil, err
+		return x, err
+	}
+	groupTarget := func(g *pg_query.Node) *pg_query.Node {
+		if idx, ok := outputRef(g, cols); ok && targetNodes[idx] != nil {
+			return targetNodes[idx]
 		}
-		groupBy = append(groupBy, x)
+		return g
+	}
+	groupBy, gsets, err := c.compileGroupBy(s.GroupClause, st, groupItem, groupTarget)
+	if err != nil {
+		return nil, err
+	}
+	st.gsets = gsets
+	for _, ci := range st.groupingCols {
+		found := false
+		if gsets != nil {
+			for _, gc := range gsets.cols {
+				found = found || gc == ci
+			}
+		} else {
+			for _, g := range groupBy {
+				found = found || (g.colIndex == ci && ci >= 0)
+			}
+		}
+		if !found {
+			return nil, sqlerr.New(sqlerr.GroupingError, "arguments to GROUPING must be grouping expressions of the associated query level")
+		}
 	}
 	var having *expr
 	if s.HavingClause != nil {
@@ -182,7 +202,7 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	if err != nil {
 		return nil, err
 	}
-	grouped := len(groupBy) > 0 || len(st.aggs) > 0 || having != nil
+	grouped := len(groupBy) > 0 || len(st.aggs) > 0 || having != nil || gsets != nil
 	distinct := len(s.DistinctClause) > 0
 	nsort := len(keys)
 	distinctOn := 0
@@ -225,7 +245,12 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 			items = append(items, e)
 		}
 		if grouped {
-			if items, err = group(outer, items, groupBy, st, len(from.cols)); err != nil {
+			if gsets != nil {
+				items, err = groupBySets(outer, items, groupBy, gsets, st, len(from.cols))
+			} else {
+				items, err = group(outer, items, groupBy, st, len(from.cols))
+			}
+			if err != nil {
 				return nil, err
 			}
 			if having != nil {

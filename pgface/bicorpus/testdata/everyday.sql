@@ -235,7 +235,6 @@ SELECT created_at::time AS t, to_char(created_at, 'HH24:MI') AS hm FROM orders O
 
 SELECT width_bucket(price, 0, 20, 4) AS b, count(*) FROM orders GROUP BY 1 ORDER BY 1;
 
--- known: GROUPING SETS, ROLLUP and CUBE are not implemented
 SELECT district, count(*) FROM orders GROUP BY ROLLUP (district) ORDER BY 1 NULLS LAST;
 
 SELECT CASE WHEN express THEN 'express' ELSE 'standard' END AS kind, sum(amount) FROM orders GROUP BY CASE WHEN express THEN 'express' ELSE 'standard' END ORDER BY 1;
@@ -288,3 +287,20 @@ SELECT id FROM orders WHERE created_at > {ts '2026-12-07 00:00:00'} ORDER BY id;
 SELECT created_at AT TIME ZONE '+02' AS a, created_at AT TIME ZONE INTERVAL '-03:00' AS b, (created_at AT TIME ZONE 'America/New_York')::text AS c, date '2026-12-06' AT TIME ZONE 'UTC' AS d FROM orders WHERE id = 2;
 
 SELECT percentile_cont(0.5) FROM orders;
+
+SELECT district, express, count(*) AS n, sum(amount) AS s, grouping(district, express) AS g FROM orders GROUP BY CUBE (district, express) ORDER BY 5, 1, 2;
+
+SELECT c.city, o.district, count(*) FROM orders o JOIN customers c ON c.id = o.customer GROUP BY GROUPING SETS ((c.city, o.district), (c.city), ()) ORDER BY 1 NULLS FIRST, 2 NULLS FIRST;
+
+SELECT district, customer, sum(qty) FROM orders GROUP BY district, ROLLUP (customer) HAVING sum(qty) > 2 ORDER BY 1, 2;
+
+SELECT coalesce(district, 'all') AS d, count(*) FROM orders WHERE id > 100 GROUP BY ROLLUP (district);
+
+SELECT count(*) FROM orders GROUP BY ();
+
+SELECT grouping(district) AS g, district FROM orders GROUP BY district ORDER BY 2;
+
+SELECT grouping(customer) FROM orders GROUP BY district;
+
+-- known: grouping sets over expressions are not supported (columns only)
+SELECT date_trunc('day', created_at) AS day, count(*) FROM orders GROUP BY ROLLUP (date_trunc('day', created_at)) ORDER BY 1;
