@@ -45,9 +45,6 @@ type outRow struct {
 
 func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compiledSelect, error) {
 	if s.WithClause != nil {
-		if s.WithClause.Recursive {
-			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "WITH RECURSIVE is not supported in catalog queries")
-		}
 		saved := c.ctes
 		c.ctes = make(map[string]*cteDef, len(saved)+len(s.WithClause.Ctes))
 		for k, v := range saved {
@@ -59,6 +56,14 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 			sub := cte.Ctequery.GetSelectStmt()
 			if sub == nil {
 				return nil, sqlerr.New(sqlerr.FeatureNotSupported, "only SELECT is supported in WITH")
+			}
+			if s.WithClause.Recursive && refersTo(cte.Ctequery, cte.Ctename) {
+				sel, err := c.compileRecursiveCTE(cte, sub, parent)
+				if err != nil {
+					return nil, err
+				}
+				c.ctes[cte.Ctename] = &cteDef{sel: sel}
+				continue
 			}
 			sel, err := c.compileSelect(sub, parent)
 			if err != nil {

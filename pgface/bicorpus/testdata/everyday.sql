@@ -267,7 +267,6 @@ SELECT date_part('epoch', created_at) * 1000 AS ms FROM orders ORDER BY id;
 
 WITH a AS (SELECT customer, sum(amount) AS s FROM orders GROUP BY customer), b AS (SELECT * FROM a WHERE s > 10) SELECT c.name, b.s FROM b JOIN customers c ON c.id = b.customer ORDER BY 2 DESC;
 
--- known: WITH RECURSIVE is not implemented
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT sum(n) FROM t;
 
 SELECT DISTINCT city FROM customers ORDER BY city;
@@ -304,3 +303,11 @@ SELECT grouping(customer) FROM orders GROUP BY district;
 
 -- known: grouping sets over expressions are not supported (columns only)
 SELECT date_trunc('day', created_at) AS day, count(*) FROM orders GROUP BY ROLLUP (date_trunc('day', created_at)) ORDER BY 1;
+
+WITH RECURSIVE days(d) AS (SELECT date '2026-12-05' UNION ALL SELECT d + 1 FROM days WHERE d < date '2026-12-09') SELECT d, (SELECT count(*) FROM orders WHERE created_at::date = d) AS n FROM days ORDER BY d;
+
+WITH RECURSIVE reach(c) AS (SELECT 'c1'::text UNION SELECT o2.customer FROM reach r JOIN orders o1 ON o1.customer = r.c JOIN orders o2 ON o2.district = o1.district) SELECT c FROM reach ORDER BY c;
+
+WITH RECURSIVE t AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM t WHERE n < 3), u AS (SELECT n * 10 AS m FROM t) SELECT sum(m) FROM u;
+
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t ORDER BY 1) SELECT * FROM t;
