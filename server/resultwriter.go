@@ -155,3 +155,23 @@ func rowDescription(cols []types.Column, formats []int16) *pgproto3.RowDescripti
 func (w *resultWriter) ParameterStatus(name, value string) {
 	w.c.send(&pgproto3.ParameterStatus{Name: name, Value: value})
 }
+
+// DeallocateStatement removes a named prepared statement (SQL DEALLOCATE, which
+// the session runs) and reports whether it existed.
+func (w *resultWriter) DeallocateStatement(name string) bool {
+	if _, ok := w.c.extended.stmts[name]; !ok || name == "" {
+		return false
+	}
+	delete(w.c.extended.stmts, name)
+	return true
+}
+
+// DeallocateAll removes every named prepared statement (DEALLOCATE ALL,
+// DISCARD ALL).
+func (w *resultWriter) DeallocateAll() {
+	for name := range w.c.extended.stmts {
+		if name != "" {
+			delete(w.c.extended.stmts, name)
+		}
+	}
+}

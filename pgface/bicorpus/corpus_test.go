@@ -72,6 +72,50 @@ func TestBICorpus(t *testing.T) {
 		}
 	}
 	t.Logf("BI corpus: %d statements, %d runs (simple and extended protocol), %d runs match PostgreSQL 15", len(stmts), total, pass)
+	t.Run("prepared statement lifecycle", func(t *testing.T) {
+		want := statementLifecycle(ctx, connect(t, oracle, pgx.QueryExecModeSimpleProtocol))
+		if got := statementLifecycle(ctx, connect(t, sluice, pgx.QueryExecModeSimpleProtocol)); got != want {
+			t.Errorf("Sluice:\n%s\nPostgreSQL:\n%s", got, want)
+		}
+	})
+}
+
+// statementLifecycle prepares statements with Parse and removes them with SQL
+// DEALLOCATE [ALL] and DISCARD ALL (as psqlODBC and connection pools do),
+// reporting each step's outcome.
+func statementLifecycle(ctx context.Context, conn *pgx.Conn) string {
+	pc := conn.PgConn()
+	var b strings.Builder
+	step := func(what string, err error) {
+		fmt.Fprintf(&b, "%s: ", what)
+		if err != nil {
+			b.WriteString(errorText(err))
+		} else {
+			b.WriteString("ok")
+		}
+		b.WriteString("\n")
+	}
+	prepare := func(name string) {
+		_, err := pc.Prepare(ctx, name, "SELECT id FROM orders WHERE id = $1", nil)
+		step("prepare "+name, err)
+	}
+	exec := func(sql string) {
+		step(sql, pc.Exec(ctx, sql).Close())
+	}
+	prepare("s1")
+	prepare("s1")
+	exec("DEALLOCATE s1")
+	prepare("s1")
+	exec("DEALLOCATE nosuch")
+	prepare("s2")
+	exec("DEALLOCATE ALL")
+	prepare("s1")
+	prepare("s2")
+	exec("DISCARD ALL")
+	prepare("s1")
+	exec("DEALLOCATE PREPARE s1")
+	exec("DEALLOCATE s1")
+	return b.String()
 }
 
 type statement struct {

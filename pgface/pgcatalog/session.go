@@ -35,6 +35,16 @@ type ResultWriter interface {
 	Notice(msg string) error
 }
 
+// StatementCloser is a ResultWriter that holds the connection's prepared
+// statements (the wire server's does): DEALLOCATE and DISCARD ALL remove them.
+type StatementCloser interface {
+	// DeallocateStatement removes the named prepared statement and reports
+	// whether there was one.
+	DeallocateStatement(name string) bool
+	// DeallocateAll removes every named prepared statement.
+	DeallocateAll()
+}
+
 // Session is the Postgres-dialect side of one client connection. It is used by
 // one goroutine at a time.
 type Session struct {
@@ -296,10 +306,23 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 	case n.GetTransactionStmt() != nil:
 		return w.Complete(transactionTag(n.GetTransactionStmt().Kind))
 	case n.GetDiscardStmt() != nil:
-		return w.Complete("DISCARD ALL")
+		if n.GetDiscardStmt().Target == pg_query.DiscardMode_DISCARD_ALL {
+			if sc, ok := w.(StatementCloser); ok {
+				sc.DeallocateAll()
+			}
+		}
+		return w.Complete("DISCARD " + strings.TrimPrefix(n.GetDiscardStmt().Target.String(), "DISCARD_"))
 	case n.GetDeallocateStmt() != nil:
-		if n.GetDeallocateStmt().Name == "" {
+		d := n.GetDeallocateStmt()
+		sc, ok := w.(StatementCloser)
+		if d.Name == "" {
+			if ok {
+				sc.DeallocateAll()
+			}
 			return w.Complete("DEALLOCATE ALL")
+		}
+		if ok && !sc.DeallocateStatement(d.Name) {
+			return sqlerr.Newf("26000", "prepared statement %q does not exist", d.Name)
 		}
 		return w.Complete("DEALLOCATE")
 	}
