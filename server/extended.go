@@ -84,9 +84,12 @@ func (s *extendedState) dropUnnamed() {
 // Errors of the extended protocol that do not end the connection.
 var errFunctionCall = sqlerr.New(sqlerr.FeatureNotSupported, "function call protocol is not supported")
 
-// extendedError reports err and discards messages up to the next Sync.
+// extendedError reports err and discards messages up to the next Sync. The
+// error is flushed at once, as Postgres sends errors: a client that sent Flush
+// rather than Sync (postgres.js, pg-cursor) waits for it.
 func (c *conn) extendedError(err error, sql string) {
 	c.send(errorResponse(err, sql))
+	c.flush()
 	c.extended.skipToSync = true
 }
 

@@ -143,6 +143,12 @@ func TestProtocolSequences(t *testing.T) {
 			&pgproto3.Query{String: "SELECT 1"},
 		}, []string{"ParseComplete", "BindComplete", "ErrorResponse ERROR 42601", "ReadyForQuery",
 			"RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery"}},
+		{"an error reaches a client that sends Flush, not Sync", []pgproto3.FrontendMessage{
+			&pgproto3.Parse{Query: "FAIL"},
+			&pgproto3.Bind{},
+			&pgproto3.Execute{},
+			&pgproto3.Flush{},
+		}, []string{"ParseComplete", "BindComplete", "ErrorResponse ERROR 42601"}},
 		{"unknown statement", []pgproto3.FrontendMessage{
 			&pgproto3.Bind{PreparedStatement: "nope"},
 			&pgproto3.Sync{},
