@@ -38,7 +38,7 @@ const pgBin = "/usr/lib/postgresql/15/bin"
 // starting with "@" is a timestamp in RFC 3339) is run with those parameters,
 // bound as the driver binds Go values: in the simple protocol pgx interpolates
 // them as literals, in the extended one it sends them with the types the
-// server's ParameterDescription gives.
+// server's ParameterDescription gives (and those types must be PostgreSQL's).
 // Statements preceded by a "-- known:" line are expected to differ still: they
 // are run and counted, and the test fails if one of them starts to match (so the
 // list stays true).
@@ -195,11 +195,20 @@ func loadCorpus(t *testing.T) []statement {
 func query(ctx context.Context, conn *pgx.Conn, sql string, args []any) string {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	var b strings.Builder
+	if len(args) > 0 && conn.Config().DefaultQueryExecMode != pgx.QueryExecModeSimpleProtocol {
+		// The parameter types the server infers (ParameterDescription), which
+		// drivers encode the values by.
+		sd, err := conn.Prepare(ctx, "", sql)
+		if err != nil {
+			return errorText(err)
+		}
+		fmt.Fprintf(&b, "params %v\n", sd.ParamOIDs)
+	}
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return errorText(err)
 	}
-	var b strings.Builder
 	for _, f := range rows.FieldDescriptions() {
 		fmt.Fprintf(&b, "%s:%d ", f.Name, f.DataTypeOID)
 	}
