@@ -72,6 +72,29 @@ func TestBICorpus(t *testing.T) {
 		}
 	}
 	t.Logf("BI corpus: %d statements, %d runs (simple and extended protocol), %d runs match PostgreSQL 15", len(stmts), total, pass)
+	t.Run("sluice.dialect ksql", func(t *testing.T) {
+		// A session that asks for ksqlDB's answers sends SELECTs over Sluice's
+		// relations to the KSQL engine (the corpus's answers 42601); catalog
+		// SQL stays Postgres'.
+		cfg, err := pgx.ParseConfig("postgres://alice@" + sluice + "/sluice?sslmode=disable&sluice.dialect=ksql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		for sql, want := range map[string]string{
+			"SELECT id FROM orders WHERE id = 1":                     "ERROR 42601",
+			"SHOW sluice.dialect":                                    "sluice.dialect:25 \nksql",
+			"SELECT count(*) FROM pg_class WHERE relname = 'orders'": "count:20 \n1",
+		} {
+			if got := query(ctx, conn, sql, nil); got != want {
+				t.Errorf("%s: got %q, want %q", sql, got, want)
+			}
+		}
+	})
 	t.Run("prepared statement lifecycle", func(t *testing.T) {
 		want := statementLifecycle(ctx, connect(t, oracle, pgx.QueryExecModeSimpleProtocol))
 		if got := statementLifecycle(ctx, connect(t, sluice, pgx.QueryExecModeSimpleProtocol)); got != want {

@@ -182,6 +182,11 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 
 func (s *Session) userRelations() map[string]bool {
 	m := map[string]bool{}
+	if strings.EqualFold(s.settings.get("sluice.dialect"), "ksql") {
+		// The session asked for ksqlDB's answers: no Sluice relation is
+		// Postgres'.
+		return m
+	}
 	if s.src != nil && s.data != nil {
 		for _, src := range s.src.Sources() {
 			m[relName(src)] = true

@@ -57,6 +57,10 @@ var parameters = func() map[string]parameter {
 		{"work_mem", "4MB", "Sets the maximum memory to be used for query workspaces."},
 		{"max_index_keys", "32", "Shows the maximum number of index keys."},
 		{"block_size", "8192", "Shows the size of a disk block."},
+		// Sluice's own: "ksql" sends SELECTs over Sluice's streams and tables to
+		// the KSQL engine (ksqlDB's pull queries: its names, KEY columns and
+		// rules) even when they are valid Postgres SQL, for ksqlDB tooling.
+		{"sluice.dialect", "postgres", "How a SELECT over Sluice's streams and tables is answered: postgres (as PostgreSQL does) or ksql (as ksqlDB's pull query)."},
 	}
 	m := make(map[string]parameter, len(list))
 	for _, p := range list {

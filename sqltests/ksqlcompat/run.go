@@ -187,7 +187,7 @@ func (r *Runner) startEnv(ctx context.Context, c *Case, dir string) (env *caseEn
 			_ = srv.Kill()
 		}
 	})
-	sess, err := harness.Connect(ctx, srv.Addrs.PG)
+	sess, err := harness.Connect(ctx, srv.Addrs.PG, "SET sluice.dialect = 'ksql'")
 	if err != nil {
 		stop()
 		return nil, nil, Error, "connect", err.Error()

@@ -159,7 +159,8 @@ func (q *wireQuery) stop() {
 
 // connect opens a connection to the engine and replays the case's SET statements.
 func (e *caseEnv) connect(ctx context.Context) (*pgconn.PgConn, error) {
-	conn, err := pgconn.Connect(ctx, "postgres://sluice@"+e.srv.Addrs.PG+"/sluice?sslmode=disable")
+	// ksqlDB's answers, not PostgreSQL's, to SELECTs valid in both dialects.
+	conn, err := pgconn.Connect(ctx, "postgres://sluice@"+e.srv.Addrs.PG+"/sluice?sslmode=disable&sluice.dialect=ksql")
 	if err != nil {
 		return nil, err
 	}
