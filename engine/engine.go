@@ -40,6 +40,9 @@ type Config struct {
 	// long they are kept after being committed (0: 7 days, Kafka's default
 	// retention).
 	RepartitionPurgeInterval, RepartitionPurgeAfter time.Duration
+	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
+	// register and read their schemas in; "" leaves those formats unusable.
+	SchemaRegistryURL string
 }
 
 // Engine runs statements against one Kafka cluster.
@@ -51,6 +54,8 @@ type Engine struct {
 	funcs   *expr.Registry
 	aggs    *aggregate.Registry
 	proclog *processingLog
+	// registry is the Schema Registry client, nil without SchemaRegistryURL.
+	registry *schemaRegistry
 
 	// mu serializes catalog changes: validate, record, apply.
 	mu      sync.Mutex
@@ -80,6 +85,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		funcs:   expr.NewRegistry(expr.Config{}),
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},
+	}
+	if cfg.SchemaRegistryURL != "" {
+		reg, err := newSchemaRegistry(cfg.SchemaRegistryURL)
+		if err != nil {
+			return nil, err
+		}
+		e.registry = reg
 	}
 	if err := e.cluster.CreateTopic(ctx, e.commandTopic(), 1, 1, map[string]*string{"retention.ms": ptr("-1")}); err != nil {
 		return nil, fmt.Errorf("command topic: %w", err)

@@ -13,6 +13,7 @@ const (
 	Delimited = "DELIMITED"
 	Kafka     = "KAFKA"
 	None      = "NONE"
+	Avro      = "AVRO"
 )
 
 // ValidFormat returns the canonical name of a format this package implements
@@ -20,7 +21,7 @@ const (
 // the caller decides how to report those.
 func ValidFormat(name string) (canonical string, ok bool) {
 	switch c := strings.ToUpper(strings.TrimSpace(name)); c {
-	case JSON, Delimited, Kafka, None:
+	case JSON, Delimited, Kafka, None, Avro:
 		return c, true
 	}
 	return "", false
@@ -37,6 +38,17 @@ type Options struct {
 	// holding it (true) or as the bare value (false); nil means the format's default
 	// (JSON wraps). Keys are never wrapped when single; only JSON can wrap.
 	WrapSingle *bool
+	// FullName is the record name of a derived AVRO schema (KEY_SCHEMA_FULL_NAME,
+	// VALUE_SCHEMA_FULL_NAME); "" means DefaultAvroFullName.
+	FullName string
+	// Registry ties a Schema Registry format (AVRO) to its registered schema; nil
+	// for the other formats, and for a codec built only to check the columns.
+	Registry *Registry
+}
+
+// UsesRegistry reports whether a format keeps its schemas in a Schema Registry.
+func UsesRegistry(format string) bool {
+	return strings.EqualFold(format, Avro)
 }
 
 // Codec encodes and decodes one row of the columns it was built for.
@@ -66,7 +78,7 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"%s does not support the following configs: [delimiter]", name)
 	}
-	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && !opts.IsKey {
+	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && !opts.IsKey {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
 	}
@@ -81,6 +93,8 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return newDelimitedCodec(cols, delim), nil
 	case Kafka:
 		return newKafkaCodec(cols), nil
+	case Avro:
+		return newAvroCodec(cols, opts)
 	default:
 		return noneCodec{}, nil
 	}

@@ -159,19 +159,19 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	defer state.Close()
 
-	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state})
-	cancel()
-	if err != nil {
-		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
-	}
-	defer eng.Close()
-
 	srURL, stopSR, err := startSchemaRegistry(cfg, cluster, logger)
 	if err != nil {
 		return err
 	}
 	defer stopSR()
+
+	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state, SchemaRegistryURL: srURL})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
+	}
+	defer eng.Close()
 
 	pgLn, err := net.Listen("tcp", cfg.pgAddr)
 	if err != nil {
