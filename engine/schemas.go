@@ -160,7 +160,8 @@ func (r *schemaRegistry) bind(ctx context.Context, subj, derived string, id int,
 			return &catalog.RegistrySchema{ID: ss.ID, Schema: ss.Schema.Schema}, nil
 		}
 		if latest, err := r.cl.SchemaByVersion(ctx, subj, -1); err == nil {
-			return &catalog.RegistrySchema{ID: latest.ID, Schema: derived}, nil
+			// Records are written, and read by default, with the latest schema.
+			return &catalog.RegistrySchema{ID: latest.ID, Schema: latest.Schema.Schema}, nil
 		}
 	}
 	newID, err := r.cl.RegisterSchema(ctx, subj, schema, -1, -1)
@@ -303,7 +304,8 @@ func avroToSQL(n any, named map[string]any) (*types.Type, error) {
 				if err != nil {
 					return nil, fmt.Errorf("field %s: %w", fname, err)
 				}
-				out = append(out, types.Field{Name: fname, Type: ft})
+				// ksqlDB names columns and fields in upper case, as unquoted identifiers.
+				out = append(out, types.Field{Name: strings.ToUpper(fname), Type: ft})
 			}
 			return types.NewStruct(out...), nil
 		case "array":

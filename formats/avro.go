@@ -56,6 +56,7 @@ type avroCodec struct {
 	unwrap  bool // a single key or unwrapped value: the bare value, not a record
 	id      int
 	schema  *avro.Schema
+	fields  []string // the record field each column is written to
 	lookup  SchemaLookup
 	writers sync.Map // id -> *avro.Schema
 }
@@ -110,6 +111,20 @@ func newAvroCodec(cols []types.Column, opts Options) (*avroCodec, error) {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema is not compatible with Avro: %v", err)
 	}
 	c.schema = s
+	c.fields = make([]string, len(cols))
+	for i, col := range cols {
+		c.fields[i] = col.Name
+	}
+	if root := s.Root(); root != nil && root.Type == "record" && !c.unwrap {
+		for i, col := range cols {
+			for _, f := range root.Fields {
+				if strings.EqualFold(f.Name, col.Name) {
+					c.fields[i] = f.Name
+					break
+				}
+			}
+		}
+	}
 	if c.id > 0 {
 		c.writers.Store(c.id, s)
 	}
@@ -130,7 +145,7 @@ func (c *avroCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 	} else {
 		m := make(map[string]any, len(c.cols))
 		for i, col := range c.cols {
-			m[col.Name] = avroValue(vals[i], col.Type)
+			m[c.fields[i]] = avroValue(vals[i], col.Type)
 		}
 		v = m
 	}

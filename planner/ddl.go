@@ -135,7 +135,10 @@ func checkDeclared(src *catalog.Source, st *parser.CreateSource) error {
 // when the statement declares none for that side, then checks the columns.
 func inferColumns(src *catalog.Source, st *parser.CreateSource, w *withProps, session map[string]string, infer Inferrer) error {
 	probe := *src
-	probe.Columns = append([]types.Column{{Name: "_", Type: types.IntType, Role: types.ValueColumn}}, src.Columns...)
+	if len(src.ValueColumns()) == 0 {
+		// Stands for the inferred value columns while the formats are resolved.
+		probe.Columns = append([]types.Column{{Name: "_", Type: types.IntType, Role: types.ValueColumn}}, src.Columns...)
+	}
 	if err := resolveFormats(&probe, w, session, nil); err != nil {
 		return err
 	}

@@ -41,6 +41,11 @@ func encodeKey(src *SourceInfo, rec Record) ([]byte, error) {
 	case isNull(rec.Key):
 	case src == nil || len(src.keyColumns) == 0:
 		inner = []byte(literalText(rec.Key))
+	case strings.EqualFold(src.KeyFormat, "AVRO"):
+		inner, err = encodeAvro(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
 	default:
 		inner, err = encodeFormat(src.KeyFormat, src.keyColumns, rec.Key)
 		if err != nil {
@@ -74,7 +79,13 @@ func encodeValue(src *SourceInfo, rec Record) ([]byte, error) {
 	if src == nil {
 		return []byte(literalText(rec.Value)), nil
 	}
-	b, err := encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
+	var b []byte
+	var err error
+	if strings.EqualFold(src.ValueFormat, "AVRO") {
+		b, err = encodeAvro(src.sr, src.Topic+"-value", rec.Value)
+	} else {
+		b, err = encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("value: %w", err)
 	}
@@ -164,7 +175,13 @@ func decodeKey(src *SourceInfo, b []byte, fallbackSize int64) (decodedKey, error
 		k.value = string(b)
 		return k, nil
 	}
-	v, err := decodeFormat(src.KeyFormat, src.keyColumns, b)
+	var v any
+	var err error
+	if strings.EqualFold(src.KeyFormat, "AVRO") {
+		v, err = decodeAvro(src.sr, b)
+	} else {
+		v, err = decodeFormat(src.KeyFormat, src.keyColumns, b)
+	}
 	k.value = v
 	return k, err
 }
@@ -176,6 +193,9 @@ func decodeValue(src *SourceInfo, b []byte) (any, error) {
 	}
 	if src == nil {
 		return decodeJSON(b)
+	}
+	if strings.EqualFold(src.ValueFormat, "AVRO") {
+		return decodeAvro(src.sr, b)
 	}
 	return decodeFormat(src.ValueFormat, src.valueColumns, b)
 }
