@@ -204,7 +204,9 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 	if err := json.Unmarshal([]byte(text), &node); err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema of subject %s is not valid JSON: %v", subj, err)
 	}
-	t, err := avroToSQL(stripNull(node), map[string]any{})
+	// Names are upper-cased as unquoted identifiers, but kept as the schema
+	// spells them when a schema id is given, as ksqlDB does.
+	t, err := avroToSQL(stripNull(node), map[string]any{}, schemaID == 0)
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Cannot infer columns from the schema of subject %s: %v", subj, err)
 	}
@@ -246,7 +248,7 @@ func stripNull(n any) any {
 
 // avroToSQL maps an Avro schema (parsed JSON) to the SQL type ksqlDB gives it;
 // named holds the record types defined so far, for references by name.
-func avroToSQL(n any, named map[string]any) (*types.Type, error) {
+func avroToSQL(n any, named map[string]any, upper bool) (*types.Type, error) {
 	switch v := n.(type) {
 	case string:
 		switch v {
@@ -264,7 +266,7 @@ func avroToSQL(n any, named map[string]any) (*types.Type, error) {
 			return types.BytesType, nil
 		}
 		if def, ok := named[v]; ok {
-			return avroToSQL(def, named)
+			return avroToSQL(def, named, upper)
 		}
 		return nil, fmt.Errorf("unsupported Avro type %q", v)
 	case []any:
@@ -300,36 +302,39 @@ func avroToSQL(n any, named map[string]any) (*types.Type, error) {
 			for _, f := range fields {
 				fm, _ := f.(map[string]any)
 				fname, _ := fm["name"].(string)
-				ft, err := avroToSQL(stripNull(fm["type"]), named)
+				ft, err := avroToSQL(stripNull(fm["type"]), named, upper)
 				if err != nil {
 					return nil, fmt.Errorf("field %s: %w", fname, err)
 				}
 				// ksqlDB names columns and fields in upper case, as unquoted identifiers.
-				out = append(out, types.Field{Name: strings.ToUpper(fname), Type: ft})
+				if upper {
+					fname = strings.ToUpper(fname)
+				}
+				out = append(out, types.Field{Name: fname, Type: ft})
 			}
 			return types.NewStruct(out...), nil
 		case "array":
 			items := stripNull(v["items"])
 			if rec, ok := items.(map[string]any); ok && rec["type"] == "record" {
 				if fields, _ := rec["fields"].([]any); isMapEntry(rec, fields) {
-					k, err := avroToSQL(stripNull(fields[0].(map[string]any)["type"]), named)
+					k, err := avroToSQL(stripNull(fields[0].(map[string]any)["type"]), named, upper)
 					if err != nil {
 						return nil, err
 					}
-					val, err := avroToSQL(stripNull(fields[1].(map[string]any)["type"]), named)
+					val, err := avroToSQL(stripNull(fields[1].(map[string]any)["type"]), named, upper)
 					if err != nil {
 						return nil, err
 					}
 					return types.NewMap(k, val), nil
 				}
 			}
-			elem, err := avroToSQL(items, named)
+			elem, err := avroToSQL(items, named, upper)
 			if err != nil {
 				return nil, err
 			}
 			return types.NewArray(elem), nil
 		case "map":
-			val, err := avroToSQL(stripNull(v["values"]), named)
+			val, err := avroToSQL(stripNull(v["values"]), named, upper)
 			if err != nil {
 				return nil, err
 			}
@@ -339,7 +344,7 @@ func avroToSQL(n any, named map[string]any) (*types.Type, error) {
 		case "fixed":
 			return types.BytesType, nil
 		}
-		return avroToSQL(stripNull(v["type"]), named)
+		return avroToSQL(stripNull(v["type"]), named, upper)
 	}
 	return nil, fmt.Errorf("unsupported Avro schema %v", n)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -52,13 +53,15 @@ func readConfluentHeader(data []byte) (int, []byte, error) {
 
 // avroCodec writes AVRO records with the Confluent framing.
 type avroCodec struct {
-	cols    []types.Column
-	unwrap  bool // a single key or unwrapped value: the bare value, not a record
-	id      int
-	schema  *avro.Schema
-	fields  []string // the record field each column is written to
-	lookup  SchemaLookup
-	writers sync.Map // id -> *avro.Schema
+	cols       []types.Column
+	unwrap     bool // a single key or unwrapped value: the bare value, not a record
+	id         int
+	schema     *avro.Schema
+	fields     []string           // the record field each column is written to
+	fieldNodes []*avro.SchemaNode // and its schema
+	root       *avro.SchemaNode   // the schema's tree, built once
+	lookup     SchemaLookup
+	writers    sync.Map // id -> *avro.Schema
 }
 
 // avroLogical makes the library hand decimals over as *apd.Decimal and leave
@@ -112,17 +115,13 @@ func newAvroCodec(cols []types.Column, opts Options) (*avroCodec, error) {
 	}
 	c.schema = s
 	c.fields = make([]string, len(cols))
+	c.fieldNodes = make([]*avro.SchemaNode, len(cols))
+	root := s.Root()
+	c.root = root
 	for i, col := range cols {
 		c.fields[i] = col.Name
-	}
-	if root := s.Root(); root != nil && root.Type == "record" && !c.unwrap {
-		for i, col := range cols {
-			for _, f := range root.Fields {
-				if strings.EqualFold(f.Name, col.Name) {
-					c.fields[i] = f.Name
-					break
-				}
-			}
+		if !c.unwrap {
+			c.fields[i], c.fieldNodes[i] = avroField(root, col.Name)
 		}
 	}
 	if c.id > 0 {
@@ -141,11 +140,22 @@ func (c *avroCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 			// ksqlDB writes a null single value as a null record.
 			return nil, nil
 		}
-		v = avroValue(vals[0], c.cols[0].Type)
+		var err error
+		if v, err = avroValue(vals[0], c.cols[0].Type, c.root); err != nil {
+			return dst, err
+		}
 	} else {
 		m := make(map[string]any, len(c.cols))
 		for i, col := range c.cols {
-			m[c.fields[i]] = avroValue(vals[i], col.Type)
+			// A NULL is left out: the encoder writes the field's default, null for
+			// the nullable fields ksqlDB derives, a declared default for others.
+			if vals[i] != nil {
+				x, err := avroValue(vals[i], col.Type, c.fieldNodes[i])
+				if err != nil {
+					return dst, err
+				}
+				m[c.fields[i]] = x
+			}
 		}
 		v = m
 	}
@@ -238,47 +248,122 @@ func lookupField(rec map[string]any, name string) (any, bool) {
 	return nil, false
 }
 
-// avroValue turns a column value into the generic value the Avro encoder takes.
-func avroValue(v any, t *types.Type) any {
-	if v == nil {
+// avroBranch is the node values are written with: the non-null branch of a
+// union, nil for a name reference (values are then shaped by their SQL type).
+func avroBranch(n *avro.SchemaNode) *avro.SchemaNode {
+	if n == nil {
 		return nil
 	}
+	if n.Type == "union" {
+		for i := range n.Branches {
+			if n.Branches[i].Type != "null" {
+				return avroBranch(&n.Branches[i])
+			}
+		}
+		return nil
+	}
+	switch n.Type {
+	case "record", "array", "map", "boolean", "int", "long", "float", "double", "string", "bytes", "fixed", "enum":
+		return n
+	}
+	return nil
+}
+
+func avroField(n *avro.SchemaNode, name string) (string, *avro.SchemaNode) {
+	if n == nil || n.Type != "record" {
+		return name, nil
+	}
+	for i := range n.Fields {
+		if strings.EqualFold(n.Fields[i].Name, name) {
+			return n.Fields[i].Name, &n.Fields[i].Type
+		}
+	}
+	return name, nil
+}
+
+// avroValue turns a column value into the generic value the Avro encoder takes,
+// shaped by the schema node it is written with (nil: by its SQL type alone). A
+// DECIMAL that does not fit its column is an error, as in every format.
+func avroValue(v any, t *types.Type, node *avro.SchemaNode) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	n := avroBranch(node)
 	switch t.Kind {
 	case types.KindDate:
-		return int32(v.(types.Date))
+		return int32(v.(types.Date)), nil
 	case types.KindTime:
-		return int32(v.(types.Time))
+		return int32(v.(types.Time)), nil
 	case types.KindTimestamp:
-		return int64(v.(types.Timestamp))
+		return int64(v.(types.Timestamp)), nil
 	case types.KindDecimal:
-		d := v.(*apd.Decimal)
-		if fit, err := fitDecimal(d, t); err == nil {
-			return fit
-		}
-		return d
+		return fitDecimal(v.(*apd.Decimal), t)
 	case types.KindArray:
+		var items *avro.SchemaNode
+		if n != nil && n.Type == "array" {
+			items = n.Items
+		}
 		in := v.([]any)
 		out := make([]any, len(in))
 		for i, e := range in {
-			out[i] = avroValue(e, t.Elem)
+			x, err := avroValue(e, t.Elem, items)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
 		}
-		return out
+		return out, nil
 	case types.KindMap:
 		m := v.(*types.Map)
+		if n != nil && n.Type == "map" {
+			out := make(map[string]any, m.Len())
+			for i := range m.Keys {
+				x, err := avroValue(m.Values[i], t.Elem, n.Values)
+				if err != nil {
+					return nil, err
+				}
+				if k, ok := m.Keys[i].(string); ok {
+					out[k] = x
+				}
+			}
+			return out, nil
+		}
+		var entry *avro.SchemaNode
+		if n != nil && n.Type == "array" {
+			entry = avroBranch(n.Items)
+		}
+		_, keyNode := avroField(entry, "key")
+		_, valNode := avroField(entry, "value")
 		out := make([]any, m.Len())
 		for i := range m.Keys {
-			out[i] = map[string]any{"key": avroValue(m.Keys[i], t.Key), "value": avroValue(m.Values[i], t.Elem)}
+			k, err := avroValue(m.Keys[i], t.Key, keyNode)
+			if err != nil {
+				return nil, err
+			}
+			x, err := avroValue(m.Values[i], t.Elem, valNode)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = map[string]any{"key": k, "value": x}
 		}
-		return out
+		return out, nil
 	case types.KindStruct:
-		s := v.(types.Struct)
+		st := v.(types.Struct)
 		out := make(map[string]any, len(t.Fields))
 		for i, f := range t.Fields {
-			out[f.Name] = avroValue(s[i], f.Type)
+			if st[i] == nil {
+				continue // the field's default: null, or the one the schema declares
+			}
+			name, fn := avroField(n, f.Name)
+			x, err := avroValue(st[i], f.Type, fn)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = x
 		}
-		return out
+		return out, nil
 	}
-	return v
+	return v, nil
 }
 
 func avroMismatch(name string, t *types.Type, v any) error {
@@ -341,9 +426,20 @@ func fromAvro(v any, t *types.Type, path string) (any, error) {
 			return float64(n), nil
 		}
 	case types.KindString:
+		// ksqlDB reads any primitive into a STRING column as its text.
 		switch s := v.(type) {
 		case string:
 			return s, nil
+		case int32:
+			return strconv.FormatInt(int64(s), 10), nil
+		case int64:
+			return strconv.FormatInt(s, 10), nil
+		case bool:
+			return strconv.FormatBool(s), nil
+		case float64:
+			return types.FormatDouble(s), nil
+		case float32:
+			return types.FormatDouble(float64(s)), nil
 		}
 	case types.KindBytes:
 		if b, ok := v.([]byte); ok {

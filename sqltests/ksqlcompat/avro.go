@@ -483,12 +483,13 @@ func fromAvroValue(v any, node any, named map[string]any) (any, error) {
 	case int64:
 		return json.Number(strconv.FormatInt(x, 10)), nil
 	case float64:
+		// A Java Double, as the comparator sees AVRO doubles.
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return javaDouble(x), nil
 		}
-		return json.Number(javaDouble(x)), nil
+		return x, nil
 	case float32:
-		return json.Number(javaDouble(float64(x))), nil
+		return float64(x), nil
 	case []byte:
 		if t == "decimal" {
 			scale := 0
