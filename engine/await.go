@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // defaultAwaitTimeout bounds AWAIT IDLE without a TIMEOUT clause.
@@ -88,13 +90,29 @@ func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]stri
 		return nil, nil, err
 	}
 	var behind []string
+	peers := e.hasLivePeers()
 	for _, q := range qs {
+		// With other nodes up, the partitions they run are caught up when
+		// the group's committed offsets reached their ends.
+		var committed map[string]map[int32]int64
+		if peers {
+			if committed, err = e.groupCommitted(ctx, q.Group); err != nil {
+				return nil, nil, err
+			}
+		}
 		for _, t := range q.Topics() {
 			starts, ends := map[int32]int64{}, map[int32]int64{}
 			for p, r := range ranges[t] {
 				starts[p], ends[p] = r.Start, r.End
 			}
-			if !q.CaughtUp(t, starts, ends) {
+			var elsewhere map[int32]int64
+			if peers {
+				elsewhere = committed[t]
+				if elsewhere == nil {
+					elsewhere = map[int32]int64{}
+				}
+			}
+			if !q.CaughtUp(t, starts, ends, elsewhere) {
 				behind = append(behind, q.ID)
 				break
 			}
@@ -120,4 +138,24 @@ func (e *Engine) awaitError(ctx context.Context, timeout time.Duration, behind [
 		msg += "; last error: " + lastErr.Error()
 	}
 	return sqlerr.New(sqlerr.QueryCanceled, msg)
+}
+
+// groupCommitted returns a consumer group's committed offsets by topic and
+// partition (stable ones: a transaction in flight holds the answer back).
+func (e *Engine) groupCommitted(ctx context.Context, group string) (map[string]map[int32]int64, error) {
+	offs, err := kadm.NewClient(e.cluster.Producer()).FetchOffsets(kadm.RequireStable(ctx), group)
+	if err == nil {
+		err = offs.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("committed offsets of group %s: %w", group, err)
+	}
+	out := map[string]map[int32]int64{}
+	offs.Each(func(o kadm.OffsetResponse) {
+		if out[o.Topic] == nil {
+			out[o.Topic] = map[int32]int64{}
+		}
+		out[o.Topic][o.Partition] = o.At
+	})
+	return out, nil
 }

@@ -3,13 +3,23 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
 )
+
+// The command topic is the cluster's catalog: every statement that changed it,
+// in one partition, in the order every node applies them. Each node follows the
+// topic for as long as it runs (follow), so a statement run on any node reaches
+// all of them; a node appends a statement only once it has applied everything
+// before it, and only at the offset it validated against (recordAt), so two
+// nodes cannot interleave conflicting statements.
 
 // command is one record of the command topic: a statement that changed the catalog,
 // with the session properties it was planned under. Replaying the commands in order
@@ -17,79 +27,283 @@ import (
 type command struct {
 	Statement string            `json:"statement"`
 	Props     map[string]string `json:"props,omitempty"`
+	// Node is the node that ran the statement (for the log).
+	Node string `json:"node,omitempty"`
 }
 
-// record appends a command and returns its offset, which names the queries it starts.
-func (e *Engine) record(ctx context.Context, c command) (int64, error) {
-	value, err := json.Marshal(c)
-	if err != nil {
-		return 0, err
-	}
-	res := e.cluster.Producer().ProduceSync(ctx, &kgo.Record{Topic: e.commandTopic(), Partition: 0, Value: value})
-	rec, err := res.First()
-	if err != nil {
-		return 0, fmt.Errorf("record command: %w", err)
-	}
-	return rec.Offset, nil
+// errCommandRace means another node appended a statement between this node's
+// validation and its append: the append was aborted and is tried again against
+// the catalog that includes the other statement.
+var errCommandRace = errors.New("another node appended a statement first")
+
+// commandLog holds the clients of the command topic.
+type commandLog struct {
+	// reader follows the topic read_committed from its start, with the
+	// transaction markers, so the position it reports counts them too.
+	reader *kgo.Client
+	// writer appends in transactions of its own (nil when the cluster has no
+	// transactions: appends are then unconditional, and two nodes running
+	// conflicting statements at once may both be told they succeeded).
+	writer *kgo.Client
+	admin  *kadm.Client
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
-// replay reads the command topic from the start to its current end and applies each
-// command. A command that no longer applies (say, its topic was deleted outside
-// Sluice) is logged and skipped: one bad command must not keep the server down.
-func (e *Engine) replay(ctx context.Context) error {
-	ends, err := e.cluster.EndOffsets(ctx, e.commandTopic())
-	if err != nil {
-		return err
-	}
-	end := ends[0]
-	if end == 0 {
-		return nil
-	}
-	cl, err := e.cluster.NewClient(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{e.commandTopic(): {0: kgo.NewOffset().AtStart()}}),
+// openCommandLog creates the command topic's clients. The writer's
+// transactional id is the node's own, so a restarted node fences the
+// transaction its predecessor may have left open (which would hold every
+// node's reader back until it timed out).
+func (e *Engine) openCommandLog(ctx context.Context) error {
+	topic := e.commandTopic()
+	reader, err := e.cluster.NewClient(
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords(),
 		kgo.FetchMaxWait(100*time.Millisecond),
 	)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	p := parser.New()
-	p.Types = e.catalog.Type
-	applied := 0
-	for {
-		fetches := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
+	cmds := &commandLog{reader: reader, admin: kadm.NewClient(reader), done: make(chan struct{})}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	terr := e.cluster.CheckTransactions(tctx)
+	cancel()
+	if terr != nil {
+		e.logger.Warn("the Kafka cluster has no transactions: statements run on several nodes at once are not serialized", "err", terr)
+	} else {
+		w, err := e.cluster.NewClient(
+			kgo.TransactionalID("_sluice_"+e.cfg.ServiceID+"_command_"+e.cfg.NodeID),
+			kgo.TransactionTimeout(10*time.Second),
+			kgo.ProducerLinger(0),
+			kgo.DefaultProduceTopic(topic),
+		)
+		if err != nil {
+			reader.Close()
 			return err
 		}
-		var done bool
+		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, _, err = w.ProducerID(ictx)
+		cancel()
+		if err != nil {
+			w.Close()
+			reader.Close()
+			return fmt.Errorf("initialize the command topic's transactional producer: %w", err)
+		}
+		cmds.writer = w
+	}
+	e.cmds = cmds
+	return nil
+}
+
+// closeCommandLog stops following the topic.
+func (e *Engine) closeCommandLog() {
+	if e.cmds.stop != nil {
+		e.cmds.stop()
+		<-e.cmds.done
+	}
+	if e.cmds.writer != nil {
+		e.cmds.writer.Close()
+	}
+	e.cmds.reader.Close()
+}
+
+// committedEnd is the offset after the last committed record of the command
+// topic (its last stable offset): what a node must have applied before it
+// validates a statement.
+func (e *Engine) committedEnd(ctx context.Context) (int64, error) {
+	offs, err := e.cmds.admin.ListCommittedOffsets(ctx, e.commandTopic())
+	if err != nil {
+		return 0, fmt.Errorf("end of the command topic: %w", err)
+	}
+	o, ok := offs.Lookup(e.commandTopic(), 0)
+	if !ok {
+		return 0, fmt.Errorf("end of the command topic: partition 0 missing from the answer")
+	}
+	if o.Err != nil {
+		return 0, fmt.Errorf("end of the command topic: %w", o.Err)
+	}
+	return o.Offset, nil
+}
+
+// startFollowing applies the topic up to its current end (the catalog as it
+// was when the node stopped, and what other nodes added since), then goes on
+// following it in the background.
+func (e *Engine) startFollowing(ctx context.Context) error {
+	end, err := e.committedEnd(ctx)
+	if err != nil {
+		return err
+	}
+	fctx, stop := context.WithCancel(context.Background())
+	e.cmds.stop = stop
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.deferStarts = true
+	go e.follow(fctx)
+	if err := e.waitAppliedLocked(ctx, end); err != nil {
+		return fmt.Errorf("replay the command topic: %w", err)
+	}
+	e.startPendingLocked()
+	e.logger.Info("replayed command topic", "commands", end, "queries", len(e.running))
+	return nil
+}
+
+// follow applies the command topic's records as they come, until ctx ends. A
+// command that does not apply (say, its topic was deleted outside Sluice) is
+// logged and skipped: one bad command must not keep the node down, and every
+// node skips it alike.
+func (e *Engine) follow(ctx context.Context) {
+	defer close(e.cmds.done)
+	p := parser.New()
+	p.Types = e.catalog.Type
+	for {
+		fetches := e.cmds.reader.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		fetches.EachError(func(t string, part int32, err error) {
+			e.logger.Warn("read the command topic", "err", err)
+		})
+		e.mu.Lock()
 		fetches.EachRecord(func(rec *kgo.Record) {
-			if rec.Offset >= end {
-				done = true
+			if rec.Offset < e.applied {
+				return // this node's own statement, applied when it ran
+			}
+			e.applied = rec.Offset + 1
+			if rec.Attrs.IsControl() {
 				return
 			}
 			var c command
 			if err := json.Unmarshal(rec.Value, &c); err != nil {
 				e.logger.Error("skip unreadable command", "offset", rec.Offset, "err", err)
-			} else if err := e.applyCommand(ctx, p, c, rec.Offset); err != nil {
+			} else if err := e.applyCommandLocked(ctx, p, c, rec.Offset); err != nil {
 				e.logger.Error("skip command that no longer applies", "offset", rec.Offset, "statement", c.Statement, "err", err)
-			} else {
-				applied++
-			}
-			if rec.Offset+1 >= end {
-				done = true
+			} else if c.Node != e.cfg.NodeID && c.Node != "" {
+				e.logger.Info("applied statement from another node", "from_node", c.Node, "offset", rec.Offset, "statement", c.Statement)
 			}
 		})
-		if done {
-			break
-		}
+		e.applyCond.Broadcast()
+		e.mu.Unlock()
 	}
-	e.logger.Info("replayed command topic", "commands", applied, "queries", len(e.running))
+}
+
+// waitAppliedLocked waits, with e.mu held (released while waiting), until the
+// node has applied the command topic up to end.
+func (e *Engine) waitAppliedLocked(ctx context.Context, end int64) error {
+	if e.applied >= end {
+		return nil
+	}
+	stop := context.AfterFunc(ctx, func() {
+		e.mu.Lock()
+		e.applyCond.Broadcast()
+		e.mu.Unlock()
+	})
+	defer stop()
+	for e.applied < end {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("the command topic was applied up to offset %d of %d: %w", e.applied, end, err)
+		}
+		e.applyCond.Wait()
+	}
 	return nil
 }
 
-// applyCommand re-executes a recorded statement without recording it again and
-// without side effects on Kafka beyond what the statement needs to run.
-func (e *Engine) applyCommand(ctx context.Context, p *parser.Parser, c command, offset int64) error {
+// abortedAppendError is a failed append whose transaction was aborted: the
+// command topic holds nothing of it, so trying again is safe. (A transactional
+// producer can lose its sequence after a broker-side fault; aborting recovers
+// it with a bumped epoch.)
+type abortedAppendError struct{ err error }
+
+func (e *abortedAppendError) Error() string { return "record command: " + e.err.Error() }
+func (e *abortedAppendError) Unwrap() error { return e.err }
+
+// recordAt appends a command, which the caller validated against the catalog
+// as of offset end, and returns its offset. In a transaction, the append
+// commits only if it landed at end: otherwise another node's statement came
+// first, the append is aborted (no reader ever sees it) and errCommandRace
+// tells the caller to validate again.
+func (e *Engine) recordAt(ctx context.Context, c command, end int64) (int64, error) {
+	value, err := json.Marshal(c)
+	if err != nil {
+		return 0, err
+	}
+	rec := &kgo.Record{Topic: e.commandTopic(), Partition: 0, Value: value}
+	w := e.cmds.writer
+	if w == nil {
+		r, err := e.cluster.Producer().ProduceSync(ctx, rec).First()
+		if err != nil {
+			return 0, fmt.Errorf("record command: %w", err)
+		}
+		return r.Offset, nil
+	}
+	if err := w.BeginTransaction(); err != nil {
+		return 0, fmt.Errorf("record command: %w", err)
+	}
+	r, err := w.ProduceSync(ctx, rec).First()
+	if err == nil && r.Offset != end {
+		err = errCommandRace
+	}
+	if err != nil {
+		if aerr := w.EndTransaction(ctx, kgo.TryAbort); aerr != nil {
+			return 0, fmt.Errorf("record command: %w (and abort: %v)", err, aerr)
+		}
+		if errors.Is(err, errCommandRace) {
+			return 0, err
+		}
+		// The append was aborted, so no reader will ever see it: the
+		// statement can be tried again with a recovered producer.
+		return 0, &abortedAppendError{err}
+	}
+	if err := w.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		return 0, fmt.Errorf("record command: commit: %w", err)
+	}
+	return r.Offset, nil
+}
+
+// executeDDL validates, records and applies a statement: validated against a
+// catalog that has every statement before it, from any node.
+func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props map[string]string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	text, _ := stmt.Source()
+	c := command{Statement: text, Props: persistedProps(props), Node: e.cfg.NodeID}
+	for attempt := 1; ; attempt++ {
+		if e.closed {
+			return "", sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
+		}
+		end, err := e.committedEnd(ctx)
+		if err == nil {
+			err = e.waitAppliedLocked(ctx, end)
+		}
+		if err != nil {
+			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not catch up with the command topic")
+		}
+		action, err := e.prepareLocked(ctx, stmt, props, false)
+		if err != nil {
+			return "", err
+		}
+		offset, err := e.recordAt(ctx, c, end)
+		if errors.Is(err, errCommandRace) && attempt < 50 {
+			e.logger.Info("another node ran a statement at the same time; validating again", "statement", text, "attempt", attempt)
+			continue
+		}
+		var aborted *abortedAppendError
+		if errors.As(err, &aborted) && attempt < 5 && ctx.Err() == nil {
+			e.logger.Warn("appending a statement to the command topic failed and was rolled back; trying again", "statement", text, "attempt", attempt, "err", aborted.err)
+			continue
+		}
+		if err != nil {
+			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
+		}
+		e.applied = offset + 1
+		return action(ctx, offset, false)
+	}
+}
+
+// applyCommandLocked re-executes a recorded statement without recording it
+// again and without side effects on Kafka beyond what the statement needs to
+// run. e.mu is held.
+func (e *Engine) applyCommandLocked(ctx context.Context, p *parser.Parser, c command, offset int64) error {
 	stmts, err := p.ParseScript(c.Statement)
 	if err != nil {
 		return err
@@ -101,8 +315,9 @@ func (e *Engine) applyCommand(ctx context.Context, p *parser.Parser, c command, 
 	if props == nil {
 		props = map[string]string{}
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
 	_, err = e.applyLocked(ctx, stmts[0], props, offset, true)
 	return err
 }

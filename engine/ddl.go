@@ -35,25 +35,6 @@ func isDDL(s parser.Statement) bool {
 	return false
 }
 
-// executeDDL validates, records and applies a statement.
-func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props map[string]string) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return "", sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
-	}
-	action, err := e.prepareLocked(ctx, stmt, props, false)
-	if err != nil {
-		return "", err
-	}
-	text, _ := stmt.Source()
-	offset, err := e.record(ctx, command{Statement: text, Props: persistedProps(props)})
-	if err != nil {
-		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
-	}
-	return action(ctx, offset, false)
-}
-
 // persistedProps keeps the session properties that change how a statement plans
 // or runs, so a replay behaves like the original execution.
 func persistedProps(props map[string]string) map[string]string {
@@ -276,8 +257,44 @@ func (e *Engine) prepareInsertSelect(ctx context.Context, st *parser.InsertSelec
 	}, nil
 }
 
-// startQueryLocked registers and starts a persistent query.
+// startQueryLocked registers and starts a persistent query. While the node
+// replays the command topic, the start waits for the end of the replay: a query
+// that a later command terminates never starts (and never joins its group, only
+// to leave it a moment later).
 func (e *Engine) startQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[string]string) error {
+	if e.deferStarts {
+		e.catalog.PutQuery(q)
+		e.pending = append(e.pending, pendingStart{q: q, qp: qp, props: props})
+		return nil
+	}
+	return e.runQueryLocked(q, qp, props)
+}
+
+// pendingStart is a query whose start waits for the end of the replay.
+type pendingStart struct {
+	q     *catalog.Query
+	qp    *plan.QueryPlan
+	props map[string]string
+}
+
+// startPendingLocked starts the queries the replay left. One that fails to start
+// goes, with the sink it created, as it would have when its command applied.
+func (e *Engine) startPendingLocked() {
+	pending := e.pending
+	e.deferStarts, e.pending = false, nil
+	for _, p := range pending {
+		if err := e.runQueryLocked(p.q, p.qp, p.props); err != nil {
+			e.logger.Error("query could not start; dropping it", "query", p.q.ID, "err", err)
+			e.catalog.DropQuery(p.q.ID)
+			if p.q.Kind == catalog.CreateAsSelect {
+				e.catalog.DropSource(p.q.Sink)
+			}
+		}
+	}
+}
+
+// runQueryLocked plans a query's physical side and starts it.
+func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[string]string) error {
 	if err := e.planPhysical(qp, q.ID, true); err != nil {
 		return err
 	}
@@ -361,11 +378,14 @@ func internalTopicConfig(t *plan.InternalTopic) map[string]*string {
 	return map[string]*string{"cleanup.policy": ptr("delete"), "retention.ms": ptr("-1")}
 }
 
+// stopQueryLocked terminates a query: it stops for good, and leaves its
+// consumer group.
 func (e *Engine) stopQueryLocked(id string) {
 	if run, ok := e.running[id]; ok {
-		run.Stop()
+		run.Terminate()
 		delete(e.running, id)
 	}
+	e.pending = slices.DeleteFunc(e.pending, func(p pendingStart) bool { return p.q.ID == id })
 	e.catalog.DropQuery(id)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/expr"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/storage"
 )
@@ -28,9 +29,15 @@ type Config struct {
 	Defaults map[string]string
 	// State stores the state of queries with table results (aggregations).
 	State *storage.Store
-	// NodeID names this node among those sharing the service id; it makes the
-	// node's transactional ids (exactly-once) its own. Default "1".
+	// NodeID names this node among those sharing the service id: its static
+	// member of each query's consumer group, its transactional ids and its
+	// command topic writer are its own. Default "1".
 	NodeID string
+	// Nodes, when set, knows the other nodes of the service, and Peers reads
+	// their query state: pull queries then read every partition of a table,
+	// wherever it runs. Nil: this node answers from its own store alone.
+	Nodes *nodes.Registry
+	Peers *nodes.Client
 	// Fault, when set, is called at each step of every persistent query's
 	// commit protocol (exec.FaultBeforeCommit, ...); an error stops the query
 	// there as a crash would. For tests.
@@ -61,6 +68,15 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
 	closed  bool
+	// cmds follows the command topic; applied is the offset after the last
+	// record of it this node applied, and applyCond (on mu) signals it moved.
+	cmds      *commandLog
+	applied   int64
+	applyCond *sync.Cond
+	// deferStarts is set while the node replays the command topic: the
+	// queries to start wait in pending until the replay ends.
+	deferStarts bool
+	pending     []pendingStart
 }
 
 // Open connects the engine to its command topic, replays it and restarts the
@@ -86,6 +102,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},
 	}
+	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
 		reg, err := newSchemaRegistry(cfg.SchemaRegistryURL)
 		if err != nil {
@@ -102,7 +119,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.proclog = pl
 	e.catalog.PutSource(pl.source())
-	if err := e.replay(ctx); err != nil {
+	if err := e.openCommandLog(ctx); err != nil {
+		pl.close()
+		return nil, err
+	}
+	if err := e.startFollowing(ctx); err != nil {
+		e.Close()
 		return nil, err
 	}
 	return e, nil
@@ -123,7 +145,15 @@ func (e *Engine) planner() *planner.Planner {
 // Close stops every persistent query (each finishes and commits its current batch).
 func (e *Engine) Close() {
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
 	e.closed = true
+	e.mu.Unlock()
+	// The follower stops first: it would otherwise start queries again.
+	e.closeCommandLog()
+	e.mu.Lock()
 	qs := make([]*exec.PersistentQuery, 0, len(e.running))
 	for _, q := range e.running {
 		qs = append(qs, q)

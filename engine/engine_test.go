@@ -29,6 +29,8 @@ type testEnv struct {
 	cluster *kafkaio.Cluster
 	engine  *Engine
 	state   *storage.Store
+	// closeNode stops a node started by startNode.
+	closeNode func()
 }
 
 func startEnv(t *testing.T, dir string) *testEnv {

@@ -42,11 +42,11 @@ func (s *Session) pullTable(ctx context.Context, qp *plan.QueryPlan, w ResultWri
 	if key, ok := pullKey(qp); ok {
 		// WHERE still filters the rows read: the lookup only narrows them.
 		return s.answerPull(ctx, qp, w, func(fn func(row []any) (bool, error)) error {
-			return exec.LookupTable(e.cfg.State, qid, qp.Source, len(qp.Input), []any{key}, fn)
+			return s.scanTable(ctx, qid, qp.Source, len(qp.Input), []any{key}, fn)
 		})
 	}
 	return s.answerPull(ctx, qp, w, func(fn func(row []any) (bool, error)) error {
-		return exec.ScanTable(e.cfg.State, qid, qp.Source, len(qp.Input), fn)
+		return s.scanTable(ctx, qid, qp.Source, len(qp.Input), nil, fn)
 	})
 }
 
@@ -124,7 +124,7 @@ func (s *Session) pullJoin(ctx context.Context, qp *plan.QueryPlan, w ResultWrit
 		if err := e.checkRestored(qid, src); err != nil {
 			return err
 		}
-		err = exec.ScanTable(e.cfg.State, qid, src, len(leaf.Input), func(row []any) (bool, error) {
+		err = s.scanTable(ctx, qid, src, len(leaf.Input), nil, func(row []any) (bool, error) {
 			rows[i] = append(rows[i], row)
 			return ctx.Err() == nil, ctx.Err()
 		})

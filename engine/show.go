@@ -134,6 +134,9 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 		}
 		return table(w, []string{"Property", "Scope", "Value"}, nil, rows, "SHOW")
 	}
+	if st.What == parser.ShowCluster {
+		return e.showCluster(ctx, w)
+	}
 	if st.What == parser.ShowTypes {
 		return e.showTypes(w)
 	}

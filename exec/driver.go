@@ -354,7 +354,22 @@ func (q *PersistentQuery) finish(cl *kgo.Client) {
 		q.setError(fmt.Errorf("internal error: %v", r))
 	}
 	cl.AllowRebalance()
-	cl.Close() // leaves the group; offsets were committed batch by batch
+	// Offsets were committed batch by batch. The member leaves the group (a
+	// static one stays, for a restart); closing may wait for a rebalance in
+	// progress, which waits for members that will not come back (static ones
+	// that stopped) up to the rebalance timeout. Nothing of the query's is
+	// needed for that: the wait is bounded, the client finishes closing in the
+	// background, and its callbacks do nothing from now on (closing).
+	q.mu.Lock()
+	q.closing = true
+	q.mu.Unlock()
+	closed := make(chan struct{})
+	go func() { cl.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		q.logger.Info("the query's consumer is still leaving its group; going on without waiting")
+	}
 	if q.changelogWriter != nil {
 		q.changelogWriter.Close()
 	}

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sluice-db/sluice/plan"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -98,6 +100,11 @@ type PersistentQuery struct {
 	// exactlyOnce is fixed before the group member starts: the assignment
 	// callback reads it and may run before txn is set.
 	exactlyOnce bool
+	// closing is set (under mu) when the loop has ended: the group callbacks
+	// then do nothing.
+	closing bool
+	// instanceID is the static member id of this node's member (empty: dynamic).
+	instanceID string
 	// commitInterval is how long the loop gathers polls into one batch before
 	// committing it (0: every poll).
 	commitInterval time.Duration
@@ -183,7 +190,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
 		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
-		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce,
+		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce, instanceID: cfg.InstanceID,
 	}
 	if cfg.ExactlyOnce && cfg.Rows != nil {
 		return nil, errors.New("a transient query runs at least once")
@@ -395,12 +402,48 @@ func (q *PersistentQuery) Topics() []string {
 	return []string{q.qp.Source.Topic}
 }
 
+// StateTopics are the input topics whose partitions are the query's tasks as
+// its materialized state is divided: the topics of the last stage, the one
+// that writes the result.
+func (q *PersistentQuery) StateTopics() []string {
+	switch {
+	case q.table != nil && q.table.repartition != "":
+		return []string{q.table.repartition}
+	case q.join != nil:
+		return append([]string(nil), q.joinTopics...)
+	}
+	return []string{q.qp.Source.Topic}
+}
+
+// ActivePartitions are the state partitions this node's member runs now, with
+// their state restored: those it answers pull queries for.
+func (q *PersistentQuery) ActivePartitions() []int32 {
+	topics := q.StateTopics()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	seen := map[int32]bool{}
+	var out []int32
+	for tp := range q.assigned {
+		if slices.Contains(topics, tp.topic) && !seen[tp.partition] {
+			seen[tp.partition] = true
+			out = append(out, tp.partition)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // CaughtUp reports whether the query has processed, written and committed every
 // record below ends (next offset to be written, per partition of its source).
 // starts are the partitions' first offsets: a partition the query has read nothing
 // from is caught up when it holds nothing the query would read. A stopped or
 // failed query counts as caught up: it will read nothing more.
-func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) bool {
+//
+// elsewhere, when set, holds the group's committed offsets of topic's
+// partitions: a partition another node runs is caught up when the group's
+// offset for it reached its end (without it, every partition must be this
+// member's).
+func (q *PersistentQuery) CaughtUp(topic string, starts, ends, elsewhere map[int32]int64) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.state != StateRunning {
@@ -410,6 +453,16 @@ func (q *PersistentQuery) CaughtUp(topic string, starts, ends map[int32]int64) b
 	for p, end := range ends {
 		tp := topicPartition{topic, p}
 		if !q.assigned[tp] {
+			if elsewhere == nil {
+				return false
+			}
+			c, ok := elsewhere[p]
+			switch {
+			case ok && c >= end:
+				continue
+			case !ok && (!q.fromBeginning || starts[p] >= end):
+				continue // nothing committed, and nothing the owner would read
+			}
 			return false
 		}
 		if pos, ok := q.positions[tp]; ok {
@@ -442,6 +495,32 @@ func (q *PersistentQuery) Plan() *plan.QueryPlan { return q.qp }
 func (q *PersistentQuery) Stop() {
 	q.cancel()
 	<-q.done
+}
+
+// Terminate stops the query for good: beyond Stop, its member leaves the
+// consumer group even when static (a static member otherwise stays, so that a
+// restart within the session timeout moves no partition), and the others take
+// its partitions at once instead of after the session timeout.
+func (q *PersistentQuery) Terminate() {
+	q.Stop()
+	if q.instanceID == "" {
+		return
+	}
+	cl, err := q.clients.NewClient()
+	if err != nil {
+		q.logger.Warn("leave the consumer group", "err", err)
+		return
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).LeaveGroup(ctx, kadm.LeaveGroup(q.Group).InstanceIDs(q.instanceID).Reason("query terminated"))
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		q.logger.Warn("leave the consumer group", "group", q.Group, "instance", q.instanceID, "err", err)
+	}
 }
 
 func (q *PersistentQuery) setError(err error) {

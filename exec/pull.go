@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/sluice-db/sluice/plan"
@@ -12,74 +11,9 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// ScanTable reads the materialized result of the query that maintains table, in
-// every partition this node holds, and calls fn with each row laid out as
-// plan.InputLayout(table): the table's columns, ROWTIME, ROWPARTITION, ROWOFFSET
-// (NULL: a result row is not one record) and, for windowed tables, WINDOWSTART and
-// WINDOWEND. fn returns false to stop.
-func ScanTable(st *storage.Store, queryID string, table *catalog.Source, width int, fn func(row []any) (bool, error)) error {
-	prefix := StatePrefix(queryID, plan.StoreOut, -1)
-	var ferr error
-	err := st.Scan(prefix, func(k, v []byte) bool {
-		if len(k) < len(prefix)+4 {
-			return true
-		}
-		partition := int32(binary.BigEndian.Uint32(k[len(prefix):]))
-		row, err := stateRow(table, width, partition, k[len(prefix)+4:], v)
-		if err != nil {
-			ferr = err
-			return false
-		}
-		more, err := fn(row)
-		if err != nil {
-			ferr = err
-			return false
-		}
-		return more
-	})
-	if ferr != nil {
-		return ferr
-	}
-	return err
-}
-
-// LookupTable is ScanTable for the rows whose key columns hold key: one point read
-// per partition instead of a scan, whose cost grows with every version of every
-// row the state store has not compacted yet. The table must not be windowed
-// (a windowed row's state key holds its window too).
-func LookupTable(st *storage.Store, queryID string, table *catalog.Source, width int, key []any, fn func(row []any) (bool, error)) error {
-	if table.Window != nil {
-		return fmt.Errorf("key lookup in windowed table %s", table.Name)
-	}
-	codec, err := formats.NewCodec(table.KeyFormat, table.KeyColumns(), plan.KeyOptions(table))
-	if err != nil {
-		return err
-	}
-	// A result row's state key is its sink record's key (resultEncoder.encode).
-	k, err := codec.Encode(nil, key)
-	if err != nil {
-		return err
-	}
-	for p := int32(0); p < int32(table.Partitions); p++ {
-		v, ok, err := st.Get(append(StatePrefix(queryID, plan.StoreOut, p), k...))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		row, err := stateRow(table, width, p, k, v)
-		if err != nil {
-			return err
-		}
-		if more, err := fn(row); err != nil || !more {
-			return err
-		}
-	}
-	return nil
-}
-
-// stateRow lays out one materialized row as ScanTable describes.
+// stateRow lays out one materialized row as plan.InputLayout(table): the
+// table's columns, ROWTIME, ROWPARTITION, ROWOFFSET (NULL: a result row is not
+// one record) and, for windowed tables, WINDOWSTART and WINDOWEND.
 func stateRow(table *catalog.Source, width int, partition int32, key, v []byte) ([]any, error) {
 	vals, err := types.ReadBinaryRow(v)
 	if err != nil || len(vals) < 1 {
@@ -107,4 +41,74 @@ func windowOf(w *catalog.Window, key []byte) (start, end int64, err error) {
 	}
 	_, start, err = formats.DecodeTimeWindowKey(key)
 	return start, start + w.Size.Milliseconds(), err
+}
+
+// StateEntry is one materialized row as the store holds it: the partition of
+// the task that maintains it, its state key (the result record's key) and its
+// value. Nodes pass entries to each other (a pull query on one node reads the
+// partitions another runs) and lay them out with EntryRow.
+type StateEntry struct {
+	Partition  int32
+	Key, Value []byte
+}
+
+// ScanEntries calls fn with the materialized rows of query queryID in the
+// given partitions: every row, or with key set only the row whose state key it
+// is (see TableKey).
+func ScanEntries(st *storage.Store, queryID string, partitions []int32, key []byte, fn func(StateEntry) (bool, error)) error {
+	for _, p := range partitions {
+		prefix := StatePrefix(queryID, plan.StoreOut, p)
+		if key != nil {
+			v, ok, err := st.Get(append(prefix, key...))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			if more, err := fn(StateEntry{Partition: p, Key: key, Value: v}); err != nil || !more {
+				return err
+			}
+			continue
+		}
+		var ferr error
+		stopped := false
+		err := st.Scan(prefix, func(k, v []byte) bool {
+			more, err := fn(StateEntry{Partition: p, Key: append([]byte(nil), k[len(prefix):]...), Value: append([]byte(nil), v...)})
+			if err != nil {
+				ferr = err
+			}
+			stopped = !more || err != nil
+			return !stopped
+		})
+		if ferr != nil {
+			return ferr
+		}
+		if err != nil {
+			return err
+		}
+		if stopped {
+			return nil
+		}
+	}
+	return nil
+}
+
+// EntryRow lays out an entry of table's state (stateRow).
+func EntryRow(table *catalog.Source, width int, e StateEntry) ([]any, error) {
+	return stateRow(table, width, e.Partition, e.Key, e.Value)
+}
+
+// TableKey is the state key of table's row whose key columns hold key. The
+// table must not be windowed (a windowed row's state key holds its window too).
+func TableKey(table *catalog.Source, key []any) ([]byte, error) {
+	if table.Window != nil {
+		return nil, fmt.Errorf("key lookup in windowed table %s", table.Name)
+	}
+	codec, err := formats.NewCodec(table.KeyFormat, table.KeyColumns(), plan.KeyOptions(table))
+	if err != nil {
+		return nil, err
+	}
+	// A result row's state key is its sink record's key (resultEncoder.encode).
+	return codec.Encode(nil, key)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -34,6 +35,9 @@ import (
 func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.closing {
+		return // the store may be closed already
+	}
 	for t, ps := range parts {
 		for _, p := range ps {
 			q.assigned[topicPartition{t, p}] = true
@@ -42,9 +46,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
-	if q.exactlyOnce {
-		q.reconcile(cl, parts)
-	}
+	committed := q.reconcile(cl, parts)
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
 	// written with the state, so nothing is counted twice or missed.
@@ -55,6 +57,15 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 			if err != nil {
 				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
 				continue
+			}
+			if ok && q.isStageOne(t) {
+				// A stateless first stage's checkpoint is only this member's
+				// own last batch: behind the group's offset, another member
+				// moved on since, and resuming from it would repartition its
+				// records twice.
+				if g, has := committed.Lookup(t, p); has && g.At > c.Offset {
+					continue
+				}
 			}
 			if ok {
 				if seek[t] == nil {
@@ -69,6 +80,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if len(seek) > 0 {
 		cl.SetOffsets(seek)
 	}
+	q.logger.Info("tasks assigned", "partitions", fmt.Sprint(parts), "resume_at", fmt.Sprint(seek))
 }
 
 // skipDeleted moves each resume point that the broker has deleted records under
@@ -111,7 +123,11 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 	if q.changelog == "" {
 		return
 	}
-	for _, ps := range parts {
+	state := q.StateTopics()
+	for t, ps := range parts {
+		if !slices.Contains(state, t) {
+			continue // a stateless first stage has nothing to restore
+		}
 		for _, p := range ps {
 			if q.restored[p] {
 				continue
@@ -146,9 +162,11 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 // checkpoints is in the store (or cannot be read, which is not a reason to
 // overwrite it).
 func (q *PersistentQuery) hasCheckpoint(p int32) bool {
-	stores := []string{plan.StoreCkpt, plan.StoreCkptSource}
+	// Only the checkpoints of the stage that keeps the state: a first stage's
+	// (repartitioning, stateless) checkpoint says nothing about it.
+	stores := []string{plan.StoreCkpt}
 	for src := range q.joinTopics {
-		stores = append(stores, joinCkptStore(src), fmt.Sprintf("%s%d", plan.StoreJoinStage1, src))
+		stores = append(stores, joinCkptStore(src))
 	}
 	for _, s := range stores {
 		if _, ok, err := readCheckpoint(q.store, q.ID, s, p); err != nil || ok {
@@ -166,6 +184,9 @@ func (q *PersistentQuery) hasCheckpoint(p int32) bool {
 func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(parts) > 0 {
+		q.logger.Info("tasks revoked", "partitions", fmt.Sprint(parts))
+	}
 	for t, ps := range parts {
 		for _, p := range ps {
 			tp := topicPartition{t, p}
@@ -194,14 +215,23 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 	}
 }
 
-// reconcile applies exactly-once's recovery rule to newly assigned partitions:
-// the group's committed offsets (committed in the same transaction as the
-// outputs and changelog records) are the authority. A partition whose local
-// checkpoint is behind them (a crash between the transaction's commit and the
-// store's) or ahead of them (no committed transaction covers it) has its local
-// state discarded, so restoreMissing rebuilds it from the changelog as of the
-// last committed transaction. Called with q.mu held.
-func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
+// reconcile applies the recovery rule to newly assigned partitions: the
+// group's committed offsets are the authority.
+//
+// Under exactly-once they were committed in the same transaction as the
+// outputs and changelog records: a partition whose local checkpoint is behind
+// them (a crash between the transaction's commit and the store's, or another
+// member processed the partition since) or ahead of them (no committed
+// transaction covers it) has its local state discarded, so restoreMissing
+// rebuilds it from the changelog as of the last committed transaction.
+//
+// Under at-least-once the store commits before the offsets, so a checkpoint
+// one batch ahead of them is this member's own last batch and stays; one
+// behind them is state another member moved on from since this one owned the
+// partition, and is rebuilt from the changelog that member wrote (resuming
+// from the stale checkpoint instead would process the records between again
+// and write their results twice). Called with q.mu held.
+func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) kadm.OffsetResponses {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
@@ -210,10 +240,16 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 	}
 	if err != nil {
 		q.logger.Error("fetch committed offsets to check local state; resuming from local checkpoints", "err", err)
-		return
+		return nil
+	}
+	if !q.exactlyOnce && q.changelog == "" {
+		return offsets // nothing to rebuild from: the local checkpoint is all there is
 	}
 	discard := map[int32]bool{}
 	for t, ps := range parts {
+		if q.isStageOne(t) {
+			continue // stateless: the group's offset decides where it resumes (assign)
+		}
 		for _, p := range ps {
 			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
 			if err != nil || !ok {
@@ -221,6 +257,9 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 			}
 			g, committed := offsets.Lookup(t, p)
 			if committed && g.At == c.Offset {
+				continue
+			}
+			if !q.exactlyOnce && (!committed || g.At < c.Offset) {
 				continue
 			}
 			at := int64(-1)
@@ -239,6 +278,13 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) {
 		}
 		delete(q.restored, p)
 	}
+	return offsets
+}
+
+// isStageOne reports whether topic is read by a query's stateless first stage
+// (the one that repartitions), not by the stage that keeps the state.
+func (q *PersistentQuery) isStageOne(topic string) bool {
+	return !slices.Contains(q.StateTopics(), topic)
 }
 
 // discardPartition deletes every key of the query's state for partition p,

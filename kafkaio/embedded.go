@@ -65,3 +65,8 @@ func (e *Embedded) Close() { e.cluster.Close() }
 // the broker's next cleaner pass (every 30 s); for tests and tools that must not
 // wait for it.
 func (e *Embedded) ApplyRetention() { e.cluster.ApplyRetention() }
+
+// Fault makes the broker fail the requests f matches until the returned
+// handle is removed or f's count runs out: how tests reproduce broker-side
+// errors a real cluster gives only under faults.
+func (e *Embedded) Fault(f kfake.Fault) *kfake.FaultHandle { return e.cluster.Fault(f) }

@@ -8,6 +8,7 @@ import "strings"
 var showKinds = map[string]ShowKind{
 	"STREAMS": ShowStreams, "TABLES": ShowTables, "QUERIES": ShowQueries, "TOPICS": ShowTopics,
 	"FUNCTIONS": ShowFunctions, "PROPERTIES": ShowProperties, "TYPES": ShowTypes, "VARIABLES": ShowVariables,
+	"CLUSTER": ShowCluster,
 }
 
 func parseShow(c *cursor, base StmtBase) (Statement, error) {
@@ -17,7 +18,7 @@ func parseShow(c *cursor, base StmtBase) (Statement, error) {
 	t := c.next()
 	what, ok := showKinds[t.upper()]
 	if t.Kind != tkWord || !ok || (s.All && what != ShowTopics) {
-		return nil, expected(c.src, t, "STREAMS, TABLES, QUERIES, TOPICS, FUNCTIONS, PROPERTIES, TYPES or VARIABLES")
+		return nil, expected(c.src, t, "STREAMS, TABLES, QUERIES, TOPICS, FUNCTIONS, PROPERTIES, TYPES, VARIABLES or CLUSTER")
 	}
 	s.What = what
 	s.Extended = c.accept("EXTENDED")

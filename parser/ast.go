@@ -120,6 +120,7 @@ const (
 	ShowProperties
 	ShowTypes
 	ShowVariables
+	ShowCluster
 )
 
 // Show is SHOW|LIST STREAMS|TABLES|QUERIES|[ALL] TOPICS|FUNCTIONS|PROPERTIES [EXTENDED].

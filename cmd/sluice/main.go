@@ -23,23 +23,25 @@ import (
 
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/storage"
 )
 
 type config struct {
-	dataDir      string
-	pgAddr       string
-	httpAddr     string
-	kafka        string
-	embeddedAddr string
-	serviceID    string
-	readyFile    string
-	nodeID       string
-	logLevel     string
-	cpuProfile   string
-	stateCacheMB int64
+	dataDir        string
+	pgAddr         string
+	httpAddr       string
+	kafka          string
+	embeddedAddr   string
+	serviceID      string
+	readyFile      string
+	nodeID         string
+	advertisedAddr string
+	logLevel       string
+	cpuProfile     string
+	stateCacheMB   int64
 	// srAddr is the embedded Schema Registry's listen address; srURL an external
 	// registry used instead of it.
 	srAddr string
@@ -90,7 +92,8 @@ func main() {
 	flag.StringVar(&cfg.srURL, "schema-registry", "", "URL of an external Schema Registry to use instead of the embedded one")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
-	flag.StringVar(&cfg.nodeID, "node-id", "1", "this node's name among the nodes sharing a service id (its transactional ids under exactly-once)")
+	flag.StringVar(&cfg.nodeID, "node-id", "1", "this node's name among the nodes sharing a service id (its consumer group members and transactional ids)")
+	flag.StringVar(&cfg.advertisedAddr, "advertised-addr", "", "host:port at which the other nodes reach this node's --http-addr (default: the --http-addr listener's address)")
 	cfg.pgAuth.register(flag.CommandLine)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: sluice [flags]          run a node (embedded broker unless --kafka)\n       sluice broker [flags]   run the embedded Kafka broker alone (sluice broker --help)\n\nflags:\n")
@@ -165,23 +168,37 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	defer stopSR()
 
-	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger, Defaults: cfg.defaults, State: state, SchemaRegistryURL: srURL})
-	cancel()
-	if err != nil {
-		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
-	}
-	defer eng.Close()
-
 	pgLn, err := net.Listen("tcp", cfg.pgAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --pg-addr: %w", err)
 	}
+	defer pgLn.Close()
 	httpLn, err := net.Listen("tcp", cfg.httpAddr)
 	if err != nil {
-		pgLn.Close()
 		return fmt.Errorf("listen on --http-addr: %w", err)
 	}
+	defer httpLn.Close()
+	advertised := cfg.advertisedAddr
+	if advertised == "" {
+		advertised = httpLn.Addr().String()
+	}
+
+	openCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	peers, err := nodes.Start(openCtx, cluster, "_sluice_"+cfg.serviceID+"_nodes", nodes.Node{ID: cfg.nodeID, Addr: advertised}, nodes.Options{}, logger)
+	if err != nil {
+		return fmt.Errorf("announce this node (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
+	}
+	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger,
+		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL})
+	if err != nil {
+		peers.Close()
+		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
+	}
+	defer eng.Close()
+	// Runs before the engine closes: peers stop asking this node for rows
+	// before its queries stop.
+	defer peers.Close()
 	face := pgface.New(pgface.Config{Sources: eng})
 	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face})
 	go func() {
@@ -196,7 +213,8 @@ func run(cfg config, logger *slog.Logger) error {
 		}
 	}()
 
-	ready := map[string]string{"pg_addr": pgLn.Addr().String(), "http_addr": httpLn.Addr().String(), "kafka_addr": strings.Join(brokers, ","), "schema_registry_url": srURL}
+	ready := map[string]string{"pg_addr": pgLn.Addr().String(), "http_addr": httpLn.Addr().String(), "kafka_addr": strings.Join(brokers, ","),
+		"node_id": cfg.nodeID, "advertised_addr": advertised, "schema_registry_url": srURL}
 	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/healthz\n  kafka:    %s\n  schema registry: %s\n  data dir: %s\n",
 		host(pgLn.Addr()), port(pgLn.Addr()), httpLn.Addr(), ready["kafka_addr"], srURL, cfg.dataDir)
 	if cfg.readyFile != "" {
@@ -239,6 +257,7 @@ func httpHandler(eng *engine.Engine) http.Handler {
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	mux.Handle(nodes.RowsPath, nodes.Handler(eng.LocalRows))
 	mux.HandleFunc("/queries", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(eng.Queries())
