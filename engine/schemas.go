@@ -134,9 +134,9 @@ func (e *Engine) bindSchemas(src *catalog.Source, sink bool) error {
 		}
 		src.Schemas = e.registry
 		subj := subject(src.Topic, side.isKey)
-		derived := formats.AvroSchemaFor(side.cols, side.opts, side.opts.FullName)
+		derived := formats.DerivedSchema(side.format, side.cols, side.opts)
 		ctx, cancel := e.registry.ctx()
-		bound, err := e.registry.bind(ctx, subj, derived, side.id, sink)
+		bound, err := e.registry.bind(ctx, subj, sr.Schema{Schema: derived, Type: srType(side.format)}, side.id, sink)
 		cancel()
 		if err != nil {
 			return err
@@ -146,15 +146,25 @@ func (e *Engine) bindSchemas(src *catalog.Source, sink bool) error {
 	return nil
 }
 
-func (r *schemaRegistry) bind(ctx context.Context, subj, derived string, id int, sink bool) (*catalog.RegistrySchema, error) {
+// srType is the registry's schema type of a format's schemas.
+func srType(format string) sr.SchemaType {
+	if formats.RegistrySchemaType(format) == "JSON" {
+		return sr.TypeJSON
+	}
+	return sr.TypeAvro
+}
+
+func (r *schemaRegistry) bind(ctx context.Context, subj string, schema sr.Schema, id int, sink bool) (*catalog.RegistrySchema, error) {
 	if id > 0 {
 		s, err := r.cl.SchemaByID(ctx, id)
 		if err != nil {
 			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema Registry has no schema with id %d: %s", id, registryError(err))
 		}
+		if s.Type != schema.Type {
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema with id %d is a %s schema, not %s", id, s.Type, schema.Type)
+		}
 		return &catalog.RegistrySchema{ID: id, Schema: s.Schema}, nil
 	}
-	schema := sr.Schema{Schema: derived, Type: sr.TypeAvro}
 	if !sink {
 		if ss, err := r.cl.LookupSchema(ctx, subj, schema); err == nil {
 			return &catalog.RegistrySchema{ID: ss.ID, Schema: ss.Schema.Schema}, nil
@@ -168,7 +178,7 @@ func (r *schemaRegistry) bind(ctx context.Context, subj, derived string, id int,
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Could not register schema for topic: %s", registryError(err))
 	}
-	return &catalog.RegistrySchema{ID: newID, Schema: derived}, nil
+	return &catalog.RegistrySchema{ID: newID, Schema: schema.Schema}, nil
 }
 
 // InferColumns implements planner.Inferrer from the subject's latest schema (or
@@ -200,13 +210,19 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 		}
 		text = ss.Schema.Schema
 	}
-	var node any
-	if err := json.Unmarshal([]byte(text), &node); err != nil {
-		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema of subject %s is not valid JSON: %v", subj, err)
-	}
 	// Names are upper-cased as unquoted identifiers, but kept as the schema
 	// spells them when a schema id is given, as ksqlDB does.
-	t, err := avroToSQL(stripNull(node), map[string]any{}, schemaID == 0)
+	var t *types.Type
+	var err error
+	if formats.RegistrySchemaType(format) == "JSON" {
+		t, err = formats.JSONSchemaType(text, schemaID == 0)
+	} else {
+		var node any
+		if err := json.Unmarshal([]byte(text), &node); err != nil {
+			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema of subject %s is not valid JSON: %v", subj, err)
+		}
+		t, err = avroToSQL(stripNull(node), map[string]any{}, schemaID == 0)
+	}
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Cannot infer columns from the schema of subject %s: %v", subj, err)
 	}

@@ -1,6 +1,9 @@
 // Package formats turns the key or value part of a Kafka record into column values
-// and back, for the serialization formats ksqlDB supports without a schema registry:
-// JSON, DELIMITED, KAFKA and NONE. The bytes written match ksqlDB's byte for byte.
+// and back, for the serialization formats ksqlDB supports: JSON, DELIMITED, KAFKA and
+// NONE, and with a Schema Registry AVRO and JSON_SR. The bytes written match ksqlDB's
+// byte for byte. A Schema Registry format is given its registered schema (and a
+// way to look up others by id) in Options.Registry; this package derives the
+// schemas ksqlDB would register but never talks to a registry itself.
 //
 // It knows only types and columns; it never sees SQL, plans or Kafka clients.
 //
@@ -21,6 +24,10 @@
 //	KAFKA      the Kafka client's primitive serializers: big-endian INT, BIGINT and
 //	           DOUBLE, raw STRING and BYTES; one column at most.
 //	NONE       no columns, no bytes.
+//	AVRO       Confluent's framing (magic 0, 4-byte schema id), then Avro binary
+//	           of the derived or registered schema; read with the writer's schema.
+//	JSON_SR    Confluent's framing, then the JSON the JSON format writes; read
+//	           as JSON after the header, without the writer's schema.
 //
 // Windowed keys wrap the inner key bytes in the Kafka Streams layout (window.go).
 //

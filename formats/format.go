@@ -14,14 +14,15 @@ const (
 	Kafka     = "KAFKA"
 	None      = "NONE"
 	Avro      = "AVRO"
+	JSONSR    = "JSON_SR"
 )
 
 // ValidFormat returns the canonical name of a format this package implements
-// ("json" -> "JSON"), or ok=false for any other name (AVRO, PROTOBUF, JSON_SR, typos):
+// ("json" -> "JSON"), or ok=false for any other name (PROTOBUF, typos):
 // the caller decides how to report those.
 func ValidFormat(name string) (canonical string, ok bool) {
 	switch c := strings.ToUpper(strings.TrimSpace(name)); c {
-	case JSON, Delimited, Kafka, None, Avro:
+	case JSON, Delimited, Kafka, None, Avro, JSONSR:
 		return c, true
 	}
 	return "", false
@@ -48,7 +49,37 @@ type Options struct {
 
 // UsesRegistry reports whether a format keeps its schemas in a Schema Registry.
 func UsesRegistry(format string) bool {
+	return strings.EqualFold(format, Avro) || strings.EqualFold(format, JSONSR)
+}
+
+// NamesSchemas reports whether a Schema Registry format names the schemas it
+// derives, so that KEY_/VALUE_SCHEMA_FULL_NAME apply (JSON Schema names none).
+func NamesSchemas(format string) bool {
 	return strings.EqualFold(format, Avro)
+}
+
+// RegistrySchemaType is the Schema Registry's schemaType of a format's schemas
+// (AVRO, JSON), "" for a format that keeps none there.
+func RegistrySchemaType(format string) string {
+	switch strings.ToUpper(format) {
+	case Avro:
+		return "AVRO"
+	case JSONSR:
+		return "JSON"
+	}
+	return ""
+}
+
+// DerivedSchema is the schema ksqlDB registers for columns written in a Schema
+// Registry format with opts ("" for other formats).
+func DerivedSchema(format string, cols []types.Column, opts Options) string {
+	switch strings.ToUpper(format) {
+	case Avro:
+		return AvroSchemaFor(cols, opts, opts.FullName)
+	case JSONSR:
+		return JSONSchemaFor(cols, opts)
+	}
+	return ""
 }
 
 // Codec encodes and decodes one row of the columns it was built for.
@@ -78,7 +109,7 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"%s does not support the following configs: [delimiter]", name)
 	}
-	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && !opts.IsKey {
+	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && name != JSONSR && !opts.IsKey {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
 	}
@@ -95,6 +126,8 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return newKafkaCodec(cols), nil
 	case Avro:
 		return newAvroCodec(cols, opts)
+	case JSONSR:
+		return newJSONSRCodec(cols, opts), nil
 	default:
 		return noneCodec{}, nil
 	}
@@ -103,17 +136,22 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 // NewDecoder is NewCodec for a reader that uses only part of the row (a query's
 // referenced columns and struct fields): Decode may leave the columns use
 // excludes NULL, after checking them as it always does, so a record is rejected
-// exactly when NewCodec's Decode would reject it. Formats other than JSON decode
+// exactly when NewCodec's Decode would reject it. Formats other than JSON and JSON_SR decode
 // every column. A nil use is NewCodec.
 func NewDecoder(format string, cols []types.Column, opts Options, use *Projection) (Codec, error) {
 	c, err := NewCodec(format, cols, opts)
 	if err != nil || use == nil {
 		return c, err
 	}
-	if jc, ok := c.(*jsonCodec); ok {
+	switch jc := c.(type) {
+	case *jsonCodec:
 		projected := *jc
 		projected.use = use
 		return &projected, nil
+	case *jsonSRCodec:
+		projected := *jc.json
+		projected.use = use
+		return &jsonSRCodec{json: &projected, id: jc.id}, nil
 	}
 	return c, nil
 }

@@ -144,8 +144,8 @@ func checkFormat(name string) (string, error) {
 		return f, nil
 	}
 	switch strings.ToUpper(name) {
-	case "AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR":
-		return "", sqlerr.Newf(sqlerr.FeatureNotSupported, "format %s is not supported: it needs a schema registry; use JSON, DELIMITED, KAFKA or NONE", strings.ToUpper(name))
+	case "PROTOBUF", "PROTOBUF_NOSR":
+		return "", sqlerr.Newf(sqlerr.FeatureNotSupported, "format %s is not supported yet; use AVRO, JSON_SR, JSON, DELIMITED, KAFKA or NONE", strings.ToUpper(name))
 	}
 	return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "Unknown format: %s", name)
 }
@@ -168,7 +168,7 @@ func checkSchemaFullNames(src *catalog.Source, w *withProps) error {
 			if !w.has(p) {
 				continue
 			}
-			if !formats.UsesRegistry(c.format) {
+			if !formats.NamesSchemas(c.format) {
 				return sqlerr.Newf(sqlerr.InvalidParameterValue, "%s does not support the following configs: [fullSchemaName]", c.format).WithPosition(w.pos(p))
 			}
 			name, _ := w.str(p)

@@ -111,6 +111,7 @@ func (c *srClient) register(topics []Topic) error {
 		subject string
 		schema  string
 		id      int
+		typ     sr.SchemaType
 	}
 	var regs []reg
 	for _, t := range topics {
@@ -126,14 +127,19 @@ func (c *srClient) register(topics []Topic) error {
 			if isNull(side.schema) {
 				continue
 			}
-			if f := strings.ToUpper(side.format); f != "" && f != "AVRO" {
+			typ := sr.TypeAvro
+			switch f := strings.ToUpper(side.format); f {
+			case "", "AVRO":
+			case "JSON_SR":
+				typ = sr.TypeJSON
+			default:
 				continue
 			}
 			id := 0
 			if !isNull(side.id) {
 				id, _ = strconv.Atoi(string(side.id))
 			}
-			regs = append(regs, reg{t.Name + side.suffix, string(side.schema), id})
+			regs = append(regs, reg{t.Name + side.suffix, string(side.schema), id, typ})
 		}
 	}
 	if len(regs) == 0 {
@@ -151,7 +157,7 @@ func (c *srClient) register(topics []Topic) error {
 		}
 		for _, r := range regs {
 			if r.id > 0 {
-				if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema}, r.id, -1); err != nil {
+				if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ}, r.id, -1); err != nil {
 					return fmt.Errorf("register %s with id %d: %w", r.subject, r.id, err)
 				}
 			}
@@ -162,7 +168,7 @@ func (c *srClient) register(topics []Topic) error {
 	}
 	for _, r := range regs {
 		if r.id == 0 {
-			if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema}, -1, -1); err != nil {
+			if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ}, -1, -1); err != nil {
 				return fmt.Errorf("register %s: %w", r.subject, err)
 			}
 		}

@@ -6,11 +6,11 @@ import (
 )
 
 // srFormats are the Schema Registry formats Sluice does not implement yet (AVRO
-// it does).
-var srFormats = map[string]bool{"PROTOBUF": true, "PROTOBUF_NOSR": true, "JSON_SR": true}
+// and JSON_SR it does).
+var srFormats = map[string]bool{"PROTOBUF": true, "PROTOBUF_NOSR": true}
 
 var (
-	srFormatInSQL = regexp.MustCompile(`(?i)FORMAT\s*=\s*'(PROTOBUF|PROTOBUF_NOSR|JSON_SR)'`)
+	srFormatInSQL = regexp.MustCompile(`(?i)FORMAT\s*=\s*'(PROTOBUF|PROTOBUF_NOSR)'`)
 	// testUDFs are functions ksqlDB's test suite loads from Java test classes.
 	testUDFs = regexp.MustCompile(`(?i)\b(TEST_UDF|TEST_UDAF|VAR_ARG|MID_VAR_ARG|GENERIC_VAR_ARG|OBJ_COL_ARG|TOSTRUCT|BAD_UDF|WHENCONDITION)\s*\(`)
 )

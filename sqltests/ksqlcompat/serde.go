@@ -46,6 +46,11 @@ func encodeKey(src *SourceInfo, rec Record) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key: %w", err)
 		}
+	case strings.EqualFold(src.KeyFormat, "JSON_SR"):
+		inner, err = encodeJSONSR(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
 	default:
 		inner, err = encodeFormat(src.KeyFormat, src.keyColumns, rec.Key)
 		if err != nil {
@@ -81,9 +86,12 @@ func encodeValue(src *SourceInfo, rec Record) ([]byte, error) {
 	}
 	var b []byte
 	var err error
-	if strings.EqualFold(src.ValueFormat, "AVRO") {
+	switch {
+	case strings.EqualFold(src.ValueFormat, "AVRO"):
 		b, err = encodeAvro(src.sr, src.Topic+"-value", rec.Value)
-	} else {
+	case strings.EqualFold(src.ValueFormat, "JSON_SR"):
+		b, err = encodeJSONSR(src.sr, src.Topic+"-value", rec.Value)
+	default:
 		b, err = encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
 	}
 	if err != nil {
@@ -177,9 +185,12 @@ func decodeKey(src *SourceInfo, b []byte, fallbackSize int64) (decodedKey, error
 	}
 	var v any
 	var err error
-	if strings.EqualFold(src.KeyFormat, "AVRO") {
+	switch {
+	case strings.EqualFold(src.KeyFormat, "AVRO"):
 		v, err = decodeAvro(src.sr, b)
-	} else {
+	case strings.EqualFold(src.KeyFormat, "JSON_SR"):
+		v, err = decodeJSONSR(src.sr, b)
+	default:
 		v, err = decodeFormat(src.KeyFormat, src.keyColumns, b)
 	}
 	k.value = v
@@ -196,6 +207,9 @@ func decodeValue(src *SourceInfo, b []byte) (any, error) {
 	}
 	if strings.EqualFold(src.ValueFormat, "AVRO") {
 		return decodeAvro(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "JSON_SR") {
+		return decodeJSONSR(src.sr, b)
 	}
 	return decodeFormat(src.ValueFormat, src.valueColumns, b)
 }
