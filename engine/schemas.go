@@ -148,8 +148,11 @@ func (e *Engine) bindSchemas(src *catalog.Source, sink bool) error {
 
 // srType is the registry's schema type of a format's schemas.
 func srType(format string) sr.SchemaType {
-	if formats.RegistrySchemaType(format) == "JSON" {
+	switch formats.RegistrySchemaType(format) {
+	case "JSON":
 		return sr.TypeJSON
+	case "PROTOBUF":
+		return sr.TypeProtobuf
 	}
 	return sr.TypeAvro
 }
@@ -183,7 +186,7 @@ func (r *schemaRegistry) bind(ctx context.Context, subj string, schema sr.Schema
 
 // InferColumns implements planner.Inferrer from the subject's latest schema (or
 // the schema with the given id).
-func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID int, unwrapped bool, name string) ([]types.Column, error) {
+func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID int, fullName string, unwrapped bool, name string) ([]types.Column, error) {
 	// ksqlDB infers a key as one column, whatever its schema: keys are unwrapped.
 	unwrapped = unwrapped || isKey
 	if e.registry == nil {
@@ -214,9 +217,14 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 	// spells them when a schema id is given, as ksqlDB does.
 	var t *types.Type
 	var err error
-	if formats.RegistrySchemaType(format) == "JSON" {
+	switch formats.RegistrySchemaType(format) {
+	case "JSON":
 		t, err = formats.JSONSchemaType(text, schemaID == 0)
-	} else {
+	case "PROTOBUF":
+		// A Protobuf key or value is always a message: its fields are the columns.
+		unwrapped = false
+		t, err = formats.ProtobufSchemaType(text, fullName, schemaID == 0)
+	default:
 		var node any
 		if err := json.Unmarshal([]byte(text), &node); err != nil {
 			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema of subject %s is not valid JSON: %v", subj, err)

@@ -15,14 +15,17 @@ const (
 	None      = "NONE"
 	Avro      = "AVRO"
 	JSONSR    = "JSON_SR"
+	// Protobuf is Protocol Buffers with a Schema Registry, ProtobufNoSR without.
+	Protobuf     = "PROTOBUF"
+	ProtobufNoSR = "PROTOBUF_NOSR"
 )
 
 // ValidFormat returns the canonical name of a format this package implements
-// ("json" -> "JSON"), or ok=false for any other name (PROTOBUF, typos):
+// ("json" -> "JSON"), or ok=false for any other name (typos):
 // the caller decides how to report those.
 func ValidFormat(name string) (canonical string, ok bool) {
 	switch c := strings.ToUpper(strings.TrimSpace(name)); c {
-	case JSON, Delimited, Kafka, None, Avro, JSONSR:
+	case JSON, Delimited, Kafka, None, Avro, JSONSR, Protobuf, ProtobufNoSR:
 		return c, true
 	}
 	return "", false
@@ -49,13 +52,13 @@ type Options struct {
 
 // UsesRegistry reports whether a format keeps its schemas in a Schema Registry.
 func UsesRegistry(format string) bool {
-	return strings.EqualFold(format, Avro) || strings.EqualFold(format, JSONSR)
+	return strings.EqualFold(format, Avro) || strings.EqualFold(format, JSONSR) || strings.EqualFold(format, Protobuf)
 }
 
 // NamesSchemas reports whether a Schema Registry format names the schemas it
 // derives, so that KEY_/VALUE_SCHEMA_FULL_NAME apply (JSON Schema names none).
 func NamesSchemas(format string) bool {
-	return strings.EqualFold(format, Avro)
+	return strings.EqualFold(format, Avro) || strings.EqualFold(format, Protobuf)
 }
 
 // RegistrySchemaType is the Schema Registry's schemaType of a format's schemas
@@ -66,6 +69,8 @@ func RegistrySchemaType(format string) string {
 		return "AVRO"
 	case JSONSR:
 		return "JSON"
+	case Protobuf:
+		return "PROTOBUF"
 	}
 	return ""
 }
@@ -78,6 +83,8 @@ func DerivedSchema(format string, cols []types.Column, opts Options) string {
 		return AvroSchemaFor(cols, opts, opts.FullName)
 	case JSONSR:
 		return JSONSchemaFor(cols, opts)
+	case Protobuf, ProtobufNoSR:
+		return ProtobufSchemaFor(cols, opts.FullName)
 	}
 	return ""
 }
@@ -109,9 +116,14 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"%s does not support the following configs: [delimiter]", name)
 	}
-	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && name != JSONSR && !opts.IsKey {
+	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && name != JSONSR && name != Protobuf && name != ProtobufNoSR && !opts.IsKey {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
+	}
+	if opts.WrapSingle != nil && !*opts.WrapSingle && (name == Protobuf || name == ProtobufNoSR) {
+		// Protobuf has no bare values: a key or value is always a message.
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
+			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", name)
 	}
 	switch name {
 	case JSON:
@@ -128,6 +140,8 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return newAvroCodec(cols, opts)
 	case JSONSR:
 		return newJSONSRCodec(cols, opts), nil
+	case Protobuf, ProtobufNoSR:
+		return newProtobufCodec(name, cols, opts)
 	default:
 		return noneCodec{}, nil
 	}

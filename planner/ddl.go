@@ -35,10 +35,10 @@ func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*cata
 // schema inference.
 type Inferrer interface {
 	// InferColumns returns the columns of the topic's key or value schema (the
-	// latest of its subject, or the one with schemaID when it is not 0). A single
-	// unwrapped key or value is one column named name; a record schema is one
-	// column per field.
-	InferColumns(topic string, isKey bool, format string, schemaID int, unwrapped bool, name string) ([]types.Column, error)
+	// latest of its subject, or the one with schemaID when it is not 0; fullName,
+	// when not "", picks the message of a Protobuf schema). A single unwrapped key
+	// or value is one column named name; a record schema is one column per field.
+	InferColumns(topic string, isKey bool, format string, schemaID int, fullName string, unwrapped bool, name string) ([]types.Column, error)
 }
 
 // PlanCreateSourceInferring is PlanCreateSource taking from infer the key or value
@@ -144,7 +144,7 @@ func inferColumns(src *catalog.Source, st *parser.CreateSource, w *withProps, se
 	}
 	if len(src.ValueColumns()) == 0 && formats.UsesRegistry(probe.ValueFormat) {
 		unwrapped := probe.WrapSingle != nil && !*probe.WrapSingle
-		cols, err := infer.InferColumns(src.Topic, false, probe.ValueFormat, probe.ValueSchemaID, unwrapped, "ROWVAL")
+		cols, err := infer.InferColumns(src.Topic, false, probe.ValueFormat, probe.ValueSchemaID, probe.ValueSchemaFullName, unwrapped, "ROWVAL")
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func inferColumns(src *catalog.Source, st *parser.CreateSource, w *withProps, se
 		}
 	}
 	if len(src.KeyColumns()) == 0 && formats.UsesRegistry(probe.KeyFormat) {
-		cols, err := infer.InferColumns(src.Topic, true, probe.KeyFormat, probe.KeySchemaID, true, "ROWKEY")
+		cols, err := infer.InferColumns(src.Topic, true, probe.KeyFormat, probe.KeySchemaID, probe.KeySchemaFullName, true, "ROWKEY")
 		if err != nil {
 			return err
 		}

@@ -143,10 +143,6 @@ func checkFormat(name string) (string, error) {
 	if ok {
 		return f, nil
 	}
-	switch strings.ToUpper(name) {
-	case "PROTOBUF", "PROTOBUF_NOSR":
-		return "", sqlerr.Newf(sqlerr.FeatureNotSupported, "format %s is not supported yet; use AVRO, JSON_SR, JSON, DELIMITED, KAFKA or NONE", strings.ToUpper(name))
-	}
 	return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "Unknown format: %s", name)
 }
 

@@ -132,6 +132,8 @@ func (c *srClient) register(topics []Topic) error {
 			case "", "AVRO":
 			case "JSON_SR":
 				typ = sr.TypeJSON
+			case "PROTOBUF":
+				typ = sr.TypeProtobuf
 			default:
 				continue
 			}
@@ -139,7 +141,15 @@ func (c *srClient) register(topics []Topic) error {
 			if !isNull(side.id) {
 				id, _ = strconv.Atoi(string(side.id))
 			}
-			regs = append(regs, reg{t.Name + side.suffix, string(side.schema), id, typ})
+			text := string(side.schema)
+			if typ == sr.TypeProtobuf {
+				// A Protobuf schema is given as a JSON string of proto text.
+				var s string
+				if json.Unmarshal(side.schema, &s) == nil {
+					text = s
+				}
+			}
+			regs = append(regs, reg{t.Name + side.suffix, text, id, typ})
 		}
 	}
 	if len(regs) == 0 {

@@ -5,15 +5,8 @@ import (
 	"strings"
 )
 
-// srFormats are the Schema Registry formats Sluice does not implement yet (AVRO
-// and JSON_SR it does).
-var srFormats = map[string]bool{"PROTOBUF": true, "PROTOBUF_NOSR": true}
-
-var (
-	srFormatInSQL = regexp.MustCompile(`(?i)FORMAT\s*=\s*'(PROTOBUF|PROTOBUF_NOSR)'`)
-	// testUDFs are functions ksqlDB's test suite loads from Java test classes.
-	testUDFs = regexp.MustCompile(`(?i)\b(TEST_UDF|TEST_UDAF|VAR_ARG|MID_VAR_ARG|GENERIC_VAR_ARG|OBJ_COL_ARG|TOSTRUCT|BAD_UDF|WHENCONDITION)\s*\(`)
-)
+// testUDFs are functions ksqlDB's test suite loads from Java test classes.
+var testUDFs = regexp.MustCompile(`(?i)\b(TEST_UDF|TEST_UDAF|VAR_ARG|MID_VAR_ARG|GENERIC_VAR_ARG|OBJ_COL_ARG|TOSTRUCT|BAD_UDF|WHENCONDITION)\s*\(`)
 
 // SkipReason says why a case is out of scope, or "" when it is in scope.
 func SkipReason(c *Case) string {
@@ -25,13 +18,7 @@ func SkipReason(c *Case) string {
 			return r
 		}
 	}
-	if srFormats[strings.ToUpper(c.Format)] {
-		return "Schema Registry format " + c.Format
-	}
 	for _, s := range c.Statements {
-		if m := srFormatInSQL.FindStringSubmatch(s); m != nil {
-			return "Schema Registry format " + strings.ToUpper(m[1])
-		}
 		if m := testUDFs.FindStringSubmatch(s); m != nil {
 			return "Java test UDF " + strings.ToUpper(m[1])
 		}
@@ -39,11 +26,6 @@ func SkipReason(c *Case) string {
 	for _, t := range c.Topics {
 		if len(t.ValueSchemaReferences) > 0 {
 			return "Schema Registry schema references on topic " + t.Name
-		}
-		for _, f := range []string{t.KeyFormat, t.ValueFormat, t.Format} {
-			if srFormats[strings.ToUpper(f)] {
-				return "Schema Registry format " + strings.ToUpper(f)
-			}
 		}
 	}
 	return ""

@@ -51,6 +51,16 @@ func encodeKey(src *SourceInfo, rec Record) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key: %w", err)
 		}
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF"):
+		inner, err = encodeProtobuf(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF_NOSR"):
+		inner, err = encodeProtobufNoSR(src.keyColumns, rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
 	default:
 		inner, err = encodeFormat(src.KeyFormat, src.keyColumns, rec.Key)
 		if err != nil {
@@ -91,6 +101,10 @@ func encodeValue(src *SourceInfo, rec Record) ([]byte, error) {
 		b, err = encodeAvro(src.sr, src.Topic+"-value", rec.Value)
 	case strings.EqualFold(src.ValueFormat, "JSON_SR"):
 		b, err = encodeJSONSR(src.sr, src.Topic+"-value", rec.Value)
+	case strings.EqualFold(src.ValueFormat, "PROTOBUF"):
+		b, err = encodeProtobuf(src.sr, src.Topic+"-value", rec.Value)
+	case strings.EqualFold(src.ValueFormat, "PROTOBUF_NOSR"):
+		b, err = encodeProtobufNoSR(src.valueColumns, rec.Value)
 	default:
 		b, err = encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
 	}
@@ -190,6 +204,10 @@ func decodeKey(src *SourceInfo, b []byte, fallbackSize int64) (decodedKey, error
 		v, err = decodeAvro(src.sr, b)
 	case strings.EqualFold(src.KeyFormat, "JSON_SR"):
 		v, err = decodeJSONSR(src.sr, b)
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF"):
+		v, err = decodeProtobuf(src.sr, b)
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF_NOSR"):
+		v, err = decodeProtobufNoSR(src.keyColumns, b)
 	default:
 		v, err = decodeFormat(src.KeyFormat, src.keyColumns, b)
 	}
@@ -210,6 +228,12 @@ func decodeValue(src *SourceInfo, b []byte) (any, error) {
 	}
 	if strings.EqualFold(src.ValueFormat, "JSON_SR") {
 		return decodeJSONSR(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "PROTOBUF") {
+		return decodeProtobuf(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "PROTOBUF_NOSR") {
+		return decodeProtobufNoSR(src.valueColumns, b)
 	}
 	return decodeFormat(src.ValueFormat, src.valueColumns, b)
 }
