@@ -6,8 +6,9 @@ import (
 	"github.com/sluice-db/sluice/types"
 )
 
-// The same rows as the JSON benchmarks, in AVRO: the JSON text is decoded once
-// into column values, which are then encoded and decoded by each format.
+// The same rows as the JSON benchmarks, in AVRO, JSON_SR and PROTOBUF: the JSON
+// text is decoded once into column values, which are then encoded and decoded by
+// each format.
 func benchmarkFormats(b *testing.B, cols []types.Column, jsonRow []byte) {
 	jc, err := NewCodec(JSON, cols, Options{})
 	if err != nil {
@@ -17,14 +18,21 @@ func benchmarkFormats(b *testing.B, cols []types.Column, jsonRow []byte) {
 	if err := jc.Decode(jsonRow, row); err != nil {
 		b.Fatal(err)
 	}
-	ac, err := NewCodec(Avro, cols, Options{Registry: &Registry{ID: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range []struct {
+	codecs := []struct {
 		name  string
 		codec Codec
-	}{{"JSON", jc}, {"AVRO", ac}} {
+	}{{"JSON", jc}}
+	for _, name := range []string{Avro, JSONSR, Protobuf} {
+		c, err := NewCodec(name, cols, Options{Registry: &Registry{ID: 1}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		codecs = append(codecs, struct {
+			name  string
+			codec Codec
+		}{name, c})
+	}
+	for _, f := range codecs {
 		data, err := f.codec.Encode(nil, row)
 		if err != nil {
 			b.Fatal(err)
