@@ -30,7 +30,7 @@ type schemaRegistry struct {
 
 type resolvedSchema struct {
 	text string
-	refs []string
+	refs []formats.SchemaRef
 }
 
 func newSchemaRegistry(url string) (*schemaRegistry, error) {
@@ -47,7 +47,7 @@ func (r *schemaRegistry) ctx() (context.Context, context.CancelFunc) {
 
 // SchemaByID implements formats.SchemaLookup: the schema and, in dependency order,
 // the schemas it references.
-func (r *schemaRegistry) SchemaByID(id int) (string, []string, error) {
+func (r *schemaRegistry) SchemaByID(id int) (string, []formats.SchemaRef, error) {
 	r.mu.Lock()
 	if s, ok := r.byID[id]; ok {
 		r.mu.Unlock()
@@ -60,7 +60,7 @@ func (r *schemaRegistry) SchemaByID(id int) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var refs []string
+	var refs []formats.SchemaRef
 	seen := map[string]bool{}
 	if err := r.collectRefs(ctx, s.References, seen, &refs, 0); err != nil {
 		return "", nil, err
@@ -71,7 +71,7 @@ func (r *schemaRegistry) SchemaByID(id int) (string, []string, error) {
 	return s.Schema, refs, nil
 }
 
-func (r *schemaRegistry) collectRefs(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool, out *[]string, depth int) error {
+func (r *schemaRegistry) collectRefs(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool, out *[]formats.SchemaRef, depth int) error {
 	if depth > 32 {
 		return errors.New("schema references nest too deep")
 	}
@@ -88,7 +88,7 @@ func (r *schemaRegistry) collectRefs(ctx context.Context, refs []sr.SchemaRefere
 		if err := r.collectRefs(ctx, ss.References, seen, out, depth+1); err != nil {
 			return err
 		}
-		*out = append(*out, ss.Schema.Schema)
+		*out = append(*out, formats.SchemaRef{Name: ref.Name, Schema: ss.Schema.Schema})
 	}
 	return nil
 }
@@ -195,6 +195,7 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 	ctx, cancel := e.registry.ctx()
 	defer cancel()
 	var text string
+	var id int
 	subj := subject(topic, isKey)
 	side := "values"
 	if isKey {
@@ -205,13 +206,13 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 		if err != nil {
 			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema for message %s on topic '%s' does not exist in the Schema Registry. Schema id: %d", side, topic, schemaID)
 		}
-		text = s.Schema
+		text, id = s.Schema, schemaID
 	} else {
 		ss, err := e.registry.cl.SchemaByVersion(ctx, subj, -1)
 		if err != nil {
 			return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema for message %s on topic '%s' does not exist in the Schema Registry.Subject: %s", side, topic, subj)
 		}
-		text = ss.Schema.Schema
+		text, id = ss.Schema.Schema, ss.ID
 	}
 	// Names are upper-cased as unquoted identifiers, but kept as the schema
 	// spells them when a schema id is given, as ksqlDB does.
@@ -223,7 +224,10 @@ func (e *Engine) InferColumns(topic string, isKey bool, format string, schemaID 
 	case "PROTOBUF":
 		// A Protobuf key or value is always a message: its fields are the columns.
 		unwrapped = false
-		t, err = formats.ProtobufSchemaType(text, fullName, schemaID == 0)
+		var refs []formats.SchemaRef
+		if _, refs, err = e.registry.SchemaByID(id); err == nil {
+			t, err = formats.ProtobufSchemaType(text, fullName, schemaID == 0, refs...)
+		}
 	default:
 		var node any
 		if err := json.Unmarshal([]byte(text), &node); err != nil {

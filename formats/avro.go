@@ -28,9 +28,16 @@ type Registry struct {
 
 // SchemaLookup finds schemas by id in a Schema Registry.
 type SchemaLookup interface {
-	// SchemaByID returns the schema with the id and the texts of the schemas it
-	// references, in an order in which each comes after those it references.
-	SchemaByID(id int) (schema string, refs []string, err error)
+	// SchemaByID returns the schema with the id and the schemas it references,
+	// in an order in which each comes after those it references.
+	SchemaByID(id int) (schema string, refs []SchemaRef, err error)
+}
+
+// SchemaRef is a schema another one references: the name it is referenced by (a
+// Protobuf import path; an Avro schema uses the names the reference defines) and
+// its text.
+type SchemaRef struct {
+	Name, Schema string
 }
 
 // Confluent's framing: a zero magic byte, then the schema id in 4 big-endian bytes.
@@ -79,14 +86,14 @@ func avroLogical() []avro.SchemaOpt {
 }
 
 // parseAvroWithRefs parses a schema after the schemas it references.
-func parseAvroWithRefs(schema string, refs []string) (*avro.Schema, error) {
+func parseAvroWithRefs(schema string, refs []SchemaRef) (*avro.Schema, error) {
 	opts := avroLogical()
 	if len(refs) == 0 {
 		return avro.Parse(schema, opts...)
 	}
 	var cache avro.SchemaCache
 	for _, r := range refs {
-		if _, err := cache.Parse(r, opts...); err != nil {
+		if _, err := cache.Parse(r.Schema, opts...); err != nil {
 			return nil, err
 		}
 	}
@@ -105,7 +112,7 @@ func newAvroCodec(cols []types.Column, opts Options) (*avroCodec, error) {
 	s, err := parseAvroWithRefs(text, nil)
 	if err != nil && c.lookup != nil && c.id > 0 {
 		// A schema with references: the registry knows them.
-		var refs []string
+		var refs []SchemaRef
 		if _, refs, err = c.lookup.SchemaByID(c.id); err == nil {
 			s, err = parseAvroWithRefs(text, refs)
 		}

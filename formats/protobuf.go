@@ -49,6 +49,13 @@ func newProtobufCodec(format string, cols []types.Column, opts Options) (*protob
 		}
 	}
 	fd, err := compileProto(text)
+	if err != nil && c.lookup != nil && c.id > 0 {
+		// A schema with references: the registry knows them.
+		var refs []SchemaRef
+		if _, refs, err = c.lookup.SchemaByID(c.id); err == nil {
+			fd, err = compileProto(text, refs...)
+		}
+	}
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema is not a valid Protobuf schema: %v", err)
 	}
@@ -174,11 +181,11 @@ func (c *protobufCodec) writer(id int) (protoreflect.FileDescriptor, error) {
 	if c.lookup == nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidTextRepresentation, "Error retrieving Protobuf schema for id %d: unknown schema id", id)
 	}
-	text, _, err := c.lookup.SchemaByID(id)
+	text, refs, err := c.lookup.SchemaByID(id)
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidTextRepresentation, "Error retrieving Protobuf schema for id %d: %v", id, err)
 	}
-	fd, err := compileProto(text)
+	fd, err := compileProto(text, refs...)
 	if err != nil {
 		return nil, sqlerr.Newf(sqlerr.InvalidTextRepresentation, "Error parsing Protobuf schema for id %d: %v", id, err)
 	}

@@ -240,14 +240,17 @@ func protoSupports(t *types.Type, inCollection bool) error {
 	return fmt.Errorf("type '%s'", baseTypeName(t))
 }
 
-// compileProto parses a proto schema text into its file descriptor. The standard
-// imports (google/protobuf/*.proto) and the bundled ones resolve; other imports
-// (schema references) do not yet.
-func compileProto(text string) (protoreflect.FileDescriptor, error) {
+// compileProto parses a proto schema text into its file descriptor. Its imports
+// resolve to the standard ones (google/protobuf/*.proto), the bundled ones, and
+// the references, by the names they are imported as.
+func compileProto(text string, refs ...SchemaRef) (protoreflect.FileDescriptor, error) {
 	const name = "schema.proto"
 	files := map[string]string{name: text}
 	for k, v := range bundledProtos {
 		files[k] = v
+	}
+	for _, r := range refs {
+		files[r.Name] = r.Schema
 	}
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
@@ -266,9 +269,9 @@ func compileProto(text string) (protoreflect.FileDescriptor, error) {
 // (32-bit integers), BIGINT (64-bit ones and uint32), DOUBLE (float and double),
 // BOOLEAN, STRING (and enums), BYTES; messages to STRUCTs, repeated fields to
 // ARRAYs and map fields to MAPs. upper upper-cases field names, as ksqlDB names
-// inferred columns.
-func ProtobufSchemaType(text, fullName string, upper bool) (*types.Type, error) {
-	fd, err := compileProto(text)
+// inferred columns. refs are the schemas text imports.
+func ProtobufSchemaType(text, fullName string, upper bool, refs ...SchemaRef) (*types.Type, error) {
+	fd, err := compileProto(text, refs...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -216,4 +217,48 @@ message Value {
 			t.Errorf("column %s: wrote %s, read %s", cols[i].Name, a, b)
 		}
 	}
+}
+
+// A schema importing another subject's schema compiles with the reference, and
+// the codec fetches references from the registry when it needs them.
+func TestProtobufReferences(t *testing.T) {
+	main := "syntax = \"proto3\";\nimport \"event.proto\";\nmessage Logistics {\n Event EVENT = 1;\n}"
+	ref := SchemaRef{Name: "event.proto", Schema: "syntax = \"proto3\";\nmessage Event {\n int64 TIMESTAMP = 1;\n}"}
+	if _, err := ProtobufSchemaType(main, "", true); err == nil {
+		t.Fatal("an unresolved import compiled")
+	}
+	got, err := ProtobufSchemaType(main, "", true, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "STRUCT<`EVENT` STRUCT<`TIMESTAMP` BIGINT>>"; got.String() != want {
+		t.Fatalf("inferred %s, want %s", got, want)
+	}
+	cols := []types.Column{{Name: "EVENT", Type: types.NewStruct(types.Field{Name: "TIMESTAMP", Type: types.BigIntType})}}
+	lookup := fakeLookup{5: {main, []SchemaRef{ref}}}
+	c, err := NewCodec("PROTOBUF", cols, Options{Registry: &Registry{ID: 5, Schema: main, Lookup: lookup}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Encode(nil, []any{types.Struct{int64(1234)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]any, 1)
+	if err := c.Decode(b, row); err != nil || render(row[0]) != render(types.Struct{int64(1234)}) {
+		t.Fatalf("decoded %v, %v", row, err)
+	}
+}
+
+type fakeLookup map[int]struct {
+	text string
+	refs []SchemaRef
+}
+
+func (f fakeLookup) SchemaByID(id int) (string, []SchemaRef, error) {
+	s, ok := f[id]
+	if !ok {
+		return "", nil, fmt.Errorf("no schema %d", id)
+	}
+	return s.text, s.refs, nil
 }

@@ -112,17 +112,23 @@ func (c *srClient) register(topics []Topic) error {
 		schema  string
 		id      int
 		typ     sr.SchemaType
+		refs    []sr.SchemaReference
 	}
 	var regs []reg
 	for _, t := range topics {
+		valueRefs, err := c.registerReferences(t.ValueSchemaReferences)
+		if err != nil {
+			return fmt.Errorf("topic %s: %w", t.Name, err)
+		}
 		for _, side := range []struct {
 			suffix string
 			schema json.RawMessage
 			id     json.RawMessage
 			format string
+			refs   []sr.SchemaReference
 		}{
-			{"-key", t.KeySchema, t.KeySchemaID, firstNonEmpty(t.KeyFormat, t.Format)},
-			{"-value", t.ValueSchema, t.ValueSchemaID, firstNonEmpty(t.ValueFormat, t.Format)},
+			{"-key", t.KeySchema, t.KeySchemaID, firstNonEmpty(t.KeyFormat, t.Format), nil},
+			{"-value", t.ValueSchema, t.ValueSchemaID, firstNonEmpty(t.ValueFormat, t.Format), valueRefs},
 		} {
 			if isNull(side.schema) {
 				continue
@@ -149,7 +155,7 @@ func (c *srClient) register(topics []Topic) error {
 					text = s
 				}
 			}
-			regs = append(regs, reg{t.Name + side.suffix, text, id, typ})
+			regs = append(regs, reg{t.Name + side.suffix, text, id, typ, side.refs})
 		}
 	}
 	if len(regs) == 0 {
@@ -162,12 +168,13 @@ func (c *srClient) register(topics []Topic) error {
 		withIDs = withIDs || r.id > 0
 	}
 	if withIDs {
-		if m := c.cl.SetMode(ctx, sr.ModeImport); m[0].Err != nil {
+		// Forced: the subjects of references may already hold schemas.
+		if m := c.cl.SetMode(sr.WithParams(ctx, sr.Force), sr.ModeImport); m[0].Err != nil {
 			return m[0].Err
 		}
 		for _, r := range regs {
 			if r.id > 0 {
-				if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ}, r.id, -1); err != nil {
+				if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ, References: r.refs}, r.id, -1); err != nil {
 					return fmt.Errorf("register %s with id %d: %w", r.subject, r.id, err)
 				}
 			}
@@ -178,9 +185,72 @@ func (c *srClient) register(topics []Topic) error {
 	}
 	for _, r := range regs {
 		if r.id == 0 {
-			if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ}, -1, -1); err != nil {
+			if _, err := c.cl.RegisterSchema(ctx, r.subject, sr.Schema{Schema: r.schema, Type: r.typ, References: r.refs}, -1, -1); err != nil {
 				return fmt.Errorf("register %s: %w", r.subject, err)
 			}
+		}
+	}
+	return nil
+}
+
+// registerReferences registers the schemas a topic's schema references, each
+// under its own name as the subject (as ksqlDB's tests do), and returns the
+// references to them.
+func (c *srClient) registerReferences(raw json.RawMessage) ([]sr.SchemaReference, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var specs []struct {
+		Name   string          `json:"name"`
+		Format string          `json:"format"`
+		Schema json.RawMessage `json:"schema"`
+	}
+	if err := json.Unmarshal(raw, &specs); err != nil {
+		return nil, fmt.Errorf("schema references: %w", err)
+	}
+	ctx, cancel := c.ctx()
+	defer cancel()
+	var refs []sr.SchemaReference
+	for _, sp := range specs {
+		schema := sr.Schema{Schema: string(sp.Schema)}
+		switch strings.ToUpper(sp.Format) {
+		case "PROTOBUF":
+			schema.Type = sr.TypeProtobuf
+			var text string
+			if json.Unmarshal(sp.Schema, &text) == nil {
+				schema.Schema = text
+			}
+		case "JSON_SR", "JSON":
+			schema.Type = sr.TypeJSON
+		}
+		if _, err := c.cl.RegisterSchema(ctx, sp.Name, schema, -1, -1); err != nil {
+			return nil, fmt.Errorf("register reference %s: %w", sp.Name, err)
+		}
+		ss, err := c.cl.LookupSchema(ctx, sp.Name, schema)
+		if err != nil {
+			return nil, fmt.Errorf("look up reference %s: %w", sp.Name, err)
+		}
+		refs = append(refs, sr.SchemaReference{Name: sp.Name, Subject: sp.Name, Version: ss.Version})
+	}
+	return refs, nil
+}
+
+// protoRefs fetches the schemas a Protobuf schema imports, by import name.
+func (c *srClient) protoRefs(ctx context.Context, refs []sr.SchemaReference, out map[string]string, depth int) error {
+	if depth > 16 {
+		return fmt.Errorf("schema references nest too deep")
+	}
+	for _, r := range refs {
+		if _, ok := out[r.Name]; ok {
+			continue
+		}
+		ss, err := c.cl.SchemaByVersion(ctx, r.Subject, r.Version)
+		if err != nil {
+			return fmt.Errorf("reference %s: %w", r.Name, err)
+		}
+		out[r.Name] = ss.Schema.Schema
+		if err := c.protoRefs(ctx, ss.Schema.References, out, depth+1); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -27,9 +27,12 @@ import (
 // written here from the column types the catalog prints. Fields are matched to
 // JSON members by name (exactly, else ignoring case).
 
-func compileProtoText(text string) (protoreflect.FileDescriptor, error) {
+func compileProtoText(text string, refs map[string]string) (protoreflect.FileDescriptor, error) {
 	files := map[string]string{"test.proto": text}
 	for k, v := range wellKnownProtos {
+		files[k] = v
+	}
+	for k, v := range refs {
 		files[k] = v
 	}
 	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
@@ -60,7 +63,11 @@ func encodeProtobuf(c *srClient, subject string, raw json.RawMessage) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("subject %s: %w", subject, err)
 	}
-	fd, err := compileProtoText(ss.Schema.Schema)
+	refs := map[string]string{}
+	if err := c.protoRefs(ctx, ss.Schema.References, refs, 0); err != nil {
+		return nil, err
+	}
+	fd, err := compileProtoText(ss.Schema.Schema, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +141,11 @@ func decodeProtobuf(c *srClient, b []byte) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
-	fd, err := compileProtoText(s.Schema)
+	refs := map[string]string{}
+	if err := c.protoRefs(ctx, s.References, refs, 0); err != nil {
+		return nil, err
+	}
+	fd, err := compileProtoText(s.Schema, refs)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +428,7 @@ func derivedMessage(cols []Column) (protoreflect.MessageDescriptor, error) {
 	if err := writeDerived(&b, &n, len(cols), func(i int) (string, string) { return cols[i].Name, cols[i].Type }); err != nil {
 		return nil, err
 	}
-	fd, err := compileProtoText(b.String())
+	fd, err := compileProtoText(b.String(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,6 @@ func SkipReason(c *Case) string {
 			return "Java test UDF " + strings.ToUpper(m[1])
 		}
 	}
-	for _, t := range c.Topics {
-		if len(t.ValueSchemaReferences) > 0 {
-			return "Schema Registry schema references on topic " + t.Name
-		}
-	}
 	return ""
 }
 
