@@ -78,6 +78,8 @@ type PersistentQuery struct {
 	changelogWriter *kgo.Client
 	restored        map[int32]bool // partitions whose state was checked or rebuilt
 	restoring       atomic.Int32   // partitions being rebuilt right now
+	// standby holds the standby copies this node keeps (set with changelog).
+	standby *standbys
 
 	// rows receives a transient query's results (see PersistentConfig.Rows).
 	rows RowSink
@@ -245,6 +247,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	}
 	if q.store != nil {
 		q.changelog, q.restored = ph.Changelog.TopicName(), map[int32]bool{}
+		q.standby = &standbys{q: q, parts: map[int32]*standbyPart{}}
 		if q.changelog != "" && !cfg.ExactlyOnce {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
 				return nil, err
@@ -495,6 +498,9 @@ func (q *PersistentQuery) Plan() *plan.QueryPlan { return q.qp }
 func (q *PersistentQuery) Stop() {
 	q.cancel()
 	<-q.done
+	if q.standby != nil {
+		q.standby.close()
+	}
 }
 
 // Terminate stops the query for good: beyond Stop, its member leaves the

@@ -46,6 +46,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
+	q.promote(parts)
 	committed := q.reconcile(cl, parts)
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
@@ -138,7 +139,7 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 			}
 			q.restoring.Add(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p)
+			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, 0)
 			cancel()
 			q.restoring.Add(-1)
 			if err != nil {
@@ -290,6 +291,21 @@ func (q *PersistentQuery) isStageOne(topic string) bool {
 // discardPartition deletes every key of the query's state for partition p,
 // in every store, and what the processor caches of it.
 func (q *PersistentQuery) discardPartition(p int32) error {
+	if err := q.discardStored(p); err != nil {
+		return err
+	}
+	if q.table != nil {
+		q.table.dropPartition(p)
+	}
+	if q.join != nil {
+		delete(q.join.parts, p)
+	}
+	return nil
+}
+
+// discardStored deletes every key of the query's state for partition p, in
+// every store.
+func (q *PersistentQuery) discardStored(p int32) error {
 	prefix := StatePrefix(q.ID, "", -1)
 	b := q.store.NewBatch()
 	err := q.store.Scan(prefix, func(key, _ []byte) bool {
@@ -306,14 +322,5 @@ func (q *PersistentQuery) discardPartition(p int32) error {
 		b.Close()
 		return err
 	}
-	if err := b.Commit(true); err != nil {
-		return err
-	}
-	if q.table != nil {
-		q.table.dropPartition(p)
-	}
-	if q.join != nil {
-		delete(q.join.parts, p)
-	}
-	return nil
+	return b.Commit(true)
 }
