@@ -31,14 +31,14 @@ func (env *testEnv) joinNode(nodeID string) *testEnv {
 // startNode starts a node of service "test" on the broker at addr. With
 // peers, it announces itself on the nodes topic and serves its state to the
 // other nodes over HTTP on loopback, as cmd/sluice does.
-func startNode(t *testing.T, addr, nodeID string, peers bool) *testEnv {
+func startNode(t testing.TB, addr, nodeID string, peers bool) *testEnv {
 	t.Helper()
 	return startNodeWith(t, addr, nodeID, peers, nil)
 }
 
 // startNodeWith is startNode with server settings (--config) beyond the
 // test's defaults.
-func startNodeWith(t *testing.T, addr, nodeID string, peers bool, config map[string]string) *testEnv {
+func startNodeWith(t testing.TB, addr, nodeID string, peers bool, config map[string]string) *testEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("DEBUGLOG") != "" {
@@ -90,7 +90,7 @@ func startNodeWith(t *testing.T, addr, nodeID string, peers bool, config map[str
 }
 
 // registerNode stops n at the end of the test (unless the test did).
-func registerNode(t *testing.T, n *testEnv, reg *nodes.Registry, srv *http.Server) *testEnv {
+func registerNode(t testing.TB, n *testEnv, reg *nodes.Registry, srv *http.Server) *testEnv {
 	n.closeNode = func() {
 		if reg != nil {
 			reg.Close()

@@ -23,7 +23,7 @@ import (
 // to a temporary directory; end-to-end tests over the wire live in sqltests/.
 
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	broker  *kafkaio.Embedded
 	cluster *kafkaio.Cluster

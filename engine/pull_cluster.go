@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -88,12 +89,34 @@ func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.So
 			}
 			byNode[owner] = append(byNode[owner], p)
 		}
-		for node, parts := range byNode {
-			entries, err := e.ownerRows(ctx, run, table, node, parts, key, maxLag)
-			if err != nil {
-				return err
+		// The owners are asked at once: a scan waits for the slowest, not
+		// for the sum of them.
+		type answer struct {
+			entries []nodes.Entry
+			err     error
+		}
+		asked := make([]string, 0, len(byNode))
+		for node := range byNode {
+			asked = append(asked, node)
+		}
+		slices.Sort(asked)
+		answers := make([]answer, len(asked))
+		var wg sync.WaitGroup
+		for i, node := range asked {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i].entries, answers[i].err = e.ownerRows(ctx, run, table, node, byNode[node], key, maxLag)
+			}()
+		}
+		wg.Wait()
+		for _, a := range answers {
+			if a.err != nil {
+				return a.err
 			}
-			for _, en := range entries {
+		}
+		for _, a := range answers {
+			for _, en := range a.entries {
 				if more, err := fn(exec.StateEntry{Partition: en.Partition, Key: en.Key, Value: en.Value}); err != nil || !more {
 					return err
 				}

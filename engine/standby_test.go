@@ -143,7 +143,7 @@ func checkTotals(t *testing.T, n *testEnv, want map[string][2]int64, when string
 }
 
 // waitFor polls cond (which says what is not so yet, or "") until it holds.
-func waitFor(t *testing.T, d time.Duration, cond func() string) {
+func waitFor(t testing.TB, d time.Duration, cond func() string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
