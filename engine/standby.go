@@ -101,7 +101,9 @@ func (e *Engine) placeQueryStandbys(ctx context.Context, run *exec.PersistentQue
 		return
 	}
 	var want []int32
-	if n > 0 && len(live) > 1 {
+	// A node whose peers are all down still keeps its copies of their
+	// partitions: it is the one that answers for them.
+	if n > 0 && e.hasKnownPeers() {
 		owners, err := e.partitionOwners(ctx, run)
 		if err != nil {
 			e.logger.Debug("standby placement: describe the group", "query", run.ID, "err", err)

@@ -260,21 +260,16 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	} else if err := q.pinStart(); err != nil {
 		return nil, err
 	}
-	var balancer []kgo.Opt
-	if q.join != nil {
-		// The range balancer gives partition p of every input topic to the same
-		// member: a join partition's state covers both sides of its keys.
-		balancer = append(balancer, kgo.Balancers(kgo.RangeBalancer()))
-	}
-	opts := append(balancer,
+	opts := []kgo.Opt{
+		kgo.Balancers(&taskBalancer{localTasks: q.localTasks}),
 		kgo.ConsumerGroup(q.Group),
 		kgo.ConsumeTopics(q.Topics()...),
 		kgo.ConsumeResetOffset(reset),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.HeartbeatInterval(500*time.Millisecond),
-		kgo.SessionTimeout(10*time.Second),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.HeartbeatInterval(500 * time.Millisecond),
+		kgo.SessionTimeout(10 * time.Second),
 		kgo.ProducerLinger(0),
 		// Transaction markers come as records, so that positions, checkpoints
 		// and committed offsets move past them as Kafka's own consumers' do:
@@ -289,7 +284,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.OnPartitionsAssigned(q.assign),
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
-	)
+	}
 	if cfg.InstanceID != "" {
 		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
 	}
