@@ -139,6 +139,7 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 			}
 			q.restoring.Add(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			began := time.Now()
 			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, 0)
 			cancel()
 			q.restoring.Add(-1)
@@ -147,7 +148,9 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 				continue
 			}
 			if n > 0 {
-				q.logger.Info("restored state from changelog", "partition", p, "records", n)
+				took := time.Since(began)
+				q.logger.Info("restored state from changelog", "partition", p, "records", n,
+					"took", took.Round(time.Millisecond), "records_per_s", int(float64(n)/max(took.Seconds(), 1e-3)))
 				if q.table != nil {
 					q.table.dropPartition(p)
 				}
