@@ -160,3 +160,40 @@ func BenchmarkRestoreFromChangelog(b *testing.B) {
 	}
 	b.ReportMetric(float64(keys)*float64(b.N)/total.Seconds(), "records/s")
 }
+
+// BenchmarkClusterFailover measures, for two nodes with one standby replica,
+// the time from one node stopping (its static member stays in the group, as
+// after kill -9) until the other runs all its partitions (detection by the
+// session timeout, the move, the standby copies caught up) and a pull query
+// is answered from active state alone.
+//
+//	go test ./engine -run '^$' -bench BenchmarkClusterFailover -benchtime 1x
+func BenchmarkClusterFailover(b *testing.B) {
+	var total time.Duration
+	for range b.N {
+		b.StopTimer()
+		br := startBenchBroker(b)
+		cfg := map[string]string{"num.standby.replicas": "1"}
+		n1 := startNodeWith(b, br.Addr(), "1", true, cfg)
+		n2 := startNodeWith(b, br.Addr(), "2", true, cfg)
+		loadTotals(b, n1)
+		waitSpread(b, n1, n2)
+		run := runningQuery(n1.engine, firstQuery(n1.engine))
+		b.StartTimer()
+		start := time.Now()
+		n2.closeNode()
+		waitFor(b, 2*time.Minute, func() string {
+			if a := run.ActivePartitions(); len(a) != 4 || run.Restoring() {
+				return fmt.Sprintf("node 1 runs %v", a)
+			}
+			return ""
+		})
+		if rows := n1.exec(`SELECT district FROM totals`).rows; len(rows) != 20 {
+			b.Fatalf("after the failover: %d rows, want 20", len(rows))
+		}
+		total += time.Since(start)
+		b.StopTimer()
+		n1.closeNode()
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s-to-resume")
+}
