@@ -146,6 +146,31 @@ func show(v any) string {
 func TestAggregates(t *testing.T) {
 	nan := math.NaN()
 	cases := []aggCase{
+		// ATTR (ksqlDB's Attr UDAF): the single value of the group, else NULL; a
+		// retracted row takes its value out, and merged sessions add up.
+		{name: "attr", fn: "ATTR", args: []*types.Type{stringT}, result: "STRING", steps: []step{
+			step{op: "add"}.is(nil),
+			addRows(row("a")).is("a"),
+			addRows(row("a")).is("a"),
+			addRows(row("b")).is(nil),
+			undoRows(row("b")).is("a"),
+			undoRows(row("a"), row("a")).is(nil),
+			addRows(row("c")).is("c"),
+			addRows(row(nil)).is(nil),
+			undoRows(row(nil)).is("c"),
+			undoRows(row("zz")).is("c"),
+		}},
+		{name: "attr of nulls", fn: "ATTR", args: []*types.Type{intT}, result: "INTEGER", steps: []step{
+			addRows(row(nil), row(nil)).is(nil),
+			undoRows(row(nil), row(nil)).is(nil),
+			addRows(row(int32(4))).is(int32(4)),
+		}},
+		{name: "attr session merge", fn: "ATTR", args: []*types.Type{doubleT}, steps: []step{
+			addRows(row(1.5)).is(1.5),
+			mergeRows(row(1.5)).is(1.5),
+			mergeRows(row(2.5)).is(nil),
+		}},
+
 		// COLLECT_LIST keeps NULLs and duplicates in arrival order (QTT collect-list).
 		{name: "collect_list", fn: "COLLECT_LIST", args: []*types.Type{stringT}, result: "ARRAY<STRING>", steps: []step{
 			addRows(row("baz")).is([]any{"baz"}),
@@ -385,7 +410,7 @@ func TestTableSupport(t *testing.T) {
 		undo[d.Name] = f.Undo != nil
 	}
 	want := map[string]bool{
-		"AVG": true, "COLLECT_LIST": true, "COLLECT_SET": false, "CORRELATION": true, "COUNT": true,
+		"ATTR": true, "AVG": true, "COLLECT_LIST": true, "COLLECT_SET": false, "CORRELATION": true, "COUNT": true,
 		"COUNT_DISTINCT": false, "EARLIEST_BY_OFFSET": false, "HISTOGRAM": true, "LATEST_BY_OFFSET": false,
 		"MAX": false, "MIN": false, "STDDEV_SAMP": true, "STDDEV_SAMPLE": true, "SUM": true, "SUM_LIST": true,
 		"TOPK": false, "TOPKDISTINCT": false,

@@ -9,6 +9,8 @@ import (
 // builtins are every aggregate function, in the order SHOW FUNCTIONS lists them.
 func builtins() []*definition {
 	return []*definition{
+		{name: "ATTR", description: "Returns the one value a column holds in the group, or NULL when the group holds more than one distinct value (NULL counts as a value).",
+			signatures: []string{"ATTR(T) -> T"}, build: buildAttr},
 		{name: "AVG", description: "Returns the average value of a numeric column, ignoring NULLs; 0.0 for no values.",
 			signatures: []string{"AVG(INT) -> DOUBLE", "AVG(BIGINT) -> DOUBLE", "AVG(DOUBLE) -> DOUBLE", "AVG(DECIMAL) -> DOUBLE"}, build: buildAvg},
 		{name: "COLLECT_LIST", description: "Returns an array of every value of a column, NULLs included, in arrival order; at most ksql.functions.collect_list.limit values.",

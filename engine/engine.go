@@ -77,6 +77,10 @@ type Engine struct {
 	// queries to start wait in pending until the replay ends.
 	deferStarts bool
 	pending     []pendingStart
+	// stopStandbys ends the standby placement loop; standbysDone is closed
+	// when it has ended (nil when there is no loop).
+	stopStandbys context.CancelFunc
+	standbysDone chan struct{}
 }
 
 // Open connects the engine to its command topic, replays it and restarts the
@@ -127,6 +131,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	if cfg.Nodes != nil && e.numStandbys() > 0 {
+		sctx, stop := context.WithCancel(context.Background())
+		e.stopStandbys, e.standbysDone = stop, make(chan struct{})
+		go func() { defer close(e.standbysDone); e.placeStandbys(sctx) }()
+	}
 	return e, nil
 }
 
@@ -153,6 +162,10 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	// The follower stops first: it would otherwise start queries again.
 	e.closeCommandLog()
+	if e.stopStandbys != nil {
+		e.stopStandbys()
+		<-e.standbysDone
+	}
 	e.mu.Lock()
 	qs := make([]*exec.PersistentQuery, 0, len(e.running))
 	for _, q := range e.running {

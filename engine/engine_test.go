@@ -23,7 +23,7 @@ import (
 // to a temporary directory; end-to-end tests over the wire live in sqltests/.
 
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	broker  *kafkaio.Embedded
 	cluster *kafkaio.Cluster
@@ -33,14 +33,14 @@ type testEnv struct {
 	closeNode func()
 }
 
-func startEnv(t *testing.T, dir string) *testEnv {
+func startEnv(t testing.TB, dir string) *testEnv {
 	t.Helper()
 	return startEnvWith(t, dir, Config{})
 }
 
 // startEnvWith starts the engine with cfg's optional settings (the broker,
 // cluster, state and defaults are the test's).
-func startEnvWith(t *testing.T, dir string, cfg Config) *testEnv {
+func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	t.Helper()
 	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
 	if err != nil {
@@ -83,9 +83,10 @@ func (env *testEnv) stop() {
 
 // collect is a ResultWriter that keeps everything.
 type collect struct {
-	cols []types.Column
-	rows [][]any
-	tags []string
+	cols    []types.Column
+	rows    [][]any
+	tags    []string
+	notices []string
 }
 
 func (c *collect) Columns(cols []types.Column) error { c.cols = cols; return nil }
@@ -94,7 +95,7 @@ func (c *collect) Row(vals []any) error {
 	return nil
 }
 func (c *collect) Complete(tag string) error { c.tags = append(c.tags, tag); return nil }
-func (c *collect) Notice(string) error       { return nil }
+func (c *collect) Notice(msg string) error   { c.notices = append(c.notices, msg); return nil }
 
 func (env *testEnv) exec(sql string) *collect {
 	env.t.Helper()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -68,9 +69,17 @@ func clientError(err error) error {
 
 func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []any, w ResultWriter) error {
 	if isDDL(st) {
+		before := s.engine.queryIDs()
 		tag, err := s.engine.executeDDL(ctx, st, s.props)
 		if err != nil {
 			return err
+		}
+		if id := s.engine.startedQuery(st, before); id != "" {
+			// As ksqlDB replies to CREATE ... AS SELECT and INSERT INTO ... SELECT,
+			// so the user can TERMINATE the query.
+			if err := w.Notice("Created query with ID " + id); err != nil {
+				return err
+			}
 		}
 		return w.Complete(tag)
 	}
@@ -91,6 +100,15 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 			s.props[st.Name] = v
 		}
 		return w.Complete("UNSET")
+	case *parser.DefineVariable:
+		return w.Complete("DEFINE")
+	case *parser.UndefineVariable:
+		if !st.Defined {
+			if err := w.Notice("Cannot undefine variable '" + st.Name + "' which has not been defined."); err != nil {
+				return err
+			}
+		}
+		return w.Complete("UNDEFINE")
 	case *parser.Show:
 		return s.show(ctx, st, w)
 	case *parser.Describe:
@@ -151,4 +169,41 @@ func (s *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	return cols, nil, nil
+}
+
+// queryIDs is the set of persistent queries' ids.
+func (e *Engine) queryIDs() map[string]bool {
+	ids := map[string]bool{}
+	for _, q := range e.catalog.Queries() {
+		ids[q.ID] = true
+	}
+	return ids
+}
+
+// startedQuery returns the id of the persistent query a CREATE ... AS SELECT or
+// INSERT INTO ... SELECT just started: the one writing the sink that was not
+// there before, or for CREATE OR REPLACE the sink's query, which keeps its id.
+func (e *Engine) startedQuery(st parser.Statement, before map[string]bool) string {
+	var sink string
+	switch st := st.(type) {
+	case *parser.CreateAsSelect:
+		sink = st.Name
+	case *parser.InsertSelect:
+		sink = st.Target
+	default:
+		return ""
+	}
+	var existing string
+	for _, q := range e.catalog.Writers(sink) {
+		if !before[q.ID] {
+			return q.ID
+		}
+		if q.Kind == catalog.CreateAsSelect {
+			existing = q.ID
+		}
+	}
+	if _, ok := st.(*parser.CreateAsSelect); ok {
+		return existing
+	}
+	return ""
 }

@@ -140,6 +140,13 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 	if st.What == parser.ShowTypes {
 		return e.showTypes(w)
 	}
+	if st.What == parser.ShowVariables {
+		var rows [][]any
+		for _, v := range s.parser.Variables() {
+			rows = append(rows, []any{v.Name, v.Value})
+		}
+		return table(w, []string{"Variable Name", "Value"}, nil, rows, "SHOW")
+	}
 	text, pos := st.Source()
 	return sqlerr.Newf(sqlerr.FeatureNotSupported, "not supported yet: %s", text).WithPosition(pos)
 }

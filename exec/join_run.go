@@ -215,22 +215,24 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 		}
 		return tq.process(ps, synth, row, tombstone, emit)
 	}
-	if !pipe.applyTo(row, out, tombstone, rec) {
-		return nil
-	}
-	if q.rows != nil {
-		return q.rows.Row(out)
-	}
-	r, err := enc.encode(out, ts, rec.Headers, tombstone)
-	if err != nil {
-		q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
-		return nil
-	}
-	if w := q.qp.Sink.Source.Window; w != nil {
-		r.Key = windowedKey(w, r.Key, row[q.qp.Join.RowKey+4:])
-	}
-	emit(r)
-	return nil
+	var failure error
+	pipe.each(row, out, tombstone, rec, func() bool {
+		if q.rows != nil {
+			failure = q.rows.Row(out)
+			return failure == nil
+		}
+		r, err := enc.encode(out, ts, rec.Headers, tombstone)
+		if err != nil {
+			q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
+			return true
+		}
+		if w := q.qp.Sink.Source.Window; w != nil {
+			r.Key = windowedKey(w, r.Key, row[q.qp.Join.RowKey+4:])
+		}
+		emit(r)
+		return true
+	})
+	return failure
 }
 
 // joinOrder orders a poll's records for the join as Kafka Streams does within a

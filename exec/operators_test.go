@@ -98,14 +98,19 @@ func runRecords(t *testing.T, qp *plan.QueryPlan, input string) string {
 		}
 		rec := &kgo.Record{Topic: qp.Source.Topic, Key: bytesOrNil(parts[0]), Value: bytesOrNil(parts[1]),
 			Timestamp: time.UnixMilli(ts), Offset: int64(i)}
-		if nullValue, ok := decodeRow(dec, rec, row, log, "q"); ok && pipe.applyTo(row, out, nullValue, rec) {
+		nullValue, ok := decodeRow(dec, rec, row, log, "q")
+		if !ok {
+			continue
+		}
+		pipe.each(row, out, nullValue, rec, func() bool {
 			r, err := enc.encode(out, row[len(qp.Source.Columns)].(int64), rec.Headers, nullValue)
 			if err != nil {
 				log.Record("q", err, rec.Topic, rec.Partition, rec.Offset)
 			} else {
 				fmt.Fprintf(&b, "%s|%s|%d\n", textOrNull(r.Key), textOrNull(r.Value), r.Timestamp.UnixMilli())
 			}
-		}
+			return true
+		})
 	}
 	for _, e := range log.entries {
 		fmt.Fprintf(&b, "processing log: %s\n", e)

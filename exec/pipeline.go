@@ -16,11 +16,16 @@ type ProcessingLog interface {
 	Record(queryID string, err error, topic string, partition int32, offset int64)
 }
 
-// pipeline evaluates a plan's filter and projection over input rows.
+// pipeline evaluates a plan's filter, table functions and projection over
+// input rows.
 type pipeline struct {
 	qp      *plan.QueryPlan
 	queryID string
 	log     ProcessingLog
+	// ext and lists are the flat map's buffers: the input row extended by the
+	// table functions' columns, and each call's values for the current row.
+	ext   []any
+	lists [][]any
 	// valueKeys are the items of PARTITION BY keys that read more than the
 	// record key; computed on first use.
 	valueKeys     []int
@@ -56,16 +61,83 @@ func (p *pipeline) valueDependentKeys() []int {
 // (len == len(plan.Items)). An expression that fails at run time yields NULL and a
 // processing-log entry, as in ksqlDB; a failing filter drops the row.
 func (p *pipeline) apply(row, out []any, topic string, partition int32, offset int64) bool {
-	if p.qp.Where != nil {
-		v, err := p.qp.Where.Eval(row)
+	if !p.passes(row, topic, partition, offset) {
+		return false
+	}
+	p.projectInto(row, out, topic, partition, offset)
+	return true
+}
+
+// passes evaluates the filter; a failing filter drops the row.
+func (p *pipeline) passes(row []any, topic string, partition int32, offset int64) bool {
+	if p.qp.Where == nil {
+		return true
+	}
+	v, err := p.qp.Where.Eval(row)
+	if err != nil {
+		p.logError(err, topic, partition, offset)
+		return false
+	}
+	b, ok := v.(bool)
+	return ok && b
+}
+
+// each runs the filter, the table functions and the projection over a decoded
+// row: every result row is written into out and passed to emit, which returns
+// false to stop. Without table functions a row yields at most one result.
+func (p *pipeline) each(row, out []any, nullValue bool, rec *kgo.Record, emit func() bool) {
+	if p.qp.FlatMap == nil {
+		if p.applyTo(row, out, nullValue, rec) {
+			emit()
+		}
+		return
+	}
+	if nullValue {
+		return // a record without a value has nothing to explode
+	}
+	p.flatMap(row, out, rec.Topic, rec.Partition, rec.Offset, emit)
+}
+
+// flatMap is each for a plan with table functions: the calls' values are
+// zipped into rows, as many as the longest list, shorter lists padded with
+// NULLs. A call that fails gives no values and a processing-log entry.
+func (p *pipeline) flatMap(row, out []any, topic string, partition int32, offset int64, emit func() bool) {
+	if !p.passes(row, topic, partition, offset) {
+		return
+	}
+	fm := p.qp.FlatMap
+	if p.ext == nil {
+		p.ext = make([]any, fm.Width(len(p.qp.Input)))
+		p.lists = make([][]any, len(fm.Calls))
+	}
+	n := 0
+	for i, c := range fm.Calls {
+		vals, err := c.Values(row)
 		if err != nil {
 			p.logError(err, topic, partition, offset)
-			return false
 		}
-		if b, ok := v.(bool); !ok || !b {
-			return false
+		p.lists[i] = vals
+		n = max(n, len(vals))
+	}
+	base := copy(p.ext, row[:len(p.qp.Input)])
+	for r := 0; r < n; r++ {
+		for i, vals := range p.lists {
+			var v any
+			if r < len(vals) {
+				v = vals[r]
+			}
+			p.ext[base+i] = v
+		}
+		p.projectInto(p.ext, out, topic, partition, offset)
+		if !emit() {
+			return
 		}
 	}
+}
+
+// projectInto evaluates the items over row into out; an item that fails is
+// NULL and a processing-log entry.
+func (p *pipeline) projectInto(row, out []any, topic string, partition int32, offset int64) {
 	for i, it := range p.qp.Items {
 		v, err := it.Eval(row)
 		if err != nil {
@@ -74,7 +146,6 @@ func (p *pipeline) apply(row, out []any, topic string, partition int32, offset i
 		}
 		out[i] = v
 	}
-	return true
 }
 
 // logError records a failed evaluation. Evaluation errors (*expr.EvalError) are

@@ -14,6 +14,11 @@ import (
 // leaves what it reads NULL.
 func planReads(p *plan.QueryPlan) []expr.Expr {
 	reads := append([]expr.Expr{p.Where, p.Timestamp}, p.PartitionBy...)
+	if p.FlatMap != nil {
+		for _, c := range p.FlatMap.Calls {
+			reads = append(reads, c.Args()...)
+		}
+	}
 	if p.Agg == nil {
 		return append(reads, p.Items...)
 	}

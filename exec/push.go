@@ -72,13 +72,23 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 	if limit == 0 {
 		return nil
 	}
+	var stop bool
+	var sinkErr error
+	// send delivers out; true when the query must stop (its LIMIT is reached
+	// or the client is gone).
+	send := func() bool {
+		if err := sink.Row(out); err != nil {
+			sinkErr = err
+			return true
+		}
+		sent++
+		return limit >= 0 && sent >= limit
+	}
 	for {
 		fetches := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var stop bool
-		var sinkErr error
 		fetches.EachRecord(func(rec *kgo.Record) {
 			if stop {
 				return
@@ -106,18 +116,18 @@ func RunPush(ctx context.Context, cfg PushConfig, sink RowSink) error {
 				} else {
 					ok = false
 				}
+			case cfg.Plan.FlatMap != nil:
+				ok = false
+				pipe.flatMap(row, out, rec.Topic, rec.Partition, rec.Offset, func() bool {
+					stop = send()
+					return !stop
+				})
 			default:
 				ok = pipe.apply(row, out, rec.Topic, rec.Partition, rec.Offset)
 			}
-			if ok {
-				if err := sink.Row(out); err != nil {
-					sinkErr, stop = err, true
-					return
-				}
-				sent++
-				if limit >= 0 && sent >= limit {
-					stop = true
-				}
+			if ok && send() {
+				stop = true
+				return
 			}
 			if cfg.StopAtEnd && len(remaining) == 0 {
 				stop = true

@@ -372,6 +372,27 @@ func parseJavaDouble(s string) (float64, error) {
 }
 
 // parseBoolean follows ksqlDB's SqlBooleans: true/t/yes/y and false/f/no/n, any case.
+// literalBoolean reads a string literal coerced to BOOLEAN (type-coercion.md,
+// literal rules): true, false, yes, no, or any prefix of one of them, in any
+// case.
+func literalBoolean(s string) (bool, bool) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	if l == "" {
+		return false, false
+	}
+	for _, w := range []string{"true", "yes"} {
+		if strings.HasPrefix(w, l) {
+			return true, true
+		}
+	}
+	for _, w := range []string{"false", "no"} {
+		if strings.HasPrefix(w, l) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
 func parseBoolean(s string) (any, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "t", "yes", "y":

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -74,14 +75,10 @@ func registerBytesFunctions(r *Registry) {
 	by("FROM_BYTES", "Converts BYTES to a string in an encoding (hex, utf8, ascii, base64).",
 		sig(tString, func(a []any) (any, error) { return encodeText(a[0].([]byte), a[1].(string)) },
 			p("input", tBytes), p("encoding", tString)))
-	by("ENCODE", "Re-encodes a string from one encoding to another.",
-		sig(tString, func(a []any) (any, error) {
-			b, err := decodeText(a[0].(string), a[1].(string))
-			if err != nil {
-				return nil, err
-			}
-			return encodeText(b, a[2].(string))
-		}, p("input", tString), p("inputEncoding", tString), p("outputEncoding", tString)))
+	r.add(&function{name: "ENCODE", category: "STRING", description: "Takes a string encoded as inputEncoding and encodes it as outputEncoding; the encodings are hex, utf8, ascii and base64, and the two must differ.",
+		overloads: []*overload{sig(tString, func(a []any) (any, error) {
+			return reencode(a[0].(string), a[1].(string), a[2].(string))
+		}, p("input", tString), p("inputEncoding", tString), p("outputEncoding", tString))}})
 	fromBytes := func(name string, size int, ret *types.Type, conv func([]byte) any) {
 		f := func(a []any) (any, error) {
 			b := a[0].([]byte)
@@ -103,4 +100,22 @@ func registerBytesFunctions(r *Registry) {
 	fromBytes("INT_FROM_BYTES", 4, tInt, func(b []byte) any { return int32(binary.BigEndian.Uint32(b)) })
 	fromBytes("BIGINT_FROM_BYTES", 8, tBigInt, func(b []byte) any { return int64(binary.BigEndian.Uint64(b)) })
 	fromBytes("DOUBLE_FROM_BYTES", 8, tDouble, func(b []byte) any { return math.Float64frombits(binary.BigEndian.Uint64(b)) })
+}
+
+// splitBytes is SPLIT over BYTES: the pieces between occurrences of delim, empty
+// pieces included; an empty delimiter splits into single bytes.
+func splitBytes(b, delim []byte) []any {
+	var parts [][]byte
+	if len(delim) == 0 {
+		for i := range b {
+			parts = append(parts, b[i:i+1])
+		}
+	} else {
+		parts = bytes.Split(b, delim)
+	}
+	out := make([]any, len(parts))
+	for i, p := range parts {
+		out[i] = append([]byte{}, p...)
+	}
+	return out
 }

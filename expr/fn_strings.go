@@ -150,7 +150,7 @@ func registerStringFunctions(r *Registry) {
 	str("RPAD", "Pads input on the right with padding to length characters (or truncates it).",
 		sig(tString, func(a []any) (any, error) { return pad(a, false) }, p("input", tString), p("length", tInt), p("padding", tString)),
 		sig(tBytes, func(a []any) (any, error) { return padBytes(a, false) }, p("input", tBytes), p("length", tInt), p("padding", tBytes)))
-	str("SPLIT", "Splits a string by a delimiter; an empty delimiter splits into characters.",
+	str("SPLIT", "Splits a string (or BYTES) by a delimiter; an empty delimiter splits into characters (or bytes); a delimiter at either end or twice in a row gives empty elements.",
 		sig(types.NewArray(tString), func(a []any) (any, error) {
 			parts := strings.Split(a[0].(string), a[1].(string))
 			out := make([]any, len(parts))
@@ -158,7 +158,10 @@ func registerStringFunctions(r *Registry) {
 				out[i] = s
 			}
 			return out, nil
-		}, p("input", tString), p("delimiter", tString)))
+		}, p("input", tString), p("delimiter", tString)),
+		sig(types.NewArray(tBytes), func(a []any) (any, error) {
+			return splitBytes(a[0].([]byte), a[1].([]byte)), nil
+		}, p("input", tBytes), p("delimiter", tBytes)))
 	str("INITCAP", "Capitalizes the first letter of each word and lower-cases the rest.",
 		sig(tString, func(a []any) (any, error) { return initcap(a[0].(string)), nil }, p("input", tString)))
 	registerMaskFunctions(str)
@@ -182,8 +185,11 @@ func registerStringFunctions(r *Registry) {
 			return splitToMap(a[0].(string), a[1].(string), a[2].(string)), nil
 		}, p("input", tString), p("entryDelimiter", tString), p("kvDelimiter", tString)))
 	r.add(&function{name: "UUID", category: "STRING", nondeterministic: true,
-		description: "Returns a random version 4 UUID.",
-		overloads:   []*overload{sig(tString, func([]any) (any, error) { return newUUID(), nil })}})
+		description: "Returns a random version 4 UUID; UUID(bytes) formats 16 bytes as a UUID (NULL for any other length).",
+		overloads: []*overload{
+			sig(tString, func([]any) (any, error) { return newUUID(), nil }),
+			sig(tString, func(a []any) (any, error) { return uuidOf(a[0].([]byte)), nil }, p("bytes", tBytes)),
+		}})
 }
 
 // substringStart is ksqlDB's start index for SUBSTRING: 1-based, negative from
@@ -302,6 +308,15 @@ func newUUID() string {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// uuidOf formats 16 bytes as a UUID (the two big-endian longs of Java's UUID);
+// any other length gives NULL.
+func uuidOf(b []byte) any {
+	if len(b) != 16 {
+		return nil
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // registerMaskFunctions adds MASK and its variants. Defaults: upper-case letters

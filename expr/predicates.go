@@ -274,10 +274,28 @@ type In struct {
 
 // NewIn binds e IN (list), coercing e and the list to one type.
 func NewIn(e Expr, list []Expr, not bool) (Expr, error) {
+	// ksqlDB (type-coercion.md, "Expression lists") coerces the value and the
+	// list to one common type as for ARRAY[...]: the first non-NULL expression
+	// decides, later ones widen it, string literals count as the numbers or
+	// booleans they spell and other literals become strings among strings.
+	all := append([]Expr{e}, list...)
+	lt, listErr := userListType(all)
+	if listErr == nil && lt.Kind != types.KindUnknown {
+		cs, err := coerceUserList(all, lt)
+		if err == nil {
+			return &In{E: cs[0], List: cs[1:], Not: not}, nil
+		}
+		listErr = err
+	}
+	// Beyond the list rules, what a comparison accepts (a constant string
+	// against a DATE or TIMESTAMP, say).
 	t := e.Type()
 	for _, x := range list {
 		t = comparisonType(t, x.Type())
 		if t == nil {
+			if listErr != nil {
+				return nil, listErr
+			}
 			return nil, mismatch("Cannot compare %s (%s) IN list element %s (%s)", e, e.Type(), x, x.Type())
 		}
 	}

@@ -47,6 +47,8 @@ type function struct {
 	nondeterministic bool
 	// lambdaParams gives the parameter types of the lambda at argIndex.
 	lambdaParams func(argIndex int, args []Expr) ([]*types.Type, error)
+	// table functions return a list of values per row (see fn_table.go).
+	table bool
 }
 
 // overload is one signature. Params are matched against the argument types; a
@@ -95,12 +97,13 @@ func NewRegistry(cfg Config) *Registry {
 	registerDateTimeFunctions(r)
 	registerURLFunctions(r)
 	registerBytesFunctions(r)
+	registerTableFunctions(r)
 	return r
 }
 
 func (r *Registry) add(f *function) { r.funcs[f.name] = f }
 
-// Has reports whether name (upper case) is a scalar function.
+// Has reports whether name (upper case) is a scalar or table function.
 func (r *Registry) Has(name string) bool { _, ok := r.funcs[name]; return ok }
 
 // Functions lists every function, sorted by name.
@@ -152,6 +155,15 @@ func (r *Registry) Call(name string, args []Expr) (Expr, error) {
 	if !ok {
 		return nil, unknownFunction(name)
 	}
+	if f.table {
+		return nil, tableFunctionMisuse(name)
+	}
+	return r.resolve(f, args)
+}
+
+// resolve picks f's overload for args and binds it.
+func (r *Registry) resolve(f *function, args []Expr) (Expr, error) {
+	name := f.name
 	for _, exact := range []bool{true, false} {
 		for _, o := range f.overloads {
 			if !o.accepts(args, exact) {

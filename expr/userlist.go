@@ -58,7 +58,7 @@ func userListWiden(acc *types.Type, e Expr) (*types.Type, error) {
 			}
 			return widerNumeric(acc, st), nil
 		case acc.Kind == types.KindBoolean:
-			if _, err := parseBoolean(s); err != nil {
+			if _, ok := literalBoolean(s); !ok {
 				return nil, mismatch("invalid input syntax for type BOOLEAN: \"%s\".", s)
 			}
 			return acc, nil
@@ -188,6 +188,14 @@ func coerceUserList(es []Expr, t *types.Type) ([]Expr, error) {
 			continue
 		case from.Kind == types.KindUnknown:
 			out[i] = &Cast{E: e, To: t, conv: identity}
+			continue
+		}
+		if lit, ok := e.(*Literal); ok && from.Kind == types.KindString && t.Kind == types.KindBoolean {
+			b, ok := literalBoolean(lit.V.(string))
+			if !ok {
+				return nil, mismatch("invalid input syntax for type BOOLEAN: \"%s\".", lit.V)
+			}
+			out[i] = NewLiteral(b, t)
 			continue
 		}
 		conv, ok := explicitConverter(from, t)

@@ -415,6 +415,13 @@ type Call struct {
 	Distinct bool
 }
 
+// StructAll is E->*: every field of the struct E, one column each. It is valid
+// only as a whole SELECT item.
+type StructAll struct {
+	P
+	E Expr
+}
+
 // Deref is E->Field (struct field access). Field is case-normalized like an identifier.
 type Deref struct {
 	P

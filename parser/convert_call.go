@@ -40,6 +40,12 @@ func (cv *converter) call(n *ast.FuncCallExpr, at P) (Expr, error) {
 			return nil, err
 		}
 		return &Deref{P: at, E: e, Field: stringArg(args[1])}, nil
+	case fnStructAll:
+		e, err := cv.expr(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return &StructAll{P: at, E: e}, nil
 	case fnSubscript:
 		es, err := cv.exprs(args)
 		if err != nil {

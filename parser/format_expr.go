@@ -190,6 +190,9 @@ func formatExpr(b *strings.Builder, e Expr) {
 	case *Deref:
 		formatExpr(b, e.E)
 		b.WriteString("->" + FormatIdent(e.Field))
+	case *StructAll:
+		formatExpr(b, e.E)
+		b.WriteString("->*")
 	case *Subscript:
 		formatExpr(b, e.E)
 		b.WriteString("[")

@@ -12,6 +12,7 @@ const (
 	tkString         // 'x'; Text is the unescaped value
 	tkNumber         // 12, 1.5, 1.5E3, .5
 	tkParam          // $n or ?; Text is the raw token
+	tkVar            // ${name}, a variable reference (variables.go); Text is the raw token
 	tkOp             // punctuation and operators, Text is the operator
 )
 
@@ -113,6 +114,14 @@ func lex(src string) ([]token, error) {
 				return nil, syntaxErrorf(src, i, "prefixed string literal %s'...' is not supported", src[i:end])
 			}
 			toks = append(toks, token{Kind: tkWord, Text: src[i:end], Pos: i, End: end})
+			i = end
+		case c == '$' && i+1 < len(src) && src[i+1] == '{':
+			end := strings.IndexByte(src[i:], '}')
+			if end < 0 {
+				return nil, syntaxErrorf(src, i, "unterminated variable reference ${")
+			}
+			end += i + 1
+			toks = append(toks, token{Kind: tkVar, Text: src[i:end], Pos: i, End: end})
 			i = end
 		case c == '$':
 			end := i + 1

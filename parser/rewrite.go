@@ -14,6 +14,7 @@ import (
 const (
 	fnPrefix    = "fn."         // every user function NAME(...) becomes `fn.NAME`(...)
 	fnDeref     = "ksql.deref"  // E->F          => `ksql.deref`(E, 'F')
+	fnStructAll = "ksql.fields" // E->*          => `ksql.fields`(E)
 	fnSubscript = "ksql.subscr" // E[i]          => `ksql.subscr`(E, i)
 	fnArray     = "ksql.array"  // ARRAY[a, b]   => `ksql.array`(a, b)
 	fnMap       = "ksql.map"    // MAP(k := v)   => `ksql.map`(k, v)
@@ -350,6 +351,14 @@ func (r *rewrite) op(c *cursor, t, prev, next token, startPrimary *int) error {
 	case "->":
 		if r.lastPrimary < 0 {
 			return unexpected(r.src, t)
+		}
+		if next.Text == "*" {
+			c.next()
+			at := r.lastPrimary
+			r.insert(at, outTok{quoteName(fnStructAll), r.out[at].orig}, outTok{"(", r.out[at].orig})
+			r.emit(")", next.End)
+			*startPrimary = at
+			return nil
 		}
 		if !next.isIdent() || isKeyword(next) {
 			return expected(r.src, next, "a field name")

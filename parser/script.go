@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"strings"
+
 	tidb "github.com/pingcap/tidb/pkg/parser"
 
 	"github.com/sluice-db/sluice/types"
@@ -15,6 +17,8 @@ type Parser struct {
 	// statements after them.
 	Types       TypeLookup
 	scriptTypes map[string]*types.Type // nil value: dropped in this script
+	// vars are the session's DEFINEd variables (variables.go).
+	vars []Variable
 }
 
 // New returns a Parser.
@@ -41,11 +45,21 @@ func (p *Parser) ParseScript(sql string) ([]Statement, error) {
 				body := make([]token, i-start, i-start+1)
 				copy(body, toks[start:i])
 				body = append(body, token{Kind: tkEOF, Pos: t.Pos, End: t.Pos})
-				s, err := p.parseStatement(sql, body)
+				src := sql
+				if text := sql[toks[start].Pos:t.Pos]; len(p.vars) > 0 && strings.Contains(text, "${") {
+					// ${var} substitution: the statement is parsed as substituted,
+					// with positions relative to that text.
+					src = p.substitute(text)
+					if body, err = lex(src); err != nil {
+						return nil, err
+					}
+				}
+				s, err := p.parseStatement(src, body)
 				if err != nil {
 					return nil, err
 				}
 				p.noteTypes(s)
+				p.noteVariables(s)
 				stmts = append(stmts, s)
 			}
 			start, depth = i+1, 0
@@ -77,6 +91,11 @@ func (p *Parser) ParseExpr(sql string) (Expr, error) {
 func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 	base := StmtBase{Text: src[toks[0].Pos:toks[len(toks)-2].End], Pos: toks[0].Pos}
 	c := &cursor{src: src, toks: toks, types: p.lookupType}
+	for _, t := range toks {
+		if t.Kind == tkVar {
+			return nil, syntaxErrorf(src, t.Pos, "variable %s is not defined: DEFINE %s = '...' first", t.Text, strings.TrimSuffix(strings.TrimPrefix(t.Text, "${"), "}"))
+		}
+	}
 	first := c.peek()
 	var (
 		s   Statement
@@ -107,6 +126,10 @@ func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 		s, err = p.parseExplain(c, base)
 	case "AWAIT":
 		s, err = parseAwait(c, base)
+	case "DEFINE":
+		s, err = parseDefine(c, base)
+	case "UNDEFINE":
+		s, err = parseUndefine(c, base)
 	default:
 		if first.Kind != tkWord {
 			return nil, unexpected(src, first)

@@ -39,6 +39,8 @@ func children(n Expr) []Expr {
 		return x.Args
 	case *Deref:
 		return []Expr{x.E}
+	case *StructAll:
+		return []Expr{x.E}
 	case *Subscript:
 		return []Expr{x.E, x.Index}
 	case *ArrayCtor:

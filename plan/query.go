@@ -18,6 +18,9 @@ type QueryPlan struct {
 	Timestamp expr.Expr
 	// Where filters input rows; nil keeps every row.
 	Where expr.Expr
+	// FlatMap is set when the SELECT list calls table functions; Items then
+	// read Input extended by the calls' columns.
+	FlatMap *FlatMap
 	// Items are the projected expressions over Input, in SELECT order; Output
 	// names and types them and says which become the key of a sink record.
 	Items  []expr.Expr

@@ -85,6 +85,13 @@ func Tree(p *QueryPlan) *Node {
 	if p.Rekeyed {
 		n = on(&Node{Op: "Rekey", Detail: "by " + exprList(p.PartitionBy) + " (records move to the new key's partition)"}, n)
 	}
+	if f := p.FlatMap; f != nil {
+		calls := make([]string, len(f.Calls))
+		for i, c := range f.Calls {
+			calls[i] = c.String() + " AS " + f.Columns[i].Name
+		}
+		n = on(&Node{Op: "FlatMap", Detail: "[" + strings.Join(calls, ", ") + "] (zipped, shorter lists padded with NULL)"}, n)
+	}
 	n = on(&Node{Op: "Project", Detail: "[" + strings.Join(cols, ", ") + "]"}, n)
 	if len(p.OrderBy) > 0 {
 		keys := make([]string, len(p.OrderBy))

@@ -184,6 +184,11 @@ func (p *Planner) aggs() *aggregate.Registry {
 
 // planAggregate plans SELECT ... [WINDOW ...] GROUP BY ... [HAVING ...].
 func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*plan.QueryPlan, error) {
+	for _, it := range sel.Items {
+		if c := containsTableCall(it.Expr, p.Funcs); c != nil {
+			return nil, errTableFunctionWithAggregation(c)
+		}
+	}
 	src := sc.source
 	in := &binder{scope: sc, funcs: p.Funcs, params: params}
 	qp := &plan.QueryPlan{Source: src, Input: sc.columns, Limit: sel.Limit}

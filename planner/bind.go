@@ -18,6 +18,9 @@ type binder struct {
 	// agg is set when binding over a post-aggregation row (select items and
 	// HAVING of a GROUP BY query).
 	agg *aggContext
+	// tables is set while binding the SELECT list of a query that calls table
+	// functions; elsewhere a table function call is an error.
+	tables *tableCalls
 }
 
 // at attaches the position of node n to err unless err already has one.
@@ -162,6 +165,11 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 	case *parser.Case:
 		var operand, elseExpr expr.Expr
 		var err error
+		if b.tables != nil {
+			outer := b.tables.inCase
+			b.tables.inCase = n
+			defer func() { b.tables.inCase = outer }()
+		}
 		if n.Operand != nil {
 			if operand, err = b.bind(n.Operand); err != nil {
 				return nil, err
@@ -228,9 +236,14 @@ func (b *binder) bindNode(n parser.Expr) (expr.Expr, error) {
 		}
 		return expr.NewStruct(n.Names, vs)
 	case *parser.Call:
+		if b.tables != nil && b.funcs.IsTableFunction(n.Name) {
+			return b.bindTableCall(n)
+		}
 		return b.bindCall(n)
 	case *parser.Lambda:
 		return nil, sqlerr.New(sqlerr.SyntaxError, "a lambda is only allowed as a function argument").WithPosition(n.Pos)
+	case *parser.StructAll:
+		return nil, sqlerr.Newf(sqlerr.SyntaxError, "%s (all of a struct's fields) is only allowed as a whole SELECT item", parser.FormatExpr(n)).WithPosition(n.Pos)
 	}
 	return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "unsupported expression %T", n).WithPosition(n.Position())
 }

@@ -244,6 +244,14 @@ func (w *pullWhere) atom(a parser.Expr, seen map[string]bool) error {
 				return w.scan(v.Position(), "A comparison must be between a key column and a resolvable expression.")
 			}
 		}
+		// A key lookup takes each literal as a key value, converted the strict
+		// way (numbers widen; a string does not become a number), as ksqlDB does.
+		col, _ := w.src.Column(key)
+		for _, v := range x.List {
+			if lit, ok := v.(*parser.Literal); ok && lit.Value != nil && lit.Type != nil && !keyLiteralFits(lit.Type, col.Type) {
+				return sqlerr.Newf(sqlerr.DatatypeMismatch, "%s can not be converted to the type of the key column: %s %s KEY", parser.FormatExpr(lit), key, col.Type).WithPosition(v.Position())
+			}
+		}
 		if x.Not {
 			return w.scan(x.Pos, "Bound on key columns '%s' must currently be '='. ", w.keyList())
 		}
@@ -354,4 +362,13 @@ func formatConjunction(atoms []parser.Expr) string {
 		parts[i] = parser.FormatExpr(a)
 	}
 	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
+// keyLiteralFits reports whether a literal of type lit converts to a key of
+// type key without parsing: the same type, or a number that widens.
+func keyLiteralFits(lit, key *types.Type) bool {
+	if lit.Equal(key) || lit.Kind == key.Kind {
+		return true
+	}
+	return lit.IsNumeric() && key.IsNumeric()
 }

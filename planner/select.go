@@ -186,6 +186,12 @@ func (p *Planner) projectItems(qp *plan.QueryPlan, sel *parser.Select, b *binder
 		return nil
 	}
 	defer p.joinKeyFromAlternative(qp)
+	if n := countTableCalls(sel.Items, p.Funcs); n > 0 {
+		if err := startTableCalls(b, src, qp.Join, n, len(qp.Input), sel.Pos); err != nil {
+			return err
+		}
+		defer finishTableCalls(b, qp)
+	}
 	for _, it := range sel.Items {
 		if it.Star && b.scope.join != nil {
 			if err := p.joinStar(it, b.scope.join, add); err != nil {
@@ -224,6 +230,12 @@ func (p *Planner) projectItems(qp *plan.QueryPlan, sel *parser.Select, b *binder
 				if err := p.addWindowColumns(qp, add, it.Pos); err != nil {
 					return err
 				}
+			}
+			continue
+		}
+		if sa, ok := it.Expr.(*parser.StructAll); ok {
+			if err := p.structFields(sa, it, b, aliases, add); err != nil {
+				return err
 			}
 			continue
 		}
@@ -304,4 +316,34 @@ func (p *Planner) joinKeyFromAlternative(qp *plan.QueryPlan) {
 			return
 		}
 	}
+}
+
+// structFields expands a SELECT item s->* into one column per field of the
+// struct s, in the struct's order, each named after its field.
+func (p *Planner) structFields(sa *parser.StructAll, it parser.SelectItem, b *binder, aliases *aliasGenerator, add func(expr.Expr, string, int) error) error {
+	if it.Alias != "" {
+		return sqlerr.Newf(sqlerr.SyntaxError, "%s selects several columns and cannot have an alias", parser.FormatExpr(sa)).WithPosition(it.Pos)
+	}
+	e, err := b.bind(sa.E)
+	if err != nil {
+		return err
+	}
+	t := e.Type()
+	if t.Kind != types.KindStruct {
+		return sqlerr.Newf(sqlerr.DatatypeMismatch, "Expected STRUCT type for %s, got: %s", parser.FormatExpr(sa), t).WithPosition(it.Pos)
+	}
+	for _, f := range t.Fields {
+		d, err := expr.NewDeref(e, f.Name)
+		if err != nil {
+			return sqlerr.As(err).WithPosition(it.Pos)
+		}
+		if reservedColumns[f.Name] {
+			return sqlerr.Newf(sqlerr.InvalidName, "%s is a reserved column name. You cannot use it as an alias for a column.", types.QuoteIdent(f.Name)).WithPosition(it.Pos)
+		}
+		aliases.take(f.Name)
+		if err := add(d, f.Name, it.Pos); err != nil {
+			return err
+		}
+	}
+	return nil
 }

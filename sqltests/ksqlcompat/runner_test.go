@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -137,4 +138,55 @@ func TestWriteBaselineKeepsComments(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
+}
+
+// The test-only rule skips ksqlDB's test fixtures and nothing that Sluice (or
+// ksqlDB's reference) ships: every built-in name is checked against it.
+func TestTestOnlyFunctions(t *testing.T) {
+	for stmt, want := range map[string]string{
+		"SELECT TEST_UDF(a) FROM s;":                           "TEST_UDF",
+		"SELECT test_udtf1(a), x FROM s;":                      "TEST_UDTF1",
+		"CREATE TABLE t AS SELECT k, BAD_TEST_UDAF(v) FROM s":  "BAD_TEST_UDAF",
+		"SELECT throwing_udtf (a) FROM s;":                     "THROWING_UDTF",
+		"SELECT MID_VAR_ARG(a, b) FROM s;":                     "MID_VAR_ARG",
+		"SELECT FOUR_ARG(a, b, c, d) FROM s;":                  "FOUR_ARG",
+		"SELECT WHENCONDITION(a, b) FROM s;":                   "WHENCONDITION",
+		"SELECT EXPLODE(a), ATTR(b) FROM s;":                   "",
+		"SELECT 'TEST_UDF(x)' AS s FROM s;":                    "",
+		"SELECT `TEST_UDF(` FROM s;":                           "",
+		"SELECT test_udf FROM s;":                              "",
+		"CREATE STREAM TEST_STREAM (ID BIGINT KEY) WITH (x=1)": "",
+		"INSERT INTO TEST_TABLE (ID) VALUES (1);":              "",
+	} {
+		if got := TestOnlyFunction(stmt); got != want {
+			t.Errorf("TestOnlyFunction(%q) = %q, want %q", stmt, got, want)
+		}
+	}
+	for _, name := range builtinFunctionNames(t) {
+		if testOnlyFunction.MatchString(name) {
+			t.Errorf("the test-only rule matches the built-in function %s", name)
+		}
+	}
+}
+
+// builtinFunctionNames are the functions of ksqlDB's reference
+// (scalar-functions.md, aggregate-functions.md, table-functions.md).
+func builtinFunctionNames(*testing.T) []string {
+	return strings.Fields(`ABS ACOS ASIN ATAN ATAN2 AS_VALUE CBRT CEIL COS COSH COT DEGREES ENTRIES EXP
+		FLOOR GENERATE_SERIES GEO_DISTANCE GREATEST LEAST LN LOG PI POWER RADIANS RANDOM ROUND SIGN
+		SIN SINH SQRT TAN TANH TRUNC ARRAY ARRAY_CONCAT ARRAY_CONTAINS ARRAY_DISTINCT ARRAY_EXCEPT
+		ARRAY_INTERSECT ARRAY_JOIN ARRAY_LENGTH ARRAY_MAX ARRAY_MIN ARRAY_REMOVE ARRAY_SORT ARRAY_UNION
+		AS_MAP ELT FIELD JSON_ARRAY_CONTAINS MAP MAP_KEYS MAP_VALUES MAP_UNION SLICE TRANSFORM FILTER
+		REDUCE CHR CONCAT CONCAT_WS ENCODE EXTRACTJSONFIELD FROM_BYTES IS_JSON_STRING JSON_ARRAY_LENGTH
+		JSON_CONCAT JSON_KEYS JSON_RECORDS JSON_ITEMS TO_JSON_STRING INITCAP INSTR LCASE LEN LPAD MASK
+		MASK_KEEP_LEFT MASK_KEEP_RIGHT MASK_LEFT MASK_RIGHT MD5 REPLACE REGEXP_EXTRACT REGEXP_EXTRACT_ALL
+		REGEXP_REPLACE REGEXP_SPLIT_TO_ARRAY RPAD SPLIT SPLIT_TO_MAP SUBSTRING TO_BYTES TRIM UCASE UUID
+		BIGINT_FROM_BYTES DOUBLE_FROM_BYTES INT_FROM_BYTES COALESCE IFNULL NULLIF CONVERT_TZ DATEADD
+		DATESUB FORMAT_DATE FORMAT_TIME FORMAT_TIMESTAMP FROM_DAYS FROM_UNIXTIME PARSE_DATE PARSE_TIME
+		PARSE_TIMESTAMP TIMEADD TIMESUB TIMESTAMPADD TIMESTAMPSUB UNIX_DATE UNIX_TIMESTAMP
+		URL_DECODE_PARAM URL_ENCODE_PARAM URL_EXTRACT_FRAGMENT URL_EXTRACT_HOST URL_EXTRACT_PARAMETER
+		URL_EXTRACT_PATH URL_EXTRACT_PORT URL_EXTRACT_PROTOCOL URL_EXTRACT_QUERY DATETOSTRING
+		STRINGTODATE STRINGTOTIMESTAMP TIMESTAMPTOSTRING ATTR AVG COLLECT_LIST COLLECT_SET CORRELATION
+		COUNT COUNT_DISTINCT EARLIEST_BY_OFFSET HISTOGRAM LATEST_BY_OFFSET MAX MIN STDDEV_SAMP
+		STDDEV_SAMPLE SUM SUM_LIST TOPK TOPKDISTINCT EXPLODE CUBE_EXPLODE`)
 }
