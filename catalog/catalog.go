@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sluice-db/sluice/formats"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -49,6 +50,24 @@ type Source struct {
 	SQL        string // the statement that created it
 	// Builtin marks sources the engine defines itself (the processing log).
 	Builtin bool
+
+	// KeySchema and ValueSchema are the Schema Registry schemas of a side whose
+	// format keeps its schema there (AVRO): nil otherwise, or before the engine
+	// bound them. KeySchemaFullName and ValueSchemaFullName are the
+	// KEY_/VALUE_SCHEMA_FULL_NAME properties; KeySchemaID and ValueSchemaID the
+	// KEY_/VALUE_SCHEMA_ID ones (0 when not given).
+	KeySchema, ValueSchema                 *RegistrySchema
+	KeySchemaFullName, ValueSchemaFullName string
+	KeySchemaID, ValueSchemaID             int
+	// Schemas finds the schemas of records written with other ids.
+	Schemas formats.SchemaLookup
+}
+
+// RegistrySchema is a schema registered in the Schema Registry: the one a source's
+// records are written with.
+type RegistrySchema struct {
+	ID     int
+	Schema string
 }
 
 // Window describes a windowed key: its kind and, for time windows, the size that

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/storage"
@@ -30,7 +31,14 @@ func (env *testEnv) joinNode(nodeID string) *testEnv {
 // startNode starts a node of service "test" on the broker at addr. With
 // peers, it announces itself on the nodes topic and serves its state to the
 // other nodes over HTTP on loopback, as cmd/sluice does.
-func startNode(t *testing.T, addr, nodeID string, peers bool) *testEnv {
+func startNode(t testing.TB, addr, nodeID string, peers bool) *testEnv {
+	t.Helper()
+	return startNodeWith(t, addr, nodeID, peers, nil)
+}
+
+// startNodeWith is startNode with server settings (--config) beyond the
+// test's defaults.
+func startNodeWith(t testing.TB, addr, nodeID string, peers bool, config map[string]string) *testEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("DEBUGLOG") != "" {
@@ -49,6 +57,7 @@ func startNode(t *testing.T, addr, nodeID string, peers bool) *testEnv {
 	defer cancel()
 	cfg := Config{ServiceID: "test", Cluster: c, Logger: logger, State: st, NodeID: nodeID,
 		Defaults: map[string]string{"auto.offset.reset": "earliest"}}
+	maps.Copy(cfg.Defaults, config)
 	var (
 		reg *nodes.Registry
 		srv *http.Server
@@ -81,7 +90,7 @@ func startNode(t *testing.T, addr, nodeID string, peers bool) *testEnv {
 }
 
 // registerNode stops n at the end of the test (unless the test did).
-func registerNode(t *testing.T, n *testEnv, reg *nodes.Registry, srv *http.Server) *testEnv {
+func registerNode(t testing.TB, n *testEnv, reg *nodes.Registry, srv *http.Server) *testEnv {
 	n.closeNode = func() {
 		if reg != nil {
 			reg.Close()
@@ -243,8 +252,8 @@ func TestClusterPullQueriesSeeEveryPartition(t *testing.T) {
 	// Both nodes run a share of the query's tasks.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		p1 := n1.engine.running[firstQuery(n1.engine)].ActivePartitions()
-		p2 := n2.engine.running[firstQuery(n2.engine)].ActivePartitions()
+		p1 := runningQuery(n1.engine, firstQuery(n1.engine)).ActivePartitions()
+		p2 := runningQuery(n2.engine, firstQuery(n2.engine)).ActivePartitions()
 		if len(p1) > 0 && len(p2) > 0 && len(p1)+len(p2) == 4 {
 			break
 		}
@@ -285,6 +294,13 @@ func TestClusterPullQueriesSeeEveryPartition(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runningQuery returns the node's running query id.
+func runningQuery(e *Engine, id string) *exec.PersistentQuery {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.running[id]
 }
 
 func firstQuery(e *Engine) string {

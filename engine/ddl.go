@@ -123,7 +123,7 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 	if skip {
 		return noop(tag), nil
 	}
-	src, err := planner.PlanCreateSource(st, props)
+	src, err := planner.PlanCreateSourceInferring(st, props, e)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +147,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 				src.Topic, src.Partitions, info.Partitions).WithPosition(st.NamePos)
 		}
 		src.Partitions = info.Partitions
+	}
+	if err := e.bindSchemas(src, false); err != nil {
+		return nil, err
 	}
 	return func(_ context.Context, offset int64, _ bool) (string, error) {
 		e.catalog.PutSource(src)
@@ -192,6 +195,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 		}
 	}
 	if err := e.ensureSinkTopic(ctx, qp.Sink.Source); err != nil {
+		return nil, err
+	}
+	if err := e.bindSchemas(qp.Sink.Source, true); err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, offset int64, replay bool) (string, error) {

@@ -47,6 +47,9 @@ type Config struct {
 	// long they are kept after being committed (0: 7 days, Kafka's default
 	// retention).
 	RepartitionPurgeInterval, RepartitionPurgeAfter time.Duration
+	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
+	// register and read their schemas in; "" leaves those formats unusable.
+	SchemaRegistryURL string
 }
 
 // Engine runs statements against one Kafka cluster.
@@ -58,6 +61,8 @@ type Engine struct {
 	funcs   *expr.Registry
 	aggs    *aggregate.Registry
 	proclog *processingLog
+	// registry is the Schema Registry client, nil without SchemaRegistryURL.
+	registry *schemaRegistry
 
 	// mu serializes catalog changes: validate, record, apply.
 	mu      sync.Mutex
@@ -72,6 +77,10 @@ type Engine struct {
 	// queries to start wait in pending until the replay ends.
 	deferStarts bool
 	pending     []pendingStart
+	// stopStandbys ends the standby placement loop; standbysDone is closed
+	// when it has ended (nil when there is no loop).
+	stopStandbys context.CancelFunc
+	standbysDone chan struct{}
 }
 
 // Open connects the engine to its command topic, replays it and restarts the
@@ -98,6 +107,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		running: map[string]*exec.PersistentQuery{},
 	}
 	e.applyCond = sync.NewCond(&e.mu)
+	if cfg.SchemaRegistryURL != "" {
+		reg, err := newSchemaRegistry(cfg.SchemaRegistryURL)
+		if err != nil {
+			return nil, err
+		}
+		e.registry = reg
+	}
 	if err := e.cluster.CreateTopic(ctx, e.commandTopic(), 1, 1, map[string]*string{"retention.ms": ptr("-1")}); err != nil {
 		return nil, fmt.Errorf("command topic: %w", err)
 	}
@@ -114,6 +130,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err := e.startFollowing(ctx); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if cfg.Nodes != nil && e.numStandbys() > 0 {
+		sctx, stop := context.WithCancel(context.Background())
+		e.stopStandbys, e.standbysDone = stop, make(chan struct{})
+		go func() { defer close(e.standbysDone); e.placeStandbys(sctx) }()
 	}
 	return e, nil
 }
@@ -141,6 +162,10 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	// The follower stops first: it would otherwise start queries again.
 	e.closeCommandLog()
+	if e.stopStandbys != nil {
+		e.stopStandbys()
+		<-e.standbysDone
+	}
 	e.mu.Lock()
 	qs := make([]*exec.PersistentQuery, 0, len(e.running))
 	for _, q := range e.running {

@@ -23,7 +23,7 @@ import (
 // to a temporary directory; end-to-end tests over the wire live in sqltests/.
 
 type testEnv struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	broker  *kafkaio.Embedded
 	cluster *kafkaio.Cluster
@@ -33,14 +33,14 @@ type testEnv struct {
 	closeNode func()
 }
 
-func startEnv(t *testing.T, dir string) *testEnv {
+func startEnv(t testing.TB, dir string) *testEnv {
 	t.Helper()
 	return startEnvWith(t, dir, Config{})
 }
 
 // startEnvWith starts the engine with cfg's optional settings (the broker,
 // cluster, state and defaults are the test's).
-func startEnvWith(t *testing.T, dir string, cfg Config) *testEnv {
+func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	t.Helper()
 	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
 	if err != nil {

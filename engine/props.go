@@ -58,6 +58,7 @@ func knownProperties() []property {
 		{name: propCommitInterval, streams: true, check: nonNegativeInt},
 		{name: cacheProperty, streams: true, check: nonNegativeInt},
 		{name: propTxnTimeout, streams: true, check: positiveInt},
+		{name: propStandbys, streams: true, check: nonNegativeInt},
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -37,7 +39,11 @@ func (s *Session) scanTable(ctx context.Context, qid string, table *catalog.Sour
 		}
 		stateKey = k
 	}
-	return s.engine.tableEntries(ctx, qid, table, stateKey, func(en exec.StateEntry) (bool, error) {
+	maxLag, err := pullMaxLag(s.props)
+	if err != nil {
+		return err
+	}
+	return s.engine.tableEntries(ctx, qid, table, stateKey, maxLag, func(en exec.StateEntry) (bool, error) {
 		row, err := exec.EntryRow(table, width, en)
 		if err != nil {
 			return false, err
@@ -47,8 +53,10 @@ func (s *Session) scanTable(ctx context.Context, qid string, table *catalog.Sour
 }
 
 // tableEntries reads the state entries of query qid from every partition of
-// table, from this node's store or from the node that runs the partition.
-func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.Source, key []byte, fn func(exec.StateEntry) (bool, error)) error {
+// table, from this node's store or from the node that runs the partition; a
+// partition whose owner is down is read from a standby copy no more than
+// maxLag changelog records behind (nil: any), when one is kept.
+func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.Source, key []byte, maxLag *int64, fn func(exec.StateEntry) (bool, error)) error {
 	all := make([]int32, table.Partitions)
 	for i := range all {
 		all[i] = int32(i)
@@ -56,7 +64,7 @@ func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.So
 	e.mu.Lock()
 	run := e.running[qid]
 	e.mu.Unlock()
-	if run == nil || !e.hasLivePeers() {
+	if run == nil || !e.hasKnownPeers() {
 		return exec.ScanEntries(e.cfg.State, qid, all, key, fn)
 	}
 	local := run.ActivePartitions()
@@ -81,21 +89,34 @@ func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.So
 			}
 			byNode[owner] = append(byNode[owner], p)
 		}
-		for node, parts := range byNode {
-			st, ok := e.cfg.Nodes.Lookup(node)
-			if !ok || !st.Alive {
-				return sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState,
-					"partitions %v of table '%s' run on node %s, which is down; its group moves them to a live node after the session timeout, try again then", parts, table.Name, node)
+		// The owners are asked at once: a scan waits for the slowest, not
+		// for the sum of them.
+		type answer struct {
+			entries []nodes.Entry
+			err     error
+		}
+		asked := make([]string, 0, len(byNode))
+		for node := range byNode {
+			asked = append(asked, node)
+		}
+		slices.Sort(asked)
+		answers := make([]answer, len(asked))
+		var wg sync.WaitGroup
+		for i, node := range asked {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i].entries, answers[i].err = e.ownerRows(ctx, run, table, node, byNode[node], key, maxLag)
+			}()
+		}
+		wg.Wait()
+		for _, a := range answers {
+			if a.err != nil {
+				return a.err
 			}
-			entries, err := e.cfg.Peers.Rows(ctx, st.Addr, nodes.RowsRequest{Query: qid, Partitions: parts, Key: key})
-			if err != nil {
-				code := sqlerr.ObjectNotInPrerequisiteState
-				if errors.Is(err, nodes.ErrUnreachable) {
-					code = sqlerr.ConnectionFailure
-				}
-				return sqlerr.Wrap(code, err, fmt.Sprintf("could not read partitions %v of table '%s' from node %s (%s)", parts, table.Name, node, st.Addr))
-			}
-			for _, en := range entries {
+		}
+		for _, a := range answers {
+			for _, en := range a.entries {
 				if more, err := fn(exec.StateEntry{Partition: en.Partition, Key: en.Key, Value: en.Value}); err != nil || !more {
 					return err
 				}
@@ -103,6 +124,91 @@ func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.So
 		}
 	}
 	return exec.ScanEntries(e.cfg.State, qid, local, key, fn)
+}
+
+// ownerRows reads partitions parts of run's table from node, their active
+// owner, or, when it is down or unreachable, from a node keeping standby
+// copies of them.
+func (e *Engine) ownerRows(ctx context.Context, run *exec.PersistentQuery, table *catalog.Source, node string, parts []int32, key []byte, maxLag *int64) ([]nodes.Entry, error) {
+	req := nodes.RowsRequest{Query: run.ID, Partitions: parts, Key: key}
+	st, ok := e.cfg.Nodes.Lookup(node)
+	var down error
+	if !ok || !st.Alive {
+		down = sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState,
+			"partitions %v of table '%s' run on node %s, which is down; its group moves them to a live node after the session timeout, try again then", parts, table.Name, node)
+	} else {
+		entries, err := e.cfg.Peers.Rows(ctx, st.Addr, req)
+		if err == nil {
+			return entries, nil
+		}
+		if !errors.Is(err, nodes.ErrUnreachable) {
+			return nil, sqlerr.Wrap(sqlerr.ObjectNotInPrerequisiteState, err, fmt.Sprintf("could not read partitions %v of table '%s' from node %s (%s)", parts, table.Name, node, st.Addr))
+		}
+		down = sqlerr.Wrap(sqlerr.ConnectionFailure, err, fmt.Sprintf("could not read partitions %v of table '%s' from node %s (%s)", parts, table.Name, node, st.Addr))
+	}
+	n := e.numStandbys()
+	if n == 0 {
+		return nil, down
+	}
+	req.Standby, req.MaxLag = true, maxLag
+	var refusals []string
+	for _, sb := range standbyNodes(node, e.liveNodes(), n) {
+		if sb == e.cfg.NodeID {
+			entries, err := e.LocalRows(ctx, req)
+			if err == nil {
+				return entries, nil
+			}
+			refusals = append(refusals, err.Error())
+			continue
+		}
+		st, ok := e.cfg.Nodes.Lookup(sb)
+		if !ok || !st.Alive {
+			continue
+		}
+		entries, err := e.cfg.Peers.Rows(ctx, st.Addr, req)
+		if err == nil {
+			return entries, nil
+		}
+		refusals = append(refusals, fmt.Sprintf("standby node %s: %v", sb, err))
+	}
+	if len(refusals) == 0 {
+		return nil, down
+	}
+	return nil, sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState, "%s; no standby copy could answer: %s", down.Error(), strings.Join(refusals, "; "))
+}
+
+// The bound on a standby copy's lag for answering a pull query, under
+// ksqlDB's name; absent, any lag is accepted (ksqlDB's default, Long.MAX_VALUE).
+const propPullMaxLag = "ksql.query.pull.max.allowed.offset.lag"
+
+// pullMaxLag reads ksql.query.pull.max.allowed.offset.lag from a session's
+// properties: nil when it is not set.
+func pullMaxLag(props map[string]string) (*int64, error) {
+	v, ok := props[propPullMaxLag]
+	if !ok {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "invalid value for %s: %q (a number of records, 0 or more)", propPullMaxLag, v)
+	}
+	return &n, nil
+}
+
+// hasKnownPeers reports whether this node has heard of another node of the
+// service, up or down. A node alone answers from its store; otherwise the
+// group says who runs what: a partition of a node that is down is not read
+// from whatever this node kept of it, only from a standby copy.
+func (e *Engine) hasKnownPeers() bool {
+	if e.cfg.Nodes == nil {
+		return false
+	}
+	for _, n := range e.cfg.Nodes.Nodes() {
+		if !n.Self {
+			return true
+		}
+	}
+	return false
 }
 
 // hasLivePeers reports whether another node of the service is up.
@@ -172,12 +278,27 @@ func (e *Engine) LocalRows(_ context.Context, req nodes.RowsRequest) ([]nodes.En
 	if run.Restoring() {
 		return nil, fmt.Errorf("node %s is restoring the state of query %s from its changelog; try again shortly", e.cfg.NodeID, req.Query)
 	}
-	if !req.Standby {
-		active := run.ActivePartitions()
-		for _, p := range req.Partitions {
-			if !slices.Contains(active, p) {
-				return nil, fmt.Errorf("node %s does not run partition %d of query %s (it moved); try again", e.cfg.NodeID, p, req.Query)
-			}
+	active := run.ActivePartitions()
+	standby := map[int32]int64{}
+	if req.Standby {
+		for _, sb := range run.StandbyPartitions() {
+			standby[sb.Partition] = sb.Lag
+		}
+	}
+	for _, p := range req.Partitions {
+		if slices.Contains(active, p) {
+			continue
+		}
+		lag, ok := standby[p]
+		switch {
+		case !req.Standby:
+			return nil, fmt.Errorf("node %s does not run partition %d of query %s (it moved); try again", e.cfg.NodeID, p, req.Query)
+		case !ok:
+			return nil, fmt.Errorf("node %s keeps no standby copy of partition %d of query %s", e.cfg.NodeID, p, req.Query)
+		case lag < 0:
+			return nil, fmt.Errorf("node %s's standby copy of partition %d of query %s has not caught up yet", e.cfg.NodeID, p, req.Query)
+		case req.MaxLag != nil && lag > *req.MaxLag:
+			return nil, fmt.Errorf("node %s's standby copy of partition %d of query %s is %d records behind, more than %s=%d", e.cfg.NodeID, p, req.Query, lag, propPullMaxLag, *req.MaxLag)
 		}
 	}
 	var out []nodes.Entry
@@ -204,7 +325,8 @@ func (e *Engine) showCluster(ctx context.Context, w ResultWriter) error {
 	}
 	e.mu.Unlock()
 	slices.SortFunc(runs, func(a, b *exec.PersistentQuery) int { return strings.Compare(a.ID, b.ID) })
-	tasks := map[string][]string{} // node -> "QUERY[p,...]"
+	tasks := map[string][]string{}    // node -> "QUERY[p,...]"
+	standbys := map[string][]string{} // node -> "QUERY[p,...]"
 	for _, run := range runs {
 		owners := map[int32]string{}
 		if e.cfg.Nodes == nil {
@@ -224,6 +346,30 @@ func (e *Engine) showCluster(ctx context.Context, w ResultWriter) error {
 			slices.Sort(ps)
 			tasks[n] = append(tasks[n], fmt.Sprintf("%s%v", run.ID, ps))
 		}
+		if k := e.numStandbys(); k > 0 && run.HasChangelog() {
+			// This node's own copies with their lag (partition:records
+			// behind), the others' as the placement puts them.
+			var own []string
+			for _, sb := range run.StandbyPartitions() {
+				own = append(own, fmt.Sprintf("%d:%d", sb.Partition, sb.Lag))
+			}
+			if len(own) > 0 {
+				standbys[e.cfg.NodeID] = append(standbys[e.cfg.NodeID], run.ID+"["+strings.Join(own, " ")+"]")
+			}
+			live := e.liveNodes()
+			placed := map[string][]int32{}
+			for p, owner := range owners {
+				for _, n := range standbyNodes(owner, live, k) {
+					if n != e.cfg.NodeID {
+						placed[n] = append(placed[n], p)
+					}
+				}
+			}
+			for n, ps := range placed {
+				slices.Sort(ps)
+				standbys[n] = append(standbys[n], fmt.Sprintf("%s%v", run.ID, ps))
+			}
+		}
 	}
 	var rows [][]any
 	now := time.Now()
@@ -233,7 +379,7 @@ func (e *Engine) showCluster(ctx context.Context, w ResultWriter) error {
 			started = types.Timestamp(n.Started.UnixMilli())
 		}
 		rows = append(rows, []any{n.ID, n.Addr, n.Alive, n.Self, now.Sub(n.LastSeen).Milliseconds(), started,
-			strings.Join(tasks[n.ID], " "), ""})
+			strings.Join(tasks[n.ID], " "), strings.Join(standbys[n.ID], " ")})
 	}
 	return table(w, []string{"Node", "Address", "Alive", "This Node", "Last Seen Ms Ago", "Started", "Active Tasks", "Standby Tasks"},
 		[]*types.Type{nil, nil, types.BooleanType, types.BooleanType, types.BigIntType, types.TimestampType, nil, nil}, rows, "SHOW")

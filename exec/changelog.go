@@ -90,10 +90,11 @@ func (c *changelogBatch) records() []*kgo.Record {
 	return c.recs
 }
 
-// restorePartition rebuilds partition p of a query's state from its changelog:
-// every record up to the last flush marker is applied to the store in one batch.
-// It returns how many records were applied.
-func restorePartition(ctx context.Context, clients ClientFactory, st *storage.Store, queryID, topic string, p int32) (int, error) {
+// restorePartition rebuilds partition p of a query's state from its changelog,
+// reading from offset from (0: the whole log; a standby copy's position to
+// catch up): every record up to the last flush marker is applied to the store
+// in one batch. It returns how many records were applied.
+func restorePartition(ctx context.Context, clients ClientFactory, st *storage.Store, queryID, topic string, p int32, from int64) (int, error) {
 	adm, err := clients.NewClient()
 	if err != nil {
 		return 0, err
@@ -106,11 +107,15 @@ func restorePartition(ctx context.Context, clients ClientFactory, st *storage.St
 		return 0, fmt.Errorf("changelog %s: %w", topic, err)
 	}
 	end, ok := ends.Lookup(topic, p)
-	if !ok || end.Err != nil || end.Offset == 0 {
+	if !ok || end.Err != nil || end.Offset <= from {
 		return 0, nil
 	}
+	start := kgo.NewOffset().AtStart()
+	if from > 0 {
+		start = kgo.NewOffset().At(from)
+	}
 	cl, err := clients.NewClient(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: kgo.NewOffset().AtStart()}}),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {p: start}}),
 		kgo.FetchMaxWait(100*time.Millisecond),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		// Transaction markers are returned too, so that the read reaches the

@@ -78,6 +78,8 @@ type PersistentQuery struct {
 	changelogWriter *kgo.Client
 	restored        map[int32]bool // partitions whose state was checked or rebuilt
 	restoring       atomic.Int32   // partitions being rebuilt right now
+	// standby holds the standby copies this node keeps (set with changelog).
+	standby *standbys
 
 	// rows receives a transient query's results (see PersistentConfig.Rows).
 	rows RowSink
@@ -245,6 +247,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	}
 	if q.store != nil {
 		q.changelog, q.restored = ph.Changelog.TopicName(), map[int32]bool{}
+		q.standby = &standbys{q: q, parts: map[int32]*standbyPart{}}
 		if q.changelog != "" && !cfg.ExactlyOnce {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
 				return nil, err
@@ -257,21 +260,16 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	} else if err := q.pinStart(); err != nil {
 		return nil, err
 	}
-	var balancer []kgo.Opt
-	if q.join != nil {
-		// The range balancer gives partition p of every input topic to the same
-		// member: a join partition's state covers both sides of its keys.
-		balancer = append(balancer, kgo.Balancers(kgo.RangeBalancer()))
-	}
-	opts := append(balancer,
+	opts := []kgo.Opt{
+		kgo.Balancers(&taskBalancer{localTasks: q.localTasks}),
 		kgo.ConsumerGroup(q.Group),
 		kgo.ConsumeTopics(q.Topics()...),
 		kgo.ConsumeResetOffset(reset),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.HeartbeatInterval(500*time.Millisecond),
-		kgo.SessionTimeout(10*time.Second),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.HeartbeatInterval(500 * time.Millisecond),
+		kgo.SessionTimeout(10 * time.Second),
 		kgo.ProducerLinger(0),
 		// Transaction markers come as records, so that positions, checkpoints
 		// and committed offsets move past them as Kafka's own consumers' do:
@@ -286,7 +284,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		kgo.OnPartitionsAssigned(q.assign),
 		kgo.OnPartitionsRevoked(q.revoke),
 		kgo.OnPartitionsLost(q.revoke),
-	)
+	}
 	if cfg.InstanceID != "" {
 		opts = append(opts, kgo.InstanceID(cfg.InstanceID))
 	}
@@ -495,6 +493,9 @@ func (q *PersistentQuery) Plan() *plan.QueryPlan { return q.qp }
 func (q *PersistentQuery) Stop() {
 	q.cancel()
 	<-q.done
+	if q.standby != nil {
+		q.standby.close()
+	}
 }
 
 // Terminate stops the query for good: beyond Stop, its member leaves the

@@ -46,6 +46,7 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.store == nil {
 		return
 	}
+	q.promote(parts)
 	committed := q.reconcile(cl, parts)
 	q.restoreMissing(parts)
 	// Resume each partition where its local state left off: the checkpoint is
@@ -138,7 +139,8 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 			}
 			q.restoring.Add(1)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p)
+			began := time.Now()
+			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, 0)
 			cancel()
 			q.restoring.Add(-1)
 			if err != nil {
@@ -146,7 +148,9 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 				continue
 			}
 			if n > 0 {
-				q.logger.Info("restored state from changelog", "partition", p, "records", n)
+				took := time.Since(began)
+				q.logger.Info("restored state from changelog", "partition", p, "records", n,
+					"took", took.Round(time.Millisecond), "records_per_s", int(float64(n)/max(took.Seconds(), 1e-3)))
 				if q.table != nil {
 					q.table.dropPartition(p)
 				}
@@ -290,6 +294,21 @@ func (q *PersistentQuery) isStageOne(topic string) bool {
 // discardPartition deletes every key of the query's state for partition p,
 // in every store, and what the processor caches of it.
 func (q *PersistentQuery) discardPartition(p int32) error {
+	if err := q.discardStored(p); err != nil {
+		return err
+	}
+	if q.table != nil {
+		q.table.dropPartition(p)
+	}
+	if q.join != nil {
+		delete(q.join.parts, p)
+	}
+	return nil
+}
+
+// discardStored deletes every key of the query's state for partition p, in
+// every store.
+func (q *PersistentQuery) discardStored(p int32) error {
 	prefix := StatePrefix(q.ID, "", -1)
 	b := q.store.NewBatch()
 	err := q.store.Scan(prefix, func(key, _ []byte) bool {
@@ -306,14 +325,5 @@ func (q *PersistentQuery) discardPartition(p int32) error {
 		b.Close()
 		return err
 	}
-	if err := b.Commit(true); err != nil {
-		return err
-	}
-	if q.table != nil {
-		q.table.dropPartition(p)
-	}
-	if q.join != nil {
-		delete(q.join.parts, p)
-	}
-	return nil
+	return b.Commit(true)
 }

@@ -1,6 +1,9 @@
 // Package formats turns the key or value part of a Kafka record into column values
-// and back, for the serialization formats ksqlDB supports without a schema registry:
-// JSON, DELIMITED, KAFKA and NONE. The bytes written match ksqlDB's byte for byte.
+// and back, for the serialization formats ksqlDB supports: JSON, DELIMITED, KAFKA and
+// NONE, with a Schema Registry AVRO, JSON_SR and PROTOBUF, and PROTOBUF_NOSR. The bytes written match ksqlDB's
+// byte for byte. A Schema Registry format is given its registered schema (and a
+// way to look up others by id) in Options.Registry; this package derives the
+// schemas ksqlDB would register but never talks to a registry itself.
 //
 // It knows only types and columns; it never sees SQL, plans or Kafka clients.
 //
@@ -21,6 +24,14 @@
 //	KAFKA      the Kafka client's primitive serializers: big-endian INT, BIGINT and
 //	           DOUBLE, raw STRING and BYTES; one column at most.
 //	NONE       no columns, no bytes.
+//	AVRO       Confluent's framing (magic 0, 4-byte schema id), then Avro binary
+//	           of the derived or registered schema; read with the writer's schema.
+//	JSON_SR    Confluent's framing, then the JSON the JSON format writes; read
+//	           as JSON after the header, without the writer's schema.
+//	PROTOBUF   Confluent's framing, the message indexes ([0] as one 0 byte), then
+//	           the protobuf message (always a message, keys too); read with the
+//	           writer's schema and message. PROTOBUF_NOSR: the bare message of
+//	           the derived schema.
 //
 // Windowed keys wrap the inner key bytes in the Kafka Streams layout (window.go).
 //

@@ -13,14 +13,19 @@ const (
 	Delimited = "DELIMITED"
 	Kafka     = "KAFKA"
 	None      = "NONE"
+	Avro      = "AVRO"
+	JSONSR    = "JSON_SR"
+	// Protobuf is Protocol Buffers with a Schema Registry, ProtobufNoSR without.
+	Protobuf     = "PROTOBUF"
+	ProtobufNoSR = "PROTOBUF_NOSR"
 )
 
 // ValidFormat returns the canonical name of a format this package implements
-// ("json" -> "JSON"), or ok=false for any other name (AVRO, PROTOBUF, JSON_SR, typos):
+// ("json" -> "JSON"), or ok=false for any other name (typos):
 // the caller decides how to report those.
 func ValidFormat(name string) (canonical string, ok bool) {
 	switch c := strings.ToUpper(strings.TrimSpace(name)); c {
-	case JSON, Delimited, Kafka, None:
+	case JSON, Delimited, Kafka, None, Avro, JSONSR, Protobuf, ProtobufNoSR:
 		return c, true
 	}
 	return "", false
@@ -37,6 +42,51 @@ type Options struct {
 	// holding it (true) or as the bare value (false); nil means the format's default
 	// (JSON wraps). Keys are never wrapped when single; only JSON can wrap.
 	WrapSingle *bool
+	// FullName is the record name of a derived AVRO schema (KEY_SCHEMA_FULL_NAME,
+	// VALUE_SCHEMA_FULL_NAME); "" means DefaultAvroFullName.
+	FullName string
+	// Registry ties a Schema Registry format (AVRO) to its registered schema; nil
+	// for the other formats, and for a codec built only to check the columns.
+	Registry *Registry
+}
+
+// UsesRegistry reports whether a format keeps its schemas in a Schema Registry.
+func UsesRegistry(format string) bool {
+	return strings.EqualFold(format, Avro) || strings.EqualFold(format, JSONSR) || strings.EqualFold(format, Protobuf)
+}
+
+// NamesSchemas reports whether a Schema Registry format names the schemas it
+// derives, so that KEY_/VALUE_SCHEMA_FULL_NAME apply (JSON Schema names none).
+func NamesSchemas(format string) bool {
+	return strings.EqualFold(format, Avro) || strings.EqualFold(format, Protobuf)
+}
+
+// RegistrySchemaType is the Schema Registry's schemaType of a format's schemas
+// (AVRO, JSON), "" for a format that keeps none there.
+func RegistrySchemaType(format string) string {
+	switch strings.ToUpper(format) {
+	case Avro:
+		return "AVRO"
+	case JSONSR:
+		return "JSON"
+	case Protobuf:
+		return "PROTOBUF"
+	}
+	return ""
+}
+
+// DerivedSchema is the schema ksqlDB registers for columns written in a Schema
+// Registry format with opts ("" for other formats).
+func DerivedSchema(format string, cols []types.Column, opts Options) string {
+	switch strings.ToUpper(format) {
+	case Avro:
+		return AvroSchemaFor(cols, opts, opts.FullName)
+	case JSONSR:
+		return JSONSchemaFor(cols, opts)
+	case Protobuf, ProtobufNoSR:
+		return ProtobufSchemaFor(cols, opts.FullName)
+	}
+	return ""
 }
 
 // Codec encodes and decodes one row of the columns it was built for.
@@ -66,9 +116,14 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"%s does not support the following configs: [delimiter]", name)
 	}
-	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && !opts.IsKey {
+	if opts.WrapSingle != nil && *opts.WrapSingle && name != JSON && name != Avro && name != JSONSR && name != Protobuf && name != ProtobufNoSR && !opts.IsKey {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
 			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
+	}
+	if opts.WrapSingle != nil && !*opts.WrapSingle && (name == Protobuf || name == ProtobufNoSR) {
+		// Protobuf has no bare values: a key or value is always a message.
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported,
+			"Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", name)
 	}
 	switch name {
 	case JSON:
@@ -81,6 +136,12 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 		return newDelimitedCodec(cols, delim), nil
 	case Kafka:
 		return newKafkaCodec(cols), nil
+	case Avro:
+		return newAvroCodec(cols, opts)
+	case JSONSR:
+		return newJSONSRCodec(cols, opts), nil
+	case Protobuf, ProtobufNoSR:
+		return newProtobufCodec(name, cols, opts)
 	default:
 		return noneCodec{}, nil
 	}
@@ -89,17 +150,22 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 // NewDecoder is NewCodec for a reader that uses only part of the row (a query's
 // referenced columns and struct fields): Decode may leave the columns use
 // excludes NULL, after checking them as it always does, so a record is rejected
-// exactly when NewCodec's Decode would reject it. Formats other than JSON decode
+// exactly when NewCodec's Decode would reject it. Formats other than JSON and JSON_SR decode
 // every column. A nil use is NewCodec.
 func NewDecoder(format string, cols []types.Column, opts Options, use *Projection) (Codec, error) {
 	c, err := NewCodec(format, cols, opts)
 	if err != nil || use == nil {
 		return c, err
 	}
-	if jc, ok := c.(*jsonCodec); ok {
+	switch jc := c.(type) {
+	case *jsonCodec:
 		projected := *jc
 		projected.use = use
 		return &projected, nil
+	case *jsonSRCodec:
+		projected := *jc.json
+		projected.use = use
+		return &jsonSRCodec{json: &projected, id: jc.id}, nil
 	}
 	return c, nil
 }

@@ -24,10 +24,16 @@ func checkSchema(format string, cols []types.Column, opts Options) error {
 		}
 	}
 	switch format {
-	case JSON:
+	case JSON, JSONSR:
 		for _, c := range cols {
 			if hasNonStringMapKey(c.Type) {
 				return sqlerr.New(sqlerr.FeatureNotSupported, "JSON only supports MAP types with STRING keys")
+			}
+		}
+	case Avro:
+		for _, c := range cols {
+			if hasNonStringMapKey(c.Type) {
+				return sqlerr.New(sqlerr.FeatureNotSupported, "Avro only supports MAPs with STRING keys")
 			}
 		}
 	case Delimited:

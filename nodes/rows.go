@@ -24,6 +24,9 @@ type RowsRequest struct {
 	// actively (a standby copy, or the state it kept after the task moved):
 	// asked when the active owner is down.
 	Standby bool `json:"standby,omitempty"`
+	// MaxLag bounds how many changelog records a standby copy may be behind
+	// to answer (ksql.query.pull.max.allowed.offset.lag); nil: no bound.
+	MaxLag *int64 `json:"max_lag,omitempty"`
 }
 
 // Entry is one row of query state as stored: its partition, state key and value.

@@ -38,10 +38,19 @@ func InputLayout(src *catalog.Source) []types.Column {
 
 // KeyOptions are the codec options for a source's key.
 func KeyOptions(src *catalog.Source) formats.Options {
-	return formats.Options{IsKey: true, Delimiter: src.KeyDelimiter}
+	return formats.Options{IsKey: true, Delimiter: src.KeyDelimiter, FullName: src.KeySchemaFullName,
+		Registry: registry(src.KeySchema, src.Schemas)}
+}
+
+func registry(s *catalog.RegistrySchema, lookup formats.SchemaLookup) *formats.Registry {
+	if s == nil {
+		return nil
+	}
+	return &formats.Registry{ID: s.ID, Schema: s.Schema, Lookup: lookup}
 }
 
 // ValueOptions are the codec options for a source's value.
 func ValueOptions(src *catalog.Source) formats.Options {
-	return formats.Options{Delimiter: src.ValueDelimiter, WrapSingle: src.WrapSingle}
+	return formats.Options{Delimiter: src.ValueDelimiter, WrapSingle: src.WrapSingle, FullName: src.ValueSchemaFullName,
+		Registry: registry(src.ValueSchema, src.Schemas)}
 }

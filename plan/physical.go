@@ -79,6 +79,7 @@ const (
 	StoreCkpt       = "ckpt"     // per task: input offset and stream time, written with the state
 	StoreCkptSource = "ckpt-src" // a repartitioning stage's checkpoints, per source partition
 	StoreDedup      = "dedup"    // per task and source partition: last repartitioned offset applied
+	StoreStandby    = "standby"  // a standby copy's changelog position (only on a node keeping one)
 
 	StoreJoinFKIndex = "jfk"     // foreign-key join: right key -> left keys
 	StoreJoinWindow  = "jw"      // stream-stream join: buffered records per side

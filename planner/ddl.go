@@ -27,6 +27,23 @@ var reservedColumns = map[string]bool{plan.RowTime: true, plan.RowPartition: tru
 // PlanCreateSource turns CREATE STREAM|TABLE (...) WITH (...) into a catalog source.
 // It does not check the topic: the engine does, because that needs Kafka.
 func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*catalog.Source, error) {
+	return PlanCreateSourceInferring(st, session, nil)
+}
+
+// Inferrer supplies the columns of a CREATE statement that declares none for a
+// key or value whose format keeps its schema in a Schema Registry (AVRO): ksqlDB's
+// schema inference.
+type Inferrer interface {
+	// InferColumns returns the columns of the topic's key or value schema (the
+	// latest of its subject, or the one with schemaID when it is not 0; fullName,
+	// when not "", picks the message of a Protobuf schema). A single unwrapped key
+	// or value is one column named name; a record schema is one column per field.
+	InferColumns(topic string, isKey bool, format string, schemaID int, fullName string, unwrapped bool, name string) ([]types.Column, error)
+}
+
+// PlanCreateSourceInferring is PlanCreateSource taking from infer the key or value
+// columns a statement leaves out; infer may be nil.
+func PlanCreateSourceInferring(st *parser.CreateSource, session map[string]string, infer Inferrer) (*catalog.Source, error) {
 	w, err := newWithProps(st.Props)
 	if err != nil {
 		return nil, err
@@ -40,8 +57,13 @@ func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*cata
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "Missing required property \"KAFKA_TOPIC\" which has no default value.").WithPosition(st.NamePos)
 	}
 	src.Topic = topic
-	if err := declareColumns(src, st); err != nil {
+	if err := declareColumns(src, st, infer != nil); err != nil {
 		return nil, err
+	}
+	if infer != nil {
+		if err := inferColumns(src, st, w, session, infer); err != nil {
+			return nil, err
+		}
 	}
 	if err := resolveFormats(src, w, session, nil); err != nil {
 		return nil, err
@@ -65,7 +87,7 @@ func PlanCreateSource(st *parser.CreateSource, session map[string]string) (*cata
 	return src, checkCodecs(src)
 }
 
-func declareColumns(src *catalog.Source, st *parser.CreateSource) error {
+func declareColumns(src *catalog.Source, st *parser.CreateSource, deferChecks bool) error {
 	seen := map[string]bool{}
 	for _, c := range st.Columns {
 		if reservedColumns[c.Name] {
@@ -92,13 +114,58 @@ func declareColumns(src *catalog.Source, st *parser.CreateSource) error {
 		}
 		src.Columns = append(src.Columns, col)
 	}
+	if deferChecks {
+		return nil
+	}
+	return checkDeclared(src, st)
+}
+
+// checkDeclared rejects a table without a key and a statement without columns.
+func checkDeclared(src *catalog.Source, st *parser.CreateSource) error {
 	if src.Kind == catalog.Table && len(src.KeyColumns()) == 0 {
 		return sqlerr.New(sqlerr.InvalidObjectDefinition, "Tables require a PRIMARY KEY. Please define the PRIMARY KEY.").WithPosition(st.NamePos)
 	}
-	if len(st.Columns) == 0 {
+	if len(src.Columns) == 0 {
 		return sqlerr.New(sqlerr.InvalidObjectDefinition, "The statement does not define any columns.").WithPosition(st.NamePos)
 	}
 	return nil
+}
+
+// inferColumns adds the key and value columns a Schema Registry format supplies
+// when the statement declares none for that side, then checks the columns.
+func inferColumns(src *catalog.Source, st *parser.CreateSource, w *withProps, session map[string]string, infer Inferrer) error {
+	probe := *src
+	if len(src.ValueColumns()) == 0 {
+		// Stands for the inferred value columns while the formats are resolved.
+		probe.Columns = append([]types.Column{{Name: "_", Type: types.IntType, Role: types.ValueColumn}}, src.Columns...)
+	}
+	if err := resolveFormats(&probe, w, session, nil); err != nil {
+		return err
+	}
+	if len(src.ValueColumns()) == 0 && formats.UsesRegistry(probe.ValueFormat) {
+		unwrapped := probe.WrapSingle != nil && !*probe.WrapSingle
+		cols, err := infer.InferColumns(src.Topic, false, probe.ValueFormat, probe.ValueSchemaID, probe.ValueSchemaFullName, unwrapped, "ROWVAL")
+		if err != nil {
+			return err
+		}
+		for _, c := range cols {
+			c.Role = types.ValueColumn
+			src.Columns = append(src.Columns, c)
+		}
+	}
+	if len(src.KeyColumns()) == 0 && formats.UsesRegistry(probe.KeyFormat) {
+		cols, err := infer.InferColumns(src.Topic, true, probe.KeyFormat, probe.KeySchemaID, probe.KeySchemaFullName, true, "ROWKEY")
+		if err != nil {
+			return err
+		}
+		keys := make([]types.Column, 0, len(cols)+len(src.Columns))
+		for _, c := range cols {
+			c.Role = types.KeyColumn
+			keys = append(keys, c)
+		}
+		src.Columns = append(keys, src.Columns...)
+	}
+	return checkDeclared(src, st)
 }
 
 // resolveFormats applies FORMAT/KEY_FORMAT/VALUE_FORMAT, the session defaults and,

@@ -143,28 +143,45 @@ func checkFormat(name string) (string, error) {
 	if ok {
 		return f, nil
 	}
-	switch strings.ToUpper(name) {
-	case "AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR":
-		return "", sqlerr.Newf(sqlerr.FeatureNotSupported, "format %s is not supported: it needs a schema registry; use JSON, DELIMITED, KAFKA or NONE", strings.ToUpper(name))
-	}
 	return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "Unknown format: %s", name)
 }
 
-// checkSchemaFullNames rejects KEY_/VALUE_SCHEMA_FULL_NAME on formats that have
-// no named schema. Every format Sluice supports is one of those: the property
-// belongs to AVRO and PROTOBUF, which need a schema registry.
+// resolveSchemaProps applies KEY_/VALUE_SCHEMA_FULL_NAME and KEY_/VALUE_SCHEMA_ID,
+// which only formats with a Schema Registry (AVRO) take.
 func checkSchemaFullNames(src *catalog.Source, w *withProps) error {
 	for _, c := range []struct {
-		props  []string
-		format string
+		props    []string
+		idProp   string
+		format   string
+		side     string
+		fullName *string
+		id       *int
 	}{
-		{[]string{"KEY_SCHEMA_FULL_NAME"}, src.KeyFormat},
-		{[]string{"VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME"}, src.ValueFormat},
+		{[]string{"KEY_SCHEMA_FULL_NAME"}, "KEY_SCHEMA_ID", src.KeyFormat, "KEY_FORMAT", &src.KeySchemaFullName, &src.KeySchemaID},
+		{[]string{"VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME"}, "VALUE_SCHEMA_ID", src.ValueFormat, "VALUE_FORMAT", &src.ValueSchemaFullName, &src.ValueSchemaID},
 	} {
 		for _, p := range c.props {
-			if w.has(p) {
+			if !w.has(p) {
+				continue
+			}
+			if !formats.NamesSchemas(c.format) {
 				return sqlerr.Newf(sqlerr.InvalidParameterValue, "%s does not support the following configs: [fullSchemaName]", c.format).WithPosition(w.pos(p))
 			}
+			name, _ := w.str(p)
+			if strings.TrimSpace(name) == "" {
+				return sqlerr.Newf(sqlerr.InvalidParameterValue, "fullSchemaName cannot be empty. Format configuration: {fullSchemaName=%s}", name).WithPosition(w.pos(p))
+			}
+			*c.fullName = name
+		}
+		if w.has(c.idProp) {
+			if !formats.UsesRegistry(c.format) {
+				return sqlerr.Newf(sqlerr.InvalidParameterValue, "%s should support schema inference when %s is provided. Current format is %s.", c.side, c.idProp, c.format).WithPosition(w.pos(c.idProp))
+			}
+			n, _, err := w.int(c.idProp)
+			if err != nil {
+				return err
+			}
+			*c.id = n
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func TestClusterThreeNodes(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		name := fmt.Sprintf("n%d", i)
 		n := &clusterNode{name: name, cfg: harness.Config{Binary: bin, DataDir: filepath.Join(dir, name, "data"),
-			LogPath: filepath.Join(dir, name, "node.log"), Args: []string{"--kafka", kafkaAddr, "--node-id", name}}}
+			LogPath: filepath.Join(dir, name, "node.log"), Args: []string{"--kafka", kafkaAddr, "--node-id", name, "--config", "num.standby.replicas=1"}}}
 		if err := os.MkdirAll(filepath.Dir(n.cfg.LogPath), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -152,6 +153,33 @@ CREATE STREAM enriched AS SELECT e.k AS k, e.id AS eid, d.region AS region FROM 
 		cluster[1].start(t)
 	})
 	checkCluster(t, ctx, cluster, led, "after kill -9 and restart of n2")
+
+	// Standbys: once every node's copies are caught up, kill -9 n1 and ask
+	// the others at once, before the group moves n1's partitions (after the
+	// session timeout): they answer for them from their standby copies.
+	for _, n := range cluster {
+		waitStandbysCaughtUp(t, ctx, n)
+	}
+	if err := cluster[0].srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range cluster[1:] {
+		s := connectPG(t, ctx, n.srv)
+		res, err := s.Run(ctx, `SELECT k, c, s FROM per_k;`)
+		if err != nil {
+			t.Fatalf("%s, right after n1 was killed: %v", n.name, err)
+		}
+		got := map[string]string{}
+		for _, r := range res[0].Rows {
+			got[*r[0]] = *r[1] + " " + *r[2]
+		}
+		if want := led.totals(); !maps.Equal(got, want) {
+			t.Errorf("%s, right after n1 was killed: SELECT FROM per_k differs from the ledger: %s", n.name, mapDiff(got, want))
+		}
+		s.Close()
+	}
+	cluster[0].start(t)
+	checkCluster(t, ctx, cluster, led, "after n1 was killed and restarted")
 
 	produce(1500, func() {
 		// kill -9, then restart with nothing on disk: a full restore.
@@ -250,10 +278,7 @@ func awaitAll(t *testing.T, ctx context.Context, cluster []*clusterNode) {
 func checkCluster(t *testing.T, ctx context.Context, cluster []*clusterNode, led *ledger, when string) {
 	t.Helper()
 	awaitAll(t, ctx, cluster)
-	wantTotals := map[string]string{}
-	for k, c := range led.count {
-		wantTotals[k] = fmt.Sprintf("%d %d", c, led.sum[k])
-	}
+	wantTotals := led.totals()
 	wantWindows := map[string]string{}
 	for kw, c := range led.window {
 		wantWindows[kw] = fmt.Sprint(c)
@@ -296,6 +321,47 @@ func checkCluster(t *testing.T, ctx context.Context, cluster []*clusterNode, led
 		}
 		s.Close()
 	}
+}
+
+// totals is what SELECT k, c, s FROM per_k must return, as "c s" per key.
+func (led *ledger) totals() map[string]string {
+	out := map[string]string{}
+	for k, c := range led.count {
+		out[k] = fmt.Sprintf("%d %d", c, led.sum[k])
+	}
+	return out
+}
+
+// waitStandbysCaughtUp waits until node n keeps standby copies and SHOW
+// CLUSTER reports each of them 0 records behind its changelog.
+func waitStandbysCaughtUp(t *testing.T, ctx context.Context, n *clusterNode) {
+	t.Helper()
+	s := connectPG(t, ctx, n.srv)
+	defer s.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	lag := regexp.MustCompile(`\d+:(-?\d+)`)
+	var last string
+	for time.Now().Before(deadline) {
+		res, err := s.Run(ctx, `SHOW CLUSTER;`)
+		if err != nil {
+			t.Fatalf("SHOW CLUSTER on %s: %v", n.name, err)
+		}
+		for _, r := range res[0].Rows {
+			if *r[3] != "t" && *r[3] != "true" {
+				continue // another node's row
+			}
+			last = *r[7]
+			caught := last != ""
+			for _, m := range lag.FindAllStringSubmatch(last, -1) {
+				caught = caught && m[1] == "0"
+			}
+			if caught {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s's standby copies not caught up: %q\n%s", n.name, last, n.srv.LogTail())
 }
 
 func pullRetry(t *testing.T, ctx context.Context, s *harness.Session, n *clusterNode, sql string) [][]*string {

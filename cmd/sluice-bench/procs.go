@@ -200,7 +200,7 @@ func startEngine(bin, dir, broker string, procs int, cpuProfile string) (*engine
 	}
 	ready := filepath.Join(dir, "engine.ready")
 	args := []string{"--data-dir", dir, "--kafka", broker, "--pg-addr", "127.0.0.1:0",
-		"--http-addr", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}
+		"--http-addr", "127.0.0.1:0", "--schema-registry-addr", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}
 	if cpuProfile != "" {
 		args = append(args, "--cpuprofile", cpuProfile)
 	}

@@ -42,6 +42,10 @@ type config struct {
 	logLevel       string
 	cpuProfile     string
 	stateCacheMB   int64
+	// srAddr is the embedded Schema Registry's listen address; srURL an external
+	// registry used instead of it.
+	srAddr string
+	srURL  string
 	// defaults are session properties every session starts with (--config k=v).
 	defaults map[string]string
 	pgAuth   pgAuthConfig
@@ -84,6 +88,8 @@ func main() {
 	flag.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	flag.Int64Var(&cfg.stateCacheMB, "state-cache-mb", 512, "block cache of the state store in MB: joins and aggregations read their state through it")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
+	flag.StringVar(&cfg.srAddr, "schema-registry-addr", "127.0.0.1:8081", "listen address of the embedded Schema Registry (Confluent's REST API, state in the _schemas topic)")
+	flag.StringVar(&cfg.srURL, "schema-registry", "", "URL of an external Schema Registry to use instead of the embedded one")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
 	flag.StringVar(&cfg.nodeID, "node-id", "1", "this node's name among the nodes sharing a service id (its consumer group members and transactional ids)")
@@ -156,6 +162,12 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	defer state.Close()
 
+	srURL, stopSR, err := startSchemaRegistry(cfg, cluster, logger)
+	if err != nil {
+		return err
+	}
+	defer stopSR()
+
 	pgLn, err := net.Listen("tcp", cfg.pgAddr)
 	if err != nil {
 		return fmt.Errorf("listen on --pg-addr: %w", err)
@@ -178,7 +190,7 @@ func run(cfg config, logger *slog.Logger) error {
 		return fmt.Errorf("announce this node (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
 	}
 	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger,
-		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second)})
+		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL})
 	if err != nil {
 		peers.Close()
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
@@ -202,9 +214,9 @@ func run(cfg config, logger *slog.Logger) error {
 	}()
 
 	ready := map[string]string{"pg_addr": pgLn.Addr().String(), "http_addr": httpLn.Addr().String(), "kafka_addr": strings.Join(brokers, ","),
-		"node_id": cfg.nodeID, "advertised_addr": advertised}
-	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/healthz\n  kafka:    %s\n  data dir: %s\n",
-		host(pgLn.Addr()), port(pgLn.Addr()), httpLn.Addr(), ready["kafka_addr"], cfg.dataDir)
+		"node_id": cfg.nodeID, "advertised_addr": advertised, "schema_registry_url": srURL}
+	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/healthz\n  kafka:    %s\n  schema registry: %s\n  data dir: %s\n",
+		host(pgLn.Addr()), port(pgLn.Addr()), httpLn.Addr(), ready["kafka_addr"], srURL, cfg.dataDir)
 	if cfg.readyFile != "" {
 		if err := writeReadyFile(cfg.readyFile, ready); err != nil {
 			return err

@@ -19,6 +19,8 @@ type Addrs struct {
 	PG    string `json:"pg_addr"`
 	HTTP  string `json:"http_addr"`
 	Kafka string `json:"kafka_addr"`
+	// SchemaRegistry is the URL of the Schema Registry the server uses.
+	SchemaRegistry string `json:"schema_registry_url"`
 }
 
 // Config says how to run a server.
@@ -68,6 +70,7 @@ func Start(cfg Config) (*Server, error) {
 		"--pg-addr", "127.0.0.1:0",
 		"--http-addr", "127.0.0.1:0",
 		"--embedded-kafka-addr", "127.0.0.1:0",
+		"--schema-registry-addr", "127.0.0.1:0",
 		"--ready-file", ready,
 	}, cfg.Args...)
 	fmt.Fprintf(logf, "=== harness: %s %q at %s\n", cfg.Binary, args, time.Now().Format(time.RFC3339Nano))

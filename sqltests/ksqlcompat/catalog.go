@@ -24,6 +24,7 @@ type SourceInfo struct {
 	WrapSingle               *bool
 	Columns                  []Column
 	keyColumns, valueColumns []Column
+	sr                       *srClient // the Schema Registry, for AVRO topics
 }
 
 // readCatalog lists every stream and table with SHOW STREAMS/TABLES EXTENDED.

@@ -54,9 +54,11 @@ type Topic struct {
 	ValueSchema   json.RawMessage `json:"valueSchema"`
 	KeySchemaID   json.RawMessage `json:"keySchemaId"`
 	ValueSchemaID json.RawMessage `json:"valueSchemaId"`
-	KeyFormat     string          `json:"keyFormat"`
-	ValueFormat   string          `json:"valueFormat"`
-	Format        string          `json:"format"`
+	// ValueSchemaReferences are the references of ValueSchema (not run yet).
+	ValueSchemaReferences json.RawMessage `json:"valueSchemaReferences"`
+	KeyFormat             string          `json:"keyFormat"`
+	ValueFormat           string          `json:"valueFormat"`
+	Format                string          `json:"format"`
 }
 
 // ExpectedException makes a case negative: the last statement (or processing) must fail.

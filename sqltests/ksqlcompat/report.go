@@ -171,18 +171,79 @@ func ReadBaseline(path string) (map[string]bool, error) {
 	return known, sc.Err()
 }
 
-// WriteBaseline records the current failures as the known ones.
+// baselineHeader opens every baseline file WriteBaseline writes.
+const baselineHeader = "# ksqlDB QTT cases Sluice is known to fail (go run ./sqltests/ksqlcompat -baseline ... -update-baseline).\n" +
+	"# CI fails on a failure not listed here and on a listed case that passes: shrink this list, never grow it by hand.\n"
+
+// WriteBaseline records the current failures as the known ones. The comments of
+// the file it replaces are kept: a comment block stays above those of the cases
+// that followed it that still fail, and goes when none does. New failures are
+// listed first, after the header.
 func WriteBaseline(path string, results []Result) error {
-	var names []string
+	failing := map[string]bool{}
 	for _, r := range results {
 		if r.Verdict == Fail || r.Verdict == Error {
-			names = append(names, r.Case)
+			failing[r.Case] = true
 		}
 	}
-	sort.Strings(names)
-	header := "# ksqlDB QTT cases Sluice is known to fail (go run ./sqltests/ksqlcompat -baseline ... -update-baseline).\n" +
-		"# CI fails on a failure not listed here and on a listed case that passes: shrink this list, never grow it by hand.\n"
-	return os.WriteFile(path, []byte(header+strings.Join(names, "\n")+"\n"), 0o644)
+	type section struct {
+		comment, cases []string
+		hadCases       bool // the old file listed cases after the comment
+	}
+	var sections []section
+	listed := map[string]bool{}
+	if old, err := os.ReadFile(path); err == nil {
+		header := map[string]bool{}
+		for _, h := range strings.Split(strings.TrimSuffix(baselineHeader, "\n"), "\n") {
+			header[h] = true
+		}
+		var cur section
+		for _, line := range strings.Split(string(old), "\n") {
+			// Case names can end in a space: keep lines as they are.
+			line = strings.TrimSuffix(line, "\r")
+			switch {
+			case header[line], strings.TrimSpace(line) == "":
+			case strings.HasPrefix(line, "#"):
+				if cur.hadCases {
+					sections = append(sections, cur)
+					cur = section{}
+				}
+				cur.comment = append(cur.comment, line)
+			default:
+				cur.hadCases = true
+				if failing[line] && !listed[line] {
+					cur.cases = append(cur.cases, line)
+					listed[line] = true
+				}
+			}
+		}
+		sections = append(sections, cur)
+	}
+	var fresh []string
+	for name := range failing {
+		if !listed[name] {
+			fresh = append(fresh, name)
+		}
+	}
+	sort.Strings(fresh)
+	var b strings.Builder
+	b.WriteString(baselineHeader)
+	for _, n := range fresh {
+		b.WriteString(n + "\n")
+	}
+	for _, sec := range sections {
+		if len(sec.cases) == 0 {
+			continue
+		}
+		sort.Strings(sec.cases)
+		for _, c := range sec.comment {
+			b.WriteString(c + "\n")
+		}
+		for _, n := range sec.cases {
+			b.WriteString(n + "\n")
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // CompareBaseline returns failures not in known and known cases that now pass. With

@@ -193,6 +193,9 @@ func (r *Runner) runRest(ctx context.Context, c *Case, dir string) (Verdict, str
 		return Error, "catalog", err.Error()
 	}
 	env.catalog = byTopic(cat)
+	for _, s := range env.catalog {
+		s.sr = env.sr
+	}
 	if err := env.await(); err != nil {
 		return Error, "await", err.Error()
 	}

@@ -64,9 +64,12 @@ func TestRestSkipAndArea(t *testing.T) {
 	if SkipReason(c) == "" {
 		t.Error("the protobuf file must be skipped")
 	}
-	c = &Case{File: "insert-values", Rest: &RestSpec{}, Statements: []string{"CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='AVRO');"}}
-	if r := SkipReason(c); r != "Schema Registry format AVRO" {
-		t.Errorf("skip reason %q", r)
+	// Schema Registry formats are in scope since the embedded registry (issue 18).
+	for _, f := range []string{"AVRO", "JSON_SR", "PROTOBUF", "PROTOBUF_NOSR"} {
+		c = &Case{File: "insert-values", Rest: &RestSpec{}, Statements: []string{"CREATE STREAM S (K INT KEY) WITH (kafka_topic='t', value_format='" + f + "');"}}
+		if r := SkipReason(c); r != "" {
+			t.Errorf("%s: skip reason %q", f, r)
+		}
 	}
 	for file, want := range map[string]string{
 		"pull-queries-against-streams": "pull queries", "push-queries": "push queries", "insert-values": "insert values (REST)",

@@ -97,6 +97,7 @@ type caseEnv struct {
 	sess    *harness.Session
 	kc      *kgo.Client
 	adm     *kadm.Client
+	sr      *srClient // the Schema Registry of the sluice under test
 	catalog map[string]*SourceInfo
 	setup   []string // the case's SET statements, replayed on new connections
 }
@@ -136,6 +137,9 @@ func (r *Runner) run(ctx context.Context, c *Case, dir string) (Verdict, string,
 		return Error, "catalog", err.Error()
 	}
 	env.catalog = byTopic(cat)
+	for _, s := range env.catalog {
+		s.sr = env.sr
+	}
 	if err := env.await(); err != nil {
 		return Error, "await", err.Error()
 	}
@@ -206,10 +210,22 @@ func (r *Runner) startEnv(ctx context.Context, c *Case, dir string) (env *caseEn
 	}
 	closers = append(closers, kc.Close)
 	env = &caseEnv{ctx: ctx, srv: srv, sess: sess, kc: kc, adm: kadm.NewClient(kc)}
+	if srv.Addrs.SchemaRegistry != "" {
+		if env.sr, err = newSRClient(srv.Addrs.SchemaRegistry); err != nil {
+			stop()
+			return nil, nil, Error, "schema registry", err.Error()
+		}
+	}
 
 	if err := env.createTopics(c); err != nil {
 		stop()
 		return nil, nil, Error, "create topics", err.Error()
+	}
+	if env.sr != nil {
+		if err := env.sr.register(c.Topics); err != nil {
+			stop()
+			return nil, nil, Error, "register schemas", err.Error()
+		}
 	}
 	var props []string
 	for k := range c.Properties {

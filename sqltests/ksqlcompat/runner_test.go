@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -113,6 +115,28 @@ func TestCanonicalSchemaIgnoresSpacingInTypes(t *testing.T) {
 		if w != g {
 			t.Errorf("%q and %q: %s != %s", c.want, c.got, w, g)
 		}
+	}
+}
+
+// WriteBaseline keeps the comments above the cases that still fail, drops those
+// whose cases all pass, and lists new failures first.
+func TestWriteBaselineKeepsComments(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "baseline.txt")
+	old := baselineHeader + "a - one\n# why b and c fail\nb - two\nc - three\n# why d fails\nd - four\n"
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	results := []Result{{Case: "c - three", Verdict: Fail}, {Case: "z - new", Verdict: Error}, {Case: "d - four", Verdict: Pass}, {Case: "a - one", Verdict: Fail}}
+	if err := WriteBaseline(path, results); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := baselineHeader + "z - new\na - one\n# why b and c fail\nc - three\n"
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
 

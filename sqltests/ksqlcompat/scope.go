@@ -5,12 +5,7 @@ import (
 	"strings"
 )
 
-// srFormats need a Schema Registry, which Sluice does not have.
-var srFormats = map[string]bool{"AVRO": true, "PROTOBUF": true, "PROTOBUF_NOSR": true, "JSON_SR": true}
-
 var (
-	srFormatInSQL = regexp.MustCompile(`(?i)FORMAT\s*=\s*'(AVRO|PROTOBUF|PROTOBUF_NOSR|JSON_SR)'`)
-	schemaIDInSQL = regexp.MustCompile(`(?i)\b(KEY|VALUE)_SCHEMA_(ID|FULL_NAME)\b`)
 	// functionCall finds NAME( in a statement; quoted text is blanked first.
 	functionCall = regexp.MustCompile(`\b([A-Za-z_][A-Za-z0-9_]*)\s*\(`)
 	// testOnlyFunction is the naming rule of the functions ksqlDB defines in
@@ -57,28 +52,9 @@ func SkipReason(c *Case) string {
 			return r
 		}
 	}
-	if srFormats[strings.ToUpper(c.Format)] {
-		return "Schema Registry format " + c.Format
-	}
 	for _, s := range c.Statements {
-		if m := srFormatInSQL.FindStringSubmatch(s); m != nil {
-			return "Schema Registry format " + strings.ToUpper(m[1])
-		}
-		if schemaIDInSQL.MatchString(s) {
-			return "Schema Registry schema ids"
-		}
 		if f := TestOnlyFunction(s); f != "" {
 			return "function " + f + " exists only in ksqlDB's test sources"
-		}
-	}
-	for _, t := range c.Topics {
-		if len(t.KeySchema) > 0 || len(t.ValueSchema) > 0 || len(t.KeySchemaID) > 0 || len(t.ValueSchemaID) > 0 {
-			return "Schema Registry schema on topic " + t.Name
-		}
-		for _, f := range []string{t.KeyFormat, t.ValueFormat, t.Format} {
-			if srFormats[strings.ToUpper(f)] {
-				return "Schema Registry format " + strings.ToUpper(f)
-			}
 		}
 	}
 	return ""

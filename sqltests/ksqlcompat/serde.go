@@ -41,6 +41,26 @@ func encodeKey(src *SourceInfo, rec Record) ([]byte, error) {
 	case isNull(rec.Key):
 	case src == nil || len(src.keyColumns) == 0:
 		inner = []byte(literalText(rec.Key))
+	case strings.EqualFold(src.KeyFormat, "AVRO"):
+		inner, err = encodeAvro(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
+	case strings.EqualFold(src.KeyFormat, "JSON_SR"):
+		inner, err = encodeJSONSR(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF"):
+		inner, err = encodeProtobuf(src.sr, src.Topic+"-key", rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF_NOSR"):
+		inner, err = encodeProtobufNoSR(src.keyColumns, rec.Key)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
+		}
 	default:
 		inner, err = encodeFormat(src.KeyFormat, src.keyColumns, rec.Key)
 		if err != nil {
@@ -74,7 +94,20 @@ func encodeValue(src *SourceInfo, rec Record) ([]byte, error) {
 	if src == nil {
 		return []byte(literalText(rec.Value)), nil
 	}
-	b, err := encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
+	var b []byte
+	var err error
+	switch {
+	case strings.EqualFold(src.ValueFormat, "AVRO"):
+		b, err = encodeAvro(src.sr, src.Topic+"-value", rec.Value)
+	case strings.EqualFold(src.ValueFormat, "JSON_SR"):
+		b, err = encodeJSONSR(src.sr, src.Topic+"-value", rec.Value)
+	case strings.EqualFold(src.ValueFormat, "PROTOBUF"):
+		b, err = encodeProtobuf(src.sr, src.Topic+"-value", rec.Value)
+	case strings.EqualFold(src.ValueFormat, "PROTOBUF_NOSR"):
+		b, err = encodeProtobufNoSR(src.valueColumns, rec.Value)
+	default:
+		b, err = encodeFormat(src.ValueFormat, src.valueColumns, rec.Value)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("value: %w", err)
 	}
@@ -164,7 +197,20 @@ func decodeKey(src *SourceInfo, b []byte, fallbackSize int64) (decodedKey, error
 		k.value = string(b)
 		return k, nil
 	}
-	v, err := decodeFormat(src.KeyFormat, src.keyColumns, b)
+	var v any
+	var err error
+	switch {
+	case strings.EqualFold(src.KeyFormat, "AVRO"):
+		v, err = decodeAvro(src.sr, b)
+	case strings.EqualFold(src.KeyFormat, "JSON_SR"):
+		v, err = decodeJSONSR(src.sr, b)
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF"):
+		v, err = decodeProtobuf(src.sr, b)
+	case strings.EqualFold(src.KeyFormat, "PROTOBUF_NOSR"):
+		v, err = decodeProtobufNoSR(src.keyColumns, b)
+	default:
+		v, err = decodeFormat(src.KeyFormat, src.keyColumns, b)
+	}
 	k.value = v
 	return k, err
 }
@@ -176,6 +222,18 @@ func decodeValue(src *SourceInfo, b []byte) (any, error) {
 	}
 	if src == nil {
 		return decodeJSON(b)
+	}
+	if strings.EqualFold(src.ValueFormat, "AVRO") {
+		return decodeAvro(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "JSON_SR") {
+		return decodeJSONSR(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "PROTOBUF") {
+		return decodeProtobuf(src.sr, b)
+	}
+	if strings.EqualFold(src.ValueFormat, "PROTOBUF_NOSR") {
+		return decodeProtobufNoSR(src.valueColumns, b)
 	}
 	return decodeFormat(src.ValueFormat, src.valueColumns, b)
 }

@@ -1,0 +1,451 @@
+package formats
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
+)
+
+// ProtobufMessageName is the message ksqlDB derives for a key or value, and the
+// prefix of the names of its nested messages (ConnectDefault2, 3, ...), as
+// Confluent's ProtobufData names schemas that have none.
+const ProtobufMessageName = "ConnectDefault"
+
+// ProtobufSchemaFor derives the proto3 schema ksqlDB registers for columns in the
+// PROTOBUF format (and writes bare in PROTOBUF_NOSR): one message with a field per
+// column numbered from 1 in column order, named fullName (its package the part
+// before the last dot) or else ConnectDefault1. PROTOBUF always wraps, keys and
+// single values alike. STRUCTs are nested messages named ConnectDefaultN in the
+// order they are met (depth first), defined inside the message that uses them
+// after its fields; ARRAYs are repeated fields and MAPs map fields. INT is int32,
+// BIGINT int64, DOUBLE double, BOOLEAN bool, STRING string, BYTES bytes,
+// TIMESTAMP google.protobuf.Timestamp, DATE google.type.Date, TIME
+// google.type.TimeOfDay and DECIMAL confluent.type.Decimal with its precision and
+// scale in Confluent's field_meta option. The text is laid out as Confluent
+// prints a schema, imports sorted.
+//
+// Arrays or maps of arrays or maps have no proto3 form: checkProtobuf reports them.
+func ProtobufSchemaFor(cols []types.Column, fullName string) string {
+	var body strings.Builder
+	imports := map[string]bool{}
+	n := 1
+	pkg, name := "", ""
+	if fullName != "" {
+		pkg, name = splitFullName(fullName)
+	}
+	writeProtoMessage(&body, "", name, &n, imports, len(cols), func(i int) (string, *types.Type) { return cols[i].Name, cols[i].Type })
+	var b strings.Builder
+	b.WriteString("syntax = \"proto3\";\n")
+	if pkg != "" {
+		b.WriteString("package " + pkg + ";\n")
+	}
+	b.WriteString("\n")
+	if len(imports) > 0 {
+		for _, imp := range sortedStrings(imports) {
+			b.WriteString("import \"" + imp + "\";\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(body.String())
+	return b.String()
+}
+
+func sortedStrings(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// writeProtoMessage writes a message named name, or ConnectDefaultN when "".
+func writeProtoMessage(b *strings.Builder, indent, name string, next *int, imports map[string]bool, nfields int, field func(int) (string, *types.Type)) {
+	if name == "" {
+		name = ProtobufMessageName + strconv.Itoa(*next)
+		*next++
+	}
+	b.WriteString(indent + "message " + name + " {\n")
+	var nested strings.Builder
+	for i := range nfields {
+		fname, t := field(i)
+		b.WriteString(indent + "  ")
+		switch t.Kind {
+		case types.KindArray:
+			b.WriteString("repeated " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem))
+		case types.KindMap:
+			k := protoFieldType(&nested, indent+"  ", next, imports, t.Key)
+			b.WriteString("map<" + k + ", " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem) + ">")
+		default:
+			b.WriteString(protoFieldType(&nested, indent+"  ", next, imports, t))
+		}
+		b.WriteString(" " + fname + " = " + strconv.Itoa(i+1))
+		if t.Kind == types.KindDecimal {
+			imports[confluentMetaProto] = true
+			b.WriteString(` [(confluent.field_meta) = {params: [{key: "precision", value: "` + strconv.Itoa(t.Precision) +
+				`"}, {key: "scale", value: "` + strconv.Itoa(t.Scale) + `"}]}]`)
+		}
+		b.WriteString(";\n")
+	}
+	if nested.Len() > 0 {
+		b.WriteString(nested.String())
+	}
+	b.WriteString(indent + "}\n")
+}
+
+// protoFieldType names t's proto type, writing the definition of a nested message
+// it needs to nested and noting the imports it needs.
+func protoFieldType(nested *strings.Builder, indent string, next *int, imports map[string]bool, t *types.Type) string {
+	switch t.Kind {
+	case types.KindBoolean:
+		return "bool"
+	case types.KindInt:
+		return "int32"
+	case types.KindBigInt:
+		return "int64"
+	case types.KindDouble:
+		return "double"
+	case types.KindString:
+		return "string"
+	case types.KindBytes:
+		return "bytes"
+	case types.KindTimestamp:
+		imports["google/protobuf/timestamp.proto"] = true
+		return "google.protobuf.Timestamp"
+	case types.KindDate:
+		imports[googleDateProto] = true
+		return "google.type.Date"
+	case types.KindTime:
+		imports[googleTimeOfDayProto] = true
+		return "google.type.TimeOfDay"
+	case types.KindDecimal:
+		imports[confluentDecimalProto] = true
+		return "confluent.type.Decimal"
+	case types.KindStruct:
+		name := ProtobufMessageName + strconv.Itoa(*next)
+		nested.WriteString("\n")
+		writeProtoMessage(nested, indent, "", next, imports, len(t.Fields), func(i int) (string, *types.Type) { return t.Fields[i].Name, t.Fields[i].Type })
+		return name
+	}
+	return "bytes"
+}
+
+// The imports derived schemas use beyond protobuf's own, bundled so that schemas
+// compile without a network: each declares the messages ksqlDB writes, with the
+// field numbers of the published files.
+const (
+	googleDateProto       = "google/type/date.proto"
+	googleTimeOfDayProto  = "google/type/timeofday.proto"
+	confluentDecimalProto = "confluent/type/decimal.proto"
+	confluentMetaProto    = "confluent/meta.proto"
+)
+
+var bundledProtos = map[string]string{
+	googleDateProto: `syntax = "proto3";
+package google.type;
+message Date {
+  int32 year = 1;
+  int32 month = 2;
+  int32 day = 3;
+}
+`,
+	googleTimeOfDayProto: `syntax = "proto3";
+package google.type;
+message TimeOfDay {
+  int32 hours = 1;
+  int32 minutes = 2;
+  int32 seconds = 3;
+  int32 nanos = 4;
+}
+`,
+	confluentDecimalProto: `syntax = "proto3";
+package confluent.type;
+message Decimal {
+  bytes value = 1;
+  uint32 precision = 2;
+  int32 scale = 3;
+}
+`,
+	confluentMetaProto: `syntax = "proto3";
+package confluent;
+import "google/protobuf/descriptor.proto";
+message Meta {
+  string doc = 1;
+  map<string, string> params = 2;
+  repeated string tags = 3;
+}
+extend google.protobuf.FileOptions {
+  Meta file_meta = 1088;
+}
+extend google.protobuf.MessageOptions {
+  Meta message_meta = 1088;
+}
+extend google.protobuf.FieldOptions {
+  Meta field_meta = 1088;
+}
+extend google.protobuf.EnumOptions {
+  Meta enum_meta = 1088;
+}
+extend google.protobuf.EnumValueOptions {
+  Meta enum_value_meta = 1088;
+}
+`,
+}
+
+// checkProtobuf reports the column types the PROTOBUF formats do not carry yet.
+func checkProtobuf(format string, cols []types.Column) error {
+	for _, c := range cols {
+		if err := protoSupports(c.Type, false); err != nil {
+			return sqlerr.Newf(sqlerr.FeatureNotSupported, "The '%s' format does not support %s yet, column: %s", format, err.Error(), types.QuoteIdent(c.Name))
+		}
+	}
+	return nil
+}
+
+func protoSupports(t *types.Type, inCollection bool) error {
+	switch t.Kind {
+	case types.KindBoolean, types.KindInt, types.KindBigInt, types.KindDouble, types.KindString, types.KindBytes,
+		types.KindTimestamp, types.KindDate, types.KindTime, types.KindDecimal:
+		return nil
+	case types.KindStruct:
+		for _, f := range t.Fields {
+			if err := protoSupports(f.Type, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	case types.KindArray, types.KindMap:
+		if inCollection {
+			return fmt.Errorf("type '%s' inside an ARRAY or MAP", baseTypeName(t))
+		}
+		if t.Kind == types.KindMap {
+			switch t.Key.Kind {
+			case types.KindString, types.KindInt, types.KindBigInt, types.KindBoolean:
+			default:
+				return fmt.Errorf("MAP keys of type '%s'", baseTypeName(t.Key))
+			}
+		}
+		return protoSupports(t.Elem, true)
+	}
+	return fmt.Errorf("type '%s'", baseTypeName(t))
+}
+
+// compileProto parses a proto schema text into its file descriptor. Its imports
+// resolve to the standard ones (google/protobuf/*.proto), the bundled ones, and
+// the references, by the names they are imported as.
+func compileProto(text string, refs ...SchemaRef) (protoreflect.FileDescriptor, error) {
+	const name = "schema.proto"
+	files := map[string]string{name: text}
+	for k, v := range bundledProtos {
+		files[k] = v
+	}
+	for _, r := range refs {
+		files[r.Name] = r.Schema
+	}
+	c := protocompile.Compiler{
+		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			Accessor: protocompile.SourceAccessorFromMap(files),
+		}),
+	}
+	compiled, err := c.Compile(context.Background(), name)
+	if err != nil {
+		return nil, err
+	}
+	return compiled[0], nil
+}
+
+// ProtobufSchemaType maps the first message of a proto schema (or the message
+// named fullName) to the STRUCT ksqlDB infers for it: scalar fields to INT
+// (32-bit integers), BIGINT (64-bit ones and uint32), DOUBLE (float and double),
+// BOOLEAN, STRING (and enums), BYTES; messages to STRUCTs, repeated fields to
+// ARRAYs and map fields to MAPs. upper upper-cases field names, as ksqlDB names
+// inferred columns. refs are the schemas text imports.
+func ProtobufSchemaType(text, fullName string, upper bool, refs ...SchemaRef) (*types.Type, error) {
+	fd, err := compileProto(text, refs...)
+	if err != nil {
+		return nil, err
+	}
+	md, err := protoMessage(fd, fullName)
+	if err != nil {
+		return nil, err
+	}
+	return protoMessageType(md, upper, 0)
+}
+
+func protoMessage(fd protoreflect.FileDescriptor, fullName string) (protoreflect.MessageDescriptor, error) {
+	if fd.Messages().Len() == 0 {
+		return nil, fmt.Errorf("schema %s defines no message", fd.Path())
+	}
+	if fullName == "" {
+		return fd.Messages().Get(0), nil
+	}
+	if d := findProtoMessage(fd.Messages(), fullName); d != nil {
+		return d, nil
+	}
+	return nil, fmt.Errorf("schema defines no message %s", fullName)
+}
+
+// findProtoMessage finds a message by full name, or by name alone when the
+// schema has a package the name leaves out.
+func findProtoMessage(msgs protoreflect.MessageDescriptors, name string) protoreflect.MessageDescriptor {
+	for i := range msgs.Len() {
+		m := msgs.Get(i)
+		if string(m.FullName()) == name || string(m.Name()) == name {
+			return m
+		}
+		if d := findProtoMessage(m.Messages(), name); d != nil {
+			return d
+		}
+	}
+	return nil
+}
+
+func protoMessageType(md protoreflect.MessageDescriptor, upper bool, depth int) (*types.Type, error) {
+	if depth > 32 {
+		return nil, fmt.Errorf("message %s nests too deep (recursive?)", md.FullName())
+	}
+	fields := md.Fields()
+	out := make([]types.Field, 0, fields.Len())
+	for i := range fields.Len() {
+		f := fields.Get(i)
+		t, err := protoFieldSQLType(f, upper, depth)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.Name(), err)
+		}
+		name := string(f.Name())
+		if upper {
+			name = strings.ToUpper(name)
+		}
+		out = append(out, types.Field{Name: name, Type: t})
+	}
+	return types.NewStruct(out...), nil
+}
+
+func protoFieldSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (*types.Type, error) {
+	if f.IsMap() {
+		k, err := protoScalarSQLType(f.MapKey(), upper, depth)
+		if err != nil {
+			return nil, err
+		}
+		v, err := protoScalarSQLType(f.MapValue(), upper, depth)
+		if err != nil {
+			return nil, err
+		}
+		return types.NewMap(k, v), nil
+	}
+	t, err := protoScalarSQLType(f, upper, depth)
+	if err != nil {
+		return nil, err
+	}
+	if f.IsList() {
+		return types.NewArray(t), nil
+	}
+	return t, nil
+}
+
+func protoScalarSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (*types.Type, error) {
+	switch f.Kind() {
+	case protoreflect.BoolKind:
+		return types.BooleanType, nil
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		return types.IntType, nil
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind,
+		protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return types.BigIntType, nil
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return types.DoubleType, nil
+	case protoreflect.StringKind, protoreflect.EnumKind:
+		return types.StringType, nil
+	case protoreflect.BytesKind:
+		return types.BytesType, nil
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		switch f.Message().FullName() {
+		case "google.protobuf.Timestamp":
+			return types.TimestampType, nil
+		case "google.type.Date":
+			return types.DateType, nil
+		case "google.type.TimeOfDay":
+			return types.TimeType, nil
+		case "confluent.type.Decimal":
+			p, s := decimalParams(f)
+			return types.NewDecimal(p, s), nil
+		}
+		return protoMessageType(f.Message(), upper, depth+1)
+	}
+	return nil, fmt.Errorf("unsupported kind %s", f.Kind())
+}
+
+// decimalParams reads the precision and scale ksqlDB records in a
+// confluent.type.Decimal field's Confluent field_meta option (field 1088 of the
+// options, a Meta whose params map is field 2); 64 and 0 when they are absent.
+func decimalParams(f protoreflect.FieldDescriptor) (precision, scale int) {
+	precision, scale = 64, 0
+	opts := f.Options()
+	if opts == nil {
+		return
+	}
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(opts)
+	if err != nil {
+		return
+	}
+	for _, meta := range protoBytesFields(raw, 1088) {
+		for _, entry := range protoBytesFields(meta, 2) {
+			var k, v string
+			if ks := protoBytesFields(entry, 1); len(ks) > 0 {
+				k = string(ks[0])
+			}
+			if vs := protoBytesFields(entry, 2); len(vs) > 0 {
+				v = string(vs[0])
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				continue
+			}
+			switch k {
+			case "precision":
+				precision = n
+			case "scale":
+				scale = n
+			}
+		}
+	}
+	return
+}
+
+// protoBytesFields returns the values of the length-delimited fields numbered num
+// in a serialized message.
+func protoBytesFields(b []byte, num protowire.Number) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		n, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return out
+		}
+		b = b[l:]
+		if typ == protowire.BytesType && n == num {
+			v, l := protowire.ConsumeBytes(b)
+			if l < 0 {
+				return out
+			}
+			out = append(out, v)
+			b = b[l:]
+			continue
+		}
+		l = protowire.ConsumeFieldValue(n, typ, b)
+		if l < 0 {
+			return out
+		}
+		b = b[l:]
+	}
+	return out
+}

@@ -1,0 +1,264 @@
+package formats
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/sluice-db/sluice/types"
+)
+
+func TestProtobufSchemaFor(t *testing.T) {
+	cols := []types.Column{
+		{Name: "ID", Type: types.BigIntType},
+		{Name: "S", Type: types.NewStruct(types.Field{Name: "F", Type: types.IntType},
+			types.Field{Name: "T", Type: types.NewStruct(types.Field{Name: "X", Type: types.BooleanType})})},
+		{Name: "A", Type: types.NewArray(types.StringType)},
+		{Name: "M", Type: types.NewMap(types.StringType, types.DoubleType)},
+		{Name: "B", Type: types.BytesType},
+	}
+	got := ProtobufSchemaFor(cols, "")
+	want := `syntax = "proto3";
+
+message ConnectDefault1 {
+  int64 ID = 1;
+  ConnectDefault2 S = 2;
+  repeated string A = 3;
+  map<string, double> M = 4;
+  bytes B = 5;
+
+  message ConnectDefault2 {
+    int32 F = 1;
+    ConnectDefault3 T = 2;
+
+    message ConnectDefault3 {
+      bool X = 1;
+    }
+  }
+}
+`
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	// The derived schema compiles, and inference reads the columns back.
+	inferred, err := ProtobufSchemaType(got, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := types.NewStruct(fieldsOf(cols)...); !inferred.Equal(want) {
+		t.Fatalf("inferred %s, want %s", inferred, want)
+	}
+}
+
+func TestProtobufInferenceKinds(t *testing.T) {
+	got, err := ProtobufSchemaType(`syntax = "proto3"; message K {uint32 k1 = 1;} message V {float c1 = 1; uint64 c2 = 2; sint32 c3 = 3; E e = 4;} enum E {A = 0; B = 1;}`, "V", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "STRUCT<`C1` DOUBLE, `C2` BIGINT, `C3` INTEGER, `E` STRING>"; got.String() != want {
+		t.Fatalf("inferred %s, want %s", got, want)
+	}
+	if _, err := ProtobufSchemaType(`syntax = "proto3"; message {`, "", true); err == nil {
+		t.Fatal("a broken schema was accepted")
+	}
+}
+
+func TestProtobufRoundTrip(t *testing.T) {
+	m := &types.Map{}
+	m.Put("a", 1.5)
+	m.Put("b", 2.0)
+	cols := []types.Column{
+		{Name: "I", Type: types.IntType},
+		{Name: "S", Type: types.StringType},
+		{Name: "ST", Type: types.NewStruct(types.Field{Name: "X", Type: types.BooleanType}, types.Field{Name: "Y", Type: types.BytesType})},
+		{Name: "A", Type: types.NewArray(types.BigIntType)},
+		{Name: "M", Type: types.NewMap(types.StringType, types.DoubleType)},
+		{Name: "NUL", Type: types.NewStruct(types.Field{Name: "Z", Type: types.IntType})},
+	}
+	row := []any{int32(-7), "x", types.Struct{true, []byte{1, 2}}, []any{int64(1), nil, int64(3)}, m, nil}
+	for _, format := range []string{"PROTOBUF", "PROTOBUF_NOSR"} {
+		c, err := NewCodec(format, cols, Options{Registry: &Registry{ID: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.Encode(nil, row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := b
+		if format == "PROTOBUF" {
+			// Header with id 3, then the message indexes [0] as a single 0.
+			if !bytes.HasPrefix(b, []byte{0, 0, 0, 0, 3, 0}) {
+				t.Fatalf("%s header % x", format, b)
+			}
+			body = b[6:]
+		}
+		// Field 1 (I) is the varint -7: tag 0x08, then ten bytes of two's complement.
+		if num, typ, n := protowire.ConsumeTag(body); n != 1 || num != 1 || typ != protowire.VarintType {
+			t.Fatalf("%s first field % x", format, body)
+		}
+		got := make([]any, len(cols))
+		if err := c.Decode(b, got); err != nil {
+			t.Fatal(err)
+		}
+		// A NULL array element is written as the zero value, as protobuf has no nulls.
+		want := []any{int32(-7), "x", types.Struct{true, []byte{1, 2}}, []any{int64(1), int64(0), int64(3)}, m, nil}
+		for i := range want {
+			if a, b := render(want[i]), render(got[i]); a != b {
+				t.Errorf("%s column %s: want %s, read %s", format, cols[i].Name, a, b)
+			}
+		}
+	}
+	// A NULL scalar is absent on the wire and reads back as the zero value.
+	c, _ := NewCodec("PROTOBUF_NOSR", cols[:2], Options{})
+	b, err := c.Encode(nil, []any{nil, nil})
+	if err != nil || len(b) != 0 {
+		t.Fatalf("NULLs encoded to % x, %v", b, err)
+	}
+	got := make([]any, 2)
+	if err := c.Decode(b, got); err != nil || got[0] != int32(0) || got[1] != "" {
+		t.Fatalf("decoded %v, %v", got, err)
+	}
+}
+
+func TestProtobufMessageIndexes(t *testing.T) {
+	fd, err := compileProto(`syntax = "proto3"; message A {int32 x = 1;} message B {message C {string y = 1;}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fd.Messages().Get(1).Messages().Get(0)
+	b := appendMessageIndexes(nil, c)
+	// Two indexes, 1 and 0, each a zigzag varint: 04 02 00.
+	if !bytes.Equal(b, []byte{4, 2, 0}) {
+		t.Fatalf("indexes of B.C: % x", b)
+	}
+	md, rest, err := readMessageIndexes(append(b, 0xff), fd)
+	if err != nil || md != c || !bytes.Equal(rest, []byte{0xff}) {
+		t.Fatalf("read %v, % x, %v", md, rest, err)
+	}
+	if md, _, err := readMessageIndexes([]byte{0}, fd); err != nil || md.Name() != "A" {
+		t.Fatalf("[0]: %v, %v", md, err)
+	}
+	if _, _, err := readMessageIndexes([]byte{2, 10}, fd); err == nil {
+		t.Fatal("an index out of range was accepted")
+	}
+}
+
+func TestProtobufChecks(t *testing.T) {
+	for _, c := range []struct {
+		cols []types.Column
+		opts Options
+	}{
+		{[]types.Column{{Name: "M", Type: types.NewMap(types.DoubleType, types.IntType)}}, Options{}},
+		{[]types.Column{{Name: "AA", Type: types.NewArray(types.NewArray(types.IntType))}}, Options{}},
+		{[]types.Column{{Name: "V", Type: types.IntType}}, Options{WrapSingle: new(bool)}},
+	} {
+		if _, err := NewCodec("PROTOBUF", c.cols, c.opts); err == nil {
+			t.Errorf("%v accepted", c.cols)
+		}
+	}
+}
+
+func TestProtobufWellKnownTypes(t *testing.T) {
+	cols := []types.Column{
+		{Name: "TS", Type: types.TimestampType},
+		{Name: "D", Type: types.DateType},
+		{Name: "T", Type: types.TimeType},
+		{Name: "DEC", Type: types.NewDecimal(6, 2)},
+	}
+	schema := ProtobufSchemaFor(cols, "io.test.Value")
+	want := `syntax = "proto3";
+package io.test;
+
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
+import "google/protobuf/timestamp.proto";
+import "google/type/date.proto";
+import "google/type/timeofday.proto";
+
+message Value {
+  google.protobuf.Timestamp TS = 1;
+  google.type.Date D = 2;
+  google.type.TimeOfDay T = 3;
+  confluent.type.Decimal DEC = 4 [(confluent.field_meta) = {params: [{key: "precision", value: "6"}, {key: "scale", value: "2"}]}];
+}
+`
+	if schema != want {
+		t.Fatalf("got\n%s\nwant\n%s", schema, want)
+	}
+	inferred, err := ProtobufSchemaType(schema, "io.test.Value", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := types.NewStruct(fieldsOf(cols)...); !inferred.Equal(w) {
+		t.Fatalf("inferred %s, want %s", inferred, w)
+	}
+	dec, _, _ := apd.NewFromString("-1234.50")
+	// 1969-12-31T23:59:59.250Z, 1999-12-31, 13:14:15.016.
+	row := []any{types.Timestamp(-750), types.Date(10956), types.Time(47655016), dec}
+	c, err := NewCodec("PROTOBUF", cols, Options{FullName: "io.test.Value", Registry: &Registry{ID: 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Encode(nil, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]any, len(cols))
+	if err := c.Decode(b, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range row {
+		if a, b := render(row[i]), render(got[i]); a != b {
+			t.Errorf("column %s: wrote %s, read %s", cols[i].Name, a, b)
+		}
+	}
+}
+
+// A schema importing another subject's schema compiles with the reference, and
+// the codec fetches references from the registry when it needs them.
+func TestProtobufReferences(t *testing.T) {
+	main := "syntax = \"proto3\";\nimport \"event.proto\";\nmessage Logistics {\n Event EVENT = 1;\n}"
+	ref := SchemaRef{Name: "event.proto", Schema: "syntax = \"proto3\";\nmessage Event {\n int64 TIMESTAMP = 1;\n}"}
+	if _, err := ProtobufSchemaType(main, "", true); err == nil {
+		t.Fatal("an unresolved import compiled")
+	}
+	got, err := ProtobufSchemaType(main, "", true, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "STRUCT<`EVENT` STRUCT<`TIMESTAMP` BIGINT>>"; got.String() != want {
+		t.Fatalf("inferred %s, want %s", got, want)
+	}
+	cols := []types.Column{{Name: "EVENT", Type: types.NewStruct(types.Field{Name: "TIMESTAMP", Type: types.BigIntType})}}
+	lookup := fakeLookup{5: {main, []SchemaRef{ref}}}
+	c, err := NewCodec("PROTOBUF", cols, Options{Registry: &Registry{ID: 5, Schema: main, Lookup: lookup}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Encode(nil, []any{types.Struct{int64(1234)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := make([]any, 1)
+	if err := c.Decode(b, row); err != nil || render(row[0]) != render(types.Struct{int64(1234)}) {
+		t.Fatalf("decoded %v, %v", row, err)
+	}
+}
+
+type fakeLookup map[int]struct {
+	text string
+	refs []SchemaRef
+}
+
+func (f fakeLookup) SchemaByID(id int) (string, []SchemaRef, error) {
+	s, ok := f[id]
+	if !ok {
+		return "", nil, fmt.Errorf("no schema %d", id)
+	}
+	return s.text, s.refs, nil
+}
