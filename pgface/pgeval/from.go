@@ -474,14 +474,24 @@ func (c *compiler) keyEquality(where *pg_query.Node, from *fromNode, sc *scope) 
 
 // readsColumns reports whether n refers to any column or holds a subquery.
 func readsColumns(n *pg_query.Node) bool {
+	return anyNode(n, func(m protoreflect.Message) bool {
+		switch m.Interface().(type) {
+		case *pg_query.ColumnRef, *pg_query.SubLink:
+			return true
+		}
+		return false
+	})
+}
+
+// anyNode reports whether match holds for n or any node under it.
+func anyNode(n *pg_query.Node, match func(protoreflect.Message) bool) bool {
 	found := false
 	var visit func(m protoreflect.Message)
 	visit = func(m protoreflect.Message) {
 		if found {
 			return
 		}
-		switch m.Interface().(type) {
-		case *pg_query.ColumnRef, *pg_query.SubLink:
+		if match(m) {
 			found = true
 			return
 		}

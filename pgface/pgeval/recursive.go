@@ -83,29 +83,8 @@ func (c *compiler) compileRecursiveCTE(cte *pg_query.CommonTableExpr, s *pg_quer
 
 // refersTo reports whether n reads a relation named name with no schema.
 func refersTo(n *pg_query.Node, name string) bool {
-	found := false
-	var visit func(m protoreflect.Message)
-	visit = func(m protoreflect.Message) {
-		if found {
-			return
-		}
-		if rv, ok := m.Interface().(*pg_query.RangeVar); ok && rv.Schemaname == "" && rv.Relname == name {
-			found = true
-			return
-		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					visit(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				visit(v.Message())
-			}
-			return !found
-		})
-	}
-	visit(n.ProtoReflect())
-	return found
+	return anyNode(n, func(m protoreflect.Message) bool {
+		rv, ok := m.Interface().(*pg_query.RangeVar)
+		return ok && rv.Schemaname == "" && rv.Relname == name
+	})
 }
