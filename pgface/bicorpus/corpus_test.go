@@ -8,26 +8,22 @@ import (
 	"math"
 	"net"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/sluice-db/sluice/internal/pgoracle"
 	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
-
-const pgBin = "/usr/lib/postgresql/15/bin"
 
 // TestBICorpus runs every statement of testdata/*.sql against Sluice (the wire
 // server over the Postgres face, over the fixture relations) and against
@@ -346,71 +342,11 @@ func (noKSQL) Close()                                                 {}
 // the fixture loaded, and returns its address.
 func startPostgres(t *testing.T) string {
 	t.Helper()
-	initdb := filepath.Join(pgBin, "initdb")
-	if _, err := os.Stat(initdb); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL 15 is missing at %s (required in CI)", pgBin)
-		}
-		t.Skipf("PostgreSQL 15 is not installed at %s", pgBin)
-	}
-	// Not t.TempDir(): its parent is private to this user, and the postgres user
-	// must reach the data directory.
-	dir, err := os.MkdirTemp("", "sluice-bicorpus-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	var cred *syscall.Credential
-	if os.Getuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skipf("running as root without a postgres user to run the oracle as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	asPG := func(name string, args ...string) *exec.Cmd {
-		c := exec.Command(name, args...)
-		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		c.Dir = dir
-		return c
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := asPG(initdb, "-D", data, "-U", "alice", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	pg := asPG(filepath.Join(pgBin, "postgres"), "-D", data, "-p", port, "-k", dir, "-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "TimeZone=UTC", "-c", "shared_buffers=16MB", "-c", "max_connections=10")
-	if err := pg.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Process.Signal(syscall.SIGINT)
-		pg.Wait()
-	})
-	addr := "127.0.0.1:" + port
+	addr := "127.0.0.1:" + pgoracle.Start(t, "TimeZone=UTC", "shared_buffers=16MB", "max_connections=10")
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	var conn *pgx.Conn
-	for {
-		conn, err = pgx.Connect(ctx, "postgres://alice@"+addr+"/postgres?sslmode=disable")
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("PostgreSQL did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	conn, err := pgx.Connect(ctx, "postgres://"+pgoracle.User+"@"+addr+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE sluice"); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,93 @@
+// Package pgoracle starts a throwaway PostgreSQL 15 for tests that compare
+// Sluice's answers with PostgreSQL's.
+package pgoracle
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Bin is where Debian's PostgreSQL 15 server binaries are.
+const Bin = "/usr/lib/postgresql/15/bin"
+
+// User is the superuser the oracle is created with (trust authentication).
+const User = "alice"
+
+// Start runs a PostgreSQL 15 server on a free loopback port, with settings
+// ("name=value", each passed as -c) beyond fsync=off, until the test ends,
+// and returns its port once it accepts connections. Without the binaries the
+// test is skipped, except in CI (CI set), where they are required.
+func Start(t testing.TB, settings ...string) string {
+	t.Helper()
+	initdb := filepath.Join(Bin, "initdb")
+	if _, err := os.Stat(initdb); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL 15 is missing at %s (required in CI)", Bin)
+		}
+		t.Skipf("PostgreSQL 15 is not installed at %s", Bin)
+	}
+	// Not t.TempDir(): its parent is private to this user, and the postgres
+	// user must reach the data directory.
+	dir, err := os.MkdirTemp("", "sluice-pg-oracle-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// Postgres refuses to run as root: run it as the postgres user then.
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			t.Skipf("running as root without a postgres user to run the oracle as: %v", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asPG := func(name string, args ...string) *exec.Cmd {
+		c := exec.Command(name, args...)
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		c.Dir = dir
+		return c
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := asPG(initdb, "-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	args := []string{"-D", data, "-p", port, "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"}
+	for _, s := range settings {
+		args = append(args, "-c", s)
+	}
+	pg := asPG(filepath.Join(Bin, "postgres"), args...)
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pg.Process.Signal(syscall.SIGINT)
+		pg.Wait()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command(filepath.Join(Bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", port, "-U", User, "-d", "postgres").Run() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("PostgreSQL did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return port
+}
