@@ -320,6 +320,7 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
 		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
+		OnCommit: func(d time.Duration) { e.cfg.Observer.Commit(q.ID, d) },
 	})
 	if err != nil {
 		return err

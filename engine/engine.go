@@ -50,7 +50,30 @@ type Config struct {
 	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
 	// register and read their schemas in; "" leaves those formats unusable.
 	SchemaRegistryURL string
+	// Observer, when set, is told of the events metrics count (statement
+	// latencies, commits); the state they read (Queries) is asked for instead.
+	Observer Observer
 }
+
+// Observer receives the engine's measurements of events. Calls come from any
+// goroutine and must not block.
+type Observer interface {
+	// PullQuery is called when a pull query ends, PushQueryStarted when a push
+	// query (EMIT CHANGES) starts and PushQueryEnded when it ends.
+	PullQuery(took time.Duration, err error)
+	PushQueryStarted()
+	PushQueryEnded(took time.Duration, err error)
+	// Commit is called after each committed batch of a persistent query.
+	Commit(queryID string, took time.Duration)
+}
+
+// noObserver is the Observer of an engine configured without one.
+type noObserver struct{}
+
+func (noObserver) PullQuery(time.Duration, error)      {}
+func (noObserver) PushQueryStarted()                   {}
+func (noObserver) PushQueryEnded(time.Duration, error) {}
+func (noObserver) Commit(string, time.Duration)        {}
 
 // Engine runs statements against one Kafka cluster.
 type Engine struct {
@@ -91,6 +114,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.NodeID == "" {
 		cfg.NodeID = "1"
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	for k, v := range cfg.Defaults {
 		if err := checkProperty(k, v); err != nil {
@@ -189,24 +215,81 @@ func (e *Engine) Healthy() bool {
 	return !e.closed
 }
 
-// QueryStatus is a persistent query's state, for SHOW QUERIES and health checks.
+// QueryStatus is a persistent query's state on this node, for SHOW QUERIES,
+// /queries and /metrics. The counters are this node's since the query started
+// here: they restart at 0 with the node (the durable progress is the
+// consumer group's committed offsets, which Lag is measured against).
 type QueryStatus struct {
-	ID        string
-	State     string
-	Error     string
-	Processed int64
-	Emitted   int64
+	ID    string
+	State string
+	Error string
+	// RecordsIn are records read from the query's sources in committed batches
+	// (exec.Stats.RecordsIn); RecordsOut records written to its sink topic.
+	// RecordsOut can exceed RecordsIn: a join writes a record per match, a
+	// table function one per element, a table row that changes key a
+	// tombstone as well.
+	RecordsIn  int64
+	RecordsOut int64
+	// Repartitioned are records written to the query's repartition topics.
+	Repartitioned int64
+	// ProcessingLogEntries are the records that failed (could not be decoded,
+	// evaluated or encoded) or were lost, each one entry in the processing log.
+	ProcessingLogEntries int64
+	// Lag is the records of its input partitions this node has yet to commit,
+	// in total and per partition (as of each partition's last fetch).
+	Lag        int64
+	Partitions []PartitionStatus `json:",omitempty"`
+	// Rebalances counts the assignment changes this node's member saw.
+	Rebalances int64
+	// RestoringPartitions are partitions rebuilding state from the changelog
+	// now; RestoredRecords the changelog records replayed since the start.
+	RestoringPartitions int
+	RestoredRecords     int64
+	// StateBytes estimates the query's state on disk on this node.
+	StateBytes uint64
+	// LastEventTime is the greatest record timestamp committed (null before).
+	LastEventTime *time.Time `json:",omitempty"`
+}
+
+// PartitionStatus is one input partition of a query on this node; Position
+// and End are -1 while unknown.
+type PartitionStatus struct {
+	Topic     string
+	Partition int32
+	Position  int64
+	End       int64
+	Lag       int64
 }
 
 // Queries returns the status of every persistent query.
 func (e *Engine) Queries() []QueryStatus {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []QueryStatus
+	running := make(map[string]*exec.PersistentQuery, len(e.running))
 	for id, q := range e.running {
-		st, msg := q.State()
-		p, em := q.Counts()
-		out = append(out, QueryStatus{ID: id, State: string(st), Error: msg, Processed: p, Emitted: em})
+		running[id] = q
+	}
+	e.mu.Unlock()
+	out := make([]QueryStatus, 0, len(running))
+	for id, q := range running {
+		state, msg := q.State()
+		st := q.Stats()
+		qs := QueryStatus{ID: id, State: string(state), Error: msg, RecordsIn: st.RecordsIn, RecordsOut: st.RecordsOut,
+			Repartitioned: st.Repartitioned, ProcessingLogEntries: e.proclog.entriesOf(id), Rebalances: st.Rebalances,
+			RestoringPartitions: st.RestoringPartitions, RestoredRecords: st.RestoredRecords}
+		for _, p := range st.Partitions {
+			qs.Partitions = append(qs.Partitions, PartitionStatus{Topic: p.Topic, Partition: p.Partition, Position: p.Position, End: p.End, Lag: p.Lag()})
+			qs.Lag += p.Lag()
+		}
+		if !st.LastEventTime.IsZero() {
+			t := st.LastEventTime
+			qs.LastEventTime = &t
+		}
+		if e.cfg.State != nil {
+			if n, err := e.cfg.State.DiskUsage(exec.StatePrefix(id, "", -1)); err == nil {
+				qs.StateBytes = n
+			}
+		}
+		out = append(out, qs)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/exec"
@@ -85,7 +86,7 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 	}
 	switch st := st.(type) {
 	case *parser.Query:
-		return s.runQuery(ctx, st, params, w)
+		return s.observeQuery(st, func() error { return s.runQuery(ctx, st, params, w) })
 	case *parser.InsertValues:
 		return s.insertValues(ctx, st, params, w)
 	case *parser.SetProperty:
@@ -134,6 +135,22 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 	}
 	text, pos := st.Source()
 	return sqlerr.Newf(sqlerr.FeatureNotSupported, "statement not supported yet: %s", firstWords(text)).WithPosition(pos)
+}
+
+// observeQuery runs a SELECT and tells the engine's observer how long it took,
+// as a pull query or a push query (EMIT CHANGES or FINAL).
+func (s *Session) observeQuery(st *parser.Query, run func() error) error {
+	obs := s.engine.cfg.Observer
+	began := time.Now()
+	if st.Select.Emit == parser.EmitNone {
+		err := run()
+		obs.PullQuery(time.Since(began), err)
+		return err
+	}
+	obs.PushQueryStarted()
+	err := run()
+	obs.PushQueryEnded(time.Since(began), err)
+	return err
 }
 
 func firstWords(s string) string {

@@ -91,15 +91,15 @@ func (s *Session) show(ctx context.Context, st *parser.Show, w ResultWriter) err
 			kind := "PERSISTENT"
 			r := []any{q.ID, kind, qs.State, q.Sink, topic, q.SQL}
 			if st.Extended {
-				r = append(r, qs.Processed, qs.Emitted, qs.Error)
+				r = append(r, qs.RecordsIn, qs.RecordsOut, qs.Lag, qs.ProcessingLogEntries, qs.Error)
 			}
 			rows = append(rows, r)
 		}
 		names := []string{"Query ID", "Query Type", "Status", "Sink Name", "Sink Kafka Topic", "Query String"}
 		var ts []*types.Type
 		if st.Extended {
-			names = append(names, "Records Read", "Records Written", "Last Error")
-			ts = []*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, nil}
+			names = append(names, "Records Read", "Records Written", "Lag", "Processing Log Entries", "Last Error")
+			ts = []*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, types.BigIntType, types.BigIntType, nil}
 		}
 		return table(w, names, ts, rows, "SHOW")
 	case parser.ShowTopics:

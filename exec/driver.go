@@ -97,7 +97,13 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 			}
 		}
 		if err == nil {
-			err = q.commit(cl, proc, b, cb, &results)
+			began := time.Now()
+			if err = q.commit(cl, proc, b, cb, &results); err == nil {
+				q.countOutputs(results)
+				if q.onCommit != nil {
+					q.onCommit(time.Since(began))
+				}
+			}
 		} else {
 			discardBatch(b, nil)
 		}
@@ -151,7 +157,6 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 		if err := cl.ProduceSync(ctx, *results...).FirstErr(); err != nil {
 			return fail(fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err))
 		}
-		q.emitted.Add(int64(len(*results)))
 	}
 	if b != nil {
 		if err := proc.stage(cb); err != nil {
@@ -256,9 +261,9 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		// committed state.
 		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "outputs", len(*results))
 		discardBatch(b, nil)
+		*results = (*results)[:0] // nothing was written
 		return q.rewind(cl, proc)
 	}
-	q.emitted.Add(int64(len(*results)))
 	if err := q.step(FaultAfterOffsets); err != nil {
 		return fail(err)
 	}

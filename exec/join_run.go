@@ -171,7 +171,6 @@ func (j *joinProcessor) process(fetches kgo.Fetches, b *storage.Batch, cb *chang
 				q.log.Record(q.ID, err, rec.Topic, rec.Partition, rec.Offset)
 			}
 		} else {
-			q.processed.Add(1)
 			nullValue, ok = decodeRow(q.joinDec[src], rec, row, q.log, q.ID)
 		}
 		if !ok {
@@ -308,7 +307,6 @@ func (q *PersistentQuery) joinStage1Record(k int, rec *kgo.Record, row []any, em
 	if rec.Offset < off {
 		return nil // forwarded before the crash and checkpointed
 	}
-	q.processed.Add(1)
 	nullValue, ok := decodeRow(q.joinDec[k], rec, row, q.log, q.ID)
 	if !ok {
 		r.stage1[rec.Partition], r.dirty = rec.Offset+1, true

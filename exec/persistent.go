@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,14 +59,26 @@ type PersistentQuery struct {
 	state     QueryState
 	lastError string
 
-	processed atomic.Int64 // input records read
-	emitted   atomic.Int64 // records written to the sink
+	// Counters of committed batches since the query started on this node
+	// (Stats): records read from the query's sources, written to its sink,
+	// and written to its own repartition topics.
+	recordsIn, recordsOut, repartitioned atomic.Int64
+	// rebalances counts assignment changes of this node's member;
+	// restoredRecords counts changelog records replayed into the state.
+	rebalances, restoredRecords atomic.Int64
+	// lastEventMs is the greatest record timestamp of a committed batch (ms).
+	lastEventMs atomic.Int64
+	// onCommit, when set, is told how long each batch's commit took.
+	onCommit func(time.Duration)
 
 	// progress is guarded by mu: the partitions the group gave this member and,
 	// per partition, the offset after the last record whose results are
 	// acknowledged and committed (absent: nothing processed since assignment).
 	assigned  map[topicPartition]bool
 	positions map[topicPartition]int64
+	// ends is, per partition, the offset the last fetch of it reported as
+	// readable (the last stable offset, read_committed): lag is ends - positions.
+	ends map[topicPartition]int64
 	// revoked are the partitions revoked since the loop last dropped them.
 	revoked []topicPartition
 	client  *kgo.Client
@@ -178,6 +191,9 @@ type PersistentConfig struct {
 	// topics to delete (0: every 30 s); PurgeAfter is how long a record is kept
 	// after the query committed it (0: 7 days).
 	PurgeInterval, PurgeAfter time.Duration
+	// OnCommit, when set, is called after each committed batch with how long
+	// the commit protocol took (produce, changelog, state, offsets).
+	OnCommit func(time.Duration)
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -190,7 +206,8 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		ID: ph.QueryID, Group: ph.Group, qp: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
 		logger: cfg.Logger.With("query", ph.QueryID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
-		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{},
+		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{}, ends: map[topicPartition]int64{},
+		onCommit:       cfg.OnCommit,
 		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
 		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce, instanceID: cfg.InstanceID,
 	}
@@ -348,9 +365,112 @@ func (q *PersistentQuery) State() (QueryState, string) {
 	return q.state, q.lastError
 }
 
-// Counts returns how many input records were read and output records written.
-func (q *PersistentQuery) Counts() (processed, emitted int64) {
-	return q.processed.Load(), q.emitted.Load()
+// Stats is what a query has done on this node since it started here; the
+// counters restart at 0 with the node.
+type Stats struct {
+	// RecordsIn are records of the query's source topics in committed batches
+	// (transaction markers excluded; a record re-read after a crash or an
+	// aborted transaction counts again). A query that repartitions reads its
+	// own repartition topics too: those records are not counted here.
+	RecordsIn int64
+	// RecordsOut are records written to the sink topic. It can exceed RecordsIn:
+	// a join writes one record per match, a table function one per element, and
+	// a table result whose row moves to another key writes a tombstone too.
+	RecordsOut int64
+	// Repartitioned are records written to the query's repartition topics.
+	Repartitioned int64
+	// Rebalances counts the assignment changes this node's member saw.
+	Rebalances int64
+	// RestoringPartitions are partitions whose state is being rebuilt from the
+	// changelog now; RestoredRecords are changelog records replayed so far.
+	RestoringPartitions int
+	RestoredRecords     int64
+	// LastEventTime is the greatest record timestamp of a committed batch
+	// (zero before the first).
+	LastEventTime time.Time
+	// Partitions are the input partitions this node's member owns.
+	Partitions []PartitionLag
+}
+
+// PartitionLag is one input partition's progress. Position and End are -1
+// while unknown (nothing fetched from the partition since it was assigned).
+type PartitionLag struct {
+	Topic     string
+	Partition int32
+	// Position is the offset after the last record committed; End the
+	// partition's last stable offset as of the last fetch, as Kafka's
+	// consumers compute records-lag.
+	Position, End int64
+}
+
+// Lag is the records between the position and the end (0 when unknown).
+func (p PartitionLag) Lag() int64 {
+	if p.Position < 0 || p.End < 0 || p.End < p.Position {
+		return 0
+	}
+	return p.End - p.Position
+}
+
+// Stats returns the query's counters and its partitions' lag.
+func (q *PersistentQuery) Stats() Stats {
+	st := Stats{
+		RecordsIn: q.recordsIn.Load(), RecordsOut: q.recordsOut.Load(), Repartitioned: q.repartitioned.Load(),
+		Rebalances: q.rebalances.Load(), RestoringPartitions: int(q.restoring.Load()), RestoredRecords: q.restoredRecords.Load(),
+	}
+	if ms := q.lastEventMs.Load(); ms > 0 {
+		st.LastEventTime = time.UnixMilli(ms)
+	}
+	q.mu.Lock()
+	for tp := range q.assigned {
+		pl := PartitionLag{Topic: tp.topic, Partition: tp.partition, Position: -1, End: -1}
+		if pos, ok := q.positions[tp]; ok {
+			pl.Position = pos
+		}
+		if end, ok := q.ends[tp]; ok {
+			pl.End = end
+		}
+		st.Partitions = append(st.Partitions, pl)
+	}
+	q.mu.Unlock()
+	slices.SortFunc(st.Partitions, func(a, b PartitionLag) int {
+		if a.Topic != b.Topic {
+			return strings.Compare(a.Topic, b.Topic)
+		}
+		return int(a.Partition - b.Partition)
+	})
+	return st
+}
+
+// isSourceTopic reports whether topic is one of the query's sources (not one
+// of its own repartition topics).
+func (q *PersistentQuery) isSourceTopic(topic string) bool {
+	if q.join != nil {
+		for _, s := range q.qp.Join.Leaves() {
+			if s.Source.Topic == topic {
+				return true
+			}
+		}
+		return false
+	}
+	return topic == q.qp.Source.Topic
+}
+
+// countOutputs counts a committed batch's output records by destination.
+func (q *PersistentQuery) countOutputs(results []*kgo.Record) {
+	sink := ""
+	if q.qp.Sink != nil {
+		sink = q.qp.Sink.Source.Topic
+	}
+	var out, repart int64
+	for _, r := range results {
+		if r.Topic == sink {
+			out++
+		} else {
+			repart++
+		}
+	}
+	q.recordsOut.Add(out)
+	q.repartitioned.Add(repart)
 }
 
 // topicPartition names one partition of one of the query's input topics.
@@ -558,7 +678,6 @@ func (s *statelessProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *c
 		if rec.Attrs.IsControl() {
 			return // a transaction marker: the position moves past it, nothing else
 		}
-		q.processed.Add(1)
 		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
 		if !ok {
 			return
@@ -633,7 +752,6 @@ func (t *tableProcessor) process(fetches kgo.Fetches, _ *storage.Batch, _ *chang
 		if rec.Offset < *offset {
 			return // already reflected in the state (re-delivered after a crash)
 		}
-		q.processed.Add(1)
 		nullValue, ok := decodeRow(dec, rec, row, q.log, q.ID)
 		if !ok {
 			*offset = rec.Offset + 1
@@ -669,11 +787,43 @@ func windowedKey(w *catalog.Window, key []byte, win []any) []byte {
 func (q *PersistentQuery) advance(fetches kgo.Fetches) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	var maxTs int64
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		if n := len(p.Records); n > 0 {
-			q.positions[topicPartition{p.Topic, p.Partition}] = p.Records[n-1].Offset + 1
+		tp := topicPartition{p.Topic, p.Partition}
+		if p.Err == nil && q.assigned[tp] {
+			// The response's end, under read_committed the last stable offset.
+			end := p.LastStableOffset
+			if end < 0 {
+				end = p.HighWatermark
+			}
+			if end >= 0 {
+				q.ends[tp] = end
+			}
 		}
+		n := len(p.Records)
+		if n == 0 {
+			return
+		}
+		q.positions[tp] = p.Records[n-1].Offset + 1
+		source := q.isSourceTopic(p.Topic)
+		var in int64
+		for _, r := range p.Records {
+			if r.Attrs.IsControl() {
+				continue
+			}
+			if source {
+				in++
+			}
+			maxTs = max(maxTs, r.Timestamp.UnixMilli())
+		}
+		q.recordsIn.Add(in)
 	})
+	for {
+		cur := q.lastEventMs.Load()
+		if maxTs <= cur || q.lastEventMs.CompareAndSwap(cur, maxTs) {
+			break
+		}
+	}
 }
 
 // setupJoinRepartition prepares the first stage of each input joined through a

@@ -38,6 +38,9 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 	if q.closing {
 		return // the store may be closed already
 	}
+	if len(parts) > 0 {
+		q.rebalances.Add(1)
+	}
 	for t, ps := range parts {
 		for _, p := range ps {
 			q.assigned[topicPartition{t, p}] = true
@@ -147,6 +150,7 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 				q.logger.Error("restore from changelog failed; the partition is reprocessed from its input", "partition", p, "err", err)
 				continue
 			}
+			q.restoredRecords.Add(int64(n))
 			if n > 0 {
 				took := time.Since(began)
 				q.logger.Info("restored state from changelog", "partition", p, "records", n,
@@ -189,6 +193,7 @@ func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[str
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(parts) > 0 {
+		q.rebalances.Add(1)
 		q.logger.Info("tasks revoked", "partitions", fmt.Sprint(parts))
 	}
 	for t, ps := range parts {
@@ -196,6 +201,7 @@ func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[str
 			tp := topicPartition{t, p}
 			delete(q.assigned, tp)
 			delete(q.positions, tp)
+			delete(q.ends, tp)
 			q.revoked = append(q.revoked, tp)
 			if q.restored != nil {
 				delete(q.restored, p)

@@ -22,11 +22,14 @@ type Cluster struct {
 	logger  *slog.Logger
 	shared  *kgo.Client
 	admin   *kadm.Client
+	// extra are options every client gets (metrics hooks).
+	extra []kgo.Opt
 }
 
 // Connect creates the shared client. It does not wait for the brokers to answer.
-func Connect(brokers []string, logger *slog.Logger) (*Cluster, error) {
-	c := &Cluster{brokers: brokers, logger: logger}
+// extra are options every client of the cluster gets (kgo.WithHooks for metrics).
+func Connect(brokers []string, logger *slog.Logger, extra ...kgo.Opt) (*Cluster, error) {
+	c := &Cluster{brokers: brokers, logger: logger, extra: extra}
 	cl, err := c.NewClient(kgo.ProducerLinger(time.Millisecond))
 	if err != nil {
 		return nil, err
@@ -56,13 +59,13 @@ func (c *Cluster) NewTransactSession(opts ...kgo.Opt) (*kgo.GroupTransactSession
 }
 
 func (c *Cluster) baseOpts() []kgo.Opt {
-	return []kgo.Opt{
+	return append([]kgo.Opt{
 		kgo.SeedBrokers(c.brokers...),
 		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)), // murmur2 on the key, like Kafka's Java producer
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.MetadataMinAge(250 * time.Millisecond),
-	}
+	}, c.extra...)
 }
 
 // Producer returns the shared client, used for INSERT VALUES, the command topic

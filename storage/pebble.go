@@ -232,3 +232,10 @@ func (b *Batch) Close() {
 	b.closeIter()
 	_ = b.b.Close()
 }
+
+// DiskUsage estimates the bytes on disk of the keys under prefix (Pebble's
+// estimate from its files' key ranges; data still in the memtable is not
+// counted).
+func (s *Store) DiskUsage(prefix []byte) (uint64, error) {
+	return s.db.EstimateDiskUsage(prefix, prefixEnd(prefix))
+}

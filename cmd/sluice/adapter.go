@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/sluice-db/sluice/engine"
+	"github.com/sluice-db/sluice/metrics"
 	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/types"
@@ -14,28 +16,39 @@ import (
 // Postgres utility statements away from the engine. server, pgface and engine do
 // not import each other; these adapters convert between their interfaces.
 type wireEngine struct {
-	e    *engine.Engine
-	face *pgface.Face
+	e       *engine.Engine
+	face    *pgface.Face
+	metrics *metrics.Node
 }
 
 func (a wireEngine) NewSession(params map[string]string, pid uint32) server.Session {
-	return routedSession{a.face.NewSession(engineSession{a.e.NewSession(params)}, params, pid)}
+	a.metrics.ConnectionOpened()
+	return routedSession{a.face.NewSession(engineSession{a.e.NewSession(params)}, params, pid), a.metrics}
 }
 
 // routedSession is a pgface session as the server sees it, including the
 // optional abilities the server looks for (placeholders, bound describe,
 // transaction control beside a cursor).
-type routedSession struct{ s *pgface.Session }
+type routedSession struct {
+	s       *pgface.Session
+	metrics *metrics.Node
+}
 
 func (a routedSession) Execute(ctx context.Context, sql string, params []any, w server.ResultWriter) error {
-	return a.s.Execute(ctx, sql, params, w)
+	began := time.Now()
+	err := a.s.Execute(ctx, sql, params, w)
+	a.metrics.Statement(time.Since(began), err)
+	return err
 }
 
 func (a routedSession) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	return a.s.Describe(sql)
 }
 
-func (a routedSession) Close() { a.s.Close() }
+func (a routedSession) Close() {
+	a.metrics.ConnectionClosed()
+	a.s.Close()
+}
 
 func (a routedSession) Placeholders(sql string) int { return a.s.Placeholders(sql) }
 

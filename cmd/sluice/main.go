@@ -23,10 +23,13 @@ import (
 
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/metrics"
 	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/pgface"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/storage"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 type config struct {
@@ -80,7 +83,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.dataDir, "data-dir", "./sluice-data", "directory for state, the embedded broker's log and metadata")
 	flag.StringVar(&cfg.pgAddr, "pg-addr", "127.0.0.1:5433", "Postgres wire protocol listen address")
-	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries)")
+	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries, /metrics)")
 	flag.StringVar(&cfg.kafka, "kafka", "", "bootstrap servers of an external Kafka cluster (comma-separated); empty runs the embedded broker")
 	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
@@ -150,7 +153,8 @@ func run(cfg config, logger *slog.Logger) error {
 		brokers = []string{embedded.Addr()}
 		logger.Info("embedded kafka broker started", "addr", embedded.Addr(), "dir", filepath.Join(cfg.dataDir, "kafka"))
 	}
-	cluster, err := kafkaio.Connect(brokers, logger)
+	node := metrics.New()
+	cluster, err := kafkaio.Connect(brokers, logger, kgo.WithHooks(node.KafkaHooks()))
 	if err != nil {
 		return err
 	}
@@ -190,7 +194,8 @@ func run(cfg config, logger *slog.Logger) error {
 		return fmt.Errorf("announce this node (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
 	}
 	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger,
-		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL})
+		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL,
+		Observer: node})
 	if err != nil {
 		peers.Close()
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
@@ -199,14 +204,15 @@ func run(cfg config, logger *slog.Logger) error {
 	// Runs before the engine closes: peers stop asking this node for rows
 	// before its queries stop.
 	defer peers.Close()
+	node.CollectQueries(eng)
 	face := pgface.New(pgface.Config{Sources: eng})
-	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face})
+	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face, metrics: node})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
 		}
 	}()
-	httpSrv := &http.Server{Handler: httpHandler(eng), ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Handler: httpHandler(eng, node), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http listener stopped", "err", err)
@@ -248,8 +254,9 @@ func writeReadyFile(path string, addrs map[string]string) error {
 	return os.Rename(tmp, path)
 }
 
-func httpHandler(eng *engine.Engine) http.Handler {
+func httpHandler(eng *engine.Engine, node *metrics.Node) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", node.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !eng.Healthy() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
