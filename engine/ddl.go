@@ -327,6 +327,7 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 	}
 	e.catalog.PutQuery(q)
 	e.running[q.ID] = run
+	e.logger.Info("query started", "query", q.ID, "sink", q.Sink, "group", qp.Physical.Group, "exactly_once", g.exactlyOnce)
 	return nil
 }
 
@@ -385,6 +386,7 @@ func (e *Engine) stopQueryLocked(id string) {
 	if run, ok := e.running[id]; ok {
 		run.Terminate()
 		delete(e.running, id)
+		e.logger.Info("query terminated", "query", id)
 	}
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStart) bool { return p.q.ID == id })
 	e.catalog.DropQuery(id)

@@ -76,6 +76,8 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 			return err
 		}
 		if id := s.engine.startedQuery(st, before); id != "" {
+			text, _ := st.Source()
+			s.engine.logger.Info("query created", "query", id, "statement", text)
 			// As ksqlDB replies to CREATE ... AS SELECT and INSERT INTO ... SELECT,
 			// so the user can TERMINATE the query.
 			if err := w.Notice("Created query with ID " + id); err != nil {

@@ -79,6 +79,9 @@ type PersistentQuery struct {
 	// ends is, per partition, the offset the last fetch of it reported as
 	// readable (the last stable offset, read_committed): lag is ends - positions.
 	ends map[topicPartition]int64
+	// reading are the partitions read from since their assignment: the first
+	// batch of each is logged with the offset it resumed at.
+	reading map[topicPartition]bool
 	// revoked are the partitions revoked since the loop last dropped them.
 	revoked []topicPartition
 	client  *kgo.Client
@@ -206,7 +209,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		ID: ph.QueryID, Group: ph.Group, qp: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
 		logger: cfg.Logger.With("query", ph.QueryID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
-		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{}, ends: map[topicPartition]int64{},
+		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{}, ends: map[topicPartition]int64{}, reading: map[topicPartition]bool{},
 		onCommit:       cfg.OnCommit,
 		purge:          repartitionPurge{interval: cfg.PurgeInterval, after: cfg.PurgeAfter},
 		commitInterval: cfg.CommitInterval, fault: cfg.Fault, exactlyOnce: cfg.ExactlyOnce, instanceID: cfg.InstanceID,
@@ -805,6 +808,10 @@ func (q *PersistentQuery) advance(fetches kgo.Fetches) {
 			return
 		}
 		q.positions[tp] = p.Records[n-1].Offset + 1
+		if !q.reading[tp] {
+			q.reading[tp] = true
+			q.logger.Info("partition resumed", "topic", p.Topic, "partition", p.Partition, "from_offset", p.Records[0].Offset, "end", q.ends[tp])
+		}
 		source := q.isSourceTopic(p.Topic)
 		var in int64
 		for _, r := range p.Records {

@@ -47,6 +47,8 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 		}
 	}
 	if q.store == nil {
+		// Stateless: each partition resumes at the group's committed offset.
+		q.logger.Info("tasks assigned", "partitions", fmt.Sprint(parts), "resume_at", "committed offsets")
 		return
 	}
 	q.promote(parts)
@@ -202,6 +204,7 @@ func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[str
 			delete(q.assigned, tp)
 			delete(q.positions, tp)
 			delete(q.ends, tp)
+			delete(q.reading, tp)
 			q.revoked = append(q.revoked, tp)
 			if q.restored != nil {
 				delete(q.restored, p)

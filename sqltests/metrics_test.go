@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +143,23 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := value(t, fams, "sluice_kafka_requests_total", map[string]string{"request": "Produce"}); got < 1 {
 		t.Errorf("Kafka Produce requests: %v", got)
+	}
+	runSQL(t, ctx, s, `TERMINATE `+big)
+	// The lifecycle is in the server's structured log.
+	logText, err := os.ReadFile(filepath.Join(dir, "sluice.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`msg="query created" query=` + big,
+		`msg="query started" query=` + big,
+		`msg="tasks assigned" query=` + big,
+		`msg="partition resumed" query=` + totals + ` topic=m_orders`,
+		`msg="query terminated" query=` + big,
+	} {
+		if !strings.Contains(string(logText), want) {
+			t.Errorf("the server log has no line with %s", want)
+		}
 	}
 	family(t, fams, "go_goroutines")
 	family(t, fams, "process_resident_memory_bytes")

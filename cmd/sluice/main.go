@@ -103,6 +103,7 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	stopWithGoRun()
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
@@ -124,6 +125,13 @@ func main() {
 }
 
 func run(cfg config, logger *slog.Logger) error {
+	// Before anything listens or opens a store: a second server on the same
+	// directory stops here.
+	unlock, err := lockDataDir(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tlsCfg, auth, err := cfg.pgAuth.serverSecurity(cfg.pgAddr)
 	if err != nil {
 		return err
@@ -138,9 +146,6 @@ func run(cfg config, logger *slog.Logger) error {
 		}
 		defer f.Close()
 		defer pprof.StopCPUProfile()
-	}
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return err
 	}
 	brokers := splitList(cfg.kafka)
 	var embedded *kafkaio.Embedded
