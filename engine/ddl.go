@@ -316,7 +316,7 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 	}
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
-		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
+		FromBeginning: fromBeginning(props), State: e.cfg.State,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
 		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,

@@ -49,7 +49,7 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 	}
 	cfg := exec.PushConfig{
 		Plan: qp, Clients: s.engine.cluster, Log: s.engine.proclog,
-		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"),
+		FromBeginning: fromBeginning(s.props),
 	}
 	switch st.Select.Emit {
 	case parser.EmitFinal:
@@ -84,6 +84,14 @@ func (s *Session) runQuery(ctx context.Context, st *parser.Query, params []any, 
 		return err
 	}
 	return w.Complete("SELECT " + strconv.FormatInt(counter.n, 10))
+}
+
+// fromBeginning reports whether a query starts at its inputs' earliest
+// offsets: auto.offset.reset, under its own name or ksqlDB's
+// ksql.streams.auto.offset.reset (which the REST API's clients send).
+func fromBeginning(props map[string]string) bool {
+	v, _ := lookupProperty(props, propOffsetReset)
+	return strings.EqualFold(v, "earliest")
 }
 
 type countingSink struct {

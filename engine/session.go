@@ -226,3 +226,32 @@ func (e *Engine) startedQuery(st parser.Statement, before map[string]bool) strin
 	}
 	return ""
 }
+
+// Statements splits sql into its statements' texts, as Execute would run them
+// one by one (the REST API reports a result per statement).
+func (s *Session) Statements(sql string) ([]string, error) {
+	stmts, err := s.parser.ParseScript(sql)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(stmts))
+	for i, st := range stmts {
+		out[i], _ = st.Source()
+	}
+	return out, nil
+}
+
+// CheckPropertyName returns an error (42704) unless name is a property a
+// session may set (ksqlDB's /is_valid_property).
+func CheckPropertyName(name string) error {
+	for _, p := range knownProperties() {
+		if name == p.name || p.streams && name == "ksql.streams."+p.name {
+			return nil
+		}
+	}
+	// Any value passes for the name check: only the name is asked about.
+	if err := checkProperty(name, ""); err != nil && sqlerr.CodeOf(err) == sqlerr.UndefinedObject {
+		return err
+	}
+	return nil
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sluice-db/sluice/plan"
@@ -42,7 +41,7 @@ func (s *Session) runTransient(ctx context.Context, qp *plan.QueryPlan, w Result
 	})
 	run, err := exec.StartPersistent(exec.PersistentConfig{
 		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
-		FromBeginning: strings.EqualFold(s.props["auto.offset.reset"], "earliest"), State: e.cfg.State,
+		FromBeginning: fromBeginning(s.props), State: e.cfg.State,
 		Rows:          sink,
 		PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 	})

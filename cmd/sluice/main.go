@@ -23,6 +23,7 @@ import (
 
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/kafkaio"
+	"github.com/sluice-db/sluice/ksqlrest"
 	"github.com/sluice-db/sluice/metrics"
 	"github.com/sluice-db/sluice/nodes"
 	"github.com/sluice-db/sluice/pgface"
@@ -83,7 +84,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.dataDir, "data-dir", "./sluice-data", "directory for state, the embedded broker's log and metadata")
 	flag.StringVar(&cfg.pgAddr, "pg-addr", "127.0.0.1:5433", "Postgres wire protocol listen address")
-	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries, /metrics)")
+	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries, /metrics, ksqlDB's REST API)")
 	flag.StringVar(&cfg.kafka, "kafka", "", "bootstrap servers of an external Kafka cluster (comma-separated); empty runs the embedded broker")
 	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
@@ -217,7 +218,13 @@ func run(cfg config, logger *slog.Logger) error {
 			logger.Error("postgres listener stopped", "err", err)
 		}
 	}()
-	httpSrv := &http.Server{Handler: httpHandler(eng, node), ReadHeaderTimeout: 10 * time.Second}
+	rest := ksqlrest.New(ksqlrest.Config{Engine: eng, ServiceID: cfg.serviceID, Advertised: advertised})
+	// HTTP/2 without TLS (prior knowledge) beside HTTP/1.1: ksqlDB's
+	// /query-stream clients speak HTTP/2.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	httpSrv := &http.Server{Handler: httpHandler(eng, node, rest), ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
 	go func() {
 		if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http listener stopped", "err", err)
@@ -259,8 +266,9 @@ func writeReadyFile(path string, addrs map[string]string) error {
 	return os.Rename(tmp, path)
 }
 
-func httpHandler(eng *engine.Engine, node *metrics.Node) http.Handler {
+func httpHandler(eng *engine.Engine, node *metrics.Node, rest *ksqlrest.API) http.Handler {
 	mux := http.NewServeMux()
+	rest.Register(mux)
 	mux.Handle("/metrics", node.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !eng.Healthy() {

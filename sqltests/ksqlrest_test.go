@@ -1,0 +1,262 @@
+package sqltests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-db/sluice/sqltests/harness"
+)
+
+// TestKsqlREST drives ksqlDB's REST API of a running server over real HTTP
+// (HTTP/1.1, and HTTP/2 cleartext for /query-stream), with requests shaped as
+// ksqlDB's REST API reference documents them.
+func TestKsqlREST(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(stopTimeout); err != nil {
+			t.Errorf("stopping sluice: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	base := "http://" + srv.Addrs.HTTP
+	h1 := &http.Client{}
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	h2 := &http.Client{Transport: &http.Transport{Protocols: &p}}
+
+	call := func(cl *http.Client, method, path, accept, body string) (int, []byte, *http.Response) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/vnd.ksql.v1+json")
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b, resp
+	}
+	decode := func(b []byte, v any) {
+		t.Helper()
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("decode %s: %v", b, err)
+		}
+	}
+
+	t.Run("info and healthcheck", func(t *testing.T) {
+		code, b, _ := call(h1, "GET", "/info", "", "")
+		var info struct {
+			KsqlServerInfo struct{ Version, KsqlServiceId, ServerStatus string }
+		}
+		decode(b, &info)
+		if code != 200 || info.KsqlServerInfo.ServerStatus != "RUNNING" || info.KsqlServerInfo.Version == "" || info.KsqlServerInfo.KsqlServiceId != "sluice" {
+			t.Errorf("/info: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "GET", "/healthcheck", "", "")
+		var hc struct {
+			IsHealthy bool
+			Details   map[string]struct{ IsHealthy bool }
+		}
+		decode(b, &hc)
+		if code != 200 || !hc.IsHealthy || !hc.Details["kafka"].IsHealthy || !hc.Details["metastore"].IsHealthy {
+			t.Errorf("/healthcheck: %d %s", code, b)
+		}
+	})
+
+	// The /ksql reference's example: a stream, then a query over it.
+	code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "CREATE STREAM pageviews (page_id BIGINT KEY, viewtime BIGINT, user_id VARCHAR) WITH (KAFKA_TOPIC='pageviews', VALUE_FORMAT='JSON', PARTITIONS=1); CREATE STREAM pageviews_home AS SELECT * FROM pageviews WHERE page_id = 1 EMIT CHANGES;", "streamsProperties": {"ksql.streams.auto.offset.reset": "earliest"}}`)
+	var created []struct {
+		Type          string `json:"@type"`
+		StatementText string
+		CommandID     string
+		CommandStatus struct{ Status, Message, QueryID string }
+	}
+	decode(b, &created)
+	if code != 200 || len(created) != 2 {
+		t.Fatalf("/ksql CREATE: %d %s", code, b)
+	}
+	if c := created[0]; c.Type != "currentStatus" || c.CommandID != "stream/PAGEVIEWS/create" || c.CommandStatus.Status != "SUCCESS" || c.CommandStatus.Message != "Stream created" || !strings.HasPrefix(c.StatementText, "CREATE STREAM pageviews") {
+		t.Errorf("first entity: %+v", c)
+	}
+	queryID := created[1].CommandStatus.QueryID
+	if c := created[1]; c.CommandID != "stream/PAGEVIEWS_HOME/create" || queryID == "" || c.CommandStatus.Message != "Created query with ID "+queryID {
+		t.Errorf("second entity: %+v", c)
+	}
+
+	t.Run("ksql entities and errors", func(t *testing.T) {
+		code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "SHOW STREAMS; SHOW QUERIES;"}`)
+		var ents []map[string]any
+		decode(b, &ents)
+		if code != 200 || len(ents) != 2 || ents[0]["@type"] != "streams" || ents[1]["@type"] != "queries" {
+			t.Fatalf("SHOW: %d %s", code, b)
+		}
+		if !strings.Contains(string(b), `"name":"PAGEVIEWS","topic":"pageviews","keyFormat":"KAFKA","valueFormat":"JSON","isWindowed":false`) {
+			t.Errorf("SHOW STREAMS lacks PAGEVIEWS as ksqlDB describes it: %s", b)
+		}
+		if !strings.Contains(string(b), `"id":"`+queryID+`"`) || !strings.Contains(string(b), `"state":"RUNNING"`) {
+			t.Errorf("SHOW QUERIES lacks %s: %s", queryID, b)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "SHOW STREAMS; DROP STREAM no_such_stream;"}`)
+		var e struct {
+			Type          string `json:"@type"`
+			ErrorCode     int    `json:"error_code"`
+			Message       string
+			StatementText string
+			Entities      []map[string]any
+		}
+		decode(b, &e)
+		if code != 400 || e.Type != "statement_error" || e.ErrorCode != 40001 || !strings.HasPrefix(e.StatementText, "DROP STREAM no_such_stream") || len(e.Entities) != 1 || e.Message == "" {
+			t.Errorf("failing statement: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "SELECT * FROM pageviews EMIT CHANGES;"}`)
+		decode(b, &e)
+		if code != 400 || e.ErrorCode != 40002 {
+			t.Errorf("SELECT on /ksql: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "CREATE STREAM ("}`)
+		decode(b, &e)
+		if code != 400 || e.ErrorCode != 40001 || e.Type != "statement_error" {
+			t.Errorf("syntax error: %d %s", code, b)
+		}
+	})
+
+	// Three rows through the inserts stream, as the streaming API documents it.
+	code, b, _ = call(h1, "POST", "/inserts-stream", "", `{"target": "PAGEVIEWS"}
+{"PAGE_ID": 1, "VIEWTIME": 100, "USER_ID": "alice"}
+{"page_id": 2, "viewtime": 200, "user_id": "bob"}
+{"page_id": 1, "viewtime": 300, "user_id": "it's carol"}
+{"page_id": "x", "viewtime": 400}
+`)
+	acks := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if code != 200 || len(acks) != 4 || acks[0] != `{"seq":0,"status":"ok"}` || acks[2] != `{"seq":2,"status":"ok"}` || !strings.Contains(acks[3], `"status":"error"`) {
+		t.Fatalf("/inserts-stream: %d %s", code, b)
+	}
+
+	t.Run("query-stream over HTTP/2, delimited", func(t *testing.T) {
+		code, b, resp := call(h2, "POST", "/query-stream", "application/vnd.ksqlapi.delimited.v1",
+			`{"sql": "SELECT * FROM pageviews EMIT CHANGES LIMIT 3;", "properties": {"auto.offset.reset": "earliest"}}`)
+		if resp.ProtoMajor != 2 {
+			t.Errorf("answered over %s, want HTTP/2", resp.Proto)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if code != 200 || len(lines) != 4 {
+			t.Fatalf("%d %s", code, b)
+		}
+		var head struct {
+			QueryID                  string
+			ColumnNames, ColumnTypes []string
+		}
+		decode([]byte(lines[0]), &head)
+		if head.QueryID == "" || strings.Join(head.ColumnNames, ",") != "PAGE_ID,VIEWTIME,USER_ID" || strings.Join(head.ColumnTypes, ",") != "BIGINT,BIGINT,STRING" {
+			t.Errorf("header %s", lines[0])
+		}
+		if strings.Join(lines[1:], "\n") != `[1,100,"alice"]`+"\n"+`[2,200,"bob"]`+"\n"+`[1,300,"it's carol"]` {
+			t.Errorf("rows:\n%s", strings.Join(lines[1:], "\n"))
+		}
+	})
+
+	t.Run("query-stream over HTTP/1.1, JSON", func(t *testing.T) {
+		code, b, resp := call(h1, "POST", "/query-stream", "application/json",
+			`{"sql": "SELECT user_id FROM pageviews_home EMIT CHANGES LIMIT 2;", "properties": {"auto.offset.reset": "earliest"}}`)
+		if resp.ProtoMajor != 1 {
+			t.Errorf("answered over %s", resp.Proto)
+		}
+		var all []json.RawMessage
+		decode(b, &all)
+		if code != 200 || len(all) != 3 || string(all[1]) != `["alice"]` || string(all[2]) != `["it's carol"]` {
+			t.Errorf("%d %s", code, b)
+		}
+	})
+
+	t.Run("query v1", func(t *testing.T) {
+		code, b, _ := call(h1, "POST", "/query", "", `{"ksql": "SELECT * FROM pageviews EMIT CHANGES LIMIT 1;", "streamsProperties": {"ksql.streams.auto.offset.reset": "earliest"}}`)
+		var chunks []map[string]any
+		decode(b, &chunks)
+		if code != 200 || len(chunks) != 3 {
+			t.Fatalf("%d %s", code, b)
+		}
+		head, _ := chunks[0]["header"].(map[string]any)
+		if head == nil || head["schema"] != "`PAGE_ID` BIGINT, `VIEWTIME` BIGINT, `USER_ID` STRING" {
+			t.Errorf("header %v", chunks[0])
+		}
+		if !bytes.Contains(b, []byte(`{"row":{"columns":[1,100,"alice"]}}`)) || chunks[2]["finalMessage"] != "Limit Reached" {
+			t.Errorf("body %s", b)
+		}
+	})
+
+	t.Run("close-query ends a push query", func(t *testing.T) {
+		req, _ := http.NewRequestWithContext(ctx, "POST", base+"/query-stream", strings.NewReader(`{"sql": "SELECT * FROM pageviews EMIT CHANGES;"}`))
+		resp, err := h2.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		rd := bufio.NewReader(resp.Body)
+		line, err := rd.ReadBytes('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		var head struct{ QueryID string }
+		decode(line, &head)
+		code, b, _ := call(h1, "POST", "/close-query", "", `{"queryId": "`+head.QueryID+`"}`)
+		if code != 200 {
+			t.Fatalf("/close-query: %d %s", code, b)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := io.ReadAll(rd); done <- err }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("stream after close: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the push query's stream did not end after /close-query")
+		}
+		if code, _, _ := call(h1, "POST", "/close-query", "", `{"queryId": "`+head.QueryID+`"}`); code != 400 {
+			t.Errorf("closing it again: %d, want 400", code)
+		}
+	})
+
+	t.Run("status, clusterStatus, is_valid_property", func(t *testing.T) {
+		code, b, _ := call(h1, "GET", "/status/stream/PAGEVIEWS/create", "", "")
+		if code != 200 || !strings.Contains(string(b), `"status":"SUCCESS"`) {
+			t.Errorf("/status: %d %s", code, b)
+		}
+		if code, _, _ := call(h1, "GET", "/status/stream/NOPE/create", "", ""); code != 404 {
+			t.Errorf("/status of an unknown command: %d", code)
+		}
+		code, b, _ = call(h1, "GET", "/clusterStatus", "", "")
+		if code != 200 || !strings.Contains(string(b), `"hostAlive":true`) {
+			t.Errorf("/clusterStatus: %d %s", code, b)
+		}
+		if code, b, _ := call(h1, "GET", "/is_valid_property/auto.offset.reset", "", ""); code != 200 || strings.TrimSpace(string(b)) != "true" {
+			t.Errorf("valid property: %d %s", code, b)
+		}
+		if code, _, _ := call(h1, "GET", "/is_valid_property/no.such.property", "", ""); code != 400 {
+			t.Errorf("unknown property: %d, want 400", code)
+		}
+	})
+}
