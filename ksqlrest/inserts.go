@@ -16,7 +16,9 @@ import (
 // insertsStream runs POST /inserts-stream: the first line names the target
 // stream ({"target": "S"}), each following line is a JSON object (a row by
 // column name), and each row is acknowledged on its own line, in order, as it
-// is written ({"status":"ok","seq":N}) or refused (status "error").
+// is written ({"status":"ok","seq":N}) or refused (status "error"): one
+// acknowledgement per line, or (Accept: application/json) all of them in one
+// JSON array, as /query-stream answers.
 func (a *API) insertsStream(w http.ResponseWriter, r *http.Request) {
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(nil, 16<<20)
@@ -39,14 +41,33 @@ func (a *API) insertsStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.Close()
-	w.Header().Set("Content-Type", mediaDelimited)
+	asArray := strings.Contains(r.Header.Get("Accept"), mediaJSON)
 	flusher, _ := w.(http.Flusher)
+	sep := []byte("[")
+	if asArray {
+		w.Header().Set("Content-Type", mediaJSON)
+	} else {
+		w.Header().Set("Content-Type", mediaDelimited)
+	}
 	ack := func(v any) {
 		b, _ := json.Marshal(v)
-		_, _ = w.Write(append(b, '\n'))
+		if asArray {
+			_, _ = w.Write(append(sep, b...))
+			sep = []byte(",")
+		} else {
+			_, _ = w.Write(append(b, '\n'))
+		}
 		if flusher != nil {
 			flusher.Flush()
 		}
+	}
+	if asArray {
+		defer func() {
+			if string(sep) == "[" {
+				_, _ = w.Write(sep)
+			}
+			_, _ = w.Write([]byte("]"))
+		}()
 	}
 	for seq := int64(0); sc.Scan(); seq++ {
 		line := bytes.TrimSpace(sc.Bytes())

@@ -44,6 +44,14 @@ if command -v npm >/dev/null 2>&1; then
 	else
 		echo "install-test-deps: npm pg present"
 	fi
+	# ksqldb-client drives the ksqlDB REST API test (sqltests/ksqldb_client_test.go).
+	if [ ! -f "$here/.node/node_modules/ksqldb-client/package.json" ]; then
+		echo "install-test-deps: installing npm package ksqldb-client into scripts/.node"
+		mkdir -p "$here/.node"
+		npm install --silent --no-audit --no-fund --prefix "$here/.node" ksqldb-client@1.0.5 >/dev/null
+	else
+		echo "install-test-deps: npm ksqldb-client present"
+	fi
 else
 	echo "install-test-deps: npm not found, skipping node-pg" >&2
 fi
