@@ -240,6 +240,20 @@ func TestKsqlREST(t *testing.T) {
 		}
 	})
 
+	t.Run("console and the endpoints it reads", func(t *testing.T) {
+		code, b, resp := call(h1, "GET", "/", "", "")
+		if code != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), `src="/console/console.js"`) {
+			t.Errorf("GET /: %d %s", code, resp.Header.Get("Content-Type"))
+		}
+		if code, _, _ := call(h1, "GET", "/console/console.js", "", ""); code != 200 {
+			t.Errorf("GET /console/console.js: %d", code)
+		}
+		code, b, _ = call(h1, "GET", "/queries", "", "")
+		if code != 200 || !strings.Contains(string(b), `"ID":"`+queryID+`"`) || !strings.Contains(string(b), `"Lag":`) {
+			t.Errorf("GET /queries: %d %s", code, b)
+		}
+	})
+
 	t.Run("status, clusterStatus, is_valid_property", func(t *testing.T) {
 		code, b, _ := call(h1, "GET", "/status/stream/PAGEVIEWS/create", "", "")
 		if code != 200 || !strings.Contains(string(b), `"status":"SUCCESS"`) {

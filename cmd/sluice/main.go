@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluice-db/sluice/console"
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/ksqlrest"
@@ -233,7 +234,7 @@ func run(cfg config, logger *slog.Logger) error {
 
 	ready := map[string]string{"pg_addr": pgLn.Addr().String(), "http_addr": httpLn.Addr().String(), "kafka_addr": strings.Join(brokers, ","),
 		"node_id": cfg.nodeID, "advertised_addr": advertised, "schema_registry_url": srURL}
-	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/healthz\n  kafka:    %s\n  schema registry: %s\n  data dir: %s\n",
+	fmt.Printf("sluice is ready\n  postgres: psql -h %s -p %s\n  http:     http://%s/ (console; /metrics, /healthz, ksqlDB's REST API)\n  kafka:    %s\n  schema registry: %s\n  data dir: %s\n",
 		host(pgLn.Addr()), port(pgLn.Addr()), httpLn.Addr(), ready["kafka_addr"], srURL, cfg.dataDir)
 	if cfg.readyFile != "" {
 		if err := writeReadyFile(cfg.readyFile, ready); err != nil {
@@ -269,6 +270,9 @@ func writeReadyFile(path string, addrs map[string]string) error {
 func httpHandler(eng *engine.Engine, node *metrics.Node, rest *ksqlrest.API) http.Handler {
 	mux := http.NewServeMux()
 	rest.Register(mux)
+	ui := console.Handler()
+	mux.Handle("GET /{$}", ui)
+	mux.Handle("GET /console/", ui)
 	mux.Handle("/metrics", node.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !eng.Healthy() {

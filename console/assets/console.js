@@ -1,0 +1,197 @@
+// Sluice console: reads only this node's own endpoints (same origin).
+"use strict";
+
+const history = new Map(); // query id -> [{t, in, lag}]
+const KEEP_MS = 5 * 60 * 1000;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function spark(points) {
+  // Two lines: records in per second (dark) and lag (red), each scaled to its own max.
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "spark");
+  svg.setAttribute("viewBox", "0 0 180 28");
+  const rates = [];
+  for (let i = 1; i < points.length; i++) {
+    const dt = (points[i].t - points[i - 1].t) / 1000;
+    rates.push({ t: points[i].t, v: dt > 0 ? Math.max(0, points[i].in - points[i - 1].in) / dt : 0 });
+  }
+  const lags = points.map((p) => ({ t: p.t, v: p.lag }));
+  for (const [series, color] of [[rates, "#1d2430"], [lags, "#b3261e"]]) {
+    if (series.length < 2) continue;
+    const t0 = series[0].t, t1 = series[series.length - 1].t || t0 + 1;
+    const max = Math.max(1, ...series.map((p) => p.v));
+    const d = series.map((p, i) => (i ? "L" : "M") + ((p.t - t0) / Math.max(1, t1 - t0) * 178 + 1).toFixed(1) + "," + (27 - p.v / max * 26).toFixed(1)).join(" ");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", color);
+    svg.appendChild(path);
+  }
+  return svg;
+}
+
+async function refreshQueries() {
+  const health = document.getElementById("health");
+  try {
+    const h = await fetch("/healthz");
+    health.textContent = h.ok ? "healthy" : "shutting down";
+    const qs = await (await fetch("/queries")).json();
+    const now = Date.now();
+    const body = document.querySelector("#queries tbody");
+    body.replaceChildren();
+    for (const q of qs) {
+      const hist = history.get(q.ID) || [];
+      hist.push({ t: now, in: q.RecordsIn, lag: q.Lag });
+      while (hist.length && now - hist[0].t > KEEP_MS) hist.shift();
+      history.set(q.ID, hist);
+      let rate = 0;
+      if (hist.length > 1) {
+        const a = hist[hist.length - 2], b = hist[hist.length - 1];
+        rate = Math.max(0, b.in - a.in) / Math.max(0.001, (b.t - a.t) / 1000);
+      }
+      const tr = el("tr");
+      tr.dataset.query = q.ID;
+      tr.append(el("td", q.ID), el("td", q.State, q.State), el("td", q.RecordsIn, "num"), el("td", q.RecordsOut, "num"),
+        el("td", rate.toFixed(1), "num"), el("td", q.Lag, "num lag"), el("td", q.ProcessingLogEntries, "num"));
+      const s = el("td");
+      s.appendChild(spark(hist));
+      tr.append(s, el("td", q.Error || ""));
+      body.appendChild(tr);
+    }
+  } catch (err) {
+    health.textContent = "unreachable: " + err;
+  }
+}
+
+async function ksql(statements) {
+  const resp = await fetch("/ksql", {
+    method: "POST",
+    headers: { "Content-Type": "application/vnd.ksql.v1+json" },
+    body: JSON.stringify({ ksql: statements, streamsProperties: {} }),
+  });
+  return { ok: resp.ok, body: await resp.json() };
+}
+
+async function refreshSources() {
+  const { ok, body } = await ksql("SHOW STREAMS; SHOW TABLES;");
+  if (!ok) return;
+  const tbody = document.querySelector("#sources tbody");
+  tbody.replaceChildren();
+  for (const ent of body) {
+    for (const s of ent.streams || ent.tables || []) {
+      const tr = el("tr");
+      tr.append(el("td", s.name), el("td", s.type), el("td", s.topic), el("td", s.keyFormat), el("td", s.valueFormat));
+      tbody.appendChild(tr);
+    }
+  }
+}
+
+let running = null; // {queryId, controller}
+
+function setStatus(text, error) {
+  const s = document.getElementById("status");
+  s.textContent = text;
+  s.className = error ? "error" : "";
+}
+
+async function runSQL() {
+  const sql = document.getElementById("sql").value.trim();
+  const thead = document.querySelector("#result thead");
+  const tbody = document.querySelector("#result tbody");
+  const entities = document.getElementById("entities");
+  thead.replaceChildren();
+  tbody.replaceChildren();
+  entities.textContent = "";
+  if (!/^\s*select\b/i.test(sql)) {
+    const { ok, body } = await ksql(sql.endsWith(";") ? sql : sql + ";");
+    setStatus(ok ? "done" : body.message, !ok);
+    entities.textContent = JSON.stringify(body, null, 2);
+    refreshSources();
+    return;
+  }
+  const props = document.getElementById("earliest").checked ? { "auto.offset.reset": "earliest" } : {};
+  const controller = new AbortController();
+  running = { queryId: null, controller };
+  document.getElementById("stop").disabled = false;
+  setStatus("running…");
+  let rows = 0;
+  try {
+    const resp = await fetch("/query-stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/vnd.ksqlapi.delimited.v1" },
+      body: JSON.stringify({ sql, properties: props }),
+      signal: controller.signal,
+    });
+    if (!resp.ok) {
+      const err = await resp.json();
+      setStatus(err.message, true);
+      return;
+    }
+    const reader = resp.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = "";
+    let header = null;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        const msg = JSON.parse(line);
+        if (!header) {
+          header = msg;
+          running.queryId = msg.queryId;
+          const tr = el("tr");
+          for (const c of msg.columnNames) tr.appendChild(el("th", c));
+          thead.appendChild(tr);
+          continue;
+        }
+        if (!Array.isArray(msg)) {
+          setStatus(msg.message || JSON.stringify(msg), true);
+          continue;
+        }
+        const tr = el("tr");
+        for (const v of msg) tr.appendChild(el("td", v === null ? "NULL" : typeof v === "object" ? JSON.stringify(v) : v));
+        tbody.appendChild(tr);
+        rows++;
+        setStatus(rows + " rows");
+      }
+    }
+    setStatus(rows + " rows, done");
+  } catch (err) {
+    if (err.name !== "AbortError") setStatus(String(err), true);
+  } finally {
+    running = null;
+    document.getElementById("stop").disabled = true;
+  }
+}
+
+async function stop() {
+  if (!running) return;
+  if (running.queryId) {
+    await fetch("/close-query", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ queryId: running.queryId }) });
+  }
+  running.controller.abort();
+  setStatus("stopped");
+}
+
+document.getElementById("run").addEventListener("click", runSQL);
+document.getElementById("stop").addEventListener("click", stop);
+document.getElementById("proclog").addEventListener("click", () => {
+  document.getElementById("sql").value = "SELECT * FROM KSQL_PROCESSING_LOG EMIT CHANGES;";
+  runSQL();
+});
+refreshQueries();
+refreshSources();
+setInterval(refreshQueries, 2000);
+setInterval(refreshSources, 10000);
