@@ -29,7 +29,7 @@ type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string,
 func isDDL(s parser.Statement) bool {
 	switch s.(type) {
 	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate,
-		*parser.CreateType, *parser.DropType:
+		*parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
 		return true
 	}
 	return false
@@ -71,6 +71,10 @@ func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props
 		return e.prepareCreateType(st)
 	case *parser.DropType:
 		return e.prepareDropType(st)
+	case *parser.CreateConnector:
+		return e.prepareCreateConnector(st)
+	case *parser.DropConnector:
+		return e.prepareDropConnector(st)
 	}
 	return nil, sqlerr.Newf(sqlerr.InternalError, "statement %T is not DDL", stmt)
 }
@@ -282,6 +286,7 @@ type pendingStart struct {
 func (e *Engine) startPendingLocked() {
 	pending := e.pending
 	e.deferStarts, e.pending = false, nil
+	defer e.startPendingConnectorsLocked()
 	for _, p := range pending {
 		if err := e.runQueryLocked(p.q, p.qp, p.props); err != nil {
 			e.logger.Error("query could not start; dropping it", "query", p.q.ID, "err", err)

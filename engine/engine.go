@@ -67,7 +67,9 @@ type Engine struct {
 	// mu serializes catalog changes: validate, record, apply.
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
-	closed  bool
+	// connectors are the created connectors (CREATE SINK CONNECTOR).
+	connectors map[string]*connector
+	closed     bool
 	// cmds follows the command topic; applied is the offset after the last
 	// record of it this node applied, and applyCond (on mu) signals it moved.
 	cmds      *commandLog
@@ -105,6 +107,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		funcs:   expr.NewRegistry(expr.Config{}),
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},
+
+		connectors: map[string]*connector{},
 	}
 	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
@@ -179,6 +183,7 @@ func (e *Engine) Close() {
 		go func() { defer wg.Done(); q.Stop() }()
 	}
 	wg.Wait()
+	e.stopConnectors()
 	e.proclog.close()
 }
 

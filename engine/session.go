@@ -113,6 +113,10 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 		return s.show(ctx, st, w)
 	case *parser.Describe:
 		return s.describe(st, w)
+	case *parser.ShowConnectors:
+		return s.showConnectors(st, w)
+	case *parser.DescribeConnector:
+		return s.describeConnector(st, w)
 	case *parser.DescribeFunction:
 		return s.describeFunction(st, w)
 	case *parser.Print:

@@ -14,6 +14,7 @@ const (
 	DatatypeMismatch             = "42804"
 	DuplicateTable               = "42P07"
 	DuplicateColumn              = "42701"
+	DuplicateObject              = "42710"
 	AmbiguousColumn              = "42702"
 	InvalidParameterValue        = "22023"
 	InvalidTextRepresentation    = "22P02"
