@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/internal/pgoracle"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -178,4 +179,159 @@ func partitionOffsets(t *testing.T, env *testEnv, topic string) []string {
 		}
 	}
 	return out
+}
+
+// sinkSQL is a CREATE SINK CONNECTOR of the JDBC sink into pg with extra properties.
+func (pg *pgTarget) sinkSQL(name, extra string) string {
+	return `CREATE SINK CONNECTOR ` + name + ` WITH ('connector.class'='io.confluent.connect.jdbc.JdbcSinkConnector',
+		'connection.url'='` + pg.url() + `', 'connection.user'='` + pgoracle.User + `', ` + extra + `);`
+}
+
+// produceNil writes a tombstone.
+func (env *testEnv) produceTombstone(topic, key string) {
+	env.t.Helper()
+	if err := env.cluster.Producer().ProduceSync(context.Background(), &kgo.Record{Topic: topic, Key: []byte(key)}).FirstErr(); err != nil {
+		env.t.Fatal(err)
+	}
+}
+
+// waitState waits until DESCRIBE CONNECTOR shows state, and returns its row.
+func (env *testEnv) waitState(name, state string) []any {
+	env.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		row := env.exec(`DESCRIBE CONNECTOR ` + name + `;`).rows[0]
+		if row[3] == state {
+			return row
+		}
+		if time.Now().After(deadline) {
+			env.t.Fatalf("connector %s: %v, want state %s", name, row, state)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestSinkConnectorModes(t *testing.T) {
+	pg := startPG(t)
+	env := startEnv(t, t.TempDir())
+
+	t.Run("types", func(t *testing.T) {
+		env.exec(`CREATE STREAM alltypes (k STRING KEY, b BOOLEAN, i INT, l BIGINT, d DOUBLE, dec DECIMAL(10,2), s STRING,
+			by BYTES, dt DATE, tm TIME, ts TIMESTAMP, arr ARRAY<INT>) WITH (kafka_topic='alltypes', value_format='JSON', partitions=1);`)
+		env.produce("alltypes", "a", `{"b":true,"i":7,"l":8000000000,"d":1.5,"dec":12.34,"s":"x","by":"AQI=","dt":19000,"tm":3600000,"ts":1700000000123,"arr":[1,null,3]}`,
+			"n", `{}`)
+		env.exec(pg.sinkSQL("types", `'topics'='alltypes', 'pk.mode'='record_key', 'insert.mode'='upsert', 'auto.create'='true'`))
+		pg.waitRows(`SELECT "K", "B", "I", "L", "D", "DEC"::text, "S", encode("BY", 'hex'), "DT"::text, "TM"::text, "TS"::text, "ARR"::text FROM alltypes ORDER BY "K"`,
+			"a|true|7|8000000000|1.5|12.34|x|0102|2022-01-08|01:00:00|2023-11-14 22:13:20.123|{1,NULL,3}",
+			"n|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>|<nil>")
+		got := pg.rows(`SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'alltypes' ORDER BY ordinal_position`)
+		want := "K|text|NO B|boolean|YES I|integer|YES L|bigint|YES D|double precision|YES DEC|numeric|YES S|text|YES BY|bytea|YES DT|date|YES TM|time without time zone|YES TS|timestamp without time zone|YES ARR|ARRAY|YES"
+		if strings.Join(got, " ") != want {
+			t.Fatalf("columns:\n got %s\nwant %s", strings.Join(got, " "), want)
+		}
+		if pk := pg.rows(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'alltypes'::regclass AND i.indisprimary`); strings.Join(pk, ",") != "K" {
+			t.Fatalf("primary key = %v", pk)
+		}
+	})
+
+	t.Run("upsert and delete", func(t *testing.T) {
+		env.exec(`CREATE TABLE users (id STRING PRIMARY KEY, name STRING, score INT) WITH (kafka_topic='users', value_format='JSON', partitions=2);`)
+		env.produce("users", "u1", `{"name":"ann","score":1}`, "u2", `{"name":"bob","score":2}`, "u1", `{"name":"ann","score":3}`, "u3", `{"name":"cy","score":4}`)
+		env.produceTombstone("users", "u2")
+		env.exec(pg.sinkSQL("users", `'topics'='users', 'pk.mode'='record_key', 'insert.mode'='upsert', 'delete.enabled'='true', 'auto.create'='true', 'table.name.format'='kafka_${topic}'`))
+		pg.waitRows(`SELECT * FROM kafka_users ORDER BY "ID"`, "u1|ann|3", "u3|cy|4")
+		env.produce("users", "u2", `{"name":"bob","score":5}`)
+		env.produceTombstone("users", "u3")
+		pg.waitRows(`SELECT * FROM kafka_users ORDER BY "ID"`, "u1|ann|3", "u2|bob|5")
+	})
+
+	t.Run("update", func(t *testing.T) {
+		pg.exec(`CREATE TABLE "UPD" ("K" TEXT PRIMARY KEY, "V" INTEGER, "OTHER" TEXT)`)
+		pg.exec(`INSERT INTO "UPD" VALUES ('k1', 1, 'kept'), ('k2', 2, 'kept')`)
+		env.exec(`CREATE STREAM upd (k STRING KEY, v INT) WITH (kafka_topic='UPD', value_format='JSON', partitions=1);`)
+		env.produce("UPD", "k1", `{"v":10}`, "k9", `{"v":90}`, "k1", `{"v":11}`)
+		env.exec(pg.sinkSQL("upd", `'topics'='UPD', 'pk.mode'='record_key', 'insert.mode'='update'`))
+		pg.waitRows(`SELECT * FROM "UPD" ORDER BY "K"`, "k1|11|kept", "k2|2|kept")
+	})
+
+	t.Run("record_value keys, whitelist and evolve", func(t *testing.T) {
+		pg.exec(`CREATE TABLE "EVOLVE" ("CODE" TEXT PRIMARY KEY)`)
+		env.exec(`CREATE STREAM ev (k STRING KEY, code STRING, city STRING, pop BIGINT, secret STRING) WITH (kafka_topic='EVOLVE', value_format='JSON', partitions=1);`)
+		env.produce("EVOLVE", "x", `{"code":"A","city":"Oslo","pop":700000,"secret":"s"}`, "y", `{"code":"B","city":"Rome","pop":2800000,"secret":"t"}`)
+		env.exec(pg.sinkSQL("ev_strict", `'topics'='EVOLVE', 'pk.mode'='record_value', 'pk.fields'='CODE', 'insert.mode'='upsert', 'fields.whitelist'='CITY,POP'`))
+		row := env.waitState("ev_strict", "FAILED")
+		if msg := row[10].(string); !strings.Contains(msg, `has no column CITY (set auto.evolve=true`) {
+			t.Fatalf("last error = %q", msg)
+		}
+		env.exec(`DROP CONNECTOR ev_strict;`)
+		env.exec(pg.sinkSQL("ev", `'topics'='EVOLVE', 'pk.mode'='record_value', 'pk.fields'='CODE', 'insert.mode'='upsert', 'fields.whitelist'='CITY,POP', 'auto.evolve'='true'`))
+		pg.waitRows(`SELECT * FROM "EVOLVE" ORDER BY "CODE"`, "A|Oslo|700000", "B|Rome|2800000")
+		if got := pg.rows(`SELECT column_name, is_nullable FROM information_schema.columns WHERE table_name = 'EVOLVE' ORDER BY ordinal_position`); strings.Join(got, " ") != "CODE|NO CITY|YES POP|YES" {
+			t.Fatalf("evolved columns: %v", got)
+		}
+	})
+
+	t.Run("rejected records", func(t *testing.T) {
+		pg.exec(`CREATE TABLE "CHECKED" ("N" INTEGER CHECK ("N" >= 0))`)
+		env.exec(`CREATE STREAM checked (n INT) WITH (kafka_topic='CHECKED', value_format='JSON', partitions=1);`)
+		env.produce("CHECKED", "", `{"n":1}`, "", `{"n":-1}`, "", `not json`, "", `{"n":2}`)
+		env.produceTombstone("CHECKED", "")
+		env.exec(pg.sinkSQL("checked", `'topics'='CHECKED', 'errors.tolerance'='all', 'errors.deadletterqueue.topic.name'='dlq', 'errors.deadletterqueue.context.headers.enable'='true'`))
+		pg.waitRows(`SELECT * FROM "CHECKED" ORDER BY "N"`, "1", "2")
+		dead := env.consume("dlq", 3)
+		if strings.Join(dead, " ") != `={"n":-1} =not json =` {
+			t.Fatalf("dead letters = %q", dead)
+		}
+		row := env.waitState("checked", "RUNNING")
+		if row[8] != int64(2) || row[9] != int64(3) {
+			t.Fatalf("DESCRIBE CONNECTOR = %v, want 2 rows written and 3 rejected", row)
+		}
+
+		// With errors.tolerance=none (the default), the first bad record stops it.
+		env.exec(pg.sinkSQL("strict", `'topics'='CHECKED', 'table.name.format'='strict_${topic}', 'auto.create'='true', 'pk.mode'='kafka'`))
+		row = env.waitState("strict", "FAILED")
+		if msg := row[10].(string); !strings.Contains(msg, "failed to deserialize value") {
+			t.Fatalf("last error = %q", msg)
+		}
+		// As in Kafka Connect, nothing of the poll that holds the bad record is written.
+		pg.waitRows(`SELECT "N" FROM "strict_CHECKED" ORDER BY "N"`)
+		pg.waitRows(`SELECT count(*) FROM __sluice_connector_offsets WHERE connector = 'STRICT'`, "0")
+	})
+
+	t.Run("statement errors", func(t *testing.T) {
+		for _, c := range []struct{ props, state, msg string }{
+			{`'topics'='users', 'batch.sise'='5'`, sqlerr.InvalidParameterValue, "does not support the properties batch.sise"},
+			{`'topics'='users', 'fields.exclude'='X'`, sqlerr.InvalidParameterValue, "does not support the properties fields.exclude"},
+			{`'topics'='users', 'insert.mode'='upsert'`, sqlerr.InvalidParameterValue, "insert.mode=upsert requires a primary key"},
+			{`'topics'='users', 'delete.enabled'='true', 'pk.mode'='record_value'`, sqlerr.InvalidParameterValue, "delete.enabled=true requires pk.mode=record_key"},
+			{`'topics'='users', 'insert.mode'='merge'`, sqlerr.InvalidParameterValue, "must be one of insert, upsert, update"},
+			{`'topics'='users', 'pk.mode'='kafka', 'pk.fields'='a,b'`, sqlerr.InvalidParameterValue, "three columns"},
+			{`'topics'='users', 'pk.mode'='record_key', 'pk.fields'='NOPE'`, sqlerr.InvalidParameterValue, "pk.fields names NOPE"},
+			{`'topics'='nosuch'`, sqlerr.UndefinedObject, "no stream or table reads topic nosuch"},
+			{`'topics'='users', 'topics.regex'='u.*'`, sqlerr.InvalidParameterValue, "mutually exclusive"},
+			{`'topics'='users', 'batch.size'='0'`, sqlerr.InvalidParameterValue, "batch.size"},
+		} {
+			err := env.execErr(pg.sinkSQL("bad", c.props))
+			if sqlstate(err) != c.state || !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("%s: got %v, want %s %q", c.props, err, c.state, c.msg)
+			}
+		}
+		env.exec(`CREATE STREAM withmap (m MAP<STRING, INT>, v INT) WITH (kafka_topic='withmap', value_format='JSON', partitions=1);`)
+		if err := env.execErr(pg.sinkSQL("bad", `'topics'='withmap'`)); sqlstate(err) != sqlerr.FeatureNotSupported || !strings.Contains(err.Error(), "column M") {
+			t.Errorf("MAP column: %v", err)
+		}
+		if err := env.execErr(`CREATE SINK CONNECTOR bad WITH ('connector.class'='io.confluent.connect.jdbc.JdbcSinkConnector', 'connection.url'='jdbc:mysql://h/db', 'topics'='users');`); sqlstate(err) != sqlerr.InvalidParameterValue {
+			t.Errorf("mysql URL: %v", err)
+		}
+		if err := env.execErr(`CREATE SINK CONNECTOR bad WITH ('connector.class'='io.confluent.connect.s3.S3SinkConnector', 'connection.url'='` + pg.url() + `', 'topics'='users');`); sqlstate(err) != sqlerr.InvalidParameterValue || !strings.Contains(err.Error(), "connector.class") {
+			t.Errorf("other class: %v", err)
+		}
+		if err := env.execErr(`CREATE SOURCE CONNECTOR bad WITH ('connector.class'='x');`); sqlstate(err) != sqlerr.FeatureNotSupported {
+			t.Errorf("source connector: %v", err)
+		}
+		if err := env.execErr(pg.sinkSQL("users", `'topics'='users'`)); sqlstate(err) != sqlerr.DuplicateObject {
+			t.Errorf("duplicate: %v", err)
+		}
+		env.exec(strings.Replace(pg.sinkSQL("users", `'topics'='users'`), "CONNECTOR users", "CONNECTOR IF NOT EXISTS users", 1))
+	})
 }

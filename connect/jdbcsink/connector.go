@@ -1,10 +1,12 @@
 package jdbcsink
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -424,7 +426,9 @@ func (c *Connector) commit(ctx context.Context, t *table, tp topicPartition, ops
 	if err := advance(ctx, tx, c.d.Name, tp.topic, tp.partition, from, next); err != nil {
 		return nil, err
 	}
-	if err := c.report(ctx, append(rejects, dbRejects...)); err != nil {
+	all := append(slices.Clone(rejects), dbRejects...)
+	slices.SortFunc(all, func(a, b rejected) int { return cmp.Compare(a.rec.Offset, b.rec.Offset) })
+	if err := c.report(ctx, all); err != nil {
 		return nil, err
 	}
 	return dbRejects, tx.Commit(ctx)

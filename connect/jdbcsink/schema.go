@@ -21,7 +21,7 @@ func prepareTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, t *table
 	name := t.name.Sanitize()
 	if existing == nil {
 		if !cfg.AutoCreate {
-			return fmt.Errorf("table %s does not exist (set auto.create=true to create it)", name)
+			return permanent("table %s does not exist (set auto.create=true to create it)", name)
 		}
 		var b strings.Builder
 		b.WriteString("CREATE TABLE IF NOT EXISTS " + name + " (")
@@ -51,11 +51,11 @@ func prepareTable(ctx context.Context, pool *pgxpool.Pool, cfg *Config, t *table
 		return nil
 	}
 	if !cfg.AutoEvolve {
-		return fmt.Errorf("table %s has no column %s (set auto.evolve=true to add it)", name, missing[0].name)
+		return permanent("table %s has no column %s (set auto.evolve=true to add it)", name, missing[0].name)
 	}
 	for _, c := range missing {
 		if c.pk {
-			return fmt.Errorf("table %s has no primary key column %s, and auto.evolve adds only nullable columns", name, c.name)
+			return permanent("table %s has no primary key column %s, and auto.evolve adds only nullable columns", name, c.name)
 		}
 		if _, err := pool.Exec(ctx, "ALTER TABLE "+name+" ADD COLUMN IF NOT EXISTS "+pgx.Identifier{c.name}.Sanitize()+" "+c.pgType); err != nil {
 			return err
@@ -95,4 +95,12 @@ func identList(cols []column) string {
 		names[i] = pgx.Identifier{c.name}.Sanitize()
 	}
 	return strings.Join(names, ", ")
+}
+
+// permanentError is a mismatch between the configuration and the database
+// that no retry fixes.
+type permanentError struct{ error }
+
+func permanent(format string, args ...any) error {
+	return permanentError{fmt.Errorf(format, args...)}
 }

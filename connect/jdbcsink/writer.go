@@ -219,7 +219,8 @@ func pkMatch(b *strings.Builder, pk []column) {
 // down, restarting, overloaded, or the transaction lost a conflict), so the
 // batch is tried again after retry.backoff.ms.
 func transient(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, errFenced) {
+	var pe0 permanentError
+	if errors.Is(err, context.Canceled) || errors.Is(err, errFenced) || errors.As(err, &pe0) {
 		return false
 	}
 	var pe *pgconn.PgError
