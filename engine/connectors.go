@@ -155,7 +155,7 @@ func (e *Engine) startConnectorLocked(c *connector) error {
 	}
 	run, err := jdbcsink.Start(jdbcsink.Deps{
 		Name: c.name, Config: &cfg, Sources: c.sources, NewClient: e.cluster.NewClient,
-		Group: e.connectorGroup(c.name), Log: e.proclog, Logger: e.logger,
+		Group: e.connectorGroup(c.name), InstanceID: e.connectorGroup(c.name) + "-" + e.cfg.NodeID, Log: e.proclog, Logger: e.logger,
 	})
 	if err != nil {
 		return err

@@ -37,8 +37,12 @@ type Deps struct {
 	// plus opts); Group is the consumer group that assigns the partitions.
 	NewClient func(opts ...kgo.Opt) (*kgo.Client, error)
 	Group     string
-	Log       ProcessingLog
-	Logger    *slog.Logger
+	// InstanceID is the node's static member id in Group, so a node that
+	// restarts takes its partitions back at once instead of waiting for its
+	// predecessor's session to time out.
+	InstanceID string
+	Log        ProcessingLog
+	Logger     *slog.Logger
 }
 
 // States of a connector, as DESCRIBE CONNECTOR shows them (Kafka Connect's
@@ -168,6 +172,7 @@ func (c *Connector) run(ctx context.Context) {
 	defer c.pool.Close()
 	cl, err := c.d.NewClient(
 		kgo.ConsumerGroup(c.d.Group),
+		kgo.InstanceID(c.d.InstanceID),
 		kgo.ConsumeTopics(topicsOf(c.tables)...),
 		kgo.DisableAutoCommit(),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
