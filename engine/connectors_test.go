@@ -20,13 +20,13 @@ import (
 
 // pgTarget is a throwaway PostgreSQL the connectors write into.
 type pgTarget struct {
-	t    *testing.T
+	t    testing.TB
 	port string
 	srv  *pgoracle.Server
 	conn *pgx.Conn
 }
 
-func startPG(t *testing.T) *pgTarget {
+func startPG(t testing.TB) *pgTarget {
 	srv := pgoracle.StartServer(t)
 	pg := &pgTarget{t: t, port: srv.Port, srv: srv}
 	pg.connect()
