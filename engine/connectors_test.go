@@ -313,6 +313,14 @@ func TestSinkConnectorModes(t *testing.T) {
 		pg.waitRows(`SELECT count(*) FROM __sluice_connector_offsets WHERE connector = 'STRICT'`, "0")
 	})
 
+	t.Run("aggregation into PostgreSQL", func(t *testing.T) {
+		env.exec(`CREATE STREAM readings (device STRING KEY, district STRING, kwh DOUBLE) WITH (kafka_topic='readings', value_format='JSON', partitions=2);`)
+		env.exec(`CREATE TABLE district_totals AS SELECT district, COUNT(*) AS readings, SUM(kwh) AS kwh FROM readings GROUP BY district EMIT CHANGES;`)
+		env.exec(pg.sinkSQL("totals", `'topics'='DISTRICT_TOTALS', 'insert.mode'='upsert', 'pk.mode'='record_key', 'delete.enabled'='true', 'auto.create'='true', 'table.name.format'='district_totals'`))
+		env.produce("readings", "m1", `{"district":"north","kwh":1.5}`, "m2", `{"district":"south","kwh":2}`, "m3", `{"district":"north","kwh":3}`)
+		pg.waitRows(`SELECT * FROM district_totals ORDER BY "DISTRICT"`, "north|2|4.5", "south|1|2")
+	})
+
 	t.Run("statement errors", func(t *testing.T) {
 		for _, c := range []struct{ props, state, msg string }{
 			{`'topics'='users', 'batch.sise'='5'`, sqlerr.InvalidParameterValue, "does not support the properties batch.sise"},
