@@ -49,14 +49,17 @@ func BenchmarkSinkConnectorTelemetry(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	var connWall, copyWall, cpu time.Duration
+	// startup is the time from CREATE to the first committed batch (joining
+	// the group, creating the table, the first fetch).
+	var connWall, copyWall, cpu, startup time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		name := fmt.Sprintf("bench_%d", i)
 		cpu0, t0 := cpuTime(), time.Now()
 		env.exec(pg.sinkSQL(name, `'topics'='telemetry', 'auto.create'='true', 'tasks.max'='4', 'table.name.format'='`+name+`'`))
-		pg.waitOffsets(strings.ToUpper(name), records)
+		first := pg.waitOffsets(strings.ToUpper(name), records)
 		connWall += time.Since(t0)
+		startup += first.Sub(t0)
 		cpu += cpuTime() - cpu0
 		env.exec(`DROP CONNECTOR ` + name + `;`)
 		pg.waitRows(`SELECT count(*) FROM `+name, fmt.Sprint(records))
@@ -91,19 +94,23 @@ func BenchmarkSinkConnectorTelemetry(b *testing.B) {
 	b.ReportMetric(copyRate, "copy-rows/s")
 	b.ReportMetric(connRate/copyRate, "ratio")
 	b.ReportMetric(cpu.Seconds()/connWall.Seconds(), "cpu-cores")
+	b.ReportMetric(startup.Seconds()/float64(b.N), "startup-s")
 }
 
 // waitOffsets waits until a connector's stored offsets cover n records
 // (cheaper to poll than counting the table's rows, which would compete with
-// the load for the database's CPU).
-func (pg *pgTarget) waitOffsets(connector string, n int) {
+// the load for the database's CPU), and returns when they first covered any.
+func (pg *pgTarget) waitOffsets(connector string, n int) (first time.Time) {
 	pg.t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		var got int
 		err := pg.conn.QueryRow(context.Background(), `SELECT coalesce(sum(next_offset), 0) FROM __sluice_connector_offsets WHERE connector = $1`, connector).Scan(&got)
+		if got > 0 && first.IsZero() {
+			first = time.Now()
+		}
 		if err == nil && got == n {
-			return
+			return first
 		}
 		if time.Now().After(deadline) {
 			pg.t.Fatalf("connector %s stored offsets cover %d records, want %d (%v)", connector, got, n, err)
