@@ -49,7 +49,7 @@ CREATE SINK CONNECTOR pg WITH ('connector.class'='io.confluent.connect.jdbc.Jdbc
 	}
 	defer cl.Close()
 	rng := rand.New(rand.NewSource(20))
-	const total, chunk = 10_000, 250
+	const total, chunk = 10_000, 200
 	produced := make(chan error, 1)
 	go func() {
 		for i := 0; i < total; i += chunk {
@@ -62,7 +62,7 @@ CREATE SINK CONNECTOR pg WITH ('connector.class'='io.confluent.connect.jdbc.Jdbc
 				produced <- err
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(150 * time.Millisecond)
 		}
 		produced <- nil
 	}()
