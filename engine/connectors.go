@@ -269,3 +269,19 @@ func (s *Session) describeConnector(st *parser.DescribeConnector, w ResultWriter
 	return table(w, []string{"Name", "Class", "Type", "State", "Topics", "Sources", "Partitions", "Lag", "Rows Written", "Rejected", "Last Error", "Last Error At"},
 		[]*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, types.BigIntType, types.BigIntType, nil, nil}, [][]any{row}, "DESCRIBE")
 }
+
+// ConnectorInfo is one connector's name and status (the HTTP /connectors list).
+type ConnectorInfo struct {
+	Name string
+	jdbcsink.Status
+}
+
+// Connectors returns every connector's status, by name.
+func (e *Engine) Connectors() []ConnectorInfo {
+	var out []ConnectorInfo
+	for _, c := range e.connectorList() {
+		st, _ := e.ConnectorStatus(c.name)
+		out = append(out, ConnectorInfo{Name: c.name, Status: st})
+	}
+	return out
+}

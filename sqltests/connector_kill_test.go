@@ -2,8 +2,11 @@ package sqltests
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -107,7 +110,7 @@ CREATE SINK CONNECTOR pg WITH ('connector.class'='io.confluent.connect.jdbc.Jdbc
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("stored offsets reach %d of %d (%v)\nnode log:\n%s", stored, end, err, srv.LogTail())
+			t.Fatalf("stored offsets reach %d of %d (%v)\n/connectors: %s\nnode log:\n%s", stored, end, err, httpGet(srv, "/connectors"), srv.LogTail())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -118,5 +121,20 @@ CREATE SINK CONNECTOR pg WITH ('connector.class'='io.confluent.connect.jdbc.Jdbc
 	if rows != total || distinct != total || lo != 0 || hi != total-1 {
 		t.Fatalf("table has %d rows, %d distinct, from %d to %d; want each of 0..%d once", rows, distinct, lo, hi, total-1)
 	}
+	var status []struct{ Name, State string }
+	if err := json.Unmarshal([]byte(httpGet(srv, "/connectors")), &status); err != nil || len(status) != 1 || status[0].State != "RUNNING" {
+		t.Fatalf("/connectors = %+v (%v), want PG RUNNING", status, err)
+	}
 	t.Logf("%d records, %d kills: every record one row", total, kills)
+}
+
+// httpGet returns the body of a node's HTTP endpoint, or the error.
+func httpGet(srv *harness.Server, path string) string {
+	resp, err := http.Get("http://" + srv.Addrs.HTTP + path)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
