@@ -188,7 +188,7 @@ func (e *Engine) prepareDropConnector(st *parser.DropConnector) (ddlAction, erro
 	return func(context.Context, int64, bool) (string, error) {
 		delete(e.connectors, c.name)
 		if c.run != nil {
-			c.run.Stop()
+			c.run.Terminate()
 		}
 		return tag, nil
 	}, nil

@@ -390,3 +390,57 @@ func TestSinkConnectorDatabaseRestart(t *testing.T) {
 		t.Fatalf("DESCRIBE CONNECTOR = %v: want %d rows written and the error that was retried", row, total)
 	}
 }
+
+// TestSinkConnectorTwoNodes runs the connector on two nodes of one service:
+// the second joins while records flow, so partitions move between them
+// mid-load; each node resumes a partition it gets from the offsets stored in
+// PostgreSQL, and every record is one row (insert mode, no key).
+func TestSinkConnectorTwoNodes(t *testing.T) {
+	pg := startPG(t)
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM seq2 (n INT) WITH (kafka_topic='seq2', value_format='JSON', partitions=4);`)
+	env.exec(pg.sinkSQL("seq2", `'topics'='seq2', 'auto.create'='true', 'batch.size'='20', 'tasks.max'='2'`))
+	const total = 4000
+	produce := func(from, to int) {
+		var recs []*kgo.Record
+		for i := from; i < to; i++ {
+			recs = append(recs, &kgo.Record{Topic: "seq2", Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf(`{"n":%d}`, i))})
+		}
+		if err := env.cluster.Producer().ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce(0, total/2)
+	pg.waitRows(`SELECT count(*) > 0 FROM seq2`, "true")
+	node2 := startNode(t, env.broker.Addr(), "2", false)
+	produce(total/2, total)
+	pg.waitRows(`SELECT count(*), count(DISTINCT "N") FROM seq2`, fmt.Sprintf("%d|%d", total, total))
+	// Both nodes hold partitions once the group settled.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p1, _ := env.engine.ConnectorStatus("SEQ2")
+		p2, _ := node2.engine.ConnectorStatus("SEQ2")
+		if p1.Partitions > 0 && p2.Partitions > 0 && p1.Partitions+p2.Partitions == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("partitions: node 1 %+v, node 2 %+v", p1, p2)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Dropped on one node, the connector stops on both.
+	env.exec(`DROP CONNECTOR seq2;`)
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		if _, ok := node2.engine.ConnectorStatus("SEQ2"); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node 2 still runs the dropped connector")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := pg.rows(`SELECT count(*) FROM seq2`); got[0] != fmt.Sprint(total) {
+		t.Fatalf("rows after drop: %v", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -131,6 +132,28 @@ func Start(d Deps) (*Connector, error) {
 func (c *Connector) Stop() {
 	c.cancel()
 	<-c.done
+}
+
+// Terminate stops the connector for good (DROP CONNECTOR): beyond Stop, its
+// static member leaves the consumer group, so the other nodes' members take
+// its partitions at once rather than after the session timeout.
+func (c *Connector) Terminate() {
+	c.Stop()
+	cl, err := c.d.NewClient()
+	if err != nil {
+		c.d.Logger.Warn("leave the connector's consumer group", "connector", c.d.Name, "err", err)
+		return
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).LeaveGroup(ctx, kadm.LeaveGroup(c.d.Group).InstanceIDs(c.d.InstanceID).Reason("connector dropped"))
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		c.d.Logger.Warn("leave the connector's consumer group", "connector", c.d.Name, "group", c.d.Group, "err", err)
+	}
 }
 
 // Status returns the connector's current state.
