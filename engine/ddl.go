@@ -127,6 +127,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 	if err != nil {
 		return nil, err
 	}
+	if err := e.checkTopicUse(src.Topic, st.NamePos, readTopic); err != nil {
+		return nil, err
+	}
 	info, err := e.cluster.DescribeTopic(ctx, src.Topic)
 	switch {
 	case errors.Is(err, kafkaio.ErrTopicNotFound):
@@ -184,6 +187,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 	}
 	qp, err := e.plannerFor(props).PlanCreateAsSelect(st, props)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.checkTopicUse(qp.Sink.Source.Topic, st.NamePos, writeTopic); err != nil {
 		return nil, err
 	}
 	var oldQuery *catalog.Query
@@ -406,6 +412,11 @@ func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
 	}
 	if st.DeleteTopic && src.IsSource {
 		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot delete topic for read-only source: %s", src.Name).WithPosition(st.NamePos)
+	}
+	if st.DeleteTopic {
+		if err := e.checkTopicUse(src.Topic, st.NamePos, writeTopic); err != nil {
+			return nil, err
+		}
 	}
 	if readers := e.catalog.Readers(src.Name); len(readers) > 0 {
 		return nil, sqlerr.Newf(sqlerr.ObjectInUse,

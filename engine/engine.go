@@ -50,6 +50,10 @@ type Config struct {
 	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
 	// register and read their schemas in; "" leaves those formats unusable.
 	SchemaRegistryURL string
+	// AllowInternalTopics lets statements read, write and delete internal
+	// topics (Sluice's own, the Schema Registry's and Kafka's): an
+	// administrator's repair tool, off by default.
+	AllowInternalTopics bool
 }
 
 // Engine runs statements against one Kafka cluster.

@@ -107,6 +107,15 @@ func readUsersFile(path string, users map[string]string) error {
 	return sc.Err()
 }
 
+// checkListenAddr refuses a non-loopback listen address for a listener without
+// authentication unless its allow flag is set: exposing it must be a choice.
+func checkListenAddr(name, addr string, allowed bool, allowFlag string) error {
+	if allowed || loopbackAddr(addr) {
+		return nil
+	}
+	return fmt.Errorf("%s %s is not a loopback address and that listener has no authentication: pass %s to expose it", name, addr, allowFlag)
+}
+
 func loopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -54,3 +54,27 @@ func TestServerSecurity(t *testing.T) {
 		t.Errorf("loopback without users: %v", err)
 	}
 }
+
+func TestCheckListenAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr    string
+		allowed bool
+		ok      bool
+	}{
+		{"127.0.0.1:9092", false, true},
+		{"[::1]:9092", false, true},
+		{"localhost:9092", false, true},
+		{"0.0.0.0:9092", false, false},
+		{":9092", false, false},
+		{"10.1.2.3:9092", false, false},
+		{"0.0.0.0:9092", true, true},
+	} {
+		err := checkListenAddr("--x-addr", tc.addr, tc.allowed, "--x-allow-remote")
+		if (err == nil) != tc.ok {
+			t.Errorf("%s allowed=%v: got %v, want ok=%v", tc.addr, tc.allowed, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--x-allow-remote") {
+			t.Errorf("%s: error %q does not name the flag that allows it", tc.addr, err)
+		}
+	}
+}
