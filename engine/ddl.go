@@ -304,35 +304,43 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 	if err := e.planPhysical(qp, q.ID, true); err != nil {
 		return err
 	}
-	cache, err := cacheMaxBytes(props)
+	run, err := e.startRun(qp, props)
 	if err != nil {
 		return err
 	}
+	e.catalog.PutQuery(q)
+	e.running[q.ID] = run
+	e.specs[q.ID] = runSpec{q: q, qp: qp, props: props}
+	delete(e.recovering, q.ID)
+	return nil
+}
+
+// startRun starts a run of a physically planned query. It reads only the
+// engine's configuration, so it needs no lock.
+func (e *Engine) startRun(qp *plan.QueryPlan, props map[string]string) (*exec.PersistentQuery, error) {
+	cache, err := cacheMaxBytes(props)
+	if err != nil {
+		return nil, err
+	}
 	g, err := guaranteeOf(props)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if g.exactlyOnce {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := e.cluster.CheckTransactions(ctx)
 		cancel()
 		if err != nil {
-			return sqlerr.Wrap(sqlerr.FeatureNotSupported, err, "processing.guarantee=exactly_once_v2 needs Kafka transactions; use at_least_once with this cluster")
+			return nil, sqlerr.Wrap(sqlerr.FeatureNotSupported, err, "processing.guarantee=exactly_once_v2 needs Kafka transactions; use at_least_once with this cluster")
 		}
 	}
-	run, err := exec.StartPersistent(exec.PersistentConfig{
+	return exec.StartPersistent(exec.PersistentConfig{
 		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: strings.EqualFold(props["auto.offset.reset"], "earliest"), State: e.cfg.State,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
 		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
 	})
-	if err != nil {
-		return err
-	}
-	e.catalog.PutQuery(q)
-	e.running[q.ID] = run
-	return nil
 }
 
 // planPhysical makes the plan's physical choices for query id and creates the
@@ -391,6 +399,8 @@ func (e *Engine) stopQueryLocked(id string) {
 		run.Terminate()
 		delete(e.running, id)
 	}
+	delete(e.specs, id)
+	delete(e.recovering, id)
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStart) bool { return p.q.ID == id })
 	e.catalog.DropQuery(id)
 }

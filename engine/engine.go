@@ -71,7 +71,14 @@ type Engine struct {
 	// mu serializes catalog changes: validate, record, apply.
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
-	closed  bool
+	// specs are what starting each running query took, to start it again
+	// after a failure; recovering follows the failed ones (recover.go).
+	specs      map[string]runSpec
+	recovering map[string]*recovery
+	// stopSupervisor ends the loop that restarts failed queries.
+	stopSupervisor context.CancelFunc
+	supervisorDone chan struct{}
+	closed         bool
 	// cmds follows the command topic; applied is the offset after the last
 	// record of it this node applied, and applyCond (on mu) signals it moved.
 	cmds      *commandLog
@@ -109,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		funcs:   expr.NewRegistry(expr.Config{}),
 		aggs:    aggregate.NewRegistry(aggregate.Config{}),
 		running: map[string]*exec.PersistentQuery{},
+		specs:   map[string]runSpec{}, recovering: map[string]*recovery{},
 	}
 	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
@@ -135,6 +143,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	sctx, stop := context.WithCancel(context.Background())
+	e.stopSupervisor, e.supervisorDone = stop, make(chan struct{})
+	go func() { defer close(e.supervisorDone); e.superviseQueries(sctx) }()
 	if cfg.Nodes != nil && e.numStandbys() > 0 {
 		sctx, stop := context.WithCancel(context.Background())
 		e.stopStandbys, e.standbysDone = stop, make(chan struct{})
@@ -164,8 +175,13 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	// The follower stops first: it would otherwise start queries again.
+	// The follower and the supervisor stop first: they would otherwise start
+	// queries again.
 	e.closeCommandLog()
+	if e.stopSupervisor != nil {
+		e.stopSupervisor()
+		<-e.supervisorDone
+	}
 	if e.stopStandbys != nil {
 		e.stopStandbys()
 		<-e.standbysDone
@@ -208,9 +224,9 @@ func (e *Engine) Queries() []QueryStatus {
 	defer e.mu.Unlock()
 	var out []QueryStatus
 	for id, q := range e.running {
-		st, msg := q.State()
+		st, msg := e.queryStateLocked(id, q)
 		p, em := q.Counts()
-		out = append(out, QueryStatus{ID: id, State: string(st), Error: msg, Processed: p, Emitted: em})
+		out = append(out, QueryStatus{ID: id, State: st, Error: msg, Processed: p, Emitted: em})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
