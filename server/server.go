@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -114,9 +115,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Transient (e.g. too many open files): back off as net/http does.
+			if transientAcceptError(err) {
+				// The process is out of file descriptors or buffers, or a client
+				// went away mid-handshake: back off as net/http does, and serve
+				// again once connections close.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
 				time.Sleep(backoff)
@@ -132,6 +134,23 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// transientAcceptError reports whether an Accept error passes with time:
+// descriptor or memory exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM), a
+// connection aborted before it was accepted, or a timeout. Anything else
+// (the listener closed under us) ends Serve.
+func transientAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
 }
 
 // track registers a new connection; false once the server is closed.

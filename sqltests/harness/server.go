@@ -36,6 +36,10 @@ type Config struct {
 	Args []string
 	// ReadyTimeout bounds the wait for the ready file; 0 means 60s.
 	ReadyTimeout time.Duration
+	// Wrapper, when set, is a command that execs the server with its
+	// arguments appended (e.g. prlimit --nofile=N): it must exec, not fork, so
+	// that signals reach the server itself.
+	Wrapper []string
 }
 
 // Server is one running sluice process.
@@ -74,7 +78,8 @@ func Start(cfg Config) (*Server, error) {
 		"--ready-file", ready,
 	}, cfg.Args...)
 	fmt.Fprintf(logf, "=== harness: %s %q at %s\n", cfg.Binary, args, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(cfg.Binary, args...)
+	argv := append(append(append([]string(nil), cfg.Wrapper...), cfg.Binary), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cfg.Binary, err)
