@@ -49,6 +49,7 @@ type config struct {
 	srAllowRemote       bool
 	// allowInternalTopics lets statements use internal topics (repair only).
 	allowInternalTopics bool
+	pgMaxConnections    int
 	// srAddr is the embedded Schema Registry's listen address; srURL an external
 	// registry used instead of it.
 	srAddr string
@@ -92,6 +93,7 @@ func main() {
 	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
 	flag.BoolVar(&cfg.embeddedAllowRemote, "embedded-kafka-allow-remote", false, "allow a non-loopback --embedded-kafka-addr (the broker has no authentication: whoever reaches it reads and writes every topic, the command topic too)")
 	flag.BoolVar(&cfg.httpAllowRemote, "http-allow-remote", false, "allow a non-loopback --http-addr (needed when nodes on other machines read this one; it has no authentication)")
+	flag.IntVar(&cfg.pgMaxConnections, "pg-max-connections", 500, "most Postgres client connections open at once (one more is refused with 53300, as PostgreSQL's max_connections)")
 	flag.BoolVar(&cfg.allowInternalTopics, "allow-internal-topics", false, "let statements read, write and delete internal topics (Sluice's, the Schema Registry's, Kafka's): for repairs only")
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
 	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
@@ -225,7 +227,7 @@ func run(cfg config, logger *slog.Logger) error {
 	// before its queries stop.
 	defer peers.Close()
 	face := pgface.New(pgface.Config{Sources: eng})
-	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face})
+	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth, MaxConnections: cfg.pgMaxConnections}, wireEngine{e: eng, face: face})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)

@@ -29,7 +29,7 @@ func TestServerSecurity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(auth.Users) != 3 || auth.Users["bob"] != "b:with:colons" || auth.Method != "md5" || !auth.TrustLoopback {
+	if len(auth.Users) != 3 || auth.Users["bob"] != "b:with:colons" || auth.Method != "md5" || auth.TrustLoopback {
 		t.Errorf("auth = %+v", auth)
 	}
 	for _, tc := range []struct {
