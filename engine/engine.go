@@ -143,6 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	e.dropAbandonedTransientGroups(ctx)
 	sctx, stop := context.WithCancel(context.Background())
 	e.stopSupervisor, e.supervisorDone = stop, make(chan struct{})
 	go func() { defer close(e.supervisorDone); e.superviseQueries(sctx) }()
