@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,5 +108,39 @@ func TestAwaitIdleFailsOnFailedQuery(t *testing.T) {
 	se := sqlerr.As(err)
 	if se.Code != sqlerr.ObjectNotInPrerequisiteState || !strings.Contains(se.Message, "CSAS_BIG_2 is RECOVERING") || !strings.Contains(se.Message, errCrash.Error()) {
 		t.Errorf("AWAIT IDLE: %v (%s), want 55000 naming the query, its state and the reason", se.Message, se.Code)
+	}
+}
+
+// TestQueryComesBackAfterDiskFull: with the disk (nearly) full, the state
+// store refuses the aggregation's commit; the query reports RECOVERING with
+// the reason, and once space is freed it starts again and counts every record
+// once.
+func TestQueryComesBackAfterDiskFull(t *testing.T) {
+	env := startEnvWith(t, t.TempDir(), Config{Defaults: map[string]string{
+		"auto.offset.reset": "earliest", propRetryInitial: "200", "cache.max.bytes.buffering": "0",
+	}})
+	env.exec(`CREATE STREAM orders (id VARCHAR KEY, district VARCHAR) WITH (kafka_topic='orders', value_format='JSON', partitions=1);`)
+	env.exec(`CREATE TABLE per_district AS SELECT district, COUNT(*) AS n FROM orders GROUP BY district;`)
+	for i := range 10 {
+		env.produce("orders", fmt.Sprintf("o%d", i), fmt.Sprintf(`{"district":"d%d"}`, i%2))
+	}
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	env.state.SetMinFreeBytes(math.MaxInt64) // no file system has that much room
+	for i := 10; i < 20; i++ {
+		env.produce("orders", fmt.Sprintf("o%d", i), fmt.Sprintf(`{"district":"d%d"}`, i%2))
+	}
+	waitFor(t, 20*time.Second, func() string {
+		for _, q := range env.engine.Queries() {
+			if q.State == StateRecovering && strings.Contains(q.Error, "free disk space") {
+				return ""
+			}
+		}
+		return fmt.Sprintf("the query did not report the full disk: %+v", env.engine.Queries())
+	})
+	env.state.SetMinFreeBytes(1)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	got := env.pull(`SELECT district, n FROM per_district;`)
+	if strings.Join(got, " ") != "d0|10 d1|10" {
+		t.Errorf("counts after space was freed: %v, want d0|10 d1|10", got)
 	}
 }
