@@ -169,8 +169,8 @@ func sqlFuncs() map[string]*Func {
 			var out []any
 			for t := from; (up && !t.After(to)) || (!up && !t.Before(to)); t = addInterval(t, step, 1) {
 				out = append(out, t)
-				if len(out) > 10_000_000 {
-					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "generate_series is limited to 10 million rows here")
+				if len(out) > types.MaxCollectionElements {
+					return nil, sqlerr.Newf(sqlerr.ProgramLimitExceeded, "generate_series is limited to %d rows here", types.MaxCollectionElements)
 				}
 			}
 			return out, nil
