@@ -2,14 +2,17 @@ package sqltests
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluice-db/sluice/sqltests/harness"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestListenerSurvivesDescriptorExhaustion runs the server with a small
@@ -67,5 +70,100 @@ func waitForLog(t *testing.T, srv *harness.Server, text string, d time.Duration)
 			t.Fatalf("no %q in the server's log within %s:\n%s", text, d, srv.LogTail())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestQueriesRideOutBrokerOutage kills a standalone broker with SIGKILL while
+// a load is produced and an aggregation (through a repartition topic) works
+// through it, brings it back on the same address 10 s later, and checks that
+// the query recovers by itself: RUNNING again, and every acknowledged record
+// counted once.
+func TestQueriesRideOutBrokerOutage(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	brokerDir := filepath.Join(dir, "broker")
+	kafkaAddr, killBroker := startBrokerAt(t, bin, brokerDir, "127.0.0.1:0")
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
+		Args: []string{"--kafka", kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=1000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sess := connectPG(t, ctx, srv)
+	defer sess.Close()
+	runSQL(t, ctx, sess, `CREATE STREAM events (id VARCHAR KEY, k VARCHAR) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON', PARTITIONS=4);
+SET 'auto.offset.reset'='earliest';
+SET 'cache.max.bytes.buffering'='0';
+CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var (
+		mu    sync.Mutex
+		acked = map[string]int{}
+		fails int
+	)
+	produce := func(from, to int) {
+		for i := from; i < to; i++ {
+			k := fmt.Sprintf("k%d", i%5)
+			cl.Produce(ctx, &kgo.Record{Topic: "events", Key: []byte(fmt.Sprintf("e%d", i)), Value: []byte(`{"k":"` + k + `"}`)},
+				func(_ *kgo.Record, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						fails++
+						return
+					}
+					acked[k]++
+				})
+			if i%50 == 0 {
+				time.Sleep(20 * time.Millisecond) // a load spread over time, not one burst
+			}
+		}
+	}
+	produced := make(chan struct{})
+	go func() { defer close(produced); produce(0, 3000) }()
+	time.Sleep(400 * time.Millisecond) // the query is in the middle of the load
+	killBroker()
+	time.Sleep(10 * time.Second)
+	if _, restart := startBrokerAt(t, bin, brokerDir, kafkaAddr); restart == nil {
+		t.Fatal("broker did not come back")
+	}
+	<-produced
+	if err := cl.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Reconnect(ctx, srv.Addrs.PG); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Run(ctx, `AWAIT IDLE TIMEOUT 90 SECONDS;`); err != nil {
+		t.Fatalf("AWAIT IDLE after the outage: %v\n%s", err, srv.LogTail())
+	}
+	res := runSQL(t, ctx, sess, `SELECT k, c FROM per_k;`)
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]string{}
+	for _, row := range res[0].Rows {
+		got[*row[0]] = *row[1]
+	}
+	total := 0
+	for k, n := range acked {
+		total += n
+		if got[k] != fmt.Sprint(n) {
+			t.Errorf("%s: count %s, want %d acknowledged records", k, got[k], n)
+		}
+	}
+	t.Logf("%d records acknowledged, %d failed to produce; counts %v; the node's log:\n%s", total, fails, got,
+		grepLog(filepath.Join(dir, "node.log"), "query failed", "started again"))
+	res = runSQL(t, ctx, sess, `SHOW QUERIES;`)
+	for _, row := range res[0].Rows {
+		if state := *row[2]; state != "RUNNING" {
+			t.Errorf("query %s is %s after the outage", *row[0], state)
+		}
 	}
 }
