@@ -2,6 +2,7 @@ package sqltests
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
@@ -166,4 +167,98 @@ CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
 			t.Errorf("query %s is %s after the outage", *row[0], state)
 		}
 	}
+}
+
+// TestHostileStatements sends a generated family of statements with every
+// numeric setting at its type's limits (partitions, replicas, window sizes
+// and advances, join windows, string and series lengths, LIMIT, integer
+// arithmetic) to one server. Each must come back within 30 s, accepted or
+// refused with a SQLSTATE; the server must stay up, answer afterwards, and
+// keep its memory bounded (the peak is logged).
+func TestHostileStatements(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sess := connectPG(t, ctx, srv)
+	defer sess.Close()
+	runSQL(t, ctx, sess, `CREATE STREAM s (id INT KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE tb (id INT PRIMARY KEY, v INT) WITH (KAFKA_TOPIC='tb', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO s (id, v) VALUES (1, 1);
+SET 'auto.offset.reset'='earliest';`)
+	limits := []string{"0", "1", "-1", "2147483647", "2147483648", "-2147483648", "9223372036854775807", "-9223372036854775808", "99999999999999999999999"}
+	templates := []string{
+		`CREATE STREAM p%[2]d (id INT KEY) WITH (KAFKA_TOPIC='p%[2]d', VALUE_FORMAT='JSON', PARTITIONS=%[1]s);`,
+		`CREATE STREAM r%[2]d (id INT KEY) WITH (KAFKA_TOPIC='r%[2]d', VALUE_FORMAT='JSON', PARTITIONS=1, REPLICAS=%[1]s);`,
+		`CREATE TABLE tw%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE %[1]s DAYS) GROUP BY id;`,
+		`CREATE TABLE th%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW HOPPING (SIZE 1 DAY, ADVANCE BY %[1]s MILLISECONDS) GROUP BY id;`,
+		`CREATE TABLE ts%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW SESSION (%[1]s SECONDS) GROUP BY id;`,
+		`CREATE TABLE tg%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD %[1]s DAYS) GROUP BY id;`,
+		`CREATE STREAM j%[2]d AS SELECT a.id, a.v FROM s a JOIN s b WITHIN %[1]s DAYS ON a.id = b.id;`,
+		`SELECT LPAD('x', %[1]s, 'y') FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT EXPLODE(GENERATE_SERIES(1, %[1]s)) FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT id FROM s EMIT CHANGES LIMIT %[1]s;`,
+		`SELECT v * %[1]s, v + %[1]s FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT lpad('x', %[1]s, 'y');`,
+		`SELECT repeat('ab', %[1]s);`,
+		`SELECT count(*) FROM generate_series(1, %[1]s);`,
+		`SELECT %[1]s * 2, %[1]s + 1, -%[1]s;`,
+	}
+	n := 0
+	for _, tmpl := range templates {
+		for _, v := range limits {
+			n++
+			sql := fmt.Sprintf(tmpl, v, n)
+			if strings.Contains(tmpl, "EMIT CHANGES") {
+				// A push query waits for rows that may never come (a huge LIMIT,
+				// an EXPLODE of a refused series): cut it at 1 s, then check the
+				// server still answers.
+				sctx, scancel := context.WithTimeout(ctx, time.Second)
+				_, _ = sess.Run(sctx, sql)
+				scancel()
+				if err := sess.Reconnect(ctx, srv.Addrs.PG); err != nil {
+					t.Fatalf("reconnect after %s: %v", sql, err)
+				}
+				continue
+			}
+			sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err := sess.Run(sctx, sql)
+			scancel()
+			if err != nil {
+				var se *harness.Error
+				if !errors.As(err, &se) || se.Code == "" {
+					t.Fatalf("%s: %v (want a result or a SQL error)\n%s", sql, err, srv.LogTail())
+				}
+			}
+			if srv.Exited() {
+				t.Fatalf("the server exited after %s:\n%s", sql, srv.LogTail())
+			}
+		}
+	}
+	res := runSQL(t, ctx, sess, `SHOW STREAMS;`)
+	if len(res) != 1 || len(res[0].Rows) == 0 {
+		t.Fatalf("SHOW STREAMS after the hostile statements: %+v", res)
+	}
+	peak := srv.PeakRSS()
+	t.Logf("%d statements; server peak RSS %d MB", n, peak>>20)
+	if peak > 3<<30 {
+		t.Errorf("peak RSS %d MB: a statement was not bounded", peak>>20)
+	}
+	// The catalog the statements left must load again.
+	if err := srv.Stop(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv, err = harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatalf("restart after the hostile statements: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	sess2 := connectPG(t, ctx, srv)
+	defer sess2.Close()
+	runSQL(t, ctx, sess2, `SHOW STREAMS;`)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -210,4 +211,21 @@ func logTail(path string, n int64) string {
 		prefix = "...\n"
 	}
 	return "--- server log " + path + " ---\n" + prefix + string(b)
+}
+
+// PeakRSS is the server process's peak resident memory so far (VmHWM), in
+// bytes; 0 when the system does not say.
+func (s *Server) PeakRSS() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
