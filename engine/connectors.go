@@ -12,6 +12,7 @@ import (
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/connect/jdbcsink"
 	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/planner"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -90,6 +91,14 @@ func (e *Engine) prepareCreateConnector(st *parser.CreateConnector) (ddlAction, 
 	}
 	if err := jdbcsink.Validate(cfg, sources); err != nil {
 		return nil, err
+	}
+	if cfg.DLQTopic != "" {
+		if err := planner.CheckTopicName(cfg.DLQTopic); err != nil {
+			return nil, sqlerr.As(err).WithPosition(st.NamePos)
+		}
+		if err := e.checkTopicUse(cfg.DLQTopic, st.NamePos, writeTopic); err != nil {
+			return nil, err
+		}
 	}
 	text, _ := st.Source()
 	c := &connector{name: st.Name, sql: text, props: props, sources: sources, cfg: cfg}

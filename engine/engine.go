@@ -50,6 +50,10 @@ type Config struct {
 	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
 	// register and read their schemas in; "" leaves those formats unusable.
 	SchemaRegistryURL string
+	// AllowInternalTopics lets statements read, write and delete internal
+	// topics (Sluice's own, the Schema Registry's and Kafka's): an
+	// administrator's repair tool, off by default.
+	AllowInternalTopics bool
 }
 
 // Engine runs statements against one Kafka cluster.
@@ -69,7 +73,14 @@ type Engine struct {
 	running map[string]*exec.PersistentQuery
 	// connectors are the created connectors (CREATE SINK CONNECTOR).
 	connectors map[string]*connector
-	closed     bool
+	// specs are what starting each running query took, to start it again
+	// after a failure; recovering follows the failed ones (recover.go).
+	specs      map[string]runSpec
+	recovering map[string]*recovery
+	// stopSupervisor ends the loop that restarts failed queries.
+	stopSupervisor context.CancelFunc
+	supervisorDone chan struct{}
+	closed         bool
 	// cmds follows the command topic; applied is the offset after the last
 	// record of it this node applied, and applyCond (on mu) signals it moved.
 	cmds      *commandLog
@@ -100,15 +111,15 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 	}
 	e := &Engine{
-		cfg:     cfg,
-		cluster: cfg.Cluster,
-		logger:  cfg.Logger,
-		catalog: catalog.New(),
-		funcs:   expr.NewRegistry(expr.Config{}),
-		aggs:    aggregate.NewRegistry(aggregate.Config{}),
-		running: map[string]*exec.PersistentQuery{},
-
+		cfg:        cfg,
+		cluster:    cfg.Cluster,
+		logger:     cfg.Logger,
+		catalog:    catalog.New(),
+		funcs:      expr.NewRegistry(expr.Config{}),
+		aggs:       aggregate.NewRegistry(aggregate.Config{}),
+		running:    map[string]*exec.PersistentQuery{},
 		connectors: map[string]*connector{},
+		specs:      map[string]runSpec{}, recovering: map[string]*recovery{},
 	}
 	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
@@ -135,6 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	e.dropAbandonedTransientGroups(ctx)
+	sctx, stop := context.WithCancel(context.Background())
+	e.stopSupervisor, e.supervisorDone = stop, make(chan struct{})
+	go func() { defer close(e.supervisorDone); e.superviseQueries(sctx) }()
 	if cfg.Nodes != nil && e.numStandbys() > 0 {
 		sctx, stop := context.WithCancel(context.Background())
 		e.stopStandbys, e.standbysDone = stop, make(chan struct{})
@@ -164,8 +179,13 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	// The follower stops first: it would otherwise start queries again.
+	// The follower and the supervisor stop first: they would otherwise start
+	// queries again.
 	e.closeCommandLog()
+	if e.stopSupervisor != nil {
+		e.stopSupervisor()
+		<-e.supervisorDone
+	}
 	if e.stopStandbys != nil {
 		e.stopStandbys()
 		<-e.standbysDone
@@ -209,9 +229,9 @@ func (e *Engine) Queries() []QueryStatus {
 	defer e.mu.Unlock()
 	var out []QueryStatus
 	for id, q := range e.running {
-		st, msg := q.State()
+		st, msg := e.queryStateLocked(id, q)
 		p, em := q.Counts()
-		out = append(out, QueryStatus{ID: id, State: string(st), Error: msg, Processed: p, Emitted: em})
+		out = append(out, QueryStatus{ID: id, State: st, Error: msg, Processed: p, Emitted: em})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

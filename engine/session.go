@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/sluice-db/sluice/catalog"
-	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -126,13 +125,6 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 	case *parser.AwaitIdle:
 		if err := s.engine.AwaitIdle(ctx, st.Timeout); err != nil {
 			return err
-		}
-		for _, q := range s.engine.Queries() {
-			if q.State == string(exec.StateError) {
-				if err := w.Notice("query " + q.ID + " failed: " + q.Error); err != nil {
-					return err
-				}
-			}
 		}
 		return w.Complete("AWAIT IDLE")
 	}

@@ -32,6 +32,7 @@ const (
 	InsufficientPrivilege        = "42501"
 	ConnectionFailure            = "08006"
 	ObjectNotInPrerequisiteState = "55000"
+	ProgramLimitExceeded         = "54000"
 	GroupingError                = "42803"
 	WrongObjectType              = "42809"
 	NullValueNotAllowed          = "22004"
