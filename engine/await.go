@@ -92,6 +92,12 @@ func (e *Engine) behind(ctx context.Context, qs []*exec.PersistentQuery) ([]stri
 	var behind []string
 	peers := e.hasLivePeers()
 	for _, q := range qs {
+		if st, _ := q.State(); st == exec.StateError {
+			// A failed query is not idle, whatever its offsets say: it may
+			// start again (and catch up) before the deadline.
+			behind = append(behind, q.ID)
+			continue
+		}
 		// With other nodes up, the partitions they run are caught up when
 		// the group's committed offsets reached their ends.
 		var committed map[string]map[int32]int64
@@ -136,6 +142,16 @@ func (e *Engine) awaitError(ctx context.Context, timeout time.Duration, behind [
 	}
 	if lastErr != nil {
 		msg += "; last error: " + lastErr.Error()
+	}
+	var failed []string
+	for _, q := range e.Queries() {
+		if q.State == string(exec.StateError) || q.State == StateRecovering {
+			failed = append(failed, fmt.Sprintf("%s is %s: %s", q.ID, q.State, q.Error))
+		}
+	}
+	if len(failed) > 0 {
+		// The queries did not stall: they failed, and that is the answer.
+		return sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, msg+"; "+strings.Join(failed, "; "))
 	}
 	return sqlerr.New(sqlerr.QueryCanceled, msg)
 }

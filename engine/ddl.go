@@ -29,7 +29,7 @@ type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string,
 func isDDL(s parser.Statement) bool {
 	switch s.(type) {
 	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate,
-		*parser.CreateType, *parser.DropType:
+		*parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
 		return true
 	}
 	return false
@@ -71,6 +71,10 @@ func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props
 		return e.prepareCreateType(st)
 	case *parser.DropType:
 		return e.prepareDropType(st)
+	case *parser.CreateConnector:
+		return e.prepareCreateConnector(st)
+	case *parser.DropConnector:
+		return e.prepareDropConnector(st)
 	}
 	return nil, sqlerr.Newf(sqlerr.InternalError, "statement %T is not DDL", stmt)
 }
@@ -125,6 +129,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 	}
 	src, err := planner.PlanCreateSourceInferring(st, props, e)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.checkTopicUse(src.Topic, st.NamePos, readTopic); err != nil {
 		return nil, err
 	}
 	info, err := e.cluster.DescribeTopic(ctx, src.Topic)
@@ -184,6 +191,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 	}
 	qp, err := e.plannerFor(props).PlanCreateAsSelect(st, props)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.checkTopicUse(qp.Sink.Source.Topic, st.NamePos, writeTopic); err != nil {
 		return nil, err
 	}
 	var oldQuery *catalog.Query
@@ -282,6 +292,7 @@ type pendingStart struct {
 func (e *Engine) startPendingLocked() {
 	pending := e.pending
 	e.deferStarts, e.pending = false, nil
+	defer e.startPendingConnectorsLocked()
 	for _, p := range pending {
 		if err := e.runQueryLocked(p.q, p.qp, p.props); err != nil {
 			e.logger.Error("query could not start; dropping it", "query", p.q.ID, "err", err)
@@ -298,37 +309,46 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 	if err := e.planPhysical(qp, q.ID, true); err != nil {
 		return err
 	}
-	cache, err := cacheMaxBytes(props)
+	run, err := e.startRun(qp, props)
 	if err != nil {
 		return err
 	}
+	e.catalog.PutQuery(q)
+	e.running[q.ID] = run
+	e.specs[q.ID] = runSpec{q: q, qp: qp, props: props}
+	delete(e.recovering, q.ID)
+	g, _ := guaranteeOf(props) // checked by startRun
+	e.logger.Info("query started", "query", q.ID, "sink", q.Sink, "group", qp.Physical.Group, "exactly_once", g.exactlyOnce)
+	return nil
+}
+
+// startRun starts a run of a physically planned query. It reads only the
+// engine's configuration, so it needs no lock.
+func (e *Engine) startRun(qp *plan.QueryPlan, props map[string]string) (*exec.PersistentQuery, error) {
+	cache, err := cacheMaxBytes(props)
+	if err != nil {
+		return nil, err
+	}
 	g, err := guaranteeOf(props)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if g.exactlyOnce {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := e.cluster.CheckTransactions(ctx)
 		cancel()
 		if err != nil {
-			return sqlerr.Wrap(sqlerr.FeatureNotSupported, err, "processing.guarantee=exactly_once_v2 needs Kafka transactions; use at_least_once with this cluster")
+			return nil, sqlerr.Wrap(sqlerr.FeatureNotSupported, err, "processing.guarantee=exactly_once_v2 needs Kafka transactions; use at_least_once with this cluster")
 		}
 	}
-	run, err := exec.StartPersistent(exec.PersistentConfig{
+	return exec.StartPersistent(exec.PersistentConfig{
 		Plan: qp, Clients: e.cluster, Log: e.proclog, Logger: e.logger,
 		FromBeginning: fromBeginning(props), State: e.cfg.State,
 		CacheMaxBytes: cache, PurgeInterval: e.cfg.RepartitionPurgeInterval, PurgeAfter: e.cfg.RepartitionPurgeAfter,
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
 		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
-		OnCommit: func(d time.Duration) { e.cfg.Observer.Commit(q.ID, d) },
+		OnCommit: func(d time.Duration) { e.cfg.Observer.Commit(qp.Physical.QueryID, d) },
 	})
-	if err != nil {
-		return err
-	}
-	e.catalog.PutQuery(q)
-	e.running[q.ID] = run
-	e.logger.Info("query started", "query", q.ID, "sink", q.Sink, "group", qp.Physical.Group, "exactly_once", g.exactlyOnce)
-	return nil
 }
 
 // planPhysical makes the plan's physical choices for query id and creates the
@@ -388,6 +408,8 @@ func (e *Engine) stopQueryLocked(id string) {
 		delete(e.running, id)
 		e.logger.Info("query terminated", "query", id)
 	}
+	delete(e.specs, id)
+	delete(e.recovering, id)
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStart) bool { return p.q.ID == id })
 	e.catalog.DropQuery(id)
 }
@@ -409,6 +431,11 @@ func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
 	}
 	if st.DeleteTopic && src.IsSource {
 		return nil, sqlerr.Newf(sqlerr.InsufficientPrivilege, "Cannot delete topic for read-only source: %s", src.Name).WithPosition(st.NamePos)
+	}
+	if st.DeleteTopic {
+		if err := e.checkTopicUse(src.Topic, st.NamePos, writeTopic); err != nil {
+			return nil, err
+		}
 	}
 	if readers := e.catalog.Readers(src.Name); len(readers) > 0 {
 		return nil, sqlerr.Newf(sqlerr.ObjectInUse,

@@ -53,6 +53,10 @@ type Config struct {
 	// Observer, when set, is told of the events metrics count (statement
 	// latencies, commits); the state they read (Queries) is asked for instead.
 	Observer Observer
+	// AllowInternalTopics lets statements read, write and delete internal
+	// topics (Sluice's own, the Schema Registry's and Kafka's): an
+	// administrator's repair tool, off by default.
+	AllowInternalTopics bool
 }
 
 // Observer receives the engine's measurements of events. Calls come from any
@@ -90,7 +94,16 @@ type Engine struct {
 	// mu serializes catalog changes: validate, record, apply.
 	mu      sync.Mutex
 	running map[string]*exec.PersistentQuery
-	closed  bool
+	// connectors are the created connectors (CREATE SINK CONNECTOR).
+	connectors map[string]*connector
+	// specs are what starting each running query took, to start it again
+	// after a failure; recovering follows the failed ones (recover.go).
+	specs      map[string]runSpec
+	recovering map[string]*recovery
+	// stopSupervisor ends the loop that restarts failed queries.
+	stopSupervisor context.CancelFunc
+	supervisorDone chan struct{}
+	closed         bool
 	// cmds follows the command topic; applied is the offset after the last
 	// record of it this node applied, and applyCond (on mu) signals it moved.
 	cmds      *commandLog
@@ -124,13 +137,15 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 	}
 	e := &Engine{
-		cfg:     cfg,
-		cluster: cfg.Cluster,
-		logger:  cfg.Logger,
-		catalog: catalog.New(),
-		funcs:   expr.NewRegistry(expr.Config{}),
-		aggs:    aggregate.NewRegistry(aggregate.Config{}),
-		running: map[string]*exec.PersistentQuery{},
+		cfg:        cfg,
+		cluster:    cfg.Cluster,
+		logger:     cfg.Logger,
+		catalog:    catalog.New(),
+		funcs:      expr.NewRegistry(expr.Config{}),
+		aggs:       aggregate.NewRegistry(aggregate.Config{}),
+		running:    map[string]*exec.PersistentQuery{},
+		connectors: map[string]*connector{},
+		specs:      map[string]runSpec{}, recovering: map[string]*recovery{},
 	}
 	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
@@ -157,6 +172,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.Close()
 		return nil, err
 	}
+	e.dropAbandonedTransientGroups(ctx)
+	sctx, stop := context.WithCancel(context.Background())
+	e.stopSupervisor, e.supervisorDone = stop, make(chan struct{})
+	go func() { defer close(e.supervisorDone); e.superviseQueries(sctx) }()
 	if cfg.Nodes != nil && e.numStandbys() > 0 {
 		sctx, stop := context.WithCancel(context.Background())
 		e.stopStandbys, e.standbysDone = stop, make(chan struct{})
@@ -186,8 +205,13 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	// The follower stops first: it would otherwise start queries again.
+	// The follower and the supervisor stop first: they would otherwise start
+	// queries again.
 	e.closeCommandLog()
+	if e.stopSupervisor != nil {
+		e.stopSupervisor()
+		<-e.supervisorDone
+	}
 	if e.stopStandbys != nil {
 		e.stopStandbys()
 		<-e.standbysDone
@@ -205,6 +229,7 @@ func (e *Engine) Close() {
 		go func() { defer wg.Done(); q.Stop() }()
 	}
 	wg.Wait()
+	e.stopConnectors()
 	e.proclog.close()
 }
 
@@ -265,15 +290,17 @@ type PartitionStatus struct {
 func (e *Engine) Queries() []QueryStatus {
 	e.mu.Lock()
 	running := make(map[string]*exec.PersistentQuery, len(e.running))
+	states := make(map[string]*[2]string, len(e.running))
 	for id, q := range e.running {
 		running[id] = q
+		states[id] = &[2]string{}
+		states[id][0], states[id][1] = e.queryStateLocked(id, q)
 	}
 	e.mu.Unlock()
 	out := make([]QueryStatus, 0, len(running))
 	for id, q := range running {
-		state, msg := q.State()
 		st := q.Stats()
-		qs := QueryStatus{ID: id, State: string(state), Error: msg, RecordsIn: st.RecordsIn, RecordsOut: st.RecordsOut,
+		qs := QueryStatus{ID: id, State: states[id][0], Error: states[id][1], RecordsIn: st.RecordsIn, RecordsOut: st.RecordsOut,
 			Repartitioned: st.Repartitioned, ProcessingLogEntries: e.proclog.entriesOf(id), Rebalances: st.Rebalances,
 			RestoringPartitions: st.RestoringPartitions, RestoredRecords: st.RestoredRecords}
 		for _, p := range st.Partitions {

@@ -20,9 +20,12 @@ import (
 // end (or the beginning), every INTERVAL-th record, until LIMIT or cancellation.
 func (s *Session) print(ctx context.Context, st *parser.Print, w ResultWriter) error {
 	e := s.engine
+	_, pos := st.Source()
+	if err := e.checkTopicUse(st.Topic, pos, readTopic); err != nil {
+		return err
+	}
 	if _, err := e.cluster.DescribeTopic(ctx, st.Topic); err != nil {
 		if errors.Is(err, kafkaio.ErrTopicNotFound) {
-			_, pos := st.Source()
 			return sqlerr.Newf(sqlerr.UndefinedObject, "Could not find topic '%s', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.", st.Topic).WithPosition(pos)
 		}
 		return sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not describe topic")

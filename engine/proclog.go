@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -100,12 +101,12 @@ func (l *processingLog) Record(queryID string, err error, topic string, partitio
 	var de *exec.DeserializationError
 	if errors.As(err, &de) {
 		message = types.Struct{int32(msgDeserializationError),
-			types.Struct{de.Target, de.Err.Error(), base64.StdEncoding.EncodeToString(de.Record), []any{}, topic},
+			types.Struct{de.Target, truncateText(de.Err.Error()), base64.StdEncoding.EncodeToString(truncateBytes(de.Record)), []any{}, topic},
 			nil}
 	} else {
 		where := fmt.Sprintf("%s-%d@%d", topic, partition, offset)
 		message = types.Struct{int32(msgRecordProcessingError), nil,
-			types.Struct{err.Error(), where, []any{}}}
+			types.Struct{truncateText(err.Error()), where, []any{}}}
 	}
 	row := []any{"processing." + queryID, "ERROR", time.Now().UnixMilli(), message}
 	value, eerr := l.codec.Encode(nil, row)
@@ -118,6 +119,33 @@ func (l *processingLog) Record(queryID string, err error, topic string, partitio
 			l.logger.Error("write processing log", "err", perr)
 		}
 	})
+}
+
+// An entry keeps at most maxLoggedRecord bytes of the record and
+// maxLoggedMessage of the error message: an entry must fit in a Kafka record
+// however large the record it reports (a 5 MB input that failed to decode
+// would otherwise make an entry too large to write, and be lost).
+const (
+	maxLoggedRecord  = 64 << 10
+	maxLoggedMessage = 8 << 10
+)
+
+func truncateBytes(b []byte) []byte {
+	if len(b) > maxLoggedRecord {
+		return b[:maxLoggedRecord]
+	}
+	return b
+}
+
+func truncateText(s string) string {
+	if len(s) <= maxLoggedMessage {
+		return s
+	}
+	cut := maxLoggedMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes in all)", s[:cut], len(s))
 }
 
 func (l *processingLog) close() {

@@ -59,6 +59,8 @@ func knownProperties() []property {
 		{name: cacheProperty, streams: true, check: nonNegativeInt},
 		{name: propTxnTimeout, streams: true, check: positiveInt},
 		{name: propStandbys, streams: true, check: nonNegativeInt},
+		{name: propRetryInitial, check: positiveInt},
+		{name: propRetryMax, check: positiveInt},
 	}
 }
 

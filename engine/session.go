@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/sluice-db/sluice/catalog"
-	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -116,6 +115,10 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 		return s.show(ctx, st, w)
 	case *parser.Describe:
 		return s.describe(st, w)
+	case *parser.ShowConnectors:
+		return s.showConnectors(st, w)
+	case *parser.DescribeConnector:
+		return s.describeConnector(st, w)
 	case *parser.DescribeFunction:
 		return s.describeFunction(st, w)
 	case *parser.Print:
@@ -125,13 +128,6 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 	case *parser.AwaitIdle:
 		if err := s.engine.AwaitIdle(ctx, st.Timeout); err != nil {
 			return err
-		}
-		for _, q := range s.engine.Queries() {
-			if q.State == string(exec.StateError) {
-				if err := w.Notice("query " + q.ID + " failed: " + q.Error); err != nil {
-					return err
-				}
-			}
 		}
 		return w.Complete("AWAIT IDLE")
 	}

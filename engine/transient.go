@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluice-db/sluice/plan"
@@ -25,7 +26,7 @@ func (s *Session) runTransient(ctx context.Context, qp *plan.QueryPlan, w Result
 		return sqlerr.New(sqlerr.FeatureNotSupported, "this push query needs state, and the server has no state store")
 	}
 	// Unique across restarts: state a crashed run left behind is never resumed.
-	id := "TRANSIENT_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	id := transientPrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if err := e.planPhysical(qp, id, false); err != nil {
 		e.dropTransientState(id, qp.Physical)
 		return err
@@ -86,8 +87,11 @@ type rowFunc func([]any) error
 
 func (f rowFunc) Row(vals []any) error { return f(vals) }
 
-// dropTransientState removes what a finished transient query leaves: its state
-// and its internal topics.
+// transientPrefix starts the id of every transient query.
+const transientPrefix = "TRANSIENT_"
+
+// dropTransientState removes what a finished transient query leaves: its state,
+// its internal topics and its consumer group.
 func (e *Engine) dropTransientState(id string, ph *plan.Physical) {
 	b := e.cfg.State.NewBatch()
 	if err := b.DeletePrefix(exec.StatePrefix(id, "", -1)); err == nil {
@@ -101,5 +105,23 @@ func (e *Engine) dropTransientState(id string, ph *plan.Physical) {
 		if err := e.cluster.DeleteTopic(ctx, t.Name); err != nil && !errors.Is(err, context.Canceled) {
 			e.logger.Warn("delete transient query topic", "topic", t.Name, "err", fmt.Sprint(err))
 		}
+	}
+	if _, err := e.cluster.DeleteEmptyGroups(ctx, func(g string) bool { return g == ph.Group }); err != nil {
+		e.logger.Warn("delete transient query group", "group", ph.Group, "err", err)
+	}
+}
+
+// dropAbandonedTransientGroups deletes the groups of transient queries that no
+// client runs any more (a node that crashed while serving them left them; they
+// are never resumed). Groups with members, another node's live push queries,
+// stay.
+func (e *Engine) dropAbandonedTransientGroups(ctx context.Context) {
+	prefix := e.queryGroup(transientPrefix)
+	deleted, err := e.cluster.DeleteEmptyGroups(ctx, func(g string) bool { return strings.HasPrefix(g, prefix) })
+	if err != nil {
+		e.logger.Warn("delete abandoned transient query groups", "err", err)
+	}
+	if len(deleted) > 0 {
+		e.logger.Info("deleted abandoned transient query groups", "groups", len(deleted))
 	}
 }

@@ -153,6 +153,7 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 	if err := proc.held(func(r *kgo.Record) { *results = append(*results, r) }); err != nil {
 		return fail(fmt.Errorf("flush result cache: %w", err))
 	}
+	*results = q.dropOversized(*results)
 	if len(*results) > 0 {
 		if err := cl.ProduceSync(ctx, *results...).FirstErr(); err != nil {
 			return fail(fmt.Errorf("write to sink %s: %w", q.sinkTopic(), err))
@@ -162,7 +163,7 @@ func (q *PersistentQuery) commit(cl *kgo.Client, proc processor, b *storage.Batc
 		if err := proc.stage(cb); err != nil {
 			return fail(fmt.Errorf("stage state: %w", err))
 		}
-		if recs := cb.records(); len(recs) > 0 && q.changelogWriter != nil {
+		if recs := q.dropOversized(cb.records()); len(recs) > 0 && q.changelogWriter != nil {
 			if err := q.changelogWriter.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 				return fail(fmt.Errorf("write changelog %s: %w", q.changelog, err))
 			}
@@ -227,6 +228,7 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 			mu.Unlock()
 		}
 	}
+	*results = q.dropOversized(*results)
 	for _, r := range *results {
 		cl.Produce(ctx, r, promise)
 	}
@@ -235,7 +237,7 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		if err := proc.stage(cb); err != nil {
 			return abort(fmt.Errorf("stage state: %w", err))
 		}
-		changelog = cb.records()
+		changelog = q.dropOversized(cb.records())
 		for _, r := range changelog {
 			cl.Produce(ctx, r, promise)
 		}

@@ -78,53 +78,55 @@ func arithTypeName(t *types.Type) string {
 	return t.String()
 }
 
-// Integer arithmetic wraps on overflow like Java; division and modulo by zero are
-// evaluation errors (ksqlDB logs them and yields NULL).
+// Integer arithmetic whose exact result does not fit its type is an
+// evaluation error, as division and modulo by zero are (logged to the
+// processing log, the expression NULL): a count or a sum that wrapped to a
+// negative number would be a wrong answer given silently. (Java, and so
+// ksqlDB, wraps.)
 func intOp(op string) func(a, b any) (any, error) {
-	switch op {
-	case "+":
-		return func(a, b any) (any, error) { return a.(int32) + b.(int32), nil }
-	case "-":
-		return func(a, b any) (any, error) { return a.(int32) - b.(int32), nil }
-	case "*":
-		return func(a, b any) (any, error) { return a.(int32) * b.(int32), nil }
-	case "/":
-		return func(a, b any) (any, error) {
-			if b.(int32) == 0 {
-				return nil, evalErrorf("/ by zero")
-			}
-			return a.(int32) / b.(int32), nil
-		}
-	}
+	wide := bigintOp(op)
 	return func(a, b any) (any, error) {
-		if b.(int32) == 0 {
-			return nil, evalErrorf("/ by zero")
+		v, err := wide(int64(a.(int32)), int64(b.(int32)))
+		if err != nil {
+			return nil, err
 		}
-		return a.(int32) % b.(int32), nil
+		n, ok := types.Int32Of(v.(int64))
+		if !ok {
+			return nil, evalErrorf("integer overflow: %d %s %d does not fit in INT", a, op, b)
+		}
+		return n, nil
 	}
 }
 
 func bigintOp(op string) func(a, b any) (any, error) {
+	var f func(a, b int64) (int64, bool)
 	switch op {
 	case "+":
-		return func(a, b any) (any, error) { return a.(int64) + b.(int64), nil }
+		f = types.AddInt64
 	case "-":
-		return func(a, b any) (any, error) { return a.(int64) - b.(int64), nil }
+		f = types.SubInt64
 	case "*":
-		return func(a, b any) (any, error) { return a.(int64) * b.(int64), nil }
+		f = types.MulInt64
 	case "/":
-		return func(a, b any) (any, error) {
-			if b.(int64) == 0 {
-				return nil, evalErrorf("/ by zero")
+		f = types.DivInt64
+	default:
+		f = func(a, b int64) (int64, bool) {
+			if b == -1 {
+				return 0, true // MinInt64 % -1 panics in Go; the remainder is 0
 			}
-			return a.(int64) / b.(int64), nil
+			return a % b, true
 		}
 	}
 	return func(a, b any) (any, error) {
-		if b.(int64) == 0 {
+		x, y := a.(int64), b.(int64)
+		if y == 0 && (op == "/" || op == "%") {
 			return nil, evalErrorf("/ by zero")
 		}
-		return a.(int64) % b.(int64), nil
+		v, ok := f(x, y)
+		if !ok {
+			return nil, evalErrorf("integer overflow: %d %s %d does not fit in BIGINT", x, op, y)
+		}
+		return v, nil
 	}
 }
 

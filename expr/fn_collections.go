@@ -277,14 +277,19 @@ func series[T int32 | int64](a []any) (any, error) {
 	if len(a) > 2 {
 		step = T(a[2].(int32))
 	}
-	if step == 0 || (end-start > 0) != (step > 0) && end != start {
+	if step == 0 || (end > start) != (step > 0) && end != start {
 		return nil, evalErrorf("GENERATE_SERIES step has the wrong sign or is zero")
+	}
+	// The length is known before anything is allocated; computed in float64
+	// so that a span of the whole int64 range does not overflow.
+	if n := (float64(end)-float64(start))/float64(step) + 1; n > types.MaxCollectionElements {
+		return nil, evalErrorf("GENERATE_SERIES of %.0f elements is over the limit of %d", n, types.MaxCollectionElements)
 	}
 	out := []any{}
 	for v := start; (step > 0 && v <= end) || (step < 0 && v >= end); v += step {
 		out = append(out, v)
-		if len(out) > 10_000_000 {
-			return nil, evalErrorf("GENERATE_SERIES result too large")
+		if next := v + step; (step > 0) != (next > v) {
+			break // the next value would wrap past the type's end
 		}
 	}
 	return out, nil

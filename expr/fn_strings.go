@@ -250,6 +250,9 @@ func pad(a []any, left bool) (any, error) {
 	if n < 0 || (len(padding) == 0 && n > len(in)) {
 		return nil, nil
 	}
+	if n*maxRuneLen(padding) > types.MaxStringBytes {
+		return nil, evalErrorf("%d characters is over the limit of a string (%d bytes)", n, types.MaxStringBytes)
+	}
 	if n <= len(in) {
 		return string(in[:n]), nil
 	}
@@ -270,6 +273,9 @@ func padBytes(a []any, left bool) (any, error) {
 	if n < 0 || len(padding) == 0 {
 		return nil, nil
 	}
+	if n > types.MaxStringBytes {
+		return nil, evalErrorf("%d bytes is over the limit of a BYTES value (%d)", n, types.MaxStringBytes)
+	}
 	if n <= len(in) {
 		return append([]byte{}, in[:n]...), nil
 	}
@@ -281,6 +287,15 @@ func padBytes(a []any, left bool) (any, error) {
 		return append(fill, in...), nil
 	}
 	return append(append([]byte{}, in...), fill...), nil
+}
+
+// maxRuneLen is the longest UTF-8 encoding among rs (1 when rs is empty).
+func maxRuneLen(rs []rune) int {
+	n := 1
+	for _, r := range rs {
+		n = max(n, utf8.RuneLen(r))
+	}
+	return n
 }
 
 func initcap(s string) string {

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math"
 	"testing"
 
 	"github.com/sluice-db/sluice/sqlerr"
@@ -96,6 +97,13 @@ func TestFunctions(t *testing.T) {
 		{"ARRAY_CONCAT", []Expr{arr(i32(1)), arr(i32(2))}, "[1, 2]", "ARRAY<INTEGER>"},
 		{"SLICE", []Expr{arr(i32(1), i32(2), i32(3)), i32(2), i32(5)}, "[2, 3]", "ARRAY<INTEGER>"},
 		{"GENERATE_SERIES", []Expr{i32(3), i32(1)}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		// Sizes a single call could exhaust a node with are errors, found before
+		// anything is allocated.
+		{"GENERATE_SERIES", []Expr{i64(1), i64(math.MaxInt64)}, "ERROR", "ARRAY<BIGINT>"},
+		{"GENERATE_SERIES", []Expr{i64(math.MinInt64), i64(math.MaxInt64)}, "ERROR", "ARRAY<BIGINT>"},
+		{"GENERATE_SERIES", []Expr{i32(math.MaxInt32 - 1), i32(math.MaxInt32)}, "[2147483646, 2147483647]", "ARRAY<INTEGER>"},
+		{"LPAD", []Expr{str("x"), i32(2000000000), str("y")}, "ERROR", "STRING"},
+		{"RPAD", []Expr{lit([]byte("x"), types.BytesType), i32(2000000000), lit([]byte("y"), types.BytesType)}, "ERROR", "BYTES"},
 		{"ELT", []Expr{i32(2), str("a"), str("b")}, "b", "STRING"},
 		{"FIELD", []Expr{str("b"), str("a"), str("b")}, "2", "INTEGER"},
 		{"AS_MAP", []Expr{arr(str("a")), arr(i32(1))}, "{a=1}", "MAP<STRING, INTEGER>"},

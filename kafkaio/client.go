@@ -179,6 +179,40 @@ func (c *Cluster) DeleteTopic(ctx context.Context, name string) error {
 	return nil
 }
 
+// DeleteEmptyGroups deletes the consumer groups whose names match and that
+// have no members; a group in use (NON_EMPTY_GROUP) is left. It returns the
+// groups deleted.
+func (c *Cluster) DeleteEmptyGroups(ctx context.Context, match func(group string) bool) ([]string, error) {
+	listed, err := c.admin.ListGroups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	var names []string
+	for _, g := range listed.Groups() {
+		if match(g) {
+			names = append(names, g)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	resps, err := c.admin.DeleteGroups(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("delete groups: %w", err)
+	}
+	var deleted []string
+	for _, r := range resps.Sorted() {
+		switch {
+		case r.Err == nil:
+			deleted = append(deleted, r.Group)
+		case errors.Is(r.Err, kerr.NonEmptyGroup), errors.Is(r.Err, kerr.GroupIDNotFound):
+		default:
+			return deleted, fmt.Errorf("delete group %s: %w", r.Group, r.Err)
+		}
+	}
+	return deleted, nil
+}
+
 // retryUnknownTopic runs fn again while it fails with UNKNOWN_TOPIC_OR_PARTITION,
 // for up to two seconds: offsets are listed through the client's metadata, which
 // may be up to MetadataMinAge older than a topic created a moment ago (a pull

@@ -144,7 +144,7 @@ func (n *Node) Statement(took time.Duration, err error) {
 type queryCollector struct{ qs Queries }
 
 var (
-	descState = prometheus.NewDesc("sluice_query_state", "1 for the query's current state (RUNNING, ERROR, STOPPED).",
+	descState = prometheus.NewDesc("sluice_query_state", "1 for the query's current state (RUNNING, RECOVERING, ERROR, STOPPED).",
 		[]string{"query", "state"}, nil)
 	descIn = prometheus.NewDesc("sluice_query_records_in_total",
 		"Records read from the query's source topics in committed batches on this node since it started.", []string{"query"}, nil)

@@ -17,6 +17,9 @@ func Format(s Statement) string {
 }
 
 func formatStmt(b *strings.Builder, s Statement) {
+	if formatConnectorStmt(b, s) {
+		return
+	}
 	switch s := s.(type) {
 	case *CreateSource:
 		b.WriteString("CREATE ")

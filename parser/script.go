@@ -101,34 +101,36 @@ func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 		s   Statement
 		err error
 	)
-	switch first.upper() {
-	case "SELECT":
+	switch lead := first.upper(); {
+	case isConnectorStatement(c, lead):
+		s, err = parseConnectorStatement(c, base, lead)
+	case lead == "SELECT":
 		s, err = p.parseQuery(c, base)
-	case "CREATE":
+	case lead == "CREATE":
 		s, err = p.parseCreate(c, base)
-	case "INSERT":
+	case lead == "INSERT":
 		s, err = p.parseInsert(c, base)
-	case "SHOW", "LIST":
+	case lead == "SHOW", lead == "LIST":
 		s, err = parseShow(c, base)
-	case "DESCRIBE":
+	case lead == "DESCRIBE":
 		s, err = parseDescribe(c, base)
-	case "DROP":
+	case lead == "DROP":
 		s, err = parseDrop(c, base)
-	case "TERMINATE":
+	case lead == "TERMINATE":
 		s, err = parseTerminate(c, base)
-	case "SET":
+	case lead == "SET":
 		s, err = parseSet(c, base)
-	case "UNSET":
+	case lead == "UNSET":
 		s, err = parseUnset(c, base)
-	case "PRINT":
+	case lead == "PRINT":
 		s, err = parsePrint(c, base)
-	case "EXPLAIN":
+	case lead == "EXPLAIN":
 		s, err = p.parseExplain(c, base)
-	case "AWAIT":
+	case lead == "AWAIT":
 		s, err = parseAwait(c, base)
-	case "DEFINE":
+	case lead == "DEFINE":
 		s, err = parseDefine(c, base)
-	case "UNDEFINE":
+	case lead == "UNDEFINE":
 		s, err = parseUndefine(c, base)
 	default:
 		if first.Kind != tkWord {

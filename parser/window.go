@@ -1,12 +1,13 @@
 package parser
 
 import (
+	"math"
 	"time"
 )
 
 // parseDuration parses "n unit" with a ksqlDB window unit.
 func parseDuration(c *cursor) (time.Duration, error) {
-	n, _, err := c.expectInt("a duration")
+	n, nt, err := c.expectInt("a duration")
 	if err != nil {
 		return 0, err
 	}
@@ -16,6 +17,11 @@ func parseDuration(c *cursor) (time.Duration, error) {
 		return 0, expected(c.src, u, "a time unit (DAYS, HOURS, MINUTES, SECONDS, MILLISECONDS)")
 	}
 	c.next()
+	// A duration is held in nanoseconds: about 292 years at most. A larger
+	// one would wrap to a small or negative window.
+	if n > int64(math.MaxInt64/time.Millisecond)/ms {
+		return 0, syntaxErrorf(c.src, nt.Pos, "%s %s is too long a duration: at most %d days", nt.Text, u.Text, int64(math.MaxInt64/time.Millisecond)/86400000)
+	}
 	return time.Duration(n*ms) * time.Millisecond, nil
 }
 

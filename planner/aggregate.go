@@ -229,7 +229,9 @@ func (p *Planner) planAggregate(sel *parser.Select, sc *scope, params []any) (*p
 		if src.Kind == catalog.Table {
 			return nil, sqlerr.New(sqlerr.FeatureNotSupported, "Windowing not supported for table aggregations.").WithPosition(sel.Window.Pos)
 		}
-		agg.Window = windowPlan(sel.Window)
+		if agg.Window, err = windowPlan(sel.Window); err != nil {
+			return nil, err
+		}
 		if agg.EmitFinal && !sel.Window.HasGrace {
 			// EMIT FINAL without GRACE PERIOD closes windows at their end, as
 			// ksqlDB's on-window-close emission does; the 24-hour legacy default
@@ -317,15 +319,37 @@ func withItems(sel *parser.Select, items []parser.SelectItem) *parser.Select {
 	return &c
 }
 
-func windowPlan(w *parser.WindowSpec) *plan.WindowPlan {
+// MaxWindowsPerRecord bounds how many hopping windows one record falls in
+// (SIZE / ADVANCE BY): each is a state update per record, so a day advancing by
+// a millisecond (86.4 million) would take a node's memory and CPU on the first
+// record, and again at every restart.
+const MaxWindowsPerRecord = 10000
+
+func windowPlan(w *parser.WindowSpec) (*plan.WindowPlan, error) {
 	wp := &plan.WindowPlan{Size: w.Size, Advance: w.Advance, Grace: plan.DefaultGrace}
+	bad := func(format string, args ...any) error {
+		return sqlerr.Newf(sqlerr.InvalidParameterValue, format, args...).WithPosition(w.Pos)
+	}
 	switch w.Kind {
 	case parser.Tumbling:
 		wp.Kind, wp.Advance = "TUMBLING", w.Size
 	case parser.Hopping:
 		wp.Kind = "HOPPING"
+		if w.Advance <= 0 || w.Advance > w.Size {
+			return nil, bad("Window advancement interval should be more than zero and less than window duration")
+		}
+		if n := w.Size / w.Advance; n > MaxWindowsPerRecord {
+			return nil, bad("A hopping window of %s advancing by %s puts each record in %d windows, over the limit of %d: advance by at least %s",
+				w.Size, w.Advance, n, MaxWindowsPerRecord, (w.Size+MaxWindowsPerRecord-1)/MaxWindowsPerRecord)
+		}
 	case parser.Session:
 		wp.Kind = "SESSION"
+		if w.Size <= 0 {
+			return nil, bad("Gap time (inactivityGapMs) cannot be zero or negative.")
+		}
+	}
+	if wp.Size <= 0 {
+		return nil, bad("Window size (sizeMs) must be larger than zero.")
 	}
 	if w.HasGrace {
 		wp.Grace = w.Grace
@@ -334,5 +358,8 @@ func windowPlan(w *parser.WindowSpec) *plan.WindowPlan {
 	if w.HasRetention {
 		wp.Retention = w.Retention
 	}
-	return wp
+	if wp.Retention < 0 {
+		return nil, bad("The window's size and grace period are too long together (%s and %s)", wp.Size, wp.Grace)
+	}
+	return wp, nil
 }

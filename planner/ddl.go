@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"math"
 	"strings"
 
 	"github.com/sluice-db/sluice/plan"
@@ -52,11 +53,12 @@ func PlanCreateSourceInferring(st *parser.CreateSource, session map[string]strin
 	if st.Kind == parser.Table {
 		src.Kind = catalog.Table
 	}
-	topic, ok := w.str("KAFKA_TOPIC")
-	if !ok {
+	if !w.has("KAFKA_TOPIC") {
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "Missing required property \"KAFKA_TOPIC\" which has no default value.").WithPosition(st.NamePos)
 	}
-	src.Topic = topic
+	if err := topicProps(src, w, "", st.NamePos); err != nil {
+		return nil, err
+	}
 	if err := declareColumns(src, st, infer != nil); err != nil {
 		return nil, err
 	}
@@ -68,16 +70,6 @@ func PlanCreateSourceInferring(st *parser.CreateSource, session map[string]strin
 	if err := resolveFormats(src, w, session, nil); err != nil {
 		return nil, err
 	}
-	if n, ok, err := w.int("PARTITIONS"); err != nil {
-		return nil, err
-	} else if ok {
-		src.Partitions = n
-	}
-	if n, ok, err := w.int("REPLICAS"); err != nil {
-		return nil, err
-	} else if ok {
-		src.Replicas = n
-	}
 	if err := resolveWindow(src, w); err != nil {
 		return nil, err
 	}
@@ -85,6 +77,60 @@ func PlanCreateSourceInferring(st *parser.CreateSource, session map[string]strin
 		return nil, err
 	}
 	return src, checkCodecs(src)
+}
+
+// Limits of a source's topic. Kafka caps names at 249 characters of
+// [a-zA-Z0-9._-] (a topic is a directory of that name on every broker) and
+// replication factors at an int16. Kafka sets no partition cap, but every
+// partition costs each broker and each query task memory and file handles, and
+// a count in the millions exhausts a node before the broker refuses it.
+const (
+	MaxTopicNameLength = 249
+	MaxPartitions      = 10000
+	MaxReplicas        = math.MaxInt16
+)
+
+// topicProps sets a source's or sink's topic, partition count and replicas from
+// its WITH properties (topic defaultTopic when KAFKA_TOPIC is absent), refusing
+// what Kafka would refuse or could not hold before anything is written.
+func topicProps(src *catalog.Source, w *withProps, defaultTopic string, namePos int) error {
+	src.Topic = defaultTopic
+	pos := namePos
+	if t, ok := w.str("KAFKA_TOPIC"); ok {
+		src.Topic, pos = t, w.pos("KAFKA_TOPIC")
+	}
+	if err := CheckTopicName(src.Topic); err != nil {
+		return sqlerr.As(err).WithPosition(pos)
+	}
+	if n, ok, err := w.intAtMost("PARTITIONS", MaxPartitions); err != nil {
+		return err
+	} else if ok {
+		src.Partitions = n
+	}
+	if n, ok, err := w.intAtMost("REPLICAS", MaxReplicas); err != nil {
+		return err
+	} else if ok {
+		src.Replicas = n
+	}
+	return nil
+}
+
+// CheckTopicName applies Kafka's rules for topic names.
+func CheckTopicName(name string) error {
+	switch {
+	case name == "":
+		return sqlerr.New(sqlerr.InvalidName, "Topic name is illegal, it can't be empty")
+	case name == "." || name == "..":
+		return sqlerr.New(sqlerr.InvalidName, "Topic name cannot be \".\" or \"..\"")
+	case len(name) > MaxTopicNameLength:
+		return sqlerr.Newf(sqlerr.InvalidName, "Topic name is illegal, it can't be longer than %d characters, topic name: %s", MaxTopicNameLength, name)
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return sqlerr.Newf(sqlerr.InvalidName, "Topic name \"%s\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
+		}
+	}
+	return nil
 }
 
 func declareColumns(src *catalog.Source, st *parser.CreateSource, deferChecks bool) error {
@@ -365,26 +411,14 @@ func (p *Planner) PlanCreateAsSelect(st *parser.CreateAsSelect, session map[stri
 			sink.Columns = append(sink.Columns, types.Column{Name: c.Name, Type: c.Type, Role: types.ValueColumn})
 		}
 	}
-	if topic, ok := w.str("KAFKA_TOPIC"); ok {
-		sink.Topic = topic
-	} else {
-		sink.Topic = session[PropOutputTopicPrefix] + st.Name
+	if err := topicProps(sink, w, session[PropOutputTopicPrefix]+st.Name, st.NamePos); err != nil {
+		return nil, err
 	}
 	if err := resolveFormats(sink, w, session, qp.Source); err != nil {
 		return nil, err
 	}
 	if len(sink.KeyColumns()) == 0 && w.has("KEY_FORMAT") {
 		return nil, sqlerr.New(sqlerr.InvalidParameterValue, "Key format specified for stream without key columns.").WithPosition(w.pos("KEY_FORMAT"))
-	}
-	if n, ok, err := w.int("PARTITIONS"); err != nil {
-		return nil, err
-	} else if ok {
-		sink.Partitions = n
-	}
-	if n, ok, err := w.int("REPLICAS"); err != nil {
-		return nil, err
-	} else if ok {
-		sink.Replicas = n
 	}
 	if err := resolveTimestamp(sink, w); err != nil {
 		return nil, err

@@ -101,6 +101,15 @@ func (w *withProps) int(key string) (int, bool, error) {
 	return int(n), true, nil
 }
 
+// intAtMost is int with an upper bound.
+func (w *withProps) intAtMost(key string, limit int) (int, bool, error) {
+	n, ok, err := w.int(key)
+	if err == nil && n > limit {
+		err = sqlerr.Newf(sqlerr.InvalidParameterValue, "invalid %s: %d is more than the limit of %d", key, n, limit).WithPosition(w.pos(key))
+	}
+	return n, ok, err
+}
+
 func (w *withProps) bool(key string) (*bool, error) {
 	p, ok := w.byKey[key]
 	if !ok {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the outside tools the test suite drives: kcat and psql (the quickstart test
-# uses them as a newcomer would), plus the Postgres client libraries that the client
+# uses them as a newcomer would), PostgreSQL 15 (internal/pgoracle: the comparison
+# oracle and the JDBC sink connector's target), plus the Postgres client libraries that the client
 # compatibility tests use (psycopg2, SQLAlchemy, pgjdbc, node-pg).
 #
 # Idempotent: when everything is present it changes nothing and touches no network;
@@ -14,6 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 declare -A probe=(
 	[kcat]=/usr/bin/kcat
 	[postgresql-client]=/usr/bin/psql
+	[postgresql-15]=/usr/lib/postgresql/15/bin/initdb
 	[python3-psycopg2]=/usr/lib/python3/dist-packages/psycopg2/__init__.py
 	[python3-sqlalchemy]=/usr/lib/python3/dist-packages/sqlalchemy/__init__.py
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar

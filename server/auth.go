@@ -15,6 +15,8 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -93,12 +95,86 @@ func (c *conn) authenticate(fr *frameReader, user string) bool {
 		c.log.Debug("authentication failed", "user", user, "err", err)
 	}
 	if !ok {
+		// The answer is held back longer with each recent failure from the
+		// same address, so guessing passwords costs time.
+		time.Sleep(c.srv.failures.fail(remoteHost(c.nc.RemoteAddr()), time.Now()))
 		c.send(fatalResponse("28P01", fmt.Sprintf("password authentication failed for user %q", user)))
 		c.flush()
 		return false
 	}
 	c.send(&pgproto3.AuthenticationOk{})
 	return true
+}
+
+// unknownUserCredential is the SCRAM credential an unknown user is shown: a
+// salt and keys derived from the server's secret and the name, so it is the
+// same at every attempt (as a real user's is) and costs what a known user's
+// check costs (no key stretching at login for either). The exchange then
+// fails like a wrong password.
+func (s *Server) unknownUserCredential(user string) scramCredential {
+	derive := func(label string) []byte { return hmacSHA256(s.fakeSCRAM, label+"\x00"+user) }
+	return scramCredential{salt: derive("salt")[:16], storedKey: derive("stored"), serverKey: derive("server")}
+}
+
+func remoteHost(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
+	return addr.String()
+}
+
+// loginFailures counts recent failed logins per client address. Each failure
+// within failureWindow of the previous one doubles the delay before the next
+// failure is answered, from 100 ms to 5 s; a quiet address starts again.
+type loginFailures struct {
+	mu     sync.Mutex
+	byHost map[string]*hostFailures
+	lastGC time.Time
+}
+
+type hostFailures struct {
+	n    int
+	last time.Time
+}
+
+const (
+	failureWindow   = time.Minute
+	firstFailDelay  = 100 * time.Millisecond
+	maxFailDelay    = 5 * time.Second
+	maxTrackedHosts = 100_000
+)
+
+func newLoginFailures() *loginFailures {
+	return &loginFailures{byHost: map[string]*hostFailures{}}
+}
+
+// fail records a failed login from host at now and returns how long to wait
+// before answering it.
+func (f *loginFailures) fail(host string, now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if now.Sub(f.lastGC) > failureWindow || len(f.byHost) > maxTrackedHosts {
+		for h, hf := range f.byHost {
+			if now.Sub(hf.last) > failureWindow {
+				delete(f.byHost, h)
+			}
+		}
+		f.lastGC = now
+	}
+	hf := f.byHost[host]
+	if hf == nil || now.Sub(hf.last) > failureWindow {
+		hf = &hostFailures{}
+		if len(f.byHost) < maxTrackedHosts {
+			f.byHost[host] = hf
+		}
+	}
+	hf.n++
+	hf.last = now
+	d := firstFailDelay
+	for i := 1; i < hf.n && d < maxFailDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxFailDelay)
 }
 
 func isLoopback(addr net.Addr) bool {
@@ -185,9 +261,7 @@ func (c *conn) authSCRAM(fr *frameReader, user string) (bool, error) {
 	}
 	cred, known := c.srv.scram[user]
 	if !known {
-		// Go through the exchange with a throwaway credential so that an unknown
-		// user looks like a wrong password.
-		cred, _ = newSCRAMCredential(string(randomNonce()))
+		cred = c.srv.unknownUserCredential(user)
 	}
 	nonce := clientNonce + randomNonce()
 	serverFirst := "r=" + nonce + ",s=" + base64.StdEncoding.EncodeToString(cred.salt) + fmt.Sprintf(",i=%d", scramIters)

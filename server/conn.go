@@ -100,6 +100,17 @@ func (c *conn) flush() {
 
 // serve runs the connection to its end. A panic (engine or server bug) ends only
 // this connection; it is logged with its stack.
+// refuse sends a FATAL error to a connection the server will not serve and
+// closes it, without waiting for its startup packet.
+func (c *conn) refuse(msg *pgproto3.ErrorResponse) {
+	defer c.srv.untrack(c)
+	defer c.nc.Close()
+	defer c.cancel()
+	c.nc.SetDeadline(time.Now().Add(5 * time.Second))
+	c.send(msg)
+	c.flush()
+}
+
 func (c *conn) serve() {
 	defer c.srv.untrack(c)
 	defer c.nc.Close()
@@ -112,6 +123,9 @@ func (c *conn) serve() {
 		}
 	}()
 
+	// A client that never finishes startup and authentication (one left
+	// mid-SCRAM) must not hold a connection and a goroutine for ever.
+	c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
 	fr := newFrameReader(c.nc, c.srv.cfg.MaxMessageSize)
 	params, fr, ok := c.startup(fr)
 	if !ok {
@@ -120,6 +134,7 @@ func (c *conn) serve() {
 	if !c.authenticate(fr, params["user"]) {
 		return
 	}
+	c.nc.SetDeadline(time.Time{})
 	c.srv.sessions.register(c)
 	defer c.srv.sessions.unregister(c.pid)
 	c.sess = c.srv.eng.NewSession(params, c.pid)

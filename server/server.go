@@ -1,12 +1,14 @@
 package server
 
 import (
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -27,9 +29,13 @@ type Config struct {
 	// MaxMessageSize bounds one client message; larger ones close the connection
 	// (FATAL 08P01). Default 64 MiB.
 	MaxMessageSize int
-	// StartupTimeout bounds the time from accepting a connection to a complete
-	// startup packet. Default 30s.
+	// StartupTimeout bounds the time from accepting a connection to the end of
+	// its authentication (startup packet, TLS handshake, password exchange), as
+	// PostgreSQL's authentication_timeout does. Default 60s, PostgreSQL's.
 	StartupTimeout time.Duration
+	// MaxConnections bounds the open client connections; one more is refused
+	// with FATAL 53300 as PostgreSQL's max_connections does. Default 500.
+	MaxConnections int
 }
 
 func (c Config) withDefaults() Config {
@@ -43,7 +49,10 @@ func (c Config) withDefaults() Config {
 		c.MaxMessageSize = 64 << 20
 	}
 	if c.StartupTimeout <= 0 {
-		c.StartupTimeout = 30 * time.Second
+		c.StartupTimeout = 60 * time.Second
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = 500
 	}
 	return c
 }
@@ -62,6 +71,10 @@ type Server struct {
 	sessions  *cancelKeys
 	wg        sync.WaitGroup
 	scram     map[string]scramCredential
+	// fakeSCRAM derives the credential shown for unknown users; failures
+	// slows down repeated failed logins.
+	fakeSCRAM []byte
+	failures  *loginFailures
 }
 
 // New returns a Server that opens sessions on eng.
@@ -75,8 +88,14 @@ func New(cfg Config, eng Engine) *Server {
 		}
 		scram[user] = cred
 	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		panic(fmt.Sprintf("server: SCRAM secret: %v", err)) // crypto/rand failed
+	}
 	return &Server{
 		scram:     scram,
+		fakeSCRAM: secret,
+		failures:  newLoginFailures(),
 		cfg:       cfg,
 		eng:       eng,
 		log:       cfg.Logger,
@@ -114,9 +133,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Transient (e.g. too many open files): back off as net/http does.
+			if transientAcceptError(err) {
+				// The process is out of file descriptors or buffers, or a client
+				// went away mid-handshake: back off as net/http does, and serve
+				// again once connections close.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
 				time.Sleep(backoff)
@@ -126,24 +146,48 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		backoff = 0
 		c := newConn(s, nc)
-		if !s.track(c) {
+		tracked, full := s.track(c)
+		if !tracked {
 			nc.Close()
 			return ErrServerClosed
+		}
+		if full {
+			go c.refuse(fatalResponse("53300", "sorry, too many clients already"))
+			continue
 		}
 		go c.serve()
 	}
 }
 
+// transientAcceptError reports whether an Accept error passes with time:
+// descriptor or memory exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM), a
+// connection aborted before it was accepted, or a timeout. Anything else
+// (the listener closed under us) ends Serve.
+func transientAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
+}
+
 // track registers a new connection; false once the server is closed.
-func (s *Server) track(c *conn) bool {
+// full is set when the connection is one over MaxConnections: it is tracked
+// (so Close waits for it) only to be refused.
+func (s *Server) track(c *conn) (tracked, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return false, false
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return true, len(s.conns) > s.cfg.MaxConnections
 }
 
 // untrack is called by a connection's goroutine as its last act.

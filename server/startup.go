@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -16,9 +15,6 @@ import (
 // a CancelRequest, and returns the StartupMessage parameters and the reader to go
 // on with (over TLS after a handshake). ok is false when the connection must end.
 func (c *conn) startup(fr *frameReader) (params map[string]string, _ *frameReader, ok bool) {
-	// A client that never finishes startup must not hold a goroutine forever.
-	c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
-	defer c.nc.SetReadDeadline(time.Time{})
 	for {
 		msg, err := fr.readStartup()
 		if err != nil {

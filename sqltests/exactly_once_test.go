@@ -149,33 +149,45 @@ CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
 // stopped when the test ends.
 func startBroker(t *testing.T, bin, dir string) string {
 	t.Helper()
+	addr, _ := startBrokerAt(t, bin, dir, "127.0.0.1:0")
+	return addr
+}
+
+// startBrokerAt runs `sluice broker` on addr and returns the address it
+// listens on and a function that kills it (kill -9).
+func startBrokerAt(t *testing.T, bin, dir, addr string) (string, func()) {
+	t.Helper()
 	ready := filepath.Join(dir, "ready.json")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	logf, err := os.Create(filepath.Join(dir, "broker.log"))
+	if err := os.Remove(ready); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, "broker.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "broker", "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready)
+	cmd := exec.Command(bin, "broker", "--data-dir", dir, "--addr", addr, "--ready-file", ready)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	kill := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	t.Cleanup(kill)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var addrs struct {
 			Kafka string `json:"kafka_addr"`
 		}
 		if b, err := os.ReadFile(ready); err == nil && json.Unmarshal(b, &addrs) == nil && addrs.Kafka != "" {
-			return addrs.Kafka
+			return addrs.Kafka, kill
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("sluice broker wrote no ready file")
-	return ""
+	return "", nil
 }
 
 func connectPG(t *testing.T, ctx context.Context, srv *harness.Server) *harness.Session {

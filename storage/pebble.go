@@ -2,7 +2,10 @@ package storage
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -15,18 +18,33 @@ type Options struct {
 	// several times slower, so the default here is 128 MB (the server asks for
 	// more: --state-cache-mb).
 	CacheBytes int64
+	// MinFreeBytes is the free space the store's file system must keep:
+	// a commit that finds less fails with ErrDiskFull before writing anything.
+	// Pebble treats a failed WAL write as fatal (it panics, and the store is
+	// unusable until reopened), so the store stops short of a full disk instead,
+	// leaving room for flushes and compactions. Default 256 MB.
+	MinFreeBytes int64
 }
+
+// ErrDiskFull is a commit refused because the disk is (nearly) full. Nothing
+// was written: the commit can be tried again once space is freed.
+var ErrDiskFull = errors.New("state store: not enough free disk space")
 
 // Store is a Pebble database.
 type Store struct {
-	db    *pebble.DB
-	cache *pebble.Cache
+	db      *pebble.DB
+	cache   *pebble.Cache
+	dir     string
+	minFree atomic.Int64
 }
 
 // Open opens (creating if needed) a store in dir.
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.CacheBytes == 0 {
 		opts.CacheBytes = 128 << 20
+	}
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = 256 << 20
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	po := &pebble.Options{
@@ -57,7 +75,26 @@ func Open(dir string, opts Options) (*Store, error) {
 		cache.Unref()
 		return nil, fmt.Errorf("open state store %s: %w", dir, err)
 	}
-	return &Store{db: db, cache: cache}, nil
+	st := &Store{db: db, cache: cache, dir: dir}
+	st.minFree.Store(opts.MinFreeBytes)
+	return st, nil
+}
+
+// SetMinFreeBytes changes MinFreeBytes of a running store.
+func (s *Store) SetMinFreeBytes(n int64) { s.minFree.Store(n) }
+
+// checkSpace returns ErrDiskFull when the store's file system has less than
+// MinFreeBytes available.
+func (s *Store) checkSpace() error {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(s.dir, &fs); err != nil {
+		return nil // no answer: let the write itself tell
+	}
+	free := int64(fs.Bavail) * int64(fs.Bsize)
+	if min := s.minFree.Load(); free < min {
+		return fmt.Errorf("%w: %d MB free in %s, %d MB kept free", ErrDiskFull, free>>20, s.dir, min>>20)
+	}
+	return nil
 }
 
 // Close flushes and closes the store.
@@ -87,6 +124,7 @@ func get(r pebble.Reader, key []byte) (value []byte, ok bool, err error) {
 // offsets it reflects go in one batch so a restart never double-counts.
 type Batch struct {
 	b *pebble.Batch
+	s *Store
 	// it is the indexed batch's iterator, repositioned by each Scan: creating an
 	// iterator over every level per probe cost a stream-stream join a tenth of
 	// its CPU. scanning guards against a Scan from inside a Scan's callback.
@@ -95,7 +133,7 @@ type Batch struct {
 }
 
 // NewBatch starts a batch.
-func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewBatch()} }
+func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewBatch(), s: s} }
 
 // Set stages key=value.
 func (b *Batch) Set(key, value []byte) error { return b.b.Set(key, value, nil) }
@@ -111,6 +149,11 @@ func (b *Batch) Commit(sync bool) error {
 	}
 	defer b.b.Close()
 	b.closeIter()
+	if !b.b.Empty() {
+		if err := b.s.checkSpace(); err != nil {
+			return err
+		}
+	}
 	return b.b.Commit(opt)
 }
 
@@ -171,7 +214,7 @@ func (b *Batch) Empty() bool { return b.b.Empty() }
 // over the store: an operator that reads state it changed earlier in the same
 // poll (a join probing the window it just wrote) stays consistent without
 // committing per record.
-func (s *Store) NewIndexedBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch()} }
+func (s *Store) NewIndexedBatch() *Batch { return &Batch{b: s.db.NewIndexedBatch(), s: s} }
 
 // Get returns a copy of the value for key as the batch sees it (indexed
 // batches only).

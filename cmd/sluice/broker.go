@@ -20,11 +20,15 @@ func runBroker(args []string, logger *slog.Logger) error {
 	dataDir := fs.String("data-dir", "./sluice-broker", "directory of the broker's log and metadata")
 	addr := fs.String("addr", "127.0.0.1:9092", "listen address")
 	readyFile := fs.String("ready-file", "", `write {"kafka_addr": "host:port"} to this file once ready`)
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the broker has no authentication: whoever reaches it reads and writes every topic)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: sluice broker [--data-dir DIR] [--addr HOST:PORT] [--ready-file F]\n\nRuns the embedded Kafka broker alone.\n\n")
+		fmt.Fprintf(fs.Output(), "usage: sluice broker [--data-dir DIR] [--addr HOST:PORT [--allow-remote]] [--ready-file F]\n\nRuns the embedded Kafka broker alone.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkListenAddr("--addr", *addr, *allowRemote, "--allow-remote"); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*dataDir, 0o755); err != nil {

@@ -47,6 +47,14 @@ type config struct {
 	logLevel       string
 	cpuProfile     string
 	stateCacheMB   int64
+	// The embedded broker and the HTTP listener have no authentication: a
+	// non-loopback address for either needs its allow flag.
+	embeddedAllowRemote bool
+	httpAllowRemote     bool
+	srAllowRemote       bool
+	// allowInternalTopics lets statements use internal topics (repair only).
+	allowInternalTopics bool
+	pgMaxConnections    int
 	// srAddr is the embedded Schema Registry's listen address; srURL an external
 	// registry used instead of it.
 	srAddr string
@@ -85,15 +93,20 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.dataDir, "data-dir", "./sluice-data", "directory for state, the embedded broker's log and metadata")
 	flag.StringVar(&cfg.pgAddr, "pg-addr", "127.0.0.1:5433", "Postgres wire protocol listen address")
-	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (/healthz, /queries, /metrics, ksqlDB's REST API)")
+	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (the console, /healthz, /queries, /connectors, /metrics, ksqlDB's REST API)")
 	flag.StringVar(&cfg.kafka, "kafka", "", "bootstrap servers of an external Kafka cluster (comma-separated); empty runs the embedded broker")
 	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
+	flag.BoolVar(&cfg.embeddedAllowRemote, "embedded-kafka-allow-remote", false, "allow a non-loopback --embedded-kafka-addr (the broker has no authentication: whoever reaches it reads and writes every topic, the command topic too)")
+	flag.BoolVar(&cfg.httpAllowRemote, "http-allow-remote", false, "allow a non-loopback --http-addr (needed when nodes on other machines read this one; it has no authentication)")
+	flag.IntVar(&cfg.pgMaxConnections, "pg-max-connections", 500, "most Postgres client connections open at once (one more is refused with 53300, as PostgreSQL's max_connections)")
+	flag.BoolVar(&cfg.allowInternalTopics, "allow-internal-topics", false, "let statements read, write and delete internal topics (Sluice's, the Schema Registry's, Kafka's): for repairs only")
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
 	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
 	flag.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	flag.Int64Var(&cfg.stateCacheMB, "state-cache-mb", 512, "block cache of the state store in MB: joins and aggregations read their state through it")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	flag.StringVar(&cfg.srAddr, "schema-registry-addr", "127.0.0.1:8081", "listen address of the embedded Schema Registry (Confluent's REST API, state in the _schemas topic)")
+	flag.BoolVar(&cfg.srAllowRemote, "schema-registry-allow-remote", false, "allow a non-loopback --schema-registry-addr (the embedded registry has no authentication)")
 	flag.StringVar(&cfg.srURL, "schema-registry", "", "URL of an external Schema Registry to use instead of the embedded one")
 	cfg.defaults = map[string]string{}
 	flag.Var(propertyFlags(cfg.defaults), "config", "a default session property as name=value, e.g. auto.offset.reset=earliest (repeatable)")
@@ -137,6 +150,19 @@ func run(cfg config, logger *slog.Logger) error {
 	tlsCfg, auth, err := cfg.pgAuth.serverSecurity(cfg.pgAddr)
 	if err != nil {
 		return err
+	}
+	if err := checkListenAddr("--http-addr", cfg.httpAddr, cfg.httpAllowRemote, "--http-allow-remote"); err != nil {
+		return err
+	}
+	if cfg.srURL == "" {
+		if err := checkListenAddr("--schema-registry-addr", cfg.srAddr, cfg.srAllowRemote, "--schema-registry-allow-remote"); err != nil {
+			return err
+		}
+	}
+	if cfg.kafka == "" {
+		if err := checkListenAddr("--embedded-kafka-addr", cfg.embeddedAddr, cfg.embeddedAllowRemote, "--embedded-kafka-allow-remote"); err != nil {
+			return err
+		}
 	}
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
@@ -202,7 +228,7 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger,
 		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL,
-		Observer: node})
+		Observer: node, AllowInternalTopics: cfg.allowInternalTopics})
 	if err != nil {
 		peers.Close()
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
@@ -213,7 +239,7 @@ func run(cfg config, logger *slog.Logger) error {
 	defer peers.Close()
 	node.CollectQueries(eng)
 	face := pgface.New(pgface.Config{Sources: eng})
-	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth}, wireEngine{e: eng, face: face, metrics: node})
+	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth, MaxConnections: cfg.pgMaxConnections}, wireEngine{e: eng, face: face, metrics: node})
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
@@ -285,6 +311,10 @@ func httpHandler(eng *engine.Engine, node *metrics.Node, rest *ksqlrest.API) htt
 	mux.HandleFunc("/queries", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(eng.Queries())
+	})
+	mux.HandleFunc("/connectors", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(eng.Connectors())
 	})
 	return mux
 }

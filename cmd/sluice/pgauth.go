@@ -32,7 +32,7 @@ func (c *pgAuthConfig) register(fs *flag.FlagSet) {
 	fs.Var(c.users, "pg-user", "a Postgres user as name:password (repeatable); with users, clients must authenticate")
 	fs.StringVar(&c.usersFile, "pg-users-file", "", "file of Postgres users, one name:password per line (# comments)")
 	fs.StringVar(&c.method, "pg-auth", server.AuthSCRAM, "password check: scram-sha-256, md5 or password (cleartext)")
-	fs.BoolVar(&c.trustLoopback, "pg-trust-loopback", true, "let clients on a loopback address in without a password")
+	fs.BoolVar(&c.trustLoopback, "pg-trust-loopback", false, "with --pg-user or --pg-users-file, still let clients on a loopback address in without a password (without users every client is let in)")
 	fs.BoolVar(&c.allowRemote, "pg-allow-remote-trust", false, "allow a non-loopback --pg-addr without any --pg-user (anyone who can connect gets in)")
 }
 
@@ -105,6 +105,15 @@ func readUsersFile(path string, users map[string]string) error {
 		users[strings.TrimSpace(name)] = password
 	}
 	return sc.Err()
+}
+
+// checkListenAddr refuses a non-loopback listen address for a listener without
+// authentication unless its allow flag is set: exposing it must be a choice.
+func checkListenAddr(name, addr string, allowed bool, allowFlag string) error {
+	if allowed || loopbackAddr(addr) {
+		return nil
+	}
+	return fmt.Errorf("%s %s is not a loopback address and that listener has no authentication: pass %s to expose it", name, addr, allowFlag)
 }
 
 func loopbackAddr(addr string) bool {

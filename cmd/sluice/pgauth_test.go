@@ -29,7 +29,7 @@ func TestServerSecurity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(auth.Users) != 3 || auth.Users["bob"] != "b:with:colons" || auth.Method != "md5" || !auth.TrustLoopback {
+	if len(auth.Users) != 3 || auth.Users["bob"] != "b:with:colons" || auth.Method != "md5" || auth.TrustLoopback {
 		t.Errorf("auth = %+v", auth)
 	}
 	for _, tc := range []struct {
@@ -52,5 +52,29 @@ func TestServerSecurity(t *testing.T) {
 	}
 	if _, _, err := parsePGAuth(t).serverSecurity("127.0.0.1:5433"); err != nil {
 		t.Errorf("loopback without users: %v", err)
+	}
+}
+
+func TestCheckListenAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr    string
+		allowed bool
+		ok      bool
+	}{
+		{"127.0.0.1:9092", false, true},
+		{"[::1]:9092", false, true},
+		{"localhost:9092", false, true},
+		{"0.0.0.0:9092", false, false},
+		{":9092", false, false},
+		{"10.1.2.3:9092", false, false},
+		{"0.0.0.0:9092", true, true},
+	} {
+		err := checkListenAddr("--x-addr", tc.addr, tc.allowed, "--x-allow-remote")
+		if (err == nil) != tc.ok {
+			t.Errorf("%s allowed=%v: got %v, want ok=%v", tc.addr, tc.allowed, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "--x-allow-remote") {
+			t.Errorf("%s: error %q does not name the flag that allows it", tc.addr, err)
+		}
 	}
 }

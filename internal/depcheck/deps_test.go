@@ -41,6 +41,11 @@ var rules = []rule{
 		reason:    "a plan is data: it neither parses nor plans nor talks to Kafka",
 	},
 	{
+		pkgs:      module + "/connect/...",
+		forbidden: []string{module + "/parser", module + "/planner", module + "/engine", module + "/exec", "github.com/pingcap/tidb"},
+		reason:    "a connector's runtime has its own commit (a PostgreSQL transaction): it reads a source's columns and formats, never SQL, plans' logic or the query runtime",
+	},
+	{
 		pkgs:      module + "/...",
 		except:    []string{module + "/parser"},
 		forbidden: []string{"github.com/pingcap/tidb"},
@@ -143,6 +148,7 @@ func TestRulesBite(t *testing.T) {
 		{path: module + "/pgfacex", deps: []string{module + "/pgfacex"}},
 		{path: module + "/exec", deps: []string{module + "/plan", module + "/planner"}},
 		{path: module + "/plan", deps: []string{module + "/types"}},
+		{path: module + "/connect/jdbcsink", deps: []string{module + "/catalog", module + "/exec"}},
 	}
 	reason := func(pkgs string) string {
 		for _, r := range rules {
@@ -158,6 +164,7 @@ func TestRulesBite(t *testing.T) {
 		module + "/server imports " + module + "/pgface/pgcatalog: " + reason(module+"/server/..."),
 		module + "/server/sub imports github.com/pganalyze/pg_query_go/v6: " + reason(module+"/server/..."),
 		module + "/exec imports " + module + "/planner: " + reason(module+"/exec/..."),
+		module + "/connect/jdbcsink imports " + module + "/exec: " + reason(module+"/connect/..."),
 		module + "/expr imports github.com/pingcap/tidb/pkg/parser/ast: " + reason(module+"/..."),
 		"rule for " + module + "/gone/... matches no package: update the rule after a move",
 	}

@@ -26,6 +26,31 @@ const User = "alice"
 // test is skipped, except in CI (CI set), where they are required.
 func Start(t testing.TB, settings ...string) string {
 	t.Helper()
+	return StartServer(t, settings...).Port
+}
+
+// Server is a running throwaway PostgreSQL that a test may restart.
+type Server struct {
+	Port string
+	t    testing.TB
+	run  func() *exec.Cmd // starts the server process
+	pg   *exec.Cmd
+}
+
+// Restart stops the server (a fast shutdown: sessions are cut), waits down,
+// and starts it again on the same port and data, returning once it accepts
+// connections.
+func (s *Server) Restart(down time.Duration) {
+	s.t.Helper()
+	s.pg.Process.Signal(syscall.SIGINT)
+	s.pg.Wait()
+	time.Sleep(down)
+	s.pg = s.run()
+}
+
+// StartServer is Start, returning the server.
+func StartServer(t testing.TB, settings ...string) *Server {
+	t.Helper()
 	initdb := filepath.Join(Bin, "initdb")
 	if _, err := os.Stat(initdb); err != nil {
 		if os.Getenv("CI") != "" {
@@ -74,20 +99,25 @@ func Start(t testing.TB, settings ...string) string {
 	for _, s := range settings {
 		args = append(args, "-c", s)
 	}
-	pg := asPG(filepath.Join(Bin, "postgres"), args...)
-	if err := pg.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pg.Process.Signal(syscall.SIGINT)
-		pg.Wait()
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for exec.Command(filepath.Join(Bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", port, "-U", User, "-d", "postgres").Run() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("PostgreSQL did not start")
+	s := &Server{Port: port, t: t}
+	s.run = func() *exec.Cmd {
+		pg := asPG(filepath.Join(Bin, "postgres"), args...)
+		if err := pg.Start(); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		deadline := time.Now().Add(30 * time.Second)
+		for exec.Command(filepath.Join(Bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", port, "-U", User, "-d", "postgres").Run() != nil {
+			if time.Now().After(deadline) {
+				t.Fatal("PostgreSQL did not start")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return pg
 	}
-	return port
+	s.pg = s.run()
+	t.Cleanup(func() {
+		s.pg.Process.Signal(syscall.SIGINT)
+		s.pg.Wait()
+	})
+	return s
 }

@@ -3,13 +3,15 @@ package pgeval
 import (
 	"math"
 
-	"github.com/cockroachdb/apd/v3"
 	"strconv"
 	"strings"
+
+	"github.com/cockroachdb/apd/v3"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // expr is a compiled scalar expression.
@@ -803,21 +805,33 @@ func arith(op string, a, b any) (any, error) {
 	ai, aInt := a.(int64)
 	bi, bInt := b.(int64)
 	if aInt && bInt {
+		var (
+			v  int64
+			ok = true
+		)
 		switch op {
 		case "+":
-			return ai + bi, nil
+			v, ok = types.AddInt64(ai, bi)
 		case "-":
-			return ai - bi, nil
+			v, ok = types.SubInt64(ai, bi)
 		case "*":
-			return ai * bi, nil
+			v, ok = types.MulInt64(ai, bi)
 		case "/", "%":
 			if bi == 0 {
 				return nil, sqlerr.New(sqlerr.DivisionByZero, "division by zero")
 			}
 			if op == "/" {
-				return ai / bi, nil
+				v, ok = types.DivInt64(ai, bi)
+			} else if bi != -1 {
+				v = ai % bi
 			}
-			return ai % bi, nil
+		}
+		switch op {
+		case "+", "-", "*", "/", "%":
+			if !ok {
+				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "bigint out of range")
+			}
+			return v, nil
 		case "&":
 			return ai & bi, nil
 		case "|":

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // Functions are the evaluator's built-in functions: the generic SQL functions
@@ -261,8 +262,8 @@ func generateSeries(_ *Ctx, a []any) ([]any, error) {
 			break
 		}
 		out = append(out, v)
-		if len(out) > 10_000_000 {
-			return nil, sqlerr.New(sqlerr.InvalidParameterValue, "generate_series is limited to 10 million rows here")
+		if len(out) > types.MaxCollectionElements {
+			return nil, sqlerr.Newf(sqlerr.ProgramLimitExceeded, "generate_series is limited to %d rows here", types.MaxCollectionElements)
 		}
 		if v, err = arith("+", v, step); err != nil {
 			return nil, err

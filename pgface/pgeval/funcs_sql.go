@@ -9,10 +9,12 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // Pseudo argument types of the functions below: argNumber keeps an integer,
@@ -167,8 +169,8 @@ func sqlFuncs() map[string]*Func {
 			var out []any
 			for t := from; (up && !t.After(to)) || (!up && !t.Before(to)); t = addInterval(t, step, 1) {
 				out = append(out, t)
-				if len(out) > 10_000_000 {
-					return nil, sqlerr.New(sqlerr.InvalidParameterValue, "generate_series is limited to 10 million rows here")
+				if len(out) > types.MaxCollectionElements {
+					return nil, sqlerr.Newf(sqlerr.ProgramLimitExceeded, "generate_series is limited to %d rows here", types.MaxCollectionElements)
 				}
 			}
 			return out, nil
@@ -304,8 +306,8 @@ func sqlFuncs() map[string]*Func {
 			if n < 0 {
 				n = 0
 			}
-			if n*int64(len(a[0].(string))) > 1<<26 {
-				return nil, sqlerr.New("54000", "requested length too large")
+			if n*int64(len(a[0].(string))) > types.MaxStringBytes {
+				return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested length too large")
 			}
 			return strings.Repeat(a[0].(string), int(n)), nil
 		}},
@@ -469,6 +471,9 @@ func pad(left bool) func(*Ctx, []any) (any, error) {
 		}
 		if len(fill) == 0 {
 			return string(s), nil
+		}
+		if n > types.MaxStringBytes/utf8.UTFMax {
+			return nil, sqlerr.New(sqlerr.ProgramLimitExceeded, "requested length too large")
 		}
 		var p []rune
 		for int64(len(p)+len(s)) < n {

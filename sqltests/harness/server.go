@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,10 @@ type Config struct {
 	Args []string
 	// ReadyTimeout bounds the wait for the ready file; 0 means 60s.
 	ReadyTimeout time.Duration
+	// Wrapper, when set, is a command that execs the server with its
+	// arguments appended (e.g. prlimit --nofile=N): it must exec, not fork, so
+	// that signals reach the server itself.
+	Wrapper []string
 }
 
 // Server is one running sluice process.
@@ -74,7 +79,8 @@ func Start(cfg Config) (*Server, error) {
 		"--ready-file", ready,
 	}, cfg.Args...)
 	fmt.Fprintf(logf, "=== harness: %s %q at %s\n", cfg.Binary, args, time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(cfg.Binary, args...)
+	argv := append(append(append([]string(nil), cfg.Wrapper...), cfg.Binary), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cfg.Binary, err)
@@ -205,4 +211,21 @@ func logTail(path string, n int64) string {
 		prefix = "...\n"
 	}
 	return "--- server log " + path + " ---\n" + prefix + string(b)
+}
+
+// PeakRSS is the server process's peak resident memory so far (VmHWM), in
+// bytes; 0 when the system does not say.
+func (s *Server) PeakRSS() int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

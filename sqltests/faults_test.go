@@ -1,0 +1,264 @@
+package sqltests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sluice-db/sluice/sqltests/harness"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestListenerSurvivesDescriptorExhaustion runs the server with a small
+// open-file limit, holds more connections than it has descriptors for (its
+// accept fails with EMFILE), lets them go, and checks that the Postgres
+// listener serves again: it must back off and retry, not stop for good.
+func TestListenerSurvivesDescriptorExhaustion(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("prlimit (util-linux) is not installed: it sets the server's open-file limit")
+	}
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
+		Wrapper: []string{prlimit, "--nofile=512"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	var held []net.Conn
+	for range 700 {
+		c, err := net.DialTimeout("tcp", srv.Addrs.PG, 5*time.Second)
+		if err != nil {
+			break // the kernel's backlog is full too
+		}
+		held = append(held, c)
+	}
+	waitForLog(t, srv, "accept failed; retrying", 20*time.Second)
+	for _, c := range held {
+		c.Close()
+	}
+	sess, err := harness.Connect(ctx, srv.Addrs.PG)
+	if err != nil {
+		t.Fatalf("connect after the descriptors were freed: %v\n%s", err, srv.LogTail())
+	}
+	defer sess.Close()
+	res := runSQL(t, ctx, sess, `SHOW STREAMS;`)
+	if len(res) != 1 || len(res[0].Rows) == 0 {
+		t.Errorf("SHOW STREAMS after the exhaustion: %+v", res)
+	}
+	if srv.Exited() {
+		t.Fatalf("the server exited:\n%s", srv.LogTail())
+	}
+}
+
+// waitForLog waits until the server's log has a line containing text.
+func waitForLog(t *testing.T, srv *harness.Server, text string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !strings.Contains(srv.LogTail(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the server's log within %s:\n%s", text, d, srv.LogTail())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestQueriesRideOutBrokerOutage kills a standalone broker with SIGKILL while
+// a load is produced and an aggregation (through a repartition topic) works
+// through it, brings it back on the same address 10 s later, and checks that
+// the query recovers by itself: RUNNING again, and every acknowledged record
+// counted once.
+func TestQueriesRideOutBrokerOutage(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	brokerDir := filepath.Join(dir, "broker")
+	kafkaAddr, killBroker := startBrokerAt(t, bin, brokerDir, "127.0.0.1:0")
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
+		Args: []string{"--kafka", kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=1000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sess := connectPG(t, ctx, srv)
+	defer sess.Close()
+	runSQL(t, ctx, sess, `CREATE STREAM events (id VARCHAR KEY, k VARCHAR) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON', PARTITIONS=4);
+SET 'auto.offset.reset'='earliest';
+SET 'cache.max.bytes.buffering'='0';
+CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(kafkaAddr), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var (
+		mu    sync.Mutex
+		acked = map[string]int{}
+		fails int
+	)
+	produce := func(from, to int) {
+		for i := from; i < to; i++ {
+			k := fmt.Sprintf("k%d", i%5)
+			cl.Produce(ctx, &kgo.Record{Topic: "events", Key: []byte(fmt.Sprintf("e%d", i)), Value: []byte(`{"k":"` + k + `"}`)},
+				func(_ *kgo.Record, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						fails++
+						return
+					}
+					acked[k]++
+				})
+			if i%50 == 0 {
+				time.Sleep(20 * time.Millisecond) // a load spread over time, not one burst
+			}
+		}
+	}
+	produced := make(chan struct{})
+	go func() { defer close(produced); produce(0, 3000) }()
+	time.Sleep(400 * time.Millisecond) // the query is in the middle of the load
+	killBroker()
+	time.Sleep(10 * time.Second)
+	if _, restart := startBrokerAt(t, bin, brokerDir, kafkaAddr); restart == nil {
+		t.Fatal("broker did not come back")
+	}
+	<-produced
+	if err := cl.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Reconnect(ctx, srv.Addrs.PG); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.Run(ctx, `AWAIT IDLE TIMEOUT 90 SECONDS;`); err != nil {
+		t.Fatalf("AWAIT IDLE after the outage: %v\n%s", err, srv.LogTail())
+	}
+	res := runSQL(t, ctx, sess, `SELECT k, c FROM per_k;`)
+	mu.Lock()
+	defer mu.Unlock()
+	got := map[string]string{}
+	for _, row := range res[0].Rows {
+		got[*row[0]] = *row[1]
+	}
+	total := 0
+	for k, n := range acked {
+		total += n
+		if got[k] != fmt.Sprint(n) {
+			t.Errorf("%s: count %s, want %d acknowledged records", k, got[k], n)
+		}
+	}
+	t.Logf("%d records acknowledged, %d failed to produce; counts %v; the node's log:\n%s", total, fails, got,
+		grepLog(filepath.Join(dir, "node.log"), "query failed", "started again"))
+	res = runSQL(t, ctx, sess, `SHOW QUERIES;`)
+	for _, row := range res[0].Rows {
+		if state := *row[2]; state != "RUNNING" {
+			t.Errorf("query %s is %s after the outage", *row[0], state)
+		}
+	}
+}
+
+// TestHostileStatements sends a generated family of statements with every
+// numeric setting at its type's limits (partitions, replicas, window sizes
+// and advances, join windows, string and series lengths, LIMIT, integer
+// arithmetic) to one server. Each must come back within 30 s, accepted or
+// refused with a SQLSTATE; the server must stay up, answer afterwards, and
+// keep its memory bounded (the peak is logged).
+func TestHostileStatements(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sess := connectPG(t, ctx, srv)
+	defer sess.Close()
+	runSQL(t, ctx, sess, `CREATE STREAM s (id INT KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE TABLE tb (id INT PRIMARY KEY, v INT) WITH (KAFKA_TOPIC='tb', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO s (id, v) VALUES (1, 1);
+SET 'auto.offset.reset'='earliest';`)
+	limits := []string{"0", "1", "-1", "2147483647", "2147483648", "-2147483648", "9223372036854775807", "-9223372036854775808", "99999999999999999999999"}
+	templates := []string{
+		`CREATE STREAM p%[2]d (id INT KEY) WITH (KAFKA_TOPIC='p%[2]d', VALUE_FORMAT='JSON', PARTITIONS=%[1]s);`,
+		`CREATE STREAM r%[2]d (id INT KEY) WITH (KAFKA_TOPIC='r%[2]d', VALUE_FORMAT='JSON', PARTITIONS=1, REPLICAS=%[1]s);`,
+		`CREATE TABLE tw%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE %[1]s DAYS) GROUP BY id;`,
+		`CREATE TABLE th%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW HOPPING (SIZE 1 DAY, ADVANCE BY %[1]s MILLISECONDS) GROUP BY id;`,
+		`CREATE TABLE ts%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW SESSION (%[1]s SECONDS) GROUP BY id;`,
+		`CREATE TABLE tg%[2]d AS SELECT id, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD %[1]s DAYS) GROUP BY id;`,
+		`CREATE STREAM j%[2]d AS SELECT a.id, a.v FROM s a JOIN s b WITHIN %[1]s DAYS ON a.id = b.id;`,
+		`SELECT LPAD('x', %[1]s, 'y') FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT EXPLODE(GENERATE_SERIES(1, %[1]s)) FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT id FROM s EMIT CHANGES LIMIT %[1]s;`,
+		`SELECT v * %[1]s, v + %[1]s FROM s EMIT CHANGES LIMIT 1;`,
+		`SELECT lpad('x', %[1]s, 'y');`,
+		`SELECT repeat('ab', %[1]s);`,
+		`SELECT count(*) FROM generate_series(1, %[1]s);`,
+		`SELECT %[1]s * 2, %[1]s + 1, -%[1]s;`,
+	}
+	n := 0
+	for _, tmpl := range templates {
+		for _, v := range limits {
+			n++
+			sql := fmt.Sprintf(tmpl, v, n)
+			if strings.Contains(tmpl, "EMIT CHANGES") {
+				// A push query waits for rows that may never come (a huge LIMIT,
+				// an EXPLODE of a refused series): cut it at 1 s, then check the
+				// server still answers.
+				sctx, scancel := context.WithTimeout(ctx, time.Second)
+				_, _ = sess.Run(sctx, sql)
+				scancel()
+				if err := sess.Reconnect(ctx, srv.Addrs.PG); err != nil {
+					t.Fatalf("reconnect after %s: %v", sql, err)
+				}
+				continue
+			}
+			sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err := sess.Run(sctx, sql)
+			scancel()
+			if err != nil {
+				var se *harness.Error
+				if !errors.As(err, &se) || se.Code == "" {
+					t.Fatalf("%s: %v (want a result or a SQL error)\n%s", sql, err, srv.LogTail())
+				}
+			}
+			if srv.Exited() {
+				t.Fatalf("the server exited after %s:\n%s", sql, srv.LogTail())
+			}
+		}
+	}
+	res := runSQL(t, ctx, sess, `SHOW STREAMS;`)
+	if len(res) != 1 || len(res[0].Rows) == 0 {
+		t.Fatalf("SHOW STREAMS after the hostile statements: %+v", res)
+	}
+	peak := srv.PeakRSS()
+	t.Logf("%d statements; server peak RSS %d MB", n, peak>>20)
+	if peak > 3<<30 {
+		t.Errorf("peak RSS %d MB: a statement was not bounded", peak>>20)
+	}
+	// The catalog the statements left must load again.
+	if err := srv.Stop(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv, err = harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatalf("restart after the hostile statements: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	sess2 := connectPG(t, ctx, srv)
+	defer sess2.Close()
+	runSQL(t, ctx, sess2, `SHOW STREAMS;`)
+}
