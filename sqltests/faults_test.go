@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,7 +88,7 @@ func TestQueriesRideOutBrokerOutage(t *testing.T) {
 	brokerDir := filepath.Join(dir, "broker")
 	kafkaAddr, killBroker := startBrokerAt(t, bin, brokerDir, "127.0.0.1:0")
 	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
-		Args: []string{"--kafka", kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=1000"}})
+		Args: []string{"--kafka", kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=3000"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +130,18 @@ CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
 			}
 		}
 	}
+	// /healthz is watched through the outage: a failed query must show there.
+	var unhealthy atomic.Bool
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		for watchCtx.Err() == nil {
+			if code, body := httpStatus(watchCtx, "http://"+srv.Addrs.HTTP+"/healthz"); code == http.StatusServiceUnavailable && strings.Contains(body, "PER_K") {
+				unhealthy.Store(true)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
 	produced := make(chan struct{})
 	go func() { defer close(produced); produce(0, 3000) }()
 	time.Sleep(400 * time.Millisecond) // the query is in the middle of the load
@@ -161,6 +176,15 @@ CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
 	}
 	t.Logf("%d records acknowledged, %d failed to produce; counts %v; the node's log:\n%s", total, fails, got,
 		grepLog(filepath.Join(dir, "node.log"), "query failed", "started again"))
+	stopWatch()
+	if strings.Contains(grepLog(filepath.Join(dir, "node.log"), "query failed"), "query failed") && !unhealthy.Load() {
+		t.Error("the query failed during the outage, but /healthz never said so")
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := httpStatus(ctx, "http://"+srv.Addrs.HTTP+path); code != http.StatusOK {
+			t.Errorf("%s after the recovery: %d %s", path, code, body)
+		}
+	}
 	res = runSQL(t, ctx, sess, `SHOW QUERIES;`)
 	for _, row := range res[0].Rows {
 		if state := *row[2]; state != "RUNNING" {
@@ -261,4 +285,19 @@ SET 'auto.offset.reset'='earliest';`)
 	sess2 := connectPG(t, ctx, srv)
 	defer sess2.Close()
 	runSQL(t, ctx, sess2, `SHOW STREAMS;`)
+}
+
+// httpStatus GETs url and returns the status code and body (0 on failure).
+func httpStatus(ctx context.Context, url string) (int, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -17,7 +17,9 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -240,9 +242,11 @@ func run(cfg config, logger *slog.Logger) error {
 	node.CollectQueries(eng)
 	face := pgface.New(pgface.Config{Sources: eng})
 	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth, MaxConnections: cfg.pgMaxConnections}, wireEngine{e: eng, face: face, metrics: node})
+	health := &listenerHealth{}
 	go func() {
 		if err := pg.Serve(pgLn); err != nil && !errors.Is(err, server.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			logger.Error("postgres listener stopped", "err", err)
+			health.failed("postgres listener", err)
 		}
 	}()
 	rest := ksqlrest.New(ksqlrest.Config{Engine: eng, ServiceID: cfg.serviceID, Advertised: advertised})
@@ -251,7 +255,7 @@ func run(cfg config, logger *slog.Logger) error {
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
-	httpSrv := &http.Server{Handler: httpHandler(eng, node, rest), ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
+	httpSrv := &http.Server{Handler: httpHandler(eng, node, rest, health), ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
 	go func() {
 		if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http listener stopped", "err", err)
@@ -293,19 +297,67 @@ func writeReadyFile(path string, addrs map[string]string) error {
 	return os.Rename(tmp, path)
 }
 
-func httpHandler(eng *engine.Engine, node *metrics.Node, rest *ksqlrest.API) http.Handler {
+// listenerHealth remembers listeners that stopped serving.
+type listenerHealth struct {
+	mu       sync.Mutex
+	problems []string
+}
+
+func (h *listenerHealth) failed(name string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.problems = append(h.problems, fmt.Sprintf("%s stopped: %v", name, err))
+}
+
+func (h *listenerHealth) list() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.problems)
+}
+
+// healthProblems is what keeps the node from being healthy: shutting down, a
+// listener that stopped, a query that failed (ERROR) or is starting again
+// after a failure (RECOVERING).
+func healthProblems(eng *engine.Engine, health *listenerHealth) []string {
+	if !eng.Healthy() {
+		return []string{"shutting down"}
+	}
+	problems := health.list()
+	for _, q := range eng.Queries() {
+		if q.State == "ERROR" || q.State == engine.StateRecovering {
+			problems = append(problems, fmt.Sprintf("query %s is %s: %s", q.ID, q.State, q.Error))
+		}
+	}
+	return problems
+}
+
+func httpHandler(eng *engine.Engine, node *metrics.Node, rest *ksqlrest.API, health *listenerHealth) http.Handler {
 	mux := http.NewServeMux()
 	rest.Register(mux)
 	ui := console.Handler()
 	mux.Handle("GET /{$}", ui)
 	mux.Handle("GET /console/", ui)
 	mux.Handle("/metrics", node.Handler())
+	// /healthz: is everything on this node working (503 lists what is not).
+	// /readyz: can this node take client traffic now (a failed query elsewhere
+	// does not stop it answering), for load balancers.
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if problems := healthProblems(eng, health); len(problems) > 0 {
+			http.Error(w, strings.Join(problems, "\n"), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !eng.Healthy() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "ok")
+		if problems := health.list(); len(problems) > 0 {
+			http.Error(w, strings.Join(problems, "\n"), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle(nodes.RowsPath, nodes.Handler(eng.LocalRows))
 	mux.HandleFunc("/queries", func(w http.ResponseWriter, r *http.Request) {
