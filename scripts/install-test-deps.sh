@@ -19,6 +19,7 @@ declare -A probe=(
 	[python3-psycopg2]=/usr/lib/python3/dist-packages/psycopg2/__init__.py
 	[python3-sqlalchemy]=/usr/lib/python3/dist-packages/sqlalchemy/__init__.py
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
+	[chromium]=/usr/bin/chromium
 )
 
 missing=()
@@ -53,6 +54,15 @@ if command -v npm >/dev/null 2>&1; then
 		npm install --silent --no-audit --no-fund --prefix "$here/.node" ksqldb-client@1.0.5 >/dev/null
 	else
 		echo "install-test-deps: npm ksqldb-client present"
+	fi
+	# playwright-core drives Debian's Chromium for the console's browser test
+	# (sqltests/console_browser_test.go); it downloads no browser of its own.
+	if [ ! -f "$here/.node/node_modules/playwright-core/package.json" ]; then
+		echo "install-test-deps: installing npm package playwright-core into scripts/.node"
+		mkdir -p "$here/.node"
+		npm install --silent --no-audit --no-fund --prefix "$here/.node" playwright-core@1 >/dev/null
+	else
+		echo "install-test-deps: npm playwright-core present"
 	fi
 else
 	echo "install-test-deps: npm not found, skipping node-pg" >&2

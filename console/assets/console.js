@@ -41,7 +41,7 @@ async function refreshQueries() {
   const health = document.getElementById("health");
   try {
     const h = await fetch("/healthz");
-    health.textContent = h.ok ? "healthy" : "shutting down";
+    health.textContent = h.ok ? "healthy" : "unhealthy: " + (await h.text()).trim();
     const qs = await (await fetch("/queries")).json();
     const now = Date.now();
     const body = document.querySelector("#queries tbody");

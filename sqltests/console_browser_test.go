@@ -1,0 +1,99 @@
+package sqltests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sluice-db/sluice/sqltests/harness"
+)
+
+// TestConsoleInBrowser loads the web console in headless Chromium (driven by
+// testdata/clients/console_check.js with the npm package playwright-core,
+// both installed by scripts/install-test-deps.sh): a query created over psql
+// is listed with its lag, and a push query run from the SQL editor shows its
+// rows as they are produced. Screenshots go to the test's temporary
+// directory (kept with -test.v logs naming them).
+func TestConsoleInBrowser(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/install-test-deps.sh installs the browser test's tools)")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("Chromium is not installed at " + chromium + ": run scripts/install-test-deps.sh (Debian package chromium)")
+	}
+	modules, err := filepath.Abs("../scripts/.node/node_modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(modules, "playwright-core", "package.json")); err != nil {
+		t.Skip("the npm package playwright-core is not installed: run scripts/install-test-deps.sh")
+	}
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sess := connectPG(t, ctx, srv)
+	defer sess.Close()
+	runSQL(t, ctx, sess, `CREATE STREAM s (id VARCHAR KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
+	res := runSQL(t, ctx, sess, `SHOW QUERIES;`)
+	if len(res) != 1 || len(res[0].Rows) != 1 {
+		t.Fatalf("SHOW QUERIES: %+v", res)
+	}
+	queryID := *res[0].Rows[0][0]
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(srv.Addrs.Kafka), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	produceCtx, stopProducing := context.WithCancel(ctx)
+	produced := make(chan struct{})
+	go func() {
+		defer close(produced)
+		for i := 0; produceCtx.Err() == nil; i++ {
+			rec := &kgo.Record{Topic: "s", Key: fmt.Appendf(nil, "%d", i), Value: fmt.Appendf(nil, `{"v":%d}`, i)}
+			_ = cl.ProduceSync(produceCtx, rec).FirstErr()
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	cmd := exec.CommandContext(ctx, node, "testdata/clients/console_check.js", "http://"+srv.Addrs.HTTP, queryID, dir)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "CHROMIUM="+chromium)
+	out, err := cmd.Output()
+	stopProducing()
+	<-produced
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("console check: %v\n%s%s\n%s", err, out, stderr, srv.LogTail())
+	}
+	var got struct{ Lag, Rows int }
+	if err := json.Unmarshal(out, &got); err != nil || got.Rows < 4 {
+		t.Fatalf("console check printed %q (want the lag and at least 4 streamed rows)", out)
+	}
+	for _, shot := range []string{"queries.png", "push.png"} {
+		if fi, err := os.Stat(filepath.Join(dir, shot)); err != nil || fi.Size() == 0 {
+			t.Errorf("screenshot %s: %v", shot, err)
+		}
+	}
+	t.Logf("console: %s listed with lag %d, %d push rows streamed; screenshots in %s", queryID, got.Lag, got.Rows, dir)
+}
