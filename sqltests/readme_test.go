@@ -1,0 +1,145 @@
+package sqltests
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sluice-db/sluice/sqltests/harness"
+)
+
+// readmeBlock is one fenced code block of the README.
+type readmeBlock struct {
+	lang, body string
+	line       int
+}
+
+// readmeSections returns the fenced blocks of each "## " section.
+func readmeSections(t *testing.T) map[string][]readmeBlock {
+	t.Helper()
+	f, err := os.Open("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]readmeBlock{}
+	var section string
+	var cur *readmeBlock
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case cur != nil && line == "```":
+			out[section] = append(out[section], *cur)
+			cur = nil
+		case cur != nil:
+			cur.body += line + "\n"
+		case strings.HasPrefix(line, "```"):
+			cur = &readmeBlock{lang: strings.TrimPrefix(line, "```"), line: n}
+		case strings.HasPrefix(line, "## "):
+			section = strings.TrimPrefix(line, "## ")
+		}
+	}
+	return out
+}
+
+// TestReadmeSnippets runs the README's walkthroughs as a newcomer would, in
+// order, against a server on the README's default addresses: each sh block
+// in bash, each sql block in psql, and compares what they print with the
+// output block that follows them (a "sluice=> " block is a psql transcript:
+// each query is run and compared with the lines under it). Between steps it
+// runs AWAIT IDLE, the pause a person typing would give the queries.
+// Timestamps of the records (13-digit numbers: produce times) are masked.
+func TestReadmeSnippets(t *testing.T) {
+	psql := requireTool(t, "psql")
+	requireTool(t, "kcat")
+	addrs := []string{"127.0.0.1:5433", "127.0.0.1:9092", "127.0.0.1:8088", "127.0.0.1:8081"}
+	for _, a := range addrs {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			t.Skipf("the README's default address %s is in use: %v", a, err)
+		}
+		ln.Close()
+	}
+	sections := readmeSections(t)
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
+		Args: []string{"--pg-addr", addrs[0], "--embedded-kafka-addr", addrs[1], "--http-addr", addrs[2], "--schema-registry-addr", addrs[3]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	psqlRun := func(sql string) string {
+		t.Helper()
+		return run(t, srv, strings.NewReader(sql), psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "5433", "-U", "demo", "-d", "demo")
+	}
+	awaitIdle := func() { psqlRun("AWAIT IDLE TIMEOUT 30 SECONDS;") }
+	stamps := regexp.MustCompile(`\b1\d{12}\b`)
+	same := func(got, want string) bool {
+		norm := func(s string) string {
+			var lines []string
+			for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+				lines = append(lines, strings.TrimRight(l, " "))
+			}
+			return stamps.ReplaceAllString(strings.Join(lines, "\n"), "<time>")
+		}
+		return norm(got) == norm(want)
+	}
+	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Rider snapshots: joining streams and tables"} {
+		blocks := sections[name]
+		if len(blocks) == 0 {
+			t.Fatalf("README has no section %q with code blocks", name)
+		}
+		t.Run(strings.Fields(name)[0], func(t *testing.T) {
+			for i := 0; i < len(blocks); i++ {
+				b := blocks[i]
+				if b.lang == "" && strings.HasPrefix(b.body, "sluice=> ") {
+					// A psql transcript holds its queries and their output.
+					awaitIdle()
+					for _, step := range strings.Split(strings.TrimSpace(b.body), "\nsluice=> ") {
+						sql, want, _ := strings.Cut(strings.TrimPrefix(step, "sluice=> "), "\n")
+						if out := psqlRun(sql); !same(out, want) {
+							t.Errorf("README line %d: %s\ngot:\n%s\nREADME says:\n%s", b.line, sql, out, want)
+						}
+					}
+					continue
+				}
+				var expect *readmeBlock
+				if i+1 < len(blocks) && blocks[i+1].lang == "" && !strings.HasPrefix(blocks[i+1].body, "sluice=> ") {
+					expect = &blocks[i+1]
+					i++
+				}
+				var got string
+				switch {
+				case b.lang == "sh" && strings.HasPrefix(b.body, "go run ./cmd/sluice"):
+					// The test started the server; compare its banner (but the data
+					// directory, which is the test's).
+					got = srv.LogTail()
+					if expect != nil {
+						for _, l := range strings.Split(strings.TrimSpace(expect.body), "\n") {
+							if !strings.Contains(l, "data dir:") && !strings.Contains(got, l) {
+								t.Errorf("README line %d: the server does not print %q", expect.line, l)
+							}
+						}
+					}
+					continue
+				case b.lang == "sh":
+					got = run(t, srv, nil, "bash", "-euo", "pipefail", "-c", b.body)
+				case b.lang == "sql":
+					got = psqlRun(b.body)
+				default:
+					continue
+				}
+				if expect != nil && !same(got, expect.body) {
+					t.Errorf("README line %d (%s block at line %d):\ngot:\n%s\nREADME says:\n%s", expect.line, b.lang, b.line, got, expect.body)
+				}
+				awaitIdle()
+			}
+		})
+	}
+}
