@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
 // TestConsoleInBrowser loads the web console in headless Chromium (driven by
@@ -40,13 +38,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(modules, "playwright-core", "package.json")); err != nil {
 		t.Skip("the npm package playwright-core is not installed: run scripts/install-test-deps.sh")
 	}
-	bin := sluiceBinary(t)
 	dir := t.TempDir()
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	srv := startServer(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sess := connectPG(t, ctx, srv)

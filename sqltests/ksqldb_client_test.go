@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
 // TestKsqldbClientNode runs testdata/clients/ksqldb_client.js, which uses the npm
@@ -27,17 +25,7 @@ func TestKsqldbClientNode(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(modules, "ksqldb-client", "package.json")); err != nil {
 		t.Skip("the npm package ksqldb-client is not installed: run scripts/install-test-deps.sh")
 	}
-	bin := sluiceBinary(t)
-	dir := t.TempDir()
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(stopTimeout); err != nil {
-			t.Errorf("stopping sluice: %v", err)
-		}
-	})
+	srv := startServer(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "testdata/clients/ksqldb_client.js", srv.Addrs.HTTP)

@@ -7,29 +7,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
 // TestKsqlREST drives ksqlDB's REST API of a running server over real HTTP
 // (HTTP/1.1, and HTTP/2 cleartext for /query-stream), with requests shaped as
 // ksqlDB's REST API reference documents them.
 func TestKsqlREST(t *testing.T) {
-	bin := sluiceBinary(t)
-	dir := t.TempDir()
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(stopTimeout); err != nil {
-			t.Errorf("stopping sluice: %v", err)
-		}
-	})
+	srv := startServer(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	base := "http://" + srv.Addrs.HTTP

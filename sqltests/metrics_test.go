@@ -21,17 +21,8 @@ import (
 // stream query, an aggregation, a pull query and a failing statement, and checks
 // the metrics against what was produced and run.
 func TestMetrics(t *testing.T) {
-	bin := sluiceBinary(t)
 	dir := t.TempDir()
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Stop(stopTimeout); err != nil {
-			t.Errorf("stopping sluice: %v", err)
-		}
-	})
+	srv := startServer(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := connectPG(t, ctx, srv)
