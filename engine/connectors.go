@@ -66,6 +66,22 @@ func connectorProps(props []parser.Property) (map[string]string, error) {
 	return out, nil
 }
 
+// connectorsReading returns the connectors that read through source name,
+// sorted.
+func (e *Engine) connectorsReading(name string) []string {
+	var out []string
+	for _, c := range e.connectors {
+		for _, src := range c.sources {
+			if src.Name == name {
+				out = append(out, c.name)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (e *Engine) prepareCreateConnector(st *parser.CreateConnector) (ddlAction, error) {
 	tag := "CREATE CONNECTOR"
 	if _, ok := e.connectors[st.Name]; ok {

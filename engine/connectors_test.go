@@ -171,6 +171,10 @@ func TestSinkConnectorInsertKafkaPKAndRestart(t *testing.T) {
 	pg.waitRows(`SELECT partition, next_offset FROM __sluice_connector_offsets WHERE connector = 'PGSINK' ORDER BY partition`,
 		partitionOffsets(t, env, "orders")...)
 
+	// The stream the connector reads through cannot go while it runs.
+	if err := env.execErr(`DROP STREAM orders;`); sqlstate(err) != sqlerr.ObjectInUse || !strings.Contains(err.Error(), "PGSINK") {
+		t.Fatalf("DROP STREAM read by a connector: %v, want 2BP01 naming it", err)
+	}
 	env.exec(`DROP CONNECTOR pgsink;`)
 	if show := env.exec(`SHOW CONNECTORS;`); len(show.rows) != 0 {
 		t.Fatalf("SHOW CONNECTORS after DROP = %v", show.rows)
@@ -179,6 +183,7 @@ func TestSinkConnectorInsertKafkaPKAndRestart(t *testing.T) {
 	if err := env.execErr(`DROP CONNECTOR pgsink;`); sqlstate(err) != sqlerr.UndefinedObject {
 		t.Fatalf("DROP of a missing connector: %v", err)
 	}
+	env.exec(`DROP STREAM orders;`)
 }
 
 // partitionOffsets is "partition|end offset" of each non-empty partition of a topic.

@@ -437,6 +437,11 @@ func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
 			return nil, err
 		}
 	}
+	if names := e.connectorsReading(src.Name); len(names) > 0 {
+		return nil, sqlerr.Newf(sqlerr.ObjectInUse,
+			"Cannot drop %s.\nThe following connectors read from this source: [%s].\nYou need to drop them before dropping %s.",
+			src.Name, strings.Join(names, ", "), src.Name).WithPosition(st.NamePos).WithHint("DROP CONNECTOR the connectors listed, then DROP again.")
+	}
 	if readers := e.catalog.Readers(src.Name); len(readers) > 0 {
 		return nil, sqlerr.Newf(sqlerr.ObjectInUse,
 			"Cannot drop %s.\nThe following queries read from this source: [%s].\nYou need to terminate them before dropping %s.",
