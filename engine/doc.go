@@ -2,6 +2,7 @@
 // and the command topic through which every node learns the same DDL: a statement is
 // validated and planned, recorded in the command topic, and then applied; at start
 // the topic is replayed so a restarted node has the same streams, tables and running
-// queries. Sessions (one per client connection) run statements and stream results to
-// a ResultWriter; the wire protocol lives elsewhere.
+// queries. A query that fails is started again from its checkpoints after a backoff
+// (recover.go), RECOVERING meanwhile. Sessions (one per client connection) run
+// statements and stream results to a ResultWriter; the wire protocol lives elsewhere.
 package engine
