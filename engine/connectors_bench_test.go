@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -123,4 +126,108 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSinkConnectorSeedRate runs the telemetry seed load at its rate
+// (8,333 records of 5 KB a second, 500,000 a minute, over 4 partitions) through
+// a running connector for 5 s and reports the end-to-end latency, from the
+// broker acknowledging a record to its row being committed in PostgreSQL (read
+// from the connector's offsets table every 5 ms, so up to 5 ms coarse), and the
+// CPU the test process used meanwhile: an upper bound for Sluice, since the
+// embedded broker and the producer run in the same process.
+func BenchmarkSinkConnectorSeedRate(b *testing.B) {
+	const partitions, rate, seconds = 4, 8333, 5
+	pg := startPG(b)
+	env := startEnv(b, b.TempDir())
+	env.exec(`CREATE STREAM telemetry (device STRING KEY, district STRING, speed DOUBLE, battery INT, ts BIGINT, note STRING)
+		WITH (kafka_topic='telemetry', value_format='JSON', partitions=4);`)
+	note := strings.Repeat("telemetry sample ", 5<<10/17)
+	producer, err := env.cluster.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer producer.Close()
+	ctx := context.Background()
+	var lat []time.Duration
+	var cpu, wall time.Duration
+	for i := range b.N {
+		name := fmt.Sprintf("seed_%d", i)
+		env.exec(pg.sinkSQL(name, `'topics'='telemetry', 'auto.create'='true', 'tasks.max'='4', 'table.name.format'='`+name+`'`))
+		// acked[p] holds each acknowledged record's offset and time, in order.
+		type ack struct {
+			offset int64
+			at     time.Time
+		}
+		var mu sync.Mutex
+		acked := make([][]ack, partitions)
+		cpu0, t0 := cpuTime(), time.Now()
+		total := rate * seconds
+		// The load is produced at its rate while the offsets are followed.
+		produced := make(chan error, 1)
+		go func() {
+			for n := range total {
+				due := t0.Add(time.Duration(n) * time.Second / rate)
+				if d := time.Until(due); d > 0 {
+					time.Sleep(d)
+				}
+				rec := &kgo.Record{Topic: "telemetry", Partition: int32(n % partitions), Key: fmt.Appendf(nil, "dev-%05d", n%5000),
+					Value: fmt.Appendf(nil, `{"district":"district-%02d","speed":%d.5,"battery":%d,"ts":%d,"note":%q}`, n%40, n%120, n%100, n, note)}
+				producer.Produce(ctx, rec, func(r *kgo.Record, err error) {
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					mu.Lock()
+					acked[r.Partition] = append(acked[r.Partition], ack{r.Offset, time.Now()})
+					mu.Unlock()
+				})
+			}
+			produced <- producer.Flush(ctx)
+		}()
+		// Follow the stored offsets until they cover every record.
+		next := make([]int, partitions) // per partition, the first ack not yet seen in PostgreSQL
+		seen := 0
+		for seen < total {
+			rows, err := pg.conn.Query(ctx, `SELECT partition, next_offset FROM __sluice_connector_offsets WHERE connector = $1`, strings.ToUpper(name))
+			if err != nil {
+				var pgErr *pgconn.PgError
+				if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+					time.Sleep(5 * time.Millisecond) // the connector has not created its offsets table yet
+					continue
+				}
+				b.Fatal(err)
+			}
+			now := time.Now()
+			for rows.Next() {
+				var p int32
+				var off int64
+				if err := rows.Scan(&p, &off); err != nil {
+					b.Fatal(err)
+				}
+				mu.Lock()
+				for next[p] < len(acked[p]) && acked[p][next[p]].offset < off {
+					lat = append(lat, now.Sub(acked[p][next[p]].at))
+					next[p]++
+					seen++
+				}
+				mu.Unlock()
+			}
+			rows.Close()
+			if time.Since(t0) > 2*time.Minute {
+				b.Fatalf("after 2 minutes %d of %d records are in PostgreSQL", seen, total)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := <-produced; err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(t0)
+		cpu += cpuTime() - cpu0
+		env.exec(`DROP CONNECTOR ` + name + `;`)
+	}
+	slices.Sort(lat)
+	q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cpu-cores")
 }
