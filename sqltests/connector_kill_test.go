@@ -69,24 +69,7 @@ CREATE SINK CONNECTOR pg WITH ('connector.class'='io.confluent.connect.jdbc.Jdbc
 		}
 		produced <- nil
 	}()
-	kills := 0
-	for done := false; !done; {
-		select {
-		case err := <-produced:
-			if err != nil {
-				t.Fatal(err)
-			}
-			done = true
-		case <-time.After(time.Duration(300+rng.Intn(700)) * time.Millisecond):
-			if err := srv.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			kills++
-			if srv, err = harness.Start(node); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	srv, kills := killUntilDone(t, srv, node, rng, 700*time.Millisecond, produced)
 	if kills < 3 {
 		t.Fatalf("only %d kills while the records were produced; the test proves little", kills)
 	}

@@ -77,24 +77,7 @@ CREATE TABLE per_k AS SELECT k, COUNT(*) AS c FROM events GROUP BY k;`)
 		}
 		produced <- nil
 	}()
-	kills := 0
-	for done := false; !done; {
-		select {
-		case err := <-produced:
-			if err != nil {
-				t.Fatal(err)
-			}
-			done = true
-		case <-time.After(time.Duration(300+rng.Intn(900)) * time.Millisecond):
-			if err := srv.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			kills++
-			if srv, err = harness.Start(node); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	srv, kills := killUntilDone(t, srv, node, rng, 900*time.Millisecond, produced)
 	if kills < 3 {
 		t.Fatalf("only %d kills while the ledger was produced; the test proves little", kills)
 	}

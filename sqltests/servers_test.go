@@ -1,8 +1,10 @@
 package sqltests
 
 import (
+	"math/rand"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
@@ -22,4 +24,31 @@ func startServer(t *testing.T, dir string, args ...string) *harness.Server {
 		}
 	})
 	return srv
+}
+
+// killUntilDone kills the node with SIGKILL at random moments (300 ms plus up
+// to spread apart) and starts it again on the same data directory, until
+// produced delivers (an error there fails the test). It returns the server
+// now running and how many times it was killed.
+func killUntilDone(t *testing.T, srv *harness.Server, node harness.Config, rng *rand.Rand, spread time.Duration, produced <-chan error) (*harness.Server, int) {
+	t.Helper()
+	kills := 0
+	for {
+		select {
+		case err := <-produced:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return srv, kills
+		case <-time.After(300*time.Millisecond + time.Duration(rng.Int63n(int64(spread)))):
+			if err := srv.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			kills++
+			var err error
+			if srv, err = harness.Start(node); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
