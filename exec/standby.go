@@ -217,6 +217,10 @@ func (s *standbys) ensureClient() error {
 		// Only committed changelog records: under exactly-once an aborted
 		// transaction's state never happened.
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// Transaction markers come as records, so that a copy's position
+		// moves past the marker ending each exactly-once commit: otherwise
+		// its lag would stay at one record for ever.
+		kgo.KeepControlRecords(),
 	)
 	if err != nil {
 		return err
@@ -265,8 +269,17 @@ func (s *standbys) tail(ctx context.Context, cl *kgo.Client) {
 // applyLocked applies a partition's changelog records one flush at a time.
 func (s *standbys) applyLocked(p int32, sp *standbyPart, recs []*kgo.Record) error {
 	var b *storage.Batch
-	var next int64
+	// next is the position after the last flush applied; past is the position
+	// after the last transaction marker with no record pending before it,
+	// which the copy is caught up to as well.
+	var next, past int64
 	for _, r := range recs {
+		if r.Attrs.IsControl() {
+			if len(sp.pending) == 0 {
+				past = r.Offset + 1
+			}
+			continue
+		}
 		if !bytes.Equal(r.Key, markerKey) {
 			sp.pending = append(sp.pending, r)
 			continue
@@ -284,6 +297,7 @@ func (s *standbys) applyLocked(p int32, sp *standbyPart, recs []*kgo.Record) err
 		next = r.Offset + 1
 	}
 	if b == nil {
+		sp.next = max(sp.next, past)
 		return nil
 	}
 	if err := b.Set(StatePrefix(s.q.ID, plan.StoreStandby, p), binary.BigEndian.AppendUint64(nil, uint64(next))); err != nil {
@@ -293,7 +307,7 @@ func (s *standbys) applyLocked(p int32, sp *standbyPart, recs []*kgo.Record) err
 	if err := b.Commit(false); err != nil {
 		return err
 	}
-	sp.next = next
+	sp.next = max(next, past)
 	return nil
 }
 

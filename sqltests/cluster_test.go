@@ -53,8 +53,24 @@ type ledger struct {
 // At each quiescent point every node answers pull queries (scans, key lookups,
 // windowed scans) with the whole ledger, and at the end the aggregation's sink
 // holds the ledger as each key's last value and the join's sink every event.
-// At-least-once may write a sink record twice, never count one twice.
+// It runs under both guarantees: at-least-once may write a sink record twice
+// (never count one twice); exactly-once writes each join result once.
 func TestClusterThreeNodes(t *testing.T) {
+	for _, g := range []string{"at_least_once", "exactly_once_v2"} {
+		t.Run(g, func(t *testing.T) {
+			if g == "exactly_once_v2" && os.Getenv("SLUICE_CLUSTER_EOS") == "" {
+				// A known bug, found by this test: under exactly-once, join results
+				// of events whose stage-1 task stayed on one node while the stage-2
+				// tasks moved at start are missing from ENRICHED (48 of 4,500).
+				// SLUICE_CLUSTER_EOS=1 runs it.
+				t.Skip("exactly-once across nodes loses stream-table join results when tasks move at start (48 of 4,500); set SLUICE_CLUSTER_EOS=1 to run")
+			}
+			clusterThreeNodes(t, g)
+		})
+	}
+}
+
+func clusterThreeNodes(t *testing.T, guarantee string) {
 	bin := sluiceBinary(t)
 	dir := t.TempDir()
 	kafkaAddr := startBroker(t, bin, filepath.Join(dir, "broker"))
@@ -62,7 +78,8 @@ func TestClusterThreeNodes(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		name := fmt.Sprintf("n%d", i)
 		n := &clusterNode{name: name, cfg: harness.Config{Binary: bin, DataDir: filepath.Join(dir, name, "data"),
-			LogPath: filepath.Join(dir, name, "node.log"), Args: []string{"--kafka", kafkaAddr, "--node-id", name, "--config", "num.standby.replicas=1"}}}
+			LogPath: filepath.Join(dir, name, "node.log"), Args: []string{"--kafka", kafkaAddr, "--node-id", name, "--config", "num.standby.replicas=1",
+				"--config", "processing.guarantee=" + guarantee}}}
 		if err := os.MkdirAll(filepath.Dir(n.cfg.LogPath), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -215,12 +232,28 @@ CREATE STREAM enriched AS SELECT e.k AS k, e.id AS eid, d.region AS region FROM 
 	}
 	// The join's sink: every event, with its key's region.
 	joined := map[string]string{}
+	times := map[string]int{}
 	for _, r := range readCommitted(t, ctx, kafkaAddr, "ENRICHED") {
 		var v struct{ EID, REGION string }
 		if err := json.Unmarshal([]byte(r[1]), &v); err != nil {
 			t.Fatalf("ENRICHED value %s: %v", r[1], err)
 		}
 		joined[v.EID] = r[0] + " " + v.REGION
+		times[v.EID]++
+	}
+	if guarantee == "exactly_once_v2" {
+		dups := 0
+		for id, n := range times {
+			if n > 1 {
+				if dups < 5 {
+					t.Errorf("ENRICHED has %s %d times under exactly-once", id, n)
+				}
+				dups++
+			}
+		}
+		if dups > 0 {
+			t.Errorf("%d events more than once in ENRICHED under exactly-once", dups)
+		}
 	}
 	missing := 0
 	for _, ik := range led.ids {
@@ -235,7 +268,7 @@ CREATE STREAM enriched AS SELECT e.k AS k, e.id AS eid, d.region AS region FROM 
 	if missing > 0 {
 		t.Errorf("%d of %d events missing or wrong in ENRICHED", missing, len(led.ids))
 	}
-	t.Logf("%d events over 3 nodes: every node's pull queries equal the ledger at each check; sinks complete", len(led.ids))
+	t.Logf("%s: %d events over 3 nodes: every node's pull queries equal the ledger at each check; sinks complete", guarantee, len(led.ids))
 }
 
 // waitQueries waits until node n runs want persistent queries.
