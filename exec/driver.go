@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -108,6 +109,16 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 			discardBatch(b, nil)
 		}
 		open = false
+		if errors.Is(err, errRewound) {
+			// The batch's transaction aborted and its partitions were sought
+			// back: its records are read again, and the positions stay where
+			// the last committed batch left them.
+			if !ok {
+				return
+			}
+			cl.AllowRebalance()
+			continue
+		}
 		if err != nil {
 			// The batch is not committed: it is processed again when the query
 			// restarts, from the last checkpoint or committed offset.
@@ -264,7 +275,10 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "outputs", len(*results))
 		discardBatch(b, nil)
 		*results = (*results)[:0] // nothing was written
-		return q.rewind(cl, proc)
+		if err := q.rewind(cl, proc); err != nil {
+			return err
+		}
+		return errRewound
 	}
 	if err := q.step(FaultAfterOffsets); err != nil {
 		return fail(err)
@@ -276,6 +290,11 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 	}
 	return q.step(FaultAfterState)
 }
+
+// errRewound says a batch's transaction was aborted by a rebalance and its
+// partitions sought back to their last committed positions: nothing of it
+// happened, so the loop must not move its positions past it.
+var errRewound = errors.New("transaction aborted by a rebalance; batch rewound")
 
 // discardBatch drops a batch that will not commit (b may be nil) and returns err.
 func discardBatch(b *storage.Batch, err error) error {
