@@ -144,10 +144,8 @@ func (e *Engine) awaitError(ctx context.Context, timeout time.Duration, behind [
 		msg += "; last error: " + lastErr.Error()
 	}
 	var failed []string
-	for _, q := range e.Queries() {
-		if q.State == string(exec.StateError) || q.State == StateRecovering {
-			failed = append(failed, fmt.Sprintf("%s is %s: %s", q.ID, q.State, q.Error))
-		}
+	for _, q := range e.Failing() {
+		failed = append(failed, fmt.Sprintf("%s is %s: %s", q.ID, q.State, q.Error))
 	}
 	if len(failed) > 0 {
 		// The queries did not stall: they failed, and that is the answer.

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluice-db/sluice/catalog"
@@ -163,4 +165,20 @@ func (e *Engine) queryStateLocked(id string, run *exec.PersistentQuery) (state, 
 		return StateRecovering, fmt.Sprintf("%s (start %d in %s)", r.reason, r.attempts+1, time.Until(r.next).Round(time.Second))
 	}
 	return string(st), m
+}
+
+// Failing returns the queries that are ERROR or RECOVERING, with their
+// reasons (ID, State and Error set): what health checks and AWAIT IDLE report,
+// without the per-query statistics Queries gathers.
+func (e *Engine) Failing() []QueryStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []QueryStatus
+	for id, run := range e.running {
+		if st, msg := e.queryStateLocked(id, run); st == string(exec.StateError) || st == StateRecovering {
+			out = append(out, QueryStatus{ID: id, State: st, Error: msg})
+		}
+	}
+	slices.SortFunc(out, func(a, b QueryStatus) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

@@ -110,12 +110,7 @@ func bigintOp(op string) func(a, b any) (any, error) {
 	case "/":
 		f = types.DivInt64
 	default:
-		f = func(a, b int64) (int64, bool) {
-			if b == -1 {
-				return 0, true // MinInt64 % -1 panics in Go; the remainder is 0
-			}
-			return a % b, true
-		}
+		f = func(a, b int64) (int64, bool) { return a % b, true } // a remainder always fits
 	}
 	return func(a, b any) (any, error) {
 		x, y := a.(int64), b.(int64)

@@ -323,10 +323,8 @@ func healthProblems(eng *engine.Engine, health *listenerHealth) []string {
 		return []string{"shutting down"}
 	}
 	problems := health.list()
-	for _, q := range eng.Queries() {
-		if q.State == "ERROR" || q.State == engine.StateRecovering {
-			problems = append(problems, fmt.Sprintf("query %s is %s: %s", q.ID, q.State, q.Error))
-		}
+	for _, q := range eng.Failing() {
+		problems = append(problems, fmt.Sprintf("query %s is %s: %s", q.ID, q.State, q.Error))
 	}
 	return problems
 }

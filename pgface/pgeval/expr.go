@@ -805,33 +805,21 @@ func arith(op string, a, b any) (any, error) {
 	ai, aInt := a.(int64)
 	bi, bInt := b.(int64)
 	if aInt && bInt {
-		var (
-			v  int64
-			ok = true
-		)
 		switch op {
 		case "+":
-			v, ok = types.AddInt64(ai, bi)
+			return fitBigint(types.AddInt64(ai, bi))
 		case "-":
-			v, ok = types.SubInt64(ai, bi)
+			return fitBigint(types.SubInt64(ai, bi))
 		case "*":
-			v, ok = types.MulInt64(ai, bi)
+			return fitBigint(types.MulInt64(ai, bi))
 		case "/", "%":
 			if bi == 0 {
 				return nil, sqlerr.New(sqlerr.DivisionByZero, "division by zero")
 			}
 			if op == "/" {
-				v, ok = types.DivInt64(ai, bi)
-			} else if bi != -1 {
-				v = ai % bi
+				return fitBigint(types.DivInt64(ai, bi))
 			}
-		}
-		switch op {
-		case "+", "-", "*", "/", "%":
-			if !ok {
-				return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "bigint out of range")
-			}
-			return v, nil
+			return ai % bi, nil
 		case "&":
 			return ai & bi, nil
 		case "|":
@@ -898,4 +886,13 @@ func arithType(op string, l, r uint32) uint32 {
 		return Int2
 	}
 	return Int4
+}
+
+// fitBigint is an exact integer result, or PostgreSQL's error when it does
+// not fit.
+func fitBigint(v int64, ok bool) (any, error) {
+	if !ok {
+		return nil, sqlerr.New(sqlerr.NumericValueOutOfRange, "bigint out of range")
+	}
+	return v, nil
 }
