@@ -201,6 +201,10 @@ func (c *Connector) run(ctx context.Context) {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.BlockRebalanceOnPoll(),
+		// As for queries: a node that died gives its partitions up after 10 s
+		// (kgo's default is 45 s), and heartbeats notice a rebalance quickly.
+		kgo.HeartbeatInterval(500*time.Millisecond),
+		kgo.SessionTimeout(10*time.Second),
 		// Bigger fetches than the client's 1 MiB per partition make fuller
 		// batches (800 records of 5 KB); much bigger ones make each poll wait
 		// long for its data while the database idles (measured with
