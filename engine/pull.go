@@ -325,7 +325,11 @@ func (g *pullGroups) results(qp *plan.QueryPlan) ([][]any, error) {
 		grp := g.byKey[k]
 		copy(post, grp.keyVals)
 		for i, c := range g.agg.Calls {
-			post[g.agg.CallBase()+i] = c.Func.Final(grp.states[i])
+			v, err := c.Func.Final(grp.states[i])
+			if err != nil {
+				return nil, err
+			}
+			post[g.agg.CallBase()+i] = v
 		}
 		if g.agg.Having != nil {
 			v, err := g.agg.Having.Eval(post)
