@@ -6,8 +6,10 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Embedded is an in-process Kafka-protocol broker (kfake) that persists its log under
@@ -70,3 +72,23 @@ func (e *Embedded) ApplyRetention() { e.cluster.ApplyRetention() }
 // handle is removed or f's count runs out: how tests reproduce broker-side
 // errors a real cluster gives only under faults.
 func (e *Embedded) Fault(f kfake.Fault) *kfake.FaultHandle { return e.cluster.Fault(f) }
+
+// Hold makes the broker hold every request with key until release is called,
+// then answer them as usual: how tests reproduce a broker that is slow to
+// answer. held is closed when the first such request arrives.
+func (e *Embedded) Hold(key kmsg.Key) (held <-chan struct{}, release func()) {
+	gate, hit := make(chan struct{}), make(chan struct{})
+	var hitOnce, releaseOnce sync.Once
+	e.cluster.ControlKey(int16(key), func(kmsg.Request) (kmsg.Response, error, bool) {
+		e.cluster.KeepControl()
+		select {
+		case <-gate:
+		default:
+			hitOnce.Do(func() { close(hit) })
+			// Sleeping lets the broker go on with other requests meanwhile.
+			e.cluster.SleepControl(func() { <-gate })
+		}
+		return nil, nil, false
+	})
+	return hit, func() { releaseOnce.Do(func() { close(gate) }) }
+}
