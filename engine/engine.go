@@ -47,6 +47,9 @@ type Config struct {
 	// long they are kept after being committed (0: 7 days, Kafka's default
 	// retention).
 	RepartitionPurgeInterval, RepartitionPurgeAfter time.Duration
+	// MaxPullRows bounds the rows or groups a pull query holds in memory for
+	// ORDER BY or GROUP BY (0: DefaultMaxPullRows).
+	MaxPullRows int
 	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
 	// register and read their schemas in; "" leaves those formats unusable.
 	SchemaRegistryURL string
