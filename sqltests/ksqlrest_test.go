@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,72 @@ func TestKsqlREST(t *testing.T) {
 		decode(b, &e)
 		if code != 400 || e.ErrorCode != 40001 || e.Type != "statement_error" {
 			t.Errorf("syntax error: %d %s", code, b)
+		}
+	})
+
+	t.Run("DESCRIBE and EXPLAIN entities", func(t *testing.T) {
+		// ksqlDB's /ksql reference: DESCRIBE answers a sourceDescription
+		// (name, readQueries, writeQueries, fields with their schemas, type,
+		// timestamp, topic, partitions, replication), EXPLAIN a queryDescription.
+		code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "DESCRIBE pageviews EXTENDED; DESCRIBE pageviews_home; EXPLAIN `+queryID+`;"}`)
+		type field struct {
+			Name   string
+			Type   string
+			Schema struct{ Type string }
+		}
+		type query struct {
+			ID              string
+			QueryString     string
+			Sinks           []string
+			SinkKafkaTopics []string
+		}
+		var ents []struct {
+			Type string `json:"@type"`
+			SD   struct {
+				Name, Type, Topic, KeyFormat, ValueFormat, Statement string
+				Extended                                             bool
+				Partitions, Replication                              int
+				Fields                                               []field
+				ReadQueries, WriteQueries                            []query
+			} `json:"sourceDescription"`
+			QD struct {
+				ID, StatementText, ExecutionPlan string
+				Fields                           []field
+				Sources, Sinks                   []string
+				SluicePlan                       struct {
+					Op     string
+					Inputs []json.RawMessage
+				}
+			} `json:"queryDescription"`
+		}
+		decode(b, &ents)
+		if code != 200 || len(ents) != 3 || ents[0].Type != "sourceDescription" || ents[2].Type != "queryDescription" {
+			t.Fatalf("DESCRIBE, EXPLAIN: %d %s", code, b)
+		}
+		pv := ents[0].SD
+		wantFields := []field{{Name: "PAGE_ID", Type: "KEY"}, {Name: "VIEWTIME"}, {Name: "USER_ID"}}
+		wantFields[0].Schema.Type, wantFields[1].Schema.Type, wantFields[2].Schema.Type = "BIGINT", "BIGINT", "STRING"
+		if pv.Name != "PAGEVIEWS" || pv.Type != "STREAM" || pv.Topic != "pageviews" || !pv.Extended || pv.Partitions != 1 || pv.KeyFormat != "KAFKA" || pv.ValueFormat != "JSON" ||
+			!slices.Equal(pv.Fields, wantFields) || !strings.HasPrefix(pv.Statement, "CREATE STREAM pageviews") {
+			t.Errorf("DESCRIBE pageviews: %+v", pv)
+		}
+		if len(pv.ReadQueries) != 1 || pv.ReadQueries[0].ID != queryID || len(pv.WriteQueries) != 0 {
+			t.Errorf("DESCRIBE pageviews queries: %+v", pv)
+		}
+		home := ents[1].SD
+		if home.Name != "PAGEVIEWS_HOME" || home.Extended || len(home.WriteQueries) != 1 || home.WriteQueries[0].ID != queryID ||
+			!slices.Equal(home.WriteQueries[0].Sinks, []string{"PAGEVIEWS_HOME"}) || !slices.Equal(home.WriteQueries[0].SinkKafkaTopics, []string{"PAGEVIEWS_HOME"}) {
+			t.Errorf("DESCRIBE pageviews_home: %+v", home)
+		}
+		qd := ents[2].QD
+		if qd.ID != queryID || !strings.HasPrefix(qd.StatementText, "CREATE STREAM pageviews_home") || !slices.Equal(qd.Sources, []string{"PAGEVIEWS"}) ||
+			!slices.Equal(qd.Sinks, []string{"PAGEVIEWS_HOME"}) || len(qd.Fields) != 3 || !strings.HasPrefix(qd.ExecutionPlan, "Sink PAGEVIEWS_HOME") ||
+			qd.SluicePlan.Op != "Sink" || len(qd.SluicePlan.Inputs) != 1 {
+			t.Errorf("EXPLAIN %s: %s", queryID, b)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "DESCRIBE no_such_stream;"}`)
+		if code != 400 || !strings.Contains(string(b), `"error_code":40001`) {
+			t.Errorf("DESCRIBE of a missing stream: %d %s", code, b)
 		}
 	})
 
