@@ -1,9 +1,11 @@
 // Drives the web console in headless Chromium for sqltests/console_browser_test.go:
 //   node console_check.js <console URL> <query id> <screenshot dir>
 // Loads the page, waits for the query (created over psql by the test) to be
-// listed with its lag, runs a push query from the SQL editor and waits for its
-// rows to stream in while the test produces them, stops it, and saves
-// screenshots. Exits non-zero, with the reason on stderr, when a step fails.
+// listed with its lag, finds the source stream S with its columns (key column
+// and types) and topic, draws the query's EXPLAIN as a graph (boxes for the
+// operators, an edge per input), runs a push query from the SQL editor and
+// waits for its rows to stream in while the test produces them, stops it, and
+// saves screenshots. Exits non-zero, with the reason on stderr, when a step fails.
 const { chromium } = require("playwright-core");
 
 const [url, queryId, shots] = process.argv.slice(2);
@@ -25,6 +27,31 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("health").textContent === "healthy", null, { timeout: 10000 });
     await page.screenshot({ path: `${shots}/queries.png`, fullPage: true });
 
+    // The source's schema, from DESCRIBE's sourceDescription.
+    const src = '#sources tr[data-source="S"]';
+    await page.waitForFunction((sel) => {
+      const tr = document.querySelector(sel);
+      return tr && tr.querySelector("td.cols span.key");
+    }, src, { timeout: 15000 });
+    const source = await page.$eval(src, (tr) => ({
+      cells: [...tr.children].slice(0, 6).map((td) => td.textContent),
+      keys: [...tr.querySelectorAll("td.cols span.key")].map((s) => s.textContent),
+      cols: [...tr.querySelectorAll("td.cols span")].map((s) => s.textContent),
+    }));
+
+    // The query's plan drawn as a graph.
+    await page.click(`#queries tr[data-query="${queryId}"] button`);
+    await page.waitForSelector('#plan g.plan-node[data-op="Sink"]', { timeout: 10000 });
+    const graph = await page.$eval("#plan", (svg) => ({
+      ops: [...svg.querySelectorAll("g.plan-node")].map((g) => g.dataset.op),
+      texts: [...svg.querySelectorAll("g.plan-node")].map((g) => [...g.querySelectorAll("text")].map((t) => t.textContent).join(" | ")),
+      edges: svg.querySelectorAll("path.edge").length,
+      width: svg.getBoundingClientRect().width,
+      title: document.getElementById("plan-title").textContent,
+    }));
+    await page.locator("#plan-section").screenshot({ path: `${shots}/plan.png` });
+    await page.locator("#sources-section").screenshot({ path: `${shots}/sources.png` });
+
     await page.fill("#sql", "SELECT id, v FROM s EMIT CHANGES;");
     await page.click("#run");
     // The test produces a record every 200 ms: rows must appear as they come.
@@ -36,7 +63,7 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("stop").disabled, null, { timeout: 10000 });
     if (offOrigin.length) throw new Error("requests to other origins: " + offOrigin.join(", "));
     const rows = await page.$$eval("#result tbody tr", (trs) => trs.length);
-    console.log(JSON.stringify({ lag: Number(lag), rows }));
+    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph }));
   } finally {
     await browser.close();
   }
