@@ -232,6 +232,32 @@ func TestKsqlREST(t *testing.T) {
 		}
 	})
 
+	t.Run("inserts-stream with nested values", func(t *testing.T) {
+		// ksqlDB's JSON for nested columns: an ARRAY a JSON array, a MAP and a
+		// STRUCT objects, BYTES base64; rows come back as /query-stream writes them.
+		code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "CREATE STREAM nested (id VARCHAR KEY, a ARRAY<INT>, m MAP<STRING, INT>, p STRUCT<lat DOUBLE, tags ARRAY<STRING>>, raw BYTES) WITH (KAFKA_TOPIC='nested', VALUE_FORMAT='JSON', PARTITIONS=1);"}`)
+		if code != 200 {
+			t.Fatalf("CREATE STREAM nested: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/inserts-stream", "", `{"target": "nested"}
+{"id": "n1", "a": [1, null, 3], "m": {"x": 1}, "p": {"LAT": 1.5, "tags": ["t1", "t2"]}, "raw": "/w=="}
+{"id": "n2", "a": [], "m": {}, "p": {"lat": null}}
+{"id": "n3", "a": {"not": "an array"}}
+`)
+		acks := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if code != 200 || len(acks) != 3 || acks[0] != `{"seq":0,"status":"ok"}` || acks[1] != `{"seq":1,"status":"ok"}` || !strings.Contains(acks[2], `"status":"error"`) {
+			t.Fatalf("/inserts-stream of nested values: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/query-stream", "application/json",
+			`{"sql": "SELECT id, a, m, p, raw FROM nested EMIT CHANGES LIMIT 2;", "properties": {"auto.offset.reset": "earliest"}}`)
+		var all []json.RawMessage
+		decode(b, &all)
+		if code != 200 || len(all) != 3 || string(all[1]) != `["n1",[1,null,3],{"x":1},{"LAT":1.5,"TAGS":["t1","t2"]},"/w=="]` ||
+			string(all[2]) != `["n2",[],{},{"LAT":null,"TAGS":null},null]` {
+			t.Errorf("rows read back: %d %s", code, b)
+		}
+	})
+
 	t.Run("query-stream over HTTP/1.1, JSON", func(t *testing.T) {
 		code, b, resp := call(h1, "POST", "/query-stream", "application/json",
 			`{"sql": "SELECT user_id FROM pageviews_home EMIT CHANGES LIMIT 2;", "properties": {"auto.offset.reset": "earliest"}}`)
