@@ -19,8 +19,9 @@ import (
 // testdata/clients/console_check.js with the npm package playwright-core,
 // both installed by scripts/install-test-deps.sh): a query created over psql
 // is listed with its lag, and a push query run from the SQL editor shows its
-// rows as they are produced, a source is listed with its columns, and the
-// query's EXPLAIN is drawn as a graph. Screenshots go to the test's temporary
+// rows as they are produced, a source is listed with its columns, the
+// query's EXPLAIN is drawn as a graph, and the processing log streams the
+// query's entry for a bad record. Screenshots go to the test's temporary
 // directory, or to $SLUICE_CONSOLE_SCREENSHOTS to keep them.
 func TestConsoleInBrowser(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -69,6 +70,10 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 		t.Fatal(err)
 	}
 	defer cl.Close()
+	// A record the query cannot decode: an entry in the processing log.
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "s", Key: []byte("bad"), Value: []byte("not json")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 	produceCtx, stopProducing := context.WithCancel(ctx)
 	produced := make(chan struct{})
 	go func() {
@@ -93,6 +98,7 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	}
 	var got struct {
 		Lag, Rows int
+		Entry     string
 		Source    struct{ Cells, Keys, Cols []string }
 		Graph     struct {
 			Ops, Texts []string
@@ -130,7 +136,11 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	if !slices.ContainsFunc(got.Graph.Texts, func(s string) bool { return strings.Contains(s, "Filter") && strings.Contains(s, "V > 10") }) {
 		t.Errorf("the plan graph has no Filter box with its predicate: %q", got.Graph.Texts)
 	}
-	for _, shot := range []string{"queries.png", "sources.png", "plan.png", "push.png"} {
+	// The entry names the failure and carries the record (base64 of "not json").
+	if !strings.Contains(got.Entry, `"DESERIALIZATIONERROR":{"TARGET":"value"`) || !strings.Contains(got.Entry, "bm90IGpzb24=") {
+		t.Errorf("processing-log row %q does not describe the bad record", got.Entry)
+	}
+	for _, shot := range []string{"queries.png", "sources.png", "plan.png", "push.png", "processing-log.png"} {
 		if fi, err := os.Stat(filepath.Join(shots, shot)); err != nil || fi.Size() == 0 {
 			t.Errorf("screenshot %s: %v", shot, err)
 		}

@@ -4,8 +4,9 @@
 // listed with its lag, finds the source stream S with its columns (key column
 // and types) and topic, draws the query's EXPLAIN as a graph (boxes for the
 // operators, an edge per input), runs a push query from the SQL editor and
-// waits for its rows to stream in while the test produces them, stops it, and
-// saves screenshots. Exits non-zero, with the reason on stderr, when a step fails.
+// waits for its rows to stream in while the test produces them, stops it,
+// streams the processing log until the query's entry for the bad record the
+// test produced appears, and saves screenshots. Exits non-zero, with the reason on stderr, when a step fails.
 const { chromium } = require("playwright-core");
 
 const [url, queryId, shots] = process.argv.slice(2);
@@ -61,9 +62,24 @@ async function main() {
     await page.screenshot({ path: `${shots}/push.png`, fullPage: true });
     await page.click("#stop");
     await page.waitForFunction(() => document.getElementById("stop").disabled, null, { timeout: 10000 });
-    if (offOrigin.length) throw new Error("requests to other origins: " + offOrigin.join(", "));
     const rows = await page.$$eval("#result tbody tr", (trs) => trs.length);
-    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph }));
+
+    // The processing log: the bad record the test produced is an entry of the
+    // query's, streamed live, and counted on the query's row.
+    await page.click("#proclog");
+    const logger = `processing.${queryId}`;
+    await page.waitForFunction((l) => [...document.querySelectorAll("#result tbody tr")].some((tr) => tr.textContent.includes(l)),
+      logger, { timeout: 15000 });
+    const entry = await page.$$eval("#result tbody tr", (trs, l) => trs.map((tr) => tr.textContent).find((t) => t.includes(l)), logger);
+    await page.screenshot({ path: `${shots}/processing-log.png`, fullPage: true });
+    await page.click("#stop");
+    await page.waitForFunction(() => document.getElementById("stop").disabled, null, { timeout: 10000 });
+    await page.waitForFunction((id) => {
+      const td = document.querySelectorAll(`#queries tr[data-query="${id}"] td`)[6];
+      return td && Number(td.textContent) >= 1;
+    }, queryId, { timeout: 10000 });
+    if (offOrigin.length) throw new Error("requests to other origins: " + offOrigin.join(", "));
+    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph, entry }));
   } finally {
     await browser.close();
   }
