@@ -57,7 +57,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	defer cancel()
 	sess := connectPG(t, ctx, srv)
 	defer sess.Close()
-	runSQL(t, ctx, sess, `CREATE STREAM s (id VARCHAR KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+	runSQL(t, ctx, sess, `CREATE TABLE t (id VARCHAR PRIMARY KEY, name VARCHAR) WITH (KAFKA_TOPIC='t', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM s (id VARCHAR KEY, v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
 CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	res := runSQL(t, ctx, sess, `SHOW QUERIES;`)
 	if len(res) != 1 || len(res[0].Rows) != 1 {
@@ -106,6 +107,11 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 			Width      float64
 			Title      string
 		}
+		Join struct {
+			Ops                                 []string
+			Edges                               int
+			SourcesSideBySide, JoinBelowSources bool
+		}
 	}
 	if err := json.Unmarshal(out, &got); err != nil || got.Rows < 4 {
 		t.Fatalf("console check printed %q (want the lag and at least 4 streamed rows)", out)
@@ -136,11 +142,14 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	if !slices.ContainsFunc(got.Graph.Texts, func(s string) bool { return strings.Contains(s, "Filter") && strings.Contains(s, "V > 10") }) {
 		t.Errorf("the plan graph has no Filter box with its predicate: %q", got.Graph.Texts)
 	}
+	if j := got.Join; j.Edges != len(j.Ops)-1 || !j.SourcesSideBySide || !j.JoinBelowSources {
+		t.Errorf("join plan graph %+v: want an edge per input, the two sources side by side above the join", j)
+	}
 	// The entry names the failure and carries the record (base64 of "not json").
 	if !strings.Contains(got.Entry, `"DESERIALIZATIONERROR":{"TARGET":"value"`) || !strings.Contains(got.Entry, "bm90IGpzb24=") {
 		t.Errorf("processing-log row %q does not describe the bad record", got.Entry)
 	}
-	for _, shot := range []string{"queries.png", "sources.png", "plan.png", "push.png", "processing-log.png"} {
+	for _, shot := range []string{"queries.png", "sources.png", "plan.png", "plan-join.png", "push.png", "processing-log.png"} {
 		if fi, err := os.Stat(filepath.Join(shots, shot)); err != nil || fi.Size() == 0 {
 			t.Errorf("screenshot %s: %v", shot, err)
 		}

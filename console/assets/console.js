@@ -172,15 +172,16 @@ function drawPlan(desc) {
   const clip = (t, n) => (t.length > n ? t.slice(0, n - 1) + "…" : t);
   for (const m of nodes) {
     const p = pos(m);
-    for (const c of m.inputs) {
+    m.inputs.forEach((c, k) => {
       const q = pos(c);
       const path = document.createElementNS(ns, "path");
-      const x1 = q.x + W / 2, y1 = q.y + H, x2 = p.x + W / 2, y2 = p.y;
+      // Inputs enter the box at spread points, in FROM order.
+      const x1 = q.x + W / 2, y1 = q.y + H, x2 = p.x + W * (k + 1) / (m.inputs.length + 1), y2 = p.y;
       path.setAttribute("d", `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2}`);
       path.setAttribute("class", "edge");
       path.setAttribute("marker-end", "url(#arrow)");
       svg.appendChild(path);
-    }
+    });
     const g = document.createElementNS(ns, "g");
     g.setAttribute("class", "plan-node " + m.n.op);
     g.setAttribute("data-op", m.n.op);

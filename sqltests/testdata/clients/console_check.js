@@ -51,6 +51,22 @@ async function main() {
       title: document.getElementById("plan-title").textContent,
     }));
     await page.locator("#plan-section").screenshot({ path: `${shots}/plan.png` });
+
+    // An EXPLAIN from the editor draws a join: two inputs side by side above it.
+    await page.fill("#sql", "EXPLAIN SELECT s.id, v, name FROM s LEFT JOIN t ON s.id = t.id EMIT CHANGES;");
+    await page.click("#run");
+    await page.waitForFunction(() => document.querySelectorAll('#plan g.plan-node[data-op="Source"]').length === 2, null, { timeout: 10000 });
+    const join = await page.$eval("#plan", (svg) => {
+      const boxes = [...svg.querySelectorAll("g.plan-node")].map((g) => ({ op: g.dataset.op, box: g.getBoundingClientRect() }));
+      const sources = boxes.filter((b) => b.op === "Source").map((b) => b.box);
+      const joinBox = boxes.find((b) => /Join/.test(b.op));
+      return {
+        ops: boxes.map((b) => b.op), edges: svg.querySelectorAll("path.edge").length,
+        sourcesSideBySide: sources.length === 2 && sources[0].y === sources[1].y && sources[0].x !== sources[1].x,
+        joinBelowSources: !!joinBox && sources.every((b) => b.y + b.height < joinBox.box.y),
+      };
+    });
+    await page.locator("#plan-section").screenshot({ path: `${shots}/plan-join.png` });
     await page.locator("#sources-section").screenshot({ path: `${shots}/sources.png` });
 
     await page.fill("#sql", "SELECT id, v FROM s EMIT CHANGES;");
@@ -79,7 +95,7 @@ async function main() {
       return td && Number(td.textContent) >= 1;
     }, queryId, { timeout: 10000 });
     if (offOrigin.length) throw new Error("requests to other origins: " + offOrigin.join(", "));
-    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph, entry }));
+    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph, join, entry }));
   } finally {
     await browser.close();
   }
