@@ -33,8 +33,8 @@ func describedEntity(text string, d *engine.Described) any {
 		"tasksMetadata":        []any{},
 		"sluicePlan":           planJSON(q.Plan),
 	}
-	if q.QueryID == "" || len(q.Sinks) == 0 {
-		desc["queryType"] = "PUSH"
+	if len(q.Sinks) == 0 {
+		desc["queryType"] = "PUSH" // an EXPLAIN of a SELECT
 	}
 	return map[string]any{"@type": "queryDescription", "statementText": text, "queryDescription": desc, "warnings": []any{}}
 }

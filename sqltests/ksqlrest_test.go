@@ -157,10 +157,10 @@ func TestKsqlREST(t *testing.T) {
 				ReadQueries, WriteQueries                            []query
 			} `json:"sourceDescription"`
 			QD struct {
-				ID, StatementText, ExecutionPlan string
-				Fields                           []field
-				Sources, Sinks                   []string
-				SluicePlan                       struct {
+				ID, StatementText, ExecutionPlan, QueryType string
+				Fields                                      []field
+				Sources, Sinks                              []string
+				SluicePlan                                  struct {
 					Op     string
 					Inputs []json.RawMessage
 				}
@@ -188,7 +188,7 @@ func TestKsqlREST(t *testing.T) {
 		qd := ents[2].QD
 		if qd.ID != queryID || !strings.HasPrefix(qd.StatementText, "CREATE STREAM pageviews_home") || !slices.Equal(qd.Sources, []string{"PAGEVIEWS"}) ||
 			!slices.Equal(qd.Sinks, []string{"PAGEVIEWS_HOME"}) || len(qd.Fields) != 3 || !strings.HasPrefix(qd.ExecutionPlan, "Sink PAGEVIEWS_HOME") ||
-			qd.SluicePlan.Op != "Sink" || len(qd.SluicePlan.Inputs) != 1 {
+			qd.SluicePlan.Op != "Sink" || len(qd.SluicePlan.Inputs) != 1 || qd.QueryType != "PERSISTENT" {
 			t.Errorf("EXPLAIN %s: %s", queryID, b)
 		}
 		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "DESCRIBE no_such_stream;"}`)
