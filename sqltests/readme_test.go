@@ -116,7 +116,7 @@ func TestReadmeSnippets(t *testing.T) {
 		return norm(got) == norm(want)
 	}
 	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Rider snapshots: joining streams and tables",
-		"Connect your tools", "AVRO, JSON_SR, PROTOBUF and the embedded Schema Registry", "Operations: metrics, status, logs"} {
+		"Connect your tools", "AVRO, JSON_SR, PROTOBUF and the embedded Schema Registry", "Operations: metrics, status, REST, console, logs, upgrade and backup"} {
 		blocks := sections[name]
 		if len(blocks) == 0 {
 			t.Fatalf("README has no section %q with code blocks", name)
