@@ -20,8 +20,9 @@ import (
 // both installed by scripts/install-test-deps.sh): a query created over psql
 // is listed with its lag, and a push query run from the SQL editor shows its
 // rows as they are produced, a source is listed with its columns, the
-// query's EXPLAIN is drawn as a graph, and the processing log streams the
-// query's entry for a bad record. Screenshots go to the test's temporary
+// query's EXPLAIN is drawn as a graph, the cluster view shows this node
+// running the query's task, and the processing log streams the query's entry
+// for a bad record. Screenshots go to the test's temporary
 // directory, or to $SLUICE_CONSOLE_SCREENSHOTS to keep them.
 func TestConsoleInBrowser(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -100,8 +101,13 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	var got struct {
 		Lag, Rows int
 		Entry     string
-		Source    struct{ Cells, Keys, Cols []string }
-		Graph     struct {
+		Cluster   []struct {
+			Node  string
+			Self  bool
+			Cells []string
+		}
+		Source struct{ Cells, Keys, Cols []string }
+		Graph  struct {
 			Ops, Texts []string
 			Edges      int
 			Width      float64
@@ -141,6 +147,10 @@ CREATE STREAM big AS SELECT id, v FROM s WHERE v > 10;`)
 	}
 	if !slices.ContainsFunc(got.Graph.Texts, func(s string) bool { return strings.Contains(s, "Filter") && strings.Contains(s, "V > 10") }) {
 		t.Errorf("the plan graph has no Filter box with its predicate: %q", got.Graph.Texts)
+	}
+	// One node, this one, alive, running the query's one partition.
+	if c := got.Cluster; len(c) != 1 || !c[0].Self || c[0].Node != "1" || len(c[0].Cells) < 7 || c[0].Cells[2] != "true" || c[0].Cells[6] != queryID+"[0]" {
+		t.Errorf("cluster view %+v, want node 1, alive, running %s[0]", c, queryID)
 	}
 	if j := got.Join; j.Edges != len(j.Ops)-1 || !j.SourcesSideBySide || !j.JoinBelowSources {
 		t.Errorf("join plan graph %+v: want an edge per input, the two sources side by side above the join", j)

@@ -124,6 +124,26 @@ async function refreshSources() {
   }
 }
 
+// refreshCluster shows SHOW CLUSTER's rows: one per node, this node marked.
+async function refreshCluster() {
+  const { ok, body } = await ksql("SHOW CLUSTER;");
+  const ent = ok && body.find((e) => e.columns && e.rows);
+  if (!ent) return;
+  const thead = document.querySelector("#cluster thead");
+  const tbody = document.querySelector("#cluster tbody");
+  const head = el("tr");
+  for (const c of ent.columns) head.appendChild(el("th", c));
+  thead.replaceChildren(head);
+  tbody.replaceChildren();
+  const self = ent.columns.indexOf("This Node");
+  for (const r of ent.rows) {
+    const tr = el("tr", null, r[self] === true ? "self" : "");
+    tr.dataset.node = r[0];
+    for (const v of r) tr.appendChild(el("td", v === null ? "" : v));
+    tbody.appendChild(tr);
+  }
+}
+
 function quoteIdent(name) {
   return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : "`" + name.replace(/`/g, "``") + "`";
 }
@@ -307,5 +327,7 @@ document.getElementById("proclog").addEventListener("click", () => {
 });
 refreshQueries();
 refreshSources();
+refreshCluster();
 setInterval(refreshQueries, 2000);
 setInterval(refreshSources, 10000);
+setInterval(refreshCluster, 5000);

@@ -1,7 +1,8 @@
 // Drives the web console in headless Chromium for sqltests/console_browser_test.go:
 //   node console_check.js <console URL> <query id> <screenshot dir>
 // Loads the page, waits for the query (created over psql by the test) to be
-// listed with its lag, finds the source stream S with its columns (key column
+// listed with its lag, finds this node running its task in the cluster
+// view, finds the source stream S with its columns (key column
 // and types) and topic, draws the query's EXPLAIN as a graph (boxes for the
 // operators, an edge per input), runs a push query from the SQL editor and
 // waits for its rows to stream in while the test produces them, stops it,
@@ -39,6 +40,14 @@ async function main() {
       keys: [...tr.querySelectorAll("td.cols span.key")].map((s) => s.textContent),
       cols: [...tr.querySelectorAll("td.cols span")].map((s) => s.textContent),
     }));
+
+    // The cluster view: this node (the only one) runs the query's task.
+    await page.waitForFunction((id) => {
+      const tr = document.querySelector("#cluster tr.self");
+      return tr && tr.textContent.includes(id);
+    }, queryId, { timeout: 15000 });
+    const cluster = await page.$$eval("#cluster tbody tr", (trs) => trs.map((tr) => ({
+      node: tr.dataset.node, self: tr.classList.contains("self"), cells: [...tr.children].map((td) => td.textContent) })));
 
     // The query's plan drawn as a graph.
     await page.click(`#queries tr[data-query="${queryId}"] button`);
@@ -95,7 +104,7 @@ async function main() {
       return td && Number(td.textContent) >= 1;
     }, queryId, { timeout: 10000 });
     if (offOrigin.length) throw new Error("requests to other origins: " + offOrigin.join(", "));
-    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph, join, entry }));
+    console.log(JSON.stringify({ lag: Number(lag), rows, source, graph, join, entry, cluster }));
   } finally {
     await browser.close();
   }
