@@ -42,7 +42,7 @@ func startEnv(t testing.TB, dir string) *testEnv {
 // cluster, state and defaults are the test's).
 func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	t.Helper()
-	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
