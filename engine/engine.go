@@ -274,9 +274,9 @@ func (e *Engine) Healthy() bool {
 }
 
 // QueryStatus is a persistent query's state on this node, for SHOW QUERIES,
-// /queries and /metrics. The counters are this node's since the query started
-// here: they restart at 0 with the node (the durable progress is the
-// consumer group's committed offsets, which Lag is measured against).
+// /queries and /metrics. The counters are this node's: saved in its store,
+// they continue across its restarts (the durable progress is the consumer
+// group's committed offsets, which Lag is measured against).
 type QueryStatus struct {
 	ID    string
 	State string
@@ -334,7 +334,7 @@ func (e *Engine) Queries() []QueryStatus {
 	for id, q := range running {
 		st := q.Stats()
 		qs := QueryStatus{ID: id, State: states[id][0], Error: states[id][1], RecordsIn: st.RecordsIn, RecordsOut: st.RecordsOut,
-			Repartitioned: st.Repartitioned, ProcessingLogEntries: e.proclog.entriesOf(id), Rebalances: st.Rebalances,
+			Repartitioned: st.Repartitioned, ProcessingLogEntries: st.ProcessingLogEntries, Rebalances: st.Rebalances,
 			RestoringPartitions: st.RestoringPartitions, RestoredRecords: st.RestoredRecords}
 		for _, p := range st.Partitions {
 			qs.Partitions = append(qs.Partitions, PartitionStatus{Topic: p.Topic, Partition: p.Partition, Position: p.Position, End: p.End, Lag: p.Lag()})
