@@ -37,6 +37,9 @@ type Server struct {
 	pg   *exec.Cmd
 }
 
+// PID is the server's postmaster process (its backends are its children).
+func (s *Server) PID() int { return s.pg.Process.Pid }
+
 // Restart stops the server (a fast shutdown: sessions are cut), waits down,
 // and starts it again on the same port and data, returning once it accepts
 // connections.
