@@ -173,6 +173,13 @@ func (c *Connector) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.status
+	// RETRYING while any partition's batch is, whichever writer last
+	// succeeded.
+	for _, w := range c.writers {
+		if w.retrying && s.State == StateRunning {
+			s.State = StateRetrying
+		}
+	}
 	s.Partitions = len(c.pos)
 	for tp, p := range c.pos {
 		if h, ok := c.hwm[tp]; ok {
@@ -182,10 +189,14 @@ func (c *Connector) Status() Status {
 	return s
 }
 
+// setError sets the state (FAILED stays: another partition's writer may
+// still finish a retry while the connector stops) and records err.
 func (c *Connector) setError(state string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.status.State = state
+	if c.status.State != StateFailed {
+		c.status.State = state
+	}
 	if err != nil {
 		c.status.LastError, c.status.LastErrorAt = err.Error(), time.Now()
 	}
