@@ -27,8 +27,9 @@ type Func struct {
 	// Merge combines the states of two session windows being merged. Nil when the
 	// function cannot.
 	Merge func(a, b any) any
-	// Final turns a state into the function's result.
-	Final func(state any) any
+	// Final turns a state into the function's result, or reports that the
+	// result does not fit its type (an INT or BIGINT sum beyond its range).
+	Final func(state any) (any, error)
 }
 
 // Config holds the settings some aggregates read.

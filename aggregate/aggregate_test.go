@@ -15,12 +15,18 @@ type step struct {
 	op   string  // "add", "undo", or "merge" (folds rows into a fresh state, then merges it in)
 	rows [][]any // the argument values of the rows
 	want any
+	// fails is the error the result must be after the step, instead of want.
+	fails string
 }
 
 func addRows(rows ...[]any) step   { return step{op: "add", rows: rows} }
 func undoRows(rows ...[]any) step  { return step{op: "undo", rows: rows} }
 func mergeRows(rows ...[]any) step { return step{op: "merge", rows: rows} }
 func (s step) is(want any) step    { s.want = want; return s }
+func (s step) failing(err string) step {
+	s.fails = err
+	return s
+}
 
 func row(args ...any) []any { return args }
 
@@ -91,15 +97,36 @@ func (c aggCase) run(t *testing.T) {
 			}
 			state = f.Merge(state, roundTrip(t, other))
 		}
-		got := f.Final(state)
-		if !equal(got, s.want) {
+		got, err := final(f, state)
+		if s.fails == "" && !equal(got, s.want) {
 			t.Errorf("step %d (%s %v): got %s, want %s", i, s.op, s.rows, show(got), show(s.want))
 		}
+		if s.fails != "" && (err == nil || err.Error() != s.fails) {
+			t.Errorf("step %d (%s %v): got %s (error %v), want the error %q", i, s.op, s.rows, show(got), err, s.fails)
+		}
 		state = roundTrip(t, state)
-		if again := f.Final(state); !equal(again, got) {
+		if again, _ := final(f, state); !equal(again, got) {
 			t.Errorf("step %d: after persisting the state, got %s, want %s", i, show(again), show(got))
 		}
 	}
+}
+
+// final is f's result for state, or the text of its error.
+func final(f *Func, state any) (any, error) {
+	v, err := f.Final(state)
+	if err != nil {
+		return err.Error(), err
+	}
+	return v, nil
+}
+
+func mustFinal(t *testing.T, f *Func, state any) any {
+	t.Helper()
+	v, err := f.Final(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func roundTrip(t *testing.T, v any) any {
@@ -287,7 +314,7 @@ func TestAggregates(t *testing.T) {
 			mergeRows(row(3.0), row(4.0)).is(math.Sqrt(5.0 / 3)),
 		}},
 
-		// AVG of BIGINT divides the wrapped long sum by the count as a double.
+		// AVG of BIGINT divides the long sum by the count as a double.
 		{name: "avg bigint", fn: "AVG", args: []*types.Type{bigintT}, result: "DOUBLE", steps: []step{
 			step{op: "add"}.is(0.0),
 			addRows(row(int64(-1))).is(-1.0),
@@ -302,6 +329,37 @@ func TestAggregates(t *testing.T) {
 		{name: "sum decimal keeps the column type", fn: "SUM", args: []*types.Type{types.NewDecimal(4, 1)}, result: "DECIMAL(4, 1)", steps: []step{
 			addRows(row(dec("500.9")), row(dec("300.8"))).is(dec("801.7")),
 			undoRows(row(dec("500.9"))).is(dec("300.8")),
+		}},
+		// Where Java's arithmetic (and ksqlDB) would wrap, an INT or BIGINT sum
+		// stays exact: its result is an error while it is beyond the type's
+		// range, and retractions and merges bring it back.
+		{name: "sum bigint beyond its range", fn: "SUM", args: []*types.Type{bigintT}, steps: []step{
+			addRows(row(int64(math.MaxInt64 - 1))).is(int64(math.MaxInt64 - 1)),
+			addRows(row(int64(2))).failing("integer overflow: SUM is 9223372036854775808, which does not fit in BIGINT"),
+			addRows(row(int64(math.MaxInt64))).failing("integer overflow: SUM is 18446744073709551615, which does not fit in BIGINT"),
+			undoRows(row(int64(math.MaxInt64))).failing("integer overflow: SUM is 9223372036854775808, which does not fit in BIGINT"),
+			addRows(row(int64(-1))).is(int64(math.MaxInt64)),
+			mergeRows(row(int64(math.MinInt64)), row(int64(-1))).is(int64(-2)),
+			mergeRows(row(int64(math.MinInt64))).failing("integer overflow: SUM is -9223372036854775810, which does not fit in BIGINT"),
+			undoRows(row(int64(-2))).is(int64(math.MinInt64)),
+		}},
+		{name: "sum int beyond its range", fn: "SUM", args: []*types.Type{intT}, steps: []step{
+			addRows(row(int32(math.MinInt32)), row(int32(-1))).failing("integer overflow: SUM is -2147483649, which does not fit in INT"),
+			undoRows(row(int32(-1))).is(int32(math.MinInt32)),
+			mergeRows(row(int32(math.MaxInt32)), row(int32(math.MaxInt32))).is(int32(math.MaxInt32 - 1)),
+		}},
+		// AVG and STDDEV_SAMP are DOUBLE: an exact sum beyond the range is no error.
+		{name: "avg bigint beyond its range", fn: "AVG", args: []*types.Type{bigintT}, steps: []step{
+			addRows(row(int64(math.MaxInt64)), row(int64(math.MaxInt64))).is(float64(math.MaxInt64)),
+			undoRows(row(int64(math.MaxInt64))).is(float64(math.MaxInt64)),
+		}},
+		{name: "stddev bigint beyond its range", fn: "STDDEV_SAMP", args: []*types.Type{bigintT}, steps: []step{
+			addRows(row(int64(math.MaxInt64)), row(int64(math.MaxInt64)), row(int64(math.MaxInt64))).is(0.0),
+		}},
+		{name: "sum_list bigint beyond its range", fn: "SUM_LIST", args: []*types.Type{types.NewArray(bigintT)}, steps: []step{
+			addRows(row([]any{int64(1), int64(math.MaxInt64), int64(-3)})).is(int64(math.MaxInt64 - 2)),
+			addRows(row([]any{int64(3)})).failing("integer overflow: SUM_LIST is 9223372036854775808, which does not fit in BIGINT"),
+			undoRows(row([]any{int64(1)})).is(int64(math.MaxInt64)),
 		}},
 		{name: "sum_list", fn: "SUM_LIST", args: []*types.Type{types.NewArray(doubleT)}, result: "DOUBLE", steps: []step{
 			addRows(row([]any{1.0, 1.0})).is(2.0),
@@ -333,11 +391,11 @@ func TestCountDistinctLargeCardinality(t *testing.T) {
 			t.Errorf("%s: estimate %v, want within 5%% of %v", what, g, want)
 		}
 	}
-	check("20000 values", f.Final(a), 20000)
+	check("20000 values", mustFinal(t, f, a), 20000)
 	// A sparse state merged into a dense one.
 	c := f.Merge(f.Add(f.Init(), []any{int64(-1)}), append([]byte{}, a.([]byte)...))
-	check("sparse into dense", f.Final(c), 20001)
-	check("union", f.Final(f.Merge(a, b)), 30000)
+	check("sparse into dense", mustFinal(t, f, c), 20001)
+	check("union", mustFinal(t, f, f.Merge(a, b)), 30000)
 }
 
 // While the sketch is sparse the count is exact, whatever the insertion order.
@@ -350,7 +408,7 @@ func TestCountDistinctSparseIsExact(t *testing.T) {
 	for i := 0; i < 3*hllSparseMax; i++ {
 		s = f.Add(s, []any{fmt.Sprint((i * 7919) % hllSparseMax)}) // each value three times, scattered
 	}
-	if got := f.Final(s); got != int64(hllSparseMax) {
+	if got := mustFinal(t, f, s); got != int64(hllSparseMax) {
 		t.Errorf("got %v, want %d", got, hllSparseMax)
 	}
 	st := s.([]byte)
@@ -477,7 +535,7 @@ func TestMinMaxOverTable(t *testing.T) {
 			if name == "MIN" {
 				want = st.min
 			}
-			if got := f.Final(s); got != want {
+			if got := mustFinal(t, f, s); got != want {
 				t.Errorf("%s step %d (%s%v): %v, want %v", name, i, st.op, st.v, got, want)
 			}
 		}

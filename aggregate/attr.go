@@ -43,7 +43,7 @@ func buildAttr(_ Config, c Call) (*Func, error) {
 			}
 			return a
 		},
-		Final: func(s any) any {
+		Final: func(s any) (any, error) {
 			list, _ := s.([]any)
 			var only any
 			seen := 0
@@ -54,9 +54,9 @@ func buildAttr(_ Config, c Call) (*Func, error) {
 				}
 			}
 			if seen != 1 {
-				return nil
+				return nil, nil
 			}
-			return only
+			return only, nil
 		},
 	}, nil
 }

@@ -68,7 +68,7 @@ func buildCount(_ Config, c Call) (*Func, error) {
 			return s
 		},
 		Merge: func(a, b any) any { return a.(int64) + b.(int64) },
-		Final: func(s any) any { return s },
+		Final: func(s any) (any, error) { return s, nil },
 	}, nil
 }
 
@@ -95,16 +95,16 @@ func buildSum(_ Config, c Call) (*Func, error) {
 			if args[0] == nil {
 				return s
 			}
-			return add(s, args[0])
+			return add(t.Kind, s, args[0])
 		},
 		Undo: func(s any, args []any) any {
 			if args[0] == nil {
 				return s
 			}
-			return sub(s, args[0])
+			return sub(t.Kind, s, args[0])
 		},
-		Merge: add,
-		Final: func(s any) any { return s },
+		Merge: func(a, b any) any { return add(t.Kind, a, b) },
+		Final: func(s any) (any, error) { return sumResult("SUM", t.Kind, s) },
 	}, nil
 }
 
@@ -119,11 +119,11 @@ func buildSumList(_ Config, c Call) (*Func, error) {
 	default:
 		return nil, noSignature("SUM_LIST", c)
 	}
-	fold := func(s any, arg any, op func(a, b any) any) any {
+	fold := func(s any, arg any, op func(k types.Kind, a, b any) any) any {
 		list, _ := arg.([]any)
 		for _, v := range list {
 			if v != nil {
-				s = op(s, v)
+				s = op(t.Kind, s, v)
 			}
 		}
 		return s
@@ -133,8 +133,8 @@ func buildSumList(_ Config, c Call) (*Func, error) {
 		Init:   func() any { return zeroOf(t) },
 		Add:    func(s any, args []any) any { return fold(s, args[0], add) },
 		Undo:   func(s any, args []any) any { return fold(s, args[0], sub) },
-		Merge:  add,
-		Final:  func(s any) any { return s },
+		Merge:  func(a, b any) any { return add(t.Kind, a, b) },
+		Final:  func(s any) (any, error) { return sumResult("SUM_LIST", t.Kind, s) },
 	}, nil
 }
 
@@ -153,28 +153,28 @@ func buildAvg(_ Config, c Call) (*Func, error) {
 		Add: func(s any, args []any) any {
 			st := s.([]any)
 			if args[0] != nil {
-				st[0], st[1] = add(st[0], args[0]), st[1].(int64)+1
+				st[0], st[1] = add(t.Kind, st[0], args[0]), st[1].(int64)+1
 			}
 			return st
 		},
 		Undo: func(s any, args []any) any {
 			st := s.([]any)
 			if args[0] != nil {
-				st[0], st[1] = sub(st[0], args[0]), st[1].(int64)-1
+				st[0], st[1] = sub(t.Kind, st[0], args[0]), st[1].(int64)-1
 			}
 			return st
 		},
 		Merge: func(a, b any) any {
 			x, y := a.([]any), b.([]any)
-			return []any{add(x[0], y[0]), x[1].(int64) + y[1].(int64)}
+			return []any{add(t.Kind, x[0], y[0]), x[1].(int64) + y[1].(int64)}
 		},
-		Final: func(s any) any {
+		Final: func(s any) (any, error) {
 			st := s.([]any)
 			n := st[1].(int64)
 			if n == 0 {
-				return 0.0
+				return 0.0, nil
 			}
-			return toFloat(st[0]) / float64(n)
+			return toFloat(st[0]) / float64(n), nil
 		},
 	}, nil
 }
@@ -218,7 +218,7 @@ func buildMinMax(sign int) func(Config, Call) (*Func, error) {
 			Init:   func() any { return nil },
 			Add:    func(s any, args []any) any { return better(s, args[0]) },
 			Merge:  better,
-			Final:  func(s any) any { return s },
+			Final:  func(s any) (any, error) { return s, nil },
 		}, nil
 	}
 }
@@ -280,15 +280,15 @@ func buildByOffset(latest bool) func(Config, Call) (*Func, error) {
 			}
 			return st
 		}
-		f.Final = func(s any) any {
+		f.Final = func(s any) (any, error) {
 			st := s.([]any)
 			if list {
-				return append([]any{}, st...)
+				return append([]any{}, st...), nil
 			}
 			if len(st) == 0 {
-				return nil
+				return nil, nil
 			}
-			return st[len(st)-1]
+			return st[len(st)-1], nil
 		}
 		return f, nil
 	}
@@ -340,15 +340,15 @@ func retractableExtreme(t *types.Type, sign int) *Func {
 			}
 			return append(list[:i], list[i+1:]...)
 		},
-		Final: func(s any) any {
+		Final: func(s any) (any, error) {
 			list := asList(s)
 			if len(list) == 0 {
-				return nil
+				return nil, nil
 			}
 			if sign > 0 {
-				return list[len(list)-1].([]any)[0]
+				return list[len(list)-1].([]any)[0], nil
 			}
-			return list[0].([]any)[0]
+			return list[0].([]any)[0], nil
 		},
 	}
 }

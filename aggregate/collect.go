@@ -77,4 +77,4 @@ func buildCollectSet(cfg Config, c Call) (*Func, error) {
 
 // copyList returns a list state as a result that later updates of the state
 // cannot change.
-func copyList(s any) any { return append([]any{}, s.([]any)...) }
+func copyList(s any) (any, error) { return append([]any{}, s.([]any)...), nil }

@@ -57,7 +57,7 @@ func buildCountDistinct(_ Config, c Call) (*Func, error) {
 			}
 			return x
 		},
-		Final: func(s any) any { return hllEstimate(s.([]byte)) },
+		Final: func(s any) (any, error) { return hllEstimate(s.([]byte)), nil },
 	}, nil
 }
 

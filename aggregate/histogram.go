@@ -57,9 +57,9 @@ func buildHistogram(_ Config, c Call) (*Func, error) {
 			}
 			return m
 		},
-		Final: func(s any) any {
+		Final: func(s any) (any, error) {
 			m := s.(*types.Map)
-			return &types.Map{Keys: append([]any{}, m.Keys...), Values: append([]any{}, m.Values...)}
+			return &types.Map{Keys: append([]any{}, m.Keys...), Values: append([]any{}, m.Values...)}, nil
 		},
 	}, nil
 }

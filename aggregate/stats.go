@@ -48,14 +48,14 @@ func buildCorrelation(_ Config, c Call) (*Func, error) {
 			x[5] = x[5].(int64) + y[5].(int64)
 			return x
 		},
-		Final: func(s any) any {
+		Final: func(s any) (any, error) {
 			st := s.([]any)
 			sx, sy, sxx, syy, sxy := st[0].(float64), st[1].(float64), st[2].(float64), st[3].(float64), st[4].(float64)
 			n := float64(st[5].(int64))
 			num := n*sxy - sx*sy
 			dx := n*sxx - sx*sx
 			dy := n*syy - sy*sy
-			return num / math.Sqrt(dx*dy)
+			return num / math.Sqrt(dx*dy), nil
 		},
 	}, nil
 }
@@ -86,14 +86,22 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 		}
 		// delta is n*v - sum for the count n and sum that include v, computed in
 		// the column's arithmetic as ksqlDB does.
+		// A product or sum beyond BIGINT's range (a wide sum) is computed in
+		// DOUBLE instead of wrapping.
 		delta := func(v, sum any, n int64) float64 {
-			switch x := v.(type) {
-			case int32:
-				return float64(int64(x)*n - int64(sum.(int32)))
-			case int64:
-				return float64(x*n - sum.(int64))
+			if x, ok := v.(float64); ok {
+				return x*float64(n) - sum.(float64)
 			}
-			return v.(float64)*float64(n) - sum.(float64)
+			x, xok := asInt64(v)
+			s, sok := asInt64(sum)
+			if xok && sok {
+				if p, ok := types.MulInt64(x, n); ok {
+					if d, ok := types.SubInt64(p, s); ok {
+						return float64(d)
+					}
+				}
+			}
+			return toFloat(v)*float64(n) - toFloat(sum)
 		}
 		return &Func{
 			Result: types.DoubleType,
@@ -109,7 +117,7 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 					return st
 				}
 				n := st[1].(int64) + 1
-				sum := add(st[0], v)
+				sum := add(t.Kind, st[0], v)
 				if n > 1 {
 					d := delta(v, sum, n)
 					st[2] = st[2].(float64) + d*d/float64(n*(n-1))
@@ -130,7 +138,7 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 				} else {
 					st[2] = 0.0
 				}
-				st[0], st[1] = sub(st[0], v), n-1
+				st[0], st[1] = sub(t.Kind, st[0], v), n-1
 				return st
 			},
 			Merge: func(a, b any) any {
@@ -141,15 +149,15 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 					d := toFloat(x[0])/float64(na) - toFloat(y[0])/float64(nb)
 					m2 += float64(na) * float64(nb) * d * d / float64(na+nb)
 				}
-				return []any{add(x[0], y[0]), na + nb, m2}
+				return []any{add(t.Kind, x[0], y[0]), na + nb, m2}
 			},
-			Final: func(s any) any {
+			Final: func(s any) (any, error) {
 				st := s.([]any)
 				n := st[1].(int64)
 				if n < 2 {
-					return 0.0
+					return 0.0, nil
 				}
-				return math.Sqrt(st[2].(float64) / float64(n-1))
+				return math.Sqrt(st[2].(float64) / float64(n-1)), nil
 			},
 		}, nil
 	}

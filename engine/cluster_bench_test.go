@@ -52,7 +52,7 @@ func BenchmarkClusterPull(b *testing.B) {
 }
 
 func startBenchBroker(b *testing.B) *kafkaio.Embedded {
-	br, err := kafkaio.StartEmbedded(b.TempDir(), "127.0.0.1:0", nil)
+	br, err := kafkaio.StartEmbedded(b.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}

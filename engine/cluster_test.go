@@ -229,7 +229,7 @@ func TestClusterConflictingStatementsSerialize(t *testing.T) {
 // node with every partition's rows: scans, key lookups and aggregates over the
 // scan, equal to the ledger of the input.
 func TestClusterPullQueriesSeeEveryPartition(t *testing.T) {
-	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,12 +137,21 @@ func (e *Engine) startFollowing(ctx context.Context) error {
 	fctx, stop := context.WithCancel(context.Background())
 	e.cmds.stop = stop
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.deferStarts = true
 	go e.follow(fctx)
-	if err := e.waitAppliedLocked(ctx, end); err != nil {
+	err = e.waitAppliedLocked(ctx, end)
+	e.mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("replay the command topic: %w", err)
 	}
+	// Starting the queries the replay left takes the statement lock, as the
+	// follower's applying does.
+	if err := e.lockStatements(ctx); err != nil {
+		return fmt.Errorf("replay the command topic: %w", err)
+	}
+	defer e.unlockStatements()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.startPendingLocked()
 	e.logger.Info("replayed command topic", "commands", end, "queries", len(e.running))
 	return nil
@@ -164,6 +173,9 @@ func (e *Engine) follow(ctx context.Context) {
 		fetches.EachError(func(t string, part int32, err error) {
 			e.logger.Warn("read the command topic", "err", err)
 		})
+		if e.lockStatements(ctx) != nil {
+			return
+		}
 		e.mu.Lock()
 		fetches.EachRecord(func(rec *kgo.Record) {
 			if rec.Offset < e.applied {
@@ -184,6 +196,7 @@ func (e *Engine) follow(ctx context.Context) {
 		})
 		e.applyCond.Broadcast()
 		e.mu.Unlock()
+		e.unlockStatements()
 	}
 }
 
@@ -263,26 +276,20 @@ func (e *Engine) recordAt(ctx context.Context, c command, end int64) (int64, err
 // executeDDL validates, records and applies a statement: validated against a
 // catalog that has every statement before it, from any node.
 func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props map[string]string) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	text, _ := stmt.Source()
 	c := command{Statement: text, Props: persistedProps(props), Node: e.cfg.NodeID}
 	for attempt := 1; ; attempt++ {
-		if e.closed {
-			return "", sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
-		}
+		// Catching up holds no lock: the follower applies the topic meanwhile.
 		end, err := e.committedEnd(ctx)
 		if err == nil {
+			e.mu.Lock()
 			err = e.waitAppliedLocked(ctx, end)
+			e.mu.Unlock()
 		}
 		if err != nil {
 			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not catch up with the command topic")
 		}
-		action, err := e.prepareLocked(ctx, stmt, props, false)
-		if err != nil {
-			return "", err
-		}
-		offset, err := e.recordAt(ctx, c, end)
+		tag, err := e.tryDDL(ctx, stmt, props, c, end)
 		if errors.Is(err, errCommandRace) && attempt < 50 {
 			e.logger.Info("another node ran a statement at the same time; validating again", "statement", text, "attempt", attempt)
 			continue
@@ -292,17 +299,49 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 			e.logger.Warn("appending a statement to the command topic failed and was rolled back; trying again", "statement", text, "attempt", attempt, "err", aborted.err)
 			continue
 		}
-		if err != nil {
+		if errors.Is(err, errCommandRace) || errors.As(err, &aborted) {
 			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
 		}
-		e.applied = offset + 1
-		return action(ctx, offset, false)
+		return tag, err
 	}
+}
+
+// tryDDL validates stmt against the catalog, records it where the command
+// topic ended (end, or further if the follower applied more since) and
+// applies it, under the statement lock. It returns errCommandRace or an
+// abortedAppendError when the statement can be tried again.
+func (e *Engine) tryDDL(ctx context.Context, stmt parser.Statement, props map[string]string, c command, end int64) (string, error) {
+	if err := e.lockStatements(ctx); err != nil {
+		return "", sqlerr.Wrap(sqlerr.QueryCanceled, err, "waiting for another statement")
+	}
+	defer e.unlockStatements()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return "", sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
+	}
+	end = max(end, e.applied)
+	action, err := e.prepareLocked(ctx, stmt, props, false)
+	if err != nil {
+		return "", err
+	}
+	var offset int64
+	e.unlocked(func() { offset, err = e.recordAt(ctx, c, end) })
+	var aborted *abortedAppendError
+	if errors.Is(err, errCommandRace) || errors.As(err, &aborted) {
+		return "", err
+	}
+	if err != nil {
+		return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
+	}
+	e.applied = offset + 1
+	e.applyCond.Broadcast()
+	return action(ctx, offset, false)
 }
 
 // applyCommandLocked re-executes a recorded statement without recording it
 // again and without side effects on Kafka beyond what the statement needs to
-// run. e.mu is held.
+// run. e.mu and the statement lock are held.
 func (e *Engine) applyCommandLocked(ctx context.Context, p *parser.Parser, c command, offset int64) error {
 	stmts, err := p.ParseScript(c.Statement)
 	if err != nil {

@@ -120,7 +120,9 @@ func (e *Engine) prepareCreateConnector(st *parser.CreateConnector) (ddlAction, 
 	c := &connector{name: st.Name, sql: text, props: props, sources: sources, cfg: cfg}
 	return func(ctx context.Context, _ int64, _ bool) (string, error) {
 		if cfg.DLQTopic != "" {
-			if err := e.cluster.CreateTopic(ctx, cfg.DLQTopic, 1, cfg.DLQReplicas, nil); err != nil {
+			var err error
+			e.unlocked(func() { err = e.cluster.CreateTopic(ctx, cfg.DLQTopic, 1, cfg.DLQReplicas, nil) })
+			if err != nil {
 				return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create the dead-letter topic")
 			}
 		}
@@ -213,7 +215,7 @@ func (e *Engine) prepareDropConnector(st *parser.DropConnector) (ddlAction, erro
 	return func(context.Context, int64, bool) (string, error) {
 		delete(e.connectors, c.name)
 		if c.run != nil {
-			c.run.Terminate()
+			e.unlocked(c.run.Terminate)
 		}
 		return tag, nil
 	}, nil

@@ -37,7 +37,7 @@ func TestBenchBrokerProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the connector benchmarks' broker process")
 	}
-	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,14 +127,17 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 	if skip {
 		return noop(tag), nil
 	}
-	src, err := planner.PlanCreateSourceInferring(st, props, e)
+	var src *catalog.Source
+	// Inferring columns asks the schema registry.
+	e.unlocked(func() { src, err = planner.PlanCreateSourceInferring(st, props, e) })
 	if err != nil {
 		return nil, err
 	}
 	if err := e.checkTopicUse(src.Topic, st.NamePos, readTopic); err != nil {
 		return nil, err
 	}
-	info, err := e.cluster.DescribeTopic(ctx, src.Topic)
+	var info kafkaio.TopicInfo
+	e.unlocked(func() { info, err = e.cluster.DescribeTopic(ctx, src.Topic) })
 	switch {
 	case errors.Is(err, kafkaio.ErrTopicNotFound):
 		if src.Partitions == 0 {
@@ -142,7 +145,8 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 				"Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and, optionally, 'REPLICAS'). For example: CREATE %s %s (...) WITH (KAFKA_TOPIC='%s', PARTITIONS=2, REPLICAS=1);",
 				src.Topic, strings.ToLower(st.Kind.String()), st.Kind, st.Name, src.Topic).WithPosition(st.NamePos)
 		}
-		if err := e.cluster.CreateTopic(ctx, src.Topic, src.Partitions, src.Replicas, nil); err != nil {
+		e.unlocked(func() { err = e.cluster.CreateTopic(ctx, src.Topic, src.Partitions, src.Replicas, nil) })
+		if err != nil {
 			return nil, sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not create topic")
 		}
 	case err != nil:
@@ -155,7 +159,8 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *parser.CreateSourc
 		}
 		src.Partitions = info.Partitions
 	}
-	if err := e.bindSchemas(src, false); err != nil {
+	e.unlocked(func() { err = e.bindSchemas(src, false) })
+	if err != nil {
 		return nil, err
 	}
 	return func(_ context.Context, offset int64, _ bool) (string, error) {
@@ -204,10 +209,12 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *parser.CreateAsS
 			}
 		}
 	}
-	if err := e.ensureSinkTopic(ctx, qp.Sink.Source); err != nil {
-		return nil, err
-	}
-	if err := e.bindSchemas(qp.Sink.Source, true); err != nil {
+	e.unlocked(func() {
+		if err = e.ensureSinkTopic(ctx, qp.Sink.Source); err == nil {
+			err = e.bindSchemas(qp.Sink.Source, true)
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, offset int64, replay bool) (string, error) {
@@ -306,12 +313,20 @@ func (e *Engine) startPendingLocked() {
 
 // runQueryLocked plans a query's physical side and starts it.
 func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[string]string) error {
-	if err := e.planPhysical(qp, q.ID, true); err != nil {
-		return err
-	}
-	run, err := e.startRun(qp, props)
+	var run *exec.PersistentQuery
+	var err error
+	e.unlocked(func() {
+		if err = e.planPhysical(qp, q.ID, true); err == nil {
+			run, err = e.startRun(qp, props)
+		}
+	})
 	if err != nil {
 		return err
+	}
+	if e.closed {
+		// Close collected the running queries while this one started.
+		e.unlocked(run.Stop)
+		return sqlerr.New(sqlerr.ObjectNotInPrerequisiteState, "the server is shutting down")
 	}
 	e.catalog.PutQuery(q)
 	e.running[q.ID] = run
@@ -403,15 +418,17 @@ func internalTopicConfig(t *plan.InternalTopic) map[string]*string {
 // stopQueryLocked terminates a query: it stops for good, and leaves its
 // consumer group.
 func (e *Engine) stopQueryLocked(id string) {
-	if run, ok := e.running[id]; ok {
-		run.Terminate()
-		delete(e.running, id)
-		e.logger.Info("query terminated", "query", id)
-	}
+	run, ok := e.running[id]
+	delete(e.running, id)
 	delete(e.specs, id)
 	delete(e.recovering, id)
 	e.pending = slices.DeleteFunc(e.pending, func(p pendingStart) bool { return p.q.ID == id })
 	e.catalog.DropQuery(id)
+	if ok {
+		// Its last commit and leaving the group talk to the broker.
+		e.unlocked(run.Terminate)
+		e.logger.Info("query terminated", "query", id)
+	}
 }
 
 func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
@@ -463,7 +480,9 @@ func (e *Engine) prepareDrop(st *parser.Drop) (ddlAction, error) {
 		}
 		e.catalog.DropSource(src.Name)
 		if st.DeleteTopic && !replay {
-			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
+			var err error
+			e.unlocked(func() { err = e.cluster.DeleteTopic(ctx, src.Topic) })
+			if err != nil {
 				return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "dropped "+src.Name+" but could not delete its topic")
 			}
 		}

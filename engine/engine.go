@@ -47,6 +47,9 @@ type Config struct {
 	// long they are kept after being committed (0: 7 days, Kafka's default
 	// retention).
 	RepartitionPurgeInterval, RepartitionPurgeAfter time.Duration
+	// MaxPullRows bounds the rows or groups a pull query holds in memory for
+	// ORDER BY or GROUP BY (0: DefaultMaxPullRows).
+	MaxPullRows int
 	// SchemaRegistryURL is the Schema Registry that AVRO sources and sinks
 	// register and read their schemas in; "" leaves those formats unusable.
 	SchemaRegistryURL string
@@ -91,9 +94,16 @@ type Engine struct {
 	// registry is the Schema Registry client, nil without SchemaRegistryURL.
 	registry *schemaRegistry
 
-	// mu serializes catalog changes: validate, record, apply.
-	mu      sync.Mutex
-	running map[string]*exec.PersistentQuery
+	// statements is the statement lock (a one-slot semaphore, so waiting on it
+	// honours a context): it serializes what changes the catalog, this node's
+	// statements (validate, record, apply) and the command topic's application.
+	// mu guards the engine's fields and is held only for local work: code
+	// holding both releases mu around broker and registry calls (unlocked), so
+	// pull queries, health checks and SHOW keep answering while a statement
+	// waits on a broker that is away.
+	statements chan struct{}
+	mu         sync.Mutex
+	running    map[string]*exec.PersistentQuery
 	// connectors are the created connectors (CREATE SINK CONNECTOR).
 	connectors map[string]*connector
 	// specs are what starting each running query took, to start it again
@@ -146,6 +156,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		running:    map[string]*exec.PersistentQuery{},
 		connectors: map[string]*connector{},
 		specs:      map[string]runSpec{}, recovering: map[string]*recovery{},
+		statements: make(chan struct{}, 1),
 	}
 	e.applyCond = sync.NewCond(&e.mu)
 	if cfg.SchemaRegistryURL != "" {
@@ -196,6 +207,28 @@ func (e *Engine) planner() *planner.Planner {
 	return &planner.Planner{Catalog: e.catalog, Funcs: e.funcs, Aggs: e.aggs}
 }
 
+// lockStatements takes the statement lock, or gives up when ctx ends.
+func (e *Engine) lockStatements(ctx context.Context) error {
+	select {
+	case e.statements <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Engine) unlockStatements() { <-e.statements }
+
+// unlocked runs f, a call to the broker or the schema registry, with e.mu
+// released. The caller holds e.mu and the statement lock: the catalog cannot
+// change meanwhile, and only other goroutines' short reads (and the supervisor,
+// which checks what it finds when it takes mu again) run in between.
+func (e *Engine) unlocked(f func()) {
+	e.mu.Unlock()
+	defer e.mu.Lock()
+	f()
+}
+
 // Close stops every persistent query (each finishes and commits its current batch).
 func (e *Engine) Close() {
 	e.mu.Lock()
@@ -241,9 +274,9 @@ func (e *Engine) Healthy() bool {
 }
 
 // QueryStatus is a persistent query's state on this node, for SHOW QUERIES,
-// /queries and /metrics. The counters are this node's since the query started
-// here: they restart at 0 with the node (the durable progress is the
-// consumer group's committed offsets, which Lag is measured against).
+// /queries and /metrics. The counters are this node's: saved in its store,
+// they continue across its restarts (the durable progress is the consumer
+// group's committed offsets, which Lag is measured against).
 type QueryStatus struct {
 	ID    string
 	State string
@@ -301,7 +334,7 @@ func (e *Engine) Queries() []QueryStatus {
 	for id, q := range running {
 		st := q.Stats()
 		qs := QueryStatus{ID: id, State: states[id][0], Error: states[id][1], RecordsIn: st.RecordsIn, RecordsOut: st.RecordsOut,
-			Repartitioned: st.Repartitioned, ProcessingLogEntries: e.proclog.entriesOf(id), Rebalances: st.Rebalances,
+			Repartitioned: st.Repartitioned, ProcessingLogEntries: st.ProcessingLogEntries, Rebalances: st.Rebalances,
 			RestoringPartitions: st.RestoringPartitions, RestoredRecords: st.RestoredRecords}
 		for _, p := range st.Partitions {
 			qs.Partitions = append(qs.Partitions, PartitionStatus{Topic: p.Topic, Partition: p.Partition, Position: p.Position, End: p.End, Lag: p.Lag()})

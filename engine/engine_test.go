@@ -42,7 +42,7 @@ func startEnv(t testing.TB, dir string) *testEnv {
 // cluster, state and defaults are the test's).
 func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	t.Helper()
-	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,18 +156,52 @@ func TestCSASFilterProjectAndRestart(t *testing.T) {
 		t.Fatalf("processing log entry %q does not name the failure", logRecs[0])
 	}
 
+	waitCounters(t, env, [3]int64{4, 2, 1})
+
 	// A clean restart replays the catalog and resumes from committed offsets:
-	// the old records are not written again, new ones flow.
+	// the old records are not written again, new ones flow, and the counters
+	// go on from where they were.
 	env.stop()
 	env = startEnv(t, dir)
 	show := env.exec(`SHOW QUERIES;`)
 	if len(show.rows) != 1 || !strings.HasPrefix(show.rows[0][0].(string), "CSAS_SLOW_") {
 		t.Fatalf("queries after restart: %v", show.rows)
 	}
+	if got := counters(env); got != [3]int64{4, 2, 1} {
+		t.Errorf("counters after the restart (in, out, processing-log entries): %v, want those before it", got)
+	}
 	env.produce("pv", "e", `{"page":"faq","ms":3000}`)
 	got = env.consume("SLOW", 3)
 	if len(got) != 3 || got[2] != `e={"PAGE":"FAQ","SECS":3}` {
 		t.Fatalf("sink after restart = %q", got)
+	}
+	waitCounters(t, env, [3]int64{5, 3, 1})
+	ext := env.exec(`SHOW QUERIES EXTENDED;`)
+	if r := ext.rows[0]; len(r) < 10 || fmt.Sprint(r[6:10]) != "[5 3 0 1]" {
+		t.Errorf("SHOW QUERIES EXTENDED: %v, want 5 records read, 3 written, lag 0, 1 processing-log entry", r)
+	}
+}
+
+// counters are the records in, records out and processing-log entries of the
+// env's only query.
+func counters(env *testEnv) [3]int64 {
+	qs := env.engine.Queries()
+	if len(qs) != 1 {
+		return [3]int64{-1, -1, -1}
+	}
+	return [3]int64{qs[0].RecordsIn, qs[0].RecordsOut, qs[0].ProcessingLogEntries}
+}
+
+// waitCounters waits for the env's only query to have committed the batches
+// that bring its counters to want.
+func waitCounters(t *testing.T, env *testEnv, want [3]int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for counters(env) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("counters (in, out, processing-log entries) %v, want %v", counters(env), want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

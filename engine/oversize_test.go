@@ -11,7 +11,7 @@ import (
 	"github.com/sluice-db/sluice/exec"
 )
 
-// TestOversizedOutputIsLogged: an input of 2 MB (compressed to little, so the
+// TestOversizedOutputIsLogged: an input of 5 MB (compressed to little, so the
 // broker takes it) through SELECT * makes an
 // output no Kafka producer can write. The query logs it to the processing log
 // and goes on with the next records, instead of failing on it at every start.
@@ -24,7 +24,7 @@ func TestOversizedOutputIsLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer big.Close()
-	huge := fmt.Sprintf(`{"body":"%s"}`, strings.Repeat("x", 2<<20))
+	huge := fmt.Sprintf(`{"body":"%s"}`, strings.Repeat("x", 5<<20))
 	if err := big.ProduceSync(context.Background(),
 		&kgo.Record{Topic: "docs", Key: []byte("small1"), Value: []byte(`{"body":"a"}`)},
 		&kgo.Record{Topic: "docs", Key: []byte("huge"), Value: []byte(huge)},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,17 +57,6 @@ type processingLog struct {
 	client *kgo.Client
 	logger *slog.Logger
 	codec  formats.Codec
-
-	// entries counts the entries written per query id since the node started.
-	mu      sync.Mutex
-	entries map[string]int64
-}
-
-// entriesOf returns how many entries query id wrote since the node started.
-func (l *processingLog) entriesOf(id string) int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.entries[id]
 }
 
 func newProcessingLog(ctx context.Context, cluster *kafkaio.Cluster, topic string, logger *slog.Logger) (*processingLog, error) {
@@ -79,7 +67,7 @@ func newProcessingLog(ctx context.Context, cluster *kafkaio.Cluster, topic strin
 	if err != nil {
 		return nil, err
 	}
-	return &processingLog{topic: topic, client: cluster.Producer(), logger: logger, codec: codec, entries: map[string]int64{}}, nil
+	return &processingLog{topic: topic, client: cluster.Producer(), logger: logger, codec: codec}, nil
 }
 
 func (l *processingLog) source() *catalog.Source {
@@ -94,9 +82,6 @@ func (l *processingLog) source() *catalog.Source {
 // must never stall or fail the query that hit the bad record.
 func (l *processingLog) Record(queryID string, err error, topic string, partition int32, offset int64) {
 	l.logger.Warn("processing error", "query", queryID, "topic", topic, "partition", partition, "offset", offset, "err", err)
-	l.mu.Lock()
-	l.entries[queryID]++
-	l.mu.Unlock()
 	var message types.Struct
 	var de *exec.DeserializationError
 	if errors.As(err, &de) {

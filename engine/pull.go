@@ -146,14 +146,36 @@ func (s *Session) pullJoin(ctx context.Context, qp *plan.QueryPlan, w ResultWrit
 	})
 }
 
+// DefaultMaxPullRows bounds the rows (or groups) a pull query holds in memory
+// at once, for ORDER BY or GROUP BY: beyond it the query fails with 53200
+// rather than take the node's memory. ORDER BY with a LIMIT holds only about
+// twice the limit, and a query with neither streams its rows.
+const DefaultMaxPullRows = 1_000_000
+
 // answerPull filters, aggregates, projects, sorts and limits the rows scan
 // gives, and writes the result.
 func (s *Session) answerPull(ctx context.Context, qp *plan.QueryPlan, w ResultWriter, scan func(fn func(row []any) (bool, error)) error) error {
-	var rows [][]any
+	cols := make([]types.Column, len(qp.Output))
+	for i, c := range qp.Output {
+		cols[i] = types.Column{Name: c.Name, Type: c.Type}
+	}
 	var groups *pullGroups
 	if qp.Agg != nil {
 		groups = newPullGroups(qp.Agg)
 	}
+	ordered := len(qp.OrderBy) > 0
+	streaming := groups == nil && !ordered
+	if streaming {
+		if err := w.Columns(cols); err != nil {
+			return err
+		}
+	}
+	limit := s.engine.cfg.MaxPullRows
+	if limit <= 0 {
+		limit = DefaultMaxPullRows
+	}
+	var rows [][]any
+	written := 0
 	err := scan(func(row []any) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return false, err
@@ -168,35 +190,57 @@ func (s *Session) answerPull(ctx context.Context, qp *plan.QueryPlan, w ResultWr
 			}
 		}
 		if groups != nil {
-			return true, groups.add(row)
+			if err := groups.add(row); err != nil {
+				return false, err
+			}
+			if len(groups.order) > limit {
+				return false, tooManyPullRows(limit, "groups")
+			}
+			return true, nil
 		}
 		out, err := evalAll(qp.Items, row)
 		if err != nil {
 			return false, err
 		}
+		if streaming {
+			// Without ORDER BY the first LIMIT rows are the answer.
+			if err := w.Row(out); err != nil {
+				return false, err
+			}
+			written++
+			return qp.Limit < 0 || int64(written) < qp.Limit, nil
+		}
 		rows = append(rows, out)
-		// Without ORDER BY the first LIMIT rows are the answer.
-		return qp.Limit < 0 || len(qp.OrderBy) > 0 || int64(len(rows)) < qp.Limit, nil
+		if qp.Limit >= 0 && int64(len(rows)) >= min(max(2*qp.Limit, 1024), int64(limit)) {
+			// Only the first LIMIT rows in order can be in the answer.
+			if err := sortRows(rows, qp); err != nil {
+				return false, err
+			}
+			rows = rows[:min(int64(len(rows)), qp.Limit)]
+		}
+		if len(rows) > limit {
+			return false, tooManyPullRows(limit, "rows to sort")
+		}
+		return true, nil
 	})
 	if err != nil {
 		return err
+	}
+	if streaming {
+		return w.Complete("SELECT " + strconv.Itoa(written))
 	}
 	if groups != nil {
 		if rows, err = groups.results(qp); err != nil {
 			return err
 		}
 	}
-	if len(qp.OrderBy) > 0 {
+	if ordered {
 		if err := sortRows(rows, qp); err != nil {
 			return err
 		}
 	}
 	if qp.Limit >= 0 && int64(len(rows)) > qp.Limit {
 		rows = rows[:qp.Limit]
-	}
-	cols := make([]types.Column, len(qp.Output))
-	for i, c := range qp.Output {
-		cols[i] = types.Column{Name: c.Name, Type: c.Type}
 	}
 	if err := w.Columns(cols); err != nil {
 		return err
@@ -207,6 +251,11 @@ func (s *Session) answerPull(ctx context.Context, qp *plan.QueryPlan, w ResultWr
 		}
 	}
 	return w.Complete("SELECT " + strconv.Itoa(len(rows)))
+}
+
+func tooManyPullRows(limit int, what string) error {
+	return sqlerr.Newf(sqlerr.OutOfMemory, "the pull query holds more than %d %s in memory", limit, what).
+		WithHint("Add a WHERE clause or a LIMIT, or use a push query (EMIT CHANGES).")
 }
 
 func evalAll(items []expr.Expr, row []any) ([]any, error) {
@@ -325,7 +374,11 @@ func (g *pullGroups) results(qp *plan.QueryPlan) ([][]any, error) {
 		grp := g.byKey[k]
 		copy(post, grp.keyVals)
 		for i, c := range g.agg.Calls {
-			post[g.agg.CallBase()+i] = c.Func.Final(grp.states[i])
+			v, err := c.Func.Final(grp.states[i])
+			if err != nil {
+				return nil, err
+			}
+			post[g.agg.CallBase()+i] = v
 		}
 		if g.agg.Having != nil {
 			v, err := g.agg.Having.Eval(post)

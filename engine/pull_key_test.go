@@ -1,12 +1,16 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluice-db/sluice/parser"
+	"github.com/sluice-db/sluice/sqlerr"
 )
 
 // TestPullKeyLookup: a pull query fixing a table's key reads it by key, one point
@@ -52,6 +56,53 @@ func TestPullKeyLookup(t *testing.T) {
 		}
 		if _, ok := pullKey(qp); ok != c.lookup {
 			t.Errorf("%s: key lookup %v, want %v", c.sql, ok, c.lookup)
+		}
+	}
+}
+
+// TestPullMemoryBound: ORDER BY and GROUP BY hold at most MaxPullRows rows or
+// groups (53200 beyond); ORDER BY with a LIMIT keeps only what the limit can
+// use, so it answers over more rows, in the order a full sort gives; a query
+// with neither streams.
+func TestPullMemoryBound(t *testing.T) {
+	env := startEnvWith(t, t.TempDir(), Config{MaxPullRows: 50})
+	env.exec(`CREATE STREAM d (id VARCHAR KEY, district VARCHAR, amount INT) WITH (kafka_topic='d', value_format='JSON', partitions=2);`)
+	env.exec(`CREATE TABLE per_id AS SELECT id, LATEST_BY_OFFSET(district) AS district, SUM(amount) AS total FROM d GROUP BY id;`)
+	var kvs []string
+	for i := 0; i < 200; i++ {
+		kvs = append(kvs, fmt.Sprintf("k%03d", i), fmt.Sprintf(`{"district":"d%d","amount":%d}`, i%70, (i*37)%200))
+	}
+	env.produce("d", kvs...)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+
+	if got := env.pull(`SELECT id FROM per_id;`); len(got) != 200 {
+		t.Errorf("a scan without ORDER BY: %d rows, want all 200", len(got))
+	}
+	// What a full sort gives: totals descending, ids ascending among equals.
+	all := make([]string, 200)
+	for i := range all {
+		all[i] = fmt.Sprintf("%03d|k%03d", 199-(i*37)%200, i)
+	}
+	sort.Strings(all)
+	var want []string
+	for _, r := range all[:5] {
+		total, id, _ := strings.Cut(r, "|")
+		n, _ := strconv.Atoi(total)
+		want = append(want, fmt.Sprintf("%s|%d", id, 199-n))
+	}
+	got := env.pull(`SELECT id, total FROM per_id ORDER BY total DESC, id LIMIT 5;`)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ORDER BY ... LIMIT 5 over 200 rows: %q, want %q", got, want)
+	}
+	for _, sql := range []string{
+		`SELECT id, total FROM per_id ORDER BY total;`,
+		`SELECT district, COUNT(*) FROM per_id GROUP BY district;`,
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := env.engine.NewSession(nil).Execute(ctx, sql, nil, &collect{})
+		cancel()
+		if se := sqlerr.As(err); err == nil || se.Code != sqlerr.OutOfMemory {
+			t.Errorf("%s: %v, want 53200", sql, err)
 		}
 	}
 }

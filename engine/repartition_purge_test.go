@@ -149,7 +149,7 @@ func TestResumePastDeletedRecords(t *testing.T) {
 
 	// While the engine is down: ten more records, of which the broker deletes
 	// the first five (offsets 10 to 14).
-	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(dir, "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -236,47 +236,59 @@ func (s *Session) describeFunction(st *parser.DescribeFunction, w ResultWriter) 
 
 // explain prints the plan of a statement, or of a running query.
 func (s *Session) explain(st *parser.Explain, w ResultWriter) error {
-	e := s.engine
-	var text string
-	switch {
-	case st.QueryID != "":
-		id := strings.ToUpper(st.QueryID)
-		e.mu.Lock()
-		run, ok := e.running[id]
-		e.mu.Unlock()
-		if !ok {
-			return sqlerr.Newf(sqlerr.UndefinedObject, "Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", st.QueryID)
-		}
-		q := e.catalog.Query(id)
-		text = "Query ID: " + id + "\nSQL: " + q.SQL + "\n\n" + run.Plan().Explain()
-	default:
-		pl := e.planner()
-		var qp *plan.QueryPlan
-		var err error
-		switch inner := st.Statement.(type) {
-		case *parser.CreateAsSelect:
-			qp, err = pl.PlanCreateAsSelect(inner, s.props)
-		case *parser.InsertSelect:
-			qp, err = pl.PlanInsertSelect(inner)
-		case *parser.Query:
-			qp, err = pl.PlanSelect(inner.Select, nil)
-		default:
-			return sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports queries: SELECT, CREATE ... AS SELECT, INSERT INTO ... SELECT, or a query id")
-		}
-		if err == nil {
-			// Planned as the query it would become; its id is given when it runs.
-			const id = "<id>"
-			opts := planner.PhysicalOptions{QueryID: id, Group: e.queryGroup(id), Durable: qp.Sink != nil}
-			err = planner.PlanPhysical(qp, opts, clusterTopics{e})
-		}
-		if err != nil {
-			return err
-		}
-		text = qp.Explain()
+	d, err := s.explained(st)
+	if err != nil {
+		return err
+	}
+	text := d.Plan.String()
+	if d.QueryID != "" {
+		text = "Query ID: " + d.QueryID + "\nSQL: " + d.SQL + "\n\n" + text
 	}
 	var rows [][]any
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		rows = append(rows, []any{line})
 	}
 	return table(w, []string{"QUERY PLAN"}, nil, rows, "EXPLAIN")
+}
+
+// explained plans what EXPLAIN shows: a running query's plan as it runs, or
+// a statement's as the query it would become.
+func (s *Session) explained(st *parser.Explain) (*QueryDescription, error) {
+	e := s.engine
+	if st.QueryID != "" {
+		id := strings.ToUpper(st.QueryID)
+		e.mu.Lock()
+		run, ok := e.running[id]
+		e.mu.Unlock()
+		q := e.catalog.Query(id)
+		if !ok || q == nil {
+			return nil, sqlerr.Newf(sqlerr.UndefinedObject, "Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", st.QueryID)
+		}
+		qp := run.Plan()
+		return &QueryDescription{QueryID: id, SQL: q.SQL, Output: qp.Output, Sources: q.Sources, Sinks: sinkNames(qp), Plan: plan.Tree(qp)}, nil
+	}
+	pl := e.planner()
+	var qp *plan.QueryPlan
+	var err error
+	switch inner := st.Statement.(type) {
+	case *parser.CreateAsSelect:
+		qp, err = pl.PlanCreateAsSelect(inner, s.props)
+	case *parser.InsertSelect:
+		qp, err = pl.PlanInsertSelect(inner)
+	case *parser.Query:
+		qp, err = pl.PlanSelect(inner.Select, nil)
+	default:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "EXPLAIN supports queries: SELECT, CREATE ... AS SELECT, INSERT INTO ... SELECT, or a query id")
+	}
+	if err == nil {
+		// Planned as the query it would become; its id is given when it runs.
+		const id = "<id>"
+		opts := planner.PhysicalOptions{QueryID: id, Group: e.queryGroup(id), Durable: qp.Sink != nil}
+		err = planner.PlanPhysical(qp, opts, clusterTopics{e})
+	}
+	if err != nil {
+		return nil, err
+	}
+	text, _ := st.Statement.Source()
+	return &QueryDescription{SQL: text, Output: qp.Output, Sources: sourceNames(qp), Sinks: sinkNames(qp), Plan: plan.Tree(qp)}, nil
 }

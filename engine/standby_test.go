@@ -39,7 +39,7 @@ func TestStandbyNodes(t *testing.T) {
 // partitions, the copy is caught up and becomes the active state: later
 // records count on top of it, nothing twice.
 func TestClusterStandbyServesWhileOwnerIsDown(t *testing.T) {
-	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

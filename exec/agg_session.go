@@ -139,7 +139,10 @@ func (a *sessionAgg) sessionOut(keyVals []any, s *session, rec *kgo.Record) []an
 	copy(post, keyVals)
 	post[len(keyVals)], post[len(keyVals)+1] = s.start, s.end
 	for i, c := range agg.Calls {
-		post[agg.CallBase()+i] = c.Func.Final(s.states[i])
+		// The tombstone's key is the group's: a result that cannot be
+		// computed only leaves its column empty.
+		v, _ := c.Func.Final(s.states[i])
+		post[agg.CallBase()+i] = v
 	}
 	return a.t.eval(post, rec)
 }

@@ -137,7 +137,15 @@ func (t *tableQuery) emitAggregate(ps *partState, keyVals []any, wstart, wend in
 		post[len(keyVals)], post[len(keyVals)+1] = wstart, wend
 	}
 	for i, c := range t.agg.Calls {
-		post[base+i] = c.Func.Final(states[i])
+		v, err := c.Func.Final(states[i])
+		if err != nil {
+			// The group's result cannot be written (a sum beyond its type's
+			// range): the update is logged and not emitted, and its state stays
+			// exact for the records that follow.
+			t.log.Record(t.queryID, err, rec.Topic, rec.Partition, rec.Offset)
+			return nil
+		}
+		post[base+i] = v
 	}
 	keep := true
 	if t.agg.Having != nil {

@@ -129,6 +129,7 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 		for _, f := range polled {
 			q.advance(f)
 		}
+		q.saveCounters()
 		if !ok {
 			return // stopping: the last batch is committed
 		}
@@ -389,6 +390,7 @@ func (q *PersistentQuery) finish(cl *kgo.Client) {
 	q.mu.Lock()
 	q.closing = true
 	q.mu.Unlock()
+	q.saveCounters() // with the rebalances and restores since the last batch
 	closed := make(chan struct{})
 	go func() { cl.Close(); close(closed) }()
 	select {

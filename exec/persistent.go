@@ -59,10 +59,13 @@ type PersistentQuery struct {
 	state     QueryState
 	lastError string
 
-	// Counters of committed batches since the query started on this node
-	// (Stats): records read from the query's sources, written to its sink,
-	// and written to its own repartition topics.
-	recordsIn, recordsOut, repartitioned atomic.Int64
+	// Counters of committed batches of the query on this node (Stats):
+	// records read from the query's sources, written to its sink, and written
+	// to its own repartition topics; logEntries counts its processing-log
+	// entries. They are saved in counters (counters.go) and survive restarts.
+	recordsIn, recordsOut, repartitioned, logEntries atomic.Int64
+	counters                                         *storage.Store
+	counterSaveFailed                                bool // logged once (the loop's goroutine only)
 	// rebalances counts assignment changes of this node's member;
 	// restoredRecords counts changelog records replayed into the state.
 	rebalances, restoredRecords atomic.Int64
@@ -206,7 +209,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		return nil, errors.New("the plan has no physical part (planner.PlanPhysical)")
 	}
 	q := &PersistentQuery{
-		ID: ph.QueryID, Group: ph.Group, qp: cfg.Plan, clients: cfg.Clients, log: cfg.Log,
+		ID: ph.QueryID, Group: ph.Group, qp: cfg.Plan, clients: cfg.Clients,
 		logger: cfg.Logger.With("query", ph.QueryID), fromBeginning: cfg.FromBeginning,
 		done: make(chan struct{}), state: StateRunning,
 		assigned: map[topicPartition]bool{}, positions: map[topicPartition]int64{}, ends: map[topicPartition]int64{}, reading: map[topicPartition]bool{},
@@ -216,6 +219,12 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	}
 	if cfg.ExactlyOnce && cfg.Rows != nil {
 		return nil, errors.New("a transient query runs at least once")
+	}
+	q.log = countingLog{cfg.Log, &q.logEntries}
+	if cfg.Rows == nil {
+		// A transient query's counters die with it.
+		q.counters = cfg.State
+		q.loadCounters()
 	}
 	// Build the codecs now so that a plan the runtime cannot run fails the statement.
 	var (
@@ -249,7 +258,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		if cfg.State == nil {
 			return nil, errors.New("a query with a table result needs a state store")
 		}
-		if tq, err = newTableQuery(ph.QueryID, cfg.Plan, cfg.State, cfg.Log, ph.Repartition.TopicName()); err != nil {
+		if tq, err = newTableQuery(ph.QueryID, cfg.Plan, cfg.State, q.log, ph.Repartition.TopicName()); err != nil {
 			return nil, err
 		}
 		tq.rows = cfg.Rows
@@ -368,8 +377,8 @@ func (q *PersistentQuery) State() (QueryState, string) {
 	return q.state, q.lastError
 }
 
-// Stats is what a query has done on this node since it started here; the
-// counters restart at 0 with the node.
+// Stats is what a query has done on this node. The counters are saved in the
+// node's store and continue across restarts of the node (counters.go).
 type Stats struct {
 	// RecordsIn are records of the query's source topics in committed batches
 	// (transaction markers excluded; a record re-read after a crash or an
@@ -382,6 +391,9 @@ type Stats struct {
 	RecordsOut int64
 	// Repartitioned are records written to the query's repartition topics.
 	Repartitioned int64
+	// ProcessingLogEntries are the entries the query wrote to the processing
+	// log: records that failed, or were lost to retention.
+	ProcessingLogEntries int64
 	// Rebalances counts the assignment changes this node's member saw.
 	Rebalances int64
 	// RestoringPartitions are partitions whose state is being rebuilt from the
@@ -417,7 +429,7 @@ func (p PartitionLag) Lag() int64 {
 // Stats returns the query's counters and its partitions' lag.
 func (q *PersistentQuery) Stats() Stats {
 	st := Stats{
-		RecordsIn: q.recordsIn.Load(), RecordsOut: q.recordsOut.Load(), Repartitioned: q.repartitioned.Load(),
+		RecordsIn: q.recordsIn.Load(), RecordsOut: q.recordsOut.Load(), Repartitioned: q.repartitioned.Load(), ProcessingLogEntries: q.logEntries.Load(),
 		Rebalances: q.rebalances.Load(), RestoringPartitions: int(q.restoring.Load()), RestoredRecords: q.restoredRecords.Load(),
 	}
 	if ms := q.lastEventMs.Load(); ms > 0 {

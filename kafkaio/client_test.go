@@ -59,7 +59,7 @@ func TestOffsetsAfterCreate(t *testing.T) {
 // startCluster connects to an embedded broker of its own, closed when the test ends.
 func startCluster(t *testing.T) *Cluster {
 	t.Helper()
-	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	emb, err := StartEmbedded(t.TempDir(), "127.0.0.1:0", EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

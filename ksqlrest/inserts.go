@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sluice-db/sluice/sqlerr"
+	"github.com/sluice-db/sluice/types"
 )
 
 // insertsStream runs POST /inserts-stream: the first line names the target
@@ -41,6 +42,15 @@ func (a *API) insertsStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.Close()
+	// The target's columns type the nested values (a JSON object is a STRUCT
+	// or a MAP as the column says).
+	var columns map[string]types.Column
+	if d, err := s.Described("DESCRIBE " + ident(head.Target) + ";"); err == nil && d != nil && d.Source != nil {
+		columns = map[string]types.Column{}
+		for _, c := range d.Source.Source.Columns {
+			columns[c.Name] = c
+		}
+	}
 	asArray := strings.Contains(r.Header.Get("Accept"), mediaJSON)
 	flusher, _ := w.(http.Flusher)
 	sep := []byte("[")
@@ -75,7 +85,7 @@ func (a *API) insertsStream(w http.ResponseWriter, r *http.Request) {
 			seq--
 			continue
 		}
-		stmt, err := insertStatement(head.Target, line)
+		stmt, err := insertStatement(head.Target, line, columns)
 		if err == nil {
 			err = s.Execute(ctx, stmt, nil, discard{})
 		}
@@ -88,24 +98,22 @@ func (a *API) insertsStream(w http.ResponseWriter, r *http.Request) {
 }
 
 // insertStatement builds INSERT INTO target (cols) VALUES (...) from a JSON
-// object of scalar values. Column names are matched as ksqlDB's inserts
-// stream matches them: case-insensitively unless written in backticks.
-func insertStatement(target string, line []byte) (string, error) {
+// object, each value a literal of its column's type (columns: by name; nil
+// when the target is unknown, which the INSERT then reports). Column names
+// are matched as ksqlDB's inserts stream matches them: case-insensitively
+// unless written in backticks.
+func insertStatement(target string, line []byte, columns map[string]types.Column) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	var row map[string]any
 	if err := dec.Decode(&row); err != nil {
 		return "", sqlerr.New(sqlerr.InvalidParameterValue, "Invalid JSON in inserts stream: "+err.Error())
 	}
-	names := make([]string, 0, len(row))
-	for k := range row {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := sortedKeys(row)
 	cols, vals := make([]string, len(names)), make([]string, len(names))
 	for i, k := range names {
 		cols[i] = ident(k)
-		lit, err := literal(row[k])
+		lit, err := literal(row[k], columns[unquoted(k)].Type)
 		if err != nil {
 			return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "column %s: %v", k, err)
 		}
@@ -117,18 +125,97 @@ func insertStatement(target string, line []byte) (string, error) {
 // ident writes a name as a KSQL identifier: upper case in backticks, or as
 // written when the name is itself in backticks.
 func ident(name string) string {
-	if len(name) > 1 && strings.HasPrefix(name, "`") && strings.HasSuffix(name, "`") {
-		name = name[1 : len(name)-1]
-	} else {
-		name = strings.ToUpper(name)
-	}
-	return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	return "`" + strings.ReplaceAll(unquoted(name), "`", "``") + "`"
 }
 
-func literal(v any) (string, error) {
-	switch v := v.(type) {
-	case nil:
+// unquoted is the column a JSON member names: upper case, or as written in
+// backticks.
+func unquoted(name string) string {
+	if len(name) > 1 && strings.HasPrefix(name, "`") && strings.HasSuffix(name, "`") {
+		return name[1 : len(name)-1]
+	}
+	return strings.ToUpper(name)
+}
+
+// literal writes a JSON value as a KSQL literal of type t (nil: as the JSON
+// value's own kind, for scalars). Nested values follow ksqlDB's JSON
+// mapping: an ARRAY is a JSON array, a MAP and a STRUCT JSON objects (a
+// struct's fields matched case-insensitively), BYTES base64 text, DATE, TIME
+// and TIMESTAMP ISO-8601 text.
+func literal(v any, t *types.Type) (string, error) {
+	if v == nil {
 		return "NULL", nil
+	}
+	if t != nil {
+		switch t.Kind {
+		case types.KindArray:
+			elems, ok := v.([]any)
+			if !ok {
+				return "", fmt.Errorf("want a JSON array for %s, got %s", t, jsonKind(v))
+			}
+			lits := make([]string, len(elems))
+			for i, e := range elems {
+				lit, err := literal(e, t.Elem)
+				if err != nil {
+					return "", fmt.Errorf("element %d: %w", i, err)
+				}
+				lits[i] = lit
+			}
+			if len(lits) == 0 {
+				return emptyArray(t.Elem), nil
+			}
+			return "ARRAY[" + strings.Join(lits, ", ") + "]", nil
+		case types.KindMap:
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return "", fmt.Errorf("want a JSON object for %s, got %s", t, jsonKind(v))
+			}
+			keys := sortedKeys(obj)
+			entries := make([]string, len(keys))
+			for i, k := range keys {
+				key, err := literal(k, t.Key)
+				if err != nil {
+					return "", fmt.Errorf("key %q: %w", k, err)
+				}
+				val, err := literal(obj[k], t.Elem)
+				if err != nil {
+					return "", fmt.Errorf("key %q: %w", k, err)
+				}
+				entries[i] = key + " := " + val
+			}
+			if len(entries) == 0 {
+				return "AS_MAP(" + emptyArray(t.Key) + ", " + emptyArray(t.Elem) + ")", nil
+			}
+			return "MAP(" + strings.Join(entries, ", ") + ")", nil
+		case types.KindStruct:
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return "", fmt.Errorf("want a JSON object for %s, got %s", t, jsonKind(v))
+			}
+			fields := make([]string, 0, len(t.Fields))
+			for _, f := range t.Fields {
+				var fv any
+				for k, x := range obj {
+					if strings.EqualFold(k, f.Name) {
+						fv = x
+					}
+				}
+				lit, err := literal(fv, f.Type)
+				if err != nil {
+					return "", fmt.Errorf("field %s: %w", f.Name, err)
+				}
+				fields = append(fields, "`"+strings.ReplaceAll(f.Name, "`", "``")+"` := "+lit)
+			}
+			return "STRUCT(" + strings.Join(fields, ", ") + ")", nil
+		case types.KindBytes:
+			s, ok := v.(string)
+			if !ok {
+				return "", fmt.Errorf("want base64 text for BYTES, got %s", jsonKind(v))
+			}
+			return "TO_BYTES('" + quote(s) + "', 'base64')", nil
+		}
+	}
+	switch v := v.(type) {
 	case bool:
 		return strconv.FormatBool(v), nil
 	case json.Number:
@@ -136,5 +223,36 @@ func literal(v any) (string, error) {
 	case string:
 		return "'" + quote(v) + "'", nil
 	}
-	return "", fmt.Errorf("only scalar values (strings, numbers, booleans, null) are supported, got %T", v)
+	return "", fmt.Errorf("a JSON %s needs a column of a nested type (ARRAY, MAP or STRUCT)", jsonKind(v))
+}
+
+// emptyArray is an empty ARRAY<elem>: the dialect has no empty array
+// constructor (ksqlDB refuses ARRAY[]), so the slice of none of a typed one.
+func emptyArray(elem *types.Type) string {
+	return "SLICE(ARRAY[CAST(NULL AS " + elem.String() + ")], 1, 0)"
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "null"
 }

@@ -71,6 +71,18 @@ func (a *API) ksql(w http.ResponseWriter, r *http.Request) {
 				StatementText: text, Entities: entities})
 			return
 		}
+		if isDescribed(text) {
+			d, err := s.Described(text)
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, errorBody{Type: "statement_error", ErrorCode: errBadStatement,
+					Message: sqlerr.As(err).Message, StatementText: text, Entities: entities})
+				return
+			}
+			if d != nil {
+				entities = append(entities, describedEntity(text, d))
+				continue
+			}
+		}
 		var res result
 		if err := s.Execute(ctx, text, nil, &res); err != nil {
 			writeJSON(w, http.StatusBadRequest, errorBody{Type: "statement_error", ErrorCode: errBadStatement,

@@ -88,9 +88,23 @@ type Session struct {
 	pg     *pgcatalog.Session
 }
 
+// errStatementTimeout is the error of a statement that ran past the session's
+// statement_timeout, as Postgres reports it.
+var errStatementTimeout = sqlerr.New(sqlerr.QueryCanceled, "canceling statement due to statement timeout")
+
 // Execute runs every statement of sql in order, each on its path, and stops at
 // the first error. Error positions are byte offsets into sql.
-func (r *Session) Execute(ctx context.Context, sql string, params []any, w ResultWriter) error {
+func (r *Session) Execute(ctx context.Context, sql string, params []any, w ResultWriter) (err error) {
+	if d := r.pg.StatementTimeout(); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, errStatementTimeout)
+		defer cancel()
+		defer func() {
+			if err != nil && errors.Is(context.Cause(ctx), errStatementTimeout) {
+				err = errStatementTimeout
+			}
+		}()
+	}
 	stmts, ok := r.pg.Split(sql)
 	if !ok || !anyCatalog(stmts) {
 		return r.engine.Execute(ctx, sql, params, w)

@@ -80,6 +80,7 @@ const (
 	StoreCkptSource = "ckpt-src" // a repartitioning stage's checkpoints, per source partition
 	StoreDedup      = "dedup"    // per task and source partition: last repartitioned offset applied
 	StoreStandby    = "standby"  // a standby copy's changelog position (only on a node keeping one)
+	StoreCounters   = "counters" // the query's counters on this node (no partition: not in the changelog)
 
 	StoreJoinFKIndex = "jfk"     // foreign-key join: right key -> left keys
 	StoreJoinWindow  = "jw"      // stream-stream join: buffered records per side

@@ -26,7 +26,7 @@ const (
 
 func startCluster(t *testing.T) *kafkaio.Cluster {
 	t.Helper()
-	emb, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", nil)
+	emb, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,3 +70,47 @@ func FuzzServerMessages(f *testing.F) {
 		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
 	})
 }
+
+// FuzzStartup feeds arbitrary bytes as a connection's first packets (startup,
+// SSL or GSS request, cancel request, or a truncated one of them) and then
+// closes its side. The server answers or closes the connection without
+// panicking, and goes on serving others.
+func FuzzStartup(f *testing.F) {
+	encode := func(msgs ...pgproto3.FrontendMessage) []byte {
+		var b []byte
+		for _, m := range msgs {
+			b, _ = m.Encode(b)
+		}
+		return b
+	}
+	startup := encode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "bob", "database": "d"}})
+	f.Add(startup)
+	f.Add(startup[:len(startup)/2])
+	f.Add(encode(&pgproto3.SSLRequest{}))
+	f.Add(append(encode(&pgproto3.SSLRequest{}), startup...))
+	f.Add(encode(&pgproto3.GSSEncRequest{}))
+	f.Add(encode(&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{0, 0, 0, 1}}))
+	f.Add([]byte{0, 0, 0, 8, 0, 3, 0, 0})             // a startup with no parameters
+	f.Add([]byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}) // a length of 2 GB
+	f.Add([]byte{0, 0, 0, 4})
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
+
+	pc := &panicCounter{}
+	ts := startServerWithLog(f, slog.New(pc))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		before := pc.n.Load()
+		c := dialRaw(t, ts)
+		c.nc.SetDeadline(time.Now().Add(5 * time.Second))
+		c.nc.Write(data)
+		c.nc.(*net.TCPConn).CloseWrite()
+		if _, err := io.Copy(io.Discard, c.nc); err != nil {
+			t.Fatalf("server did not close the connection: %v", err)
+		}
+		if pc.n.Load() != before {
+			t.Fatal("the server recovered from a panic")
+		}
+		fresh := startRaw(t, ts)
+		fresh.send(&pgproto3.Query{String: "SELECT 1"})
+		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
+	})
+}

@@ -33,6 +33,7 @@ const (
 	ConnectionFailure            = "08006"
 	ObjectNotInPrerequisiteState = "55000"
 	ProgramLimitExceeded         = "54000"
+	OutOfMemory                  = "53200"
 	GroupingError                = "42803"
 	WrongObjectType              = "42809"
 	NullValueNotAllowed          = "22004"

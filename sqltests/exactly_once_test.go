@@ -136,9 +136,9 @@ func startBroker(t *testing.T, bin, dir string) string {
 	return addr
 }
 
-// startBrokerAt runs `sluice broker` on addr and returns the address it
-// listens on and a function that kills it (kill -9).
-func startBrokerAt(t *testing.T, bin, dir, addr string) (string, func()) {
+// startBrokerAt runs `sluice broker` on addr, with extra flags args, and
+// returns the address it listens on and a function that kills it (kill -9).
+func startBrokerAt(t *testing.T, bin, dir, addr string, args ...string) (string, func()) {
 	t.Helper()
 	ready := filepath.Join(dir, "ready.json")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,7 +152,7 @@ func startBrokerAt(t *testing.T, bin, dir, addr string) (string, func()) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "broker", "--data-dir", dir, "--addr", addr, "--ready-file", ready)
+	cmd := exec.Command(bin, append([]string{"broker", "--data-dir", dir, "--addr", addr, "--ready-file", ready}, args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,72 @@ func TestKsqlREST(t *testing.T) {
 		}
 	})
 
+	t.Run("DESCRIBE and EXPLAIN entities", func(t *testing.T) {
+		// ksqlDB's /ksql reference: DESCRIBE answers a sourceDescription
+		// (name, readQueries, writeQueries, fields with their schemas, type,
+		// timestamp, topic, partitions, replication), EXPLAIN a queryDescription.
+		code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "DESCRIBE pageviews EXTENDED; DESCRIBE pageviews_home; EXPLAIN `+queryID+`;"}`)
+		type field struct {
+			Name   string
+			Type   string
+			Schema struct{ Type string }
+		}
+		type query struct {
+			ID              string
+			QueryString     string
+			Sinks           []string
+			SinkKafkaTopics []string
+		}
+		var ents []struct {
+			Type string `json:"@type"`
+			SD   struct {
+				Name, Type, Topic, KeyFormat, ValueFormat, Statement string
+				Extended                                             bool
+				Partitions, Replication                              int
+				Fields                                               []field
+				ReadQueries, WriteQueries                            []query
+			} `json:"sourceDescription"`
+			QD struct {
+				ID, StatementText, ExecutionPlan, QueryType string
+				Fields                                      []field
+				Sources, Sinks                              []string
+				SluicePlan                                  struct {
+					Op     string
+					Inputs []json.RawMessage
+				}
+			} `json:"queryDescription"`
+		}
+		decode(b, &ents)
+		if code != 200 || len(ents) != 3 || ents[0].Type != "sourceDescription" || ents[2].Type != "queryDescription" {
+			t.Fatalf("DESCRIBE, EXPLAIN: %d %s", code, b)
+		}
+		pv := ents[0].SD
+		wantFields := []field{{Name: "PAGE_ID", Type: "KEY"}, {Name: "VIEWTIME"}, {Name: "USER_ID"}}
+		wantFields[0].Schema.Type, wantFields[1].Schema.Type, wantFields[2].Schema.Type = "BIGINT", "BIGINT", "STRING"
+		if pv.Name != "PAGEVIEWS" || pv.Type != "STREAM" || pv.Topic != "pageviews" || !pv.Extended || pv.Partitions != 1 || pv.KeyFormat != "KAFKA" || pv.ValueFormat != "JSON" ||
+			!slices.Equal(pv.Fields, wantFields) || !strings.HasPrefix(pv.Statement, "CREATE STREAM pageviews") {
+			t.Errorf("DESCRIBE pageviews: %+v", pv)
+		}
+		if len(pv.ReadQueries) != 1 || pv.ReadQueries[0].ID != queryID || len(pv.WriteQueries) != 0 {
+			t.Errorf("DESCRIBE pageviews queries: %+v", pv)
+		}
+		home := ents[1].SD
+		if home.Name != "PAGEVIEWS_HOME" || home.Extended || len(home.WriteQueries) != 1 || home.WriteQueries[0].ID != queryID ||
+			!slices.Equal(home.WriteQueries[0].Sinks, []string{"PAGEVIEWS_HOME"}) || !slices.Equal(home.WriteQueries[0].SinkKafkaTopics, []string{"PAGEVIEWS_HOME"}) {
+			t.Errorf("DESCRIBE pageviews_home: %+v", home)
+		}
+		qd := ents[2].QD
+		if qd.ID != queryID || !strings.HasPrefix(qd.StatementText, "CREATE STREAM pageviews_home") || !slices.Equal(qd.Sources, []string{"PAGEVIEWS"}) ||
+			!slices.Equal(qd.Sinks, []string{"PAGEVIEWS_HOME"}) || len(qd.Fields) != 3 || !strings.HasPrefix(qd.ExecutionPlan, "Sink PAGEVIEWS_HOME") ||
+			qd.SluicePlan.Op != "Sink" || len(qd.SluicePlan.Inputs) != 1 || qd.QueryType != "PERSISTENT" {
+			t.Errorf("EXPLAIN %s: %s", queryID, b)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "DESCRIBE no_such_stream;"}`)
+		if code != 400 || !strings.Contains(string(b), `"error_code":40001`) {
+			t.Errorf("DESCRIBE of a missing stream: %d %s", code, b)
+		}
+	})
+
 	// Three rows through the inserts stream, as the streaming API documents it.
 	code, b, _ = call(h1, "POST", "/inserts-stream", "", `{"target": "PAGEVIEWS"}
 {"PAGE_ID": 1, "VIEWTIME": 100, "USER_ID": "alice"}
@@ -162,6 +229,32 @@ func TestKsqlREST(t *testing.T) {
 		}
 		if strings.Join(lines[1:], "\n") != `[1,100,"alice"]`+"\n"+`[2,200,"bob"]`+"\n"+`[1,300,"it's carol"]` {
 			t.Errorf("rows:\n%s", strings.Join(lines[1:], "\n"))
+		}
+	})
+
+	t.Run("inserts-stream with nested values", func(t *testing.T) {
+		// ksqlDB's JSON for nested columns: an ARRAY a JSON array, a MAP and a
+		// STRUCT objects, BYTES base64; rows come back as /query-stream writes them.
+		code, b, _ := call(h1, "POST", "/ksql", "", `{"ksql": "CREATE STREAM nested (id VARCHAR KEY, a ARRAY<INT>, m MAP<STRING, INT>, p STRUCT<lat DOUBLE, tags ARRAY<STRING>>, raw BYTES) WITH (KAFKA_TOPIC='nested', VALUE_FORMAT='JSON', PARTITIONS=1);"}`)
+		if code != 200 {
+			t.Fatalf("CREATE STREAM nested: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/inserts-stream", "", `{"target": "nested"}
+{"id": "n1", "a": [1, null, 3], "m": {"x": 1}, "p": {"LAT": 1.5, "tags": ["t1", "t2"]}, "raw": "/w=="}
+{"id": "n2", "a": [], "m": {}, "p": {"lat": null}}
+{"id": "n3", "a": {"not": "an array"}}
+`)
+		acks := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if code != 200 || len(acks) != 3 || acks[0] != `{"seq":0,"status":"ok"}` || acks[1] != `{"seq":1,"status":"ok"}` || !strings.Contains(acks[2], `"status":"error"`) {
+			t.Fatalf("/inserts-stream of nested values: %d %s", code, b)
+		}
+		code, b, _ = call(h1, "POST", "/query-stream", "application/json",
+			`{"sql": "SELECT id, a, m, p, raw FROM nested EMIT CHANGES LIMIT 2;", "properties": {"auto.offset.reset": "earliest"}}`)
+		var all []json.RawMessage
+		decode(b, &all)
+		if code != 200 || len(all) != 3 || string(all[1]) != `["n1",[1,null,3],{"x":1},{"LAT":1.5,"TAGS":["t1","t2"]},"/w=="]` ||
+			string(all[2]) != `["n2",[],{},{"LAT":null,"TAGS":null},null]` {
+			t.Errorf("rows read back: %d %s", code, b)
 		}
 	})
 

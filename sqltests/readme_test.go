@@ -54,6 +54,15 @@ func readmeSections(t *testing.T) map[string][]readmeBlock {
 // each query is run and compared with the lines under it). Between steps it
 // runs AWAIT IDLE, the pause a person typing would give the queries.
 // Timestamps of the records (13-digit numbers: produce times) are masked.
+//
+// sh blocks run where a newcomer runs them: go commands in the repository,
+// the others beside the server's ./sluice-data (the test's directory). A
+// block that starts the server (go run ./cmd/sluice, ./sluice) is the server
+// the test runs: it is started again if a block stopped it, and a pipeline
+// after it (go run ./cmd/sluice 2>&1 | grep ...) reads the server's log.
+// Sections not run: the PostgreSQL sink (it needs a PostgreSQL server), the
+// cluster (several processes on other ports), the conformance runner and the
+// benchmarks (minutes long).
 func TestReadmeSnippets(t *testing.T) {
 	psql := requireTool(t, "psql")
 	requireTool(t, "kcat")
@@ -68,12 +77,28 @@ func TestReadmeSnippets(t *testing.T) {
 	sections := readmeSections(t)
 	bin := sluiceBinary(t)
 	dir := t.TempDir()
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "data"), LogPath: filepath.Join(dir, "sluice.log"),
-		Args: []string{"--pg-addr", addrs[0], "--embedded-kafka-addr", addrs[1], "--http-addr", addrs[2], "--schema-registry-addr", addrs[3]}})
+	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	logPath := filepath.Join(dir, "sluice.log")
+	var srv *harness.Server
+	start := func() {
+		t.Helper()
+		var err error
+		srv, err = harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "sluice-data"), LogPath: logPath,
+			Args: []string{"--pg-addr", addrs[0], "--embedded-kafka-addr", addrs[1], "--http-addr", addrs[2], "--schema-registry-addr", addrs[3]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		started := srv
+		t.Cleanup(func() { _ = started.Kill() })
+	}
+	start()
+	// `go build -o sluice` writes the repository's (git-ignored) ./sluice.
+	if _, err := os.Stat(filepath.Join(repo, "sluice")); os.IsNotExist(err) {
+		t.Cleanup(func() { _ = os.Remove(filepath.Join(repo, "sluice")) })
+	}
 	psqlRun := func(sql string) string {
 		t.Helper()
 		return run(t, srv, strings.NewReader(sql), psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "5433", "-U", "demo", "-d", "demo")
@@ -90,7 +115,8 @@ func TestReadmeSnippets(t *testing.T) {
 		}
 		return norm(got) == norm(want)
 	}
-	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Rider snapshots: joining streams and tables"} {
+	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Rider snapshots: joining streams and tables",
+		"Connect your tools", "AVRO, JSON_SR, PROTOBUF and the embedded Schema Registry", "Operations: metrics, status, REST, console, logs, upgrade and backup"} {
 		blocks := sections[name]
 		if len(blocks) == 0 {
 			t.Fatalf("README has no section %q with code blocks", name)
@@ -116,9 +142,23 @@ func TestReadmeSnippets(t *testing.T) {
 				}
 				var got string
 				switch {
-				case b.lang == "sh" && strings.HasPrefix(b.body, "go run ./cmd/sluice"):
-					// The test started the server; compare its banner (but the data
+				case b.lang == "sh" && (strings.HasPrefix(b.body, "go run ./cmd/sluice") || strings.HasPrefix(b.body, "./sluice")):
+					// The test runs the server; compare its banner (but the data
 					// directory, which is the test's).
+					if srv.Exited() {
+						start()
+					}
+					if _, pipeline, ok := strings.Cut(strings.SplitN(b.body, "\n", 2)[0], "2>&1 |"); ok {
+						log, err := os.ReadFile(logPath)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = run(t, srv, strings.NewReader(string(log)), "bash", "-euo", "pipefail", "-c", pipeline)
+						if strings.TrimSpace(got) == "" {
+							t.Errorf("README line %d: %s prints nothing over the server's log", b.line, strings.TrimSpace(b.body))
+						}
+						continue
+					}
 					got = srv.LogTail()
 					if expect != nil {
 						for _, l := range strings.Split(strings.TrimSpace(expect.body), "\n") {
@@ -129,7 +169,11 @@ func TestReadmeSnippets(t *testing.T) {
 					}
 					continue
 				case b.lang == "sh":
-					got = run(t, srv, nil, "bash", "-euo", "pipefail", "-c", b.body)
+					wd := dir
+					if strings.HasPrefix(b.body, "go ") {
+						wd = repo
+					}
+					got = run(t, srv, nil, "bash", "-euo", "pipefail", "-c", "cd "+wd+"\n"+b.body)
 				case b.lang == "sql":
 					got = psqlRun(b.body)
 				default:
@@ -138,7 +182,9 @@ func TestReadmeSnippets(t *testing.T) {
 				if expect != nil && !same(got, expect.body) {
 					t.Errorf("README line %d (%s block at line %d):\ngot:\n%s\nREADME says:\n%s", expect.line, b.lang, b.line, got, expect.body)
 				}
-				awaitIdle()
+				if !srv.Exited() {
+					awaitIdle()
+				}
 			}
 		})
 	}

@@ -147,7 +147,7 @@ func brokerMain(args []string) error {
 	// that take them as record timestamps (q5, q7, q8) write sink topics the
 	// broker's default 7-day retention would empty at its next cleaner pass,
 	// stalling the stages that read them.
-	b, err := kafkaio.StartEmbedded(*dir, *addr, map[string]string{"log.retention.ms": "-1"})
+	b, err := kafkaio.StartEmbedded(*dir, *addr, kafkaio.EmbeddedConfig{BrokerConfigs: map[string]string{"log.retention.ms": "-1"}})
 	if err != nil {
 		return err
 	}

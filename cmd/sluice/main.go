@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,8 +63,9 @@ type config struct {
 	srAddr string
 	srURL  string
 	// defaults are session properties every session starts with (--config k=v).
-	defaults map[string]string
-	pgAuth   pgAuthConfig
+	defaults  map[string]string
+	pgAuth    pgAuthConfig
+	kafkaAuth kafkaAuthConfig
 }
 
 // propertyFlags collects repeated --config name=value flags.
@@ -98,7 +100,7 @@ func main() {
 	flag.StringVar(&cfg.httpAddr, "http-addr", "127.0.0.1:8088", "HTTP listen address (the console, /healthz, /queries, /connectors, /metrics, ksqlDB's REST API)")
 	flag.StringVar(&cfg.kafka, "kafka", "", "bootstrap servers of an external Kafka cluster (comma-separated); empty runs the embedded broker")
 	flag.StringVar(&cfg.embeddedAddr, "embedded-kafka-addr", "127.0.0.1:9092", "listen address of the embedded broker")
-	flag.BoolVar(&cfg.embeddedAllowRemote, "embedded-kafka-allow-remote", false, "allow a non-loopback --embedded-kafka-addr (the broker has no authentication: whoever reaches it reads and writes every topic, the command topic too)")
+	flag.BoolVar(&cfg.embeddedAllowRemote, "embedded-kafka-allow-remote", false, "allow a non-loopback --embedded-kafka-addr (without --kafka-sasl-user the broker has no authentication: whoever reaches it reads and writes every topic, the command topic too)")
 	flag.BoolVar(&cfg.httpAllowRemote, "http-allow-remote", false, "allow a non-loopback --http-addr (needed when nodes on other machines read this one; it has no authentication)")
 	flag.IntVar(&cfg.pgMaxConnections, "pg-max-connections", 500, "most Postgres client connections open at once (one more is refused with 53300, as PostgreSQL's max_connections)")
 	flag.BoolVar(&cfg.allowInternalTopics, "allow-internal-topics", false, "let statements read, write and delete internal topics (Sluice's, the Schema Registry's, Kafka's): for repairs only")
@@ -115,6 +117,7 @@ func main() {
 	flag.StringVar(&cfg.nodeID, "node-id", "1", "this node's name among the nodes sharing a service id (its consumer group members and transactional ids)")
 	flag.StringVar(&cfg.advertisedAddr, "advertised-addr", "", "host:port at which the other nodes reach this node's --http-addr (default: the --http-addr listener's address)")
 	cfg.pgAuth.register(flag.CommandLine)
+	cfg.kafkaAuth.register(flag.CommandLine, "kafka-", "the node's Kafka clients authenticate as it, and the embedded broker (without --kafka) lets in only it")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: sluice [flags]          run a node (embedded broker unless --kafka)\n       sluice broker [flags]   run the embedded Kafka broker alone (sluice broker --help)\n\nflags:\n")
 		flag.PrintDefaults()
@@ -177,11 +180,15 @@ func run(cfg config, logger *slog.Logger) error {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
+	scram, err := cfg.kafkaAuth.scram("kafka-")
+	if err != nil {
+		return err
+	}
 	brokers := splitList(cfg.kafka)
 	var embedded *kafkaio.Embedded
 	if len(brokers) == 0 {
 		var err error
-		if embedded, err = kafkaio.StartEmbedded(cfg.dataDir, cfg.embeddedAddr, nil); err != nil {
+		if embedded, err = kafkaio.StartEmbedded(cfg.dataDir, cfg.embeddedAddr, kafkaio.EmbeddedConfig{SCRAM: scram}); err != nil {
 			return err
 		}
 		defer embedded.Close()
@@ -189,11 +196,18 @@ func run(cfg config, logger *slog.Logger) error {
 		logger.Info("embedded kafka broker started", "addr", embedded.Addr(), "dir", filepath.Join(cfg.dataDir, "kafka"))
 	}
 	node := metrics.New()
-	cluster, err := kafkaio.Connect(brokers, logger, kgo.WithHooks(node.KafkaHooks()))
+	clientOpts := []kgo.Opt{kgo.WithHooks(node.KafkaHooks())}
+	if scram != nil {
+		clientOpts = append(clientOpts, scram.ClientOpt())
+	}
+	cluster, err := kafkaio.Connect(brokers, logger, clientOpts...)
 	if err != nil {
 		return err
 	}
 	defer cluster.Close()
+	if err := pingKafka(cluster, brokers, scram); err != nil {
+		return err
+	}
 
 	state, err := storage.Open(filepath.Join(cfg.dataDir, "state"), storage.Options{CacheBytes: cfg.stateCacheMB << 20})
 	if err != nil {
@@ -382,3 +396,19 @@ func splitList(s string) []string {
 
 func host(a net.Addr) string { h, _, _ := net.SplitHostPort(a.String()); return h }
 func port(a net.Addr) string { _, p, _ := net.SplitHostPort(a.String()); return p }
+
+// pingKafka checks that the brokers answer, so that a node that cannot use
+// them says why before anything starts. A broker that refuses a SASL user's
+// password just closes the connection, which the client sees as EOF.
+func pingKafka(cluster *kafkaio.Cluster, brokers []string, scram *kafkaio.SCRAM) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := cluster.Producer().Ping(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case scram != nil && errors.Is(err, io.EOF):
+		return fmt.Errorf("kafka %s closed the connection: SASL/SCRAM authentication as %q failed (check --kafka-sasl-user): %w", strings.Join(brokers, ","), scram.User, err)
+	}
+	return fmt.Errorf("kafka %s: %w", strings.Join(brokers, ","), err)
+}

@@ -287,7 +287,7 @@ func (s *Session) Execute(ctx context.Context, st Statement, params []any, w Res
 			}
 			return err
 		}
-		res, err := stmt.Run(evalParams(params))
+		res, err := stmt.Run(ctx, evalParams(params))
 		if err != nil {
 			return err
 		}
@@ -451,6 +451,12 @@ func (s *Session) set(vs *pg_query.VariableSetStmt, w ResultWriter) error {
 			return sqlerr.Newf(sqlerr.FeatureNotSupported, "client_encoding %s is not supported: Sluice speaks UTF8 only", value)
 		}
 		value = "UTF8"
+	case "statement_timeout":
+		ms, err := parseMillis(name, value)
+		if err != nil {
+			return err
+		}
+		value = formatMillis(ms)
 	case "server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype", "max_identifier_length", "block_size", "in_hot_standby", "is_superuser", "max_index_keys":
 		return sqlerr.Newf("55P02", "parameter %q cannot be changed", name)
 	}

@@ -1,6 +1,8 @@
 package pgeval
 
 import (
+	"context"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/sluice-db/sluice/sqlerr"
@@ -79,6 +81,9 @@ type Func struct {
 // Ctx is what functions may use while a statement runs.
 type Ctx struct {
 	Names Names
+	// Context is the statement's: it ends on a cancel request or at
+	// statement_timeout, and functions that wait (pg_sleep) stop with it.
+	Context context.Context
 }
 
 // Result is a statement's output.
@@ -123,10 +128,12 @@ func (s *Statement) ParamTypes() []uint32 {
 
 // Run executes the statement. params are the values of $1..$n in this package's
 // representation (strings for parameters sent as text). reg* values in the result
-// are replaced by the names they refer to, as Postgres prints them.
-func (s *Statement) Run(params []any) (_ *Result, err error) {
+// are replaced by the names they refer to, as Postgres prints them. The row
+// loops stop with ctx's error when ctx ends (a cancel request, a
+// statement_timeout).
+func (s *Statement) Run(ctx context.Context, params []any) (_ *Result, err error) {
 	defer recoverInternal(&err)
-	rc := &runCtx{params: params, regex: regexCache{}, ctx: &Ctx{Names: s.cat}}
+	rc := &runCtx{params: params, regex: regexCache{}, ctx: &Ctx{Names: s.cat, Context: ctx}}
 	if len(params) < len(s.params) {
 		return nil, sqlerr.Newf(sqlerr.ProtocolViolation, "statement has %d parameters, %d given", len(s.params), len(params))
 	}
@@ -153,6 +160,24 @@ type runCtx struct {
 	regex  regexCache
 	ctx    *Ctx
 	loaded map[*Relation][][]any
+	// steps counts the rows the loops have handled, to look at the
+	// statement's context every checkEvery of them.
+	steps int
+}
+
+// checkEvery is how many rows a statement handles between looks at whether it
+// was cancelled: often enough to stop within milliseconds, rarely enough to
+// cost nothing.
+const checkEvery = 1024
+
+// step counts one row handled by a loop and reports the statement's context
+// error when it has ended.
+func (rc *runCtx) step() error {
+	rc.steps++
+	if rc.steps%checkEvery != 0 {
+		return nil
+	}
+	return rc.ctx.Context.Err()
 }
 
 // rows returns rel's rows, loading them once per Run.

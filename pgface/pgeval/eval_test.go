@@ -1,6 +1,8 @@
 package pgeval
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -45,7 +47,7 @@ func query(t *testing.T, sql string, params ...any) (*Statement, string) {
 	if err != nil {
 		return nil, "error: " + err.Error()
 	}
-	res, err := st.Run(params)
+	res, err := st.Run(context.Background(), params)
 	if err != nil {
 		return st, "error: " + err.Error()
 	}
@@ -90,5 +92,35 @@ func TestParameters(t *testing.T) {
 	}
 	if pt := st.ParamTypes(); fmt.Sprint(pt) != fmt.Sprint([]uint32{Int4, Text, Int8}) {
 		t.Errorf("inferred parameter types %v", pt)
+	}
+}
+
+// TestCancelledStatementStops: each row loop (scan and filter, cross join, join
+// with a condition, recursive CTE) looks at the statement's context as it goes
+// and stops with its error; a statement that ends in time is unaffected.
+func TestCancelledStatementStops(t *testing.T) {
+	cases := []string{
+		`SELECT count(*) FROM generate_series(1, 100000) g WHERE g % 7 = 0`,
+		`SELECT count(*) FROM generate_series(1, 1000) a, generate_series(1, 1000) b`,
+		`SELECT count(*) FROM generate_series(1, 1000) a JOIN generate_series(1, 1000) b ON a = b`,
+		`WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 100000) SELECT count(*) FROM r`,
+	}
+	for _, sql := range cases {
+		tree, err := pg_query.Parse(sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := Compile(testCatalog{}, NewFunctions(), tree.Stmts[0].Stmt.GetSelectStmt(), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		if _, err := st.Run(context.Background(), nil); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := st.Run(ctx, nil); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s under a cancelled context: %v, want context.Canceled", sql, err)
+		}
 	}
 }

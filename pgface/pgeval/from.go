@@ -113,6 +113,9 @@ func crossJoin(l, r *fromNode) *fromNode {
 		out := make([][]any, 0, len(lrows)*len(rrows))
 		for _, a := range lrows {
 			for _, b := range rrows {
+				if err := outer.rc.step(); err != nil {
+					return nil, err
+				}
 				out = append(out, concatRow(a, b))
 			}
 		}
@@ -341,6 +344,9 @@ func (c *compiler) compileJoin(j *pg_query.JoinExpr, parent *scope) (*fromNode, 
 		for _, a := range lrows {
 			matched := false
 			for k, b := range rrows {
+				if err := outer.rc.step(); err != nil {
+					return nil, err
+				}
 				row := concatRow(a, b)
 				if on != nil {
 					v, err := on.eval(outer.child(row, nil))

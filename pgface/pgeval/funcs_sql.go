@@ -44,7 +44,26 @@ func sqlFuncs() map[string]*Func {
 		"transaction_timestamp": {Ret: TimestampTZ, Eval: now},
 		"statement_timestamp":   {Ret: TimestampTZ, Eval: now},
 		"clock_timestamp":       {Ret: TimestampTZ, Eval: now},
-		"localtimestamp":        {Ret: Timestamp, Eval: now},
+		// pg_sleep waits, and stops waiting when the statement is cancelled.
+		"pg_sleep": {Ret: Void, MinArgs: 1, MaxArgs: 1, Args: []uint32{Float8}, Eval: func(ctx *Ctx, a []any) (any, error) {
+			secs := a[0].(float64)
+			d := time.Duration(math.MaxInt64) // a sleep beyond 292 years is as good as forever
+			if secs < float64(math.MaxInt64/int64(time.Second)) {
+				d = time.Duration(secs * float64(time.Second))
+			}
+			if !(secs > 0) {
+				return "", nil
+			}
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return "", nil
+			case <-ctx.Context.Done():
+				return nil, ctx.Context.Err()
+			}
+		}},
+		"localtimestamp": {Ret: Timestamp, Eval: now},
 		"localtime": {Ret: Time, Eval: func(*Ctx, []any) (any, error) {
 			t := time.Now().UTC()
 			return TimeOfDay(t.Sub(truncDay(t)).Microseconds()), nil

@@ -66,6 +66,9 @@ func (c *compiler) compileRecursiveCTE(cte *pg_query.CommonTableExpr, s *pg_quer
 			return nil, err
 		}
 		for added := add(rows); len(added) > 0; {
+			if err := outer.rc.ctx.Context.Err(); err != nil {
+				return nil, err
+			}
 			if len(out) > maxRecursiveRows {
 				return nil, sqlerr.Newf("54000", "recursive query %q produced more than %d rows", cte.Ctename, maxRecursiveRows)
 			}

@@ -236,6 +236,9 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 		}
 		var items []*env
 		for _, r := range rows {
+			if err := outer.rc.step(); err != nil {
+				return nil, err
+			}
 			e := outer.child(r, nil)
 			if where != nil {
 				v, err := where.eval(e)
