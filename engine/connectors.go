@@ -292,9 +292,12 @@ func (s *Session) describeConnector(st *parser.DescribeConnector, w ResultWriter
 		lastAt = status.LastErrorAt.UTC().Format(time.RFC3339)
 	}
 	row := []any{c.name, jdbcsink.Class, "SINK", status.State, strings.Join(topics, ", "), strings.Join(sources, ", "),
-		int64(status.Partitions), status.Lag, status.RowsWritten, status.Rejected, status.LastError, lastAt}
-	return table(w, []string{"Name", "Class", "Type", "State", "Topics", "Sources", "Partitions", "Lag", "Rows Written", "Rejected", "Last Error", "Last Error At"},
-		[]*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, types.BigIntType, types.BigIntType, nil, nil}, [][]any{row}, "DESCRIBE")
+		int64(status.Partitions), status.Lag, status.RowsWritten, status.Rejected, status.LastError, lastAt,
+		int64(status.PausedPartitions), status.Batches, status.WriteErrors}
+	return table(w, []string{"Name", "Class", "Type", "State", "Topics", "Sources", "Partitions", "Lag", "Rows Written", "Rejected", "Last Error", "Last Error At",
+		"Paused Partitions", "Batches", "Write Errors"},
+		[]*types.Type{nil, nil, nil, nil, nil, nil, types.BigIntType, types.BigIntType, types.BigIntType, types.BigIntType, nil, nil,
+			types.BigIntType, types.BigIntType, types.BigIntType}, [][]any{row}, "DESCRIBE")
 }
 
 // ConnectorInfo is one connector's name and status (the HTTP /connectors list).

@@ -364,16 +364,21 @@ func TestSinkConnectorModes(t *testing.T) {
 	})
 }
 
-// TestSinkConnectorDatabaseRestart restarts PostgreSQL while records flow:
-// the connector retries with backoff (RETRYING in DESCRIBE CONNECTOR) and
-// resumes from the offsets in the database, so in insert mode with no key
-// every record is a row exactly once.
+// TestSinkConnectorDatabaseRestart restarts PostgreSQL while records flow,
+// then stops it while records are produced: the connector retries with
+// backoff (RETRYING, the error in DESCRIBE CONNECTOR), pausing the fetching of
+// the partitions whose batches wait (back-pressure), resumes them once the
+// database is back, and continues from the offsets in the database, so in
+// insert mode with no key every record is a row exactly once.
 func TestSinkConnectorDatabaseRestart(t *testing.T) {
 	pg := startPG(t)
 	env := startEnv(t, t.TempDir())
 	env.exec(`CREATE STREAM seq (n INT) WITH (kafka_topic='seq', value_format='JSON', partitions=3);`)
 	env.exec(pg.sinkSQL("seq", `'topics'='seq', 'auto.create'='true', 'batch.size'='50', 'tasks.max'='3', 'retry.backoff.ms'='100', 'max.retries'='200'`))
-	const total = 3000
+	// The last records, produced while the database is down, are fewer
+	// than two batches a partition, so a full queue does not pause them:
+	// the retries do.
+	const restarted, total = 2000, 2060
 	produce := func(from, to int) {
 		var recs []*kgo.Record
 		for i := from; i < to; i++ {
@@ -383,16 +388,38 @@ func TestSinkConnectorDatabaseRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	produce(0, total/3)
+	produce(0, restarted/2)
 	pg.waitRows(`SELECT count(*) > 0 FROM seq`, "true")
 	done := make(chan struct{})
-	go func() { defer close(done); produce(total/3, total) }()
+	go func() { defer close(done); produce(restarted/2, restarted) }()
 	pg.restart(time.Second)
 	<-done
+	pg.waitRows(`SELECT count(*), count(DISTINCT "N") FROM seq`, fmt.Sprintf("%d|%d", restarted, restarted))
+
+	// Down while records arrive: every partition's writer retries, paused.
+	pg.conn.Close(context.Background())
+	pg.srv.Stop()
+	produce(restarted, total)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, _ := env.engine.ConnectorStatus("SEQ")
+		if st.State == "RETRYING" && st.Partitions == 3 && st.PausedPartitions == 3 && st.LastError != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with the database down: %+v, want RETRYING with its 3 partitions paused", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pg.srv.Start()
+	pg.connect()
 	pg.waitRows(`SELECT count(*), count(DISTINCT "N"), min("N"), max("N") FROM seq`, fmt.Sprintf("%d|%d|0|%d", total, total, total-1))
 	row := env.waitState("seq", "RUNNING")
 	if row[8] != int64(total) || row[10] == "" {
 		t.Fatalf("DESCRIBE CONNECTOR = %v: want %d rows written and the error that was retried", row, total)
+	}
+	if row[12] != int64(0) || row[13].(int64) < int64(total/50) || row[14] == int64(0) {
+		t.Fatalf("DESCRIBE CONNECTOR = %v: after the database came back, want no partition paused, at least %d batches and the failed writes counted", row, total/50)
 	}
 }
 

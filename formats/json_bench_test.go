@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -44,6 +45,17 @@ var (
 	flatRow = []byte(`{"ID":123456789,"NAME":"a name of some length","PRICE":12.75,"TS":1436918400000,"OK":true}`)
 )
 
+// telemetryRow is the seed's telemetry record (the sink connector benchmark's):
+// a few fields and a 5 KB note, so string scanning dominates.
+var (
+	telemetryColumns = []types.Column{
+		{Name: "DISTRICT", Type: types.StringType}, {Name: "SPEED", Type: types.DoubleType},
+		{Name: "BATTERY", Type: types.IntType}, {Name: "TS", Type: types.BigIntType}, {Name: "NOTE", Type: types.StringType},
+	}
+	telemetryRow = []byte(`{"district":"district-07","speed":42.5,"battery":77,"ts":1700000000042,"note":"` +
+		strings.Repeat("telemetry sample ", 5<<10/17) + `"}`)
+)
+
 func benchmarkDecode(b *testing.B, cols []types.Column, data []byte) {
 	codec, err := NewCodec(JSON, cols, Options{})
 	if err != nil {
@@ -62,6 +74,7 @@ func benchmarkDecode(b *testing.B, cols []types.Column, data []byte) {
 func BenchmarkJSONDecode(b *testing.B) {
 	b.Run("nexmark-bid", func(b *testing.B) { benchmarkDecode(b, nexmarkColumns, nexmarkBid) })
 	b.Run("flat", func(b *testing.B) { benchmarkDecode(b, flatColumns, flatRow) })
+	b.Run("telemetry-5KB", func(b *testing.B) { benchmarkDecode(b, telemetryColumns, telemetryRow) })
 	// q8's person stage reads event_type and person->id/name/dateTime: a bid
 	// event's bid is only validated, not kept.
 	b.Run("nexmark-bid-person-projection", func(b *testing.B) {

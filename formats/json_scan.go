@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 
@@ -433,7 +434,7 @@ func (s *jsonScanner) digits() int {
 func (s *jsonScanner) str() (string, bool) {
 	start := s.pos + 1
 	var high byte
-	for i := start; i < len(s.data); i++ {
+	for i := start + plainPrefix(s.data[start:]); i < len(s.data); i++ {
 		c := s.data[i]
 		high |= c
 		switch {
@@ -457,11 +458,35 @@ func (s *jsonScanner) str() (string, bool) {
 	return "", false
 }
 
+// plainPrefix returns the length of b's longest prefix, in whole 8-byte
+// words, of bytes a JSON string takes as they are: ASCII, not a control
+// character, a quote or a backslash. Testing a word at a time makes long
+// strings (a 5 KB text field) several times cheaper to scan than byte by byte;
+// the byte loops after it find the byte that ends the run.
+func plainPrefix(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for ; len(b)-n >= 8; n += 8 {
+		x := binary.LittleEndian.Uint64(b[n:])
+		q, bs := x^(ones*'"'), x^(ones*'\\')
+		// The classic has-less and has-zero word tests: a high bit is set
+		// iff some byte is below 0x20 or is zero after the xor (a quote or
+		// a backslash), plus the bytes that are not ASCII. Which byte they
+		// flag may be off after the first, but whether any is flagged is
+		// exact, and that is all the loop asks.
+		special := ((x-ones*0x20)&^x | (q-ones)&^q | (bs-ones)&^bs | x) & highs
+		if special != 0 {
+			break
+		}
+	}
+	return n
+}
+
 // skipString passes over a string value, validating it as str does.
 func (s *jsonScanner) skipString() bool {
 	start := s.pos + 1
 	var high byte
-	for i := start; i < len(s.data); i++ {
+	for i := start + plainPrefix(s.data[start:]); i < len(s.data); i++ {
 		c := s.data[i]
 		high |= c
 		switch {

@@ -2,7 +2,9 @@ package formats
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/sluice-db/sluice/types"
@@ -115,5 +117,45 @@ func TestScanAllocations(t *testing.T) {
 	// boxed TIMESTAMP. EVENT_TYPE is a small integer, which boxes without allocating.
 	if allocs > 12 {
 		t.Errorf("decoding a bid allocates %.0f times", allocs)
+	}
+}
+
+// TestPlainPrefix checks the word-at-a-time scan against a byte loop: the
+// prefix is the whole words before the first byte a JSON string cannot take
+// as it is, for every byte value at every position of a word and for random
+// mixes of the bytes next to the special ones (where borrows could mislead a
+// word test).
+func TestPlainPrefix(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80 }
+	want := func(b []byte) int {
+		i := 0
+		for i < len(b) && !special(b[i]) {
+			i++
+		}
+		return i / 8 * 8
+	}
+	for c := range 256 {
+		for pos := range 24 {
+			b := []byte(strings.Repeat("a", 27))
+			b[pos] = byte(c)
+			if got, w := plainPrefix(b), want(b); got != w {
+				t.Fatalf("byte %#x at %d: plainPrefix = %d, want %d", c, pos, got, w)
+			}
+		}
+	}
+	alphabet := []byte{'a', ' ', '!', '"', '#', '[', '\\', ']', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0xa2, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(4) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = byte(0x20 + rng.IntN(0x5f))
+			}
+		}
+		if got, w := plainPrefix(b), want(b); got != w {
+			t.Fatalf("%q: plainPrefix = %d, want %d", b, got, w)
+		}
 	}
 }

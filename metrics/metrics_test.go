@@ -3,6 +3,8 @@ package metrics
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -20,6 +22,10 @@ type fakeQueries []engine.QueryStatus
 
 func (f fakeQueries) Queries() []engine.QueryStatus { return f }
 
+type fakeConnectors []engine.ConnectorInfo
+
+func (f fakeConnectors) Connectors() []engine.ConnectorInfo { return f }
+
 // exposed returns the names of every metric a node exposes once each of its
 // events has happened and it has a query with every field set.
 func exposed(t *testing.T) map[string]bool {
@@ -29,6 +35,9 @@ func exposed(t *testing.T) map[string]bool {
 	n.CollectQueries(fakeQueries{{ID: "CSAS_X_1", State: "RUNNING", RecordsIn: 3, RecordsOut: 2, Lag: 1,
 		Partitions:    []engine.PartitionStatus{{Topic: "x", Partition: 0, Position: 2, End: 3, Lag: 1}},
 		LastEventTime: &at}})
+	conn := engine.ConnectorInfo{Name: "PG"}
+	conn.State, conn.RowsWritten, conn.Batches, conn.LastBatchAt = "RUNNING", 5, 1, at
+	n.CollectConnectors(fakeConnectors{conn})
 	n.PullQuery(time.Millisecond, nil)
 	n.PushQueryStarted()
 	n.PushQueryEnded(time.Second, nil)
@@ -120,5 +129,45 @@ func TestREADMEDocumentsMetrics(t *testing.T) {
 	slices.Sort(missing)
 	if len(missing) > 0 {
 		t.Errorf("README's metrics table lacks %v", missing)
+	}
+}
+
+// TestConnectorMetrics checks the per-connector series against a status.
+func TestConnectorMetrics(t *testing.T) {
+	n := New()
+	c := engine.ConnectorInfo{Name: "PG"}
+	c.State, c.RowsWritten, c.Batches, c.WriteErrors, c.Lag, c.Partitions, c.PausedPartitions = "RETRYING", 1200, 4, 3, 70, 4, 2
+	n.CollectConnectors(fakeConnectors{c})
+	fams, err := n.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range fams {
+		if !strings.HasPrefix(f.GetName(), "sluice_connector_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			got[f.GetName()] = fmt.Sprintf("%s %g", strings.Join(labels, ","), v)
+		}
+	}
+	want := map[string]string{
+		"sluice_connector_state":                  "connector=PG,state=RETRYING 1",
+		"sluice_connector_rows_written_total":     "connector=PG 1200",
+		"sluice_connector_batches_total":          "connector=PG 4",
+		"sluice_connector_rejected_records_total": "connector=PG 0",
+		"sluice_connector_write_errors_total":     "connector=PG 3",
+		"sluice_connector_lag_records":            "connector=PG 70",
+		"sluice_connector_partitions":             "connector=PG 4",
+		"sluice_connector_paused_partitions":      "connector=PG 2",
+		// No batch committed yet: no last-batch time.
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("connector series:\n got %v\nwant %v", got, want)
 	}
 }

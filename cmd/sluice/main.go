@@ -254,6 +254,7 @@ func run(cfg config, logger *slog.Logger) error {
 	// before its queries stop.
 	defer peers.Close()
 	node.CollectQueries(eng)
+	node.CollectConnectors(eng)
 	face := pgface.New(pgface.Config{Sources: eng})
 	pg := server.New(server.Config{Logger: logger, TLS: tlsCfg, Auth: auth, MaxConnections: cfg.pgMaxConnections}, wireEngine{e: eng, face: face, metrics: node})
 	health := &listenerHealth{}

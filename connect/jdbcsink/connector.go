@@ -62,8 +62,16 @@ type Status struct {
 	Lag         int64 // records in the assigned partitions not yet written
 	RowsWritten int64 // records written (rows inserted, upserted, updated or deleted)
 	Rejected    int64 // records skipped under errors.tolerance=all
-	LastError   string
-	LastErrorAt time.Time
+	Batches     int64 // transactions committed (rows and offsets)
+	// WriteErrors counts failed attempts to write a batch or prepare the
+	// database (each retried attempt, and the last one if it failed for good).
+	WriteErrors int64
+	// PausedPartitions are those whose fetching waits for the database
+	// (back-pressure: a full queue or a batch being retried).
+	PausedPartitions int
+	LastBatchAt      time.Time
+	LastError        string
+	LastErrorAt      time.Time
 }
 
 type topicPartition struct {
@@ -83,11 +91,14 @@ type Connector struct {
 	mu sync.Mutex
 	// pos is each assigned partition's position as the database holds it;
 	// hwm its high watermark as last fetched.
-	pos    map[topicPartition]int64
-	hwm    map[topicPartition]int64
-	status Status
-	pool   *pgxpool.Pool
-	client *kgo.Client
+	pos     map[topicPartition]int64
+	hwm     map[topicPartition]int64
+	writers map[topicPartition]*partitionWriter
+	status  Status
+	pool    *pgxpool.Pool
+	client  *kgo.Client
+	// slots bounds the batches being written at once to tasks.max.
+	slots chan struct{}
 }
 
 // Validate lays out every topic's table, so a CREATE fails on what would
@@ -104,7 +115,8 @@ func Validate(cfg *Config, sources map[string]*catalog.Source) error {
 // Start starts the connector in the background.
 func Start(d Deps) (*Connector, error) {
 	c := &Connector{d: d, cfg: d.Config, tables: map[string]*table{}, codecs: map[string][2]formats.Codec{},
-		pos: map[topicPartition]int64{}, hwm: map[topicPartition]int64{}, done: make(chan struct{})}
+		pos: map[topicPartition]int64{}, hwm: map[topicPartition]int64{}, writers: map[topicPartition]*partitionWriter{},
+		slots: make(chan struct{}, d.Config.TasksMax), done: make(chan struct{})}
 	for topic, src := range d.Sources {
 		t, err := newTable(c.cfg, topic, src)
 		if err != nil {
@@ -161,6 +173,13 @@ func (c *Connector) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.status
+	// RETRYING while any partition's batch is, whichever writer last
+	// succeeded.
+	for _, w := range c.writers {
+		if w.retrying && s.State == StateRunning {
+			s.State = StateRetrying
+		}
+	}
 	s.Partitions = len(c.pos)
 	for tp, p := range c.pos {
 		if h, ok := c.hwm[tp]; ok {
@@ -170,10 +189,14 @@ func (c *Connector) Status() Status {
 	return s
 }
 
+// setError sets the state (FAILED stays: another partition's writer may
+// still finish a retry while the connector stops) and records err.
 func (c *Connector) setError(state string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.status.State = state
+	if c.status.State != StateFailed {
+		c.status.State = state
+	}
 	if err != nil {
 		c.status.LastError, c.status.LastErrorAt = err.Error(), time.Now()
 	}
@@ -205,12 +228,11 @@ func (c *Connector) run(ctx context.Context) {
 		// (kgo's default is 45 s), and heartbeats notice a rebalance quickly.
 		kgo.HeartbeatInterval(500*time.Millisecond),
 		kgo.SessionTimeout(10*time.Second),
-		// Bigger fetches than the client's 1 MiB per partition make fuller
-		// batches (800 records of 5 KB); much bigger ones make each poll wait
-		// long for its data while the database idles (measured with
-		// BenchmarkSinkConnectorTelemetry).
-		kgo.FetchMaxPartitionBytes(4<<20),
-		kgo.FetchMaxBytes(int32(min(c.cfg.TasksMax, 8))*4<<20),
+		// Fetches stay at the client's default of 1 MiB a partition: each
+		// partition's writer gathers several into a batch of batch.size while
+		// the previous one is written, and bigger fetches only made the first
+		// rows wait (4 MiB a partition took the embedded broker 0.3 s to
+		// serve, 16 MiB 1.7 s; BenchmarkSinkConnectorTelemetry).
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
 		kgo.OnPartitionsRevoked(c.forget),
 		kgo.OnPartitionsLost(c.forget),
@@ -221,6 +243,9 @@ func (c *Connector) run(ctx context.Context) {
 	}
 	c.client = cl
 	defer cl.Close()
+	// A writer that fails for good cancels ctx through c.cancel, which ends
+	// the poll loop; the writers stop before the client closes.
+	defer c.stopWriters(nil)
 	for {
 		fetches := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
@@ -230,20 +255,19 @@ func (c *Connector) run(ctx context.Context) {
 		fetches.EachError(func(topic string, p int32, err error) {
 			c.d.Logger.Warn("connector fetch", "connector", c.d.Name, "topic", topic, "partition", p, "err", err)
 		})
-		err := c.writeFetches(ctx, fetches)
+		c.dispatch(ctx, fetches)
+		c.applySeeks()
 		cl.AllowRebalance()
-		if err != nil {
-			if ctx.Err() == nil {
-				c.fail(err)
-			}
-			return
-		}
 	}
 }
 
 func (c *Connector) fail(err error) {
 	c.d.Logger.Error("connector failed", "connector", c.d.Name, "err", err)
+	c.mu.Lock()
+	c.status.WriteErrors++
+	c.mu.Unlock()
 	c.setError(StateFailed, err)
+	c.cancel()
 }
 
 // setup connects to the database and prepares the offsets table and the
@@ -289,6 +313,9 @@ func (c *Connector) retry(ctx context.Context, f func(context.Context) error) er
 			return err
 		}
 		c.d.Logger.Warn("connector write failed; retrying", "connector", c.d.Name, "attempt", attempt+1, "err", err)
+		c.mu.Lock()
+		c.status.WriteErrors++
+		c.mu.Unlock()
 		c.setError(StateRetrying, err)
 		select {
 		case <-ctx.Done():
@@ -327,114 +354,23 @@ func (c *Connector) adjustOffsets(ctx context.Context, in map[string]map[int32]k
 	return in, nil
 }
 
+// forget stops the writers of revoked or lost partitions (a batch being
+// written rolls back; the partition's next owner resumes from the offsets in
+// the database) and forgets their positions.
 func (c *Connector) forget(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	var tps []topicPartition
 	for topic, parts := range lost {
 		for _, p := range parts {
-			delete(c.pos, topicPartition{topic, p})
-			delete(c.hwm, topicPartition{topic, p})
+			tps = append(tps, topicPartition{topic, p})
 		}
 	}
-}
-
-// writeFetches writes one poll's records, up to tasks.max partitions at once.
-// Polling waits for it, so a slow database holds the consumer back.
-func (c *Connector) writeFetches(ctx context.Context, fetches kgo.Fetches) error {
-	type part struct {
-		tp   topicPartition
-		recs []*kgo.Record
-	}
-	var parts []part
-	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		tp := topicPartition{p.Topic, p.Partition}
-		c.mu.Lock()
-		c.hwm[tp] = p.HighWatermark
-		c.mu.Unlock()
-		if len(p.Records) > 0 {
-			parts = append(parts, part{tp, p.Records})
-		}
-	})
-	sem := make(chan struct{}, c.cfg.TasksMax)
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i, p := range parts {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			errs[i] = c.writePartition(ctx, p.tp, p.recs)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// writePartition writes one partition's records in batches of batch.size,
-// each batch with its new position in one transaction.
-func (c *Connector) writePartition(ctx context.Context, tp topicPartition, recs []*kgo.Record) error {
-	t := c.tables[tp.topic]
-	for len(recs) > 0 {
-		c.mu.Lock()
-		from, ok := c.pos[tp]
-		c.mu.Unlock()
-		if !ok {
-			return nil // revoked while the poll was being written
-		}
-		// Records before the stored position were fetched before a seek
-		// (after a fenced batch) took effect.
-		for len(recs) > 0 && recs[0].Offset < from {
-			recs = recs[1:]
-		}
-		n := min(len(recs), c.cfg.BatchSize)
-		if n == 0 {
-			return nil
-		}
-		batch := recs[:n]
-		recs = recs[n:]
-		ops, rejects, err := c.decode(t, batch)
-		if err != nil {
-			return err
-		}
-		next := batch[len(batch)-1].Offset + 1
-		var dbRejects []rejected
-		err = c.retry(ctx, func(ctx context.Context) (err error) {
-			dbRejects, err = c.commit(ctx, t, tp, ops, rejects, from, next)
-			return err
-		})
-		if errors.Is(err, errFenced) {
-			return c.resync(ctx, tp)
-		}
-		if err != nil {
-			return fmt.Errorf("write %s partition %d (offsets %d to %d) to %s: %w", tp.topic, tp.partition, batch[0].Offset, next-1, t.name.Sanitize(), err)
-		}
-		c.mu.Lock()
-		if _, ok := c.pos[tp]; ok {
-			c.pos[tp] = next
-		}
-		c.status.RowsWritten += int64(len(ops) - len(dbRejects))
-		c.status.Rejected += int64(len(rejects) + len(dbRejects))
-		c.mu.Unlock()
-	}
-	return nil
-}
-
-// resync reloads a fenced partition's stored position and seeks to it.
-func (c *Connector) resync(ctx context.Context, tp topicPartition) error {
-	stored, err := loadOffsets(ctx, c.pool, c.d.Name)
-	if err != nil {
-		return err
-	}
-	next, ok := stored[tp.topic][tp.partition]
-	if !ok {
-		return fmt.Errorf("partition %s/%d was fenced but has no stored offset", tp.topic, tp.partition)
-	}
-	c.d.Logger.Warn("connector partition written by another task; resuming from the stored offset", "connector", c.d.Name, "topic", tp.topic, "partition", tp.partition, "offset", next)
+	c.stopWriters(tps)
 	c.mu.Lock()
-	c.pos[tp] = next
-	c.mu.Unlock()
-	c.client.SetOffsets(map[string]map[int32]kgo.EpochOffset{tp.topic: {tp.partition: {Epoch: -1, Offset: next}}})
-	return nil
+	defer c.mu.Unlock()
+	for _, tp := range tps {
+		delete(c.pos, tp)
+		delete(c.hwm, tp)
+	}
 }
 
 // commit writes a batch and moves its partition's stored position in one

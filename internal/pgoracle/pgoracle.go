@@ -37,14 +37,29 @@ type Server struct {
 	pg   *exec.Cmd
 }
 
+// PID is the server's postmaster process (its backends are its children).
+func (s *Server) PID() int { return s.pg.Process.Pid }
+
 // Restart stops the server (a fast shutdown: sessions are cut), waits down,
 // and starts it again on the same port and data, returning once it accepts
 // connections.
 func (s *Server) Restart(down time.Duration) {
 	s.t.Helper()
+	s.Stop()
+	time.Sleep(down)
+	s.Start()
+}
+
+// Stop stops the server (a fast shutdown: sessions are cut); Start starts it
+// again on the same port and data, returning once it accepts connections.
+func (s *Server) Stop() {
 	s.pg.Process.Signal(syscall.SIGINT)
 	s.pg.Wait()
-	time.Sleep(down)
+}
+
+// Start: see Stop.
+func (s *Server) Start() {
+	s.t.Helper()
 	s.pg = s.run()
 }
 
