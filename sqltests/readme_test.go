@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-db/sluice/internal/pgoracle"
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
@@ -60,9 +61,10 @@ func readmeSections(t *testing.T) map[string][]readmeBlock {
 // block that starts the server (go run ./cmd/sluice, ./sluice) is the server
 // the test runs: it is started again if a block stopped it, and a pipeline
 // after it (go run ./cmd/sluice 2>&1 | grep ...) reads the server's log.
-// Sections not run: the PostgreSQL sink (it needs a PostgreSQL server), the
-// cluster (several processes on other ports), the conformance runner and the
-// benchmarks (minutes long).
+// The PostgreSQL sink section runs against a throwaway PostgreSQL 15 on its
+// usual 127.0.0.1:5432. Sections not run: the cluster (several long-running
+// processes on other ports; TestClusterThreeNodes runs that setup), the
+// conformance runner and the benchmarks (minutes long).
 func TestReadmeSnippets(t *testing.T) {
 	psql := requireTool(t, "psql")
 	requireTool(t, "kcat")
@@ -115,13 +117,29 @@ func TestReadmeSnippets(t *testing.T) {
 		}
 		return norm(got) == norm(want)
 	}
-	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Rider snapshots: joining streams and tables",
+	// The sink section writes to a PostgreSQL at its usual address, with a
+	// database delivery and a user sluice (trust authentication: the README's
+	// password is a placeholder).
+	startPostgres := func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:5432")
+		if err != nil {
+			t.Skipf("PostgreSQL's usual address 127.0.0.1:5432 is in use: %v", err)
+		}
+		ln.Close()
+		pgoracle.StartServerOn(t, "5432")
+		run(t, srv, strings.NewReader("CREATE ROLE sluice LOGIN; CREATE DATABASE delivery OWNER sluice;"),
+			psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "5432", "-U", pgoracle.User, "-d", "postgres")
+	}
+	for _, name := range []string{"Quickstart", "Live aggregates: per-district deliveries per minute", "Results into PostgreSQL: CREATE SINK CONNECTOR", "Rider snapshots: joining streams and tables",
 		"Connect your tools", "AVRO, JSON_SR, PROTOBUF and the embedded Schema Registry", "Operations: metrics, status, REST, console, logs, upgrade and backup"} {
 		blocks := sections[name]
 		if len(blocks) == 0 {
 			t.Fatalf("README has no section %q with code blocks", name)
 		}
 		t.Run(strings.Fields(name)[0], func(t *testing.T) {
+			if strings.HasPrefix(name, "Results into PostgreSQL") {
+				startPostgres(t)
+			}
 			for i := 0; i < len(blocks); i++ {
 				b := blocks[i]
 				if b.lang == "" && strings.HasPrefix(b.body, "sluice=> ") {

@@ -66,6 +66,19 @@ func (s *Server) Start() {
 // StartServer is Start, returning the server.
 func StartServer(t testing.TB, settings ...string) *Server {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	return StartServerOn(t, port, settings...)
+}
+
+// StartServerOn is StartServer on a given port (for tests of documents that
+// name PostgreSQL's usual 5432).
+func StartServerOn(t testing.TB, port string, settings ...string) *Server {
+	t.Helper()
 	initdb := filepath.Join(Bin, "initdb")
 	if _, err := os.Stat(initdb); err != nil {
 		if os.Getenv("CI") != "" {
@@ -104,12 +117,6 @@ func StartServer(t testing.TB, settings ...string) *Server {
 	if out, err := asPG(initdb, "-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
 	args := []string{"-D", data, "-p", port, "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"}
 	for _, s := range settings {
 		args = append(args, "-c", s)
