@@ -102,17 +102,6 @@ func narrowDecimal(k types.Kind, d *apd.Decimal) any {
 	return d
 }
 
-// asInt64 returns an INT or BIGINT value (not a wide sum) as an int64.
-func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
-}
-
 func asDecimal(v any) *apd.Decimal {
 	switch x := v.(type) {
 	case int32:

@@ -92,8 +92,8 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 			if x, ok := v.(float64); ok {
 				return x*float64(n) - sum.(float64)
 			}
-			x, xok := asInt64(v)
-			s, sok := asInt64(sum)
+			x, xok := types.AsInt64(v)
+			s, sok := types.AsInt64(sum)
 			if xok && sok {
 				if p, ok := types.MulInt64(x, n); ok {
 					if d, ok := types.SubInt64(p, s); ok {

@@ -96,8 +96,8 @@ func Compare(a, b any, t *types.Type) int {
 
 // compareNumbers compares numbers of different representations by value.
 func compareNumbers(a, b any) int {
-	if x, ok := asInt64(a); ok {
-		if y, ok := asInt64(b); ok {
+	if x, ok := types.AsInt64(a); ok {
+		if y, ok := types.AsInt64(b); ok {
 			// The common case (INT/BIGINT columns and literals) needs no DECIMAL.
 			return cmp.Compare(x, y)
 		}
@@ -172,17 +172,6 @@ func Equal(a, b any) bool {
 		return false
 	}
 	return a == b
-}
-
-// asInt64 widens an INT or BIGINT value.
-func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	}
-	return 0, false
 }
 
 func isNumber(v any) bool {

@@ -47,3 +47,15 @@ func DivInt64(a, b int64) (int64, bool) {
 func Int32Of(v int64) (int32, bool) {
 	return int32(v), v >= math.MinInt32 && v <= math.MaxInt32
 }
+
+// AsInt64 widens an INT or BIGINT value to an int64; ok is false for any
+// other value.
+func AsInt64(v any) (n int64, ok bool) {
+	switch x := v.(type) {
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	}
+	return 0, false
+}
