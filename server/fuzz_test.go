@@ -27,26 +27,28 @@ func (h *panicCounter) Handle(_ context.Context, r slog.Record) error {
 func (h *panicCounter) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *panicCounter) WithGroup(string) slog.Handler      { return h }
 
+// encodeFrontend is msgs as a client sends them.
+func encodeFrontend(msgs ...pgproto3.FrontendMessage) []byte {
+	var b []byte
+	for _, m := range msgs {
+		b, _ = m.Encode(b)
+	}
+	return b
+}
+
 // FuzzServerMessages feeds arbitrary bytes to a connection after a valid startup.
 // The server may answer anything or close the connection, but must not panic
 // (recovered or not, unless the engine was asked to), and must keep serving other
 // connections.
 func FuzzServerMessages(f *testing.F) {
-	encode := func(msgs ...pgproto3.FrontendMessage) []byte {
-		var b []byte
-		for _, m := range msgs {
-			b, _ = m.Encode(b)
-		}
-		return b
-	}
-	f.Add(encode(&pgproto3.Query{String: "SELECT 2"}))
-	f.Add(encode(&pgproto3.Query{String: "TYPES; FAIL"}))
-	f.Add(encode(&pgproto3.Parse{Name: "a", Query: "ECHO INT DECIMAL", ParameterOIDs: []uint32{23, 1700}},
+	f.Add(encodeFrontend(&pgproto3.Query{String: "SELECT 2"}))
+	f.Add(encodeFrontend(&pgproto3.Query{String: "TYPES; FAIL"}))
+	f.Add(encodeFrontend(&pgproto3.Parse{Name: "a", Query: "ECHO INT DECIMAL", ParameterOIDs: []uint32{23, 1700}},
 		&pgproto3.Bind{PreparedStatement: "a", ParameterFormatCodes: []int16{1},
 			Parameters: [][]byte{{0, 0, 0, 1}, {0, 1, 0, 0, 0, 0, 0, 2, 0, 5}}, ResultFormatCodes: []int16{1}},
 		&pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{MaxRows: 1}, &pgproto3.Sync{}))
-	f.Add(encode(&pgproto3.Bind{ParameterFormatCodes: []int16{7}}, &pgproto3.Sync{}))
-	f.Add(encode(&pgproto3.Query{String: "BLOCK"}))
+	f.Add(encodeFrontend(&pgproto3.Bind{ParameterFormatCodes: []int16{7}}, &pgproto3.Sync{}))
+	f.Add(encodeFrontend(&pgproto3.Query{String: "BLOCK"}))
 	f.Add([]byte{'Q', 0x7f, 0xff, 0xff, 0xff})
 	f.Add([]byte{'B', 0, 0, 0, 8, 0, 0, 0xff, 0xff})
 	f.Add([]byte("garbage"))
@@ -76,20 +78,13 @@ func FuzzServerMessages(f *testing.F) {
 // closes its side. The server answers or closes the connection without
 // panicking, and goes on serving others.
 func FuzzStartup(f *testing.F) {
-	encode := func(msgs ...pgproto3.FrontendMessage) []byte {
-		var b []byte
-		for _, m := range msgs {
-			b, _ = m.Encode(b)
-		}
-		return b
-	}
-	startup := encode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "bob", "database": "d"}})
+	startup := encodeFrontend(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": "bob", "database": "d"}})
 	f.Add(startup)
 	f.Add(startup[:len(startup)/2])
-	f.Add(encode(&pgproto3.SSLRequest{}))
-	f.Add(append(encode(&pgproto3.SSLRequest{}), startup...))
-	f.Add(encode(&pgproto3.GSSEncRequest{}))
-	f.Add(encode(&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{0, 0, 0, 1}}))
+	f.Add(encodeFrontend(&pgproto3.SSLRequest{}))
+	f.Add(append(encodeFrontend(&pgproto3.SSLRequest{}), startup...))
+	f.Add(encodeFrontend(&pgproto3.GSSEncRequest{}))
+	f.Add(encodeFrontend(&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{0, 0, 0, 1}}))
 	f.Add([]byte{0, 0, 0, 8, 0, 3, 0, 0})             // a startup with no parameters
 	f.Add([]byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}) // a length of 2 GB
 	f.Add([]byte{0, 0, 0, 4})
