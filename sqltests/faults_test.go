@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,24 +369,41 @@ CREATE STREAM copies AS SELECT * FROM orders;`)
 			t.Errorf("query %s is %s", *row[0], state)
 		}
 	}
-	// Every malformed record is logged twice (both queries read it), and the
-	// two oversized outputs once each: the 5 MB copy, the 1 MB key's group.
-	res = runSQL(t, ctx, sess, fmt.Sprintf(`SELECT message->type AS type, LEN(message->recordProcessingError->errorMessage) AS len, LEN(message->recordProcessingError->record) AS rec
-FROM KSQL_PROCESSING_LOG EMIT CHANGES LIMIT %d;`, 2*bad+2))
-	counts := map[string]int{}
-	for _, row := range res[len(res)-1].Rows {
-		counts[*row[0]]++
-		for _, v := range row[1:] {
-			if v == nil {
-				continue
-			}
-			if n, _ := strconv.Atoi(*v); n > 64<<10+1024 {
-				t.Fatalf("a processing-log entry holds %d characters: it is not bounded", n)
+	// Every malformed record is logged twice (both queries read it). Three
+	// records are too large to write: the copies of the 5 MB record and of the
+	// 1 MB key's record, and that record re-keyed by its 1 MB district into the
+	// aggregation's repartition topic. Each entry is bounded.
+	counts := map[float64]int{}
+	var tooLarge []string
+	for _, r := range readTopic(t, ctx, srv.Addrs.Kafka, "_sluice_sluice_processing_log") {
+		if len(r.Value) > 80<<10 {
+			t.Fatalf("a processing-log entry of %d bytes: it is not bounded", len(r.Value))
+		}
+		var e struct {
+			Message struct {
+				Type                  float64
+				RecordProcessingError struct{ ErrorMessage string }
 			}
 		}
+		if err := json.Unmarshal(r.Value, &e); err != nil {
+			t.Fatalf("processing-log entry %.200s: %v", r.Value, err)
+		}
+		counts[e.Message.Type]++
+		if e.Message.Type != 0 {
+			tooLarge = append(tooLarge, e.Message.RecordProcessingError.ErrorMessage)
+		}
 	}
-	if counts["0"] != 2*bad || counts["1"] != 2 {
-		t.Errorf("processing log entries by type: %v, want %d deserialization errors and 2 others", counts, 2*bad)
+	if counts[0] != 2*bad {
+		t.Errorf("%d deserialization errors in the processing log, want %d", counts[0], 2*bad)
+	}
+	if len(tooLarge) != 3 {
+		t.Errorf("processing-log entries other than deserialization errors: %.200q, want the three records too large to write", tooLarge)
+	}
+	t.Logf("records too large to write: %.200q", tooLarge)
+	for _, m := range tooLarge {
+		if !strings.Contains(m, "over the limit") {
+			t.Errorf("processing-log entry %q, want a record over the size limit", m)
+		}
 	}
 	peak := srv.PeakRSS()
 	t.Logf("server peak RSS %d MB", peak>>20)
@@ -400,37 +416,53 @@ FROM KSQL_PROCESSING_LOG EMIT CHANGES LIMIT %d;`, 2*bad+2))
 // records it holds and how many distinct ids among them.
 func readEvents(t *testing.T, ctx context.Context, addr string) (records, distinct map[string]int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("events"),
+	records, distinct = map[string]int{}, map[string]int{}
+	seen := map[string]bool{}
+	for _, r := range readTopic(t, ctx, addr, "events") {
+		var v struct{ K string }
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatalf("events record %s: %v", r.Value, err)
+		}
+		records[v.K]++
+		if !seen[string(r.Key)] {
+			seen[string(r.Key)] = true
+			distinct[v.K]++
+		}
+	}
+	return records, distinct
+}
+
+// readTopic reads a topic's committed records up to its current end.
+func readTopic(t *testing.T, ctx context.Context, addr, topic string) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.FetchMaxBytes(64<<20),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, "events")
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	left := int64(0)
-	ends.Each(func(o kadm.ListedOffset) { left += o.Offset })
-	records, distinct = map[string]int{}, map[string]int{}
-	seen := map[string]bool{}
-	for left > 0 {
+	want := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			want[o.Partition] = o.Offset
+		}
+	})
+	var out []*kgo.Record
+	for len(want) > 0 {
 		fs := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
-			t.Fatalf("reading the events topic: %d records short", left)
+			t.Fatalf("reading %s: partitions %v not read to their end", topic, want)
 		}
 		fs.EachRecord(func(r *kgo.Record) {
-			left--
-			var v struct{ K string }
-			if err := json.Unmarshal(r.Value, &v); err != nil {
-				t.Fatalf("events record %s: %v", r.Value, err)
-			}
-			records[v.K]++
-			if !seen[string(r.Key)] {
-				seen[string(r.Key)] = true
-				distinct[v.K]++
+			out = append(out, r)
+			if end, ok := want[r.Partition]; ok && r.Offset+1 >= end {
+				delete(want, r.Partition)
 			}
 		})
 	}
-	return records, distinct
+	return out
 }
