@@ -204,6 +204,9 @@ func (s *Session) answerPull(ctx context.Context, qp *plan.QueryPlan, w ResultWr
 		}
 		if streaming {
 			// Without ORDER BY the first LIMIT rows are the answer.
+			if qp.Limit >= 0 && int64(written) >= qp.Limit {
+				return false, nil // LIMIT 0
+			}
 			if err := w.Row(out); err != nil {
 				return false, err
 			}

@@ -78,6 +78,11 @@ func TestPullMemoryBound(t *testing.T) {
 	if got := env.pull(`SELECT id FROM per_id;`); len(got) != 200 {
 		t.Errorf("a scan without ORDER BY: %d rows, want all 200", len(got))
 	}
+	for limit, want := range map[int]int{0: 0, 1: 1, 7: 7, 500: 200} {
+		if got := env.pull(fmt.Sprintf(`SELECT id FROM per_id LIMIT %d;`, limit)); len(got) != want {
+			t.Errorf("a scan with LIMIT %d: %d rows, want %d", limit, len(got), want)
+		}
+	}
 	// What a full sort gives: totals descending, ids ascending among equals.
 	all := make([]string, 200)
 	for i := range all {
