@@ -28,3 +28,25 @@ func TestPython(t *testing.T) {
 		"sqlalchemy row [(2, 'bob')]",
 	)
 }
+
+// TestPsycopg3 runs testdata/psycopg3_client.py with Debian's psycopg 3 and
+// pandas: server-side parameters, binary results, COPY TO STDOUT in text,
+// binary and CSV, a server-side cursor, and pandas.read_sql.
+func TestPsycopg3(t *testing.T) {
+	needServer(t)
+	py := needTool(t, "/usr/bin/python3")
+	needTool(t, "/usr/lib/python3/dist-packages/psycopg/__init__.py")
+	needTool(t, "/usr/lib/python3/dist-packages/pandas/__init__.py")
+	out := run(t, nil, py, "testdata/psycopg3_client.py", server.host, server.port)
+	expectLines(t, out,
+		"row [(1, 'ann', Decimal('12.50'))]",
+		"types [20, 25, 1700]",
+		"binary [(1, 'ann', Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5)), (2, 'bob', Decimal('7.25'), datetime.datetime(2024, 1, 3, 0, 0))]",
+		"copy text [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
+		"copy binary [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
+		"copy csv ID,CUSTOMER",
+		"1,ann",
+		"2,bob",
+		"pandas ['ID', 'CUSTOMER', 'AMOUNT'] (2, 3) 19.75",
+	)
+}

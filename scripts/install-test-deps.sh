@@ -2,7 +2,7 @@
 # Installs the outside tools the test suite drives: kcat and psql (the quickstart test
 # uses them as a newcomer would), PostgreSQL 15 (internal/pgoracle: the comparison
 # oracle and the JDBC sink connector's target), plus the Postgres client libraries that the client
-# compatibility tests use (psycopg2, SQLAlchemy, pgjdbc, node-pg).
+# compatibility tests use (psycopg2, psycopg 3, pandas, SQLAlchemy, pgjdbc, node-pg).
 #
 # Idempotent: when everything is present it changes nothing and touches no network;
 # `apt-get update` runs only when a Debian package is missing.
@@ -18,6 +18,8 @@ declare -A probe=(
 	[postgresql-15]=/usr/lib/postgresql/15/bin/initdb
 	[python3-psycopg2]=/usr/lib/python3/dist-packages/psycopg2/__init__.py
 	[python3-sqlalchemy]=/usr/lib/python3/dist-packages/sqlalchemy/__init__.py
+	[python3-psycopg]=/usr/lib/python3/dist-packages/psycopg/__init__.py
+	[python3-pandas]=/usr/lib/python3/dist-packages/pandas/__init__.py
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
 	[chromium]=/usr/bin/chromium
 )

@@ -67,6 +67,10 @@ type copyWriter struct {
 	started bool
 	rows    int
 	buf     []byte
+	// header is what goes before the first row (binary COPY's signature), in
+	// the same CopyData message as PostgreSQL sends it: clients such as
+	// psycopg parse the signature and the first row from one message.
+	header []byte
 }
 
 // copyBinarySignature starts a binary COPY stream: the signature, no flags,
@@ -104,7 +108,7 @@ func (w *copyWriter) Columns(cols []types.Column) error {
 	w.c.send(&pgproto3.CopyOutResponse{OverallFormat: byte(format), ColumnFormatCodes: formats})
 	switch {
 	case o.format == "binary":
-		w.c.send(&pgproto3.CopyData{Data: copyBinarySignature})
+		w.header = copyBinarySignature
 	case o.header:
 		w.buf = w.buf[:0]
 		for i, col := range cols {
@@ -121,7 +125,8 @@ func (w *copyWriter) Columns(cols []types.Column) error {
 }
 
 func (w *copyWriter) Row(vals []any) error {
-	w.buf = w.buf[:0]
+	w.buf = append(w.buf[:0], w.header...)
+	w.header = nil
 	o := w.opts
 	if o.format == "binary" {
 		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(vals)))
@@ -197,7 +202,7 @@ func (w *copyWriter) Complete(string) error {
 		return nil
 	}
 	if w.opts.format == "binary" {
-		w.c.send(&pgproto3.CopyData{Data: []byte{0xff, 0xff}})
+		w.c.send(&pgproto3.CopyData{Data: append(w.header, 0xff, 0xff)})
 	}
 	w.c.send(&pgproto3.CopyDone{})
 	w.c.send(&pgproto3.CommandComplete{CommandTag: fmt.Appendf(nil, "COPY %d", w.rows)})
