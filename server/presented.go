@@ -35,7 +35,12 @@ var presentations = map[uint32]presentation{
 		x, ok := v.(int64)
 		return binary.BigEndian.AppendUint32(b, uint32(x)), ok
 	}},
-	oidName:    {pgType{oidName, "name", 64, 0}, rawString, rawString},
+	oidName: {pgType{oidName, "name", 64, 0}, rawString, rawString},
+	// int2vector and oidvector (pg_index.indkey, pg_proc.proargtypes) travel as
+	// their text, space-separated numbers; their binary form is a
+	// one-dimensional array with lower bound 0.
+	22:         {pgType{22, "int2vector", -1, 0}, rawString, vectorBinary(21, 2)},
+	30:         {pgType{30, "oidvector", -1, 0}, rawString, vectorBinary(26, 4)},
 	oidJSON:    {pgJSON, rawString, rawString},
 	18:         {pgType{18, "char", 1, 0}, rawString, rawString},
 	oidVarchar: {pgType{oidVarchar, "varchar", -1, 0}, rawString, rawString},
@@ -155,4 +160,35 @@ func parseIntervalText(s string) (months, days, micros int64, ok bool) {
 		}
 	}
 	return months, days, micros, true
+}
+
+// vectorBinary encodes an int2vector or oidvector given as its text in the
+// array binary format: one dimension, no NULLs, elements of type elem and
+// size bytes, lower bound 0.
+func vectorBinary(elem uint32, size int) func(b []byte, v any) ([]byte, bool) {
+	return func(b []byte, v any) ([]byte, bool) {
+		s, ok := v.(string)
+		if !ok {
+			return b, false
+		}
+		nums := strings.Fields(s)
+		b = binary.BigEndian.AppendUint32(b, 1) // dimensions
+		b = binary.BigEndian.AppendUint32(b, 0) // no NULLs
+		b = binary.BigEndian.AppendUint32(b, elem)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(nums)))
+		b = binary.BigEndian.AppendUint32(b, 0) // lower bound
+		for _, f := range nums {
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return b, false
+			}
+			b = binary.BigEndian.AppendUint32(b, uint32(size))
+			if size == 2 {
+				b = binary.BigEndian.AppendUint16(b, uint16(n))
+			} else {
+				b = binary.BigEndian.AppendUint32(b, uint32(n))
+			}
+		}
+		return b, true
+	}
 }

@@ -92,7 +92,7 @@ func sluiceType(oid uint32) (*types.Type, uint32) {
 	case pgeval.Name, pgeval.Varchar, pgeval.BPChar, pgeval.Char:
 		return types.StringType, oid
 	case pgeval.Int2Vector, pgeval.OIDVector:
-		return types.StringType, 0
+		return types.StringType, oid
 	}
 	if elem := pgeval.ElemOf(oid); elem != 0 {
 		et, pt := sluiceType(elem)

@@ -124,3 +124,25 @@ func TestCancelledStatementStops(t *testing.T) {
 		}
 	}
 }
+
+// TestCommaJoin: a FROM list joined under WHERE gives the cross product's
+// answer, in its order, without building it: 200³ pairs would be over the
+// join bound, the conditions make them 4 rows. Conditions that cannot hash
+// (numeric, inequalities, NULLs, OR) filter as the cross product would.
+func TestCommaJoin(t *testing.T) {
+	for _, tc := range []struct{ sql, want string }{
+		{`SELECT a, b, c FROM generate_series(1, 200) a, generate_series(1, 200) b, generate_series(1, 200) c WHERE a = b AND c = b AND a % 50 = 0`,
+			"50|50|50\n100|100|100\n150|150|150\n200|200|200\n"},
+		{`SELECT a, b FROM generate_series(1, 3) a, generate_series(1, 3) b WHERE a < b`, "1|2\n1|3\n2|3\n"},
+		{`SELECT b, a FROM generate_series(1, 3) a, generate_series(3, 1, -1) b WHERE a = b OR a + b = 4`, "3|1\n1|1\n2|2\n3|3\n1|3\n"},
+		{`SELECT a, b FROM (VALUES (1.0), (2.00), (NULL)) x(a), (VALUES (1), (2), (NULL)) y(b) WHERE a = b`, "1.0|1\n2.00|2\n"},
+		{`SELECT x.n, y.n FROM (VALUES (1), (NULL)) x(n), (VALUES (1), (NULL)) y(n) WHERE x.n = y.n`, "1|1\n"},
+		{`SELECT a FROM generate_series(1, 3) a, generate_series(1, 2) b WHERE 1 = 1 AND b = 2`, "1\n2\n3\n"},
+		{`SELECT a FROM generate_series(1, 3) a, generate_series(1, 2) b WHERE false`, ""},
+		{`SELECT a, b FROM generate_series(1, 2) a, generate_series(1, 2) b WHERE EXISTS (SELECT 1 WHERE a = b)`, "1|1\n2|2\n"},
+	} {
+		if _, got := query(t, tc.sql); got != tc.want {
+			t.Errorf("%s\n got %q\nwant %q", tc.sql, got, tc.want)
+		}
+	}
+}

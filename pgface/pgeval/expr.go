@@ -359,6 +359,9 @@ func (c *compiler) compileColumnRef(cr *pg_query.ColumnRef, sc *scope) (*expr, e
 			return nil, err
 		}
 		if idx >= 0 {
+			if c.refs != nil && s == c.refs.sc {
+				c.refs.cols[idx] = true
+			}
 			col := s.cols[idx]
 			d := depth
 			ci := -1

@@ -20,6 +20,9 @@ type compiler struct {
 	params  []uint32
 	pending []pendingParam
 	ctes    map[string]*cteDef
+	// refs, when set, collects the columns of one query level that the
+	// expression being compiled reads (compileRefs).
+	refs *colRefs
 }
 
 type cteDef struct {
@@ -77,23 +80,27 @@ type fromNode struct {
 	rel *Relation
 }
 
-func (c *compiler) compileFrom(items []*pg_query.Node, parent *scope) (*fromNode, error) {
+// compileFrom compiles a FROM list: its items' cross product, and the items
+// (for compileCommaJoin, which joins them under WHERE instead).
+func (c *compiler) compileFrom(items []*pg_query.Node, parent *scope) (*fromNode, []*fromNode, error) {
 	if len(items) == 0 {
-		return &fromNode{run: func(*env) ([][]any, error) { return [][]any{{}}, nil }}, nil
+		return &fromNode{run: func(*env) ([][]any, error) { return [][]any{{}}, nil }}, nil, nil
 	}
 	var acc *fromNode
+	var nodes []*fromNode
 	for _, it := range items {
 		n, err := c.compileFromItem(it, parent)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		nodes = append(nodes, n)
 		if acc == nil {
 			acc = n
 			continue
 		}
 		acc = crossJoin(acc, n)
 	}
-	return acc, nil
+	return acc, nodes, nil
 }
 
 func crossJoin(l, r *fromNode) *fromNode {

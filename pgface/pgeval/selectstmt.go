@@ -87,7 +87,7 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	if len(s.ValuesLists) > 0 {
 		return c.compileValues(s, parent)
 	}
-	from, err := c.compileFrom(s.FromClause, parent)
+	from, items, err := c.compileFrom(s.FromClause, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,13 @@ func (c *compiler) compileSelect(s *pg_query.SelectStmt, parent *scope) (*compil
 	sc := &scope{cols: from.cols, parent: parent, sel: st}
 
 	var where *expr
-	if s.WhereClause != nil {
+	switch {
+	case s.WhereClause != nil && len(items) > 1:
+		// The join applies WHERE as it goes.
+		if from, err = c.compileCommaJoin(items, s.WhereClause, sc); err != nil {
+			return nil, err
+		}
+	case s.WhereClause != nil:
 		if where, err = c.compileExpr(s.WhereClause, sc); err != nil {
 			return nil, err
 		}
