@@ -1,6 +1,10 @@
 package pgclients
 
-import "testing"
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
 
 // TestPython runs testdata/python_client.py with Debian's psycopg2 and SQLAlchemy
 // 1.4 under the system interpreter: client-side parameters inside BEGIN/COMMIT,
@@ -49,4 +53,30 @@ func TestPsycopg3(t *testing.T) {
 		"2,bob",
 		"pandas ['ID', 'CUSTOMER', 'AMOUNT'] (2, 3) 19.75",
 	)
+}
+
+// TestODBC runs testdata/odbc_client.py with pyodbc over unixODBC and
+// psqlODBC, and unixODBC's isql: a push query, and the catalog calls BI tools
+// make through ODBC (SQLTables, SQLColumns, SQLPrimaryKeys, SQLStatistics).
+func TestODBC(t *testing.T) {
+	needServer(t)
+	py := needTool(t, "/usr/bin/python3")
+	needTool(t, "/usr/share/doc/python3-pyodbc/copyright")
+	needTool(t, "/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so")
+	isql := needTool(t, "isql")
+	out := run(t, nil, py, "testdata/odbc_client.py", server.host, server.port)
+	expectLines(t, out,
+		"rows [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
+		"tables ['clicks', 'ksql_processing_log', 'orders']",
+		"columns [('id', 'int8', 0), ('customer', 'text', 1), ('amount', 'numeric', 1), ('ts', 'timestamp', 1)]",
+		"primary key [('id', 1, 'orders_pkey')]",
+		"statistics [('orders_pkey', 0, 'id')]",
+	)
+	cmd := exec.Command(isql, "-k", "Driver={PostgreSQL Unicode};Server="+server.host+";Port="+server.port+";Database=sluice;Uid=alice;Pwd=unused;", "-b", "-d,", "-c")
+	cmd.Stdin = strings.NewReader("SET 'auto.offset.reset'='earliest'\nSELECT id, customer FROM orders EMIT CHANGES LIMIT 2\n")
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("isql: %v\n%s", err, got)
+	}
+	expectLines(t, string(got), "ID,CUSTOMER", "1,ann", "2,bob")
 }

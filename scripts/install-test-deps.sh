@@ -2,7 +2,8 @@
 # Installs the outside tools the test suite drives: kcat and psql (the quickstart test
 # uses them as a newcomer would), PostgreSQL 15 (internal/pgoracle: the comparison
 # oracle and the JDBC sink connector's target), plus the Postgres client libraries that the client
-# compatibility tests use (psycopg2, psycopg 3, pandas, SQLAlchemy, pgjdbc, node-pg).
+# compatibility tests use (psycopg2, psycopg 3, pandas, SQLAlchemy, pgjdbc, node-pg, and
+# ODBC: unixODBC's isql, psqlODBC, pyodbc).
 #
 # Idempotent: when everything is present it changes nothing and touches no network;
 # `apt-get update` runs only when a Debian package is missing.
@@ -20,6 +21,9 @@ declare -A probe=(
 	[python3-sqlalchemy]=/usr/lib/python3/dist-packages/sqlalchemy/__init__.py
 	[python3-psycopg]=/usr/lib/python3/dist-packages/psycopg/__init__.py
 	[python3-pandas]=/usr/lib/python3/dist-packages/pandas/__init__.py
+	[unixodbc]=/usr/bin/isql
+	[odbc-postgresql]=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
+	[python3-pyodbc]=/usr/share/doc/python3-pyodbc/copyright
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
 	[chromium]=/usr/bin/chromium
 )
