@@ -57,7 +57,7 @@ func (e *Engine) ScanRelation(ctx context.Context, src *catalog.Source, key []an
 		}
 		// No bound on a standby copy's lag: ksqlDB's default (the KSQL
 		// path reads the session's ksql.query.pull.max.allowed.offset.lag).
-		return e.tableEntries(ctx, qid, src, stateKey, nil, func(en exec.StateEntry) (bool, error) {
+		return e.tableEntries(ctx, qid, src, nil, stateKey, nil, func(en exec.StateEntry) (bool, error) {
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}

@@ -43,23 +43,49 @@ func (s *Session) scanTable(ctx context.Context, qid string, table *catalog.Sour
 	if err != nil {
 		return err
 	}
-	return s.engine.tableEntries(ctx, qid, table, stateKey, maxLag, func(en exec.StateEntry) (bool, error) {
+	each := func(en exec.StateEntry) (bool, error) {
 		row, err := exec.EntryRow(table, width, en)
 		if err != nil {
 			return false, err
 		}
 		return fn(row)
-	})
+	}
+	if key != nil {
+		// A key lookup reads the one partition that can hold the key, when
+		// the query decides it (and so asks one node at most). Finding nothing
+		// there, it reads the others too: a key value of another type than the
+		// group's would hash elsewhere.
+		s.engine.mu.Lock()
+		run := s.engine.running[qid]
+		s.engine.mu.Unlock()
+		if run != nil {
+			if p, ok := exec.KeyPartition(run.Plan(), key); ok {
+				found := false
+				err := s.engine.tableEntries(ctx, qid, table, []int32{p}, stateKey, maxLag, func(en exec.StateEntry) (bool, error) {
+					found = true
+					return each(en)
+				})
+				if err != nil || found {
+					return err
+				}
+			}
+		}
+	}
+	return s.engine.tableEntries(ctx, qid, table, nil, stateKey, maxLag, each)
 }
 
-// tableEntries reads the state entries of query qid from every partition of
-// table, from this node's store or from the node that runs the partition; a
-// partition whose owner is down is read from a standby copy no more than
-// maxLag changelog records behind (nil: any), when one is kept.
-func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.Source, key []byte, maxLag *int64, fn func(exec.StateEntry) (bool, error)) error {
-	all := make([]int32, table.Partitions)
-	for i := range all {
-		all[i] = int32(i)
+// tableEntries reads the state entries of query qid from partitions parts of
+// table (nil: every partition), from this node's store or from the node that
+// runs the partition; a partition whose owner is down is read from a standby
+// copy no more than maxLag changelog records behind (nil: any), when one is
+// kept.
+func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.Source, parts []int32, key []byte, maxLag *int64, fn func(exec.StateEntry) (bool, error)) error {
+	all := parts
+	if all == nil {
+		all = make([]int32, table.Partitions)
+		for i := range all {
+			all[i] = int32(i)
+		}
 	}
 	e.mu.Lock()
 	run := e.running[qid]
@@ -67,7 +93,7 @@ func (e *Engine) tableEntries(ctx context.Context, qid string, table *catalog.So
 	if run == nil || !e.hasKnownPeers() {
 		return exec.ScanEntries(e.cfg.State, qid, all, key, fn)
 	}
-	local := run.ActivePartitions()
+	local := slices.DeleteFunc(run.ActivePartitions(), func(p int32) bool { return !slices.Contains(all, p) })
 	remote := slices.DeleteFunc(slices.Clone(all), func(p int32) bool { return slices.Contains(local, p) })
 	if len(remote) > 0 {
 		owners, err := e.partitionOwners(ctx, run)

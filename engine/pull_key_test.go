@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/exec"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 )
@@ -109,5 +110,66 @@ func TestPullMemoryBound(t *testing.T) {
 		if se := sqlerr.As(err); err == nil || se.Code != sqlerr.OutOfMemory {
 			t.Errorf("%s: %v, want 53200", sql, err)
 		}
+	}
+}
+
+// TestKeyPartition: for an aggregation that moves rows through its
+// repartition topic, the partition exec.KeyPartition computes for a key is the
+// one whose state holds the key's row (so a key lookup in a cluster asks only
+// its owner); for a table read straight from its topic there is none to
+// compute.
+func TestKeyPartition(t *testing.T) {
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM d (id VARCHAR KEY, district VARCHAR, n INT) WITH (kafka_topic='d', value_format='JSON', partitions=4);`)
+	env.exec(`CREATE TABLE by_district AS SELECT district, COUNT(*) AS c FROM d GROUP BY district;`)
+	env.exec(`CREATE TABLE by_n AS SELECT n, COUNT(*) AS c FROM d GROUP BY n;`)
+	env.exec(`CREATE TABLE latest AS SELECT id, LATEST_BY_OFFSET(n) AS n FROM d GROUP BY id;`)
+	var kvs []string
+	for i := 0; i < 40; i++ {
+		kvs = append(kvs, fmt.Sprint(i), fmt.Sprintf(`{"district":"d%d","n":%d}`, i%9, i%7))
+	}
+	env.produce("d", kvs...)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	check := func(table string, keys []any) {
+		t.Helper()
+		src, err := env.engine.catalog.Source(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var run *exec.PersistentQuery
+		for _, q := range env.engine.catalog.Writers(table) {
+			run = env.engine.running[q.ID]
+		}
+		for _, k := range keys {
+			p, ok := exec.KeyPartition(run.Plan(), []any{k})
+			if !ok {
+				t.Fatalf("%s: no partition computed for key %v", table, k)
+			}
+			sk, err := exec.TableKey(src, []any{k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var holders []int32
+			err = exec.ScanEntries(env.state, run.ID, []int32{0, 1, 2, 3}, sk, func(en exec.StateEntry) (bool, error) {
+				holders = append(holders, en.Partition)
+				return true, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(holders) != 1 || holders[0] != p {
+				t.Errorf("%s key %v: held by partitions %v, computed %d", table, k, holders, p)
+			}
+		}
+	}
+	check("BY_DISTRICT", []any{"d0", "d4", "d8"})
+	check("BY_N", []any{int32(0), int32(3), int32(6)})
+	for _, q := range env.engine.catalog.Writers("LATEST") {
+		if _, ok := exec.KeyPartition(env.engine.running[q.ID].Plan(), []any{"7"}); ok {
+			t.Error("LATEST is grouped by its input's key, which its producers partitioned: no partition can be computed")
+		}
+	}
+	if got := env.pull(`SELECT c FROM by_n WHERE n = 3;`); strings.Join(got, " ") != "6" {
+		t.Errorf("by_n where n = 3: %v, want 6", got)
 	}
 }

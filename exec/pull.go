@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-db/sluice/plan"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/catalog"
 	"github.com/sluice-db/sluice/formats"
@@ -111,4 +112,26 @@ func TableKey(table *catalog.Source, key []any) ([]byte, error) {
 	}
 	// A result row's state key is its sink record's key (resultEncoder.encode).
 	return codec.Encode(nil, key)
+}
+
+// KeyPartition returns the state partition of the query qp that holds the
+// table row whose key columns hold key, when the query itself chose it: an
+// aggregation moves each row through its repartition topic keyed by the
+// group's values (repartitionRecord) and partitioned by the client's murmur2
+// hash, so the partition follows from the key. ok is false otherwise: a table
+// read straight from its input topic is partitioned as that topic's producers
+// chose, which Sluice cannot know.
+func KeyPartition(qp *plan.QueryPlan, key []any) (partition int32, ok bool) {
+	ph := qp.Physical
+	if ph == nil || ph.Repartition == nil || qp.Agg == nil || qp.Agg.Window != nil || len(qp.Agg.GroupBy) != len(key) || ph.Repartition.Partitions <= 0 {
+		return 0, false
+	}
+	k, err := types.AppendBinaryRow(nil, key)
+	if err != nil {
+		return 0, false
+	}
+	// The partitioner the repartition records are produced with (the cluster's
+	// clients' default), asked for this key.
+	p := kgo.StickyKeyPartitioner(nil).ForTopic(ph.Repartition.Name).Partition(&kgo.Record{Key: k}, ph.Repartition.Partitions)
+	return int32(p), true
 }
