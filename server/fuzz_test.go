@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -107,5 +108,89 @@ func FuzzStartup(f *testing.F) {
 		fresh := startRaw(t, ts)
 		fresh.send(&pgproto3.Query{String: "SELECT 1"})
 		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
+	})
+}
+
+// FuzzExtendedSequences sends the extended protocol's messages in the orders
+// the fuzzer picks (Parse, Bind, Describe, Execute with or without a row
+// limit, Close, Flush, Sync; statements that succeed, fail, stream rows or
+// are missing), then a Sync. The server answers every Sync with ReadyForQuery
+// (or closes the connection on a protocol violation) and never leaves the
+// client waiting: each read has a deadline, and a panic fails the target.
+func FuzzExtendedSequences(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 5})
+	f.Add([]byte{0, 0, 1, 1, 3, 3, 4, 5})
+	f.Add([]byte{0, 2, 2, 0x13, 4, 3, 5, 3, 5})
+	f.Add([]byte{1, 3, 5, 0, 0x10, 1, 0x23, 3, 4, 6, 5})
+	f.Add([]byte{0, 0x40, 1, 0x33, 3, 0x13, 3, 0x13, 4, 3, 5})
+	queries := []string{"SELECT 2", "STREAM 3", "FAIL", "ECHO INT", "TYPES", "", "SELECT 1; SELECT 2", "NOTICE"}
+	pc := &panicCounter{}
+	ts := startServerWithLog(f, slog.New(pc))
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 64 {
+			ops = ops[:64]
+		}
+		before := pc.n.Load()
+		c := startRaw(t, ts)
+		names := []string{"", "a"}
+		syncs := 0
+		for i := 0; i < len(ops); i++ {
+			arg := 0
+			if i+1 < len(ops) {
+				arg = int(ops[i+1])
+			}
+			switch ops[i] % 7 {
+			case 0:
+				c.fe.Send(&pgproto3.Parse{Name: names[arg%2], Query: queries[(arg/2)%len(queries)]})
+			case 1:
+				var params [][]byte
+				for range arg % 3 {
+					params = append(params, []byte("1"))
+				}
+				c.fe.Send(&pgproto3.Bind{DestinationPortal: names[arg%2], PreparedStatement: names[(arg/2)%2], Parameters: params,
+					ResultFormatCodes: []int16{int16((arg / 4) % 2)}})
+			case 2:
+				kind := byte('S')
+				if arg%2 == 1 {
+					kind = 'P'
+				}
+				c.fe.Send(&pgproto3.Describe{ObjectType: kind, Name: names[(arg/2)%2]})
+			case 3:
+				c.fe.Send(&pgproto3.Execute{Portal: names[arg%2], MaxRows: uint32((arg / 2) % 3)})
+			case 4:
+				c.fe.Send(&pgproto3.Flush{})
+			case 5:
+				c.fe.Send(&pgproto3.Sync{})
+				syncs++
+			case 6:
+				kind := byte('S')
+				if arg%2 == 1 {
+					kind = 'P'
+				}
+				c.fe.Send(&pgproto3.Close{ObjectType: kind, Name: names[(arg/2)%2]})
+			}
+		}
+		c.fe.Send(&pgproto3.Sync{})
+		syncs++
+		if err := c.fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for ready := 0; ready < syncs; {
+			c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			m, err := c.fe.Receive()
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("the server left the client waiting: %d of %d Syncs answered", ready, syncs)
+				}
+				break // the server closed the connection: no hang
+			}
+			if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+				ready++
+			}
+		}
+		if pc.n.Load() != before {
+			t.Fatal("the server recovered from a panic")
+		}
 	})
 }
