@@ -70,12 +70,12 @@ type copyWriter struct {
 	// header is what goes before the first row (binary COPY's signature), in
 	// the same CopyData message as PostgreSQL sends it: clients such as
 	// psycopg parse the signature and the first row from one message.
-	header []byte
+	header string
 }
 
 // copyBinarySignature starts a binary COPY stream: the signature, no flags,
 // no header extension.
-var copyBinarySignature = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+const copyBinarySignature = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
 func (w *copyWriter) Columns(cols []types.Column) error {
 	if w.started {
@@ -126,7 +126,7 @@ func (w *copyWriter) Columns(cols []types.Column) error {
 
 func (w *copyWriter) Row(vals []any) error {
 	w.buf = append(w.buf[:0], w.header...)
-	w.header = nil
+	w.header = ""
 	o := w.opts
 	if o.format == "binary" {
 		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(vals)))
@@ -202,7 +202,7 @@ func (w *copyWriter) Complete(string) error {
 		return nil
 	}
 	if w.opts.format == "binary" {
-		w.c.send(&pgproto3.CopyData{Data: append(w.header, 0xff, 0xff)})
+		w.c.send(&pgproto3.CopyData{Data: append([]byte(w.header), 0xff, 0xff)})
 	}
 	w.c.send(&pgproto3.CopyDone{})
 	w.c.send(&pgproto3.CommandComplete{CommandTag: fmt.Appendf(nil, "COPY %d", w.rows)})

@@ -37,6 +37,22 @@ func encodeFrontend(msgs ...pgproto3.FrontendMessage) []byte {
 	return b
 }
 
+// hangUpAfter writes data on c and closes c's writing side (EOF cancels
+// whatever the bytes started); the server must close the connection, and
+// then serve a fresh one.
+func hangUpAfter(t *testing.T, ts *testServer, c *rawClient, data []byte) {
+	t.Helper()
+	c.nc.SetDeadline(time.Now().Add(5 * time.Second))
+	c.nc.Write(data)
+	c.nc.(*net.TCPConn).CloseWrite()
+	if _, err := io.Copy(io.Discard, c.nc); err != nil {
+		t.Fatalf("server did not close the connection: %v", err)
+	}
+	fresh := startRaw(t, ts)
+	fresh.send(&pgproto3.Query{String: "SELECT 1"})
+	fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
+}
+
 // FuzzServerMessages feeds arbitrary bytes to a connection after a valid startup.
 // The server may answer anything or close the connection, but must not panic
 // (recovered or not, unless the engine was asked to), and must keep serving other
@@ -58,19 +74,10 @@ func FuzzServerMessages(f *testing.F) {
 	ts := startServerWithLog(f, slog.New(pc))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		before := pc.n.Load()
-		c := startRaw(t, ts)
-		c.nc.SetDeadline(time.Now().Add(5 * time.Second))
-		c.nc.Write(data)
-		c.nc.(*net.TCPConn).CloseWrite() // EOF: cancels whatever the bytes started
-		if _, err := io.Copy(io.Discard, c.nc); err != nil {
-			t.Fatalf("server did not close the connection: %v", err)
-		}
+		hangUpAfter(t, ts, startRaw(t, ts), data)
 		if pc.n.Load() != before && !bytes.Contains(bytes.ToUpper(data), []byte("PANIC")) {
 			t.Fatal("the server recovered from a panic")
 		}
-		fresh := startRaw(t, ts)
-		fresh.send(&pgproto3.Query{String: "SELECT 1"})
-		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
 	})
 }
 
@@ -95,19 +102,10 @@ func FuzzStartup(f *testing.F) {
 	ts := startServerWithLog(f, slog.New(pc))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		before := pc.n.Load()
-		c := dialRaw(t, ts)
-		c.nc.SetDeadline(time.Now().Add(5 * time.Second))
-		c.nc.Write(data)
-		c.nc.(*net.TCPConn).CloseWrite()
-		if _, err := io.Copy(io.Discard, c.nc); err != nil {
-			t.Fatalf("server did not close the connection: %v", err)
-		}
+		hangUpAfter(t, ts, dialRaw(t, ts), data)
 		if pc.n.Load() != before {
 			t.Fatal("the server recovered from a panic")
 		}
-		fresh := startRaw(t, ts)
-		fresh.send(&pgproto3.Query{String: "SELECT 1"})
-		fresh.expect("RowDescription", "DataRow 1", "CommandComplete SELECT 1", "ReadyForQuery")
 	})
 }
 
