@@ -50,12 +50,7 @@ func TestBrokerSASL(t *testing.T) {
 		}
 	}
 
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
-		Args: []string{"--kafka", addr, "--kafka-sasl-user-file", good}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	_, srv := startNode(t, bin, dir, addr, "--kafka-sasl-user-file", good)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sess := connectPG(t, ctx, srv)

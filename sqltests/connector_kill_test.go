@@ -30,13 +30,7 @@ func TestSinkConnectorKill9(t *testing.T) {
 	pgPort := pgoracle.Start(t)
 	dir := t.TempDir()
 	kafkaAddr := startBroker(t, bin, filepath.Join(dir, "broker"))
-	node := harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
-		Args: []string{"--kafka", kafkaAddr, "--node-id", "n1"}}
-	srv, err := harness.Start(node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	node, srv := startNode(t, bin, dir, kafkaAddr, "--node-id", "n1")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sess := connectPG(t, ctx, srv)

@@ -33,13 +33,7 @@ func TestExactlyOnceChaos(t *testing.T) {
 	bin := sluiceBinary(t)
 	dir := t.TempDir()
 	kafkaAddr := startBroker(t, bin, filepath.Join(dir, "broker"))
-	node := harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
-		Args: []string{"--kafka", kafkaAddr, "--node-id", "n1"}}
-	srv, err := harness.Start(node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	node, srv := startNode(t, bin, dir, kafkaAddr, "--node-id", "n1")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	sess := connectPG(t, ctx, srv)

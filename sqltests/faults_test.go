@@ -90,12 +90,7 @@ func TestQueriesRideOutBrokerOutage(t *testing.T) {
 	dir := t.TempDir()
 	brokerDir := filepath.Join(dir, "broker")
 	kafkaAddr, killBroker := startBrokerAt(t, bin, brokerDir, "127.0.0.1:0")
-	srv, err := harness.Start(harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
-		Args: []string{"--kafka", kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=3000"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Kill() })
+	_, srv := startNode(t, bin, dir, kafkaAddr, "--config", "ksql.query.retry.backoff.initial.ms=3000")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sess := connectPG(t, ctx, srv)

@@ -9,6 +9,22 @@ import (
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
+// startNode runs a node of the binary bin over the Kafka cluster at
+// kafkaAddr, with its data directory and log under dir, and extra flags; it is
+// killed when the test ends. The returned config starts it again (after a
+// kill, say).
+func startNode(t *testing.T, bin, dir, kafkaAddr string, args ...string) (harness.Config, *harness.Server) {
+	t.Helper()
+	node := harness.Config{Binary: bin, DataDir: filepath.Join(dir, "node"), LogPath: filepath.Join(dir, "node.log"),
+		Args: append([]string{"--kafka", kafkaAddr}, args...)}
+	srv, err := harness.Start(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Kill() })
+	return node, srv
+}
+
 // startServer runs the server built for the tests on a fresh data directory
 // under dir, with extra flags. When the test ends it is stopped with SIGTERM,
 // and an unclean exit (a race report included) fails the test.
