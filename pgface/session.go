@@ -81,8 +81,7 @@ func (f *Face) NewSession(engine EngineSession, params map[string]string, pid ui
 // BEGIN/COMMIT/ROLLBACK, DISCARD, DEALLOCATE) to the catalog path, everything
 // else (KSQL) to the engine session. A query string that Postgres' grammar cannot
 // parse is KSQL as a whole. It is used by one goroutine at a time, except that
-// transaction control may run beside a running statement
-// (TransactionControlBesideStatements).
+// statements that only read may run beside a running statement (RunsBeside).
 type Session struct {
 	engine EngineSession
 	pg     *pgcatalog.Session
@@ -161,13 +160,38 @@ func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	return r.engine.Describe(sql)
 }
 
+// ShowCursors makes pg_cursors list the connection's open cursors, which the wire
+// server keeps; list may be called while any statement runs.
+func (r *Session) ShowCursors(list func() []pgcatalog.Cursor) { r.pg.ShowCursors(list) }
+
 // Close closes the engine session.
 func (r *Session) Close() { r.engine.Close() }
 
-// TransactionControlBesideStatements reports true: BEGIN, COMMIT and ROLLBACK run
-// on the catalog path and change no state a running statement (a cursor's) uses,
-// so they may be executed while one runs.
-func (r *Session) TransactionControlBesideStatements() bool { return true }
+// RunsBeside reports whether sql may run, or be described, while another
+// statement of the session runs (a cursor's): true when every statement of it
+// runs on the Postgres path and only reads (BEGIN/COMMIT/ROLLBACK, SHOW, and a
+// SELECT the Postgres path binds, over the catalog or Sluice's materialized
+// relations). Those use neither the engine session nor a setting a running
+// statement could be changing.
+func (r *Session) RunsBeside(sql string) bool {
+	stmts, ok := r.pg.Split(sql)
+	if !ok {
+		return false
+	}
+	for _, st := range stmts {
+		if !st.Catalog || !st.ReadOnly() {
+			return false
+		}
+		if st.User {
+			// Over Sluice's relations the Postgres path may hand the statement
+			// to the engine (NotPostgres); it runs beside only if it binds.
+			if _, _, err := r.pg.Describe(st); err != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 func anyCatalog(stmts []pgcatalog.Statement) bool {
 	for _, st := range stmts {

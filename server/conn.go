@@ -47,8 +47,14 @@ type conn struct {
 
 	sess     Session
 	extended extendedState
-	// cursors are the SQL-level cursors (DECLARE) by name.
-	cursors map[string]*cursor
+	// cursors are the SQL-level cursors (DECLARE) by name. The conn goroutine
+	// changes the map under cursorsMu; pg_cursors reads it from the goroutine
+	// that runs the query.
+	cursorsMu sync.Mutex
+	cursors   map[string]*sqlCursor
+	// toHold are WITH HOLD cursors whose transaction committed and whose rows
+	// are still to be copied (holdCursors).
+	toHold []*sqlCursor
 	// sessMu is held while a statement uses sess: by the conn goroutine for a
 	// statement, by a cursor's goroutine for the cursor's life. Session is not
 	// safe for concurrent use, so a statement that finds it held fails (55006).
@@ -139,7 +145,10 @@ func (c *conn) serve() {
 	defer c.srv.sessions.unregister(c.pid)
 	c.sess = c.srv.eng.NewSession(params, c.pid)
 	defer c.sess.Close()
-	defer c.closeCursors()
+	if v, ok := c.sess.(cursorViewer); ok {
+		v.ShowCursors(c.cursorInfos)
+	}
+	defer c.closeCursors(func(*sqlCursor) bool { return true })
 	defer c.extended.dropPortals()
 	c.greet(params)
 	if c.flush(); c.writeErr != nil {
@@ -243,14 +252,18 @@ func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
 	var err error
 	if c.inTx && c.txFailed && !isTransactionControl(sql) {
 		err = sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
-	} else if besideStatements(c.sess) && isTransactionControl(sql) {
-		// BEGIN/COMMIT/ROLLBACK change no session state an open cursor uses.
-		err = c.sess.Execute(ctx, sql, params, w)
-	} else if !c.sessMu.TryLock() {
-		err = errCursorBusy
-	} else {
+	} else if c.sessMu.TryLock() {
 		err = c.sess.Execute(ctx, sql, params, w)
 		c.sessMu.Unlock()
+	} else if c.runsBeside(sql) {
+		// A cursor's statement holds the session; sql uses no state it uses
+		// (COMMIT, catalog queries such as pg_cursors).
+		err = c.sess.Execute(ctx, sql, params, w)
+	} else {
+		err = errCursorBusy
+	}
+	if err == nil && len(c.toHold) > 0 {
+		c.holdCursors(ctx)
 	}
 	c.stmtMu.Lock()
 	c.stmtCancel = nil
@@ -271,9 +284,9 @@ func (c *conn) noteTag(tag string) {
 		c.inTx = true
 	case "COMMIT", "ROLLBACK":
 		c.inTx, c.txFailed = false, false
-		// Cursors are WITHOUT HOLD: they end with their transaction, and so do
-		// the portals kept across Syncs.
-		c.closeCursors()
+		// Cursors WITHOUT HOLD end with their transaction, and so do the
+		// portals kept across Syncs.
+		c.endTransaction(tag == "COMMIT")
 		c.extended.dropPortals()
 	}
 }

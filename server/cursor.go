@@ -3,11 +3,7 @@ package server
 import (
 	"context"
 	"regexp"
-	"strconv"
-	"strings"
 	"sync"
-
-	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -31,6 +27,10 @@ type cursor struct {
 	cols     []types.Column
 	err      error
 	tag      string
+
+	// held are rows read ahead of FETCH (a WITH HOLD cursor's rows, copied when
+	// its transaction commits); fetch returns them first.
+	held [][]any
 }
 
 // openCursor starts sql; it fails with 55006 while another cursor runs.
@@ -58,6 +58,9 @@ var errCursorBusy = sqlerr.New(sqlerr.ObjectInUse, "a cursor's statement is runn
 // describeSQL describes sql on the session unless a cursor holds it.
 func (c *conn) describeSQL(sql string) ([]types.Column, []*types.Type, error) {
 	if !c.sessMu.TryLock() {
+		if c.runsBeside(sql) {
+			return c.sess.Describe(sql)
+		}
 		return nil, nil, errCursorBusy
 	}
 	defer c.sessMu.Unlock()
@@ -91,6 +94,11 @@ func (cur *cursor) columns(ctx context.Context) ([]types.Column, error) {
 // that the statement has ended (its error, if any, is returned).
 func (cur *cursor) fetch(ctx context.Context, n int) (rows [][]any, finished bool, err error) {
 	for n < 0 || len(rows) < n {
+		if len(cur.held) > 0 {
+			rows = append(rows, cur.held[0])
+			cur.held = cur.held[1:]
+			continue
+		}
 		select {
 		case r := <-cur.rows:
 			rows = append(rows, r)
@@ -101,6 +109,14 @@ func (cur *cursor) fetch(ctx context.Context, n int) (rows [][]any, finished boo
 		}
 	}
 	return rows, false, nil
+}
+
+// materialize reads the rest of the statement's rows into memory, so that the
+// statement ends and releases the session; FETCH then reads the copy. A cancelled
+// ctx leaves the cursor running, with the rows read so far kept.
+func (cur *cursor) materialize(ctx context.Context) {
+	rows, _, _ := cur.fetch(ctx, -1)
+	cur.held = append(rows, cur.held...)
 }
 
 // close stops the statement and waits for it.
@@ -132,126 +148,3 @@ func (w *cursorWriter) Row(vals []any) error {
 
 func (w *cursorWriter) Complete(tag string) error { w.cur.tag = tag; return nil }
 func (w *cursorWriter) Notice(string) error       { return nil }
-
-// SQL-level cursors: DECLARE, FETCH, MOVE and CLOSE are recognized on the text
-// because the cursor's query is KSQL (SELECT ... EMIT CHANGES), which the Postgres
-// grammar cannot parse.
-var (
-	declarePattern = regexp.MustCompile(`(?is)^\s*declare\s+("(?:[^"]|"")+"|\w+)\s+(?:binary\s+)?(?:insensitive\s+)?(?:(?:no\s+)?scroll\s+)?cursor\s+(?:with(?:out)?\s+hold\s+)?for\s+(.*?)\s*;?\s*$`)
-	fetchPattern   = regexp.MustCompile(`(?is)^\s*fetch\s+(?:(next|forward\s+all|forward\s+\d+|forward|all|\d+)\s+)?(?:(?:from|in)\s+)?("(?:[^"]|"")+"|\w+)\s*;?\s*$`)
-	closePattern   = regexp.MustCompile(`(?is)^\s*close\s+("(?:[^"]|"")+"|\w+)\s*;?\s*$`)
-)
-
-func cursorName(s string) string {
-	if strings.HasPrefix(s, `"`) {
-		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
-	}
-	return strings.ToLower(s)
-}
-
-// cursorStatement runs sql if it is DECLARE, FETCH or CLOSE, reporting whether
-// it was.
-func (c *conn) cursorStatement(sql string) bool {
-	if m := declarePattern.FindStringSubmatch(sql); m != nil {
-		name := cursorName(m[1])
-		if _, exists := c.cursors[name]; exists {
-			c.send(errorResponse(sqlerr.Newf("42P03", "cursor %q already exists", name), ""))
-			return true
-		}
-		if c.cursors == nil {
-			c.cursors = map[string]*cursor{}
-		}
-		cur, err := c.openCursor(m[2], nil)
-		if err != nil {
-			c.send(errorResponse(err, ""))
-			return true
-		}
-		c.cursors[name] = cur
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte("DECLARE CURSOR")})
-		return true
-	}
-	if m := fetchPattern.FindStringSubmatch(sql); m != nil && !strings.EqualFold(m[2], "from") {
-		c.fetchCursor(cursorName(m[2]), fetchCount(m[1]))
-		return true
-	}
-	if m := closePattern.FindStringSubmatch(sql); m != nil {
-		name := cursorName(m[1])
-		if strings.EqualFold(m[1], "all") {
-			c.closeCursors()
-		} else if cur, ok := c.cursors[name]; ok {
-			cur.close()
-			delete(c.cursors, name)
-		} else {
-			c.send(errorResponse(sqlerr.Newf("34000", "cursor %q does not exist", name), ""))
-			return true
-		}
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte("CLOSE CURSOR")})
-		return true
-	}
-	return false
-}
-
-// fetchCount turns FETCH's direction into a row count (-1: all).
-func fetchCount(dir string) int {
-	f := strings.Fields(strings.ToLower(dir))
-	switch {
-	case len(f) == 0, f[0] == "next":
-		return 1
-	case f[len(f)-1] == "all":
-		return -1
-	case f[len(f)-1] == "forward":
-		return 1
-	}
-	n, _ := strconv.Atoi(f[len(f)-1])
-	return n
-}
-
-func (c *conn) fetchCursor(name string, n int) {
-	cur, ok := c.cursors[name]
-	if !ok {
-		c.send(errorResponse(sqlerr.Newf("34000", "cursor %q does not exist", name), ""))
-		return
-	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	c.stmtMu.Lock()
-	c.stmtCancel = cancel
-	c.stmtMu.Unlock()
-	defer func() {
-		c.stmtMu.Lock()
-		c.stmtCancel = nil
-		c.stmtMu.Unlock()
-	}()
-	cols, err := cur.columns(ctx)
-	if err == nil && cols == nil {
-		err = sqlerr.New(sqlerr.FeatureNotSupported, "cursor's statement returns no rows")
-	}
-	if err != nil {
-		c.send(errorResponse(statementError(ctx, err), ""))
-		return
-	}
-	rows, _, err := cur.fetch(ctx, n)
-	w := &resultWriter{c: c, describe: true}
-	if werr := w.Columns(cols); werr != nil {
-		return
-	}
-	for _, r := range rows {
-		if werr := w.Row(r); werr != nil {
-			return
-		}
-	}
-	if err != nil {
-		c.send(errorResponse(statementError(ctx, err), ""))
-		return
-	}
-	c.send(&pgproto3.CommandComplete{CommandTag: []byte("FETCH " + strconv.Itoa(len(rows)))})
-}
-
-// closeCursors ends every SQL-level cursor (CLOSE ALL, end of transaction, end of
-// connection).
-func (c *conn) closeCursors() {
-	for name, cur := range c.cursors {
-		cur.close()
-		delete(c.cursors, name)
-	}
-}

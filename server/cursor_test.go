@@ -3,39 +3,58 @@ package server
 import (
 	"context"
 	"testing"
+
+	"github.com/sluice-db/sluice/sqlerr"
 )
 
 func TestCursorStatementsRecognized(t *testing.T) {
 	for _, tc := range []struct {
-		sql   string
-		name  string
-		count int
+		sql  string
+		kind cursorCmdKind
+		name string
+		dir  direction
 	}{
-		{`FETCH FORWARD 5 FROM _psql_cursor`, "_psql_cursor", 5},
-		{`FETCH FORWARD 2000 FROM "stream"`, "stream", 2000},
-		{`fetch next from c;`, "c", 1},
-		{`FETCH ALL IN "My Cursor"`, "My Cursor", -1},
-		{`FETCH 3 c`, "c", 3},
-		{`FETCH c`, "c", 1},
+		{`FETCH FORWARD 5 FROM _psql_cursor`, cmdFetch, "_psql_cursor", direction{count: 5}},
+		{`FETCH FORWARD 2000 FROM "stream"`, cmdFetch, "stream", direction{count: 2000}},
+		{`fetch next from c;`, cmdFetch, "c", direction{count: 1}},
+		{`FETCH ALL IN "My Cursor"`, cmdFetch, "My Cursor", direction{count: 1, all: true}},
+		{`FETCH 3 c`, cmdFetch, "c", direction{count: 3}},
+		{`FETCH -3 c`, cmdFetch, "c", direction{count: -3}},
+		{`FETCH C`, cmdFetch, "c", direction{count: 1}},
+		{`FETCH PRIOR FROM c`, cmdFetch, "c", direction{kind: dirBackward, count: 1}},
+		{`FETCH LAST FROM c`, cmdFetch, "c", direction{kind: dirAbsolute, count: -1}},
+		{`FETCH FIRST c`, cmdFetch, "c", direction{kind: dirAbsolute, count: 1}},
+		{`FETCH BACKWARD ALL FROM c`, cmdFetch, "c", direction{kind: dirBackward, all: true}},
+		{`MOVE ABSOLUTE 5 FROM c`, cmdMove, "c", direction{kind: dirAbsolute, count: 5}},
+		{`MOVE RELATIVE -2 IN c`, cmdMove, "c", direction{kind: dirRelative, count: -2}},
+		{`CLOSE "c"`, cmdClose, "c", direction{}},
 	} {
-		m := fetchPattern.FindStringSubmatch(tc.sql)
-		if m == nil {
-			t.Errorf("%q: not recognized as FETCH", tc.sql)
+		cmd, ok, err := parseCursorCmd(tc.sql)
+		if !ok || err != nil {
+			t.Errorf("%q: not recognized (%v)", tc.sql, err)
 			continue
 		}
-		if got := cursorName(m[2]); got != tc.name {
-			t.Errorf("%q: cursor %q, want %q", tc.sql, got, tc.name)
-		}
-		if got := fetchCount(m[1]); got != tc.count {
-			t.Errorf("%q: count %d, want %d", tc.sql, got, tc.count)
+		if cmd.kind != tc.kind || cmd.name != tc.name || cmd.dir != tc.dir {
+			t.Errorf("%q: parsed as %+v", tc.sql, cmd)
 		}
 	}
-	m := declarePattern.FindStringSubmatch(`DECLARE "c" CURSOR WITHOUT HOLD FOR SELECT a FROM s EMIT CHANGES;`)
-	if m == nil || cursorName(m[1]) != "c" || m[2] != "SELECT a FROM s EMIT CHANGES" {
-		t.Errorf("DECLARE parsed as %q", m)
+	cmd, ok, err := parseCursorCmd(`DECLARE "c" BINARY NO SCROLL CURSOR WITH HOLD FOR SELECT a FROM s WHERE a = $1 EMIT CHANGES;`)
+	if !ok || err != nil || cmd.name != "c" || !cmd.binary || !cmd.hold || !cmd.noScrl || cmd.query != "SELECT a FROM s WHERE a = $1 EMIT CHANGES" || cmd.queryOffset != 50 {
+		t.Errorf("DECLARE parsed as %+v (%v)", cmd, err)
 	}
-	if m := declarePattern.FindStringSubmatch(`DECLARE _psql_cursor NO SCROLL CURSOR FOR SELECT 1`); m == nil || m[2] != "SELECT 1" {
-		t.Errorf("psql's DECLARE parsed as %q", m)
+	if cmd, _, _ := parseCursorCmd(`DECLARE _psql_cursor NO SCROLL CURSOR FOR SELECT 1`); cmd == nil || cmd.query != "SELECT 1" || cmd.hold {
+		t.Errorf("psql's DECLARE parsed as %+v", cmd)
+	}
+	if _, ok, err := parseCursorCmd(`DECLARE c CURSOR FOR DROP STREAM s`); !ok || sqlerr.CodeOf(err) != sqlerr.SyntaxError {
+		t.Errorf("DECLARE over a non-query: %v", err)
+	}
+	if _, ok, err := parseCursorCmd(`DECLARE c SCROLL NO SCROLL CURSOR FOR SELECT 1`); !ok || sqlerr.CodeOf(err) != "42P11" {
+		t.Errorf("SCROLL NO SCROLL: %v", err)
+	}
+	for _, sql := range []string{"SELECT 1", "FETCH", "CLOSE a b", "DECLARE c", "fetchx c", "MOVE FORWARD x y z w"} {
+		if _, ok, _ := parseCursorCmd(sql); ok {
+			t.Errorf("%q is not a cursor statement", sql)
+		}
 	}
 	for _, sql := range []string{"BEGIN", "commit;", "ROLLBACK", "START TRANSACTION ISOLATION LEVEL READ COMMITTED"} {
 		if !isTransactionControl(sql) {

@@ -72,17 +72,21 @@ type boundDescriber interface {
 	DescribeBound(sql string, params []any) []types.Column
 }
 
-// transactionControlBesideStatements is a Session whose BEGIN, COMMIT and
-// ROLLBACK change no state a running statement uses, so they may run while a
-// cursor's statement holds the session (COMMIT then ends the cursor). Without it
-// they wait their turn like any statement (55006 while a cursor runs).
-type transactionControlBesideStatements interface {
-	TransactionControlBesideStatements() bool
+// besideStatements is a Session that can run some statements while another of
+// its statements runs (a cursor's, which holds the session until it ends):
+// those that use no state a running statement uses. Without it every statement
+// waits its turn (55006 while a cursor runs).
+type besideStatements interface {
+	// RunsBeside reports whether sql may run, or be described, while another
+	// statement of the session runs. COMMIT must be one of them (it ends the
+	// cursors of its transaction).
+	RunsBeside(sql string) bool
 }
 
-func besideStatements(s Session) bool {
-	t, ok := s.(transactionControlBesideStatements)
-	return ok && t.TransactionControlBesideStatements()
+// runsBeside reports whether sql may run while a cursor holds the session.
+func (c *conn) runsBeside(sql string) bool {
+	b, ok := c.sess.(besideStatements)
+	return ok && b.RunsBeside(sql)
 }
 
 // placeholders returns the number of $n placeholders in sql, if the session can

@@ -29,6 +29,9 @@ type preparedStmt struct {
 	paramOIDs  []uint32
 	paramTypes []*types.Type
 	cols       []types.Column // nil: the statement returns no rows
+	// cursorCmd is set for DECLARE, FETCH, MOVE and CLOSE, which the server runs
+	// itself.
+	cursorCmd *cursorCmd
 }
 
 // portal is the result of a Bind: a statement with parameter values and result
@@ -103,8 +106,25 @@ func (c *conn) parse(m *pgproto3.Parse) {
 	}
 	ps := &preparedStmt{sql: m.Query, empty: strings.TrimSpace(m.Query) == ""}
 	var engineParams []*types.Type
-	if !ps.empty {
-		var err error
+	cmd, isCursorCmd, err := parseCursorCmd(m.Query)
+	switch {
+	case err != nil:
+		c.extendedError(err, m.Query)
+		return
+	case isCursorCmd:
+		ps.cursorCmd = cmd
+		ps.cols = c.cursorColumns(cmd)
+		if cmd.kind == cmdDeclare {
+			// DECLARE's parameters are its query's.
+			if _, engineParams, err = c.describeSQL(cmd.query); err != nil {
+				if e := sqlerr.As(err); e.Position >= 0 {
+					err = e.WithPosition(e.Position + cmd.queryOffset)
+				}
+				c.extendedError(err, m.Query)
+				return
+			}
+		}
+	case !ps.empty:
 		ps.cols, engineParams, err = c.describeSQL(m.Query)
 		if err != nil {
 			c.extendedError(err, m.Query)
@@ -142,7 +162,10 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		c.extendedError(sqlerr.Newf("26000", "prepared statement %q does not exist", m.PreparedStatement), "")
 		return
 	}
-	if _, exists := st.portals[m.DestinationPortal]; exists && m.DestinationPortal != "" {
+	c.cursorsMu.Lock()
+	_, isCursor := c.cursors[m.DestinationPortal]
+	c.cursorsMu.Unlock()
+	if _, exists := st.portals[m.DestinationPortal]; (exists || isCursor) && m.DestinationPortal != "" {
 		c.extendedError(sqlerr.Newf("42P03", "portal %q already exists", m.DestinationPortal), "")
 		return
 	}
@@ -173,7 +196,10 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		params[i] = v
 	}
 	cols := ps.cols
-	if cols == nil && len(params) > 0 {
+	if ps.cursorCmd != nil {
+		// The cursor a FETCH reads may have been declared after the Parse.
+		cols = c.cursorColumns(ps.cursorCmd)
+	} else if cols == nil && len(params) > 0 {
 		cols = c.describeBound(ps.sql, params)
 	}
 	if err := checkFormats(m.ResultFormatCodes, len(cols), "result"); err != nil {
@@ -219,6 +245,12 @@ func (c *conn) describe(m *pgproto3.Describe) {
 	case 'P':
 		p, ok := st.portals[m.Name]
 		if !ok {
+			// A cursor DECLARE made is a portal too (psycopg 3 describes its
+			// named cursors so).
+			if s, err := c.lookupCursor(m.Name); err == nil {
+				c.describeRows(s.cols, s.formats())
+				return
+			}
 			c.extendedError(sqlerr.Newf("34000", "portal %q does not exist", m.Name), "")
 			return
 		}
@@ -244,6 +276,10 @@ func (c *conn) describeRows(cols []types.Column, formats []int16) {
 func (c *conn) execute(m *pgproto3.Execute) {
 	p, ok := c.extended.portals[m.Portal]
 	if !ok {
+		if s, err := c.lookupCursor(m.Portal); err == nil {
+			c.executeCursor(s, int64(m.MaxRows))
+			return
+		}
 		c.extendedError(sqlerr.Newf("34000", "portal %q does not exist", m.Portal), "")
 		return
 	}
@@ -251,14 +287,23 @@ func (c *conn) execute(m *pgproto3.Execute) {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
-	if p.cur != nil || (!p.started && m.MaxRows > 0) {
+	if p.stmt.cursorCmd == nil && (p.cur != nil || (!p.started && m.MaxRows > 0)) {
 		c.executeStreaming(p, int(m.MaxRows))
 		return
 	}
 	if !p.started {
 		p.started = true
 		w := &resultWriter{c: c, formats: p.formats}
-		if err := c.runStatement(p.stmt.sql, p.params, w); err != nil {
+		var err error
+		if p.stmt.cursorCmd != nil {
+			if m.MaxRows > 0 {
+				w.collect = p // handed out MaxRows at a time below
+			}
+			err = c.runCursorCmd(p.stmt.cursorCmd, p.stmt.sql, p.params, w)
+		} else {
+			err = c.runStatement(p.stmt.sql, p.params, w)
+		}
+		if err != nil {
 			c.extendedError(err, p.stmt.sql)
 			return
 		}

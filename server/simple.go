@@ -22,7 +22,13 @@ func (c *conn) runQuery(sql string) {
 		c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
-	if c.cursorStatement(sql) {
+	if cmd, ok, err := parseCursorCmd(sql); ok {
+		if err == nil {
+			err = c.runCursorCmd(cmd, sql, nil, &resultWriter{c: c, describe: true})
+		}
+		if err != nil {
+			c.send(errorResponse(err, sql))
+		}
 		return
 	}
 	if query, options, ok := copyQuery(sql); ok {

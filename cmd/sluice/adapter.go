@@ -7,6 +7,7 @@ import (
 	"github.com/sluice-db/sluice/engine"
 	"github.com/sluice-db/sluice/metrics"
 	"github.com/sluice-db/sluice/pgface"
+	"github.com/sluice-db/sluice/pgface/pgcatalog"
 	"github.com/sluice-db/sluice/server"
 	"github.com/sluice-db/sluice/types"
 )
@@ -56,8 +57,17 @@ func (a routedSession) DescribeBound(sql string, params []any) []types.Column {
 	return a.s.DescribeBound(sql, params)
 }
 
-func (a routedSession) TransactionControlBesideStatements() bool {
-	return a.s.TransactionControlBesideStatements()
+func (a routedSession) RunsBeside(sql string) bool { return a.s.RunsBeside(sql) }
+
+func (a routedSession) ShowCursors(list func() []server.CursorInfo) {
+	a.s.ShowCursors(func() []pgcatalog.Cursor {
+		infos := list()
+		out := make([]pgcatalog.Cursor, len(infos))
+		for i, c := range infos {
+			out[i] = pgcatalog.Cursor{Name: c.Name, Statement: c.Statement, Holdable: c.Holdable, Binary: c.Binary, Scrollable: c.Scrollable, Created: c.Created}
+		}
+		return out
+	})
 }
 
 // engineSession is the engine's session as the Postgres face sees it.

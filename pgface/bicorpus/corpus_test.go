@@ -326,7 +326,7 @@ func (r routed) Placeholders(sql string) int                                { re
 func (r routed) DescribeBound(sql string, params []any) []types.Column {
 	return r.s.DescribeBound(sql, params)
 }
-func (r routed) TransactionControlBesideStatements() bool { return true }
+func (r routed) RunsBeside(sql string) bool { return r.s.RunsBeside(sql) }
 
 // noKSQL is the KSQL engine of the corpus: a statement reaching it is one the
 // Postgres path did not answer.

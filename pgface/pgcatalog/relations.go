@@ -1,6 +1,8 @@
 package pgcatalog
 
 import (
+	"time"
+
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -175,6 +177,15 @@ func relationDefs() []*virtualRelation {
 		}},
 		{schema: pc, name: "pg_stat_activity", kind: 'v', spec: "datid oid, datname name, pid int4, usesysid oid, usename name, application_name text, client_addr text, backend_start timestamptz, state text, query text", rows: func(s *snapshot) [][]any {
 			return [][]any{{int64(databaseOID), s.sess.database, int64(s.sess.pid), int64(roleOID), s.sess.user, s.sess.settings.get("application_name"), nil, nil, "active", nil}}
+		}},
+		{schema: pc, name: "pg_cursors", kind: 'v', spec: "name text, statement text, is_holdable bool, is_binary bool, is_scrollable bool, creation_time timestamptz", rows: func(s *snapshot) [][]any {
+			var out [][]any
+			if s.sess.cursors != nil {
+				for _, c := range s.sess.cursors() {
+					out = append(out, []any{c.Name, c.Statement, c.Holdable, c.Binary, c.Scrollable, c.Created.UTC().Truncate(time.Microsecond)})
+				}
+			}
+			return out
 		}},
 		{schema: pc, name: "pg_stat_user_tables", kind: 'v', spec: "relid oid, schemaname name, relname name, seq_scan int8, n_live_tup int8, n_dead_tup int8", rows: func(s *snapshot) [][]any {
 			var out [][]any

@@ -56,7 +56,24 @@ type Session struct {
 	database string
 	pid      uint32
 	settings *settings
+	// cursors lists the connection's open SQL cursors (pg_cursors); nil: none
+	// are known.
+	cursors func() []Cursor
 }
+
+// Cursor is one open SQL cursor as pg_cursors shows it.
+type Cursor struct {
+	Name       string
+	Statement  string // the text of the statement that declared it
+	Holdable   bool
+	Binary     bool
+	Scrollable bool
+	Created    time.Time
+}
+
+// ShowCursors makes pg_cursors list the cursors list returns. list may be called
+// while any statement of the session runs.
+func (s *Session) ShowCursors(list func() []Cursor) { s.cursors = list }
 
 // Catalog is what every session of one server shares: the configuration
 // catalog queries report, the virtual relations (pg_class, information_schema
@@ -145,6 +162,13 @@ type Statement struct {
 	// and Describe return a *NotPostgres error and the statement is KSQL's.
 	User bool
 	node *pg_query.Node
+}
+
+// ReadOnly reports whether the statement changes no session state: a SELECT,
+// SHOW, or BEGIN/COMMIT/ROLLBACK.
+func (st Statement) ReadOnly() bool {
+	n := st.node
+	return (n.GetSelectStmt() != nil && n.GetSelectStmt().IntoClause == nil) || n.GetVariableShowStmt() != nil || n.GetTransactionStmt() != nil
 }
 
 // NotPostgres is the error of a statement over Sluice's relations that parses
