@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/sluice-db/sluice/sqlerr"
 )
 
 // conn is one client connection. Its serve goroutine owns the session and all
@@ -52,6 +51,8 @@ type conn struct {
 	// that runs the query.
 	cursorsMu sync.Mutex
 	cursors   map[string]*sqlCursor
+	// portalInfos are the open protocol portals as pg_cursors shows them.
+	portalInfos map[string]CursorInfo
 	// toHold are WITH HOLD cursors whose transaction committed and whose rows
 	// are still to be copied (holdCursors).
 	toHold []*sqlCursor
@@ -149,7 +150,7 @@ func (c *conn) serve() {
 		v.ShowCursors(c.cursorInfos)
 	}
 	defer c.closeCursors(func(*sqlCursor) bool { return true })
-	defer c.extended.dropPortals()
+	defer c.dropPortals()
 	c.greet(params)
 	if c.flush(); c.writeErr != nil {
 		return
@@ -251,7 +252,7 @@ func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
 	c.stmtMu.Unlock()
 	var err error
 	if c.inTx && c.txFailed && !isTransactionControl(sql) {
-		err = sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		err = errAborted
 	} else if c.sessMu.TryLock() {
 		err = c.sess.Execute(ctx, sql, params, w)
 		c.sessMu.Unlock()
@@ -287,7 +288,7 @@ func (c *conn) noteTag(tag string) {
 		// Cursors WITHOUT HOLD end with their transaction, and so do the
 		// portals kept across Syncs.
 		c.endTransaction(tag == "COMMIT")
-		c.extended.dropPortals()
+		c.dropPortals()
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 // therefore delivers rows as they arrive instead of running to its end first.
 //
 // The statement uses the connection's session while the conn goroutine waits in
-// fetch or runs other statements; opening a cursor therefore blocks other
-// statements on the session until the cursor ends (see conn.cursorBusy).
+// fetch or runs other statements. Unless the session runs it beside other
+// statements (RunsBeside), opening a cursor therefore blocks other statements
+// on the session until the cursor ends (errCursorBusy).
 type cursor struct {
 	cancel context.CancelFunc
 	rows   chan []any    // unbuffered: the statement waits for FETCH (backpressure)
@@ -33,9 +34,12 @@ type cursor struct {
 	held [][]any
 }
 
-// openCursor starts sql; it fails with 55006 while another cursor runs.
+// openCursor starts sql. A statement the session runs beside others (a
+// Postgres-path query) leaves the session free; any other holds it for the
+// cursor's life, and fails with 55006 while another statement holds it.
 func (c *conn) openCursor(sql string, params []any) (*cursor, error) {
-	if !c.sessMu.TryLock() {
+	beside := c.runsBeside(sql)
+	if !beside && !c.sessMu.TryLock() {
 		return nil, errCursorBusy
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
@@ -45,7 +49,9 @@ func (c *conn) openCursor(sql string, params []any) (*cursor, error) {
 		// The session is released before done is closed: whoever waited for done
 		// (CLOSE, the end of the transaction) runs the next statement at once.
 		defer close(cur.done)
-		defer c.sessMu.Unlock()
+		if !beside {
+			defer c.sessMu.Unlock()
+		}
 		defer cur.colsOnce.Do(func() { close(cur.ready) })
 		defer cancel()
 		cur.err = statementError(ctx, c.sess.Execute(ctx, sql, params, w))

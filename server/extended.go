@@ -71,20 +71,24 @@ func (p *portal) drop() {
 }
 
 // dropPortals discards every portal.
-func (s *extendedState) dropPortals() {
-	for _, p := range s.portals {
+func (c *conn) dropPortals() {
+	for name, p := range c.extended.portals {
 		p.drop()
+		c.notePortal(name, nil)
 	}
-	clear(s.portals)
+	clear(c.extended.portals)
 }
 
-func (s *extendedState) dropUnnamed() {
-	s.portals[""].drop()
-	delete(s.stmts, "")
-	delete(s.portals, "")
+func (c *conn) dropUnnamed() {
+	c.extended.portals[""].drop()
+	delete(c.extended.stmts, "")
+	delete(c.extended.portals, "")
+	c.notePortal("", nil)
 }
 
 // Errors of the extended protocol that do not end the connection.
+var errAborted = sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+
 var errFunctionCall = sqlerr.New(sqlerr.FeatureNotSupported, "function call protocol is not supported")
 
 // extendedError reports err and discards messages up to the next Sync. The
@@ -103,6 +107,10 @@ func (c *conn) parse(m *pgproto3.Parse) {
 			c.extendedError(sqlerr.Newf("42P05", "prepared statement %q already exists", m.Name), "")
 			return
 		}
+	}
+	if err := c.checkNotAborted(m.Query); err != nil {
+		c.extendedError(err, "")
+		return
 	}
 	ps := &preparedStmt{sql: m.Query, empty: strings.TrimSpace(m.Query) == ""}
 	var engineParams []*types.Type
@@ -169,6 +177,10 @@ func (c *conn) bind(m *pgproto3.Bind) {
 		c.extendedError(sqlerr.Newf("42P03", "portal %q already exists", m.DestinationPortal), "")
 		return
 	}
+	if err := c.checkNotAborted(ps.sql); err != nil {
+		c.extendedError(err, "")
+		return
+	}
 	if len(m.Parameters) != len(ps.paramOIDs) {
 		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation,
 			"bind message supplies %d parameters, but prepared statement %q requires %d",
@@ -209,13 +221,27 @@ func (c *conn) bind(m *pgproto3.Bind) {
 	if st.portals == nil {
 		st.portals = make(map[string]*portal)
 	}
-	st.portals[m.DestinationPortal] = &portal{
+	if old, ok := st.portals[m.DestinationPortal]; ok {
+		old.drop() // the unnamed portal, replaced
+	}
+	p := &portal{
 		stmt:    ps,
 		params:  params,
 		cols:    cols,
 		formats: resolveFormats(m.ResultFormatCodes, len(cols)),
 	}
+	st.portals[m.DestinationPortal] = p
+	c.notePortal(m.DestinationPortal, p)
 	c.send(&pgproto3.BindComplete{})
+}
+
+// checkNotAborted refuses Parse and Bind in a failed transaction block for any
+// statement but BEGIN/COMMIT/ROLLBACK, as PostgreSQL does.
+func (c *conn) checkNotAborted(sql string) error {
+	if c.inTx && c.txFailed && !isTransactionControl(sql) {
+		return errAborted
+	}
+	return nil
 }
 
 // checkFormats validates Bind format codes: none, one for all, or one per value.
@@ -340,6 +366,7 @@ func (c *conn) closeObject(m *pgproto3.Close) {
 	case 'P':
 		c.extended.portals[m.Name].drop()
 		delete(c.extended.portals, m.Name)
+		c.notePortal(m.Name, nil)
 	default:
 		c.extendedError(sqlerr.Newf(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType), "")
 		return
@@ -354,7 +381,7 @@ func (c *conn) sync() {
 	if !c.inTx {
 		// Inside BEGIN ... COMMIT portals live on (pgjdbc's fetch size reads one
 		// across several Syncs); otherwise the implicit transaction ends here.
-		c.extended.dropPortals()
+		c.dropPortals()
 	}
 	c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})
 	c.flush()

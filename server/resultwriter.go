@@ -86,6 +86,9 @@ func (w *resultWriter) Row(vals []any) error {
 }
 
 func (w *resultWriter) Complete(tag string) error {
+	if tag == "COMMIT" && w.c.inTx && w.c.txFailed {
+		tag = "ROLLBACK" // COMMIT of a failed transaction rolls it back
+	}
 	w.completed++
 	w.tag = tag
 	w.c.noteTag(tag)

@@ -10,7 +10,7 @@ import (
 // results, then ReadyForQuery.
 func (c *conn) simpleQuery(sql string) {
 	// A simple Query ends any unnamed extended-protocol objects, as in Postgres.
-	c.extended.dropUnnamed()
+	c.dropUnnamed()
 	c.runQuery(sql)
 	// Not deferred: after a panic the connection ends with FATAL, not ReadyForQuery.
 	c.send(&pgproto3.ReadyForQuery{TxStatus: c.txStatus()})

@@ -209,7 +209,7 @@ func (s *sqlCursor) jump(ctx context.Context, k int64, emit func([]any) error) (
 // $n placeholders in DECLARE's query.
 func (c *conn) runCursorCmd(cmd *cursorCmd, sql string, params []any, w *resultWriter) error {
 	if c.inTx && c.txFailed {
-		return sqlerr.New("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return errAborted
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
@@ -266,10 +266,25 @@ func (c *conn) cursorCmd(ctx context.Context, cmd *cursorCmd, sql string, params
 		// extended protocol Bind's result formats decide, as in PostgreSQL.
 		w.formats = []int16{pgproto3.BinaryFormat}
 	}
-	if err := w.Columns(s.cols); err != nil {
-		return err
+	// The row description goes out with the first row or the end, so that a
+	// FETCH that fails at once answers with the error alone, as in PostgreSQL.
+	described := false
+	describe := func() error {
+		if described {
+			return nil
+		}
+		described = true
+		return w.Columns(s.cols)
 	}
-	n, err := s.move(ctx, cmd.dir, w.Row)
+	n, err := s.move(ctx, cmd.dir, func(row []any) error {
+		if err := describe(); err != nil {
+			return err
+		}
+		return w.Row(row)
+	})
+	if err == nil {
+		err = describe()
+	}
 	if err != nil {
 		return err
 	}
@@ -384,14 +399,18 @@ func (c *conn) holdCursors(ctx context.Context) {
 	c.toHold = nil
 }
 
-// cursorInfos lists the SQL cursors for pg_cursors, oldest first. It may run on
+// cursorInfos lists the SQL cursors and the protocol portals (PostgreSQL's
+// pg_cursors shows both, the unnamed portal too) for pg_cursors, oldest first. It may run on
 // any goroutine.
 func (c *conn) cursorInfos() []CursorInfo {
 	c.cursorsMu.Lock()
 	defer c.cursorsMu.Unlock()
-	out := make([]CursorInfo, 0, len(c.cursors))
+	out := make([]CursorInfo, 0, len(c.cursors)+len(c.portalInfos))
 	for _, s := range c.cursors {
 		out = append(out, CursorInfo{Name: s.name, Statement: s.statement, Holdable: s.hold, Binary: s.binary, Scrollable: s.scroll, Created: s.created})
+	}
+	for _, p := range c.portalInfos {
+		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b CursorInfo) int {
 		if d := a.Created.Compare(b.Created); d != 0 {
@@ -457,4 +476,18 @@ func (c *conn) executeCursor(s *sqlCursor, maxRows int64) {
 	default:
 		c.send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT " + strconv.FormatInt(n, 10))})
 	}
+}
+
+// notePortal records a portal Bind made (nil p: removed) for pg_cursors.
+func (c *conn) notePortal(name string, p *portal) {
+	c.cursorsMu.Lock()
+	defer c.cursorsMu.Unlock()
+	if p == nil {
+		delete(c.portalInfos, name)
+		return
+	}
+	if c.portalInfos == nil {
+		c.portalInfos = map[string]CursorInfo{}
+	}
+	c.portalInfos[name] = CursorInfo{Name: name, Statement: p.stmt.sql, Created: time.Now()}
 }

@@ -138,14 +138,13 @@ func versionNum(v string) string {
 func (s *Session) TakeReports() [][2]string {
 	var out [][2]string
 	seen := map[string]bool{}
-	for _, k := range s.settings.reported {
+	for _, k := range s.settings.takeReported() {
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
 		out = append(out, [2]string{parameters[k].name, s.settings.get(k)})
 	}
-	s.settings.reported = nil
 	return out
 }
 

@@ -3,6 +3,7 @@ package pgcatalog
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // parameter is a Postgres run-time parameter a client may SET or SHOW.
@@ -77,7 +78,10 @@ func IsParameter(name string) bool {
 }
 
 // settings are one session's parameter values.
+// settings are safe for concurrent use: a cursor's query may read them while
+// the connection runs a SET (see pgface.Session.RunsBeside).
 type settings struct {
+	mu     sync.Mutex
 	values map[string]string // lower-case name -> value, only those that differ from the default
 	// fixed are values decided at startup (user, application_name, server_version).
 	fixed map[string]string
@@ -101,11 +105,22 @@ func (s *settings) noteChange(name string) {
 	}
 }
 
+// takeReported returns the reported changes since the last call and forgets them.
+func (s *settings) takeReported() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reported
+	s.reported = nil
+	return r
+}
+
 func newSettings(fixed map[string]string) *settings {
 	return &settings{values: map[string]string{}, fixed: fixed}
 }
 
 func (s *settings) get(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	k := strings.ToLower(name)
 	if v, ok := s.values[k]; ok {
 		return v
@@ -117,16 +132,22 @@ func (s *settings) get(name string) string {
 }
 
 func (s *settings) set(name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.values[strings.ToLower(name)] = value
 	s.noteChange(name)
 }
 
 func (s *settings) reset(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.values, strings.ToLower(name))
 	s.noteChange(name)
 }
 
 func (s *settings) resetAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for k := range s.values {
 		s.noteChange(k)
 	}
