@@ -35,7 +35,9 @@ func TestPython(t *testing.T) {
 
 // TestPsycopg3 runs testdata/psycopg3_client.py with Debian's psycopg 3 and
 // pandas: server-side parameters, binary results, COPY TO STDOUT in text,
-// binary and CSV, a server-side cursor, and pandas.read_sql.
+// binary and CSV, pandas.read_sql, and named (server-side) cursors: over a push
+// query and a Postgres-path query, with parameters, itersize, scroll (MOVE), a
+// query beside an open cursor, WITH HOLD across a commit, and binary FETCH.
 func TestPsycopg3(t *testing.T) {
 	needServer(t)
 	py := needTool(t, "/usr/bin/python3")
@@ -52,6 +54,11 @@ func TestPsycopg3(t *testing.T) {
 		"1,ann",
 		"2,bob",
 		"pandas ['ID', 'CUSTOMER', 'AMOUNT'] (2, 3) 19.75",
+		// The same lines as PostgreSQL 15 prints for the generate_series cursors.
+		"named push ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')]",
+		"named series (1, 10) [(4, 40), (5, 50)] [(6, 60), (7, 70)] [('series', False)]",
+		"held [(1,), (2,), (3,)] (1,)",
+		"named binary [(1, Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5))]",
 	)
 }
 

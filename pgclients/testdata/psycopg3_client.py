@@ -40,4 +40,34 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     df = pd.read_sql("SELECT id, customer, amount FROM orders EMIT CHANGES LIMIT 2", conn)
 print("pandas", list(df.columns), df.shape, df["AMOUNT" if "AMOUNT" in df.columns else "amount"].sum())
+# Named (server-side) cursors: psycopg sends DECLARE through the extended
+# protocol with the parameters bound, describes the cursor as a portal, and
+# reads FETCH FORWARD itersize at a time, inside the transaction it opened.
+tconn = psycopg.connect(host=host, port=port, user="alice", dbname="sluice")
+with tconn.cursor(name="push_cur") as nc:
+    nc.itersize = 1
+    nc.execute("SELECT id, customer FROM orders WHERE id >= %s EMIT CHANGES LIMIT 2", (1,))
+    print("named push", [d.name for d in nc.description], list(nc))
+with tconn.cursor(name="series") as nc:
+    nc.itersize = 3
+    nc.execute("SELECT g, g * %s AS scaled FROM generate_series(1, %s) g", (10, 7))
+    first = nc.fetchone()
+    nc.scroll(2)  # MOVE 2
+    rest = nc.fetchmany(2)
+    # The cursor's query runs beside the session: other statements still work.
+    open_cursors = tconn.execute("SELECT name, is_holdable FROM pg_cursors ORDER BY name").fetchall()
+    print("named series", first, rest, list(nc), open_cursors)
+tconn.commit()
+# WITH HOLD: the cursor outlives the commit that ends its transaction.
+with tconn.cursor(name="held", withhold=True) as hc:
+    hc.execute("SELECT g FROM generate_series(1, 3) g")
+    tconn.commit()
+    print("held", hc.fetchall(), tconn.execute("SELECT count(*) FROM pg_cursors").fetchone())
+tconn.commit()
+# binary=True: FETCH asks for binary results.
+with tconn.cursor(name="bin", binary=True) as bc:
+    bc.execute("SELECT id, amount, ts FROM orders EMIT CHANGES LIMIT 1")
+    print("named binary", bc.fetchall())
+tconn.rollback()
+tconn.close()
 conn.close()
