@@ -24,3 +24,59 @@ func TestNode(t *testing.T) {
 		"settings 130000 public",
 	)
 }
+
+// nodeModules returns scripts/.node/node_modules, skipping the test (failing it
+// in CI) when one of pkgs is not installed there.
+func nodeModules(t *testing.T, pkgs ...string) string {
+	t.Helper()
+	modules, err := filepath.Abs("../scripts/.node/node_modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkgs {
+		needTool(t, filepath.Join(modules, p, "package.json"))
+	}
+	return modules
+}
+
+// TestPostgresJS runs testdata/postgresjs_client.js with the npm package
+// postgres (postgres.js): prepared statements with typed parameters, labels,
+// .cursor() batches over a Postgres-path query and a push query, and an error
+// answered while the driver waits on Flush.
+func TestPostgresJS(t *testing.T) {
+	needServer(t)
+	node := needTool(t, "node")
+	modules := nodeModules(t, "postgres")
+	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/postgresjs_client.js", connString())
+	expectLines(t, out,
+		"row 1 ann 12.50 ID:20,CUSTOMER:25,AMOUNT:1700",
+		`labels n:23,Twice:23,label:25 [{"n":1,"Twice":2,"label":"x1"},{"n":2,"Twice":4,"label":"x2"},{"n":3,"Twice":6,"label":"x3"}]`,
+		"cursor [[1,2],[3,4],[5]]",
+		`push cursor ["ann","bob"]`,
+		"catalog orders r",
+		"error 42P01",
+		"after error 6",
+	)
+}
+
+// TestKnex runs testdata/knex_client.js with knex over pg: raw queries with ?
+// bindings, the query builder's quoted identifiers and schema-qualified names,
+// schema.hasTable and columnInfo (information_schema), and .stream() through
+// pg-query-stream.
+func TestKnex(t *testing.T) {
+	needServer(t)
+	node := needTool(t, "node")
+	modules := nodeModules(t, "knex", "pg", "pg-query-stream")
+	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/knex_client.js", connString())
+	expectLines(t, out,
+		"raw 2 bob ID,CUSTOMER",
+		`builder [{"relname":"orders","relkind":"r"}]`,
+		`series [{"n":5,"Label":"row 5"},{"n":4,"Label":"row 4"}]`,
+		"hasTable true false",
+		"columnInfo id,customer,amount,ts bigint text numeric",
+		"stream [1,2,3,4]",
+		`push stream ["ann","bob"]`,
+		"stream error 42P01",
+		"after error 3",
+	)
+}

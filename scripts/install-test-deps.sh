@@ -53,6 +53,18 @@ if command -v npm >/dev/null 2>&1; then
 	else
 		echo "install-test-deps: npm pg present"
 	fi
+	# postgres.js and knex (over pg, streaming through pg-query-stream) are in the
+	# Postgres client matrix (pgclients/node_test.go).
+	declare -A majors=([postgres]=3 [knex]=3 [pg-query-stream]=4)
+	for pkg in postgres knex pg-query-stream; do
+		if [ ! -f "$here/.node/node_modules/$pkg/package.json" ]; then
+			echo "install-test-deps: installing npm package $pkg into scripts/.node"
+			mkdir -p "$here/.node"
+			npm install --silent --no-audit --no-fund --prefix "$here/.node" "$pkg@${majors[$pkg]}" >/dev/null
+		else
+			echo "install-test-deps: npm $pkg present"
+		fi
+	done
 	# ksqldb-client drives the ksqlDB REST API test (sqltests/ksqldb_client_test.go).
 	if [ ! -f "$here/.node/node_modules/ksqldb-client/package.json" ]; then
 		echo "install-test-deps: installing npm package ksqldb-client into scripts/.node"

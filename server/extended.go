@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -353,7 +354,7 @@ func (c *conn) execute(m *pgproto3.Execute) {
 	case len(p.rows) > 0:
 		c.send(&pgproto3.PortalSuspended{})
 	case p.done:
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(executeTag(p.tag, limit))})
 	default:
 		c.send(&pgproto3.EmptyQueryResponse{})
 	}
@@ -387,12 +388,24 @@ func (c *conn) sync() {
 	c.flush()
 }
 
+// executeTag is the command tag that ends one Execute of a portal read in
+// pieces: as in PostgreSQL, a SELECT's or FETCH's count is the rows this Execute
+// sent, not the statement's total (postgres.js's cursor relies on it).
+func executeTag(tag string, rows int) string {
+	for _, verb := range []string{"SELECT ", "FETCH "} {
+		if n, ok := strings.CutPrefix(tag, verb); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return verb + strconv.Itoa(rows)
+		}
+	}
+	return tag
+}
+
 // executeStreaming serves Execute with a row limit from a cursor: up to maxRows
 // rows as the statement produces them, then PortalSuspended, or CommandComplete
 // once it has ended. A push query thus reaches pgjdbc (fetch size) batch by batch.
 func (c *conn) executeStreaming(p *portal, maxRows int) {
 	if p.done {
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(executeTag(p.tag, 0))})
 		return
 	}
 	if p.cur == nil {
@@ -439,7 +452,7 @@ func (c *conn) executeStreaming(p *portal, maxRows int) {
 	case finished:
 		p.done, p.tag = true, p.cur.tag
 		c.noteTag(p.tag)
-		c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(executeTag(p.tag, len(rows)))})
 	default:
 		c.send(&pgproto3.PortalSuspended{})
 	}
