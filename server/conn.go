@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
-
 )
 
 // conn is one client connection. Its serve goroutine owns the session and all
