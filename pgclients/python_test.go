@@ -22,7 +22,7 @@ func TestPython(t *testing.T) {
 		"named (2, 'bob')",
 		"after cursor [(1,)]",
 		"schemas ['information_schema', 'public']",
-		"tables ['clicks', 'orders']",
+		"tables ['clicks', 'ksql_processing_log', 'orders']",
 		"has_table True False",
 		"columns [('id', 'BIGINT', False), ('customer', 'TEXT', True), ('amount', 'NUMERIC(10, 2)', True), ('ts', 'TIMESTAMP', True)]",
 		"pk {'constrained_columns': ['id'], 'name': 'orders_pkey'}",
@@ -86,4 +86,30 @@ func TestODBC(t *testing.T) {
 		t.Fatalf("isql: %v\n%s", err, got)
 	}
 	expectLines(t, string(got), "ID,CUSTOMER", "1,ann", "2,bob")
+}
+
+// TestPGCLI runs testdata/pgcli_client.py with Debian's pgcli: the catalog
+// queries its completer fills itself with (PGExecute's schemata, tables, views,
+// columns, functions, datatypes, foreign keys, databases, search_path; tables
+// filter with relkind = ANY(%s), a text array parameter), a query, and \dt
+// through pgspecial, as the prompt runs them.
+func TestPGCLI(t *testing.T) {
+	needServer(t)
+	py := needTool(t, "/usr/bin/python3")
+	needTool(t, "/usr/lib/python3/dist-packages/pgcli/pgexecute.py")
+	out := run(t, nil, py, "testdata/pgcli_client.py", server.host, server.port)
+	expectLines(t, out,
+		"search_path ['pg_catalog', 'public']",
+		"schemata ['information_schema', 'pg_catalog', 'pg_toast', 'public']",
+		"tables ['clicks', 'ksql_processing_log', 'orders']",
+		"catalog tables True",
+		"views ['pg_cursors']",
+		"columns [('clicks', 'tags', 'text[]'), ('clicks', 'url', 'text'), ('clicks', 'user_id', 'text'), ('ksql_processing_log', 'level', 'text'), ('ksql_processing_log', 'logger', 'text'), ('ksql_processing_log', 'message', 'json'), ('ksql_processing_log', 'time', 'bigint'), ('orders', 'amount', 'numeric'), ('orders', 'customer', 'text'), ('orders', 'id', 'bigint'), ('orders', 'ts', 'timestamp without time zone')]",
+		"functions 0",
+		"datatypes []",
+		"foreignkeys []",
+		"databases ['sluice']",
+		"run True False ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')] SELECT 2",
+		"run True True ['Schema', 'Name', 'Type', 'Owner'] [('public', 'clicks', 'table', 'alice'), ('public', 'ksql_processing_log', 'table', 'alice'), ('public', 'orders', 'table', 'alice')] SELECT 3",
+	)
 }

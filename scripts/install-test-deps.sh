@@ -26,6 +26,7 @@ declare -A probe=(
 	[python3-pyodbc]=/usr/share/doc/python3-pyodbc/copyright
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
 	[chromium]=/usr/bin/chromium
+	[pgcli]=/usr/lib/python3/dist-packages/pgcli/pgexecute.py
 )
 
 missing=()

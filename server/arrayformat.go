@@ -2,7 +2,10 @@ package server
 
 import (
 	"bytes"
+	"strings"
+	"unicode"
 
+	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
 
@@ -61,4 +64,81 @@ func needsArrayQuotes(elem []byte) bool {
 		}
 	}
 	return false
+}
+
+// parseArrayText parses a one-dimensional array in array_in's text form
+// ({a,"b c",NULL}) into elements of type elem. Elements are trimmed of white
+// space unless quoted; an unquoted NULL is a null element; a backslash escapes
+// the next character.
+func parseArrayText(elem *types.Type, s string) ([]any, error) {
+	bad := func() error {
+		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "malformed array literal: %q", s)
+	}
+	t := strings.TrimSpace(s)
+	if len(t) < 2 || t[0] != '{' || t[len(t)-1] != '}' {
+		return nil, bad()
+	}
+	body := t[1 : len(t)-1]
+	out := []any{}
+	if strings.TrimSpace(body) == "" {
+		return out, nil
+	}
+	for i := 0; ; {
+		for i < len(body) && unicode.IsSpace(rune(body[i])) {
+			i++
+		}
+		var b strings.Builder
+		quoted := i < len(body) && body[i] == '"'
+		if quoted {
+			i++
+			for ; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					i++
+				}
+				if i < len(body) {
+					b.WriteByte(body[i])
+				}
+			}
+			if i >= len(body) {
+				return nil, bad()
+			}
+			i++ // closing quote
+			for i < len(body) && unicode.IsSpace(rune(body[i])) {
+				i++
+			}
+		} else {
+			for ; i < len(body) && body[i] != ','; i++ {
+				switch body[i] {
+				case '{', '}', '"':
+					return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "array parameters of more than one dimension are not supported: %q", s)
+				case '\\':
+					i++
+				}
+				if i < len(body) {
+					b.WriteByte(body[i])
+				}
+			}
+		}
+		text := b.String()
+		if !quoted {
+			text = strings.TrimSpace(text)
+		}
+		switch {
+		case !quoted && strings.EqualFold(text, "null"):
+			out = append(out, nil)
+		default:
+			v, err := parseText(elem, text)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		if i >= len(body) {
+			return out, nil
+		}
+		if body[i] != ',' {
+			return nil, bad()
+		}
+		i++
+	}
 }

@@ -122,6 +122,10 @@ func coerceParam(v any, want *types.Type) (any, error) {
 	if s, ok := v.(string); ok && want.Kind != types.KindString && scalarCodec(want) != nil {
 		return parseText(want, s)
 	}
+	if s, ok := v.(string); ok && want.Kind == types.KindArray && scalarCodec(want.Elem) != nil {
+		// An array sent as text of unknown type (psycopg's lists): array_in.
+		return parseArrayText(want.Elem, s)
+	}
 	switch want.Kind {
 	case types.KindInt:
 		switch x := v.(type) {

@@ -153,6 +153,17 @@ func builtinTypes() []BuiltinType {
 		{2287, "_record", -1, false, 'P', Record_, 0, 'p'},
 		{AnyArray, "anyarray", -1, false, 'P', 0, 0, 'p'},
 		{Void, "void", 4, true, 'P', 0, 0, 'p'},
+		// More pseudo-types PostgreSQL 15 has, which catalog SQL names
+		// (pgcli's completion: prorettype::regtype != 'trigger'::regtype).
+		{2276, "any", 4, true, 'P', 0, 0, 'p'},
+		{2275, "cstring", -2, false, 'P', 0, 1263, 'p'},
+		{1263, "_cstring", -1, false, 'A', 2275, 0, 'b'},
+		{2279, "trigger", 4, true, 'P', 0, 0, 'p'},
+		{3838, "event_trigger", 4, true, 'P', 0, 0, 'p'},
+		{2280, "language_handler", 4, true, 'P', 0, 0, 'p'},
+		{2281, "internal", 8, true, 'P', 0, 0, 'p'},
+		{2283, "anyelement", 4, true, 'P', 0, 0, 'p'},
+		{2776, "anynonarray", 4, true, 'P', 0, 0, 'p'},
 		{UUID, "uuid", 16, false, 'U', 0, 2951, 'b'},
 		{2951, "_uuid", -1, false, 'A', UUID, 0, 'b'},
 		{JSONB, "jsonb", -1, false, 'U', 0, 3807, 'b'},
