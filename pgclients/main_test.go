@@ -19,6 +19,7 @@ import (
 // fixture schema and rows in place. Set in TestMain, read-only afterwards.
 var server struct {
 	host, port string
+	kafka      string // the embedded broker's address
 	binary     string
 	err        error
 }
@@ -80,6 +81,7 @@ func start(dir string) (*harness.Server, error) {
 		host, port = srv.Addrs.PG[:i], srv.Addrs.PG[i+1:]
 	}
 	server.host, server.port = host, port
+	server.kafka = srv.Addrs.Kafka
 	conn, err := pgx.Connect(ctx, connString())
 	if err != nil {
 		srv.Kill()
