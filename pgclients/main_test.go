@@ -70,8 +70,7 @@ func start(dir string) (*harness.Server, error) {
 		Binary:  bin,
 		DataDir: filepath.Join(dir, "data"),
 		LogPath: filepath.Join(dir, "sluice.log"),
-		// Push queries read the fixture rows from the start of their topics.
-		Args: []string{"-config", "auto.offset.reset=earliest"},
+		Args:    serverArgs(),
 	})
 	if err != nil {
 		return nil, err
@@ -95,6 +94,18 @@ func start(dir string) (*harness.Server, error) {
 		}
 	}
 	return srv, nil
+}
+
+// serverArgs are the server's flags. SLUICE_SERVER_CPUPROFILE names a file for
+// a CPU profile of the whole server run (to profile the wire benchmarks, whose
+// own -cpuprofile shows only the client side).
+func serverArgs() []string {
+	// Push queries read the fixture rows from the start of their topics.
+	args := []string{"-config", "auto.offset.reset=earliest"}
+	if p := os.Getenv("SLUICE_SERVER_CPUPROFILE"); p != "" {
+		args = append(args, "-cpuprofile", p)
+	}
+	return args
 }
 
 func connString() string {
