@@ -115,3 +115,63 @@ func cursorTranscript(ctx context.Context, t *testing.T, connStr string, mode pg
 	}
 	return b.String()
 }
+
+// TestCursorQueriesAgainstPostgres runs testdata/cursor_queries.sql, Query
+// messages of several statements with cursor statements among them, against
+// Sluice and PostgreSQL 15 and requires the same results, statement by
+// statement: columns, rows in text, command tags and SQLSTATEs.
+func TestCursorQueriesAgainstPostgres(t *testing.T) {
+	needServer(t)
+	port := pgoracle.Start(t)
+	data, err := os.ReadFile("testdata/cursor_queries.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "--") {
+			queries = append(queries, line)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	transcript := func(connStr string) string {
+		conn, err := pgx.Connect(ctx, connStr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var b strings.Builder
+		for _, q := range queries {
+			fmt.Fprintf(&b, "> %s\n", q)
+			results, err := conn.PgConn().Exec(ctx, q).ReadAll()
+			for _, r := range results {
+				var cols []string
+				for _, fd := range r.FieldDescriptions {
+					cols = append(cols, fmt.Sprintf("%s:%d", fd.Name, fd.DataTypeOID))
+				}
+				if len(cols) > 0 {
+					fmt.Fprintf(&b, "  columns %s\n", strings.Join(cols, " "))
+				}
+				for _, row := range r.Rows {
+					fmt.Fprintf(&b, "  row %q\n", row)
+				}
+				if r.Err == nil {
+					fmt.Fprintf(&b, "  %s\n", r.CommandTag)
+				}
+			}
+			var pe *pgconn.PgError
+			switch {
+			case errors.As(err, &pe):
+				fmt.Fprintf(&b, "  ERROR %s %s\n", pe.Code, pe.Message)
+			case err != nil:
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		return b.String()
+	}
+	want := transcript("postgres://alice@127.0.0.1:" + port + "/postgres?sslmode=disable")
+	if got := transcript(connString()); got != want {
+		t.Errorf("Sluice's transcript differs from PostgreSQL's.\nSluice:\n%s\nPostgreSQL:\n%s", got, want)
+	}
+}

@@ -22,7 +22,7 @@ func TestPython(t *testing.T) {
 		"named (2, 'bob')",
 		"after cursor [(1,)]",
 		"schemas ['information_schema', 'public']",
-		"tables ['clicks', 'ksql_processing_log', 'orders']",
+		"tables ['clicks', 'orders']",
 		"has_table True False",
 		"columns [('id', 'BIGINT', False), ('customer', 'TEXT', True), ('amount', 'NUMERIC(10, 2)', True), ('ts', 'TIMESTAMP', True)]",
 		"pk {'constrained_columns': ['id'], 'name': 'orders_pkey'}",

@@ -55,6 +55,9 @@ type conn struct {
 	// toHold are WITH HOLD cursors whose transaction committed and whose rows
 	// are still to be copied (holdCursors).
 	toHold []*sqlCursor
+	// implicitTx is set while a Query of several statements runs outside a
+	// transaction block: it is one implicit block (DECLARE may be used).
+	implicitTx bool
 	// sessMu is held while a statement uses sess: by the conn goroutine for a
 	// statement, by a cursor's goroutine for the cursor's life. Session is not
 	// safe for concurrent use, so a statement that finds it held fails (55006).

@@ -82,3 +82,22 @@ func TestCursorCloseReleasesSession(t *testing.T) {
 		c.sessMu.Unlock()
 	}
 }
+
+func TestSplitQuery(t *testing.T) {
+	parts, offsets := splitQuery("SELECT ';' AS a; /* x; /* y; */ ; */ FETCH c -- ;\n; SELECT $q$;$q$, E'\\';', \"a;b\";;")
+	want := []string{"SELECT ';' AS a", " /* x; /* y; */ ; */ FETCH c -- ;\n", " SELECT $q$;$q$, E'\\';', \"a;b\""}
+	if len(parts) != len(want) {
+		t.Fatalf("parts %q, want %q", parts, want)
+	}
+	for i := range want {
+		if parts[i] != want[i] {
+			t.Errorf("part %d: %q, want %q", i, parts[i], want[i])
+		}
+	}
+	if offsets[1] != 16 {
+		t.Errorf("offsets %v", offsets)
+	}
+	if cmd, ok, _ := parseCursorCmd(parts[1]); !ok || cmd.kind != cmdFetch || cmd.name != "c" {
+		t.Errorf("a FETCH after a comment parsed as %+v", cmd)
+	}
+}

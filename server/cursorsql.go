@@ -68,9 +68,7 @@ func cursorTokens(sql string, from, n int) []cursorToken {
 	var out []cursorToken
 	i := from
 	for len(out) < n {
-		for i < len(sql) && unicode.IsSpace(rune(sql[i])) {
-			i++
-		}
+		i = skipSpaceAndComments(sql, i)
 		if i >= len(sql) {
 			break
 		}
@@ -109,6 +107,40 @@ func cursorTokens(sql string, from, n int) []cursorToken {
 	return out
 }
 
+// skipSpaceAndComments returns the offset of the first character at or after i
+// that is neither white space nor in a -- or /* */ comment.
+func skipSpaceAndComments(sql string, i int) int {
+	for i < len(sql) {
+		switch {
+		case unicode.IsSpace(rune(sql[i])):
+			i++
+		case strings.HasPrefix(sql[i:], "--"):
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case strings.HasPrefix(sql[i:], "/*"):
+			depth := 0
+			for i < len(sql) {
+				if strings.HasPrefix(sql[i:], "/*") {
+					depth++
+					i += 2
+				} else if strings.HasPrefix(sql[i:], "*/") {
+					depth--
+					i += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+		default:
+			return i
+		}
+	}
+	return i
+}
+
 // parseCursorCmd recognizes a DECLARE, FETCH, MOVE or CLOSE statement. ok is false
 // for any other statement; err is set for a cursor statement that is malformed.
 func parseCursorCmd(sql string) (cmd *cursorCmd, ok bool, err error) {
@@ -143,8 +175,11 @@ func parseCursorCmd(sql string) (cmd *cursorCmd, ok bool, err error) {
 
 // onlyTerminator reports whether s is white space with at most one semicolon.
 func onlyTerminator(s string) bool {
-	s = strings.TrimSpace(s)
-	return s == "" || strings.TrimSpace(strings.TrimPrefix(s, ";")) == ""
+	i := skipSpaceAndComments(s, 0)
+	if i < len(s) && s[i] == ';' {
+		i = skipSpaceAndComments(s, i+1)
+	}
+	return i == len(s)
 }
 
 // parseDeclare parses DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE]
@@ -265,4 +300,73 @@ func parseFetch(sql string, from int, kind cursorCmdKind) (*cursorCmd, bool, err
 		return nil, false, nil
 	}
 	return cmd, true, nil
+}
+
+// splitQuery splits a Query's text at the semicolons that end statements,
+// skipping those in quotes ('...', E'...', "..."), dollar quotes and comments.
+// Each part keeps its text and byte offset; empty parts are dropped.
+func splitQuery(sql string) (parts []string, offsets []int) {
+	start := 0
+	flush := func(end int) {
+		if strings.TrimSpace(sql[start:end]) != "" {
+			parts = append(parts, sql[start:end])
+			offsets = append(offsets, start)
+		}
+		start = end + 1
+	}
+	for i := 0; i < len(sql); i++ {
+		switch ch := sql[i]; {
+		case ch == '\'':
+			escapes := i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e')
+			for i++; i < len(sql); i++ {
+				if escapes && sql[i] == '\\' {
+					i++
+				} else if sql[i] == '\'' {
+					if i+1 < len(sql) && sql[i+1] == '\'' {
+						i++
+						continue
+					}
+					break
+				}
+			}
+		case ch == '"':
+			for i++; i < len(sql) && sql[i] != '"'; i++ {
+			}
+		case ch == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case ch == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			depth := 0
+			for ; i+1 < len(sql); i++ {
+				if sql[i] == '/' && sql[i+1] == '*' {
+					depth++
+					i++
+				} else if sql[i] == '*' && sql[i+1] == '/' {
+					depth--
+					i++
+					if depth == 0 {
+						break
+					}
+				}
+			}
+		case ch == '$':
+			j := i + 1
+			for j < len(sql) && (sql[j] == '_' || unicode.IsLetter(rune(sql[j])) || (j > i+1 && unicode.IsDigit(rune(sql[j])))) {
+				j++
+			}
+			if j < len(sql) && sql[j] == '$' {
+				tag := sql[i : j+1]
+				if end := strings.Index(sql[j+1:], tag); end >= 0 {
+					i = j + 1 + end + len(tag) - 1
+				} else {
+					i = len(sql)
+				}
+			}
+		case ch == ';':
+			flush(i)
+		}
+	}
+	flush(len(sql))
+	return parts, offsets
 }

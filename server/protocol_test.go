@@ -123,8 +123,8 @@ func TestProtocolSequences(t *testing.T) {
 			&pgproto3.Execute{MaxRows: 2},
 			&pgproto3.Execute{MaxRows: 2},
 			&pgproto3.Sync{},
-		// As in PostgreSQL, the tag counts the rows of the Execute that ends the
-		// portal, not the statement's.
+			// As in PostgreSQL, the tag counts the rows of the Execute that ends the
+			// portal, not the statement's.
 		}, []string{"ParseComplete", "BindComplete", "DataRow 1", "DataRow 2", "PortalSuspended",
 			"DataRow 3", "CommandComplete SELECT 1", "ReadyForQuery"}},
 		{"no rows", []pgproto3.FrontendMessage{

@@ -311,7 +311,7 @@ func (c *conn) declare(ctx context.Context, cmd *cursorCmd, sql string, params [
 		// Cursors and protocol portals share one namespace, as in PostgreSQL.
 		return sqlerr.Newf("42P03", "cursor %q already exists", cmd.name)
 	}
-	if !c.inTx && !cmd.hold {
+	if !c.inTx && !c.implicitTx && !cmd.hold {
 		return sqlerr.New("25P01", "DECLARE CURSOR can only be used in transaction blocks")
 	}
 	cur, err := c.openCursor(cmd.query, params)
@@ -330,8 +330,8 @@ func (c *conn) declare(ctx context.Context, cmd *cursorCmd, sql string, params [
 		return err
 	}
 	s := &sqlCursor{cur: cur, name: cmd.name, statement: sql, binary: cmd.binary, hold: cmd.hold,
-		scroll: cmd.scroll, created: time.Now(), open: c.inTx, cols: cols}
-	if !c.inTx {
+		scroll: cmd.scroll, created: time.Now(), open: c.inTx || c.implicitTx, cols: cols}
+	if !s.open {
 		// WITH HOLD outside a transaction block: its implicit transaction
 		// commits now, and the cursor's rows are copied as at any commit.
 		cur.materialize(ctx)
