@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -59,6 +60,41 @@ type Session struct {
 	// cursors lists the connection's open SQL cursors (pg_cursors); nil: none
 	// are known.
 	cursors func() []Cursor
+	parsed  parseCache
+}
+
+// parseCache keeps the parse trees of the statements a session ran last: a
+// prepared statement is parsed once, not at every Execute (the parse was the
+// largest cost of a key lookup). Trees are never modified after parsing, so
+// they may be shared. It is safe for concurrent use (statements beside a
+// cursor's).
+type parseCache struct {
+	mu    sync.Mutex
+	trees map[string]*pg_query.ParseResult // nil: does not parse
+}
+
+// parseCacheSize bounds a session's cache; it is emptied when full.
+const parseCacheSize = 256
+
+// parse returns sql's parse tree, nil when it is not Postgres SQL.
+func (c *parseCache) parse(sql string) *pg_query.ParseResult {
+	c.mu.Lock()
+	tree, ok := c.trees[sql]
+	c.mu.Unlock()
+	if ok {
+		return tree
+	}
+	tree, err := pg_query.Parse(sql)
+	if err != nil {
+		tree = nil
+	}
+	c.mu.Lock()
+	if c.trees == nil || len(c.trees) >= parseCacheSize {
+		c.trees = map[string]*pg_query.ParseResult{}
+	}
+	c.trees[sql] = tree
+	c.mu.Unlock()
+	return tree
 }
 
 // Cursor is one open SQL cursor as pg_cursors shows it.
@@ -182,8 +218,8 @@ func (e *NotPostgres) Unwrap() error { return e.Err }
 // belongs to the catalog path. ok is false when sql does not parse as Postgres SQL
 // (it is then KSQL, for the engine as a whole).
 func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
-	tree, err := pg_query.Parse(sql)
-	if err != nil {
+	tree := s.parsed.parse(sql)
+	if tree == nil {
 		return nil, false
 	}
 	var user map[string]bool
