@@ -69,32 +69,63 @@ type Session struct {
 // they may be shared. It is safe for concurrent use (statements beside a
 // cursor's).
 type parseCache struct {
-	mu    sync.Mutex
-	trees map[string]*pg_query.ParseResult // nil: does not parse
+	mu      sync.Mutex
+	entries map[string]*parsed // nil: does not parse
+}
+
+// parsed is a query string's parse tree and, per statement, the relations a
+// SELECT names (nil for other statements), found once by walking the tree.
+type parsed struct {
+	tree *pg_query.ParseResult
+	refs []*selectRefs
+}
+
+// selectRefs are the CTE names a SELECT defines and the relations it names.
+type selectRefs struct {
+	ctes   map[string]bool
+	ranges []*pg_query.RangeVar
+}
+
+func findRefs(n *pg_query.Node) *selectRefs {
+	if n.GetSelectStmt() == nil {
+		return nil
+	}
+	r := &selectRefs{ctes: map[string]bool{}}
+	walk(n.ProtoReflect(), func(m protoreflect.Message) {
+		switch x := m.Interface().(type) {
+		case *pg_query.CommonTableExpr:
+			r.ctes[x.Ctename] = true
+		case *pg_query.RangeVar:
+			r.ranges = append(r.ranges, x)
+		}
+	})
+	return r
 }
 
 // parseCacheSize bounds a session's cache; it is emptied when full.
 const parseCacheSize = 256
 
 // parse returns sql's parse tree, nil when it is not Postgres SQL.
-func (c *parseCache) parse(sql string) *pg_query.ParseResult {
+func (c *parseCache) parse(sql string) *parsed {
 	c.mu.Lock()
-	tree, ok := c.trees[sql]
+	p, ok := c.entries[sql]
 	c.mu.Unlock()
 	if ok {
-		return tree
+		return p
 	}
-	tree, err := pg_query.Parse(sql)
-	if err != nil {
-		tree = nil
+	if tree, err := pg_query.Parse(sql); err == nil {
+		p = &parsed{tree: tree}
+		for _, raw := range tree.Stmts {
+			p.refs = append(p.refs, findRefs(raw.Stmt))
+		}
 	}
 	c.mu.Lock()
-	if c.trees == nil || len(c.trees) >= parseCacheSize {
-		c.trees = map[string]*pg_query.ParseResult{}
+	if c.entries == nil || len(c.entries) >= parseCacheSize {
+		c.entries = map[string]*parsed{}
 	}
-	c.trees[sql] = tree
+	c.entries[sql] = p
 	c.mu.Unlock()
-	return tree
+	return p
 }
 
 // Cursor is one open SQL cursor as pg_cursors shows it.
@@ -218,12 +249,12 @@ func (e *NotPostgres) Unwrap() error { return e.Err }
 // belongs to the catalog path. ok is false when sql does not parse as Postgres SQL
 // (it is then KSQL, for the engine as a whole).
 func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
-	tree := s.parsed.parse(sql)
-	if tree == nil {
+	p := s.parsed.parse(sql)
+	if p == nil {
 		return nil, false
 	}
 	var user map[string]bool
-	for _, raw := range tree.Stmts {
+	for i, raw := range p.tree.Stmts {
 		start := int(raw.StmtLocation)
 		end := len(sql)
 		if raw.StmtLen > 0 {
@@ -233,7 +264,7 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 		if user == nil {
 			user = s.userRelations()
 		}
-		st.Catalog, st.User = claims(raw.Stmt, user, s.cat.rels)
+		st.Catalog, st.User = claims(raw.Stmt, p.refs[i], user, s.cat.rels)
 		stmts = append(stmts, st)
 	}
 	return stmts, true
@@ -259,7 +290,7 @@ func (s *Session) userRelations() map[string]bool {
 // relation is a catalog relation, a CTE or one of Sluice's streams and tables by
 // its Postgres name (or that read no relation at all). user reports a query that
 // reads Sluice's relations.
-func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) (ok, reads bool) {
+func claims(n *pg_query.Node, refs *selectRefs, user map[string]bool, rels *relationSet) (ok, reads bool) {
 	switch {
 	case n.GetTransactionStmt() != nil, n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
 		return true, false
@@ -274,39 +305,29 @@ func claims(n *pg_query.Node, user map[string]bool, rels *relationSet) (ok, read
 		}
 		return IsParameter(vs.Name) || vs.Name == "timezone" || vs.Name == "names", false
 	case n.GetSelectStmt() != nil:
-		ctes := map[string]bool{}
-		walk(n.ProtoReflect(), func(m protoreflect.Message) {
-			if x, ok := m.Interface().(*pg_query.CommonTableExpr); ok {
-				ctes[x.Ctename] = true
-			}
-		})
 		known := true
-		walk(n.ProtoReflect(), func(m protoreflect.Message) {
-			x, ok := m.Interface().(*pg_query.RangeVar)
-			if !ok {
-				return
-			}
+		for _, x := range refs.ranges {
 			switch x.Schemaname {
 			case "pg_catalog", "information_schema":
-				return
+				continue
 			case "", "public":
 				if x.Schemaname == "" {
 					// CTEs, catalog relations and names Postgres reserves for them
 					// (so that an unknown pg_* relation is a Postgres error).
-					if ctes[x.Relname] {
-						return
+					if refs.ctes[x.Relname] {
+						continue
 					}
 					if (strings.HasPrefix(x.Relname, "pg_") || rels.byName[x.Relname] != nil) && !user[x.Relname] {
-						return
+						continue
 					}
 				}
 				if user[x.Relname] {
 					reads = true
-					return
+					continue
 				}
 			}
 			known = false
-		})
+		}
 		return known, reads
 	}
 	return false, false
