@@ -2,6 +2,7 @@ package sqltests
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
@@ -140,4 +142,102 @@ func runClientScript(t *testing.T, srv *harness.Server, env []string, interprete
 	if got := strings.TrimSpace(string(out)); got != strings.Join(want, "\n") {
 		t.Errorf("%s printed:\n%s\nwant:\n%s", script, got, strings.Join(want, "\n"))
 	}
+}
+
+// TestSchemaRegistryTwoNodes runs two nodes of one service on a standalone broker,
+// each serving the embedded registry over the shared _schemas topic. Schemas
+// registered on both at once get distinct ids and each node serves the other's;
+// a stream created with AVRO on one node registers a schema the other node's
+// inference reads; a node killed and restarted serves the same ids.
+func TestSchemaRegistryTwoNodes(t *testing.T) {
+	bin := sluiceBinary(t)
+	dir := t.TempDir()
+	kafkaAddr := startBroker(t, bin, filepath.Join(dir, "broker"))
+	cfgA, a := startNode(t, bin, filepath.Join(dir, "a"), kafkaAddr, "--node-id", "a")
+	_, b := startNode(t, bin, filepath.Join(dir, "b"), kafkaAddr, "--node-id", "b")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	client := func(s *harness.Server) *sr.Client {
+		cl, err := sr.NewClient(sr.URLs(s.Addrs.SchemaRegistry))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	clients := []*sr.Client{client(a), client(b)}
+	const perNode = 10
+	schema := func(node, i int) string {
+		return fmt.Sprintf(`{"type":"record","name":"R%d_%d","fields":[{"name":"x","type":"int"}]}`, node, i)
+	}
+	ids := make([][perNode]int, 2)
+	var g errgroup.Group
+	for n, cl := range clients {
+		g.Go(func() error {
+			for i := range perNode {
+				id, err := cl.RegisterSchema(ctx, fmt.Sprintf("n%d-%d-value", n, i), sr.Schema{Schema: schema(n, i)}, -1, -1)
+				if err != nil {
+					return err
+				}
+				ids[n][i] = id
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]string{}
+	for n := range clients {
+		for i, id := range ids[n] {
+			if prev, dup := seen[id]; dup {
+				t.Fatalf("id %d given to %s and %s", id, prev, schema(n, i))
+			}
+			seen[id] = schema(n, i)
+		}
+	}
+	// Each node serves every schema under its id, whichever node registered it.
+	check := func(when string) {
+		for _, cl := range clients {
+			for id, want := range seen {
+				got, err := cl.SchemaByID(ctx, id)
+				if err != nil || got.Schema != want {
+					t.Fatalf("%s: schema %d is %q, %v; want %s", when, id, got.Schema, err, want)
+				}
+			}
+		}
+	}
+	check("both nodes up")
+
+	sa := connectPG(t, ctx, a)
+	defer sa.Close()
+	runSQL(t, ctx, sa, `CREATE STREAM parcels (id INT KEY, depot STRING, kg DOUBLE) WITH (KAFKA_TOPIC='parcels', FORMAT='AVRO', PARTITIONS=2);
+INSERT INTO parcels (id, depot, kg) VALUES (1, 'north', 2.5);`)
+	sb := connectPG(t, ctx, b)
+	defer sb.Close()
+	// The statement reaches b through the command topic; b's inference reads the
+	// schema a registered.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, err := sb.Run(ctx, `CREATE STREAM parcels_again WITH (KAFKA_TOPIC='parcels', FORMAT='AVRO')`)
+		if err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	res := runSQL(t, ctx, sb, `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'parcels_again' ORDER BY ordinal_position`)
+	if got := fmt.Sprint(flat(res[len(res)-1].Rows)); got != "[rowkey integer depot text kg double precision]" {
+		t.Fatalf("columns inferred on the other node: %s", got)
+	}
+
+	if err := a.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := harness.Start(cfgA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Kill() })
+	clients[0] = client(a)
+	check("after node a restarted")
 }
