@@ -85,7 +85,11 @@ func (a *API) ksql(w http.ResponseWriter, r *http.Request) {
 		}
 		var res result
 		if err := s.Execute(ctx, text, nil, &res); err != nil {
-			writeJSON(w, http.StatusBadRequest, errorBody{Type: "statement_error", ErrorCode: errBadStatement,
+			status, code := http.StatusBadRequest, errBadStatement
+			if sqlerr.As(err).Code == sqlerr.AssertFailure {
+				status, code = http.StatusExpectationFailed, errAssertion
+			}
+			writeJSON(w, status, errorBody{Type: "statement_error", ErrorCode: code,
 				Message: sqlerr.As(err).Message, StatementText: text, Entities: entities})
 			return
 		}
@@ -112,6 +116,15 @@ func (a *API) entity(text string, res *result) any {
 		return nil
 	case "CREATE", "DROP", "TERMINATE", "INSERT":
 		return a.currentStatus(text, res)
+	case "ASSERT":
+		// ksqlDB's assert_topic and assert_schema entities.
+		if len(res.rows) == 1 {
+			row := rowJSON(res.cols, res.rows[0])
+			if res.tag == "ASSERT TOPIC" {
+				return map[string]any{"@type": "assert_topic", "statementText": text, "topicName": row[0], "exists": row[1], "warnings": []any{}}
+			}
+			return map[string]any{"@type": "assert_schema", "statementText": text, "subject": row[0], "id": row[1], "exists": row[2], "warnings": []any{}}
+		}
 	}
 	upper := strings.ToUpper(strings.Join(strings.Fields(text), " "))
 	switch {

@@ -172,6 +172,30 @@ type AwaitIdle struct {
 	Timeout time.Duration
 }
 
+// AssertTopic is ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit]:
+// wait until the topic exists (with the PARTITIONS and REPLICAS the properties
+// give) or, with NOT EXISTS, does not. Timeout 0 means the session's
+// ksql.assert.topic.default.timeout.ms.
+type AssertTopic struct {
+	StmtBase
+	Topic     string
+	NotExists bool
+	Props     []Property
+	Timeout   time.Duration
+}
+
+// AssertSchema is ASSERT [NOT EXISTS] SCHEMA [SUBJECT name] [ID n] [TIMEOUT n
+// unit]: wait until the Schema Registry has the schema (the subject's latest, the
+// id's, or the id under the subject) or, with NOT EXISTS, has not. ID is 0 when
+// absent; Timeout 0 means the session's ksql.assert.schema.default.timeout.ms.
+type AssertSchema struct {
+	StmtBase
+	Subject   string
+	ID        int
+	NotExists bool
+	Timeout   time.Duration
+}
+
 // SetProperty is SET 'name' = 'value'.
 type SetProperty struct {
 	StmtBase
