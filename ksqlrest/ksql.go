@@ -114,7 +114,7 @@ func (a *API) entity(text string, res *result) any {
 	switch word {
 	case "SET", "UNSET", "DEFINE", "UNDEFINE":
 		return nil
-	case "CREATE", "DROP", "TERMINATE", "INSERT":
+	case "CREATE", "DROP", "TERMINATE", "INSERT", "PAUSE", "RESUME":
 		return a.currentStatus(text, res)
 	case "ASSERT":
 		// ksqlDB's assert_topic and assert_schema entities.
@@ -158,6 +158,10 @@ func (a *API) currentStatus(text string, res *result) any {
 		st.Message = "Source dropped."
 	case f[0] == "TERMINATE":
 		st.Message = "Query terminated."
+	case f[0] == "PAUSE":
+		st.Message = "Query paused."
+	case f[0] == "RESUME":
+		st.Message = "Query resumed."
 	default:
 		st.Message = res.tag
 	}

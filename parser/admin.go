@@ -90,6 +90,21 @@ func parseTerminate(c *cursor, base StmtBase) (Statement, error) {
 	return t, c.expectEnd()
 }
 
+// parsePauseResume parses PAUSE query_id|ALL and RESUME query_id|ALL.
+func parsePauseResume(c *cursor, base StmtBase) (Statement, error) {
+	p := &PauseResume{StmtBase: base, Resume: c.next().is("RESUME")}
+	if c.accept("ALL") {
+		p.All = true
+		return p, c.expectEnd()
+	}
+	id, err := c.expectIdent("a query id or ALL")
+	if err != nil {
+		return nil, err
+	}
+	p.QueryID = id.ident()
+	return p, c.expectEnd()
+}
+
 // parseAwait parses AWAIT IDLE [TIMEOUT n unit].
 func parseAwait(c *cursor, base StmtBase) (Statement, error) {
 	c.next() // AWAIT

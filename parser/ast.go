@@ -164,6 +164,15 @@ type Terminate struct {
 	All     bool
 }
 
+// PauseResume is PAUSE query_id|ALL or RESUME query_id|ALL: a paused persistent
+// query stops reading its inputs and keeps its state and group membership.
+type PauseResume struct {
+	StmtBase
+	Resume  bool
+	QueryID string
+	All     bool
+}
+
 // AwaitIdle is AWAIT IDLE [TIMEOUT n unit]: block until every persistent query has
 // processed its inputs up to their current end and its outputs are acknowledged.
 // Timeout 0 means the server's default.

@@ -113,6 +113,8 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString("DROP TYPE " + cond(s.IfExists, "IF EXISTS ", "") + FormatIdent(s.Name))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
+	case *PauseResume:
+		b.WriteString(cond(s.Resume, "RESUME ", "PAUSE ") + cond(s.All, "ALL", FormatIdent(s.QueryID)))
 	case *AwaitIdle:
 		b.WriteString("AWAIT IDLE")
 		if s.Timeout != 0 {
