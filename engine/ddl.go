@@ -29,7 +29,7 @@ type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string,
 func isDDL(s parser.Statement) bool {
 	switch s.(type) {
 	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate,
-		*parser.PauseResume, *parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
+		*parser.PauseResume, *parser.AlterSource, *parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
 		return true
 	}
 	return false
@@ -69,6 +69,8 @@ func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props
 		return e.prepareTerminate(st)
 	case *parser.PauseResume:
 		return e.preparePauseResume(st)
+	case *parser.AlterSource:
+		return e.prepareAlter(st)
 	case *parser.CreateType:
 		return e.prepareCreateType(st)
 	case *parser.DropType:
@@ -510,6 +512,33 @@ func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
 		e.stopQueryLocked(id)
 		return "TERMINATE", nil
 	}, nil
+}
+
+// prepareAlter adds value columns to a source CREATE made. Queries already
+// running keep the columns they were planned with; later ones see the new ones.
+func (e *Engine) prepareAlter(st *parser.AlterSource) (ddlAction, error) {
+	src, err := e.catalog.Source(st.Name)
+	if err != nil {
+		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "Source %s does not exist.", st.Name).WithPosition(st.NamePos)
+	}
+	p := parser.New()
+	p.Types = e.catalog.Type
+	created, err := p.ParseScript(src.SQL)
+	cas := err == nil && len(created) == 1 && isCreateAsSelect(created[0])
+	altered, err := planner.PlanAlterSource(src, st, cas)
+	if err != nil {
+		return nil, err
+	}
+	tag := "ALTER " + st.Kind.String()
+	return func(context.Context, int64, bool) (string, error) {
+		e.catalog.PutSource(altered)
+		return tag, nil
+	}, nil
+}
+
+func isCreateAsSelect(s parser.Statement) bool {
+	_, ok := s.(*parser.CreateAsSelect)
+	return ok
 }
 
 // preparePauseResume pauses or resumes one query or all. The catalog records

@@ -164,6 +164,16 @@ type Terminate struct {
 	All     bool
 }
 
+// AlterSource is ALTER STREAM|TABLE name ADD [COLUMN] col type [, ADD [COLUMN] ...]:
+// value columns added to a source created with CREATE (not C*AS).
+type AlterSource struct {
+	StmtBase
+	Kind    SourceKind
+	Name    string
+	NamePos int
+	Columns []ColumnDef
+}
+
 // PauseResume is PAUSE query_id|ALL or RESUME query_id|ALL: a paused persistent
 // query stops reading its inputs and keeps its state and group membership.
 type PauseResume struct {

@@ -113,6 +113,11 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString("DROP TYPE " + cond(s.IfExists, "IF EXISTS ", "") + FormatIdent(s.Name))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
+	case *AlterSource:
+		b.WriteString("ALTER " + s.Kind.String() + " " + FormatIdent(s.Name))
+		for i, col := range s.Columns {
+			b.WriteString(cond(i > 0, ",", "") + " ADD COLUMN " + FormatIdent(col.Name) + " " + col.Type.String())
+		}
 	case *PauseResume:
 		b.WriteString(cond(s.Resume, "RESUME ", "PAUSE ") + cond(s.All, "ALL", FormatIdent(s.QueryID)))
 	case *AwaitIdle:
