@@ -1,17 +1,16 @@
 package formats
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/sluice-db/sluice/internal/protoschema"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -140,67 +139,14 @@ func protoFieldType(nested *strings.Builder, indent string, next *int, imports m
 	return "bytes"
 }
 
-// The imports derived schemas use beyond protobuf's own, bundled so that schemas
-// compile without a network: each declares the messages ksqlDB writes, with the
-// field numbers of the published files.
+// The imports derived schemas use beyond protobuf's own (bundled in package
+// protoschema).
 const (
-	googleDateProto       = "google/type/date.proto"
-	googleTimeOfDayProto  = "google/type/timeofday.proto"
-	confluentDecimalProto = "confluent/type/decimal.proto"
-	confluentMetaProto    = "confluent/meta.proto"
+	googleDateProto       = protoschema.GoogleDate
+	googleTimeOfDayProto  = protoschema.GoogleTimeOfDay
+	confluentDecimalProto = protoschema.ConfluentDecimal
+	confluentMetaProto    = protoschema.ConfluentMeta
 )
-
-var bundledProtos = map[string]string{
-	googleDateProto: `syntax = "proto3";
-package google.type;
-message Date {
-  int32 year = 1;
-  int32 month = 2;
-  int32 day = 3;
-}
-`,
-	googleTimeOfDayProto: `syntax = "proto3";
-package google.type;
-message TimeOfDay {
-  int32 hours = 1;
-  int32 minutes = 2;
-  int32 seconds = 3;
-  int32 nanos = 4;
-}
-`,
-	confluentDecimalProto: `syntax = "proto3";
-package confluent.type;
-message Decimal {
-  bytes value = 1;
-  uint32 precision = 2;
-  int32 scale = 3;
-}
-`,
-	confluentMetaProto: `syntax = "proto3";
-package confluent;
-import "google/protobuf/descriptor.proto";
-message Meta {
-  string doc = 1;
-  map<string, string> params = 2;
-  repeated string tags = 3;
-}
-extend google.protobuf.FileOptions {
-  Meta file_meta = 1088;
-}
-extend google.protobuf.MessageOptions {
-  Meta message_meta = 1088;
-}
-extend google.protobuf.FieldOptions {
-  Meta field_meta = 1088;
-}
-extend google.protobuf.EnumOptions {
-  Meta enum_meta = 1088;
-}
-extend google.protobuf.EnumValueOptions {
-  Meta enum_value_meta = 1088;
-}
-`,
-}
 
 // checkProtobuf reports the column types the PROTOBUF formats do not carry yet.
 func checkProtobuf(format string, cols []types.Column) error {
@@ -240,28 +186,14 @@ func protoSupports(t *types.Type, inCollection bool) error {
 	return fmt.Errorf("type '%s'", baseTypeName(t))
 }
 
-// compileProto parses a proto schema text into its file descriptor. Its imports
-// resolve to the standard ones (google/protobuf/*.proto), the bundled ones, and
-// the references, by the names they are imported as.
+// compileProto parses a proto schema text into its file descriptor, with the
+// references by the names they are imported as.
 func compileProto(text string, refs ...SchemaRef) (protoreflect.FileDescriptor, error) {
-	const name = "schema.proto"
-	files := map[string]string{name: text}
-	for k, v := range bundledProtos {
-		files[k] = v
-	}
+	imports := make(map[string]string, len(refs))
 	for _, r := range refs {
-		files[r.Name] = r.Schema
+		imports[r.Name] = r.Schema
 	}
-	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			Accessor: protocompile.SourceAccessorFromMap(files),
-		}),
-	}
-	compiled, err := c.Compile(context.Background(), name)
-	if err != nil {
-		return nil, err
-	}
-	return compiled[0], nil
+	return protoschema.Compile(text, imports)
 }
 
 // ProtobufSchemaType maps the first message of a proto schema (or the message
