@@ -45,6 +45,11 @@ type Options struct {
 	// FullName is the record name of a derived AVRO schema (KEY_SCHEMA_FULL_NAME,
 	// VALUE_SCHEMA_FULL_NAME); "" means DefaultAvroFullName.
 	FullName string
+	// ProtobufNullable is how a derived PROTOBUF schema marks nullable scalar
+	// fields (KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION): "" for plain proto3
+	// fields (a NULL reads back as the zero value), ProtobufOptional or
+	// ProtobufWrapper.
+	ProtobufNullable string
 	// Registry ties a Schema Registry format (AVRO) to its registered schema; nil
 	// for the other formats, and for a codec built only to check the columns.
 	Registry *Registry
@@ -84,7 +89,7 @@ func DerivedSchema(format string, cols []types.Column, opts Options) string {
 	case JSONSR:
 		return JSONSchemaFor(cols, opts)
 	case Protobuf, ProtobufNoSR:
-		return ProtobufSchemaFor(cols, opts.FullName)
+		return ProtobufSchemaFor(cols, opts.FullName, opts.ProtobufNullable)
 	}
 	return ""
 }

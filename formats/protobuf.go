@@ -41,7 +41,7 @@ func newProtobufCodec(format string, cols []types.Column, opts Options) (*protob
 		return nil, err
 	}
 	c := &protobufCodec{cols: cols, framed: format == Protobuf}
-	text := ProtobufSchemaFor(cols, opts.FullName)
+	text := ProtobufSchemaFor(cols, opts.FullName, opts.ProtobufNullable)
 	if r := opts.Registry; r != nil && c.framed {
 		c.id, c.lookup = r.ID, r.Lookup
 		if r.Schema != "" {
@@ -462,6 +462,10 @@ func protoFieldValue(m protoreflect.Message, f protoreflect.FieldDescriptor, t *
 	if f.Kind() == protoreflect.MessageKind && !m.Has(f) {
 		return nil, nil
 	}
+	if oo := f.ContainingOneof(); oo != nil && oo.IsSynthetic() && !m.Has(f) {
+		// A proto3 optional field that is absent is NULL, not its zero value.
+		return nil, nil
+	}
 	return protoToSQL(f, m.Get(f), t)
 }
 
@@ -615,6 +619,15 @@ func getInt(m protoreflect.Message, name string) int64 {
 // fillWellKnown writes a DECIMAL, DATE, TIME or TIMESTAMP value into its
 // well-known message; ok is false for other messages.
 func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err error) {
+	if isProtoWrapper(m.Descriptor().FullName()) {
+		f := m.Descriptor().Fields().ByName("value")
+		pv, err := protoScalar(f, v, t)
+		if err != nil {
+			return true, err
+		}
+		m.Set(f, pv)
+		return true, nil
+	}
 	switch m.Descriptor().FullName() {
 	case protoTimestamp:
 		ts, isTS := v.(types.Timestamp)
@@ -668,6 +681,11 @@ func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err e
 // readWellKnown reads a well-known message as a value of t; ok is false for
 // other messages.
 func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err error) {
+	if isProtoWrapper(m.Descriptor().FullName()) {
+		f := m.Descriptor().Fields().ByName("value")
+		v, err := protoToSQL(f, m.Get(f), t)
+		return v, true, err
+	}
 	switch m.Descriptor().FullName() {
 	case protoTimestamp:
 		if t.Kind != types.KindTimestamp {

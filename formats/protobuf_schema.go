@@ -33,16 +33,24 @@ const ProtobufMessageName = "ConnectDefault"
 // scale in Confluent's field_meta option. The text is laid out as Confluent
 // prints a schema, imports sorted.
 //
+// nullable is the NULLABLE_REPRESENTATION: with ProtobufOptional every scalar
+// field (at any depth) is proto3 `optional`, so an absent field reads as NULL
+// rather than as its zero value; with ProtobufWrapper it is the
+// google.protobuf wrapper message of its type (Int32Value, Int64Value,
+// DoubleValue, BoolValue, StringValue, BytesValue), which is absent for NULL.
+// Message fields have presence already, and repeated and map fields cannot be
+// optional, so both leave them as they are.
+//
 // Arrays or maps of arrays or maps have no proto3 form: checkProtobuf reports them.
-func ProtobufSchemaFor(cols []types.Column, fullName string) string {
+func ProtobufSchemaFor(cols []types.Column, fullName, nullable string) string {
 	var body strings.Builder
-	imports := map[string]bool{}
-	n := 1
+	d := &protoDeriver{next: 1, imports: map[string]bool{}, nullable: nullable}
 	pkg, name := "", ""
 	if fullName != "" {
 		pkg, name = splitFullName(fullName)
 	}
-	writeProtoMessage(&body, "", name, &n, imports, len(cols), func(i int) (string, *types.Type) { return cols[i].Name, cols[i].Type })
+	imports := d.imports
+	d.message(&body, "", name, len(cols), func(i int) (string, *types.Type) { return cols[i].Name, cols[i].Type })
 	var b strings.Builder
 	b.WriteString("syntax = \"proto3\";\n")
 	if pkg != "" {
@@ -68,11 +76,73 @@ func sortedStrings(set map[string]bool) []string {
 	return out
 }
 
-// writeProtoMessage writes a message named name, or ConnectDefaultN when "".
-func writeProtoMessage(b *strings.Builder, indent, name string, next *int, imports map[string]bool, nfields int, field func(int) (string, *types.Type)) {
+// The values of KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION.
+const (
+	ProtobufOptional = "OPTIONAL"
+	ProtobufWrapper  = "WRAPPER"
+)
+
+// ProtobufNullableRepresentation validates a NULLABLE_REPRESENTATION value (any
+// case) and returns its canonical form.
+func ProtobufNullableRepresentation(v string) (string, bool) {
+	switch u := strings.ToUpper(strings.TrimSpace(v)); u {
+	case ProtobufOptional, ProtobufWrapper:
+		return u, true
+	}
+	return "", false
+}
+
+// IsProtobuf reports whether format is PROTOBUF or PROTOBUF_NOSR.
+func IsProtobuf(format string) bool {
+	return strings.EqualFold(format, Protobuf) || strings.EqualFold(format, ProtobufNoSR)
+}
+
+// protoDeriver carries one schema derivation: the number of the next
+// ConnectDefaultN message, the imports met so far, and the nullable
+// representation.
+type protoDeriver struct {
+	next     int
+	imports  map[string]bool
+	nullable string
+}
+
+// protoWrapper names the google.protobuf wrapper message of a scalar type; ok
+// is false for the other types.
+func protoWrapper(k types.Kind) (name string, ok bool) {
+	switch k {
+	case types.KindBoolean:
+		return "google.protobuf.BoolValue", true
+	case types.KindInt:
+		return "google.protobuf.Int32Value", true
+	case types.KindBigInt:
+		return "google.protobuf.Int64Value", true
+	case types.KindDouble:
+		return "google.protobuf.DoubleValue", true
+	case types.KindString:
+		return "google.protobuf.StringValue", true
+	case types.KindBytes:
+		return "google.protobuf.BytesValue", true
+	}
+	return "", false
+}
+
+// isProtoWrapper reports whether a message is one of the google.protobuf
+// wrappers (a message whose one field "value" holds a scalar).
+func isProtoWrapper(name protoreflect.FullName) bool {
+	switch name {
+	case "google.protobuf.BoolValue", "google.protobuf.Int32Value", "google.protobuf.Int64Value",
+		"google.protobuf.UInt32Value", "google.protobuf.UInt64Value", "google.protobuf.FloatValue",
+		"google.protobuf.DoubleValue", "google.protobuf.StringValue", "google.protobuf.BytesValue":
+		return true
+	}
+	return false
+}
+
+// message writes a message named name, or ConnectDefaultN when "".
+func (d *protoDeriver) message(b *strings.Builder, indent, name string, nfields int, field func(int) (string, *types.Type)) {
 	if name == "" {
-		name = ProtobufMessageName + strconv.Itoa(*next)
-		*next++
+		name = ProtobufMessageName + strconv.Itoa(d.next)
+		d.next++
 	}
 	b.WriteString(indent + "message " + name + " {\n")
 	var nested strings.Builder
@@ -81,16 +151,24 @@ func writeProtoMessage(b *strings.Builder, indent, name string, next *int, impor
 		b.WriteString(indent + "  ")
 		switch t.Kind {
 		case types.KindArray:
-			b.WriteString("repeated " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem))
+			b.WriteString("repeated " + d.fieldType(&nested, indent+"  ", t.Elem))
 		case types.KindMap:
-			k := protoFieldType(&nested, indent+"  ", next, imports, t.Key)
-			b.WriteString("map<" + k + ", " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem) + ">")
+			k := d.fieldType(&nested, indent+"  ", t.Key)
+			b.WriteString("map<" + k + ", " + d.fieldType(&nested, indent+"  ", t.Elem) + ">")
 		default:
-			b.WriteString(protoFieldType(&nested, indent+"  ", next, imports, t))
+			if w, ok := protoWrapper(t.Kind); ok && d.nullable == ProtobufWrapper {
+				d.imports["google/protobuf/wrappers.proto"] = true
+				b.WriteString(w)
+				break
+			}
+			if _, scalar := protoWrapper(t.Kind); scalar && d.nullable == ProtobufOptional {
+				b.WriteString("optional ")
+			}
+			b.WriteString(d.fieldType(&nested, indent+"  ", t))
 		}
 		b.WriteString(" " + fname + " = " + strconv.Itoa(i+1))
 		if t.Kind == types.KindDecimal {
-			imports[confluentMetaProto] = true
+			d.imports[confluentMetaProto] = true
 			b.WriteString(` [(confluent.field_meta) = {params: [{key: "precision", value: "` + strconv.Itoa(t.Precision) +
 				`"}, {key: "scale", value: "` + strconv.Itoa(t.Scale) + `"}]}]`)
 		}
@@ -102,9 +180,9 @@ func writeProtoMessage(b *strings.Builder, indent, name string, next *int, impor
 	b.WriteString(indent + "}\n")
 }
 
-// protoFieldType names t's proto type, writing the definition of a nested message
+// fieldType names t's proto type, writing the definition of a nested message
 // it needs to nested and noting the imports it needs.
-func protoFieldType(nested *strings.Builder, indent string, next *int, imports map[string]bool, t *types.Type) string {
+func (d *protoDeriver) fieldType(nested *strings.Builder, indent string, t *types.Type) string {
 	switch t.Kind {
 	case types.KindBoolean:
 		return "bool"
@@ -119,21 +197,21 @@ func protoFieldType(nested *strings.Builder, indent string, next *int, imports m
 	case types.KindBytes:
 		return "bytes"
 	case types.KindTimestamp:
-		imports["google/protobuf/timestamp.proto"] = true
+		d.imports["google/protobuf/timestamp.proto"] = true
 		return "google.protobuf.Timestamp"
 	case types.KindDate:
-		imports[googleDateProto] = true
+		d.imports[googleDateProto] = true
 		return "google.type.Date"
 	case types.KindTime:
-		imports[googleTimeOfDayProto] = true
+		d.imports[googleTimeOfDayProto] = true
 		return "google.type.TimeOfDay"
 	case types.KindDecimal:
-		imports[confluentDecimalProto] = true
+		d.imports[confluentDecimalProto] = true
 		return "confluent.type.Decimal"
 	case types.KindStruct:
-		name := ProtobufMessageName + strconv.Itoa(*next)
+		name := ProtobufMessageName + strconv.Itoa(d.next)
 		nested.WriteString("\n")
-		writeProtoMessage(nested, indent, "", next, imports, len(t.Fields), func(i int) (string, *types.Type) { return t.Fields[i].Name, t.Fields[i].Type })
+		d.message(nested, indent, "", len(t.Fields), func(i int) (string, *types.Type) { return t.Fields[i].Name, t.Fields[i].Type })
 		return name
 	}
 	return "bytes"
@@ -311,6 +389,10 @@ func protoScalarSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (
 		case "confluent.type.Decimal":
 			p, s := decimalParams(f)
 			return types.NewDecimal(p, s), nil
+		}
+		if isProtoWrapper(f.Message().FullName()) {
+			// A wrapper is its scalar, NULL when absent.
+			return protoScalarSQLType(f.Message().Fields().ByName("value"), upper, depth+1)
 		}
 		return protoMessageType(f.Message(), upper, depth+1)
 	}

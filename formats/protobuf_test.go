@@ -21,7 +21,7 @@ func TestProtobufSchemaFor(t *testing.T) {
 		{Name: "M", Type: types.NewMap(types.StringType, types.DoubleType)},
 		{Name: "B", Type: types.BytesType},
 	}
-	got := ProtobufSchemaFor(cols, "")
+	got := ProtobufSchemaFor(cols, "", "")
 	want := `syntax = "proto3";
 
 message ConnectDefault1 {
@@ -170,7 +170,7 @@ func TestProtobufWellKnownTypes(t *testing.T) {
 		{Name: "T", Type: types.TimeType},
 		{Name: "DEC", Type: types.NewDecimal(6, 2)},
 	}
-	schema := ProtobufSchemaFor(cols, "io.test.Value")
+	schema := ProtobufSchemaFor(cols, "io.test.Value", "")
 	want := `syntax = "proto3";
 package io.test;
 
@@ -261,4 +261,131 @@ func (f fakeLookup) SchemaByID(id int) (string, []SchemaRef, error) {
 		return "", nil, fmt.Errorf("no schema %d", id)
 	}
 	return s.text, s.refs, nil
+}
+
+// TestProtobufNullableRepresentation derives ksqlDB's schemas for
+// *_PROTOBUF_NULLABLE_REPRESENTATION (proto3 optional, or google.protobuf
+// wrappers) and checks NULL and zero values survive a round trip apart, while the
+// default representation reads a NULL back as the zero value (as ksqlDB does).
+func TestProtobufNullableRepresentation(t *testing.T) {
+	cols := []types.Column{
+		{Name: "I", Type: types.IntType},
+		{Name: "L", Type: types.BigIntType},
+		{Name: "D", Type: types.DoubleType},
+		{Name: "B", Type: types.BooleanType},
+		{Name: "S", Type: types.StringType},
+		{Name: "N", Type: types.NewStruct(types.Field{Name: "X", Type: types.IntType})},
+	}
+	schemas := map[string]string{
+		"": `syntax = "proto3";
+
+message ConnectDefault1 {
+  int32 I = 1;
+  int64 L = 2;
+  double D = 3;
+  bool B = 4;
+  string S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    int32 X = 1;
+  }
+}
+`,
+		ProtobufOptional: `syntax = "proto3";
+
+message ConnectDefault1 {
+  optional int32 I = 1;
+  optional int64 L = 2;
+  optional double D = 3;
+  optional bool B = 4;
+  optional string S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    optional int32 X = 1;
+  }
+}
+`,
+		ProtobufWrapper: `syntax = "proto3";
+
+import "google/protobuf/wrappers.proto";
+
+message ConnectDefault1 {
+  google.protobuf.Int32Value I = 1;
+  google.protobuf.Int64Value L = 2;
+  google.protobuf.DoubleValue D = 3;
+  google.protobuf.BoolValue B = 4;
+  google.protobuf.StringValue S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    google.protobuf.Int32Value X = 1;
+  }
+}
+`,
+	}
+	rows := [][]any{
+		{nil, int64(0), nil, false, nil, types.Struct{nil}},
+		{int32(0), nil, 0.0, nil, "", types.Struct{int32(0)}},
+	}
+	zeroed := [][]any{
+		{int32(0), int64(0), 0.0, false, "", types.Struct{int32(0)}},
+		{int32(0), int64(0), 0.0, false, "", types.Struct{int32(0)}},
+	}
+	for _, rep := range []string{"", ProtobufOptional, ProtobufWrapper} {
+		for _, format := range []string{Protobuf, ProtobufNoSR} {
+			opts := Options{ProtobufNullable: rep}
+			if format == Protobuf {
+				opts.Registry = &Registry{ID: 3}
+			}
+			if got := DerivedSchema(format, cols, opts); got != schemas[rep] {
+				t.Fatalf("%s %q schema:\n%s\nwant\n%s", format, rep, got, schemas[rep])
+			}
+			c, err := NewCodec(format, cols, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r, row := range rows {
+				b, err := c.Encode(nil, row)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]any, len(cols))
+				if err := c.Decode(b, got); err != nil {
+					t.Fatal(err)
+				}
+				want := row
+				if rep == "" {
+					want = zeroed[r]
+				}
+				if render(got) != render(want) {
+					t.Errorf("%s %q row %d: read %s, want %s", format, rep, r, render(got), render(want))
+				}
+			}
+		}
+		// Inference reads wrappers and optional fields as their scalar types.
+		inferred, err := ProtobufSchemaType(schemas[rep], "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := types.NewStruct(fieldsOf(cols)...); !inferred.Equal(want) {
+			t.Fatalf("%q: inferred %s, want %s", rep, inferred, want)
+		}
+	}
+	// On the wire a present zero is written: a wrapper as an empty message, an
+	// optional scalar as its zero.
+	for rep, want := range map[string][]byte{
+		ProtobufWrapper:  {0x0a, 0x00},
+		ProtobufOptional: {0x08, 0x00},
+	} {
+		c, err := NewCodec(ProtobufNoSR, cols[:1], Options{ProtobufNullable: rep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.Encode(nil, []any{int32(0)})
+		if err != nil || !bytes.Equal(b, want) {
+			t.Errorf("%s: INT 0 encoded as % x (%v), want % x", rep, b, err, want)
+		}
+	}
 }
