@@ -619,7 +619,9 @@ func getInt(m protoreflect.Message, name string) int64 {
 // fillWellKnown writes a DECIMAL, DATE, TIME or TIMESTAMP value into its
 // well-known message; ok is false for other messages.
 func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err error) {
-	if isProtoWrapper(m.Descriptor().FullName()) {
+	if isProtoWrapper(m.Descriptor().FullName()) && t.Kind != types.KindStruct {
+		// A scalar column in a wrapper (a STRUCT column is the wrapper itself,
+		// as ksqlDB infers it without WRAPPER).
 		f := m.Descriptor().Fields().ByName("value")
 		pv, err := protoScalar(f, v, t)
 		if err != nil {
@@ -681,7 +683,7 @@ func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err e
 // readWellKnown reads a well-known message as a value of t; ok is false for
 // other messages.
 func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err error) {
-	if isProtoWrapper(m.Descriptor().FullName()) {
+	if isProtoWrapper(m.Descriptor().FullName()) && t.Kind != types.KindStruct {
 		f := m.Descriptor().Fields().ByName("value")
 		v, err := protoToSQL(f, m.Get(f), t)
 		return v, true, err

@@ -390,10 +390,7 @@ func protoScalarSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (
 			p, s := decimalParams(f)
 			return types.NewDecimal(p, s), nil
 		}
-		if isProtoWrapper(f.Message().FullName()) {
-			// A wrapper is its scalar, NULL when absent.
-			return protoScalarSQLType(f.Message().Fields().ByName("value"), upper, depth+1)
-		}
+
 		return protoMessageType(f.Message(), upper, depth+1)
 	}
 	return nil, fmt.Errorf("unsupported kind %s", f.Kind())
