@@ -258,6 +258,31 @@ func setProtoField(m protoreflect.Message, f protoreflect.FieldDescriptor, v any
 			pm.Set(key.MapKey(), val)
 		}
 		return nil
+	case t.Kind == types.KindMap && protoEntryList(f):
+		mv, ok := v.(*types.Map)
+		if !ok {
+			return fmt.Errorf("%T for a map field", v)
+		}
+		kf, vf := f.Message().Fields().Get(0), f.Message().Fields().Get(1)
+		l := m.Mutable(f).List()
+		for i, k := range mv.Keys {
+			if k == nil {
+				continue
+			}
+			entry := l.NewElement()
+			key, err := protoScalar(kf, k, t.Key)
+			if err != nil {
+				return err
+			}
+			entry.Message().Set(kf, key)
+			if mv.Values[i] != nil {
+				if err := setProtoField(entry.Message(), vf, mv.Values[i], t.Elem); err != nil {
+					return err
+				}
+			}
+			l.Append(entry)
+		}
+		return nil
 	case f.IsList():
 		items, ok := v.([]any)
 		if !ok || t.Kind != types.KindArray {
@@ -442,6 +467,23 @@ func protoFieldValue(m protoreflect.Message, f protoreflect.FieldDescriptor, t *
 		})
 		if err != nil {
 			return nil, err
+		}
+		return sortedMap(out), nil
+	case t.Kind == types.KindMap && protoEntryList(f):
+		kf, vf := f.Message().Fields().Get(0), f.Message().Fields().Get(1)
+		out := &types.Map{}
+		l := m.Get(f).List()
+		for i := range l.Len() {
+			entry := l.Get(i).Message()
+			key, err := protoToSQL(kf, entry.Get(kf), t.Key)
+			if err != nil {
+				return nil, err
+			}
+			val, err := protoFieldValue(entry, vf, t.Elem)
+			if err != nil {
+				return nil, err
+			}
+			out.Put(key, val)
 		}
 		return sortedMap(out), nil
 	case f.IsList():

@@ -153,6 +153,20 @@ func (d *protoDeriver) message(b *strings.Builder, indent, name string, nfields 
 		case types.KindArray:
 			b.WriteString("repeated " + d.fieldType(&nested, indent+"  ", t.Elem))
 		case types.KindMap:
+			if t.Elem.Kind == types.KindArray || t.Elem.Kind == types.KindMap {
+				// No proto3 map holds a repeated value: a repeated entry message.
+				entry := ProtobufMessageName + strconv.Itoa(d.next) + "Entry"
+				d.next++
+				b.WriteString("repeated " + entry)
+				nested.WriteString("\n")
+				d.message(&nested, indent+"  ", entry, 2, func(i int) (string, *types.Type) {
+					if i == 0 {
+						return "key", t.Key
+					}
+					return "value", t.Elem
+				})
+				break
+			}
 			k := d.fieldType(&nested, indent+"  ", t.Key)
 			b.WriteString("map<" + k + ", " + d.fieldType(&nested, indent+"  ", t.Elem) + ">")
 		default:
@@ -229,28 +243,35 @@ const (
 // checkProtobuf reports the column types the PROTOBUF formats do not carry yet.
 func checkProtobuf(format string, cols []types.Column) error {
 	for _, c := range cols {
-		if err := protoSupports(c.Type, false); err != nil {
-			return sqlerr.Newf(sqlerr.FeatureNotSupported, "The '%s' format does not support %s yet, column: %s", format, err.Error(), types.QuoteIdent(c.Name))
+		if err := protoSupports(c.Type, ""); err != nil {
+			return sqlerr.Newf(sqlerr.FeatureNotSupported, "The '%s' format does not support %s, column: %s", format, err.Error(), types.QuoteIdent(c.Name))
 		}
 	}
 	return nil
 }
 
-func protoSupports(t *types.Type, inCollection bool) error {
+// protoSupports checks t has a proto3 form; in is the collection t is an element
+// of ("ARRAY", "MAP" for a map's value, "" for a field). A repeated field cannot
+// hold another repeated field, so ARRAY elements may not be ARRAYs (Confluent's
+// converter, and so ksqlDB, refuse them: "Array cannot be nested") nor MAPs (a
+// repeated map entry is the map itself). A MAP's values may be ARRAYs or MAPs:
+// the map is then written as Confluent's converter writes it, a repeated entry
+// message whose value field is repeated (see protoDeriver.message).
+func protoSupports(t *types.Type, in string) error {
 	switch t.Kind {
 	case types.KindBoolean, types.KindInt, types.KindBigInt, types.KindDouble, types.KindString, types.KindBytes,
 		types.KindTimestamp, types.KindDate, types.KindTime, types.KindDecimal:
 		return nil
 	case types.KindStruct:
 		for _, f := range t.Fields {
-			if err := protoSupports(f.Type, false); err != nil {
+			if err := protoSupports(f.Type, ""); err != nil {
 				return err
 			}
 		}
 		return nil
 	case types.KindArray, types.KindMap:
-		if inCollection {
-			return fmt.Errorf("type '%s' inside an ARRAY or MAP", baseTypeName(t))
+		if in == "ARRAY" {
+			return fmt.Errorf("ARRAY elements of type '%s': Array cannot be nested", baseTypeName(t))
 		}
 		if t.Kind == types.KindMap {
 			switch t.Key.Kind {
@@ -258,10 +279,24 @@ func protoSupports(t *types.Type, inCollection bool) error {
 			default:
 				return fmt.Errorf("MAP keys of type '%s'", baseTypeName(t.Key))
 			}
+			return protoSupports(t.Elem, "MAP")
 		}
-		return protoSupports(t.Elem, true)
+		return protoSupports(t.Elem, "ARRAY")
 	}
 	return fmt.Errorf("type '%s'", baseTypeName(t))
+}
+
+// protoEntryList reports whether f is a map written as a repeated entry message
+// (fields key = 1 and value = 2, its name ending in Entry), as Confluent's
+// converter writes a map whose values are arrays or maps.
+func protoEntryList(f protoreflect.FieldDescriptor) bool {
+	if !f.IsList() || f.Kind() != protoreflect.MessageKind {
+		return false
+	}
+	m := f.Message()
+	fs := m.Fields()
+	return strings.HasSuffix(string(m.Name()), "Entry") && fs.Len() == 2 &&
+		fs.Get(0).Name() == "key" && fs.Get(0).Number() == 1 && fs.Get(1).Name() == "value" && fs.Get(1).Number() == 2
 }
 
 // compileProto parses a proto schema text into its file descriptor, with the
@@ -342,6 +377,18 @@ func protoMessageType(md protoreflect.MessageDescriptor, upper bool, depth int) 
 }
 
 func protoFieldSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (*types.Type, error) {
+	if protoEntryList(f) {
+		fs := f.Message().Fields()
+		k, err := protoScalarSQLType(fs.Get(0), upper, depth)
+		if err != nil {
+			return nil, err
+		}
+		v, err := protoFieldSQLType(fs.Get(1), upper, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return types.NewMap(k, v), nil
+	}
 	if f.IsMap() {
 		k, err := protoScalarSQLType(f.MapKey(), upper, depth)
 		if err != nil {

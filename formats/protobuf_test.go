@@ -155,6 +155,8 @@ func TestProtobufChecks(t *testing.T) {
 	}{
 		{[]types.Column{{Name: "M", Type: types.NewMap(types.DoubleType, types.IntType)}}, Options{}},
 		{[]types.Column{{Name: "AA", Type: types.NewArray(types.NewArray(types.IntType))}}, Options{}},
+		{[]types.Column{{Name: "AM", Type: types.NewArray(types.NewMap(types.StringType, types.IntType))}}, Options{}},
+		{[]types.Column{{Name: "MAA", Type: types.NewMap(types.StringType, types.NewArray(types.NewArray(types.IntType)))}}, Options{}},
 		{[]types.Column{{Name: "V", Type: types.IntType}}, Options{WrapSingle: new(bool)}},
 	} {
 		if _, err := NewCodec("PROTOBUF", c.cols, c.opts); err == nil {
@@ -403,4 +405,71 @@ func structReader(t *testing.T, schema string, cols []types.Column) Codec {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestProtobufMapsOfCollections: a MAP whose values are ARRAYs or MAPs has no
+// proto3 map form; it is written as Confluent's converter writes it, a repeated
+// ConnectDefaultNEntry message with a key and a (repeated) value field, and
+// inference reads such entry lists back as MAPs.
+func TestProtobufMapsOfCollections(t *testing.T) {
+	cols := []types.Column{
+		{Name: "MA", Type: types.NewMap(types.StringType, types.NewArray(types.IntType))},
+		{Name: "MM", Type: types.NewMap(types.StringType, types.NewMap(types.StringType, types.BigIntType))},
+		{Name: "S", Type: types.NewStruct(types.Field{Name: "X", Type: types.IntType})},
+	}
+	want := `syntax = "proto3";
+
+message ConnectDefault1 {
+  repeated ConnectDefault2Entry MA = 1;
+  repeated ConnectDefault3Entry MM = 2;
+  ConnectDefault4 S = 3;
+
+  message ConnectDefault2Entry {
+    string key = 1;
+    repeated int32 value = 2;
+  }
+
+  message ConnectDefault3Entry {
+    string key = 1;
+    map<string, int64> value = 2;
+  }
+
+  message ConnectDefault4 {
+    int32 X = 1;
+  }
+}
+`
+	if got := ProtobufSchemaFor(cols, "", ""); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	inferred, err := ProtobufSchemaType(want, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := types.NewStruct(fieldsOf(cols)...); !inferred.Equal(w) {
+		t.Fatalf("inferred %s, want %s", inferred, w)
+	}
+	ma := &types.Map{}
+	ma.Put("a", []any{int32(1), int32(2)})
+	ma.Put("b", []any{})
+	inner := &types.Map{}
+	inner.Put("x", int64(7))
+	mm := &types.Map{}
+	mm.Put("m", inner)
+	row := []any{ma, mm, types.Struct{int32(3)}}
+	c, err := NewCodec(ProtobufNoSR, cols, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Encode(nil, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]any, len(cols))
+	if err := c.Decode(b, got); err != nil {
+		t.Fatal(err)
+	}
+	if render(got) != render(row) {
+		t.Fatalf("read %s, wrote %s", render(got), render(row))
+	}
 }
