@@ -2,6 +2,7 @@ package formats
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -155,8 +156,8 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 // NewDecoder is NewCodec for a reader that uses only part of the row (a query's
 // referenced columns and struct fields): Decode may leave the columns use
 // excludes NULL, after checking them as it always does, so a record is rejected
-// exactly when NewCodec's Decode would reject it. Formats other than JSON and JSON_SR decode
-// every column. A nil use is NewCodec.
+// exactly when NewCodec's Decode would reject it. Formats other than JSON, JSON_SR
+// and PROTOBUF decode every column. A nil use is NewCodec.
 func NewDecoder(format string, cols []types.Column, opts Options, use *Projection) (Codec, error) {
 	c, err := NewCodec(format, cols, opts)
 	if err != nil || use == nil {
@@ -171,6 +172,11 @@ func NewDecoder(format string, cols []types.Column, opts Options, use *Projectio
 		projected := *jc.json
 		projected.use = use
 		return &jsonSRCodec{json: &projected, id: jc.id}, nil
+	case *protobufCodec:
+		projected := *jc
+		projected.use = use
+		projected.plans = &sync.Map{} // plans depend on the projection
+		return &projected, nil
 	}
 	return c, nil
 }

@@ -33,14 +33,21 @@ type protobufCodec struct {
 	msg     protoreflect.MessageDescriptor
 	fields  []protoreflect.FieldDescriptor // per column; nil when the message has none
 	lookup  SchemaLookup
-	writers sync.Map // id -> protoreflect.FileDescriptor
+	writers *sync.Map // id -> protoreflect.FileDescriptor
+	// use is the part of the row a reader needs (nil: all); see NewDecoder.
+	use *Projection
+	// plans holds the compiled wire decoder of each writer message
+	// (protoreflect.MessageDescriptor -> *protoPlan, nil when it has none).
+	plans *sync.Map
+	// dynamicOnly decodes every record with dynamicpb (benchmarks compare).
+	dynamicOnly bool
 }
 
 func newProtobufCodec(format string, cols []types.Column, opts Options) (*protobufCodec, error) {
 	if err := checkProtobuf(format, cols); err != nil {
 		return nil, err
 	}
-	c := &protobufCodec{cols: cols, framed: format == Protobuf}
+	c := &protobufCodec{cols: cols, framed: format == Protobuf, writers: &sync.Map{}, plans: &sync.Map{}}
 	text := ProtobufSchemaFor(cols, opts.FullName, opts.ProtobufNullable)
 	if r := opts.Registry; r != nil && c.framed {
 		c.id, c.lookup = r.ID, r.Lookup
@@ -215,6 +222,11 @@ func (c *protobufCodec) Decode(data []byte, dst []any) error {
 		}
 		data = body
 	}
+	if plan := c.plan(md); plan != nil && plan.decode(data, dst) == nil {
+		return nil
+	}
+	// No plan, or the record needs the general decoder (which also words any
+	// error the plan met).
 	m := dynamicpb.NewMessage(md)
 	if err := proto.Unmarshal(data, m); err != nil {
 		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "Failed to deserialize Protobuf: %v", err)
@@ -232,6 +244,25 @@ func (c *protobufCodec) Decode(data []byte, dst []any) error {
 		dst[i] = v
 	}
 	return nil
+}
+
+// plan returns the compiled wire decoder for records of md, building it on first
+// use; nil when the message needs the general decoder.
+func (c *protobufCodec) plan(md protoreflect.MessageDescriptor) *protoPlan {
+	if c.dynamicOnly {
+		return nil
+	}
+	if p, ok := c.plans.Load(md); ok {
+		return p.(*protoPlan)
+	}
+	names := make([]string, len(c.cols))
+	typs := make([]*types.Type, len(c.cols))
+	for i, col := range c.cols {
+		names[i], typs[i] = col.Name, col.Type
+	}
+	p := buildProtoPlan(md, names, typs, c.use, 0)
+	c.plans.Store(md, p)
+	return p
 }
 
 // setProtoField sets f of m to v, a value of t.
