@@ -39,7 +39,10 @@ type protobufCodec struct {
 	// plans holds the compiled wire decoder of each writer message
 	// (protoreflect.MessageDescriptor -> *protoPlan, nil when it has none).
 	plans *sync.Map
-	// dynamicOnly decodes every record with dynamicpb (benchmarks compare).
+	// encPlan writes records straight to the wire (nil: dynamicpb only).
+	encPlan *protoEncPlan
+	// dynamicOnly encodes and decodes every record with dynamicpb (benchmarks
+	// and tests compare).
 	dynamicOnly bool
 }
 
@@ -70,6 +73,12 @@ func newProtobufCodec(format string, cols []types.Column, opts Options) (*protob
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema is not compatible with the columns: %v", err)
 	}
 	c.fields = protoFieldsFor(c.msg, cols)
+	names := make([]string, len(cols))
+	typs := make([]*types.Type, len(cols))
+	for i, col := range cols {
+		names[i], typs[i] = col.Name, col.Type
+	}
+	c.encPlan = buildProtoEncPlan(c.msg, names, typs, 0)
 	if c.id > 0 {
 		c.writers.Store(c.id, fd)
 	}
@@ -101,6 +110,21 @@ func (c *protobufCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 	if len(c.cols) == 0 {
 		return nil, nil
 	}
+	if c.framed {
+		dst = appendConfluentHeader(dst, c.id)
+		dst = appendMessageIndexes(dst, c.msg)
+	}
+	if c.encPlan != nil && !c.dynamicOnly {
+		start := len(dst)
+		out, err := c.encPlan.encode(dst, vals)
+		if err == nil {
+			if out == nil {
+				out = []byte{} // a message of zero values is empty, not a null record
+			}
+			return out, nil
+		}
+		dst = out[:start] // the general encoder words the error, or covers the value
+	}
 	m := dynamicpb.NewMessage(c.msg)
 	for i, col := range c.cols {
 		if vals[i] == nil || c.fields[i] == nil {
@@ -109,10 +133,6 @@ func (c *protobufCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 		if err := setProtoField(m, c.fields[i], vals[i], col.Type); err != nil {
 			return dst, sqlerr.Newf(sqlerr.InternalError, "encode Protobuf column %s: %v", col.Name, err)
 		}
-	}
-	if c.framed {
-		dst = appendConfluentHeader(dst, c.id)
-		dst = appendMessageIndexes(dst, c.msg)
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
 	if err != nil {

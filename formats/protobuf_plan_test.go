@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/cockroachdb/apd/v3"
@@ -175,6 +176,73 @@ func compareDecoders(t *testing.T, format string, cols []types.Column, opts Opti
 		}
 		if hasDecimal != (err != nil) {
 			t.Errorf("row %d: plan decode: %v", r, err)
+		}
+	}
+}
+
+// TestProtobufEncodePlanMatchesDynamicpb requires the compiled encoder to write
+// the bytes the deterministic dynamicpb marshaller writes, for every column kind,
+// NULLs, zero values, negative numbers, NULL elements and map values, unsorted and
+// duplicate map keys, and messages longer than 127 bytes (a two-byte length).
+func TestProtobufEncodePlanMatchesDynamicpb(t *testing.T) {
+	m := &types.Map{}
+	m.Put("b", int64(2))
+	m.Put("a", nil)
+	m.Put("", int64(-1))
+	im := &types.Map{}
+	im.Put(int32(-3), "x")
+	im.Put(int32(2), "")
+	long := make([]byte, 300)
+	for i := range long {
+		long[i] = 'a' + byte(i%26)
+	}
+	cols := []types.Column{
+		{Name: "I", Type: types.IntType}, {Name: "L", Type: types.BigIntType}, {Name: "D", Type: types.DoubleType},
+		{Name: "B", Type: types.BooleanType}, {Name: "S", Type: types.StringType}, {Name: "Y", Type: types.BytesType},
+		{Name: "TS", Type: types.TimestampType}, {Name: "DT", Type: types.DateType}, {Name: "TM", Type: types.TimeType},
+		{Name: "ST", Type: types.NewStruct(types.Field{Name: "X", Type: types.IntType}, types.Field{Name: "IN", Type: types.NewStruct(types.Field{Name: "Z", Type: types.StringType})})},
+		{Name: "A", Type: types.NewArray(types.BigIntType)}, {Name: "AS", Type: types.NewArray(types.StringType)},
+		{Name: "AST", Type: types.NewArray(types.NewStruct(types.Field{Name: "X", Type: types.IntType}))},
+		{Name: "M", Type: types.NewMap(types.StringType, types.BigIntType)}, {Name: "IM", Type: types.NewMap(types.IntType, types.StringType)},
+	}
+	rows := [][]any{
+		{int32(-5), int64(1) << 40, -2.5, true, "s€", []byte{1, 2}, types.Timestamp(-750), types.Date(10956), types.Time(47655016),
+			types.Struct{int32(1), types.Struct{string(long)}}, []any{int64(1), nil, int64(-2)}, []any{"x", nil, ""},
+			[]any{types.Struct{int32(3)}, nil, types.Struct{nil}}, m, im},
+		make([]any, 15),
+		{int32(0), int64(0), 0.0, false, "", []byte{}, types.Timestamp(0), types.Date(0), types.Time(0),
+			types.Struct{nil, nil}, []any{}, []any{}, []any{}, &types.Map{}, &types.Map{}},
+		{nil, nil, nil, nil, string(long), long, types.Timestamp(1436918400123), nil, nil, types.Struct{int32(-1), nil}, nil, nil, nil, nil, nil},
+	}
+	for _, rep := range []string{"", ProtobufOptional, ProtobufWrapper} {
+		for _, format := range []string{Protobuf, ProtobufNoSR} {
+			opts := Options{ProtobufNullable: rep, Registry: &Registry{ID: 4}}
+			plan, err := NewCodec(format, cols, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.(*protobufCodec).encPlan == nil {
+				t.Fatalf("%s %q: no encoding plan", format, rep)
+			}
+			general, _ := NewCodec(format, cols, opts)
+			general.(*protobufCodec).dynamicOnly = true
+			for r, row := range rows {
+				a, errA := plan.Encode(nil, row)
+				b, errB := general.Encode(nil, row)
+				if errA != nil || errB != nil || !bytes.Equal(a, b) {
+					t.Errorf("%s %q row %d:\nplan      % x (%v)\ndynamicpb % x (%v)", format, rep, r, a, errA, b, errB)
+				}
+				// The plan wrote them itself (Encode falls back silently).
+				pc := plan.(*protobufCodec)
+				var head []byte
+				if pc.framed {
+					head = appendMessageIndexes(appendConfluentHeader(nil, pc.id), pc.msg)
+				}
+				direct, err := pc.encPlan.encode(head, row)
+				if err != nil || !bytes.Equal(direct, b) && len(b) > 0 {
+					t.Errorf("%s %q row %d: plan alone wrote % x (%v)", format, rep, r, direct, err)
+				}
+			}
 		}
 	}
 }
