@@ -773,6 +773,20 @@ func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err e
 	return true, nil
 }
 
+// decimalFromProto reads a confluent.type.Decimal's unscaled big-endian value
+// and scale as a value of the DECIMAL type t (rescaled to its scale).
+func decimalFromProto(b []byte, scale int, t *types.Type) (*apd.Decimal, error) {
+	d := bytesDecimal(b, scale)
+	if scale != t.Scale {
+		q := new(apd.Decimal)
+		if _, err := apd.BaseContext.WithPrecision(uint32(t.Precision)+1).Quantize(q, d, int32(-t.Scale)); err != nil {
+			return nil, err
+		}
+		d = q
+	}
+	return d, nil
+}
+
 // readWellKnown reads a well-known message as a value of t; ok is false for
 // other messages.
 func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err error) {
@@ -803,17 +817,8 @@ func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err e
 		if t.Kind != types.KindDecimal {
 			return nil, true, fmt.Errorf("a Decimal read as %s", t)
 		}
-		b := m.Get(m.Descriptor().Fields().ByName("value")).Bytes()
-		scale := int(getInt(m, "scale"))
-		d := bytesDecimal(b, scale)
-		if scale != t.Scale {
-			q := new(apd.Decimal)
-			if _, err := apd.BaseContext.WithPrecision(uint32(t.Precision)+1).Quantize(q, d, int32(-t.Scale)); err != nil {
-				return nil, true, err
-			}
-			d = q
-		}
-		return d, true, nil
+		d, err := decimalFromProto(m.Get(m.Descriptor().Fields().ByName("value")).Bytes(), int(getInt(m, "scale")), t)
+		return d, true, err
 	}
 	return nil, false, nil
 }

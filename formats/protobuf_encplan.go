@@ -2,6 +2,8 @@ package formats
 
 import (
 	"math"
+
+	"github.com/cockroachdb/apd/v3"
 	"sort"
 	"strconv"
 
@@ -16,8 +18,8 @@ import (
 // order (the order the deterministic marshaller of google.golang.org/protobuf
 // writes a dynamic message in), each converted by protoScalar as the dynamicpb
 // path converts it, so the bytes are the same. Shapes it does not cover make
-// buildProtoEncPlan return nil; values it does not cover (a DECIMAL) make encode
-// return errProtoFallback; either way the codec encodes with dynamicpb, which
+// buildProtoEncPlan return nil; values it cannot write make encode return
+// errProtoFallback; either way the codec encodes with dynamicpb, which
 // also words any error.
 type protoEncPlan struct {
 	fields []protoEncField // in declaration order
@@ -78,10 +80,8 @@ func encFieldOK(ef *protoEncField, depth int) bool {
 
 func encMessageOK(ef *protoEncField, md protoreflect.MessageDescriptor, t *types.Type, depth int) bool {
 	switch md.FullName() {
-	case protoTimestamp, protoDate, protoTimeOfDay:
-		return true
-	case protoDecimal:
-		return false
+	case protoTimestamp, protoDate, protoTimeOfDay, protoDecimal:
+		return t.Kind != types.KindStruct
 	}
 	if isProtoWrapper(md.FullName()) && t.Kind != types.KindStruct {
 		return true
@@ -353,6 +353,30 @@ func appendWellKnown(b []byte, md protoreflect.MessageDescriptor, v any, t *type
 		}
 		ms := int64(tm)
 		ints = [4]int64{ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000 * 1_000_000}
+	case protoDecimal:
+		d, ok := v.(*apd.Decimal)
+		if !ok || t.Kind != types.KindDecimal {
+			return b, errProtoFallback
+		}
+		raw, err := decimalBytes(d, t.Scale)
+		if err != nil {
+			return b, errProtoFallback
+		}
+		// value, precision, scale as fillWellKnown sets them (zeros not written).
+		fs := md.Fields()
+		if len(raw) > 0 {
+			b = protowire.AppendTag(b, fs.ByName("value").Number(), protowire.BytesType)
+			b = protowire.AppendBytes(b, raw)
+		}
+		if t.Precision != 0 {
+			b = protowire.AppendTag(b, fs.ByName("precision").Number(), protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(uint32(t.Precision)))
+		}
+		if t.Scale != 0 {
+			b = protowire.AppendTag(b, fs.ByName("scale").Number(), protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(int64(int32(t.Scale))))
+		}
+		return b, nil
 	default: // a wrapper
 		f := md.Fields().ByName("value")
 		pv, err := protoScalar(f, v, t)

@@ -512,8 +512,10 @@ func wellKnownFromWire(md protoreflect.MessageDescriptor, b []byte, t *types.Typ
 		}
 		return types.Time(i32(1)*3_600_000 + i32(2)*60_000 + i32(3)*1000 + i32(4)/1_000_000), nil
 	case protoDecimal:
-		// Rare enough in hot paths to share readWellKnown's rescaling.
-		return nil, errProtoFallback
+		if t.Kind != types.KindDecimal {
+			return nil, fmt.Errorf("a Decimal read as %s", t)
+		}
+		return decimalFromProto(raw[1], int(i32(3)), t)
 	}
 	f := md.Fields().ByName("value")
 	return protoScalarFromWire(f, nums[1], raw[1], t)
