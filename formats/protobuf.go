@@ -168,22 +168,26 @@ func appendMessageIndexes(dst []byte, md protoreflect.MessageDescriptor) []byte 
 // readMessageIndexes reads the indexes appendMessageIndexes writes and finds the
 // message they name in fd.
 func readMessageIndexes(data []byte, fd protoreflect.FileDescriptor) (protoreflect.MessageDescriptor, []byte, error) {
+	// A producer that leaves the indexes out (kafkajs' Protobuf serializer does)
+	// puts the message's first field tag here: say so, since the indexes it seems
+	// to name mean nothing to its author.
+	const hint = " (Confluent's Protobuf framing puts message indexes after the schema id; was the record written without them?)"
 	n, l := protowire.ConsumeVarint(data)
 	if l < 0 {
-		return nil, nil, fmt.Errorf("bad message indexes")
+		return nil, nil, fmt.Errorf("bad message indexes" + hint)
 	}
 	data = data[l:]
 	count := protowire.DecodeZigZag(n)
 	path := []int64{0}
-	if count > 0 {
-		if count > 64 {
-			return nil, nil, fmt.Errorf("%d message indexes", count)
-		}
+	switch {
+	case count < 0 || count > 64:
+		return nil, nil, fmt.Errorf("invalid message index count %d%s", count, hint)
+	case count > 0:
 		path = path[:0]
 		for range count {
 			v, l := protowire.ConsumeVarint(data)
 			if l < 0 {
-				return nil, nil, fmt.Errorf("bad message indexes")
+				return nil, nil, fmt.Errorf("bad message indexes" + hint)
 			}
 			data = data[l:]
 			path = append(path, protowire.DecodeZigZag(v))
@@ -193,7 +197,7 @@ func readMessageIndexes(data []byte, fd protoreflect.FileDescriptor) (protorefle
 	var md protoreflect.MessageDescriptor
 	for _, i := range path {
 		if i < 0 || int(i) >= msgs.Len() {
-			return nil, nil, fmt.Errorf("message index %d out of range", i)
+			return nil, nil, fmt.Errorf("message index %d out of range%s", i, hint)
 		}
 		md = msgs.Get(int(i))
 		msgs = md.Messages()
