@@ -59,6 +59,10 @@ type Source struct {
 	KeySchema, ValueSchema                 *RegistrySchema
 	KeySchemaFullName, ValueSchemaFullName string
 	KeySchemaID, ValueSchemaID             int
+	// KeyProtobufNullable and ValueProtobufNullable are the
+	// KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION properties of a PROTOBUF side
+	// (formats.ProtobufOptional or formats.ProtobufWrapper; "" for the default).
+	KeyProtobufNullable, ValueProtobufNullable string
 	// Schemas finds the schemas of records written with other ids.
 	Schemas formats.SchemaLookup
 }

@@ -262,6 +262,9 @@ func resolveFormats(src *catalog.Source, w *withProps, session map[string]string
 	if err := checkSchemaFullNames(src, w); err != nil {
 		return err
 	}
+	if err := checkProtobufNullable(src, w); err != nil {
+		return err
+	}
 	if d, ok := w.str("VALUE_DELIMITER"); ok {
 		if src.ValueFormat != "DELIMITED" {
 			return sqlerr.New(sqlerr.InvalidParameterValue, "VALUE_DELIMITER is only valid with VALUE_FORMAT='DELIMITED'").WithPosition(w.pos("VALUE_DELIMITER"))

@@ -409,6 +409,79 @@ func readTopic(t *testing.T, c *kafkaio.Cluster, topic string) []*kgo.Record {
 	return out
 }
 
+// TestProtobufAndJSONSchemaCompatibility registers Protobuf and JSON Schema
+// versions through the REST API: an incompatible one is refused with 409 and the
+// difference's Confluent type, a compatible one gets the next version, and the
+// compatibility endpoint agrees; a Protobuf reference is compiled with its import.
+func TestProtobufAndJSONSchemaCompatibility(t *testing.T) {
+	c := startCluster(t)
+	_, cl, _ := startRegistry(t, c, "1")
+	ctx := context.Background()
+	for i, tc := range []struct {
+		typ                   sr.SchemaType
+		v1, compatible, wrong string
+		errorType             string
+	}{{
+		typ:        sr.TypeProtobuf,
+		v1:         `syntax = "proto3"; message M { string a = 1; }`,
+		compatible: `syntax = "proto3"; message M { string a = 1; int64 b = 2; }`,
+		wrong:      `syntax = "proto3"; message M { string a = 1; int64 b = 2; double c = 2; }`,
+		errorType:  "",
+	}, {
+		typ:        sr.TypeProtobuf,
+		v1:         `syntax = "proto3"; message P { string a = 1; }`,
+		compatible: `syntax = "proto3"; message P { bytes a = 1; }`,
+		wrong:      `syntax = "proto3"; message P { double a = 1; }`,
+		errorType:  "FIELD_SCALAR_KIND_CHANGED",
+	}, {
+		typ:        sr.TypeJSON,
+		v1:         `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`,
+		compatible: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"additionalProperties":false}`,
+		wrong:      `{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"additionalProperties":false}`,
+		errorType:  "TYPE_CHANGED",
+	}} {
+		subject := fmt.Sprintf("%s-%d", tc.typ, i)
+		if _, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: tc.v1, Type: tc.typ}, -1, -1); err != nil {
+			t.Fatal(err)
+		}
+		_, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: tc.wrong, Type: tc.typ}, -1, -1)
+		if tc.errorType == "" {
+			// Two fields with one number do not compile.
+			if srCode(err) != 42201 {
+				t.Fatalf("%s: invalid schema: %v", subject, err)
+			}
+			continue
+		}
+		if srCode(err) != 409 || !strings.Contains(err.Error(), "errorType:'"+tc.errorType+"'") {
+			t.Fatalf("%s: incompatible schema: %v", subject, err)
+		}
+		res, err := cl.CheckCompatibility(ctx, subject, -1, sr.Schema{Schema: tc.wrong, Type: tc.typ})
+		if err != nil || res.Is {
+			t.Fatalf("%s: check of the incompatible schema: %+v, %v", subject, res, err)
+		}
+		ss, err := cl.CreateSchema(ctx, subject, sr.Schema{Schema: tc.compatible, Type: tc.typ})
+		if err != nil || ss.Version != 2 {
+			t.Fatalf("%s: compatible schema: %+v, %v", subject, ss, err)
+		}
+	}
+
+	// A reference: the importing schema compiles against it, and its own
+	// evolution is checked.
+	if _, err := cl.RegisterSchema(ctx, "dep", sr.Schema{Schema: `syntax = "proto3"; package dep; message D { string x = 1; }`, Type: sr.TypeProtobuf}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	ref := []sr.SchemaReference{{Name: "dep.proto", Subject: "dep", Version: 1}}
+	user := func(typ string) sr.Schema {
+		return sr.Schema{Type: sr.TypeProtobuf, References: ref, Schema: `syntax = "proto3"; import "dep.proto"; message U { ` + typ + ` d = 1; }`}
+	}
+	if _, err := cl.RegisterSchema(ctx, "user", user("dep.D"), -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.RegisterSchema(ctx, "user", user("string"), -1, -1); srCode(err) != 409 || !strings.Contains(err.Error(), "FIELD_KIND_CHANGED") {
+		t.Fatalf("a message field made a string: %v", err)
+	}
+}
+
 // TestTwoNodesAllocateDistinctIDs: two registries on one topic (two nodes)
 // register schemas at the same time. Each write is decided against the topic's
 // end and lands only there, so no id names two schemas, a schema registered on
