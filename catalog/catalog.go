@@ -59,6 +59,10 @@ type Source struct {
 	KeySchema, ValueSchema                 *RegistrySchema
 	KeySchemaFullName, ValueSchemaFullName string
 	KeySchemaID, ValueSchemaID             int
+	// KeyProtobufNullable and ValueProtobufNullable are the
+	// KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION properties of a PROTOBUF side
+	// (formats.ProtobufOptional or formats.ProtobufWrapper; "" for the default).
+	KeyProtobufNullable, ValueProtobufNullable string
 	// Schemas finds the schemas of records written with other ids.
 	Schemas formats.SchemaLookup
 }
@@ -121,6 +125,9 @@ type Query struct {
 	// Props are the session properties in force when the query was created; they
 	// are replayed with it so every node plans it the same way.
 	Props map[string]string
+	// Paused is set by PAUSE and cleared by RESUME: the query runs without
+	// reading its inputs.
+	Paused bool
 }
 
 // Catalog is the set of sources, queries and custom types. It is safe for
@@ -231,6 +238,22 @@ func (c *Catalog) PutQuery(q *Query) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.queries[q.ID] = q
+}
+
+// SetQueryPaused records PAUSE (true) or RESUME (false) of a query; it reports
+// false when there is no such query. The query is replaced, not changed, so a
+// reader holding the old one sees a consistent value.
+func (c *Catalog) SetQueryPaused(id string, paused bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q, ok := c.queries[id]
+	if !ok {
+		return false
+	}
+	cp := *q
+	cp.Paused = paused
+	c.queries[id] = &cp
+	return true
 }
 
 // DropQuery removes a persistent query.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -37,7 +38,11 @@ func (e *Engine) AwaitIdle(ctx context.Context, timeout time.Duration) error {
 		lastErr error
 	)
 	for {
-		qs := e.runningQueries()
+		// A paused query reads nothing until RESUME: not waited for.
+		qs := slices.DeleteFunc(e.runningQueries(), func(q *exec.PersistentQuery) bool {
+			st, _ := q.State()
+			return st == exec.StatePaused
+		})
 		behind, ranges, err := e.behind(ctx, qs)
 		switch {
 		case err != nil:

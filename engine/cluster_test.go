@@ -252,8 +252,7 @@ func TestClusterPullQueriesSeeEveryPartition(t *testing.T) {
 	// Both nodes run a share of the query's tasks.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		p1 := runningQuery(n1.engine, firstQuery(n1.engine)).ActivePartitions()
-		p2 := runningQuery(n2.engine, firstQuery(n2.engine)).ActivePartitions()
+		p1, p2 := activePartitions(n1.engine), activePartitions(n2.engine)
 		if len(p1) > 0 && len(p2) > 0 && len(p1)+len(p2) == 4 {
 			break
 		}
@@ -301,6 +300,15 @@ func runningQuery(e *Engine, id string) *exec.PersistentQuery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.running[id]
+}
+
+// activePartitions are the partitions e runs of its (only) query: none while the
+// node has not applied the statement yet (the test ran it on another node).
+func activePartitions(e *Engine) []int32 {
+	if q := runningQuery(e, firstQuery(e)); q != nil {
+		return q.ActivePartitions()
+	}
+	return nil
 }
 
 func firstQuery(e *Engine) string {

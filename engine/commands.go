@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluice-db/sluice/kafkaio"
 	"github.com/sluice-db/sluice/parser"
 	"github.com/sluice-db/sluice/sqlerr"
 )
@@ -31,68 +31,26 @@ type command struct {
 	Node string `json:"node,omitempty"`
 }
 
-// errCommandRace means another node appended a statement between this node's
-// validation and its append: the append was aborted and is tried again against
-// the catalog that includes the other statement.
-var errCommandRace = errors.New("another node appended a statement first")
-
-// commandLog holds the clients of the command topic.
+// commandLog is the command topic and its follower.
 type commandLog struct {
-	// reader follows the topic read_committed from its start, with the
-	// transaction markers, so the position it reports counts them too.
-	reader *kgo.Client
-	// writer appends in transactions of its own (nil when the cluster has no
-	// transactions: appends are then unconditional, and two nodes running
-	// conflicting statements at once may both be told they succeeded).
-	writer *kgo.Client
-	admin  *kadm.Client
-	stop   context.CancelFunc
-	done   chan struct{}
+	log  *kafkaio.SerialLog
+	stop context.CancelFunc
+	done chan struct{}
 }
 
-// openCommandLog creates the command topic's clients. The writer's
-// transactional id is the node's own, so a restarted node fences the
-// transaction its predecessor may have left open (which would hold every
-// node's reader back until it timed out).
+// openCommandLog opens the command topic. Without transactions in the cluster,
+// appends are unconditional, and two nodes running conflicting statements at
+// once may both be told they succeeded.
 func (e *Engine) openCommandLog(ctx context.Context) error {
-	topic := e.commandTopic()
-	reader, err := e.cluster.NewClient(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.KeepControlRecords(),
-		kgo.FetchMaxWait(100*time.Millisecond),
-	)
+	l, err := kafkaio.OpenSerialLog(ctx, e.cluster, e.commandTopic(), "_sluice_"+e.cfg.ServiceID+"_command_"+e.cfg.NodeID,
+		func(err error) {
+			e.logger.Warn("the Kafka cluster has no transactions: statements run on several nodes at once are not serialized", "err", err)
+		},
+		kgo.FetchMaxWait(100*time.Millisecond))
 	if err != nil {
-		return err
+		return fmt.Errorf("command topic: %w", err)
 	}
-	cmds := &commandLog{reader: reader, admin: kadm.NewClient(reader), done: make(chan struct{})}
-	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	terr := e.cluster.CheckTransactions(tctx)
-	cancel()
-	if terr != nil {
-		e.logger.Warn("the Kafka cluster has no transactions: statements run on several nodes at once are not serialized", "err", terr)
-	} else {
-		w, err := e.cluster.NewClient(
-			kgo.TransactionalID("_sluice_"+e.cfg.ServiceID+"_command_"+e.cfg.NodeID),
-			kgo.TransactionTimeout(10*time.Second),
-			kgo.ProducerLinger(0),
-			kgo.DefaultProduceTopic(topic),
-		)
-		if err != nil {
-			reader.Close()
-			return err
-		}
-		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		_, _, err = w.ProducerID(ictx)
-		cancel()
-		if err != nil {
-			w.Close()
-			reader.Close()
-			return fmt.Errorf("initialize the command topic's transactional producer: %w", err)
-		}
-		cmds.writer = w
-	}
-	e.cmds = cmds
+	e.cmds = &commandLog{log: l, done: make(chan struct{})}
 	return nil
 }
 
@@ -102,28 +60,13 @@ func (e *Engine) closeCommandLog() {
 		e.cmds.stop()
 		<-e.cmds.done
 	}
-	if e.cmds.writer != nil {
-		e.cmds.writer.Close()
-	}
-	e.cmds.reader.Close()
+	e.cmds.log.Close()
 }
 
 // committedEnd is the offset after the last committed record of the command
-// topic (its last stable offset): what a node must have applied before it
-// validates a statement.
+// topic: what a node must have applied before it validates a statement.
 func (e *Engine) committedEnd(ctx context.Context) (int64, error) {
-	offs, err := e.cmds.admin.ListCommittedOffsets(ctx, e.commandTopic())
-	if err != nil {
-		return 0, fmt.Errorf("end of the command topic: %w", err)
-	}
-	o, ok := offs.Lookup(e.commandTopic(), 0)
-	if !ok {
-		return 0, fmt.Errorf("end of the command topic: partition 0 missing from the answer")
-	}
-	if o.Err != nil {
-		return 0, fmt.Errorf("end of the command topic: %w", o.Err)
-	}
-	return o.Offset, nil
+	return e.cmds.log.End(ctx)
 }
 
 // startFollowing applies the topic up to its current end (the catalog as it
@@ -166,7 +109,7 @@ func (e *Engine) follow(ctx context.Context) {
 	p := parser.New()
 	p.Types = e.catalog.Type
 	for {
-		fetches := e.cmds.reader.PollFetches(ctx)
+		fetches := e.cmds.log.Reader().PollFetches(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -221,56 +164,20 @@ func (e *Engine) waitAppliedLocked(ctx context.Context, end int64) error {
 	return nil
 }
 
-// abortedAppendError is a failed append whose transaction was aborted: the
-// command topic holds nothing of it, so trying again is safe. (A transactional
-// producer can lose its sequence after a broker-side fault; aborting recovers
-// it with a bumped epoch.)
-type abortedAppendError struct{ err error }
-
-func (e *abortedAppendError) Error() string { return "record command: " + e.err.Error() }
-func (e *abortedAppendError) Unwrap() error { return e.err }
-
 // recordAt appends a command, which the caller validated against the catalog
-// as of offset end, and returns its offset. In a transaction, the append
-// commits only if it landed at end: otherwise another node's statement came
-// first, the append is aborted (no reader ever sees it) and errCommandRace
-// tells the caller to validate again.
+// as of offset end, and returns its offset: kafkaio.ErrAppendRace when another
+// node's statement came first (validate again), a *kafkaio.AbortedAppendError
+// when the append failed and left nothing behind (try again).
 func (e *Engine) recordAt(ctx context.Context, c command, end int64) (int64, error) {
 	value, err := json.Marshal(c)
 	if err != nil {
 		return 0, err
 	}
-	rec := &kgo.Record{Topic: e.commandTopic(), Partition: 0, Value: value}
-	w := e.cmds.writer
-	if w == nil {
-		r, err := e.cluster.Producer().ProduceSync(ctx, rec).First()
-		if err != nil {
-			return 0, fmt.Errorf("record command: %w", err)
-		}
-		return r.Offset, nil
-	}
-	if err := w.BeginTransaction(); err != nil {
+	off, err := e.cmds.log.AppendAt(ctx, end, &kgo.Record{Value: value})
+	if err != nil {
 		return 0, fmt.Errorf("record command: %w", err)
 	}
-	r, err := w.ProduceSync(ctx, rec).First()
-	if err == nil && r.Offset != end {
-		err = errCommandRace
-	}
-	if err != nil {
-		if aerr := w.EndTransaction(ctx, kgo.TryAbort); aerr != nil {
-			return 0, fmt.Errorf("record command: %w (and abort: %v)", err, aerr)
-		}
-		if errors.Is(err, errCommandRace) {
-			return 0, err
-		}
-		// The append was aborted, so no reader will ever see it: the
-		// statement can be tried again with a recovered producer.
-		return 0, &abortedAppendError{err}
-	}
-	if err := w.EndTransaction(ctx, kgo.TryCommit); err != nil {
-		return 0, fmt.Errorf("record command: commit: %w", err)
-	}
-	return r.Offset, nil
+	return off, nil
 }
 
 // executeDDL validates, records and applies a statement: validated against a
@@ -290,16 +197,16 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not catch up with the command topic")
 		}
 		tag, err := e.tryDDL(ctx, stmt, props, c, end)
-		if errors.Is(err, errCommandRace) && attempt < 50 {
+		if errors.Is(err, kafkaio.ErrAppendRace) && attempt < 50 {
 			e.logger.Info("another node ran a statement at the same time; validating again", "statement", text, "attempt", attempt)
 			continue
 		}
-		var aborted *abortedAppendError
+		var aborted *kafkaio.AbortedAppendError
 		if errors.As(err, &aborted) && attempt < 5 && ctx.Err() == nil {
-			e.logger.Warn("appending a statement to the command topic failed and was rolled back; trying again", "statement", text, "attempt", attempt, "err", aborted.err)
+			e.logger.Warn("appending a statement to the command topic failed and was rolled back; trying again", "statement", text, "attempt", attempt, "err", aborted.Err)
 			continue
 		}
-		if errors.Is(err, errCommandRace) || errors.As(err, &aborted) {
+		if errors.Is(err, kafkaio.ErrAppendRace) || errors.As(err, &aborted) {
 			return "", sqlerr.Wrap(sqlerr.ConnectionFailure, err, "could not record the statement in the command topic")
 		}
 		return tag, err
@@ -308,8 +215,8 @@ func (e *Engine) executeDDL(ctx context.Context, stmt parser.Statement, props ma
 
 // tryDDL validates stmt against the catalog, records it where the command
 // topic ended (end, or further if the follower applied more since) and
-// applies it, under the statement lock. It returns errCommandRace or an
-// abortedAppendError when the statement can be tried again.
+// applies it, under the statement lock. It returns kafkaio.ErrAppendRace or an
+// *kafkaio.AbortedAppendError when the statement can be tried again.
 func (e *Engine) tryDDL(ctx context.Context, stmt parser.Statement, props map[string]string, c command, end int64) (string, error) {
 	if err := e.lockStatements(ctx); err != nil {
 		return "", sqlerr.Wrap(sqlerr.QueryCanceled, err, "waiting for another statement")
@@ -327,8 +234,8 @@ func (e *Engine) tryDDL(ctx context.Context, stmt parser.Statement, props map[st
 	}
 	var offset int64
 	e.unlocked(func() { offset, err = e.recordAt(ctx, c, end) })
-	var aborted *abortedAppendError
-	if errors.Is(err, errCommandRace) || errors.As(err, &aborted) {
+	var aborted *kafkaio.AbortedAppendError
+	if errors.Is(err, kafkaio.ErrAppendRace) || errors.As(err, &aborted) {
 		return "", err
 	}
 	if err != nil {

@@ -29,7 +29,7 @@ type ddlAction func(ctx context.Context, offset int64, replay bool) (tag string,
 func isDDL(s parser.Statement) bool {
 	switch s.(type) {
 	case *parser.CreateSource, *parser.CreateAsSelect, *parser.InsertSelect, *parser.Drop, *parser.Terminate,
-		*parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
+		*parser.PauseResume, *parser.AlterSource, *parser.CreateType, *parser.DropType, *parser.CreateConnector, *parser.DropConnector:
 		return true
 	}
 	return false
@@ -67,6 +67,10 @@ func (e *Engine) prepareLocked(ctx context.Context, stmt parser.Statement, props
 		return e.prepareDrop(st)
 	case *parser.Terminate:
 		return e.prepareTerminate(st)
+	case *parser.PauseResume:
+		return e.preparePauseResume(st)
+	case *parser.AlterSource:
+		return e.prepareAlter(st)
 	case *parser.CreateType:
 		return e.prepareCreateType(st)
 	case *parser.DropType:
@@ -317,7 +321,7 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 	var err error
 	e.unlocked(func() {
 		if err = e.planPhysical(qp, q.ID, true); err == nil {
-			run, err = e.startRun(qp, props)
+			run, err = e.startRun(qp, props, q.Paused)
 		}
 	})
 	if err != nil {
@@ -339,7 +343,7 @@ func (e *Engine) runQueryLocked(q *catalog.Query, qp *plan.QueryPlan, props map[
 
 // startRun starts a run of a physically planned query. It reads only the
 // engine's configuration, so it needs no lock.
-func (e *Engine) startRun(qp *plan.QueryPlan, props map[string]string) (*exec.PersistentQuery, error) {
+func (e *Engine) startRun(qp *plan.QueryPlan, props map[string]string, paused bool) (*exec.PersistentQuery, error) {
 	cache, err := cacheMaxBytes(props)
 	if err != nil {
 		return nil, err
@@ -363,6 +367,7 @@ func (e *Engine) startRun(qp *plan.QueryPlan, props map[string]string) (*exec.Pe
 		ExactlyOnce: g.exactlyOnce, CommitInterval: g.commitInterval, TransactionTimeout: g.txnTimeout,
 		TransactionalID: qp.Physical.Group + "-" + e.cfg.NodeID, InstanceID: qp.Physical.Group + "-" + e.cfg.NodeID, Fault: e.cfg.Fault,
 		OnCommit: func(d time.Duration) { e.cfg.Observer.Commit(qp.Physical.QueryID, d) },
+		Paused:   paused,
 	})
 }
 
@@ -506,6 +511,76 @@ func (e *Engine) prepareTerminate(st *parser.Terminate) (ddlAction, error) {
 	return func(context.Context, int64, bool) (string, error) {
 		e.stopQueryLocked(id)
 		return "TERMINATE", nil
+	}, nil
+}
+
+// prepareAlter adds value columns to a source CREATE made. Queries already
+// running keep the columns they were planned with; later ones see the new ones.
+func (e *Engine) prepareAlter(st *parser.AlterSource) (ddlAction, error) {
+	src, err := e.catalog.Source(st.Name)
+	if err != nil {
+		return nil, sqlerr.Newf(sqlerr.UndefinedTable, "Source %s does not exist.", st.Name).WithPosition(st.NamePos)
+	}
+	p := parser.New()
+	p.Types = e.catalog.Type
+	created, err := p.ParseScript(src.SQL)
+	cas := err == nil && len(created) == 1 && isCreateAsSelect(created[0])
+	altered, err := planner.PlanAlterSource(src, st, cas)
+	if err != nil {
+		return nil, err
+	}
+	tag := "ALTER " + st.Kind.String()
+	return func(context.Context, int64, bool) (string, error) {
+		e.catalog.PutSource(altered)
+		return tag, nil
+	}, nil
+}
+
+func isCreateAsSelect(s parser.Statement) bool {
+	_, ok := s.(*parser.CreateAsSelect)
+	return ok
+}
+
+// preparePauseResume pauses or resumes one query or all. The catalog records
+// it, so a node that replays the command topic starts the query paused.
+func (e *Engine) preparePauseResume(st *parser.PauseResume) (ddlAction, error) {
+	tag := "PAUSE"
+	if st.Resume {
+		tag = "RESUME"
+	}
+	ids := []string{strings.ToUpper(st.QueryID)}
+	if st.All {
+		ids = ids[:0]
+		for _, q := range e.catalog.Queries() {
+			ids = append(ids, q.ID)
+		}
+	} else if e.catalog.Query(ids[0]) == nil {
+		return nil, sqlerr.Newf(sqlerr.UndefinedObject, "Unknown queryId: %s", st.QueryID)
+	}
+	return func(context.Context, int64, bool) (string, error) {
+		for _, id := range ids {
+			if !e.catalog.SetQueryPaused(id, !st.Resume) {
+				continue // terminated since
+			}
+			if spec, ok := e.specs[id]; ok {
+				spec.q = e.catalog.Query(id)
+				e.specs[id] = spec
+			}
+			for i, p := range e.pending {
+				if p.q.ID == id {
+					e.pending[i].q = e.catalog.Query(id)
+				}
+			}
+			if run, ok := e.running[id]; ok {
+				if st.Resume {
+					run.Resume()
+				} else {
+					run.Pause()
+				}
+				e.logger.Info("query "+strings.ToLower(tag)+"d", "query", id)
+			}
+		}
+		return tag, nil
 	}, nil
 }
 

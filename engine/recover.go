@@ -131,7 +131,7 @@ func (e *Engine) recoverFailed(now time.Time) {
 
 	for _, d := range due {
 		d.old.Stop() // its loop has ended; this closes what it left (standby copies)
-		run, err := e.startRun(d.spec.qp, d.spec.props)
+		run, err := e.startRun(d.spec.qp, d.spec.props, d.spec.q.Paused)
 		e.mu.Lock()
 		d.r.inFlight = false
 		d.r.attempts++
@@ -151,6 +151,14 @@ func (e *Engine) recoverFailed(now time.Time) {
 			continue
 		}
 		e.running[d.id] = run
+		if q := e.catalog.Query(d.id); q != nil && q.Paused != d.spec.q.Paused {
+			// PAUSE or RESUME applied while the run started.
+			if q.Paused {
+				run.Pause()
+			} else {
+				run.Resume()
+			}
+		}
 		d.r.failed, d.r.started = nil, now
 		e.logger.Info("query started again", "query", d.id, "attempt", d.r.attempts, "after", d.r.reason)
 		e.mu.Unlock()

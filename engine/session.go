@@ -125,6 +125,10 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 		return s.print(ctx, st, w)
 	case *parser.Explain:
 		return s.explain(st, w)
+	case *parser.AssertTopic:
+		return s.assertTopic(ctx, st, w)
+	case *parser.AssertSchema:
+		return s.assertSchema(ctx, st, w)
 	case *parser.AwaitIdle:
 		if err := s.engine.AwaitIdle(ctx, st.Timeout); err != nil {
 			return err

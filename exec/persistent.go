@@ -35,6 +35,8 @@ const (
 	StateRunning QueryState = "RUNNING"
 	StateError   QueryState = "ERROR"
 	StateStopped QueryState = "STOPPED"
+	// StatePaused is a running query that PAUSE stopped reading its inputs.
+	StatePaused QueryState = "PAUSED"
 )
 
 // PersistentQuery runs one plan continuously as a member of a consumer group:
@@ -58,6 +60,7 @@ type PersistentQuery struct {
 	mu        sync.Mutex
 	state     QueryState
 	lastError string
+	paused    bool // PAUSE: the member fetches nothing
 
 	// Counters of committed batches of the query on this node (Stats):
 	// records read from the query's sources, written to its sink, and written
@@ -200,6 +203,8 @@ type PersistentConfig struct {
 	// OnCommit, when set, is called after each committed batch with how long
 	// the commit protocol took (produce, changelog, state, offsets).
 	OnCommit func(time.Duration)
+	// Paused starts the query paused (see Pause).
+	Paused bool
 }
 
 // StartPersistent starts the query's loop in the background.
@@ -355,6 +360,9 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 	q.mu.Lock()
 	q.client = cl
 	q.mu.Unlock()
+	if cfg.Paused {
+		q.Pause() // before the first poll: nothing is read
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	q.cancel = cancel
 	var proc processor
@@ -374,7 +382,29 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 func (q *PersistentQuery) State() (QueryState, string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.state == StateRunning && q.paused {
+		return StatePaused, ""
+	}
 	return q.state, q.lastError
+}
+
+// Pause stops the query's reading of its inputs (every topic its member
+// consumes, those of partitions the group assigns later too); what it read is
+// still processed and committed. The member stays in its group, keeping its
+// partitions and state, and standby copies go on tailing changelogs.
+func (q *PersistentQuery) Pause() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.paused = true
+	q.client.PauseFetchTopics(q.Topics()...)
+}
+
+// Resume undoes Pause: the query reads on from where it stopped.
+func (q *PersistentQuery) Resume() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.paused = false
+	q.client.ResumeFetchTopics(q.Topics()...)
 }
 
 // Stats is what a query has done on this node. The counters are saved in the

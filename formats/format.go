@@ -2,6 +2,7 @@ package formats
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
@@ -45,6 +46,11 @@ type Options struct {
 	// FullName is the record name of a derived AVRO schema (KEY_SCHEMA_FULL_NAME,
 	// VALUE_SCHEMA_FULL_NAME); "" means DefaultAvroFullName.
 	FullName string
+	// ProtobufNullable is how a derived PROTOBUF schema marks nullable scalar
+	// fields (KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION): "" for plain proto3
+	// fields (a NULL reads back as the zero value), ProtobufOptional or
+	// ProtobufWrapper.
+	ProtobufNullable string
 	// Registry ties a Schema Registry format (AVRO) to its registered schema; nil
 	// for the other formats, and for a codec built only to check the columns.
 	Registry *Registry
@@ -84,7 +90,7 @@ func DerivedSchema(format string, cols []types.Column, opts Options) string {
 	case JSONSR:
 		return JSONSchemaFor(cols, opts)
 	case Protobuf, ProtobufNoSR:
-		return ProtobufSchemaFor(cols, opts.FullName)
+		return ProtobufSchemaFor(cols, opts.FullName, opts.ProtobufNullable)
 	}
 	return ""
 }
@@ -150,8 +156,8 @@ func NewCodec(format string, cols []types.Column, opts Options) (Codec, error) {
 // NewDecoder is NewCodec for a reader that uses only part of the row (a query's
 // referenced columns and struct fields): Decode may leave the columns use
 // excludes NULL, after checking them as it always does, so a record is rejected
-// exactly when NewCodec's Decode would reject it. Formats other than JSON and JSON_SR decode
-// every column. A nil use is NewCodec.
+// exactly when NewCodec's Decode would reject it. Formats other than JSON, JSON_SR
+// and PROTOBUF decode every column. A nil use is NewCodec.
 func NewDecoder(format string, cols []types.Column, opts Options, use *Projection) (Codec, error) {
 	c, err := NewCodec(format, cols, opts)
 	if err != nil || use == nil {
@@ -166,6 +172,11 @@ func NewDecoder(format string, cols []types.Column, opts Options, use *Projectio
 		projected := *jc.json
 		projected.use = use
 		return &jsonSRCodec{json: &projected, id: jc.id}, nil
+	case *protobufCodec:
+		projected := *jc
+		projected.use = use
+		projected.plans = &sync.Map{} // plans depend on the projection
+		return &projected, nil
 	}
 	return c, nil
 }

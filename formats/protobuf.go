@@ -33,15 +33,25 @@ type protobufCodec struct {
 	msg     protoreflect.MessageDescriptor
 	fields  []protoreflect.FieldDescriptor // per column; nil when the message has none
 	lookup  SchemaLookup
-	writers sync.Map // id -> protoreflect.FileDescriptor
+	writers *sync.Map // id -> protoreflect.FileDescriptor
+	// use is the part of the row a reader needs (nil: all); see NewDecoder.
+	use *Projection
+	// plans holds the compiled wire decoder of each writer message
+	// (protoreflect.MessageDescriptor -> *protoPlan, nil when it has none).
+	plans *sync.Map
+	// encPlan writes records straight to the wire (nil: dynamicpb only).
+	encPlan *protoEncPlan
+	// dynamicOnly encodes and decodes every record with dynamicpb (benchmarks
+	// and tests compare).
+	dynamicOnly bool
 }
 
 func newProtobufCodec(format string, cols []types.Column, opts Options) (*protobufCodec, error) {
 	if err := checkProtobuf(format, cols); err != nil {
 		return nil, err
 	}
-	c := &protobufCodec{cols: cols, framed: format == Protobuf}
-	text := ProtobufSchemaFor(cols, opts.FullName)
+	c := &protobufCodec{cols: cols, framed: format == Protobuf, writers: &sync.Map{}, plans: &sync.Map{}}
+	text := ProtobufSchemaFor(cols, opts.FullName, opts.ProtobufNullable)
 	if r := opts.Registry; r != nil && c.framed {
 		c.id, c.lookup = r.ID, r.Lookup
 		if r.Schema != "" {
@@ -63,6 +73,12 @@ func newProtobufCodec(format string, cols []types.Column, opts Options) (*protob
 		return nil, sqlerr.Newf(sqlerr.InvalidParameterValue, "Schema is not compatible with the columns: %v", err)
 	}
 	c.fields = protoFieldsFor(c.msg, cols)
+	names := make([]string, len(cols))
+	typs := make([]*types.Type, len(cols))
+	for i, col := range cols {
+		names[i], typs[i] = col.Name, col.Type
+	}
+	c.encPlan = buildProtoEncPlan(c.msg, names, typs, 0)
 	if c.id > 0 {
 		c.writers.Store(c.id, fd)
 	}
@@ -94,6 +110,21 @@ func (c *protobufCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 	if len(c.cols) == 0 {
 		return nil, nil
 	}
+	if c.framed {
+		dst = appendConfluentHeader(dst, c.id)
+		dst = appendMessageIndexes(dst, c.msg)
+	}
+	if c.encPlan != nil && !c.dynamicOnly {
+		start := len(dst)
+		out, err := c.encPlan.encode(dst, vals)
+		if err == nil {
+			if out == nil {
+				out = []byte{} // a message of zero values is empty, not a null record
+			}
+			return out, nil
+		}
+		dst = out[:start] // the general encoder words the error, or covers the value
+	}
 	m := dynamicpb.NewMessage(c.msg)
 	for i, col := range c.cols {
 		if vals[i] == nil || c.fields[i] == nil {
@@ -102,10 +133,6 @@ func (c *protobufCodec) Encode(dst []byte, vals []any) ([]byte, error) {
 		if err := setProtoField(m, c.fields[i], vals[i], col.Type); err != nil {
 			return dst, sqlerr.Newf(sqlerr.InternalError, "encode Protobuf column %s: %v", col.Name, err)
 		}
-	}
-	if c.framed {
-		dst = appendConfluentHeader(dst, c.id)
-		dst = appendMessageIndexes(dst, c.msg)
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
 	if err != nil {
@@ -141,22 +168,26 @@ func appendMessageIndexes(dst []byte, md protoreflect.MessageDescriptor) []byte 
 // readMessageIndexes reads the indexes appendMessageIndexes writes and finds the
 // message they name in fd.
 func readMessageIndexes(data []byte, fd protoreflect.FileDescriptor) (protoreflect.MessageDescriptor, []byte, error) {
+	// A producer that leaves the indexes out (kafkajs' Protobuf serializer does)
+	// puts the message's first field tag here: say so, since the indexes it seems
+	// to name mean nothing to its author.
+	const hint = " (Confluent's Protobuf framing puts message indexes after the schema id; was the record written without them?)"
 	n, l := protowire.ConsumeVarint(data)
 	if l < 0 {
-		return nil, nil, fmt.Errorf("bad message indexes")
+		return nil, nil, fmt.Errorf("bad message indexes" + hint)
 	}
 	data = data[l:]
 	count := protowire.DecodeZigZag(n)
 	path := []int64{0}
-	if count > 0 {
-		if count > 64 {
-			return nil, nil, fmt.Errorf("%d message indexes", count)
-		}
+	switch {
+	case count < 0 || count > 64:
+		return nil, nil, fmt.Errorf("invalid message index count %d%s", count, hint)
+	case count > 0:
 		path = path[:0]
 		for range count {
 			v, l := protowire.ConsumeVarint(data)
 			if l < 0 {
-				return nil, nil, fmt.Errorf("bad message indexes")
+				return nil, nil, fmt.Errorf("bad message indexes" + hint)
 			}
 			data = data[l:]
 			path = append(path, protowire.DecodeZigZag(v))
@@ -166,7 +197,7 @@ func readMessageIndexes(data []byte, fd protoreflect.FileDescriptor) (protorefle
 	var md protoreflect.MessageDescriptor
 	for _, i := range path {
 		if i < 0 || int(i) >= msgs.Len() {
-			return nil, nil, fmt.Errorf("message index %d out of range", i)
+			return nil, nil, fmt.Errorf("message index %d out of range%s", i, hint)
 		}
 		md = msgs.Get(int(i))
 		msgs = md.Messages()
@@ -215,6 +246,11 @@ func (c *protobufCodec) Decode(data []byte, dst []any) error {
 		}
 		data = body
 	}
+	if plan := c.plan(md); plan != nil && plan.decode(data, dst) == nil {
+		return nil
+	}
+	// No plan, or the record needs the general decoder (which also words any
+	// error the plan met).
 	m := dynamicpb.NewMessage(md)
 	if err := proto.Unmarshal(data, m); err != nil {
 		return sqlerr.Newf(sqlerr.InvalidTextRepresentation, "Failed to deserialize Protobuf: %v", err)
@@ -232,6 +268,25 @@ func (c *protobufCodec) Decode(data []byte, dst []any) error {
 		dst[i] = v
 	}
 	return nil
+}
+
+// plan returns the compiled wire decoder for records of md, building it on first
+// use; nil when the message needs the general decoder.
+func (c *protobufCodec) plan(md protoreflect.MessageDescriptor) *protoPlan {
+	if c.dynamicOnly {
+		return nil
+	}
+	if p, ok := c.plans.Load(md); ok {
+		return p.(*protoPlan)
+	}
+	names := make([]string, len(c.cols))
+	typs := make([]*types.Type, len(c.cols))
+	for i, col := range c.cols {
+		names[i], typs[i] = col.Name, col.Type
+	}
+	p := buildProtoPlan(md, names, typs, c.use, 0)
+	c.plans.Store(md, p)
+	return p
 }
 
 // setProtoField sets f of m to v, a value of t.
@@ -256,6 +311,31 @@ func setProtoField(m protoreflect.Message, f protoreflect.FieldDescriptor, v any
 				return err
 			}
 			pm.Set(key.MapKey(), val)
+		}
+		return nil
+	case t.Kind == types.KindMap && protoEntryList(f):
+		mv, ok := v.(*types.Map)
+		if !ok {
+			return fmt.Errorf("%T for a map field", v)
+		}
+		kf, vf := f.Message().Fields().Get(0), f.Message().Fields().Get(1)
+		l := m.Mutable(f).List()
+		for i, k := range mv.Keys {
+			if k == nil {
+				continue
+			}
+			entry := l.NewElement()
+			key, err := protoScalar(kf, k, t.Key)
+			if err != nil {
+				return err
+			}
+			entry.Message().Set(kf, key)
+			if mv.Values[i] != nil {
+				if err := setProtoField(entry.Message(), vf, mv.Values[i], t.Elem); err != nil {
+					return err
+				}
+			}
+			l.Append(entry)
 		}
 		return nil
 	case f.IsList():
@@ -444,6 +524,23 @@ func protoFieldValue(m protoreflect.Message, f protoreflect.FieldDescriptor, t *
 			return nil, err
 		}
 		return sortedMap(out), nil
+	case t.Kind == types.KindMap && protoEntryList(f):
+		kf, vf := f.Message().Fields().Get(0), f.Message().Fields().Get(1)
+		out := &types.Map{}
+		l := m.Get(f).List()
+		for i := range l.Len() {
+			entry := l.Get(i).Message()
+			key, err := protoToSQL(kf, entry.Get(kf), t.Key)
+			if err != nil {
+				return nil, err
+			}
+			val, err := protoFieldValue(entry, vf, t.Elem)
+			if err != nil {
+				return nil, err
+			}
+			out.Put(key, val)
+		}
+		return sortedMap(out), nil
 	case f.IsList():
 		if t.Kind != types.KindArray {
 			return nil, fmt.Errorf("a repeated field read as %s", t)
@@ -460,6 +557,10 @@ func protoFieldValue(m protoreflect.Message, f protoreflect.FieldDescriptor, t *
 		return out, nil
 	}
 	if f.Kind() == protoreflect.MessageKind && !m.Has(f) {
+		return nil, nil
+	}
+	if oo := f.ContainingOneof(); oo != nil && oo.IsSynthetic() && !m.Has(f) {
+		// A proto3 optional field that is absent is NULL, not its zero value.
 		return nil, nil
 	}
 	return protoToSQL(f, m.Get(f), t)
@@ -615,6 +716,17 @@ func getInt(m protoreflect.Message, name string) int64 {
 // fillWellKnown writes a DECIMAL, DATE, TIME or TIMESTAMP value into its
 // well-known message; ok is false for other messages.
 func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err error) {
+	if isProtoWrapper(m.Descriptor().FullName()) && t.Kind != types.KindStruct {
+		// A scalar column in a wrapper (a STRUCT column is the wrapper itself,
+		// as ksqlDB infers it without WRAPPER).
+		f := m.Descriptor().Fields().ByName("value")
+		pv, err := protoScalar(f, v, t)
+		if err != nil {
+			return true, err
+		}
+		m.Set(f, pv)
+		return true, nil
+	}
 	switch m.Descriptor().FullName() {
 	case protoTimestamp:
 		ts, isTS := v.(types.Timestamp)
@@ -665,9 +777,28 @@ func fillWellKnown(m protoreflect.Message, v any, t *types.Type) (ok bool, err e
 	return true, nil
 }
 
+// decimalFromProto reads a confluent.type.Decimal's unscaled big-endian value
+// and scale as a value of the DECIMAL type t (rescaled to its scale).
+func decimalFromProto(b []byte, scale int, t *types.Type) (*apd.Decimal, error) {
+	d := bytesDecimal(b, scale)
+	if scale != t.Scale {
+		q := new(apd.Decimal)
+		if _, err := apd.BaseContext.WithPrecision(uint32(t.Precision)+1).Quantize(q, d, int32(-t.Scale)); err != nil {
+			return nil, err
+		}
+		d = q
+	}
+	return d, nil
+}
+
 // readWellKnown reads a well-known message as a value of t; ok is false for
 // other messages.
 func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err error) {
+	if isProtoWrapper(m.Descriptor().FullName()) && t.Kind != types.KindStruct {
+		f := m.Descriptor().Fields().ByName("value")
+		v, err := protoToSQL(f, m.Get(f), t)
+		return v, true, err
+	}
 	switch m.Descriptor().FullName() {
 	case protoTimestamp:
 		if t.Kind != types.KindTimestamp {
@@ -690,17 +821,8 @@ func readWellKnown(m protoreflect.Message, t *types.Type) (v any, ok bool, err e
 		if t.Kind != types.KindDecimal {
 			return nil, true, fmt.Errorf("a Decimal read as %s", t)
 		}
-		b := m.Get(m.Descriptor().Fields().ByName("value")).Bytes()
-		scale := int(getInt(m, "scale"))
-		d := bytesDecimal(b, scale)
-		if scale != t.Scale {
-			q := new(apd.Decimal)
-			if _, err := apd.BaseContext.WithPrecision(uint32(t.Precision)+1).Quantize(q, d, int32(-t.Scale)); err != nil {
-				return nil, true, err
-			}
-			d = q
-		}
-		return d, true, nil
+		d, err := decimalFromProto(m.Get(m.Descriptor().Fields().ByName("value")).Bytes(), int(getInt(m, "scale")), t)
+		return d, true, err
 	}
 	return nil, false, nil
 }

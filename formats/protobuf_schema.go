@@ -1,17 +1,16 @@
 package formats
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/sluice-db/sluice/internal/protoschema"
 	"github.com/sluice-db/sluice/sqlerr"
 	"github.com/sluice-db/sluice/types"
 )
@@ -34,16 +33,24 @@ const ProtobufMessageName = "ConnectDefault"
 // scale in Confluent's field_meta option. The text is laid out as Confluent
 // prints a schema, imports sorted.
 //
+// nullable is the NULLABLE_REPRESENTATION: with ProtobufOptional every scalar
+// field (at any depth) is proto3 `optional`, so an absent field reads as NULL
+// rather than as its zero value; with ProtobufWrapper it is the
+// google.protobuf wrapper message of its type (Int32Value, Int64Value,
+// DoubleValue, BoolValue, StringValue, BytesValue), which is absent for NULL.
+// Message fields have presence already, and repeated and map fields cannot be
+// optional, so both leave them as they are.
+//
 // Arrays or maps of arrays or maps have no proto3 form: checkProtobuf reports them.
-func ProtobufSchemaFor(cols []types.Column, fullName string) string {
+func ProtobufSchemaFor(cols []types.Column, fullName, nullable string) string {
 	var body strings.Builder
-	imports := map[string]bool{}
-	n := 1
+	d := &protoDeriver{next: 1, imports: map[string]bool{}, nullable: nullable}
 	pkg, name := "", ""
 	if fullName != "" {
 		pkg, name = splitFullName(fullName)
 	}
-	writeProtoMessage(&body, "", name, &n, imports, len(cols), func(i int) (string, *types.Type) { return cols[i].Name, cols[i].Type })
+	imports := d.imports
+	d.message(&body, "", name, len(cols), func(i int) (string, *types.Type) { return cols[i].Name, cols[i].Type })
 	var b strings.Builder
 	b.WriteString("syntax = \"proto3\";\n")
 	if pkg != "" {
@@ -69,11 +76,73 @@ func sortedStrings(set map[string]bool) []string {
 	return out
 }
 
-// writeProtoMessage writes a message named name, or ConnectDefaultN when "".
-func writeProtoMessage(b *strings.Builder, indent, name string, next *int, imports map[string]bool, nfields int, field func(int) (string, *types.Type)) {
+// The values of KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION.
+const (
+	ProtobufOptional = "OPTIONAL"
+	ProtobufWrapper  = "WRAPPER"
+)
+
+// ProtobufNullableRepresentation validates a NULLABLE_REPRESENTATION value (any
+// case) and returns its canonical form.
+func ProtobufNullableRepresentation(v string) (string, bool) {
+	switch u := strings.ToUpper(strings.TrimSpace(v)); u {
+	case ProtobufOptional, ProtobufWrapper:
+		return u, true
+	}
+	return "", false
+}
+
+// IsProtobuf reports whether format is PROTOBUF or PROTOBUF_NOSR.
+func IsProtobuf(format string) bool {
+	return strings.EqualFold(format, Protobuf) || strings.EqualFold(format, ProtobufNoSR)
+}
+
+// protoDeriver carries one schema derivation: the number of the next
+// ConnectDefaultN message, the imports met so far, and the nullable
+// representation.
+type protoDeriver struct {
+	next     int
+	imports  map[string]bool
+	nullable string
+}
+
+// protoWrapper names the google.protobuf wrapper message of a scalar type; ok
+// is false for the other types.
+func protoWrapper(k types.Kind) (name string, ok bool) {
+	switch k {
+	case types.KindBoolean:
+		return "google.protobuf.BoolValue", true
+	case types.KindInt:
+		return "google.protobuf.Int32Value", true
+	case types.KindBigInt:
+		return "google.protobuf.Int64Value", true
+	case types.KindDouble:
+		return "google.protobuf.DoubleValue", true
+	case types.KindString:
+		return "google.protobuf.StringValue", true
+	case types.KindBytes:
+		return "google.protobuf.BytesValue", true
+	}
+	return "", false
+}
+
+// isProtoWrapper reports whether a message is one of the google.protobuf
+// wrappers (a message whose one field "value" holds a scalar).
+func isProtoWrapper(name protoreflect.FullName) bool {
+	switch name {
+	case "google.protobuf.BoolValue", "google.protobuf.Int32Value", "google.protobuf.Int64Value",
+		"google.protobuf.UInt32Value", "google.protobuf.UInt64Value", "google.protobuf.FloatValue",
+		"google.protobuf.DoubleValue", "google.protobuf.StringValue", "google.protobuf.BytesValue":
+		return true
+	}
+	return false
+}
+
+// message writes a message named name, or ConnectDefaultN when "".
+func (d *protoDeriver) message(b *strings.Builder, indent, name string, nfields int, field func(int) (string, *types.Type)) {
 	if name == "" {
-		name = ProtobufMessageName + strconv.Itoa(*next)
-		*next++
+		name = ProtobufMessageName + strconv.Itoa(d.next)
+		d.next++
 	}
 	b.WriteString(indent + "message " + name + " {\n")
 	var nested strings.Builder
@@ -82,16 +151,38 @@ func writeProtoMessage(b *strings.Builder, indent, name string, next *int, impor
 		b.WriteString(indent + "  ")
 		switch t.Kind {
 		case types.KindArray:
-			b.WriteString("repeated " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem))
+			b.WriteString("repeated " + d.fieldType(&nested, indent+"  ", t.Elem))
 		case types.KindMap:
-			k := protoFieldType(&nested, indent+"  ", next, imports, t.Key)
-			b.WriteString("map<" + k + ", " + protoFieldType(&nested, indent+"  ", next, imports, t.Elem) + ">")
+			if t.Elem.Kind == types.KindArray || t.Elem.Kind == types.KindMap {
+				// No proto3 map holds a repeated value: a repeated entry message.
+				entry := ProtobufMessageName + strconv.Itoa(d.next) + "Entry"
+				d.next++
+				b.WriteString("repeated " + entry)
+				nested.WriteString("\n")
+				d.message(&nested, indent+"  ", entry, 2, func(i int) (string, *types.Type) {
+					if i == 0 {
+						return "key", t.Key
+					}
+					return "value", t.Elem
+				})
+				break
+			}
+			k := d.fieldType(&nested, indent+"  ", t.Key)
+			b.WriteString("map<" + k + ", " + d.fieldType(&nested, indent+"  ", t.Elem) + ">")
 		default:
-			b.WriteString(protoFieldType(&nested, indent+"  ", next, imports, t))
+			if w, ok := protoWrapper(t.Kind); ok && d.nullable == ProtobufWrapper {
+				d.imports["google/protobuf/wrappers.proto"] = true
+				b.WriteString(w)
+				break
+			}
+			if _, scalar := protoWrapper(t.Kind); scalar && d.nullable == ProtobufOptional {
+				b.WriteString("optional ")
+			}
+			b.WriteString(d.fieldType(&nested, indent+"  ", t))
 		}
 		b.WriteString(" " + fname + " = " + strconv.Itoa(i+1))
 		if t.Kind == types.KindDecimal {
-			imports[confluentMetaProto] = true
+			d.imports[confluentMetaProto] = true
 			b.WriteString(` [(confluent.field_meta) = {params: [{key: "precision", value: "` + strconv.Itoa(t.Precision) +
 				`"}, {key: "scale", value: "` + strconv.Itoa(t.Scale) + `"}]}]`)
 		}
@@ -103,9 +194,9 @@ func writeProtoMessage(b *strings.Builder, indent, name string, next *int, impor
 	b.WriteString(indent + "}\n")
 }
 
-// protoFieldType names t's proto type, writing the definition of a nested message
+// fieldType names t's proto type, writing the definition of a nested message
 // it needs to nested and noting the imports it needs.
-func protoFieldType(nested *strings.Builder, indent string, next *int, imports map[string]bool, t *types.Type) string {
+func (d *protoDeriver) fieldType(nested *strings.Builder, indent string, t *types.Type) string {
 	switch t.Kind {
 	case types.KindBoolean:
 		return "bool"
@@ -120,113 +211,67 @@ func protoFieldType(nested *strings.Builder, indent string, next *int, imports m
 	case types.KindBytes:
 		return "bytes"
 	case types.KindTimestamp:
-		imports["google/protobuf/timestamp.proto"] = true
+		d.imports["google/protobuf/timestamp.proto"] = true
 		return "google.protobuf.Timestamp"
 	case types.KindDate:
-		imports[googleDateProto] = true
+		d.imports[googleDateProto] = true
 		return "google.type.Date"
 	case types.KindTime:
-		imports[googleTimeOfDayProto] = true
+		d.imports[googleTimeOfDayProto] = true
 		return "google.type.TimeOfDay"
 	case types.KindDecimal:
-		imports[confluentDecimalProto] = true
+		d.imports[confluentDecimalProto] = true
 		return "confluent.type.Decimal"
 	case types.KindStruct:
-		name := ProtobufMessageName + strconv.Itoa(*next)
+		name := ProtobufMessageName + strconv.Itoa(d.next)
 		nested.WriteString("\n")
-		writeProtoMessage(nested, indent, "", next, imports, len(t.Fields), func(i int) (string, *types.Type) { return t.Fields[i].Name, t.Fields[i].Type })
+		d.message(nested, indent, "", len(t.Fields), func(i int) (string, *types.Type) { return t.Fields[i].Name, t.Fields[i].Type })
 		return name
 	}
 	return "bytes"
 }
 
-// The imports derived schemas use beyond protobuf's own, bundled so that schemas
-// compile without a network: each declares the messages ksqlDB writes, with the
-// field numbers of the published files.
+// The imports derived schemas use beyond protobuf's own (bundled in package
+// protoschema).
 const (
-	googleDateProto       = "google/type/date.proto"
-	googleTimeOfDayProto  = "google/type/timeofday.proto"
-	confluentDecimalProto = "confluent/type/decimal.proto"
-	confluentMetaProto    = "confluent/meta.proto"
+	googleDateProto       = protoschema.GoogleDate
+	googleTimeOfDayProto  = protoschema.GoogleTimeOfDay
+	confluentDecimalProto = protoschema.ConfluentDecimal
+	confluentMetaProto    = protoschema.ConfluentMeta
 )
-
-var bundledProtos = map[string]string{
-	googleDateProto: `syntax = "proto3";
-package google.type;
-message Date {
-  int32 year = 1;
-  int32 month = 2;
-  int32 day = 3;
-}
-`,
-	googleTimeOfDayProto: `syntax = "proto3";
-package google.type;
-message TimeOfDay {
-  int32 hours = 1;
-  int32 minutes = 2;
-  int32 seconds = 3;
-  int32 nanos = 4;
-}
-`,
-	confluentDecimalProto: `syntax = "proto3";
-package confluent.type;
-message Decimal {
-  bytes value = 1;
-  uint32 precision = 2;
-  int32 scale = 3;
-}
-`,
-	confluentMetaProto: `syntax = "proto3";
-package confluent;
-import "google/protobuf/descriptor.proto";
-message Meta {
-  string doc = 1;
-  map<string, string> params = 2;
-  repeated string tags = 3;
-}
-extend google.protobuf.FileOptions {
-  Meta file_meta = 1088;
-}
-extend google.protobuf.MessageOptions {
-  Meta message_meta = 1088;
-}
-extend google.protobuf.FieldOptions {
-  Meta field_meta = 1088;
-}
-extend google.protobuf.EnumOptions {
-  Meta enum_meta = 1088;
-}
-extend google.protobuf.EnumValueOptions {
-  Meta enum_value_meta = 1088;
-}
-`,
-}
 
 // checkProtobuf reports the column types the PROTOBUF formats do not carry yet.
 func checkProtobuf(format string, cols []types.Column) error {
 	for _, c := range cols {
-		if err := protoSupports(c.Type, false); err != nil {
-			return sqlerr.Newf(sqlerr.FeatureNotSupported, "The '%s' format does not support %s yet, column: %s", format, err.Error(), types.QuoteIdent(c.Name))
+		if err := protoSupports(c.Type, ""); err != nil {
+			return sqlerr.Newf(sqlerr.FeatureNotSupported, "The '%s' format does not support %s, column: %s", format, err.Error(), types.QuoteIdent(c.Name))
 		}
 	}
 	return nil
 }
 
-func protoSupports(t *types.Type, inCollection bool) error {
+// protoSupports checks t has a proto3 form; in is the collection t is an element
+// of ("ARRAY", "MAP" for a map's value, "" for a field). A repeated field cannot
+// hold another repeated field, so ARRAY elements may not be ARRAYs (Confluent's
+// converter, and so ksqlDB, refuse them: "Array cannot be nested") nor MAPs (a
+// repeated map entry is the map itself). A MAP's values may be ARRAYs or MAPs:
+// the map is then written as Confluent's converter writes it, a repeated entry
+// message whose value field is repeated (see protoDeriver.message).
+func protoSupports(t *types.Type, in string) error {
 	switch t.Kind {
 	case types.KindBoolean, types.KindInt, types.KindBigInt, types.KindDouble, types.KindString, types.KindBytes,
 		types.KindTimestamp, types.KindDate, types.KindTime, types.KindDecimal:
 		return nil
 	case types.KindStruct:
 		for _, f := range t.Fields {
-			if err := protoSupports(f.Type, false); err != nil {
+			if err := protoSupports(f.Type, ""); err != nil {
 				return err
 			}
 		}
 		return nil
 	case types.KindArray, types.KindMap:
-		if inCollection {
-			return fmt.Errorf("type '%s' inside an ARRAY or MAP", baseTypeName(t))
+		if in == "ARRAY" {
+			return fmt.Errorf("ARRAY elements of type '%s': Array cannot be nested", baseTypeName(t))
 		}
 		if t.Kind == types.KindMap {
 			switch t.Key.Kind {
@@ -234,34 +279,34 @@ func protoSupports(t *types.Type, inCollection bool) error {
 			default:
 				return fmt.Errorf("MAP keys of type '%s'", baseTypeName(t.Key))
 			}
+			return protoSupports(t.Elem, "MAP")
 		}
-		return protoSupports(t.Elem, true)
+		return protoSupports(t.Elem, "ARRAY")
 	}
 	return fmt.Errorf("type '%s'", baseTypeName(t))
 }
 
-// compileProto parses a proto schema text into its file descriptor. Its imports
-// resolve to the standard ones (google/protobuf/*.proto), the bundled ones, and
-// the references, by the names they are imported as.
+// protoEntryList reports whether f is a map written as a repeated entry message
+// (fields key = 1 and value = 2, its name ending in Entry), as Confluent's
+// converter writes a map whose values are arrays or maps.
+func protoEntryList(f protoreflect.FieldDescriptor) bool {
+	if !f.IsList() || f.Kind() != protoreflect.MessageKind {
+		return false
+	}
+	m := f.Message()
+	fs := m.Fields()
+	return strings.HasSuffix(string(m.Name()), "Entry") && fs.Len() == 2 &&
+		fs.Get(0).Name() == "key" && fs.Get(0).Number() == 1 && fs.Get(1).Name() == "value" && fs.Get(1).Number() == 2
+}
+
+// compileProto parses a proto schema text into its file descriptor, with the
+// references by the names they are imported as.
 func compileProto(text string, refs ...SchemaRef) (protoreflect.FileDescriptor, error) {
-	const name = "schema.proto"
-	files := map[string]string{name: text}
-	for k, v := range bundledProtos {
-		files[k] = v
-	}
+	imports := make(map[string]string, len(refs))
 	for _, r := range refs {
-		files[r.Name] = r.Schema
+		imports[r.Name] = r.Schema
 	}
-	c := protocompile.Compiler{
-		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			Accessor: protocompile.SourceAccessorFromMap(files),
-		}),
-	}
-	compiled, err := c.Compile(context.Background(), name)
-	if err != nil {
-		return nil, err
-	}
-	return compiled[0], nil
+	return protoschema.Compile(text, imports)
 }
 
 // ProtobufSchemaType maps the first message of a proto schema (or the message
@@ -332,6 +377,18 @@ func protoMessageType(md protoreflect.MessageDescriptor, upper bool, depth int) 
 }
 
 func protoFieldSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (*types.Type, error) {
+	if protoEntryList(f) {
+		fs := f.Message().Fields()
+		k, err := protoScalarSQLType(fs.Get(0), upper, depth)
+		if err != nil {
+			return nil, err
+		}
+		v, err := protoFieldSQLType(fs.Get(1), upper, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return types.NewMap(k, v), nil
+	}
 	if f.IsMap() {
 		k, err := protoScalarSQLType(f.MapKey(), upper, depth)
 		if err != nil {
@@ -380,6 +437,7 @@ func protoScalarSQLType(f protoreflect.FieldDescriptor, upper bool, depth int) (
 			p, s := decimalParams(f)
 			return types.NewDecimal(p, s), nil
 		}
+
 		return protoMessageType(f.Message(), upper, depth+1)
 	}
 	return nil, fmt.Errorf("unsupported kind %s", f.Kind())

@@ -21,7 +21,7 @@ func TestProtobufSchemaFor(t *testing.T) {
 		{Name: "M", Type: types.NewMap(types.StringType, types.DoubleType)},
 		{Name: "B", Type: types.BytesType},
 	}
-	got := ProtobufSchemaFor(cols, "")
+	got := ProtobufSchemaFor(cols, "", "")
 	want := `syntax = "proto3";
 
 message ConnectDefault1 {
@@ -155,6 +155,8 @@ func TestProtobufChecks(t *testing.T) {
 	}{
 		{[]types.Column{{Name: "M", Type: types.NewMap(types.DoubleType, types.IntType)}}, Options{}},
 		{[]types.Column{{Name: "AA", Type: types.NewArray(types.NewArray(types.IntType))}}, Options{}},
+		{[]types.Column{{Name: "AM", Type: types.NewArray(types.NewMap(types.StringType, types.IntType))}}, Options{}},
+		{[]types.Column{{Name: "MAA", Type: types.NewMap(types.StringType, types.NewArray(types.NewArray(types.IntType)))}}, Options{}},
 		{[]types.Column{{Name: "V", Type: types.IntType}}, Options{WrapSingle: new(bool)}},
 	} {
 		if _, err := NewCodec("PROTOBUF", c.cols, c.opts); err == nil {
@@ -170,7 +172,7 @@ func TestProtobufWellKnownTypes(t *testing.T) {
 		{Name: "T", Type: types.TimeType},
 		{Name: "DEC", Type: types.NewDecimal(6, 2)},
 	}
-	schema := ProtobufSchemaFor(cols, "io.test.Value")
+	schema := ProtobufSchemaFor(cols, "io.test.Value", "")
 	want := `syntax = "proto3";
 package io.test;
 
@@ -261,4 +263,213 @@ func (f fakeLookup) SchemaByID(id int) (string, []SchemaRef, error) {
 		return "", nil, fmt.Errorf("no schema %d", id)
 	}
 	return s.text, s.refs, nil
+}
+
+// TestProtobufNullableRepresentation derives ksqlDB's schemas for
+// *_PROTOBUF_NULLABLE_REPRESENTATION (proto3 optional, or google.protobuf
+// wrappers) and checks NULL and zero values survive a round trip apart, while the
+// default representation reads a NULL back as the zero value (as ksqlDB does).
+func TestProtobufNullableRepresentation(t *testing.T) {
+	cols := []types.Column{
+		{Name: "I", Type: types.IntType},
+		{Name: "L", Type: types.BigIntType},
+		{Name: "D", Type: types.DoubleType},
+		{Name: "B", Type: types.BooleanType},
+		{Name: "S", Type: types.StringType},
+		{Name: "N", Type: types.NewStruct(types.Field{Name: "X", Type: types.IntType})},
+	}
+	schemas := map[string]string{
+		"": `syntax = "proto3";
+
+message ConnectDefault1 {
+  int32 I = 1;
+  int64 L = 2;
+  double D = 3;
+  bool B = 4;
+  string S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    int32 X = 1;
+  }
+}
+`,
+		ProtobufOptional: `syntax = "proto3";
+
+message ConnectDefault1 {
+  optional int32 I = 1;
+  optional int64 L = 2;
+  optional double D = 3;
+  optional bool B = 4;
+  optional string S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    optional int32 X = 1;
+  }
+}
+`,
+		ProtobufWrapper: `syntax = "proto3";
+
+import "google/protobuf/wrappers.proto";
+
+message ConnectDefault1 {
+  google.protobuf.Int32Value I = 1;
+  google.protobuf.Int64Value L = 2;
+  google.protobuf.DoubleValue D = 3;
+  google.protobuf.BoolValue B = 4;
+  google.protobuf.StringValue S = 5;
+  ConnectDefault2 N = 6;
+
+  message ConnectDefault2 {
+    google.protobuf.Int32Value X = 1;
+  }
+}
+`,
+	}
+	rows := [][]any{
+		{nil, int64(0), nil, false, nil, types.Struct{nil}},
+		{int32(0), nil, 0.0, nil, "", types.Struct{int32(0)}},
+	}
+	zeroed := [][]any{
+		{int32(0), int64(0), 0.0, false, "", types.Struct{int32(0)}},
+		{int32(0), int64(0), 0.0, false, "", types.Struct{int32(0)}},
+	}
+	for _, rep := range []string{"", ProtobufOptional, ProtobufWrapper} {
+		for _, format := range []string{Protobuf, ProtobufNoSR} {
+			opts := Options{ProtobufNullable: rep}
+			if format == Protobuf {
+				opts.Registry = &Registry{ID: 3}
+			}
+			if got := DerivedSchema(format, cols, opts); got != schemas[rep] {
+				t.Fatalf("%s %q schema:\n%s\nwant\n%s", format, rep, got, schemas[rep])
+			}
+			c, err := NewCodec(format, cols, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r, row := range rows {
+				b, err := c.Encode(nil, row)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]any, len(cols))
+				if err := c.Decode(b, got); err != nil {
+					t.Fatal(err)
+				}
+				want := row
+				if rep == "" {
+					want = zeroed[r]
+				}
+				if render(got) != render(want) {
+					t.Errorf("%s %q row %d: read %s, want %s", format, rep, r, render(got), render(want))
+				}
+			}
+		}
+		// Inference reads optional fields as their scalar types, and wrappers,
+		// as ksqlDB does without the property, as STRUCTs of their value.
+		inferred, err := ProtobufSchemaType(schemas[rep], "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := types.NewStruct(fieldsOf(cols)...).String()
+		if rep == ProtobufWrapper {
+			want = "STRUCT<`I` STRUCT<`value` INTEGER>, `L` STRUCT<`value` BIGINT>, `D` STRUCT<`value` DOUBLE>, `B` STRUCT<`value` BOOLEAN>, `S` STRUCT<`value` STRING>, `N` STRUCT<`X` STRUCT<`value` INTEGER>>>"
+		}
+		if inferred.String() != want {
+			t.Fatalf("%q: inferred %s, want %s", rep, inferred, want)
+		}
+	}
+	// A STRUCT column reads the wrapper as a message.
+	wopts := Options{ProtobufNullable: ProtobufWrapper, Registry: &Registry{ID: 1}}
+	sc, err := NewCodec(Protobuf, cols[:1], wopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sc.Encode(nil, []any{int32(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wcols := []types.Column{{Name: "I", Type: types.NewStruct(types.Field{Name: "value", Type: types.IntType})}}
+	got := make([]any, 1)
+	if err := structReader(t, DerivedSchema(Protobuf, cols[:1], wopts), wcols).Decode(b, got); err != nil || render(got[0]) != render(types.Struct{int32(5)}) {
+		t.Fatalf("wrapper read as a STRUCT: %s, %v", render(got), err)
+	}
+}
+
+// structReader is a PROTOBUF codec over schema (as registered, id 1) for cols.
+func structReader(t *testing.T, schema string, cols []types.Column) Codec {
+	t.Helper()
+	c, err := NewCodec(Protobuf, cols, Options{Registry: &Registry{ID: 1, Schema: schema}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestProtobufMapsOfCollections: a MAP whose values are ARRAYs or MAPs has no
+// proto3 map form; it is written as Confluent's converter writes it, a repeated
+// ConnectDefaultNEntry message with a key and a (repeated) value field, and
+// inference reads such entry lists back as MAPs.
+func TestProtobufMapsOfCollections(t *testing.T) {
+	cols := []types.Column{
+		{Name: "MA", Type: types.NewMap(types.StringType, types.NewArray(types.IntType))},
+		{Name: "MM", Type: types.NewMap(types.StringType, types.NewMap(types.StringType, types.BigIntType))},
+		{Name: "S", Type: types.NewStruct(types.Field{Name: "X", Type: types.IntType})},
+	}
+	want := `syntax = "proto3";
+
+message ConnectDefault1 {
+  repeated ConnectDefault2Entry MA = 1;
+  repeated ConnectDefault3Entry MM = 2;
+  ConnectDefault4 S = 3;
+
+  message ConnectDefault2Entry {
+    string key = 1;
+    repeated int32 value = 2;
+  }
+
+  message ConnectDefault3Entry {
+    string key = 1;
+    map<string, int64> value = 2;
+  }
+
+  message ConnectDefault4 {
+    int32 X = 1;
+  }
+}
+`
+	if got := ProtobufSchemaFor(cols, "", ""); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	inferred, err := ProtobufSchemaType(want, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := types.NewStruct(fieldsOf(cols)...); !inferred.Equal(w) {
+		t.Fatalf("inferred %s, want %s", inferred, w)
+	}
+	ma := &types.Map{}
+	ma.Put("a", []any{int32(1), int32(2)})
+	ma.Put("b", []any{})
+	inner := &types.Map{}
+	inner.Put("x", int64(7))
+	mm := &types.Map{}
+	mm.Put("m", inner)
+	row := []any{ma, mm, types.Struct{int32(3)}}
+	c, err := NewCodec(ProtobufNoSR, cols, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Encode(nil, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]any, len(cols))
+	if err := c.Decode(b, got); err != nil {
+		t.Fatal(err)
+	}
+	if render(got) != render(row) {
+		t.Fatalf("read %s, wrote %s", render(got), render(row))
+	}
 }

@@ -85,7 +85,11 @@ func (a *API) ksql(w http.ResponseWriter, r *http.Request) {
 		}
 		var res result
 		if err := s.Execute(ctx, text, nil, &res); err != nil {
-			writeJSON(w, http.StatusBadRequest, errorBody{Type: "statement_error", ErrorCode: errBadStatement,
+			status, code := http.StatusBadRequest, errBadStatement
+			if sqlerr.As(err).Code == sqlerr.AssertFailure {
+				status, code = http.StatusExpectationFailed, errAssertion
+			}
+			writeJSON(w, status, errorBody{Type: "statement_error", ErrorCode: code,
 				Message: sqlerr.As(err).Message, StatementText: text, Entities: entities})
 			return
 		}
@@ -110,8 +114,17 @@ func (a *API) entity(text string, res *result) any {
 	switch word {
 	case "SET", "UNSET", "DEFINE", "UNDEFINE":
 		return nil
-	case "CREATE", "DROP", "TERMINATE", "INSERT":
+	case "CREATE", "DROP", "TERMINATE", "INSERT", "PAUSE", "RESUME":
 		return a.currentStatus(text, res)
+	case "ASSERT":
+		// ksqlDB's assert_topic and assert_schema entities.
+		if len(res.rows) == 1 {
+			row := rowJSON(res.cols, res.rows[0])
+			if res.tag == "ASSERT TOPIC" {
+				return map[string]any{"@type": "assert_topic", "statementText": text, "topicName": row[0], "exists": row[1], "warnings": []any{}}
+			}
+			return map[string]any{"@type": "assert_schema", "statementText": text, "subject": row[0], "id": row[1], "exists": row[2], "warnings": []any{}}
+		}
 	}
 	upper := strings.ToUpper(strings.Join(strings.Fields(text), " "))
 	switch {
@@ -145,6 +158,10 @@ func (a *API) currentStatus(text string, res *result) any {
 		st.Message = "Source dropped."
 	case f[0] == "TERMINATE":
 		st.Message = "Query terminated."
+	case f[0] == "PAUSE":
+		st.Message = "Query paused."
+	case f[0] == "RESUME":
+		st.Message = "Query resumed."
 	default:
 		st.Message = res.tag
 	}

@@ -91,7 +91,9 @@ const (
 	errBadStatement = 40001
 	errQueryOnKsql  = 40002
 	errNotFound     = 40400
-	errUnavailable  = 50300
+	// errAssertion is a failed ASSERT TOPIC or ASSERT SCHEMA (HTTP 417).
+	errAssertion   = 41700
+	errUnavailable = 50300
 )
 
 func writeError(w http.ResponseWriter, code int, msg string) {

@@ -1,6 +1,10 @@
 package parser
 
-import "strings"
+import (
+	"math"
+	"strings"
+	"time"
+)
 
 // This file holds the small administrative statements: SHOW/LIST, DESCRIBE,
 // DROP, TERMINATE, SET, UNSET, PRINT and EXPLAIN.
@@ -86,6 +90,21 @@ func parseTerminate(c *cursor, base StmtBase) (Statement, error) {
 	return t, c.expectEnd()
 }
 
+// parsePauseResume parses PAUSE query_id|ALL and RESUME query_id|ALL.
+func parsePauseResume(c *cursor, base StmtBase) (Statement, error) {
+	p := &PauseResume{StmtBase: base, Resume: c.next().is("RESUME")}
+	if c.accept("ALL") {
+		p.All = true
+		return p, c.expectEnd()
+	}
+	id, err := c.expectIdent("a query id or ALL")
+	if err != nil {
+		return nil, err
+	}
+	p.QueryID = id.ident()
+	return p, c.expectEnd()
+}
+
 // parseAwait parses AWAIT IDLE [TIMEOUT n unit].
 func parseAwait(c *cursor, base StmtBase) (Statement, error) {
 	c.next() // AWAIT
@@ -101,6 +120,71 @@ func parseAwait(c *cursor, base StmtBase) (Statement, error) {
 		a.Timeout = d
 	}
 	return a, c.expectEnd()
+}
+
+// parseAssert parses ASSERT [NOT EXISTS] TOPIC ... and ASSERT [NOT EXISTS]
+// SCHEMA .... Names keep their case, as topic and subject names are
+// case-sensitive (quote a name that is not an identifier: `orders-value`).
+func parseAssert(c *cursor, base StmtBase) (Statement, error) {
+	c.next() // ASSERT
+	notExists := c.acceptSeq("NOT", "EXISTS")
+	name := func(what string) (string, error) {
+		t := c.next()
+		if !t.isIdent() && t.Kind != tkString {
+			return "", expected(c.src, t, what)
+		}
+		return t.Text, nil
+	}
+	timeout := func() (time.Duration, error) {
+		if !c.accept("TIMEOUT") {
+			return 0, nil
+		}
+		return parseDuration(c)
+	}
+	switch kw := c.next(); kw.upper() {
+	case "TOPIC":
+		a := &AssertTopic{StmtBase: base, NotExists: notExists}
+		var err error
+		if a.Topic, err = name("a topic name"); err != nil {
+			return nil, err
+		}
+		if c.peek().is("WITH") {
+			if a.Props, err = parseProperties(c); err != nil {
+				return nil, err
+			}
+		}
+		if a.Timeout, err = timeout(); err != nil {
+			return nil, err
+		}
+		return a, c.expectEnd()
+	case "SCHEMA":
+		a := &AssertSchema{StmtBase: base, NotExists: notExists}
+		var err error
+		if c.accept("SUBJECT") {
+			if a.Subject, err = name("a subject name"); err != nil {
+				return nil, err
+			}
+		}
+		if c.accept("ID") {
+			n, nt, err := c.expectInt("a schema id")
+			if err != nil {
+				return nil, err
+			}
+			if n < 1 || n > math.MaxInt32 {
+				return nil, syntaxErrorf(c.src, nt.Pos, "invalid schema id %s", nt.Text)
+			}
+			a.ID = int(n)
+		}
+		if a.Subject == "" && a.ID == 0 {
+			return nil, syntaxErrorf(c.src, kw.Pos, "ASSERT SCHEMA statements must include a subject name or an id")
+		}
+		if a.Timeout, err = timeout(); err != nil {
+			return nil, err
+		}
+		return a, c.expectEnd()
+	default:
+		return nil, expected(c.src, kw, "TOPIC or SCHEMA")
+	}
 }
 
 // parseSet parses SET 'p' = 'v', and the Postgres form SET name = value /

@@ -164,12 +164,55 @@ type Terminate struct {
 	All     bool
 }
 
+// AlterSource is ALTER STREAM|TABLE name ADD [COLUMN] col type [, ADD [COLUMN] ...]:
+// value columns added to a source created with CREATE (not C*AS).
+type AlterSource struct {
+	StmtBase
+	Kind    SourceKind
+	Name    string
+	NamePos int
+	Columns []ColumnDef
+}
+
+// PauseResume is PAUSE query_id|ALL or RESUME query_id|ALL: a paused persistent
+// query stops reading its inputs and keeps its state and group membership.
+type PauseResume struct {
+	StmtBase
+	Resume  bool
+	QueryID string
+	All     bool
+}
+
 // AwaitIdle is AWAIT IDLE [TIMEOUT n unit]: block until every persistent query has
 // processed its inputs up to their current end and its outputs are acknowledged.
 // Timeout 0 means the server's default.
 type AwaitIdle struct {
 	StmtBase
 	Timeout time.Duration
+}
+
+// AssertTopic is ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit]:
+// wait until the topic exists (with the PARTITIONS and REPLICAS the properties
+// give) or, with NOT EXISTS, does not. Timeout 0 means the session's
+// ksql.assert.topic.default.timeout.ms.
+type AssertTopic struct {
+	StmtBase
+	Topic     string
+	NotExists bool
+	Props     []Property
+	Timeout   time.Duration
+}
+
+// AssertSchema is ASSERT [NOT EXISTS] SCHEMA [SUBJECT name] [ID n] [TIMEOUT n
+// unit]: wait until the Schema Registry has the schema (the subject's latest, the
+// id's, or the id under the subject) or, with NOT EXISTS, has not. ID is 0 when
+// absent; Timeout 0 means the session's ksql.assert.schema.default.timeout.ms.
+type AssertSchema struct {
+	StmtBase
+	Subject   string
+	ID        int
+	NotExists bool
+	Timeout   time.Duration
 }
 
 // SetProperty is SET 'name' = 'value'.

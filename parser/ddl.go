@@ -67,6 +67,38 @@ func parseSourceKind(c *cursor) (SourceKind, error) {
 	}
 }
 
+// parseAlter parses ALTER STREAM|TABLE name ADD [COLUMN] col type [, ...].
+func parseAlter(c *cursor, base StmtBase) (Statement, error) {
+	c.next() // ALTER
+	kind, err := parseSourceKind(c)
+	if err != nil {
+		return nil, err
+	}
+	name, err := c.expectIdent("a stream or table name")
+	if err != nil {
+		return nil, err
+	}
+	a := &AlterSource{StmtBase: base, Kind: kind, Name: name.ident(), NamePos: name.Pos}
+	for {
+		if _, err := c.expect("ADD"); err != nil {
+			return nil, err
+		}
+		c.accept("COLUMN")
+		col, err := c.expectIdent("a column name")
+		if err != nil {
+			return nil, err
+		}
+		t, err := parseType(c)
+		if err != nil {
+			return nil, err
+		}
+		a.Columns = append(a.Columns, ColumnDef{Name: col.ident(), Type: t, Role: types.ValueColumn, Pos: col.Pos})
+		if !c.accept(",") {
+			return a, c.expectEnd()
+		}
+	}
+}
+
 // parseColumnDefs parses (name type [KEY|PRIMARY KEY|HEADERS|HEADER('k')], ...).
 func parseColumnDefs(c *cursor) ([]ColumnDef, error) {
 	c.next() // (

@@ -1,9 +1,10 @@
 package parser
 
 import (
-	"github.com/sluice-db/sluice/types"
 	"strconv"
 	"strings"
+
+	"github.com/sluice-db/sluice/types"
 )
 
 // Format renders a statement in a canonical form: keywords upper-case,
@@ -112,8 +113,32 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString("DROP TYPE " + cond(s.IfExists, "IF EXISTS ", "") + FormatIdent(s.Name))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
+	case *AlterSource:
+		b.WriteString("ALTER " + s.Kind.String() + " " + FormatIdent(s.Name))
+		for i, col := range s.Columns {
+			b.WriteString(cond(i > 0, ",", "") + " ADD COLUMN " + FormatIdent(col.Name) + " " + col.Type.String())
+		}
+	case *PauseResume:
+		b.WriteString(cond(s.Resume, "RESUME ", "PAUSE ") + cond(s.All, "ALL", FormatIdent(s.QueryID)))
 	case *AwaitIdle:
 		b.WriteString("AWAIT IDLE")
+		if s.Timeout != 0 {
+			b.WriteString(" TIMEOUT " + formatDuration(s.Timeout))
+		}
+	case *AssertTopic:
+		b.WriteString("ASSERT " + cond(s.NotExists, "NOT EXISTS ", "") + "TOPIC " + FormatIdent(s.Topic))
+		formatProps(b, s.Props)
+		if s.Timeout != 0 {
+			b.WriteString(" TIMEOUT " + formatDuration(s.Timeout))
+		}
+	case *AssertSchema:
+		b.WriteString("ASSERT " + cond(s.NotExists, "NOT EXISTS ", "") + "SCHEMA")
+		if s.Subject != "" {
+			b.WriteString(" SUBJECT " + FormatIdent(s.Subject))
+		}
+		if s.ID != 0 {
+			b.WriteString(" ID " + strconv.Itoa(s.ID))
+		}
 		if s.Timeout != 0 {
 			b.WriteString(" TIMEOUT " + formatDuration(s.Timeout))
 		}

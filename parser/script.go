@@ -128,6 +128,12 @@ func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 		s, err = p.parseExplain(c, base)
 	case lead == "AWAIT":
 		s, err = parseAwait(c, base)
+	case lead == "ALTER":
+		s, err = parseAlter(c, base)
+	case lead == "PAUSE", lead == "RESUME":
+		s, err = parsePauseResume(c, base)
+	case lead == "ASSERT":
+		s, err = parseAssert(c, base)
 	case lead == "DEFINE":
 		s, err = parseDefine(c, base)
 	case lead == "UNDEFINE":

@@ -39,7 +39,7 @@ func InputLayout(src *catalog.Source) []types.Column {
 // KeyOptions are the codec options for a source's key.
 func KeyOptions(src *catalog.Source) formats.Options {
 	return formats.Options{IsKey: true, Delimiter: src.KeyDelimiter, FullName: src.KeySchemaFullName,
-		Registry: registry(src.KeySchema, src.Schemas)}
+		ProtobufNullable: src.KeyProtobufNullable, Registry: registry(src.KeySchema, src.Schemas)}
 }
 
 func registry(s *catalog.RegistrySchema, lookup formats.SchemaLookup) *formats.Registry {
@@ -52,5 +52,5 @@ func registry(s *catalog.RegistrySchema, lookup formats.SchemaLookup) *formats.R
 // ValueOptions are the codec options for a source's value.
 func ValueOptions(src *catalog.Source) formats.Options {
 	return formats.Options{Delimiter: src.ValueDelimiter, WrapSingle: src.WrapSingle, FullName: src.ValueSchemaFullName,
-		Registry: registry(src.ValueSchema, src.Schemas)}
+		ProtobufNullable: src.ValueProtobufNullable, Registry: registry(src.ValueSchema, src.Schemas)}
 }

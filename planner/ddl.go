@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/sluice-db/sluice/plan"
@@ -259,6 +260,9 @@ func resolveFormats(src *catalog.Source, w *withProps, session map[string]string
 		src.KeyFormat = "NONE"
 	}
 	if err := checkSchemaFullNames(src, w); err != nil {
+		return err
+	}
+	if err := checkProtobufNullable(src, w); err != nil {
 		return err
 	}
 	if d, ok := w.str("VALUE_DELIMITER"); ok {
@@ -577,3 +581,40 @@ func schemaString(cols []types.Column) string {
 
 // SchemaString is exported for DESCRIBE and error messages elsewhere.
 func SchemaString(cols []types.Column) string { return schemaString(cols) }
+
+// PlanAlterSource returns src with the value columns ALTER adds, checked as
+// ksqlDB checks them: only a source CREATE made (cas reports one CREATE ... AS
+// SELECT made), of the statement's kind, not a read-only SOURCE, and no column
+// name twice or reserved.
+func PlanAlterSource(src *catalog.Source, st *parser.AlterSource, cas bool) (*catalog.Source, error) {
+	kind := "STREAM"
+	if src.Kind == catalog.Table {
+		kind = "TABLE"
+	}
+	switch {
+	case kind != st.Kind.String():
+		return nil, sqlerr.Newf(sqlerr.WrongObjectType, "Incompatible data source type is %s, but statement was ALTER %s", kind, st.Kind).WithPosition(st.NamePos)
+	case cas:
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "ALTER command is not supported for CREATE ... AS statements.").WithPosition(st.NamePos)
+	case src.IsSource:
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "Cannot alter %s '%s': ALTER operations are not supported on source %ss.",
+			strings.ToLower(kind), src.Name, strings.ToLower(kind)).WithPosition(st.NamePos)
+	case src.ValueSchema != nil || src.ValueSchemaID != 0:
+		// The value's columns are the registered schema's: a column the
+		// schema does not have could neither be read nor written.
+		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "ALTER cannot add columns to %s: its value format %s keeps its columns in the Schema Registry; register a new schema version and create the %s again",
+			src.Name, src.ValueFormat, strings.ToLower(kind)).WithPosition(st.NamePos)
+	}
+	out := *src
+	out.Columns = slices.Clone(src.Columns)
+	for _, c := range st.Columns {
+		if reservedColumns[c.Name] {
+			return nil, sqlerr.Newf(sqlerr.InvalidObjectDefinition, "%s is a reserved column name. You cannot use it as a name for a column.", types.QuoteIdent(c.Name)).WithPosition(c.Pos)
+		}
+		if _, i := out.Column(c.Name); i >= 0 {
+			return nil, sqlerr.Newf(sqlerr.DuplicateColumn, "Cannot add column %s to schema. A column with the same name already exists.", types.QuoteIdent(c.Name)).WithPosition(c.Pos)
+		}
+		out.Columns = append(out.Columns, types.Column{Name: c.Name, Type: c.Type, Role: types.ValueColumn})
+	}
+	return &out, nil
+}

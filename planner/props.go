@@ -23,7 +23,8 @@ var knownProps = map[string]bool{
 	"TIMESTAMP": true, "TIMESTAMP_FORMAT": true, "VALUE_DELIMITER": true, "KEY_DELIMITER": true,
 	"WRAP_SINGLE_VALUE": true, "WINDOW_TYPE": true, "WINDOW_SIZE": true, "QUERY_ID": true,
 	"KEY_SCHEMA_ID": true, "VALUE_SCHEMA_ID": true, "KEY_SCHEMA_FULL_NAME": true, "VALUE_SCHEMA_FULL_NAME": true,
-	"VALUE_AVRO_SCHEMA_FULL_NAME": true,
+	"VALUE_AVRO_SCHEMA_FULL_NAME":          true,
+	"KEY_PROTOBUF_NULLABLE_REPRESENTATION": true, "VALUE_PROTOBUF_NULLABLE_REPRESENTATION": true,
 }
 
 func newWithProps(props []parser.Property) (*withProps, error) {
@@ -153,6 +154,33 @@ func checkFormat(name string) (string, error) {
 		return f, nil
 	}
 	return "", sqlerr.Newf(sqlerr.InvalidParameterValue, "Unknown format: %s", name)
+}
+
+// checkProtobufNullable applies KEY_/VALUE_PROTOBUF_NULLABLE_REPRESENTATION
+// (OPTIONAL or WRAPPER), which only the PROTOBUF formats take. Like ksqlDB, a
+// C*AS does not inherit it from its source: it says how the sink is written.
+func checkProtobufNullable(src *catalog.Source, w *withProps) error {
+	for _, c := range []struct {
+		prop, format string
+		dst          *string
+	}{
+		{"KEY_PROTOBUF_NULLABLE_REPRESENTATION", src.KeyFormat, &src.KeyProtobufNullable},
+		{"VALUE_PROTOBUF_NULLABLE_REPRESENTATION", src.ValueFormat, &src.ValueProtobufNullable},
+	} {
+		if !w.has(c.prop) {
+			continue
+		}
+		v, _ := w.str(c.prop)
+		rep, ok := formats.ProtobufNullableRepresentation(v)
+		if !ok {
+			return sqlerr.Newf(sqlerr.InvalidParameterValue, "Invalid value %s for configuration %s: String must be one of: OPTIONAL, WRAPPER", v, c.prop).WithPosition(w.pos(c.prop))
+		}
+		if !formats.IsProtobuf(c.format) {
+			return sqlerr.Newf(sqlerr.InvalidParameterValue, "%s does not support the following configs: [nullableRepresentation]", c.format).WithPosition(w.pos(c.prop))
+		}
+		*c.dst = rep
+	}
+	return nil
 }
 
 // resolveSchemaProps applies KEY_/VALUE_SCHEMA_FULL_NAME and KEY_/VALUE_SCHEMA_ID,

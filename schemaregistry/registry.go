@@ -51,13 +51,16 @@ type Config struct {
 	// DefaultCompatibility is the global level while none is set (BACKWARD, as
 	// Confluent's default, when empty).
 	DefaultCompatibility string
+	// WriterID is this node's transactional id for appends to the topic: unique
+	// among the nodes sharing it, stable across restarts (see kafkaio.SerialLog).
+	WriterID string
 }
 
 // Registry is the registry's state, read from and written to its topic. It is safe
 // for concurrent use.
 type Registry struct {
-	cfg    Config
-	client *kgo.Client
+	cfg Config
+	log *kafkaio.SerialLog
 
 	mu      sync.Mutex
 	st      *state
@@ -85,16 +88,19 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if err := cfg.Cluster.CreateTopic(ctx, cfg.Topic, 1, 1, map[string]*string{"cleanup.policy": &compact}); err != nil {
 		return nil, fmt.Errorf("schema registry topic: %w", err)
 	}
-	cl, err := cfg.Cluster.NewClient(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cfg.Topic: {0: kgo.NewOffset().AtStart()}}),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.ProducerLinger(0),
-	)
+	if cfg.WriterID == "" {
+		return nil, errors.New("schema registry: no writer id")
+	}
+	// Appends are conditional on the topic's end, so nodes sharing the topic
+	// cannot give one id to two schemas.
+	l, err := kafkaio.OpenSerialLog(ctx, cfg.Cluster, cfg.Topic, cfg.WriterID, func(err error) {
+		cfg.Logger.Warn("the Kafka cluster has no transactions: schemas registered on several nodes at once may get one id", "err", err)
+	}, kgo.FetchMaxWait(200*time.Millisecond))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("schema registry topic: %w", err)
 	}
 	tailCtx, cancel := context.WithCancel(context.Background())
-	r := &Registry{cfg: cfg, client: cl, st: newState(), notify: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	r := &Registry{cfg: cfg, log: l, st: newState(), notify: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
 	go r.tail(tailCtx)
 	if err := r.catchUp(ctx); err != nil {
 		r.Close()
@@ -107,13 +113,13 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 func (r *Registry) Close() {
 	r.cancel()
 	<-r.done
-	r.client.Close()
+	r.log.Close()
 }
 
 func (r *Registry) tail(ctx context.Context) {
 	defer close(r.done)
 	for {
-		fs := r.client.PollFetches(ctx)
+		fs := r.log.Reader().PollFetches(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -122,8 +128,10 @@ func (r *Registry) tail(ctx context.Context) {
 		})
 		r.mu.Lock()
 		fs.EachRecord(func(rec *kgo.Record) {
-			r.st.apply(rec.Key, rec.Value)
-			r.applied = rec.Offset + 1
+			r.applied = rec.Offset + 1 // transaction markers take offsets too
+			if !rec.Attrs.IsControl() {
+				r.st.apply(rec.Key, rec.Value)
+			}
 		})
 		close(r.notify)
 		r.notify = make(chan struct{})
@@ -131,13 +139,14 @@ func (r *Registry) tail(ctx context.Context) {
 	}
 }
 
-// catchUp waits until the tail has applied every record written before the call.
+// catchUp waits until the tail has applied every record committed before the
+// call.
 func (r *Registry) catchUp(ctx context.Context) error {
-	ends, err := r.cfg.Cluster.EndOffsets(ctx, r.cfg.Topic)
+	end, err := r.log.End(ctx)
 	if err != nil {
-		return fmt.Errorf("schema registry topic: %w", err)
+		return errorf(http.StatusInternalServerError, 50002, "reading the schemas topic: %v", err)
 	}
-	return r.waitApplied(ctx, ends[0])
+	return r.waitApplied(ctx, end)
 }
 
 func (r *Registry) waitApplied(ctx context.Context, off int64) error {
@@ -159,32 +168,40 @@ func (r *Registry) waitApplied(ctx context.Context, off int64) error {
 
 // write appends records computed by plan from the caught-up state and waits until
 // the tail has applied them. plan runs with the state locked; it returns the
-// records and the operation's result.
+// records and the operation's result. When another node appended first, plan runs
+// again on the state that includes its records.
 func (r *Registry) write(ctx context.Context, plan func(st *state) ([]logRecord, error)) error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
-	if err := r.catchUp(ctx); err != nil {
-		return err
+	for attempt := 1; ; attempt++ {
+		if err := r.catchUp(ctx); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		end := r.applied
+		recs, err := plan(r.st)
+		r.mu.Unlock()
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+		krecs := make([]*kgo.Record, len(recs))
+		for i, lr := range recs {
+			krecs[i] = &kgo.Record{Key: lr.key, Value: lr.value}
+		}
+		last, err := r.log.AppendAt(ctx, end, krecs...)
+		var aborted *kafkaio.AbortedAppendError
+		switch {
+		case errors.Is(err, kafkaio.ErrAppendRace) && attempt < 50:
+			r.cfg.Logger.Info("schema registry: another node wrote first; deciding again", "attempt", attempt)
+			continue
+		case errors.As(err, &aborted) && attempt < 5 && ctx.Err() == nil:
+			r.cfg.Logger.Warn("schema registry: a write failed and was rolled back; trying again", "attempt", attempt, "err", aborted.Err)
+			continue
+		case err != nil:
+			return errorf(http.StatusInternalServerError, 50001, "Error while writing to the schemas topic: %v", err)
+		}
+		return r.waitApplied(ctx, last+1)
 	}
-	r.mu.Lock()
-	recs, err := plan(r.st)
-	r.mu.Unlock()
-	if err != nil || len(recs) == 0 {
-		return err
-	}
-	krecs := make([]*kgo.Record, len(recs))
-	for i, lr := range recs {
-		krecs[i] = &kgo.Record{Topic: r.cfg.Topic, Partition: 0, Key: lr.key, Value: lr.value}
-	}
-	res := r.client.ProduceSync(ctx, krecs...)
-	if err := res.FirstErr(); err != nil {
-		return errorf(http.StatusInternalServerError, 50001, "Error while writing to the schemas topic: %v", err)
-	}
-	var last int64
-	for _, pr := range res {
-		last = max(last, pr.Record.Offset)
-	}
-	return r.waitApplied(ctx, last+1)
 }
 
 // read runs fn on the state, locked.

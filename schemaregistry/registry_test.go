@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,13 +41,13 @@ func startCluster(t *testing.T) *kafkaio.Cluster {
 	return c
 }
 
-// startRegistry opens a registry on the cluster and serves it; the returned client
-// is franz-go's, an independent implementation of the REST API's client side.
-func startRegistry(t *testing.T, c *kafkaio.Cluster) (*Registry, *sr.Client, func()) {
+// startRegistry opens node's registry on the cluster and serves it; the returned
+// client is franz-go's, an independent implementation of the REST API's client side.
+func startRegistry(t *testing.T, c *kafkaio.Cluster, node string) (*Registry, *sr.Client, func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	reg, err := Open(ctx, Config{Cluster: c})
+	reg, err := Open(ctx, Config{Cluster: c, WriterID: "registry-" + node})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func srCode(err error) int {
 
 func TestRegisterLookupAndIDs(t *testing.T) {
 	c := startCluster(t)
-	_, cl, _ := startRegistry(t, c)
+	_, cl, _ := startRegistry(t, c, "1")
 	ctx := context.Background()
 
 	id1, err := cl.RegisterSchema(ctx, "users-value", sr.Schema{Schema: userV1}, -1, -1)
@@ -142,7 +144,7 @@ func TestRegisterLookupAndIDs(t *testing.T) {
 
 func TestCompatibility(t *testing.T) {
 	c := startCluster(t)
-	_, cl, _ := startRegistry(t, c)
+	_, cl, _ := startRegistry(t, c, "1")
 	ctx := context.Background()
 	if _, err := cl.RegisterSchema(ctx, "s", sr.Schema{Schema: userV1}, -1, -1); err != nil {
 		t.Fatal(err)
@@ -201,7 +203,7 @@ func TestCompatibility(t *testing.T) {
 
 func TestDeleteSoftThenPermanent(t *testing.T) {
 	c := startCluster(t)
-	_, cl, _ := startRegistry(t, c)
+	_, cl, _ := startRegistry(t, c, "1")
 	ctx := context.Background()
 	for _, s := range []string{userV1, userV2} {
 		if _, err := cl.RegisterSchema(ctx, "d", sr.Schema{Schema: s}, -1, -1); err != nil {
@@ -247,7 +249,7 @@ func TestDeleteSoftThenPermanent(t *testing.T) {
 
 func TestReferences(t *testing.T) {
 	c := startCluster(t)
-	_, cl, _ := startRegistry(t, c)
+	_, cl, _ := startRegistry(t, c, "1")
 	ctx := context.Background()
 	addr := `{"type":"record","name":"Address","namespace":"com.example","fields":[{"name":"city","type":"string"}]}`
 	if _, err := cl.RegisterSchema(ctx, "address", sr.Schema{Schema: addr}, -1, -1); err != nil {
@@ -279,7 +281,7 @@ func TestReferences(t *testing.T) {
 // a second node, rebuilds the same state, and the records are in Confluent's layout.
 func TestRestartKeepsIDs(t *testing.T) {
 	c := startCluster(t)
-	_, cl, stop := startRegistry(t, c)
+	_, cl, stop := startRegistry(t, c, "1")
 	ctx := context.Background()
 	id1, _ := cl.RegisterSchema(ctx, "a-value", sr.Schema{Schema: userV1}, -1, -1)
 	id2, _ := cl.RegisterSchema(ctx, "b-value", sr.Schema{Schema: `{"type":"string"}`}, -1, -1)
@@ -288,13 +290,13 @@ func TestRestartKeepsIDs(t *testing.T) {
 		t.Fatalf("ids %d %d", id1, id2)
 	}
 	// A second node on the same topic sees the first's writes.
-	_, cl2, _ := startRegistry(t, c)
+	_, cl2, _ := startRegistry(t, c, "2")
 	if s, err := cl2.SchemaByVersion(ctx, "b-value", 1); err != nil || s.ID != 2 {
 		t.Fatalf("second node: %+v %v", s, err)
 	}
 	stop()
 
-	_, cl3, _ := startRegistry(t, c)
+	_, cl3, _ := startRegistry(t, c, "1")
 	s, err := cl3.SchemaByVersion(ctx, "a-value", -1)
 	if err != nil || s.ID != 1 {
 		t.Fatalf("after restart: %+v %v", s, err)
@@ -335,7 +337,7 @@ func TestRestartKeepsIDs(t *testing.T) {
 
 func TestImportModeExplicitIDs(t *testing.T) {
 	c := startCluster(t)
-	_, cl, _ := startRegistry(t, c)
+	_, cl, _ := startRegistry(t, c, "1")
 	ctx := context.Background()
 	if _, err := cl.RegisterSchema(ctx, "x", sr.Schema{Schema: userV1}, 7, -1); srCode(err) != 42205 {
 		t.Fatalf("explicit id outside IMPORT: %v", err)
@@ -356,7 +358,7 @@ func TestImportModeExplicitIDs(t *testing.T) {
 
 func TestHTTPErrorsAndContentType(t *testing.T) {
 	c := startCluster(t)
-	reg, _, _ := startRegistry(t, c)
+	reg, _, _ := startRegistry(t, c, "1")
 	srv := httptest.NewServer(reg.Handler())
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/subjects/nope/versions/abc")
@@ -384,18 +386,167 @@ func readTopic(t *testing.T, c *kafkaio.Cluster, topic string) []*kgo.Record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := c.NewClient(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
+	// Transaction markers take offsets too: read them, and keep the data.
+	cl, err := c.NewClient(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
 	var out []*kgo.Record
-	for int64(len(out)) < ends[0] {
+	for next := int64(0); next < ends[0]; {
 		fs := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
-			t.Fatalf("read %d of %d records", len(out), ends[0])
+			t.Fatalf("read up to offset %d of %d", next, ends[0])
 		}
-		out = append(out, fs.Records()...)
+		fs.EachRecord(func(r *kgo.Record) {
+			next = r.Offset + 1
+			if !r.Attrs.IsControl() {
+				out = append(out, r)
+			}
+		})
 	}
 	return out
+}
+
+// TestProtobufAndJSONSchemaCompatibility registers Protobuf and JSON Schema
+// versions through the REST API: an incompatible one is refused with 409 and the
+// difference's Confluent type, a compatible one gets the next version, and the
+// compatibility endpoint agrees; a Protobuf reference is compiled with its import.
+func TestProtobufAndJSONSchemaCompatibility(t *testing.T) {
+	c := startCluster(t)
+	_, cl, _ := startRegistry(t, c, "1")
+	ctx := context.Background()
+	for i, tc := range []struct {
+		typ                   sr.SchemaType
+		v1, compatible, wrong string
+		errorType             string
+	}{{
+		typ:        sr.TypeProtobuf,
+		v1:         `syntax = "proto3"; message M { string a = 1; }`,
+		compatible: `syntax = "proto3"; message M { string a = 1; int64 b = 2; }`,
+		wrong:      `syntax = "proto3"; message M { string a = 1; int64 b = 2; double c = 2; }`,
+		errorType:  "",
+	}, {
+		typ:        sr.TypeProtobuf,
+		v1:         `syntax = "proto3"; message P { string a = 1; }`,
+		compatible: `syntax = "proto3"; message P { bytes a = 1; }`,
+		wrong:      `syntax = "proto3"; message P { double a = 1; }`,
+		errorType:  "FIELD_SCALAR_KIND_CHANGED",
+	}, {
+		typ:        sr.TypeJSON,
+		v1:         `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`,
+		compatible: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"additionalProperties":false}`,
+		wrong:      `{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"integer"}},"additionalProperties":false}`,
+		errorType:  "TYPE_CHANGED",
+	}} {
+		subject := fmt.Sprintf("%s-%d", tc.typ, i)
+		if _, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: tc.v1, Type: tc.typ}, -1, -1); err != nil {
+			t.Fatal(err)
+		}
+		_, err := cl.RegisterSchema(ctx, subject, sr.Schema{Schema: tc.wrong, Type: tc.typ}, -1, -1)
+		if tc.errorType == "" {
+			// Two fields with one number do not compile.
+			if srCode(err) != 42201 {
+				t.Fatalf("%s: invalid schema: %v", subject, err)
+			}
+			continue
+		}
+		if srCode(err) != 409 || !strings.Contains(err.Error(), "errorType:'"+tc.errorType+"'") {
+			t.Fatalf("%s: incompatible schema: %v", subject, err)
+		}
+		res, err := cl.CheckCompatibility(ctx, subject, -1, sr.Schema{Schema: tc.wrong, Type: tc.typ})
+		if err != nil || res.Is {
+			t.Fatalf("%s: check of the incompatible schema: %+v, %v", subject, res, err)
+		}
+		ss, err := cl.CreateSchema(ctx, subject, sr.Schema{Schema: tc.compatible, Type: tc.typ})
+		if err != nil || ss.Version != 2 {
+			t.Fatalf("%s: compatible schema: %+v, %v", subject, ss, err)
+		}
+	}
+
+	// A reference: the importing schema compiles against it, and its own
+	// evolution is checked.
+	if _, err := cl.RegisterSchema(ctx, "dep", sr.Schema{Schema: `syntax = "proto3"; package dep; message D { string x = 1; }`, Type: sr.TypeProtobuf}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	ref := []sr.SchemaReference{{Name: "dep.proto", Subject: "dep", Version: 1}}
+	user := func(typ string) sr.Schema {
+		return sr.Schema{Type: sr.TypeProtobuf, References: ref, Schema: `syntax = "proto3"; import "dep.proto"; message U { ` + typ + ` d = 1; }`}
+	}
+	if _, err := cl.RegisterSchema(ctx, "user", user("dep.D"), -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.RegisterSchema(ctx, "user", user("string"), -1, -1); srCode(err) != 409 || !strings.Contains(err.Error(), "FIELD_KIND_CHANGED") {
+		t.Fatalf("a message field made a string: %v", err)
+	}
+}
+
+// TestTwoNodesAllocateDistinctIDs: two registries on one topic (two nodes)
+// register schemas at the same time. Each write is decided against the topic's
+// end and lands only there, so no id names two schemas, a schema registered on
+// both nodes gets one id, and both nodes end with the same state.
+func TestTwoNodesAllocateDistinctIDs(t *testing.T) {
+	c := startCluster(t)
+	regs := make([]*Registry, 2)
+	clients := make([]*sr.Client, 2)
+	for i := range regs {
+		regs[i], clients[i], _ = startRegistry(t, c, fmt.Sprint(i+1))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const perNode = 15
+	schemaOf := func(node, i int) string {
+		if i%5 == 0 { // registered by both nodes, under different subjects
+			return fmt.Sprintf(`{"type":"record","name":"Shared%d","fields":[{"name":"x","type":"int"}]}`, i)
+		}
+		return fmt.Sprintf(`{"type":"record","name":"N%dS%d","fields":[{"name":"x","type":"int"}]}`, node, i)
+	}
+	ids := make([][perNode]int, 2)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perNode)
+	for n := range regs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perNode {
+				id, err := clients[n].RegisterSchema(ctx, fmt.Sprintf("n%d-s%d-value", n, i), sr.Schema{Schema: schemaOf(n, i)}, -1, -1)
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[n][i] = id
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	byID := map[int]string{}
+	for n := range regs {
+		for i, id := range ids[n] {
+			s := schemaOf(n, i)
+			if prev, ok := byID[id]; ok && prev != s {
+				t.Fatalf("id %d names two schemas:\n%s\n%s", id, prev, s)
+			}
+			byID[id] = s
+		}
+	}
+	// 2*perNode registrations, perNode/5 of them shared: that many distinct schemas.
+	if want := 2*perNode - perNode/5; len(byID) != want {
+		t.Fatalf("%d distinct ids for %d distinct schemas", len(byID), want)
+	}
+	for n, reg := range regs {
+		if err := reg.catchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for id, s := range byID {
+			got, err := reg.SchemaByID(id)
+			if err != nil || got.Text != s {
+				t.Fatalf("node %d: schema %d is %+v, %v; want %s", n+1, id, got, err, s)
+			}
+		}
+	}
 }

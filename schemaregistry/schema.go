@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/twmb/avro"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/sluice-db/sluice/internal/protoschema"
 )
 
 // Compatibility levels.
@@ -41,7 +44,9 @@ type resolver func(Reference) (Content, error)
 // parsed is a validated schema ready for compatibility checks.
 type parsed struct {
 	content Content
-	avro    *avro.Schema // set for Avro
+	avro    *avro.Schema                // set for Avro
+	proto   protoreflect.FileDescriptor // set for Protobuf
+	json    *jsonDoc                    // set for JSON Schema
 }
 
 // canonicalize validates text as a schema of typ and returns its stored form.
@@ -63,14 +68,50 @@ func canonicalize(typ, text string, refs []Reference, resolve resolver) (*parsed
 		return nil, fmt.Errorf("Invalid schema type %s", typ)
 	}
 	p := &parsed{content: c}
-	if typ == Avro {
+	switch typ {
+	case Avro:
 		s, err := parseAvro(c, resolve, 0)
 		if err != nil {
 			return nil, fmt.Errorf("Invalid schema %s: %v", text, err)
 		}
 		p.avro = s
+	case Protobuf:
+		imports := map[string]string{}
+		if err := protoImports(imports, refs, resolve, 0); err != nil {
+			return nil, fmt.Errorf("Invalid schema %s: %v", text, err)
+		}
+		fd, err := protoschema.Compile(c.Text, imports)
+		if err != nil {
+			return nil, fmt.Errorf("Invalid schema %s: %v", text, err)
+		}
+		p.proto = fd
+	case JSON:
+		doc, err := parseJSONSchema(c.Text)
+		if err != nil {
+			return nil, fmt.Errorf("Invalid schema %s: %v", text, err)
+		}
+		p.json = doc
 	}
 	return p, nil
+}
+
+// protoImports collects the texts of a Protobuf schema's references (and theirs)
+// by the names the schema imports them as.
+func protoImports(dst map[string]string, refs []Reference, resolve resolver, depth int) error {
+	if depth > 32 {
+		return fmt.Errorf("schema references nest too deep")
+	}
+	for _, r := range refs {
+		rc, err := resolve(r)
+		if err != nil {
+			return err
+		}
+		if err := protoImports(dst, rc.References, resolve, depth+1); err != nil {
+			return err
+		}
+		dst[r.Name] = rc.Text
+	}
+	return nil
 }
 
 // parseAvro parses an Avro schema after the schemas it references, so their named
@@ -104,7 +145,9 @@ func parseAvroRefs(cache *avro.SchemaCache, refs []Reference, resolve resolver, 
 
 // incompatibilities checks a new schema against the existing versions (oldest
 // first) under level, and returns why it is incompatible (nil when it is not).
-// Compatibility is checked for Avro; JSON Schema and Protobuf are accepted.
+// Avro is checked with Avro's schema resolution rules; Protobuf and JSON Schema
+// with Confluent's lists of compatible changes (protobufDiff, jsonSchemaDiff),
+// where FORWARD is BACKWARD with the two schemas swapped.
 func incompatibilities(level string, next *parsed, existing []*parsed) []string {
 	if level == CompatNone || len(existing) == 0 {
 		return nil
@@ -121,19 +164,55 @@ func incompatibilities(level string, next *parsed, existing []*parsed) []string 
 			msgs = append(msgs, fmt.Sprintf("Incompatible because of different schema type: %s and %s", old.content.Type, next.content.Type))
 			continue
 		}
-		if next.avro == nil || old.avro == nil {
-			continue
-		}
-		if backward {
-			if err := avro.CheckCompatibility(old.avro, next.avro); err != nil {
-				msgs = append(msgs, fmt.Sprintf("{errorType:'READER_INCOMPATIBLE', description:'The new schema cannot read data written by an earlier schema: %v', additionalInfo:'%s'}", err, level))
+		switch {
+		case next.avro != nil && old.avro != nil:
+			if backward {
+				if err := avro.CheckCompatibility(old.avro, next.avro); err != nil {
+					msgs = append(msgs, fmt.Sprintf("{errorType:'READER_INCOMPATIBLE', description:'The new schema cannot read data written by an earlier schema: %v', additionalInfo:'%s'}", err, level))
+				}
 			}
-		}
-		if forward {
-			if err := avro.CheckCompatibility(next.avro, old.avro); err != nil {
-				msgs = append(msgs, fmt.Sprintf("{errorType:'WRITER_INCOMPATIBLE', description:'An earlier schema cannot read data written by the new schema: %v', additionalInfo:'%s'}", err, level))
+			if forward {
+				if err := avro.CheckCompatibility(next.avro, old.avro); err != nil {
+					msgs = append(msgs, fmt.Sprintf("{errorType:'WRITER_INCOMPATIBLE', description:'An earlier schema cannot read data written by the new schema: %v', additionalInfo:'%s'}", err, level))
+				}
+			}
+		case next.proto != nil && old.proto != nil:
+			if backward {
+				msgs = append(msgs, differenceMessages(protobufDiff(old.proto, next.proto), protobufCompatible)...)
+			}
+			if forward {
+				msgs = append(msgs, differenceMessages(protobufDiff(next.proto, old.proto), protobufCompatible)...)
+			}
+		case next.json != nil && old.json != nil:
+			if backward {
+				msgs = append(msgs, differenceMessages(jsonSchemaDiff(old.json, next.json), jsonSchemaCompatible)...)
+			}
+			if forward {
+				msgs = append(msgs, differenceMessages(jsonSchemaDiff(next.json, old.json), jsonSchemaCompatible)...)
 			}
 		}
 	}
 	return msgs
+}
+
+// difference is one change between an original schema and its update: its
+// Confluent type name (FIELD_KIND_CHANGED, PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL,
+// ...) and the path of the changed element ("#/Message/2", "#/properties/a").
+type difference struct {
+	kind, path string
+}
+
+// differenceMessages renders the incompatible differences as Confluent reports
+// them: {errorType:'TYPE', description:'... at path '#/...' ...'}.
+func differenceMessages(diffs []difference, compatible func(string) bool) []string {
+	var out []string
+	seen := map[difference]bool{}
+	for _, d := range diffs {
+		if compatible(d.kind) || seen[d] {
+			continue
+		}
+		seen[d] = true
+		out = append(out, fmt.Sprintf("{errorType:'%s', description:'%s'}", d.kind, describeDifference(d)))
+	}
+	return out
 }

@@ -3,7 +3,8 @@
 # uses them as a newcomer would), PostgreSQL 15 (internal/pgoracle: the comparison
 # oracle and the JDBC sink connector's target), plus the Postgres client libraries that the client
 # compatibility tests use (psycopg2, psycopg 3, pandas, SQLAlchemy, pgjdbc, node-pg, and
-# ODBC: unixODBC's isql, psqlODBC, pyodbc).
+# ODBC: unixODBC's isql, psqlODBC, pyodbc), and the Kafka clients with Schema Registry
+# support that the format tests use (confluent-kafka-python, kafkajs).
 #
 # Idempotent: when everything is present it changes nothing and touches no network;
 # `apt-get update` runs only when a Debian package is missing.
@@ -24,6 +25,9 @@ declare -A probe=(
 	[unixodbc]=/usr/bin/isql
 	[odbc-postgresql]=/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so
 	[python3-pyodbc]=/usr/share/doc/python3-pyodbc/copyright
+	[python3-confluent-kafka]=/usr/lib/python3/dist-packages/confluent_kafka/avro/__init__.py
+	[python3-avro]=/usr/lib/python3/dist-packages/avro/__init__.py
+	[python3-requests]=/usr/lib/python3/dist-packages/requests/__init__.py
 	[libpostgresql-jdbc-java]=/usr/share/java/postgresql.jar
 	[chromium]=/usr/bin/chromium
 	[pgcli]=/usr/lib/python3/dist-packages/pgcli/pgexecute.py
@@ -44,45 +48,38 @@ else
 	echo "install-test-deps: Debian packages present"
 fi
 
-# node-pg goes into a repo-local, git-ignored folder so no global state is touched.
-# Tests find it with NODE_PATH=scripts/.node/node_modules.
+# npm packages go into a repo-local, git-ignored folder so no global state is
+# touched. Tests find them with NODE_PATH=scripts/.node/node_modules. Each is
+# a package name and the version installed when it is missing:
+#   pg: node-pg, the Node client tests (pgclients);
+#   ksqldb-client: the ksqlDB REST API test (sqltests/ksqldb_client_test.go);
+#   playwright-core: drives Debian's Chromium for the console's browser test
+#     (sqltests/console_browser_test.go); it downloads no browser of its own;
+#   kafkajs, @kafkajs/confluent-schema-registry: the Schema Registry client test
+#     (sqltests/schemaregistry_test.go);
+#   postgres, knex, pg-query-stream: postgres.js and knex (over pg, streaming
+#     through pg-query-stream) in the Postgres client matrix (pgclients/node_test.go).
+npm_packages=(
+	"pg pg"
+	"ksqldb-client ksqldb-client@1.0.5"
+	"playwright-core playwright-core@1"
+	"kafkajs kafkajs@2"
+	"@kafkajs/confluent-schema-registry @kafkajs/confluent-schema-registry@3"
+	"postgres postgres@3"
+	"knex knex@3"
+	"pg-query-stream pg-query-stream@4"
+)
 if command -v npm >/dev/null 2>&1; then
-	if [ ! -f "$here/.node/node_modules/pg/package.json" ]; then
-		echo "install-test-deps: installing npm package pg into scripts/.node"
-		mkdir -p "$here/.node"
-		npm install --silent --no-audit --no-fund --prefix "$here/.node" pg >/dev/null
-	else
-		echo "install-test-deps: npm pg present"
-	fi
-	# postgres.js and knex (over pg, streaming through pg-query-stream) are in the
-	# Postgres client matrix (pgclients/node_test.go).
-	declare -A majors=([postgres]=3 [knex]=3 [pg-query-stream]=4)
-	for pkg in postgres knex pg-query-stream; do
-		if [ ! -f "$here/.node/node_modules/$pkg/package.json" ]; then
-			echo "install-test-deps: installing npm package $pkg into scripts/.node"
+	for entry in "${npm_packages[@]}"; do
+		read -r name spec <<<"$entry"
+		if [ ! -f "$here/.node/node_modules/$name/package.json" ]; then
+			echo "install-test-deps: installing npm package $spec into scripts/.node"
 			mkdir -p "$here/.node"
-			npm install --silent --no-audit --no-fund --prefix "$here/.node" "$pkg@${majors[$pkg]}" >/dev/null
+			npm install --silent --no-audit --no-fund --prefix "$here/.node" "$spec" >/dev/null
 		else
-			echo "install-test-deps: npm $pkg present"
+			echo "install-test-deps: npm $name present"
 		fi
 	done
-	# ksqldb-client drives the ksqlDB REST API test (sqltests/ksqldb_client_test.go).
-	if [ ! -f "$here/.node/node_modules/ksqldb-client/package.json" ]; then
-		echo "install-test-deps: installing npm package ksqldb-client into scripts/.node"
-		mkdir -p "$here/.node"
-		npm install --silent --no-audit --no-fund --prefix "$here/.node" ksqldb-client@1.0.5 >/dev/null
-	else
-		echo "install-test-deps: npm ksqldb-client present"
-	fi
-	# playwright-core drives Debian's Chromium for the console's browser test
-	# (sqltests/console_browser_test.go); it downloads no browser of its own.
-	if [ ! -f "$here/.node/node_modules/playwright-core/package.json" ]; then
-		echo "install-test-deps: installing npm package playwright-core into scripts/.node"
-		mkdir -p "$here/.node"
-		npm install --silent --no-audit --no-fund --prefix "$here/.node" playwright-core@1 >/dev/null
-	else
-		echo "install-test-deps: npm playwright-core present"
-	fi
 else
-	echo "install-test-deps: npm not found, skipping node-pg" >&2
+	echo "install-test-deps: npm not found, skipping the npm packages" >&2
 fi

@@ -37,6 +37,9 @@ const (
 	GroupingError                = "42803"
 	WrongObjectType              = "42809"
 	NullValueNotAllowed          = "22004"
+	// AssertFailure is a failed ASSERT TOPIC or ASSERT SCHEMA (Postgres'
+	// assert_failure, of PL/pgSQL's ASSERT).
+	AssertFailure = "P0004"
 )
 
 // Error is an error with a SQLSTATE. Position is a 0-based byte offset into the

@@ -25,24 +25,12 @@ import (
 // for a bad record. Screenshots go to the test's temporary
 // directory, or to $SLUICE_CONSOLE_SCREENSHOTS to keep them.
 func TestConsoleInBrowser(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed (scripts/install-test-deps.sh installs the browser test's tools)")
-	}
+	node, modules := needNode(t, "playwright-core")
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("Chromium is not installed at " + chromium + ": run scripts/install-test-deps.sh (Debian package chromium)")
-	}
-	modules, err := filepath.Abs("../scripts/.node/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(modules, "playwright-core", "package.json")); err != nil {
-		t.Skip("the npm package playwright-core is not installed: run scripts/install-test-deps.sh")
-	}
+	needTool(t, chromium)
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	// SLUICE_CONSOLE_SCREENSHOTS keeps the screenshots in a directory of one's

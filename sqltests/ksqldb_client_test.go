@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,17 +13,7 @@ import (
 // package ksqldb-client (installed by scripts/install-test-deps.sh), against a
 // running server's REST API over HTTP/2 cleartext.
 func TestKsqldbClientNode(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed (scripts/install-test-deps.sh installs it with the ksqldb-client package)")
-	}
-	modules, err := filepath.Abs("../scripts/.node/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(modules, "ksqldb-client", "package.json")); err != nil {
-		t.Skip("the npm package ksqldb-client is not installed: run scripts/install-test-deps.sh")
-	}
+	node, modules := needNode(t, "ksqldb-client")
 	srv := startServer(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -129,6 +129,16 @@ func TestKsqlREST(t *testing.T) {
 		if code != 400 || e.ErrorCode != 40001 || e.Type != "statement_error" {
 			t.Errorf("syntax error: %d %s", code, b)
 		}
+		// ASSERT: ksqlDB's assert_topic entity, and 417 with 41700 when it fails.
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "ASSERT TOPIC pageviews;"}`)
+		if want := `[{"@type":"assert_topic","exists":true,"statementText":"ASSERT TOPIC pageviews","topicName":"pageviews","warnings":[]}]`; code != 200 || strings.TrimSpace(string(b)) != want {
+			t.Errorf("ASSERT TOPIC: %d %s, want %s", code, b, want)
+		}
+		code, b, _ = call(h1, "POST", "/ksql", "", `{"ksql": "ASSERT TOPIC nope TIMEOUT 100 MILLISECONDS;"}`)
+		decode(b, &e)
+		if code != 417 || e.ErrorCode != 41700 || e.Message != "Topic nope does not exist" {
+			t.Errorf("failing ASSERT TOPIC: %d %s", code, b)
+		}
 	})
 
 	t.Run("DESCRIBE and EXPLAIN entities", func(t *testing.T) {

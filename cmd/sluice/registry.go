@@ -22,7 +22,8 @@ func startSchemaRegistry(cfg config, cluster *kafkaio.Cluster, logger *slog.Logg
 		return strings.TrimRight(cfg.srURL, "/"), func() {}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	reg, err := schemaregistry.Open(ctx, schemaregistry.Config{Cluster: cluster, Logger: logger})
+	reg, err := schemaregistry.Open(ctx, schemaregistry.Config{Cluster: cluster, Logger: logger,
+		WriterID: "_sluice_" + cfg.serviceID + "_schemas_" + cfg.nodeID})
 	cancel()
 	if err != nil {
 		return "", nil, fmt.Errorf("schema registry: %w", err)

@@ -246,12 +246,16 @@ func (e *NotPostgres) Error() string { return e.Err.Error() }
 func (e *NotPostgres) Unwrap() error { return e.Err }
 
 // Split parses sql with the Postgres grammar and says, per statement, whether it
-// belongs to the catalog path. ok is false when sql does not parse as Postgres SQL
-// (it is then KSQL, for the engine as a whole).
+// belongs to the catalog path. When sql as a whole is not Postgres SQL (a KSQL
+// script, or KSQL statements beside Postgres ones, as in
+// `psql -c "CREATE STREAM ...; SELECT ... FROM information_schema.columns"`), it
+// is split at the semicolons Postgres' lexer finds and each statement is parsed
+// alone: those that are not Postgres SQL are KSQL's. ok is false when even the
+// lexer fails.
 func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 	p := s.parsed.parse(sql)
 	if p == nil {
-		return nil, false
+		return s.splitMixed(sql)
 	}
 	var user map[string]bool
 	for i, raw := range p.tree.Stmts {
@@ -267,6 +271,44 @@ func (s *Session) Split(sql string) (stmts []Statement, ok bool) {
 		st.Catalog, st.User = claims(raw.Stmt, p.refs[i], user, s.cat.rels)
 		stmts = append(stmts, st)
 	}
+	return stmts, true
+}
+
+// splitMixed splits sql, which does not parse as Postgres SQL as a whole, into
+// statements at the lexer's semicolons and classifies each one alone.
+func (s *Session) splitMixed(sql string) ([]Statement, bool) {
+	scan, err := pg_query.Scan(sql)
+	if err != nil {
+		return nil, false
+	}
+	var stmts []Statement
+	var user map[string]bool
+	add := func(start, end int) {
+		text := sql[start:end]
+		trimmed := strings.TrimLeft(text, " \t\r\n")
+		start += len(text) - len(trimmed)
+		text = strings.TrimRight(trimmed, " \t\r\n")
+		if text == "" {
+			return
+		}
+		st := Statement{SQL: text, Offset: start}
+		if p := s.parsed.parse(text); p != nil && len(p.tree.Stmts) == 1 {
+			if user == nil {
+				user = s.userRelations()
+			}
+			st.node = p.tree.Stmts[0].Stmt
+			st.Catalog, st.User = claims(st.node, p.refs[0], user, s.cat.rels)
+		}
+		stmts = append(stmts, st)
+	}
+	start := 0
+	for _, tok := range scan.Tokens {
+		if tok.Token == pg_query.Token_ASCII_59 {
+			add(start, int(tok.Start))
+			start = int(tok.End)
+		}
+	}
+	add(start, len(sql))
 	return stmts, true
 }
 
