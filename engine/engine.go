@@ -60,6 +60,9 @@ type Config struct {
 	// topics (Sluice's own, the Schema Registry's and Kafka's): an
 	// administrator's repair tool, off by default.
 	AllowInternalTopics bool
+	// ScriptDir is the directory RUN SCRIPT reads files from ("": RUN SCRIPT
+	// is refused, as the server would otherwise read any file for a client).
+	ScriptDir string
 }
 
 // Observer receives the engine's measurements of events. Calls come from any

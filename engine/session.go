@@ -125,6 +125,8 @@ func (s *Session) executeOne(ctx context.Context, st parser.Statement, params []
 		return s.print(ctx, st, w)
 	case *parser.Explain:
 		return s.explain(st, w)
+	case *parser.RunScript:
+		return s.runScript(ctx, st, params, w)
 	case *parser.AssertTopic:
 		return s.assertTopic(ctx, st, w)
 	case *parser.AssertSchema:

@@ -90,6 +90,19 @@ func parseTerminate(c *cursor, base StmtBase) (Statement, error) {
 	return t, c.expectEnd()
 }
 
+// parseRun parses RUN SCRIPT 'file'.
+func parseRun(c *cursor, base StmtBase) (Statement, error) {
+	c.next() // RUN
+	if _, err := c.expect("SCRIPT"); err != nil {
+		return nil, err
+	}
+	t := c.next()
+	if t.Kind != tkString {
+		return nil, expected(c.src, t, "the script's file name as a string")
+	}
+	return &RunScript{StmtBase: base, Path: t.Text, PathPos: t.Pos}, c.expectEnd()
+}
+
 // parsePauseResume parses PAUSE query_id|ALL and RESUME query_id|ALL.
 func parsePauseResume(c *cursor, base StmtBase) (Statement, error) {
 	p := &PauseResume{StmtBase: base, Resume: c.next().is("RESUME")}

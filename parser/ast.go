@@ -174,6 +174,14 @@ type AlterSource struct {
 	Columns []ColumnDef
 }
 
+// RunScript is RUN SCRIPT 'file': run the statements of a file of the server's
+// script directory.
+type RunScript struct {
+	StmtBase
+	Path    string
+	PathPos int
+}
+
 // PauseResume is PAUSE query_id|ALL or RESUME query_id|ALL: a paused persistent
 // query stops reading its inputs and keeps its state and group membership.
 type PauseResume struct {

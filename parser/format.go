@@ -113,6 +113,8 @@ func formatStmt(b *strings.Builder, s Statement) {
 		b.WriteString("DROP TYPE " + cond(s.IfExists, "IF EXISTS ", "") + FormatIdent(s.Name))
 	case *Terminate:
 		b.WriteString("TERMINATE " + cond(s.All, "ALL", FormatIdent(s.QueryID)))
+	case *RunScript:
+		b.WriteString("RUN SCRIPT " + formatString(s.Path))
 	case *AlterSource:
 		b.WriteString("ALTER " + s.Kind.String() + " " + FormatIdent(s.Name))
 		for i, col := range s.Columns {

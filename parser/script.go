@@ -128,6 +128,8 @@ func (p *Parser) parseStatement(src string, toks []token) (Statement, error) {
 		s, err = p.parseExplain(c, base)
 	case lead == "AWAIT":
 		s, err = parseAwait(c, base)
+	case lead == "RUN":
+		s, err = parseRun(c, base)
 	case lead == "ALTER":
 		s, err = parseAlter(c, base)
 	case lead == "PAUSE", lead == "RESUME":

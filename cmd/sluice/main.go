@@ -57,7 +57,9 @@ type config struct {
 	srAllowRemote       bool
 	// allowInternalTopics lets statements use internal topics (repair only).
 	allowInternalTopics bool
-	pgMaxConnections    int
+	// scriptDir is where RUN SCRIPT reads files ("": RUN SCRIPT is refused).
+	scriptDir        string
+	pgMaxConnections int
 	// srAddr is the embedded Schema Registry's listen address; srURL an external
 	// registry used instead of it.
 	srAddr string
@@ -103,6 +105,7 @@ func main() {
 	flag.BoolVar(&cfg.embeddedAllowRemote, "embedded-kafka-allow-remote", false, "allow a non-loopback --embedded-kafka-addr (without --kafka-sasl-user the broker has no authentication: whoever reaches it reads and writes every topic, the command topic too)")
 	flag.BoolVar(&cfg.httpAllowRemote, "http-allow-remote", false, "allow a non-loopback --http-addr (needed when nodes on other machines read this one; it has no authentication)")
 	flag.IntVar(&cfg.pgMaxConnections, "pg-max-connections", 500, "most Postgres client connections open at once (one more is refused with 53300, as PostgreSQL's max_connections)")
+	flag.StringVar(&cfg.scriptDir, "script-dir", "", "directory whose files RUN SCRIPT 'file' may run (empty: RUN SCRIPT is refused)")
 	flag.BoolVar(&cfg.allowInternalTopics, "allow-internal-topics", false, "let statements read, write and delete internal topics (Sluice's, the Schema Registry's, Kafka's): for repairs only")
 	flag.StringVar(&cfg.serviceID, "service-id", "sluice", "namespace of internal topics and consumer groups; nodes with the same id share queries")
 	flag.StringVar(&cfg.readyFile, "ready-file", "", "write the listen addresses as JSON to this file once ready")
@@ -244,7 +247,7 @@ func run(cfg config, logger *slog.Logger) error {
 	}
 	eng, err := engine.Open(openCtx, engine.Config{ServiceID: cfg.serviceID, NodeID: cfg.nodeID, Cluster: cluster, Logger: logger,
 		Defaults: cfg.defaults, State: state, Nodes: peers, Peers: nodes.NewClient(10 * time.Second), SchemaRegistryURL: srURL,
-		Observer: node, AllowInternalTopics: cfg.allowInternalTopics})
+		Observer: node, AllowInternalTopics: cfg.allowInternalTopics, ScriptDir: cfg.scriptDir})
 	if err != nil {
 		peers.Close()
 		return fmt.Errorf("start engine (is Kafka at %s reachable?): %w", strings.Join(brokers, ","), err)
