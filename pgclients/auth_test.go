@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/internal/testtool"
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
@@ -55,7 +56,7 @@ func writeCert(t *testing.T, dir string) (certPath, keyPath string) {
 // password even on loopback, and connects with libpq (psql).
 func TestPSQLPasswordOverTLS(t *testing.T) {
 	needServer(t)
-	psql := needTool(t, "psql")
+	psql := testtool.Need(t, "psql")
 	dir := t.TempDir()
 	cert, key := writeCert(t, dir)
 	srv, err := harness.Start(harness.Config{

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // TestJDBC runs testdata/ClientMatrix.java with Debian's pgjdbc: DatabaseMetaData
@@ -11,9 +13,9 @@ import (
 func TestJDBC(t *testing.T) {
 	needServer(t)
 	const jar = "/usr/share/java/postgresql.jar"
-	javac := needTool(t, "javac")
-	java := needTool(t, "java")
-	needTool(t, jar)
+	javac := testtool.Need(t, "javac")
+	java := testtool.Need(t, "java")
+	testtool.Need(t, jar)
 	dir := t.TempDir()
 	src, err := filepath.Abs("testdata/ClientMatrix.java")
 	if err != nil {

@@ -120,23 +120,6 @@ func needServer(t *testing.T) {
 	}
 }
 
-// needTool returns the path of a client tool, skipping the test when it is absent
-// outside CI and failing it in CI.
-func needTool(t *testing.T, path string) string {
-	t.Helper()
-	if p, err := exec.LookPath(path); err == nil {
-		return p
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing; scripts/install-test-deps.sh installs it (required in CI)", path)
-	}
-	t.Skipf("%s is not installed (run scripts/install-test-deps.sh); skipped outside CI", path)
-	return ""
-}
-
 // run runs a client program under a deadline and returns its combined output.
 func run(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()

@@ -1,8 +1,9 @@
 package pgclients
 
 import (
-	"path/filepath"
 	"testing"
+
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // TestNode runs testdata/node_client.js with the npm package pg that
@@ -10,12 +11,8 @@ import (
 // statement run twice, and typed catalog results.
 func TestNode(t *testing.T) {
 	needServer(t)
-	node := needTool(t, "node")
-	modules, err := filepath.Abs("../scripts/.node/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	needTool(t, filepath.Join(modules, "pg", "package.json"))
+	node := testtool.Need(t, "node")
+	modules := testtool.NodeModules(t, "pg")
 	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/node_client.js", connString())
 	expectLines(t, out,
 		"row 1 string ann 12.50",
@@ -25,28 +22,14 @@ func TestNode(t *testing.T) {
 	)
 }
 
-// nodeModules returns scripts/.node/node_modules, skipping the test (failing it
-// in CI) when one of pkgs is not installed there.
-func nodeModules(t *testing.T, pkgs ...string) string {
-	t.Helper()
-	modules, err := filepath.Abs("../scripts/.node/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pkgs {
-		needTool(t, filepath.Join(modules, p, "package.json"))
-	}
-	return modules
-}
-
 // TestPostgresJS runs testdata/postgresjs_client.js with the npm package
 // postgres (postgres.js): prepared statements with typed parameters, labels,
 // .cursor() batches over a Postgres-path query and a push query, and an error
 // answered while the driver waits on Flush.
 func TestPostgresJS(t *testing.T) {
 	needServer(t)
-	node := needTool(t, "node")
-	modules := nodeModules(t, "postgres")
+	node := testtool.Need(t, "node")
+	modules := testtool.NodeModules(t, "postgres")
 	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/postgresjs_client.js", connString())
 	expectLines(t, out,
 		"row 1 ann 12.50 ID:20,CUSTOMER:25,AMOUNT:1700",
@@ -65,8 +48,8 @@ func TestPostgresJS(t *testing.T) {
 // pg-query-stream.
 func TestKnex(t *testing.T) {
 	needServer(t)
-	node := needTool(t, "node")
-	modules := nodeModules(t, "knex", "pg", "pg-query-stream")
+	node := testtool.Need(t, "node")
+	modules := testtool.NodeModules(t, "knex", "pg", "pg-query-stream")
 	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/knex_client.js", connString())
 	expectLines(t, out,
 		"raw 2 bob ID,CUSTOMER",

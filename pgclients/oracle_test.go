@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/sluice-db/sluice/internal/pgoracle"
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // oracleSchema is the fixture as plain Postgres DDL: what Sluice's catalog must
@@ -21,7 +22,7 @@ COMMENT ON COLUMN orders.id IS 'primary key (Kafka record key)';
 // requires identical output.
 func TestPSQLAgainstPostgres(t *testing.T) {
 	needServer(t)
-	psql := needTool(t, "psql")
+	psql := testtool.Need(t, "psql")
 	port := pgoracle.Start(t)
 	oracleEnv := []string{"PGHOST=127.0.0.1", "PGPORT=" + port, "PGUSER=alice", "PSQLRC=/dev/null"}
 	run(t, oracleEnv, psql, "-X", "-d", "postgres", "-c", "CREATE DATABASE sluice")

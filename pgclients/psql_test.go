@@ -9,13 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // TestPSQL runs psql's describe commands, which send psql 15's catalog queries
 // for a Postgres 13 server, and a query with psql variables.
 func TestPSQL(t *testing.T) {
 	needServer(t)
-	psql := needTool(t, "psql")
+	psql := testtool.Need(t, "psql")
 	env := []string{"PGHOST=" + server.host, "PGPORT=" + server.port, "PGUSER=alice", "PGDATABASE=sluice", "PGSSLMODE=prefer", "PSQLRC=/dev/null"}
 	cmd := func(args ...string) string {
 		return run(t, env, psql, append([]string{"-X", "-v", "ON_ERROR_STOP=1"}, args...)...)
@@ -105,7 +107,7 @@ func TestPSQL(t *testing.T) {
 // (psql prints nothing to stderr), whatever it lists.
 func TestPSQLDescribeCommands(t *testing.T) {
 	needServer(t)
-	psql := needTool(t, "psql")
+	psql := testtool.Need(t, "psql")
 	env := []string{"PGHOST=" + server.host, "PGPORT=" + server.port, "PGUSER=alice", "PGDATABASE=sluice", "PSQLRC=/dev/null"}
 	for _, cmd := range []string{`\d`, `\d+`, `\da`, `\dA`, `\dAc`, `\dAf`, `\db`, `\dc`, `\dC`, `\dd`, `\ddp`, `\dD`, `\des`, `\det`,
 		`\deu`, `\dew`, `\df+`, `\dF`, `\dFd`, `\dFp`, `\dFt`, `\dg`, `\di+`, `\dl`, `\dL`, `\dm`, `\dn+`, `\do`, `\dO`, `\dp`, `\dP`,

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // TestPython runs testdata/python_client.py with Debian's psycopg2 and SQLAlchemy
@@ -11,9 +13,9 @@ import (
 // catalog SQL, and the SQLAlchemy inspector.
 func TestPython(t *testing.T) {
 	needServer(t)
-	py := needTool(t, "/usr/bin/python3")
-	needTool(t, "/usr/lib/python3/dist-packages/psycopg2/__init__.py")
-	needTool(t, "/usr/lib/python3/dist-packages/sqlalchemy/__init__.py")
+	py := testtool.Need(t, "/usr/bin/python3")
+	testtool.Need(t, "/usr/lib/python3/dist-packages/psycopg2/__init__.py")
+	testtool.Need(t, "/usr/lib/python3/dist-packages/sqlalchemy/__init__.py")
 	out := run(t, nil, py, "testdata/python_client.py", server.host, server.port)
 	expectLines(t, out,
 		"row [(1, 'ann', Decimal('12.50'))]",
@@ -40,9 +42,9 @@ func TestPython(t *testing.T) {
 // query beside an open cursor, WITH HOLD across a commit, and binary FETCH.
 func TestPsycopg3(t *testing.T) {
 	needServer(t)
-	py := needTool(t, "/usr/bin/python3")
-	needTool(t, "/usr/lib/python3/dist-packages/psycopg/__init__.py")
-	needTool(t, "/usr/lib/python3/dist-packages/pandas/__init__.py")
+	py := testtool.Need(t, "/usr/bin/python3")
+	testtool.Need(t, "/usr/lib/python3/dist-packages/psycopg/__init__.py")
+	testtool.Need(t, "/usr/lib/python3/dist-packages/pandas/__init__.py")
 	out := run(t, nil, py, "testdata/psycopg3_client.py", server.host, server.port)
 	expectLines(t, out,
 		"row [(1, 'ann', Decimal('12.50'))]",
@@ -67,10 +69,10 @@ func TestPsycopg3(t *testing.T) {
 // make through ODBC (SQLTables, SQLColumns, SQLPrimaryKeys, SQLStatistics).
 func TestODBC(t *testing.T) {
 	needServer(t)
-	py := needTool(t, "/usr/bin/python3")
-	needTool(t, "/usr/share/doc/python3-pyodbc/copyright")
-	needTool(t, "/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so")
-	isql := needTool(t, "isql")
+	py := testtool.Need(t, "/usr/bin/python3")
+	testtool.Need(t, "/usr/share/doc/python3-pyodbc/copyright")
+	testtool.Need(t, "/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so")
+	isql := testtool.Need(t, "isql")
 	out := run(t, nil, py, "testdata/odbc_client.py", server.host, server.port)
 	expectLines(t, out,
 		"rows [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
@@ -95,8 +97,8 @@ func TestODBC(t *testing.T) {
 // through pgspecial, as the prompt runs them.
 func TestPGCLI(t *testing.T) {
 	needServer(t)
-	py := needTool(t, "/usr/bin/python3")
-	needTool(t, "/usr/lib/python3/dist-packages/pgcli/pgexecute.py")
+	py := testtool.Need(t, "/usr/bin/python3")
+	testtool.Need(t, "/usr/lib/python3/dist-packages/pgcli/pgexecute.py")
 	out := run(t, nil, py, "testdata/pgcli_client.py", server.host, server.port)
 	expectLines(t, out,
 		"search_path ['pg_catalog', 'public']",

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-db/sluice/internal/testtool"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -25,12 +26,12 @@ import (
 // for a bad record. Screenshots go to the test's temporary
 // directory, or to $SLUICE_CONSOLE_SCREENSHOTS to keep them.
 func TestConsoleInBrowser(t *testing.T) {
-	node, modules := needNode(t, "playwright-core")
+	node, modules := testtool.Need(t, "node"), testtool.NodeModules(t, "playwright-core")
 	chromium := os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
-	needTool(t, chromium)
+	testtool.Need(t, chromium)
 	dir := t.TempDir()
 	srv := startServer(t, dir)
 	// SLUICE_CONSOLE_SCREENSHOTS keeps the screenshots in a directory of one's

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-db/sluice/internal/testtool"
 )
 
 // TestKsqldbClientNode runs testdata/clients/ksqldb_client.js, which uses the npm
 // package ksqldb-client (installed by scripts/install-test-deps.sh), against a
 // running server's REST API over HTTP/2 cleartext.
 func TestKsqldbClientNode(t *testing.T) {
-	node, modules := needNode(t, "ksqldb-client")
+	node, modules := testtool.Need(t, "node"), testtool.NodeModules(t, "ksqldb-client")
 	srv := startServer(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sluice-db/sluice/internal/testtool"
 	"github.com/sluice-db/sluice/sqltests/harness"
 )
 
@@ -97,7 +98,7 @@ func TestSchemaRegistrySurvivesRestart(t *testing.T) {
 // Sluice registered, and checks the results against what it produced.
 func TestSchemaRegistryClients(t *testing.T) {
 	t.Run("kafkajs", func(t *testing.T) {
-		node, modules := needNode(t, "kafkajs", "@kafkajs/confluent-schema-registry", "pg")
+		node, modules := testtool.Need(t, "node"), testtool.NodeModules(t, "kafkajs", "@kafkajs/confluent-schema-registry", "pg")
 		srv := startServer(t, t.TempDir())
 		runClientScript(t, srv, []string{"NODE_PATH=" + modules}, node, "testdata/clients/schema_registry_kafkajs.js",
 			"avro registered true",
@@ -113,10 +114,10 @@ func TestSchemaRegistryClients(t *testing.T) {
 		)
 	})
 	t.Run("confluent-kafka-python", func(t *testing.T) {
-		py := needTool(t, "/usr/bin/python3")
-		needTool(t, "/usr/lib/python3/dist-packages/confluent_kafka/avro/__init__.py")
-		needTool(t, "/usr/lib/python3/dist-packages/avro/__init__.py")
-		needTool(t, "/usr/lib/python3/dist-packages/requests/__init__.py")
+		py := testtool.Need(t, "/usr/bin/python3")
+		testtool.Need(t, "/usr/lib/python3/dist-packages/confluent_kafka/avro/__init__.py")
+		testtool.Need(t, "/usr/lib/python3/dist-packages/avro/__init__.py")
+		testtool.Need(t, "/usr/lib/python3/dist-packages/requests/__init__.py")
 		srv := startServer(t, t.TempDir())
 		runClientScript(t, srv, nil, py, "testdata/clients/schema_registry_confluent.py",
 			"inferred rowkey:text site:text celsius:double precision note:text",
