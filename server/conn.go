@@ -244,14 +244,27 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) {
 	}
 }
 
-// runStatement runs sql on the session with a context that a CancelRequest,
-// a disconnect or Server.Close cancels.
-func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
+// statementContext returns the context of one statement, which a
+// CancelRequest, a disconnect or Server.Close cancels. done forgets and cancels
+// it: defer it, so that the statement's error is read from a context only a
+// cancel has ended.
+func (c *conn) statementContext() (ctx context.Context, done func()) {
 	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
 	c.stmtMu.Lock()
 	c.stmtCancel = cancel
 	c.stmtMu.Unlock()
+	return ctx, func() {
+		c.stmtMu.Lock()
+		c.stmtCancel = nil
+		c.stmtMu.Unlock()
+		cancel()
+	}
+}
+
+// runStatement runs sql on the session with a statementContext.
+func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
+	ctx, done := c.statementContext()
+	defer done()
 	var err error
 	if c.inTx && c.txFailed && !isTransactionControl(sql) {
 		err = errAborted
@@ -268,9 +281,6 @@ func (c *conn) runStatement(sql string, params []any, w ResultWriter) error {
 	if err == nil && len(c.toHold) > 0 {
 		c.holdCursors(ctx)
 	}
-	c.stmtMu.Lock()
-	c.stmtCancel = nil
-	c.stmtMu.Unlock()
 	if err != nil {
 		if c.inTx {
 			c.txFailed = true

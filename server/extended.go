@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -420,16 +419,8 @@ func (c *conn) executeStreaming(p *portal, maxRows int) {
 	if maxRows <= 0 {
 		maxRows = -1
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	c.stmtMu.Lock()
-	c.stmtCancel = cancel
-	c.stmtMu.Unlock()
-	defer func() {
-		c.stmtMu.Lock()
-		c.stmtCancel = nil
-		c.stmtMu.Unlock()
-	}()
+	ctx, done := c.statementContext()
+	defer done()
 	cols, err := p.cur.columns(ctx)
 	if err != nil {
 		c.extendedError(statementError(ctx, err), p.stmt.sql)

@@ -211,16 +211,8 @@ func (c *conn) runCursorCmd(cmd *cursorCmd, sql string, params []any, w *resultW
 	if c.inTx && c.txFailed {
 		return errAborted
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	c.stmtMu.Lock()
-	c.stmtCancel = cancel
-	c.stmtMu.Unlock()
-	defer func() {
-		c.stmtMu.Lock()
-		c.stmtCancel = nil
-		c.stmtMu.Unlock()
-	}()
+	ctx, done := c.statementContext()
+	defer done()
 	err := c.cursorCmd(ctx, cmd, sql, params, w)
 	if err != nil {
 		if c.inTx {
@@ -456,15 +448,9 @@ func (c *conn) executeCursor(s *sqlCursor, maxRows int64) {
 		return
 	}
 	d := direction{kind: dirForward, count: maxRows, all: maxRows <= 0}
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	c.stmtMu.Lock()
-	c.stmtCancel = cancel
-	c.stmtMu.Unlock()
+	ctx, done := c.statementContext()
+	defer done()
 	n, err := s.move(ctx, d, w.Row)
-	c.stmtMu.Lock()
-	c.stmtCancel = nil
-	c.stmtMu.Unlock()
 	switch {
 	case err != nil:
 		if c.inTx {
