@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/plan"
@@ -247,9 +249,22 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) kadm.OffsetResponses {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	offsets, err := kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
-	if err == nil {
-		err = offsets.Error()
+	var offsets kadm.OffsetResponses
+	var err error
+	for {
+		offsets, err = kadm.NewClient(cl).FetchOffsets(kadm.RequireStable(ctx), q.Group)
+		if err == nil {
+			err = offsets.Error()
+		}
+		// A transaction of the group is still open (a member that was just
+		// stopped or moved): its offsets become stable when it commits or
+		// aborts, within the transaction timeout. Resuming from the local
+		// checkpoint instead could keep the effects of a batch whose
+		// transaction is then aborted.
+		if !errors.Is(err, kerr.UnstableOffsetCommit) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if err != nil {
 		q.logger.Error("fetch committed offsets to check local state; resuming from local checkpoints", "err", err)
