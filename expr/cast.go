@@ -106,11 +106,11 @@ func implicitConverter(from, to *types.Type, constant bool) (converter, bool) {
 		}
 		return explicitConverter(from, to)
 	case from.Kind == types.KindStruct && to.Kind == types.KindStruct:
-		// ksqlDB's type-coercion rule: a STRUCT coerces to any STRUCT whose
-		// fields of the same names coerce. Target fields the source lacks are
-		// NULL; source fields the target lacks are dropped.
+		// As ksqlDB's value coercer: every source field must exist in the target
+		// (by name) and coerce; target fields the source lacks are NULL.
 		for _, f := range from.Fields {
-			if j := to.FieldIndex(f.Name); j >= 0 && !canCoerceElem(f.Type, to.Fields[j].Type) {
+			j := to.FieldIndex(f.Name)
+			if j < 0 || !canCoerceElem(f.Type, to.Fields[j].Type) {
 				return nil, false
 			}
 		}
