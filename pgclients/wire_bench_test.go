@@ -222,7 +222,17 @@ func BenchmarkWireKeyLookup(b *testing.B) {
 	w := setupWire(b)
 	const sql = "SELECT id, district, amount FROM bench_rows WHERE id = $1"
 	args := func(r *rand.Rand) []any { return []any{r.Int64N(w.rows)} }
-	check := func(rows pgx.Rows) error {
+	check := wantRows(1, "rows for a key")
+	b.ResetTimer()
+	sl := drive(b, connString(), w.clients, b.N, sql, args, check)
+	pg := drive(b, w.pgConn, w.clients, b.N, sql, args, check)
+	reportWire(b, sl, pg)
+}
+
+// wantRows checks that a query answered exactly want rows (what names them in
+// the error).
+func wantRows(want int, what string) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
 		n := 0
 		for rows.Next() {
 			n++
@@ -230,15 +240,11 @@ func BenchmarkWireKeyLookup(b *testing.B) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if n != 1 {
-			return fmt.Errorf("%d rows for a key, want 1", n)
+		if n != want {
+			return fmt.Errorf("%d %s, want %d", n, what, want)
 		}
 		return nil
 	}
-	b.ResetTimer()
-	sl := drive(b, connString(), w.clients, b.N, sql, args, check)
-	pg := drive(b, w.pgConn, w.clients, b.N, sql, args, check)
-	reportWire(b, sl, pg)
 }
 
 // BenchmarkWireAggregate: a BI aggregate over the whole table (GROUP BY with
@@ -247,19 +253,7 @@ func BenchmarkWireAggregate(b *testing.B) {
 	w := setupWire(b)
 	const sql = "SELECT district, count(*) AS n, sum(amount) AS total, avg(amount) AS mean FROM bench_rows WHERE amount >= $1 GROUP BY district ORDER BY total DESC LIMIT 10"
 	args := func(r *rand.Rand) []any { return []any{float64(r.IntN(50))} }
-	check := func(rows pgx.Rows) error {
-		n := 0
-		for rows.Next() {
-			n++
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if n != 10 {
-			return fmt.Errorf("%d groups, want 10", n)
-		}
-		return nil
-	}
+	check := wantRows(10, "groups")
 	b.ResetTimer()
 	sl := drive(b, connString(), w.clients, b.N, sql, args, check)
 	pg := drive(b, w.pgConn, w.clients, b.N, sql, args, check)
