@@ -59,6 +59,11 @@ func registerLambdaFunctions(r *Registry) {
 						if err != nil {
 							return nil, err
 						}
+						// Two entries mapped to one key is an error, as in ksqlDB, rather
+						// than a silent choice of one of the values.
+						if _, dup := out.Get(nk); dup {
+							return nil, evalErrorf("TRANSFORM: the key function gives the key %s for two entries of the map", ValueString(nk))
+						}
 						out.Put(nk, nv)
 					}
 					return out, nil

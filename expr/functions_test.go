@@ -218,4 +218,19 @@ func TestLambdas(t *testing.T) {
 	if got := render(order); got != "[yes, thanks, sure, yeah, nope]" {
 		t.Errorf("HashMap order: %s", got)
 	}
+
+	// TRANSFORM over a map: a key function that maps two entries to one key fails
+	// the call (ksqlDB's transform-map.json: duplicate keys give NULL).
+	mapCol := NewColumn(0, "M", types.NewMap(types.StringType, types.IntType))
+	keyOf := func(ps []Expr) Expr { return must(t)(reg.Call("LEN", []Expr{ps[0]})) }
+	valOf := func(ps []Expr) Expr { return ps[1] }
+	mkTransform := func() Expr {
+		kf := bindLambda("TRANSFORM", 1, []Expr{mapCol}, []string{"K", "V"}, keyOf)
+		vf := bindLambda("TRANSFORM", 2, []Expr{mapCol}, []string{"K", "V"}, valOf)
+		return must(t)(reg.Call("TRANSFORM", []Expr{mapCol, kf, vf}))
+	}
+	distinct := []any{&types.Map{Keys: []any{"a", "bb"}, Values: []any{int32(1), int32(2)}}}
+	check(t, "transform map", mkTransform(), distinct, "{1=1, 2=2}", "MAP<INTEGER, INTEGER>")
+	clash := []any{&types.Map{Keys: []any{"a", "b"}, Values: []any{int32(1), int32(2)}}}
+	check(t, "transform map with duplicate keys", mkTransform(), clash, "ERROR", "MAP<INTEGER, INTEGER>")
 }
