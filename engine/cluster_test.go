@@ -3,12 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,10 +37,7 @@ func startNode(t testing.TB, addr, nodeID string, peers bool) *testEnv {
 // test's defaults.
 func startNodeWith(t testing.TB, addr, nodeID string, peers bool, config map[string]string) *testEnv {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if os.Getenv("DEBUGLOG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("node", nodeID)
-	}
+	logger := testLogger(t, nodeID)
 	c, err := kafkaio.Connect([]string{addr}, logger)
 	if err != nil {
 		t.Fatal(err)

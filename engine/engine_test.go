@@ -1,13 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,7 +48,7 @@ func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := testLogger(t, "")
 	c, err := kafkaio.Connect([]string{b.Addr()}, logger)
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +70,40 @@ func startEnvWith(t testing.TB, dir string, cfg Config) *testEnv {
 	env := &testEnv{t: t, dir: dir, broker: b, cluster: c, engine: e, state: st}
 	t.Cleanup(env.stop)
 	return env
+}
+
+// testLogger is the server log of a node under test: kept in memory and
+// printed when the test fails, so that a failure seen only in CI (timing under
+// load) comes with what the node did. DEBUGLOG=1 prints it as it goes instead.
+func testLogger(t testing.TB, nodeID string) *slog.Logger {
+	if os.Getenv("DEBUGLOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("node", nodeID)
+	}
+	buf := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log of node %q:\n%s", nodeID, buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, nil)).With("node", nodeID)
+}
+
+// lockedBuffer is a bytes.Buffer the engine's goroutines may write at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (env *testEnv) stop() {
