@@ -107,7 +107,10 @@ func TestFailedQueryStartsAgain(t *testing.T) {
 // TestFencedGenerationRecovers: the broker answers the aggregation's offset
 // commit with ILLEGAL_GENERATION, as it does when the group moved on while the
 // query committed (a rebalance it missed). Under each guarantee the query
-// rides it out, by itself or by starting again, and counts every record once.
+// rides it out, by itself or by starting again, and counts every record once:
+// also when the fenced batch is the group's first, whose partitions have no
+// committed offset to go back to (under exactly-once the aborted batch is read
+// again from where it began, not skipped).
 // It runs in process because only the embedded broker's fault hooks can fence
 // a commit at will; the other faults run against the binary (sqltests).
 func TestFencedGenerationRecovers(t *testing.T) {
@@ -118,21 +121,34 @@ func TestFencedGenerationRecovers(t *testing.T) {
 		{atLeastOnce, kmsg.OffsetCommit},
 		{exactlyOnceV2, kmsg.TxnOffsetCommit},
 	} {
-		t.Run(tc.guarantee, func(t *testing.T) {
-			d := startCountingQuery(t, tc.guarantee, nil)
-			d.produce(0, 30)
-			d.env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
-			h := d.env.broker.Fault(kfake.Fault{Keys: []kmsg.Key{tc.commit}, Err: kerr.IllegalGeneration, Count: 2})
-			defer h.Remove()
-			d.produce(30, 60)
-			waitFor(t, 20*time.Second, func() string {
-				if h.Hits() < 1 {
-					return "no commit reached the broker"
+		for _, first := range []bool{false, true} {
+			name := tc.guarantee + "/after-a-commit"
+			if first {
+				name = tc.guarantee + "/first-batch"
+			}
+			t.Run(name, func(t *testing.T) {
+				d := startCountingQuery(t, tc.guarantee, nil)
+				var h *kfake.FaultHandle
+				if first {
+					h = d.env.broker.Fault(kfake.Fault{Keys: []kmsg.Key{tc.commit}, Err: kerr.IllegalGeneration, Count: 2})
+					defer h.Remove()
 				}
-				return ""
+				d.produce(0, 30)
+				if !first {
+					d.env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+					h = d.env.broker.Fault(kfake.Fault{Keys: []kmsg.Key{tc.commit}, Err: kerr.IllegalGeneration, Count: 2})
+					defer h.Remove()
+				}
+				d.produce(30, 60)
+				waitFor(t, 20*time.Second, func() string {
+					if h.Hits() < 1 {
+						return "no commit reached the broker"
+					}
+					return ""
+				})
+				d.check(t, "after the fenced commit")
 			})
-			d.check(t, "after the fenced commit")
-		})
+		}
 	}
 }
 

@@ -110,9 +110,10 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 		}
 		open = false
 		if errors.Is(err, errRewound) {
-			// The batch's transaction aborted and its partitions were sought
-			// back: its records are read again, and the positions stay where
+			// The batch's transaction aborted: its partitions are sought
+			// back, its records are read again, and the positions stay where
 			// the last committed batch left them.
+			q.rewind(cl, proc, polled)
 			if !ok {
 				return
 			}
@@ -276,9 +277,6 @@ func (q *PersistentQuery) commitTxn(cl *kgo.Client, proc processor, b *storage.B
 		q.logger.Warn("transaction aborted by a rebalance; reprocessing the batch", "outputs", len(*results))
 		discardBatch(b, nil)
 		*results = (*results)[:0] // nothing was written
-		if err := q.rewind(cl, proc); err != nil {
-			return err
-		}
 		return errRewound
 	}
 	if err := q.step(FaultAfterOffsets); err != nil {
@@ -321,12 +319,33 @@ func commitState(b *storage.Batch) error {
 
 // rewind undoes an aborted batch: the processor forgets every partition (its
 // memory holds the batch's changes; the store holds the last committed state)
-// and each input partition is read again from where the last commit left it.
-func (q *PersistentQuery) rewind(cl *kgo.Client, proc processor) error {
-	q.mu.Lock()
+// and each input partition the batch read is read again from its first record
+// in the batch. That is where the last commit left it, also for a partition
+// with no committed offset yet (the group's first batch) and one whose
+// position the processor set itself (a join holding records back), which the
+// client's own reset to its committed offsets gets wrong.
+func (q *PersistentQuery) rewind(cl *kgo.Client, proc processor, polled []kgo.Fetches) {
 	seek := map[string]map[int32]kgo.EpochOffset{}
+	for _, f := range polled {
+		f.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 {
+				return
+			}
+			if seek[p.Topic] == nil {
+				seek[p.Topic] = map[int32]kgo.EpochOffset{}
+			}
+			if _, ok := seek[p.Topic][p.Partition]; !ok {
+				seek[p.Topic][p.Partition] = kgo.EpochOffset{Epoch: -1, Offset: p.Records[0].Offset}
+			}
+		})
+	}
+	q.mu.Lock()
 	committed := cl.CommittedOffsets()
 	for tp := range q.assigned {
+		q.revoked = append(q.revoked, tp)
+		if _, ok := seek[tp.topic][tp.partition]; ok {
+			continue
+		}
 		off, ok := q.positions[tp]
 		if !ok {
 			c, have := committed[tp.topic][tp.partition]
@@ -339,12 +358,10 @@ func (q *PersistentQuery) rewind(cl *kgo.Client, proc processor) error {
 			seek[tp.topic] = map[int32]kgo.EpochOffset{}
 		}
 		seek[tp.topic][tp.partition] = kgo.EpochOffset{Epoch: -1, Offset: off}
-		q.revoked = append(q.revoked, tp)
 	}
 	q.mu.Unlock()
 	q.dropRevoked(proc)
 	cl.SetOffsets(seek)
-	return nil
 }
 
 // step calls the fault hook, if any, at a step of the commit protocol.

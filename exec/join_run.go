@@ -1,10 +1,13 @@
 package exec
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluice-db/sluice/storage"
@@ -22,11 +25,15 @@ type joinProcessor struct {
 	pipe *pipeline
 	rows [][]any // per input, its decoded row
 	out  []any
+	// inputs is what the fetches said of each input partition of the join
+	// (order); only the loop's goroutine uses it.
+	inputs map[topicPartition]*joinInput
 }
 
 func newJoinProcessor(q *PersistentQuery, tq *tableQuery, enc *sinkEncoder) *joinProcessor {
 	j := &joinProcessor{q: q, tq: tq, enc: enc, pipe: &pipeline{qp: q.qp, queryID: q.ID, log: q.log},
-		rows: make([][]any, len(q.joinDec)), out: make([]any, len(q.qp.Items))}
+		rows: make([][]any, len(q.joinDec)), out: make([]any, len(q.qp.Items)),
+		inputs: map[topicPartition]*joinInput{}}
 	for i, d := range q.joinDec {
 		j.rows[i] = make([]any, d.width)
 	}
@@ -82,6 +89,7 @@ func (j *joinProcessor) revoke(topic string, p int32) {
 		return
 	}
 	delete(q.join.parts, p)
+	delete(j.inputs, topicPartition{topic, p})
 	switch {
 	case tq == nil:
 	case tq.repartition != "":
@@ -127,7 +135,13 @@ func (j *joinProcessor) skipControl(rec *kgo.Record) error {
 
 func (j *joinProcessor) process(fetches kgo.Fetches, b *storage.Batch, cb *changelogBatch, emit func(*kgo.Record)) error {
 	q, op, tq, rows := j.q, j.q.join, j.tq, j.rows
-	for _, rec := range q.joinOrder(fetches) {
+	ordered, held := j.order(fetches, time.Now())
+	if held != nil {
+		// Read the held records again from the next poll on (SetOffsets
+		// drops what is buffered of those partitions).
+		q.client.SetOffsets(held)
+	}
+	for _, rec := range ordered {
 		if rec.Attrs.IsControl() {
 			if err := j.skipControl(rec); err != nil {
 				return err
@@ -234,43 +248,73 @@ func (q *PersistentQuery) joinResult(jp *joinPart, rec *kgo.Record, row []any, t
 	return failure
 }
 
-// joinOrder orders a poll's records for the join as Kafka Streams does within a
+// joinFetchWait bounds how long a join partition's records wait for another
+// input's partition that is not known to be read to its end: past it they are
+// processed anyway, so a partition the fetches never mention (say one with
+// nothing in it, on a broker whose responses carry no records) cannot stop the
+// join.
+const joinFetchWait = 2 * time.Second
+
+// joinInput is what the join knows of one input partition from its fetches.
+type joinInput struct {
+	caughtUp bool      // as of the last fetch, everything readable in it was read
+	next     int64     // the offset after the last record fetched, -1 if none
+	waiting  time.Time // when a partition of the join began to wait for it
+	gaveUp   bool      // the wait ran out (logged once)
+}
+
+// order orders a poll's records for the join as Kafka Streams does within a
 // task: of the inputs' partitions with records, the one whose next record has
 // the smallest timestamp goes first, so a table loaded before a stream's
 // records (by time) is joined as of then, even when both are read from the
 // start at once. Each partition's records keep their offset order; records of
-// the aggregation's repartition topic come first, in fetch order.
-func (q *PersistentQuery) joinOrder(fetches kgo.Fetches) []*kgo.Record {
-	var out []*kgo.Record
-	type run struct {
-		src  int
-		recs []*kgo.Record
-	}
-	byPartition := map[int32][]*run{}
+// the aggregation's repartition topic and of the inputs' repartitioning stages
+// come first, in fetch order.
+//
+// Like a Kafka Streams task, a join partition whose other input has records
+// readable on the broker but none in this poll is not processed further: its
+// remaining records are held (cut from fetches, so positions and committed
+// offsets stay before them, and returned as the offsets to read them again
+// from) until a fetch brings the other input's records or shows it caught up.
+// Without that, a stream's first records could be joined before the table's
+// partition, already written, had been fetched at all.
+func (j *joinProcessor) order(fetches kgo.Fetches, now time.Time) (out []*kgo.Record, held map[string]map[int32]kgo.EpochOffset) {
+	q := j.q
+	byPartition := map[int32][]*joinRun{}
 	var parts []int32
-	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-		if len(p.Records) == 0 {
-			return
-		}
-		src := -1
-		for i, t := range q.joinTopics {
-			if t == p.Topic {
-				src = i
+	for i := range fetches {
+		for k := range fetches[i].Topics {
+			ft := &fetches[i].Topics[k]
+			src := -1
+			for s, t := range q.joinTopics {
+				if t == ft.Topic {
+					src = s
+				}
+			}
+			for n := range ft.Partitions {
+				fp := &ft.Partitions[n]
+				if src < 0 {
+					out = append(out, fp.Records...)
+					continue
+				}
+				if fp.Err == nil {
+					j.observe(topicPartition{ft.Topic, fp.Partition}, fp)
+				}
+				if len(fp.Records) == 0 {
+					continue
+				}
+				if _, ok := byPartition[fp.Partition]; !ok {
+					parts = append(parts, fp.Partition)
+				}
+				byPartition[fp.Partition] = append(byPartition[fp.Partition], &joinRun{src: src, topic: ft.Topic, fp: fp, recs: fp.Records})
 			}
 		}
-		if src < 0 {
-			out = append(out, p.Records...)
-			return
-		}
-		if _, ok := byPartition[p.Partition]; !ok {
-			parts = append(parts, p.Partition)
-		}
-		byPartition[p.Partition] = append(byPartition[p.Partition], &run{src: src, recs: p.Records})
-	})
+	}
 	for _, p := range parts {
 		runs := byPartition[p]
+		wait := j.mustWait(p, runs, now)
 		for {
-			var best *run
+			var best *joinRun
 			for _, r := range runs {
 				if len(r.recs) == 0 {
 					continue
@@ -283,11 +327,107 @@ func (q *PersistentQuery) joinOrder(fetches kgo.Fetches) []*kgo.Record {
 			if best == nil {
 				break
 			}
+			if wait {
+				for _, r := range runs {
+					if len(r.recs) == 0 {
+						continue
+					}
+					if held == nil {
+						held = map[string]map[int32]kgo.EpochOffset{}
+					}
+					if held[r.topic] == nil {
+						held[r.topic] = map[int32]kgo.EpochOffset{}
+					}
+					if _, ok := held[r.topic][p]; !ok {
+						held[r.topic][p] = kgo.EpochOffset{Epoch: -1, Offset: r.recs[0].Offset}
+						in := j.inputs[topicPartition{r.topic, p}]
+						in.next, in.caughtUp = r.recs[0].Offset, false
+					}
+					r.fp.Records = r.fp.Records[:len(r.fp.Records)-len(r.recs)]
+					r.recs = nil
+				}
+				break
+			}
 			out = append(out, best.recs[0])
 			best.recs = best.recs[1:]
+			if len(best.recs) == 0 {
+				wait = j.mustWait(p, runs, now) // an input ran out of records
+			}
 		}
 	}
-	return out
+	return out, held
+}
+
+// joinRun is one input partition's records in a poll, those not yet ordered
+// first.
+type joinRun struct {
+	src   int
+	topic string
+	fp    *kgo.FetchPartition
+	recs  []*kgo.Record
+}
+
+// observe records what a fetch of an input partition says of it.
+func (j *joinProcessor) observe(tp topicPartition, fp *kgo.FetchPartition) {
+	in := j.inputs[tp]
+	if in == nil {
+		in = &joinInput{next: -1}
+		j.inputs[tp] = in
+	}
+	if n := len(fp.Records); n > 0 {
+		in.next = fp.Records[n-1].Offset + 1
+	} else if in.next < 0 {
+		in.next = j.q.resumeOffset(tp)
+	}
+	end := fp.LastStableOffset // read_committed
+	if end < 0 {
+		end = fp.HighWatermark
+	}
+	if in.next >= 0 {
+		in.caughtUp = in.next >= end
+	} else {
+		// Where the consumer reads from is not known (a reset to the
+		// start): read to its end only if there is nothing to read.
+		in.caughtUp = fp.LogStartOffset >= end
+	}
+	if len(fp.Records) > 0 || in.caughtUp {
+		in.waiting, in.gaveUp = time.Time{}, false
+	}
+}
+
+// mustWait reports whether join partition p must wait for an input partition
+// that has no records left in this poll (runs are p's records by input) and is
+// not known to have been read to its end. An input is waited for at most
+// joinFetchWait, from the first poll that waited for it.
+func (j *joinProcessor) mustWait(p int32, runs []*joinRun, now time.Time) bool {
+	for _, topic := range j.q.joinTopics {
+		if slices.ContainsFunc(runs, func(r *joinRun) bool { return r.topic == topic && len(r.recs) > 0 }) {
+			continue
+		}
+		tp := topicPartition{topic, p}
+		in := j.inputs[tp]
+		if in == nil {
+			// No fetch has said anything of it (the responses that would
+			// have carried nothing new): ask the broker once.
+			in = j.q.probeInput(tp)
+			j.inputs[tp] = in
+		}
+		if in.caughtUp {
+			continue
+		}
+		if in.waiting.IsZero() {
+			in.waiting = now
+		}
+		if now.Sub(in.waiting) < joinFetchWait {
+			return true
+		}
+		if !in.gaveUp {
+			in.gaveUp = true
+			j.q.logger.Info("join input not fetched in time; joining without waiting for it",
+				"topic", topic, "partition", p, "waited", joinFetchWait)
+		}
+	}
+	return false
 }
 
 func (q *PersistentQuery) repartitionOf(src int) *joinRepartition {
@@ -319,4 +459,50 @@ func (q *PersistentQuery) joinStage1Record(k int, rec *kgo.Record, row []any, em
 		return nil
 	}
 	return err
+}
+
+// resumeOffset is where the consumer reads tp from when none of its records
+// were fetched yet: the checkpoint it was sought to at assignment, else the
+// group's committed offset; -1 when neither is known.
+func (q *PersistentQuery) resumeOffset(tp topicPartition) int64 {
+	q.mu.Lock()
+	off, ok := q.positions[tp]
+	q.mu.Unlock()
+	if ok {
+		return off
+	}
+	if c, ok := q.client.CommittedOffsets()[tp.topic][tp.partition]; ok && c.Offset >= 0 {
+		return c.Offset
+	}
+	return -1
+}
+
+// probeInput asks the broker whether the consumer has read tp to its end, for
+// an input partition no fetch has told of yet. On an error it is taken as not
+// read to its end: the join waits for a fetch of it, at most joinFetchWait.
+func (q *PersistentQuery) probeInput(tp topicPartition) *joinInput {
+	in := &joinInput{next: q.resumeOffset(tp)}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(q.client)
+	ends, err := adm.ListCommittedOffsets(ctx, tp.topic) // last stable offsets
+	if err != nil {
+		return in
+	}
+	end, ok := ends.Lookup(tp.topic, tp.partition)
+	if !ok || end.Err != nil {
+		return in
+	}
+	if in.next >= 0 {
+		in.caughtUp = in.next >= end.Offset
+		return in
+	}
+	starts, err := adm.ListStartOffsets(ctx, tp.topic)
+	if err != nil {
+		return in
+	}
+	if start, ok := starts.Lookup(tp.topic, tp.partition); ok && start.Err == nil {
+		in.caughtUp = start.Offset >= end.Offset
+	}
+	return in
 }
