@@ -141,6 +141,11 @@ func TestFunctions(t *testing.T) {
 		{"TO_BYTES", []Expr{str("4142"), str("hex")}, "QUI=", "BYTES"},
 		{"ENCODE", []Expr{str("QUI="), str("base64"), str("utf8")}, "AB", "STRING"},
 		{"INT_FROM_BYTES", []Expr{lit([]byte{0, 0, 1, 0}, types.BytesType)}, "256", "INTEGER"},
+		// "A NULL value is returned if an invalid byte order value is provided"
+		// (scalar-functions.md): an evaluation error, which is NULL in the row.
+		{"INT_FROM_BYTES", []Expr{lit([]byte{0, 0, 7, 0xe5}, types.BytesType), str("MIDDLE_ENDIAN")}, "ERROR", "INTEGER"},
+		{"BIGINT_FROM_BYTES", []Expr{lit([]byte{0, 0, 0, 1, 0x2a, 5, 0xf2, 0}, types.BytesType), str("")}, "ERROR", "BIGINT"},
+		{"DOUBLE_FROM_BYTES", []Expr{lit([]byte{0x40, 0x80, 0xa6, 0xfd, 0x9b, 0xc9, 0xf5, 0x82}, types.BytesType), str("BIG")}, "ERROR", "DOUBLE"},
 		{"URL_EXTRACT_HOST", []Expr{str("http://x.com:8080/p?q=1#f")}, "x.com", "STRING"},
 		{"URL_EXTRACT_PORT", []Expr{str("http://x.com:8080/p?q=1#f")}, "8080", "INTEGER"},
 		{"URL_EXTRACT_PARAMETER", []Expr{str("http://x.com/p?q=1&r=2"), str("r")}, "2", "STRING"},
