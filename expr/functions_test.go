@@ -150,6 +150,11 @@ func TestFunctions(t *testing.T) {
 		{"URL_EXTRACT_PORT", []Expr{str("http://x.com:8080/p?q=1#f")}, "8080", "INTEGER"},
 		{"URL_EXTRACT_PARAMETER", []Expr{str("http://x.com/p?q=1&r=2"), str("r")}, "2", "STRING"},
 		{"URL_ENCODE_PARAM", []Expr{str("a b&c")}, "a+b%26c", "STRING"},
+		// URL_EXTRACT_QUERY "extracts the decoded query-string portion of url"
+		// (scalar-functions.md, whose example this is).
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?a=foo%20bar&b=baz")}, "a=foo bar&b=baz", "STRING"},
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?q=%E5%A5%BD+x")}, "q=好+x", "STRING"},
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?q=%zz")}, "ERROR", "STRING"},
 		{"CONVERT_TZ", []Expr{ts(0), str("UTC"), str("+02:00")}, "1970-01-01T02:00:00.000", "TIMESTAMP"},
 	} {
 		e, err := reg.Call(tc.fn, tc.args)
