@@ -90,6 +90,19 @@ func TestFunctions(t *testing.T) {
 		{"ARRAY_JOIN", []Expr{arr(i32(1), i32(2)), str("|")}, "1|2", "STRING"},
 		{"ARRAY_MAX", []Expr{arr(i32(1), i32(3), i32(2))}, "3", "INTEGER"},
 		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("DESC")}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		// The direction is ASC or DESC (ksqlDB also reads the long forms); any
+		// other direction gives NULL, as ksqlDB's ARRAY_SORT does.
+		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("descending")}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("sideways")}, "NULL", "ARRAY<INTEGER>"},
+		// "Arrays of other arrays, arrays of maps, arrays of structs ... aren't
+		// supported" by ARRAY_MAX, ARRAY_MIN and ARRAY_SORT, and ARRAY_JOIN's
+		// "array elements are limited to primitive ksqlDB types only"
+		// (scalar-functions.md): the call fails, which is NULL in the row.
+		{"ARRAY_MAX", []Expr{arr(arr(i32(1)), arr(i32(2)))}, "ERROR", "ARRAY<INTEGER>"},
+		{"ARRAY_MIN", []Expr{arr(must(t)(NewMap([]Expr{str("a")}, []Expr{i32(1)})), must(t)(NewMap([]Expr{str("b")}, []Expr{i32(2)})))}, "ERROR", "MAP<STRING, INTEGER>"},
+		{"ARRAY_SORT", []Expr{arr(must(t)(NewStruct([]string{"A"}, []Expr{i32(2)})), must(t)(NewStruct([]string{"A"}, []Expr{i32(1)})))}, "ERROR", "ARRAY<STRUCT<`A` INTEGER>>"},
+		{"ARRAY_JOIN", []Expr{arr(arr(i32(1)), arr(i32(2)))}, "ERROR", "STRING"},
+		{"ARRAY_JOIN", []Expr{arr(must(t)(NewStruct([]string{"A"}, []Expr{i32(1)}))), str("-")}, "ERROR", "STRING"},
 		{"ARRAY_UNION", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1, 2, 3]", "ARRAY<INTEGER>"},
 		{"ARRAY_INTERSECT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[2]", "ARRAY<INTEGER>"},
 		{"ARRAY_EXCEPT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1]", "ARRAY<INTEGER>"},
