@@ -301,13 +301,19 @@ func TestAggregates(t *testing.T) {
 			addRows(row(-4.5, -1.0)).is(-0.7205766921228921),
 		}},
 
-		// STDDEV_SAMP: sample standard deviation; 0.0 below two values.
+		// STDDEV_SAMP returns "the square of the standard deviation instead of the
+		// standard deviation" (aggregate-functions.md): the sample variance; 0.0
+		// below two values.
 		{name: "stddev_samp", fn: "STDDEV_SAMP", args: []*types.Type{intT}, result: "DOUBLE", steps: []step{
 			addRows(row(int32(2))).is(0.0),
-			addRows(row(int32(4)), row(int32(4)), row(int32(4)), row(int32(5)), row(int32(5)), row(int32(7)), row(int32(9))).is(math.Sqrt(32.0 / 7)),
-			undoRows(row(int32(5))).is(math.Sqrt(32.0 / 6)),
-			addRows(row(nil)).is(math.Sqrt(32.0 / 6)),
+			addRows(row(int32(4)), row(int32(4)), row(int32(4)), row(int32(5)), row(int32(5)), row(int32(7)), row(int32(9))).is(32.0 / 7),
+			undoRows(row(int32(5))).is(32.0 / 6),
+			addRows(row(nil)).is(32.0 / 6),
 			undoRows(row(int32(2)), row(int32(4)), row(int32(4)), row(int32(4)), row(int32(5)), row(int32(7))).is(0.0),
+		}},
+		{name: "stddev_samp double with merge", fn: "STDDEV_SAMP", args: []*types.Type{doubleT}, steps: []step{
+			addRows(row(1.0), row(2.0)).is(0.5),
+			mergeRows(row(3.0), row(4.0)).is(5.0 / 3),
 		}},
 		{name: "stddev_sample double with merge", fn: "STDDEV_SAMPLE", args: []*types.Type{doubleT}, steps: []step{
 			addRows(row(1.0), row(2.0)).is(math.Sqrt(0.5)),

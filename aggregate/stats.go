@@ -68,12 +68,14 @@ func isNumeric(t *types.Type) bool {
 	return false
 }
 
-// STDDEV_SAMP(col) (alias STDDEV_SAMPLE) is the sample standard deviation,
-// sqrt(M2 / (n-1)), where M2, the sum of squared deviations from the mean, is
-// updated per row with the Youngs-Cramer recurrence so that rows can also be
-// retracted and session states merged. Fewer than two values give 0.0. Its state
-// is [sum, n, M2]; the sum has the column's type and wraps like SUM.
-func buildStddev(name string) func(Config, Call) (*Func, error) {
+// STDDEV_SAMPLE(col) is the sample standard deviation, sqrt(M2 / (n-1)), where
+// M2, the sum of squared deviations from the mean, is updated per row with the
+// Youngs-Cramer recurrence so that rows can also be retracted and session states
+// merged. STDDEV_SAMP(col) is, as ksqlDB documents it (aggregate-functions.md),
+// the square of that, the sample variance M2 / (n-1): variance selects it. Fewer
+// than two values give 0.0. Its state is [sum, n, M2]; the sum has the column's
+// type and wraps like SUM.
+func buildStddev(name string, variance bool) func(Config, Call) (*Func, error) {
 	return func(_ Config, c Call) (*Func, error) {
 		if len(c.Args) != 1 {
 			return nil, noSignature(name, c)
@@ -157,7 +159,11 @@ func buildStddev(name string) func(Config, Call) (*Func, error) {
 				if n < 2 {
 					return 0.0, nil
 				}
-				return math.Sqrt(st[2].(float64) / float64(n-1)), nil
+				v := st[2].(float64) / float64(n-1)
+				if variance {
+					return v, nil
+				}
+				return math.Sqrt(v), nil
 			},
 		}, nil
 	}

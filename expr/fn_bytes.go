@@ -80,14 +80,21 @@ func registerBytesFunctions(r *Registry) {
 			return reencode(a[0].(string), a[1].(string), a[2].(string))
 		}, p("input", tString), p("inputEncoding", tString), p("outputEncoding", tString))}})
 	fromBytes := func(name string, size int, ret *types.Type, conv func([]byte) any) {
+		// An unknown byte order, like a wrong length, gives NULL (an evaluation
+		// error: NULL and a processing-log entry), as scalar-functions.md says.
 		f := func(a []any) (any, error) {
 			b := a[0].([]byte)
-			if len(a) > 1 && strings.EqualFold(a[1].(string), "LITTLE_ENDIAN") {
-				rev := make([]byte, len(b))
-				for i := range b {
-					rev[i] = b[len(b)-1-i]
+			if len(a) > 1 {
+				switch order := a[1].(string); {
+				case strings.EqualFold(order, "LITTLE_ENDIAN"):
+					rev := make([]byte, len(b))
+					for i := range b {
+						rev[i] = b[len(b)-1-i]
+					}
+					b = rev
+				case !strings.EqualFold(order, "BIG_ENDIAN"):
+					return nil, evalErrorf("Byte order must be BIG_ENDIAN or LITTLE_ENDIAN, got %s", order)
 				}
-				b = rev
 			}
 			if len(b) != size {
 				return nil, evalErrorf("Number of bytes must be equal to %d, but found %d", size, len(b))

@@ -64,51 +64,94 @@ func registerCollectionFunctions(r *Registry) {
 			}}).acceptNulls())
 	coll("ARRAY_DISTINCT", "Distinct elements, in first-seen order.",
 		&overload{params: []param{arr}, bind: sameAsArg(0), fn: func(a []any) (any, error) { return distinct(a[0].([]any)), nil }})
-	coll("ARRAY_JOIN", "Joins the elements' string forms with a delimiter (default ',').",
-		sig(tString, func(a []any) (any, error) { return arrayJoin(a[0].([]any), ","), nil }, arr),
-		(&overload{params: []param{arr, p("delimiter", tString)}, ret: tString, fn: func(a []any) (any, error) {
+	// ARRAY_JOIN's "array elements are limited to primitive ksqlDB types"
+	// (scalar-functions.md): an ARRAY, MAP or STRUCT element fails the call (an
+	// evaluation error: NULL), NULL elements and an empty array do not.
+	joinFn := func(args []*types.Type, _ *types.Type) evalFn {
+		elem := args[0].Elem
+		return func(a []any) (any, error) {
 			if a[0] == nil {
 				return nil, nil
 			}
-			d := ""
-			if a[1] != nil {
-				d = a[1].(string)
-			}
-			return arrayJoin(a[0].([]any), d), nil
-		}}).acceptNulls())
-	extreme := func(want int) evalFn {
-		return func(a []any) (any, error) {
-			var best any
-			for _, v := range a[0].([]any) {
-				if v != nil && (best == nil || Compare(v, best, nil)*want > 0) {
-					best = v
+			d := ","
+			if len(a) > 1 {
+				d = ""
+				if a[1] != nil {
+					d = a[1].(string)
 				}
 			}
-			return best, nil
+			xs := a[0].([]any)
+			if !isPrimitiveElem(elem) && nonNullCount(xs) > 0 {
+				return nil, evalErrorf("ARRAY_JOIN does not support elements of type %s: only primitive types are supported", elem)
+			}
+			return arrayJoin(xs, d), nil
+		}
+	}
+	coll("ARRAY_JOIN", "Joins the elements' string forms with a delimiter (default ','); the elements must be of a primitive type.",
+		&overload{params: []param{arr}, ret: tString, mk: joinFn},
+		(&overload{params: []param{arr, p("delimiter", tString)}, ret: tString, mk: joinFn}).acceptNulls())
+	// ARRAY_MAX, ARRAY_MIN and ARRAY_SORT compare elements by their natural order;
+	// "arrays of other arrays, arrays of maps, arrays of structs ... aren't
+	// supported" (scalar-functions.md): comparing two such elements fails the
+	// call, while an array with fewer than two non-null elements needs no
+	// comparison and is returned as it is.
+	extreme := func(name string, want int) func([]*types.Type, *types.Type) evalFn {
+		return func(args []*types.Type, _ *types.Type) evalFn {
+			elem := args[0].Elem
+			return func(a []any) (any, error) {
+				xs := a[0].([]any)
+				if !isPrimitiveElem(elem) && nonNullCount(xs) > 1 {
+					return nil, unorderedElements(name, elem)
+				}
+				var best any
+				for _, v := range xs {
+					if v != nil && (best == nil || Compare(v, best, nil)*want > 0) {
+						best = v
+					}
+				}
+				return best, nil
+			}
 		}
 	}
 	elemRet := arrayElemBind(func(e *types.Type) *types.Type { return e })
-	coll("ARRAY_MAX", "Largest non-null element.", &overload{params: []param{arr}, bind: elemRet, fn: extreme(1)})
-	coll("ARRAY_MIN", "Smallest non-null element.", &overload{params: []param{arr}, bind: elemRet, fn: extreme(-1)})
-	sortFn := func(a []any) (any, error) {
-		desc := len(a) > 1 && strings.EqualFold(a[1].(string), "DESC")
-		out := append([]any{}, a[0].([]any)...)
-		sort.SliceStable(out, func(i, j int) bool {
-			// NULLs always last.
-			if out[i] == nil || out[j] == nil {
-				return out[j] == nil && out[i] != nil
+	coll("ARRAY_MAX", "Largest non-null element.", &overload{params: []param{arr}, bind: elemRet, mk: extreme("ARRAY_MAX", 1)})
+	coll("ARRAY_MIN", "Smallest non-null element.", &overload{params: []param{arr}, bind: elemRet, mk: extreme("ARRAY_MIN", -1)})
+	// The direction is ASC or DESC (ksqlDB also takes ASCENDING and DESCENDING),
+	// in any case; any other direction gives NULL, as in ksqlDB.
+	sortFn := func(args []*types.Type, _ *types.Type) evalFn {
+		elem := args[0].Elem
+		return func(a []any) (any, error) {
+			desc := false
+			if len(a) > 1 {
+				switch strings.ToUpper(a[1].(string)) {
+				case "ASC", "ASCENDING":
+				case "DESC", "DESCENDING":
+					desc = true
+				default:
+					return nil, nil
+				}
 			}
-			c := Compare(out[i], out[j], nil)
-			if desc {
-				return c > 0
+			if !isPrimitiveElem(elem) && nonNullCount(a[0].([]any)) > 1 {
+				return nil, unorderedElements("ARRAY_SORT", elem)
 			}
-			return c < 0
-		})
-		return out, nil
+			out := append([]any{}, a[0].([]any)...)
+			sort.SliceStable(out, func(i, j int) bool {
+				// NULLs always last.
+				if out[i] == nil || out[j] == nil {
+					return out[j] == nil && out[i] != nil
+				}
+				c := Compare(out[i], out[j], nil)
+				if desc {
+					return c > 0
+				}
+				return c < 0
+			})
+			return out, nil
+		}
 	}
 	coll("ARRAY_SORT", "Sorts the array ('ASC' or 'DESC'), NULLs last.",
-		&overload{params: []param{arr}, bind: sameAsArg(0), fn: sortFn},
-		&overload{params: []param{arr, p("direction", tString)}, bind: sameAsArg(0), fn: sortFn})
+		&overload{params: []param{arr}, bind: sameAsArg(0), mk: sortFn},
+		&overload{params: []param{arr, p("direction", tString)}, bind: sameAsArg(0), mk: sortFn})
 	coll("ARRAY_UNION", "Distinct elements of both arrays.",
 		&overload{params: []param{arr, arr}, bind: sameArrayBind, fn: func(a []any) (any, error) {
 			return distinct(append(append([]any{}, a[0].([]any)...), a[1].([]any)...)), nil
@@ -312,6 +355,34 @@ func distinct(xs []any) []any {
 		}
 	}
 	return out
+}
+
+// isPrimitiveElem reports whether array elements of type t are of a primitive
+// type, one with a natural order and a plain string form: not an ARRAY, MAP or
+// STRUCT. A nil t (the elements of an untyped NULL) counts as primitive.
+func isPrimitiveElem(t *types.Type) bool {
+	if t == nil {
+		return true
+	}
+	switch t.Kind {
+	case types.KindArray, types.KindMap, types.KindStruct:
+		return false
+	}
+	return true
+}
+
+func nonNullCount(xs []any) int {
+	n := 0
+	for _, x := range xs {
+		if x != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func unorderedElements(name string, elem *types.Type) *EvalError {
+	return evalErrorf("%s does not support elements of type %s: only arrays of primitive values can be compared", name, elem)
 }
 
 func arrayJoin(xs []any, delim string) string {

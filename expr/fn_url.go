@@ -26,7 +26,21 @@ func registerURLFunctions(r *Registry) {
 	u("URL_EXTRACT_PROTOCOL", "The URL's scheme.", func(x *url.URL, _ []any) any { return orNull(x.Scheme) })
 	u("URL_EXTRACT_HOST", "The URL's host.", func(x *url.URL, _ []any) any { return orNull(x.Hostname()) })
 	u("URL_EXTRACT_PATH", "The URL's path.", func(x *url.URL, _ []any) any { return x.EscapedPath() })
-	u("URL_EXTRACT_QUERY", "The URL's query string.", func(x *url.URL, _ []any) any { return orNull(x.RawQuery) })
+	// The query comes back decoded (scalar-functions.md: "the decoded
+	// query-string portion"): percent escapes are decoded, '+' is kept, as
+	// java.net.URI.getQuery does.
+	r.add(&function{name: "URL_EXTRACT_QUERY", category: "URL", description: "The URL's query string, decoded.", overloads: []*overload{
+		sig(tString, func(a []any) (any, error) {
+			x, err := url.Parse(a[0].(string))
+			if err != nil {
+				return nil, evalErrorf("invalid URL %s", a[0])
+			}
+			q, err := url.PathUnescape(x.RawQuery)
+			if err != nil {
+				return nil, evalErrorf("invalid URL %s: %v", a[0], err)
+			}
+			return orNull(q), nil
+		}, p("url", tString))}})
 	u("URL_EXTRACT_FRAGMENT", "The URL's fragment.", func(x *url.URL, _ []any) any { return orNull(x.Fragment) })
 	r.add(&function{name: "URL_EXTRACT_PORT", category: "URL", description: "The URL's port.", overloads: []*overload{
 		sig(tInt, func(a []any) (any, error) {

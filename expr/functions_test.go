@@ -90,6 +90,19 @@ func TestFunctions(t *testing.T) {
 		{"ARRAY_JOIN", []Expr{arr(i32(1), i32(2)), str("|")}, "1|2", "STRING"},
 		{"ARRAY_MAX", []Expr{arr(i32(1), i32(3), i32(2))}, "3", "INTEGER"},
 		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("DESC")}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		// The direction is ASC or DESC (ksqlDB also reads the long forms); any
+		// other direction gives NULL, as ksqlDB's ARRAY_SORT does.
+		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("descending")}, "[3, 2, 1]", "ARRAY<INTEGER>"},
+		{"ARRAY_SORT", []Expr{arr(i32(3), i32(1), i32(2)), str("sideways")}, "NULL", "ARRAY<INTEGER>"},
+		// "Arrays of other arrays, arrays of maps, arrays of structs ... aren't
+		// supported" by ARRAY_MAX, ARRAY_MIN and ARRAY_SORT, and ARRAY_JOIN's
+		// "array elements are limited to primitive ksqlDB types only"
+		// (scalar-functions.md): the call fails, which is NULL in the row.
+		{"ARRAY_MAX", []Expr{arr(arr(i32(1)), arr(i32(2)))}, "ERROR", "ARRAY<INTEGER>"},
+		{"ARRAY_MIN", []Expr{arr(must(t)(NewMap([]Expr{str("a")}, []Expr{i32(1)})), must(t)(NewMap([]Expr{str("b")}, []Expr{i32(2)})))}, "ERROR", "MAP<STRING, INTEGER>"},
+		{"ARRAY_SORT", []Expr{arr(must(t)(NewStruct([]string{"A"}, []Expr{i32(2)})), must(t)(NewStruct([]string{"A"}, []Expr{i32(1)})))}, "ERROR", "ARRAY<STRUCT<`A` INTEGER>>"},
+		{"ARRAY_JOIN", []Expr{arr(arr(i32(1)), arr(i32(2)))}, "ERROR", "STRING"},
+		{"ARRAY_JOIN", []Expr{arr(must(t)(NewStruct([]string{"A"}, []Expr{i32(1)}))), str("-")}, "ERROR", "STRING"},
 		{"ARRAY_UNION", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1, 2, 3]", "ARRAY<INTEGER>"},
 		{"ARRAY_INTERSECT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[2]", "ARRAY<INTEGER>"},
 		{"ARRAY_EXCEPT", []Expr{arr(i32(1), i32(2)), arr(i32(2), i32(3))}, "[1]", "ARRAY<INTEGER>"},
@@ -141,10 +154,20 @@ func TestFunctions(t *testing.T) {
 		{"TO_BYTES", []Expr{str("4142"), str("hex")}, "QUI=", "BYTES"},
 		{"ENCODE", []Expr{str("QUI="), str("base64"), str("utf8")}, "AB", "STRING"},
 		{"INT_FROM_BYTES", []Expr{lit([]byte{0, 0, 1, 0}, types.BytesType)}, "256", "INTEGER"},
+		// "A NULL value is returned if an invalid byte order value is provided"
+		// (scalar-functions.md): an evaluation error, which is NULL in the row.
+		{"INT_FROM_BYTES", []Expr{lit([]byte{0, 0, 7, 0xe5}, types.BytesType), str("MIDDLE_ENDIAN")}, "ERROR", "INTEGER"},
+		{"BIGINT_FROM_BYTES", []Expr{lit([]byte{0, 0, 0, 1, 0x2a, 5, 0xf2, 0}, types.BytesType), str("")}, "ERROR", "BIGINT"},
+		{"DOUBLE_FROM_BYTES", []Expr{lit([]byte{0x40, 0x80, 0xa6, 0xfd, 0x9b, 0xc9, 0xf5, 0x82}, types.BytesType), str("BIG")}, "ERROR", "DOUBLE"},
 		{"URL_EXTRACT_HOST", []Expr{str("http://x.com:8080/p?q=1#f")}, "x.com", "STRING"},
 		{"URL_EXTRACT_PORT", []Expr{str("http://x.com:8080/p?q=1#f")}, "8080", "INTEGER"},
 		{"URL_EXTRACT_PARAMETER", []Expr{str("http://x.com/p?q=1&r=2"), str("r")}, "2", "STRING"},
 		{"URL_ENCODE_PARAM", []Expr{str("a b&c")}, "a+b%26c", "STRING"},
+		// URL_EXTRACT_QUERY "extracts the decoded query-string portion of url"
+		// (scalar-functions.md, whose example this is).
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?a=foo%20bar&b=baz")}, "a=foo bar&b=baz", "STRING"},
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?q=%E5%A5%BD+x")}, "q=好+x", "STRING"},
+		{"URL_EXTRACT_QUERY", []Expr{str("http://test.com?q=%zz")}, "ERROR", "STRING"},
 		{"CONVERT_TZ", []Expr{ts(0), str("UTC"), str("+02:00")}, "1970-01-01T02:00:00.000", "TIMESTAMP"},
 	} {
 		e, err := reg.Call(tc.fn, tc.args)
