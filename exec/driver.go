@@ -62,6 +62,14 @@ func (q *PersistentQuery) drive(ctx context.Context, cl *kgo.Client, proc proces
 	)
 	emit := func(r *kgo.Record) { results = append(results, r) }
 	for {
+		if err := q.finishRestores(cl); err != nil {
+			if open {
+				discardBatch(b, nil) // not committed: processed again when the query starts again
+			}
+			q.logger.Error("query failed", "err", err)
+			q.setError(err)
+			return
+		}
 		var deadline time.Time
 		if open && q.commitInterval > 0 {
 			deadline = due
@@ -406,8 +414,10 @@ func (q *PersistentQuery) finish(cl *kgo.Client) {
 	// background, and its callbacks do nothing from now on (closing).
 	q.mu.Lock()
 	q.closing = true
+	q.stopRestores(nil, nil)
 	q.mu.Unlock()
-	q.saveCounters() // with the rebalances and restores since the last batch
+	q.restoreWG.Wait() // they write to the store, which closes after the query
+	q.saveCounters()   // with the rebalances and restores since the last batch
 	closed := make(chan struct{})
 	go func() { cl.Close(); close(closed) }()
 	select {

@@ -100,6 +100,15 @@ type PersistentQuery struct {
 	changelogWriter *kgo.Client
 	restored        map[int32]bool // partitions whose state was checked or rebuilt
 	restoring       atomic.Int32   // partitions being rebuilt right now
+	// restores are the partitions whose state is being rebuilt beside the
+	// loop, and restoreResults those that ended, for the loop to resume
+	// (task.go); both under mu. restoreWG counts the restore goroutines.
+	restores       map[int32]*restoreJob
+	restoreResults []restoreResult
+	restoreWG      sync.WaitGroup
+	// wake, under mu, ends the loop's poll in progress early: a restore that
+	// ended has partitions to resume.
+	wake context.CancelFunc
 	// standby holds the standby copies this node keeps (set with changelog).
 	standby *standbys
 
@@ -280,7 +289,7 @@ func StartPersistent(cfg PersistentConfig) (*PersistentQuery, error) {
 		return nil, err
 	}
 	if q.store != nil {
-		q.changelog, q.restored = ph.Changelog.TopicName(), map[int32]bool{}
+		q.changelog, q.restored, q.restores = ph.Changelog.TopicName(), map[int32]bool{}, map[int32]*restoreJob{}
 		q.standby = &standbys{q: q, parts: map[int32]*standbyPart{}}
 		if q.changelog != "" && !cfg.ExactlyOnce {
 			if q.changelogWriter, err = q.clients.NewClient(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0)); err != nil {
@@ -587,6 +596,9 @@ func (q *PersistentQuery) ActivePartitions() []int32 {
 	seen := map[int32]bool{}
 	var out []int32
 	for tp := range q.assigned {
+		if q.restores[tp.partition] != nil {
+			continue // its state is not back yet
+		}
 		if slices.Contains(topics, tp.topic) && !seen[tp.partition] {
 			seen[tp.partition] = true
 			out = append(out, tp.partition)
@@ -914,13 +926,22 @@ func (q *PersistentQuery) setupJoinRepartition(topics []*plan.InternalTopic) err
 // batch gathering polls must commit on time); ok is false when the query is
 // stopping.
 func (q *PersistentQuery) poll(ctx context.Context, cl *kgo.Client, deadline time.Time) (kgo.Fetches, bool) {
-	pctx := ctx
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		pctx, cancel = context.WithDeadline(ctx, deadline)
+		pctx, cancel = context.WithDeadline(pctx, deadline)
 		defer cancel()
 	}
+	q.mu.Lock()
+	q.wake = cancel
+	if len(q.restoreResults) > 0 {
+		cancel() // a restore ended since the loop looked
+	}
+	q.mu.Unlock()
 	fetches := cl.PollRecords(pctx, 5000)
+	q.mu.Lock()
+	q.wake = nil
+	q.mu.Unlock()
 	if ctx.Err() != nil || cl.Context().Err() != nil {
 		return nil, false
 	}

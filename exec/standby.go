@@ -312,12 +312,13 @@ func (s *standbys) applyLocked(p int32, sp *standbyPart, recs []*kgo.Record) err
 }
 
 // promote takes partitions the group just gave this node out of the standby
-// set, and catches each standby copy up to the end of its changelog, so that
-// the active task starts from the owner's last committed state. Called with
-// q.mu held, in the assignment callback, before the checkpoints are checked.
-func (q *PersistentQuery) promote(parts map[string][]int32) {
+// set and returns those it keeps a standby copy of, with the changelog offset
+// each copy has applied up to: their tasks start from the copy, caught up to
+// the end of the changelog in the background (task.go). Called with q.mu held,
+// in the assignment callback, before the checkpoints are checked.
+func (q *PersistentQuery) promote(parts map[string][]int32) map[int32]int64 {
 	if q.changelog == "" || q.store == nil {
-		return
+		return nil
 	}
 	state := q.StateTopics()
 	var promoted []int32
@@ -338,57 +339,43 @@ func (q *PersistentQuery) promote(parts map[string][]int32) {
 		s.cl.RemoveConsumePartitions(map[string][]int32{q.changelog: promoted})
 	}
 	s.mu.Unlock()
+	copies := map[int32]int64{}
 	for t, ps := range parts {
 		if !slices.Contains(state, t) {
 			continue
 		}
 		for _, p := range ps {
-			q.catchUpCopy(p)
+			v, ok, err := q.store.Get(StatePrefix(q.ID, plan.StoreStandby, p))
+			if err == nil && ok && len(v) == 8 {
+				copies[p] = int64(binary.BigEndian.Uint64(v))
+			}
 		}
 	}
+	return copies
 }
 
-// catchUpCopy brings a standby copy of partition p, if this node has one, to
-// the end of the changelog and marks it as the node's own state.
-func (q *PersistentQuery) catchUpCopy(p int32) {
-	key := StatePrefix(q.ID, plan.StoreStandby, p)
-	v, ok, err := q.store.Get(key)
-	if err != nil || !ok || len(v) != 8 {
-		return
-	}
-	from := int64(binary.BigEndian.Uint64(v))
-	q.restoring.Add(1)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+// catchUpCopy brings the standby copy of partition p, applied up to changelog
+// offset from, to the end of the changelog and marks it as the node's own
+// state. On an error the copy is discarded from the store. It touches only the
+// store: the restore runs beside the query's loop (task.go).
+func (q *PersistentQuery) catchUpCopy(ctx context.Context, p int32, from int64) (int, error) {
 	n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, from)
-	cancel()
-	q.restoring.Add(-1)
-	if err != nil {
-		q.logger.Error("catch up standby copy failed; the partition is rebuilt from the whole changelog", "partition", p, "err", err)
-		if err := q.discardPartition(p); err != nil {
-			q.logger.Error("discard local state", "partition", p, "err", err)
-		}
-		return
-	}
-	b := q.store.NewBatch()
-	err = b.Delete(key)
 	if err == nil {
-		err = b.Commit(true)
-	} else {
-		b.Close()
+		b := q.store.NewBatch()
+		if err = b.Delete(StatePrefix(q.ID, plan.StoreStandby, p)); err == nil {
+			err = b.Commit(true)
+		} else {
+			b.Close()
+		}
 	}
 	if err != nil {
-		q.logger.Error("mark standby copy as active state", "partition", p, "err", err)
-	}
-	if n > 0 {
-		// Loaded again from the store at the partition's first record.
-		if q.table != nil {
-			q.table.dropPartition(p)
+		if derr := q.discardStored(p); derr != nil {
+			q.logger.Error("discard local state", "partition", p, "err", derr)
 		}
-		if q.join != nil {
-			delete(q.join.parts, p)
-		}
+		return 0, err
 	}
 	q.logger.Info("promoted standby copy", "partition", p, "from_changelog_offset", from, "records", n)
+	return n, nil
 }
 
 // close stops tailing.

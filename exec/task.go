@@ -21,9 +21,11 @@ import (
 // key carries the partition, exec/state.go). The consumer group decides which
 // member runs which task; the steps of a task's life on this member are:
 //
-//	assign   the group gives the partition: restore its state from the
-//	         changelog when there is no local checkpoint, then seek the input
-//	         to the checkpoint (nothing is counted twice or missed);
+//	assign   the group gives the partition: seek the input to the local
+//	         checkpoint; with none (or a standby copy to catch up), pause the
+//	         partition and restore its state from the changelog in the
+//	         background, resuming it when the state is back (nothing is
+//	         counted twice or missed);
 //	run      the driver loop processes its records and commits them with the
 //	         query's commit protocol (driver.go);
 //	revoke   the group takes the partition away (or it is lost): the task's
@@ -32,8 +34,8 @@ import (
 //	         leaves the group (finish).
 
 // assign is the first step of a task's life: the group gave this member input
-// partitions. Each partition's task restores its state from the changelog when
-// it has no local checkpoint, then resumes where its state left off.
+// partitions. Each partition's task resumes where its local state left off, or
+// has its state restored from the changelog in the background first.
 func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -53,14 +55,20 @@ func (q *PersistentQuery) assign(_ context.Context, cl *kgo.Client, parts map[st
 		q.logger.Info("tasks assigned", "partitions", fmt.Sprint(parts), "resume_at", "committed offsets")
 		return
 	}
-	q.promote(parts)
-	committed := q.reconcile(cl, parts)
-	q.restoreMissing(parts)
+	copies := q.promote(parts)
+	committed := q.reconcile(cl, parts, copies)
+	q.restoreMissing(cl, parts, copies)
 	// Resume each partition where its local state left off: the checkpoint is
-	// written with the state, so nothing is counted twice or missed.
+	// written with the state, so nothing is counted twice or missed. A
+	// partition being restored resumes at the group's committed offset when
+	// the restore is done; its operators skip what the restored checkpoint
+	// already reflects.
 	seek := map[string]map[int32]kgo.EpochOffset{}
 	for t, ps := range parts {
 		for _, p := range ps {
+			if q.restores[p] != nil && !q.isStageOne(t) {
+				continue
+			}
 			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
 			if err != nil {
 				q.logger.Error("read checkpoint", "topic", t, "partition", p, "err", err)
@@ -124,10 +132,13 @@ func (q *PersistentQuery) skipDeleted(cl *kgo.Client, seek map[string]map[int32]
 	})
 }
 
-// restoreMissing rebuilds, from the changelog, the state of every newly assigned
-// partition that has no local checkpoint. Called with q.mu held, inside the
-// assignment callback, so no record of the partition is processed before.
-func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
+// restoreMissing starts, in the background, the rebuilding of the state of
+// every newly assigned partition that has a standby copy (caught up from where
+// the copy is) or no local checkpoint (rebuilt from the whole changelog). Called
+// with q.mu held, inside the assignment callback: the callback returns at once,
+// so the group's rebalance and the node's other tasks go on while the state
+// comes back.
+func (q *PersistentQuery) restoreMissing(cl *kgo.Client, parts map[string][]int32, copies map[int32]int64) {
 	if q.changelog == "" {
 		return
 	}
@@ -141,31 +152,134 @@ func (q *PersistentQuery) restoreMissing(parts map[string][]int32) {
 				continue
 			}
 			q.restored[p] = true
-			if q.hasCheckpoint(p) {
+			from, isCopy := copies[p]
+			if !isCopy && q.hasCheckpoint(p) {
 				continue
 			}
-			q.restoring.Add(1)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			began := time.Now()
-			n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, 0)
-			cancel()
-			q.restoring.Add(-1)
-			if err != nil {
-				q.logger.Error("restore from changelog failed; the partition is reprocessed from its input", "partition", p, "err", err)
-				continue
-			}
+			q.startRestore(cl, p, from, isCopy)
+		}
+	}
+}
+
+// restoreJob is a partition's state being rebuilt beside the query's loop. The
+// partition's state topics are not fetched meanwhile, so no record of it is
+// processed before its state is back.
+type restoreJob struct {
+	cancel context.CancelFunc
+	paused map[string][]int32
+}
+
+// restoreResult is how a restore ended, for the loop (finishRestores).
+type restoreResult struct {
+	p   int32
+	job *restoreJob
+	err error
+}
+
+// startRestore pauses partition p's state topics and rebuilds its state in a
+// goroutine. Called with q.mu held.
+func (q *PersistentQuery) startRestore(cl *kgo.Client, p int32, from int64, isCopy bool) {
+	paused := map[string][]int32{}
+	for _, t := range q.StateTopics() {
+		paused[t] = []int32{p}
+	}
+	cl.PauseFetchPartitions(paused)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	job := &restoreJob{cancel: cancel, paused: paused}
+	q.restores[p] = job
+	q.restoring.Add(1)
+	q.restoreWG.Add(1)
+	q.logger.Info("restoring state in the background", "partition", p, "from_standby_copy", isCopy)
+	go func() {
+		defer q.restoreWG.Done()
+		defer cancel()
+		err := q.rebuild(ctx, p, from, isCopy)
+		q.restoring.Add(-1)
+		q.mu.Lock()
+		q.restoreResults = append(q.restoreResults, restoreResult{p: p, job: job, err: err})
+		wake := q.wake
+		q.mu.Unlock()
+		if wake != nil {
+			wake() // the loop's poll may be waiting for records of other partitions
+		}
+	}()
+}
+
+// rebuild restores partition p's state into the store: from the standby copy
+// when there is one (from the changelog offset it has applied up to), else, or
+// when catching the copy up fails, from the whole changelog. It touches only
+// the store.
+func (q *PersistentQuery) rebuild(ctx context.Context, p int32, from int64, isCopy bool) error {
+	if isCopy {
+		n, err := q.catchUpCopy(ctx, p, from)
+		if err == nil {
 			q.restoredRecords.Add(int64(n))
-			if n > 0 {
-				took := time.Since(began)
-				q.logger.Info("restored state from changelog", "partition", p, "records", n,
-					"took", took.Round(time.Millisecond), "records_per_s", int(float64(n)/max(took.Seconds(), 1e-3)))
-				if q.table != nil {
-					q.table.dropPartition(p)
-				}
-				if q.join != nil {
-					delete(q.join.parts, p)
-				}
-			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		q.logger.Error("catch up standby copy failed; the partition is rebuilt from the whole changelog", "partition", p, "err", err)
+	}
+	began := time.Now()
+	n, err := restorePartition(ctx, q.clients, q.store, q.ID, q.changelog, p, 0)
+	if err != nil {
+		return fmt.Errorf("restore partition %d from changelog %s: %w", p, q.changelog, err)
+	}
+	q.restoredRecords.Add(int64(n))
+	if n > 0 {
+		took := time.Since(began)
+		q.logger.Info("restored state from changelog", "partition", p, "records", n,
+			"took", took.Round(time.Millisecond), "records_per_s", int(float64(n)/max(took.Seconds(), 1e-3)))
+	}
+	return nil
+}
+
+// finishRestores resumes the partitions whose restore ended since the last call,
+// with what the processor holds of them dropped (loaded again from the store at
+// their first record). A restore that failed fails the query: it starts again
+// (and restores again) after its backoff, instead of running on partial state.
+// Called by the loop, between polls.
+func (q *PersistentQuery) finishRestores(cl *kgo.Client) error {
+	q.mu.Lock()
+	results := q.restoreResults
+	q.restoreResults = nil
+	var done []restoreResult
+	for _, r := range results {
+		if q.restores[r.p] == r.job { // else revoked since, and cancelled
+			delete(q.restores, r.p)
+			done = append(done, r)
+		}
+	}
+	q.mu.Unlock()
+	var failed error
+	for _, r := range done {
+		if r.err != nil && failed == nil {
+			failed = r.err
+		}
+		if q.table != nil {
+			q.table.dropPartition(r.p)
+		}
+		if q.join != nil {
+			delete(q.join.parts, r.p)
+		}
+		cl.ResumeFetchPartitions(r.job.paused)
+	}
+	return failed
+}
+
+// stopRestores cancels the restore of every partition in parts (nil: all), as
+// their tasks leave this member. Called with q.mu held.
+func (q *PersistentQuery) stopRestores(cl *kgo.Client, parts map[string][]int32) {
+	for p, job := range q.restores {
+		if parts != nil && !slices.ContainsFunc(q.StateTopics(), func(t string) bool { return slices.Contains(parts[t], p) }) {
+			continue
+		}
+		job.cancel()
+		delete(q.restores, p)
+		if cl != nil {
+			// Paused partitions stay paused across assignments.
+			cl.ResumeFetchPartitions(job.paused)
 		}
 	}
 }
@@ -193,13 +307,14 @@ func (q *PersistentQuery) hasCheckpoint(p int32) bool {
 // commits before it allows a rebalance); what the processor holds in memory for
 // the partition is dropped at the loop's next step (dropRevoked), and a later
 // assignment checks its checkpoint and restores it again.
-func (q *PersistentQuery) revoke(_ context.Context, _ *kgo.Client, parts map[string][]int32) {
+func (q *PersistentQuery) revoke(_ context.Context, cl *kgo.Client, parts map[string][]int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(parts) > 0 {
 		q.rebalances.Add(1)
 		q.logger.Info("tasks revoked", "partitions", fmt.Sprint(parts))
 	}
+	q.stopRestores(cl, parts)
 	for t, ps := range parts {
 		for _, p := range ps {
 			tp := topicPartition{t, p}
@@ -246,7 +361,7 @@ func (q *PersistentQuery) dropRevoked(proc processor) {
 // partition, and is rebuilt from the changelog that member wrote (resuming
 // from the stale checkpoint instead would process the records between again
 // and write their results twice). Called with q.mu held.
-func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) kadm.OffsetResponses {
+func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32, copies map[int32]int64) kadm.OffsetResponses {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var offsets kadm.OffsetResponses
@@ -279,6 +394,9 @@ func (q *PersistentQuery) reconcile(cl *kgo.Client, parts map[string][]int32) ka
 			continue // stateless: the group's offset decides where it resumes (assign)
 		}
 		for _, p := range ps {
+			if _, ok := copies[p]; ok {
+				continue // a standby copy: caught up to the changelog's end (restoreMissing)
+			}
 			c, ok, err := readCheckpoint(q.store, q.ID, q.checkpointStore(t), p)
 			if err != nil || !ok {
 				continue // no local state: restoreMissing rebuilds it
