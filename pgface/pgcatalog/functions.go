@@ -65,7 +65,6 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		}},
 		"pg_table_is_visible":    visible,
 		"pg_type_is_visible":     always(pgeval.Bool, 1, 1, true),
-		"pg_function_is_visible": always(pgeval.Bool, 1, 1, true),
 		"pg_get_userbyid": {Ret: pgeval.Name, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.OID}, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 			if a[0].(int64) == roleOID {
 				return s.user, nil
@@ -121,6 +120,9 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 			if r, ok := snap.byOID[a[0].(int64)]; ok && (len(a) == 1 || a[1] == "pg_class") {
 				return describe(r.src), nil
 			}
+			if p, ok := snap.virt.procByOID[a[0].(int64)]; ok && p.Description != nil && (len(a) == 1 || a[1] == "pg_proc") {
+				return *p.Description, nil
+			}
 			return nil, nil
 		}},
 		"shobj_description":                  always(pgeval.Text, 2, 2, nil),
@@ -134,9 +136,6 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		"pg_has_role":                        privilege,
 		"pg_relation_is_publishable":         always(pgeval.Bool, 1, 1, false),
 		"pg_get_serial_sequence":             always(pgeval.Text, 2, 2, nil),
-		"pg_get_function_result":             always(pgeval.Text, 1, 1, nil),
-		"pg_get_function_arguments":          always(pgeval.Text, 1, 1, nil),
-		"pg_get_function_identity_arguments": always(pgeval.Text, 1, 1, nil),
 		"pg_get_statisticsobjdef_columns":    always(pgeval.Text, 1, 1, nil),
 		"pg_get_viewdef":                     always(pgeval.Text, 1, 2, nil),
 		"pg_get_triggerdef":                  always(pgeval.Text, 1, 2, nil),
@@ -172,6 +171,7 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		"ts_config", "ts_parser", "ts_dict", "ts_template"} {
 		f["pg_"+kind+"_is_visible"] = always(pgeval.Bool, 1, 1, true)
 	}
+	procFunctions(snap, f)
 	f["getdatabaseencoding"] = constant(pgeval.Name, "UTF8")
 	f["pg_char_to_encoding"] = &pgeval.Func{Ret: pgeval.Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 		if e := strings.ToUpper(strings.ReplaceAll(a[0].(string), "-", "")); e == "UTF8" || e == "UNICODE" {

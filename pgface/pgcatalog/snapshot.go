@@ -45,6 +45,7 @@ const (
 	amHash        = 405
 	tablespaceOID = 1663
 	classPgClass  = 1259
+	classPgProc   = 1255
 	// firstUserOID is where Postgres starts numbering user objects.
 	firstUserOID = 16384
 )
