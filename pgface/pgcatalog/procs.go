@@ -50,6 +50,9 @@ type builtinProc struct {
 	AggTransFn    *string `json:"aggtransfn"`
 	AggFinalFn    *string `json:"aggfinalfn"`
 	Description   *string `json:"description"`
+	// SQLBody is pg_get_function_sqlbody: the body of a function written in
+	// SQL-standard form (BEGIN ATOMIC or RETURN), else nil.
+	SQLBody *string `json:"sqlbody"`
 }
 
 // language is a pg_language row.
@@ -104,7 +107,9 @@ func namespaceOID(name string) int64 {
 	return 0
 }
 
-func oidList(oids []int64) []any {
+// oidList and textList make a column value of a list: an array, or NULL
+// (a nil any, not a nil []any) when there is none.
+func oidList(oids []int64) any {
 	if oids == nil {
 		return nil
 	}
@@ -115,7 +120,7 @@ func oidList(oids []int64) []any {
 	return out
 }
 
-func textList(s []string) []any {
+func textList(s []string) any {
 	if s == nil {
 		return nil
 	}
@@ -290,9 +295,8 @@ func splitTopLevel(s string) []string {
 	return append(out, strings.TrimSpace(s[start:]))
 }
 
-// procFunctions are the catalog functions over pg_proc: pg_get_function_*,
-// pg_function_is_visible and pg_get_function_sqlbody (no built-in has a SQL
-// body: NULL, so psql shows prosrc).
+// procFunctions are the catalog functions over pg_proc: pg_get_function_*
+// and pg_function_is_visible.
 func procFunctions(snap *snapshot, f map[string]*pgeval.Func) {
 	byOID := snap.virt.procByOID
 	render := func(table, defaults bool) *pgeval.Func {
@@ -315,7 +319,10 @@ func procFunctions(snap *snapshot, f map[string]*pgeval.Func) {
 		}
 		return functionResult(p), nil
 	}}
-	f["pg_get_function_sqlbody"] = &pgeval.Func{Ret: pgeval.Text, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.OID}, Eval: func(*pgeval.Ctx, []any) (any, error) {
+	f["pg_get_function_sqlbody"] = &pgeval.Func{Ret: pgeval.Text, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.OID}, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
+		if p, ok := byOID[a[0].(int64)]; ok {
+			return optional(p.SQLBody), nil
+		}
 		return nil, nil
 	}}
 	// Every built-in is in pg_catalog, first on the search path, except

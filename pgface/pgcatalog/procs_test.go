@@ -97,7 +97,7 @@ SELECT json_build_object(
   'procost', p.procost, 'prorows', p.prorows, 'proleakproof', p.proleakproof,
   'prosecdef', p.prosecdef, 'aggkind', a.aggkind, 'aggnumdirectargs', a.aggnumdirectargs,
   'aggtransfn', a.aggtransfn::text, 'aggfinalfn', a.aggfinalfn::text,
-  'description', d.description)::text
+  'description', d.description, 'sqlbody', pg_get_function_sqlbody(p.oid))::text
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
@@ -313,7 +313,9 @@ func TestDescribeFunctionsAgainstPostgres(t *testing.T) {
 		fmt.Sprintf(psqlDescribeFunctions, strings.Join(names, "|")),
 		`SELECT p.oid, p.proname, pg_catalog.pg_get_function_arguments(p.oid), pg_catalog.pg_get_function_identity_arguments(p.oid),
 		   pg_catalog.pg_get_function_result(p.oid), p.pronargs, p.pronargdefaults, p.prorettype, p.proargtypes, p.proretset::text, p.provariadic,
-		   pg_catalog.pg_function_is_visible(p.oid)::text, n.nspname
+		   pg_catalog.pg_function_is_visible(p.oid)::text, n.nspname, pg_catalog.pg_get_function_sqlbody(p.oid),
+		   p.proallargtypes::text, p.proargmodes::text, p.proargnames::text, pg_get_expr(p.proargdefaults, 0),
+		   array_to_string(COALESCE(p.proallargtypes::regtype[], p.proargtypes::regtype[])::text[], ','), p.prorettype::regtype::text
 		 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ORDER BY p.oid`,
 	} {
 		oidCol := 0
