@@ -113,7 +113,7 @@ func TestPGCLI(t *testing.T) {
 		"datatypes []",
 		"foreignkeys []",
 		"databases ['sluice']",
-		"run True False ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')] SELECT 2",
+		"run True False ['id', 'customer'] [(1, 'ann'), (2, 'bob')] SELECT 2",
 		"run True True ['Schema', 'Name', 'Type', 'Owner'] [('public', 'clicks', 'table', 'alice'), ('public', 'ksql_processing_log', 'table', 'alice'), ('public', 'orders', 'table', 'alice')] SELECT 3",
 	)
 }

@@ -312,9 +312,16 @@ func (s *Session) splitMixed(sql string) ([]Statement, bool) {
 	return stmts, true
 }
 
+// KSQLDialect reports whether the session asked for ksqlDB's answers
+// (sluice.dialect = 'ksql'): SELECTs over Sluice's relations are KSQL, and
+// KSQL results keep ksqlDB's labels.
+func (s *Session) KSQLDialect() bool {
+	return strings.EqualFold(s.settings.get("sluice.dialect"), "ksql")
+}
+
 func (s *Session) userRelations() map[string]bool {
 	m := map[string]bool{}
-	if strings.EqualFold(s.settings.get("sluice.dialect"), "ksql") {
+	if s.KSQLDialect() {
 		// The session asked for ksqlDB's answers: no Sluice relation is
 		// Postgres'.
 		return m

@@ -1,0 +1,78 @@
+package pgclients
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestPGXResultLabels checks RowDescription's labels over pgx, in the simple
+// and the extended protocol (where pgx describes the statement first): query
+// results follow README's rule (ksqlDB's upper-case names in lower case,
+// quoted names as written, as Postgres folds unquoted identifiers), on the
+// KSQL path (push queries) as on the Postgres one (pull queries); SHOW,
+// DESCRIBE and EXPLAIN keep their headers (EXPLAIN's is Postgres' own "QUERY
+// PLAN"); a session with sluice.dialect=ksql gets ksqlDB's labels.
+func TestPGXResultLabels(t *testing.T) {
+	needServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	labels := func(conn *pgx.Conn, sql string, mode pgx.QueryExecMode) []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, sql, mode)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		defer rows.Close()
+		var names []string
+		for _, f := range rows.FieldDescriptions() {
+			names = append(names, f.Name)
+		}
+		for rows.Next() {
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return names
+	}
+	conn, err := pgx.Connect(ctx, connString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	ksql, err := pgx.Connect(ctx, connString()+"&sluice.dialect=ksql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ksql.Close(context.Background())
+	// Only queries are described in the extended protocol: the engine
+	// describes SHOW, DESCRIBE and EXPLAIN as NoData (no RowDescription before
+	// Execute), an open gap; their labels are checked in the simple protocol.
+	for _, c := range []struct {
+		conn   *pgx.Conn
+		sql    string
+		want   []string
+		simple bool
+	}{
+		{conn, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "who", "Amt"}, false},
+		{conn, `SELECT id, UCASE(customer) AS shout, LEN(customer) FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "shout", "ksql_col_0"}, false},
+		{conn, `SELECT url, user_id AS Who, count(*) FROM clicks GROUP BY 1, 2`, []string{"url", "who", "count"}, false},
+		{conn, `SHOW TOPICS`, []string{"Kafka Topic", "Partitions", "Partition Replicas"}, true},
+		{conn, `DESCRIBE orders`, []string{"Field", "Type"}, true},
+		{conn, `EXPLAIN SELECT id FROM orders EMIT CHANGES`, []string{"QUERY PLAN"}, true},
+		{ksql, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"ID", "WHO", "Amt"}, false},
+	} {
+		modes := []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheDescribe}
+		if c.simple {
+			modes = modes[:1]
+		}
+		for _, mode := range modes {
+			if got := labels(c.conn, c.sql, mode); !slices.Equal(got, c.want) {
+				t.Errorf("%s (%v): labels %q, want %q", c.sql, mode, got, c.want)
+			}
+		}
+	}
+}
