@@ -3,6 +3,7 @@ package pgclients
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,5 +75,48 @@ func TestPGXResultLabels(t *testing.T) {
 				t.Errorf("%s (%v): labels %q, want %q", c.sql, mode, got, c.want)
 			}
 		}
+	}
+}
+
+// TestPGXDescribeParameterizedPushQuery prepares a push query with
+// parameters as pgx does (Parse, Describe Statement, Sync): the statement
+// describes its parameters with the types their use gives them (id = $1 is
+// bigint, customer = $2 text) and its result columns, as a pull query's
+// Describe does, so pgx encodes its arguments in binary by those types and
+// decodes the rows by the columns.
+func TestPGXDescribeParameterizedPushQuery(t *testing.T) {
+	needServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, connString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	const sql = `SELECT id, customer, amount FROM orders WHERE id = $1 AND customer = $2 EMIT CHANGES LIMIT 1`
+	sd, err := conn.Prepare(ctx, "push_by_id", sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []uint32{20, 25}; !slices.Equal(sd.ParamOIDs, want) {
+		t.Errorf("ParameterDescription %v, want %v", sd.ParamOIDs, want)
+	}
+	var fields []string
+	for _, f := range sd.Fields {
+		fields = append(fields, f.Name+":"+strconv.Itoa(int(f.DataTypeOID)))
+	}
+	if want := []string{"id:20", "customer:25", "amount:1700"}; !slices.Equal(fields, want) {
+		t.Errorf("RowDescription %q, want %q", fields, want)
+	}
+	var (
+		id       int64
+		customer string
+		amount   float64
+	)
+	if err := conn.QueryRow(ctx, "push_by_id", int64(2), "bob").Scan(&id, &customer, &amount); err != nil {
+		t.Fatal(err)
+	}
+	if id != 2 || customer != "bob" || amount != 7.25 {
+		t.Errorf("row %d %q %v, want 2 bob 7.25", id, customer, amount)
 	}
 }

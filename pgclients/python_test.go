@@ -52,12 +52,12 @@ func TestPsycopg3(t *testing.T) {
 		"binary [(1, 'ann', Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5)), (2, 'bob', Decimal('7.25'), datetime.datetime(2024, 1, 3, 0, 0))]",
 		"copy text [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
 		"copy binary [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
-		"copy csv ID,CUSTOMER",
+		"copy csv id,customer",
 		"1,ann",
 		"2,bob",
-		"pandas ['ID', 'CUSTOMER', 'AMOUNT'] (2, 3) 19.75",
+		"pandas ['id', 'customer', 'amount'] (2, 3) 19.75",
 		// The same lines as PostgreSQL 15 prints for the generate_series cursors.
-		"named push ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')]",
+		"named push ['id', 'customer'] [(1, 'ann'), (2, 'bob')]",
 		"named series (1, 10) [(4, 40), (5, 50)] [(6, 60), (7, 70)] [('series', False)]",
 		"held [(1,), (2,), (3,)] (1,)",
 		"named binary [(1, Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5))]",
@@ -87,7 +87,7 @@ func TestODBC(t *testing.T) {
 	if err != nil {
 		t.Fatalf("isql: %v\n%s", err, got)
 	}
-	expectLines(t, string(got), "ID,CUSTOMER", "1,ann", "2,bob")
+	expectLines(t, string(got), "id,customer", "1,ann", "2,bob")
 }
 
 // TestPGCLI runs testdata/pgcli_client.py with Debian's pgcli: the catalog

@@ -167,6 +167,11 @@ func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 		}
 	}
 	cols, params, err := r.engine.Describe(sql)
+	if err == nil && cols == nil && params == nil {
+		if cols, params := r.describeKSQLQuery(sql); cols != nil || params != nil {
+			return cols, params, nil
+		}
+	}
 	if err != nil || r.pg.KSQLDialect() || !isQuery(sql) {
 		return cols, params, err
 	}
@@ -247,8 +252,11 @@ func isQuery(sql string) bool {
 }
 
 // postgresLabels returns cols labelled with pgcatalog.PostgresName; cols is
-// not modified.
+// not modified, and nil (no result columns) stays nil.
 func postgresLabels(cols []types.Column) []types.Column {
+	if cols == nil {
+		return nil
+	}
 	out := make([]types.Column, len(cols))
 	for i, c := range cols {
 		c.Name = pgcatalog.PostgresName(c.Name)

@@ -73,6 +73,9 @@ type snapshot struct {
 	indexes   map[int64]*userRelation // by index OID
 	relations map[string]*pgeval.Relation
 	funcs     map[string]*pgeval.Func
+	// bindOnly is set for a statement that is bound but never run: its
+	// relations need not be readable.
+	bindOnly bool
 }
 
 func newSnapshot(ctx context.Context, s *Session) *snapshot {
