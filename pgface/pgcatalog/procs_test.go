@@ -317,6 +317,12 @@ func TestDescribeFunctionsAgainstPostgres(t *testing.T) {
 		   p.proallargtypes::text, p.proargmodes::text, p.proargnames::text, pg_get_expr(p.proargdefaults, 0),
 		   array_to_string(COALESCE(p.proallargtypes::regtype[], p.proargtypes::regtype[])::text[], ','), p.prorettype::regtype::text
 		 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ORDER BY p.oid`,
+		// regproc: a name finds the one function of that name (version is
+		// 89); a function prints by name when its name finds it, else
+		// qualified: lpad has two overloads, _pg_expandarray is off the
+		// search path.
+		`SELECT 'version'::regproc::oid::text AS v, 'pg_catalog.version'::regproc::text AS vn,
+		   873::regproc::text AS l, 'information_schema._pg_expandarray'::regproc::text AS e`,
 	} {
 		oidCol := 0
 		gotCols, got := sluiceRows(t, s, sql)
@@ -327,7 +333,12 @@ func TestDescribeFunctionsAgainstPostgres(t *testing.T) {
 		if strings.HasPrefix(sql, "SELECT n.nspname") {
 			oidCol = len(wantCols) - 1
 		}
-		want = onlyOurs(want, oidCol)
+		if !strings.Contains(sql, "pg_proc") {
+			oidCol = -1
+		}
+		if oidCol >= 0 {
+			want = onlyOurs(want, oidCol)
+		}
 		if len(got) != len(want) {
 			t.Errorf("%d rows from Sluice, %d from PostgreSQL for\n%s", len(got), len(want), sql)
 		}
