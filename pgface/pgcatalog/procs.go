@@ -29,6 +29,7 @@ type builtinProc struct {
 	Strict       bool     `json:"proisstrict"`
 	RetSet       bool     `json:"proretset"`
 	Variadic     int64    `json:"provariadic"`
+	Support      int64    `json:"prosupport"`
 	NArgs        int64    `json:"pronargs"`
 	NArgDefaults int64    `json:"pronargdefaults"`
 	RetType      int64    `json:"prorettype"`
@@ -142,11 +143,13 @@ func procRows(s *snapshot) [][]any {
 	var out [][]any
 	for _, p := range s.virt.procs {
 		// proargdefaults holds the defaults as pg_get_expr renders them, not
-		// as a node tree: pg_get_expr returns them as they are.
+		// as a node tree: pg_get_expr returns them as they are. prosqlbody
+		// is NULL (pg_get_function_sqlbody has the text). A planner support
+		// function is not in Sluice's pg_proc: prosupport prints as its OID.
 		out = append(out, []any{p.OID, p.Name, namespaceOID(p.Schema), int64(roleOID), languageOID(p.Language),
-			p.Cost, p.Rows, p.Variadic, p.Kind, p.SecurityDef, p.LeakProof, p.Strict, p.RetSet, p.Volatility, p.Parallel,
+			p.Cost, p.Rows, p.Variadic, p.Support, p.Kind, p.SecurityDef, p.LeakProof, p.Strict, p.RetSet, p.Volatility, p.Parallel,
 			p.NArgs, p.NArgDefaults, p.RetType, oidList(p.ArgTypes), oidList(p.AllArgTypes), textList(p.ArgModes),
-			textList(p.ArgNames), optional(p.ArgDefaults), p.Src, nil})
+			textList(p.ArgNames), optional(p.ArgDefaults), nil, p.Src, nil, nil, nil, nil})
 	}
 	return out
 }

@@ -89,7 +89,7 @@ func postgresProcs(t *testing.T, ctx context.Context, conn *pgx.Conn, s *Session
 SELECT json_build_object(
   'oid', p.oid::int8, 'proname', p.proname, 'nspname', n.nspname, 'prokind', p.prokind,
   'provolatile', p.provolatile, 'proparallel', p.proparallel, 'proisstrict', p.proisstrict,
-  'proretset', p.proretset, 'provariadic', p.provariadic::int8, 'pronargs', p.pronargs,
+  'proretset', p.proretset, 'provariadic', p.provariadic::int8, 'prosupport', p.prosupport::oid::int8, 'pronargs', p.pronargs,
   'pronargdefaults', p.pronargdefaults, 'prorettype', p.prorettype::int8,
   'proargtypes', p.proargtypes::oid[]::int8[], 'proallargtypes', p.proallargtypes::int8[],
   'proargmodes', p.proargmodes, 'proargnames', p.proargnames,
@@ -317,6 +317,14 @@ func TestDescribeFunctionsAgainstPostgres(t *testing.T) {
 		   p.proallargtypes::text, p.proargmodes::text, p.proargnames::text, pg_get_expr(p.proargdefaults, 0),
 		   array_to_string(COALESCE(p.proallargtypes::regtype[], p.proargtypes::regtype[])::text[], ','), p.prorettype::regtype::text
 		 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ORDER BY p.oid`,
+		// Every column but the node trees (and prosupport, a function
+		// Sluice does not list), as text.
+		`SELECT oid, proname, pronamespace::regnamespace::text, proowner, prolang, procost, prorows, provariadic,
+		   (prosupport = 0)::text, prokind, prosecdef::text, proleakproof::text, proisstrict::text, proretset::text,
+		   provolatile, proparallel, pronargs, pronargdefaults, prorettype, proargtypes, proallargtypes::text,
+		   proargmodes::text, proargnames::text, protrftypes::text, prosrc, probin, proconfig::text, proacl::text
+		 FROM pg_catalog.pg_proc ORDER BY oid`,
+		`SELECT * FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang LIMIT 0`,
 		// regproc: a name finds the one function of that name (version is
 		// 89); a function prints by name when its name finds it, else
 		// qualified: lpad has two overloads, _pg_expandarray is off the
