@@ -49,32 +49,29 @@ func TestPGXResultLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ksql.Close(context.Background())
-	// Only queries are described in the extended protocol: the engine
-	// describes SHOW, DESCRIBE and EXPLAIN as NoData (no RowDescription before
-	// Execute), an open gap; their labels are checked in the simple protocol.
 	for _, c := range []struct {
-		conn   *pgx.Conn
-		sql    string
-		want   []string
-		simple bool
+		conn *pgx.Conn
+		sql  string
+		want []string
 	}{
-		{conn, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "who", "Amt"}, false},
-		{conn, `SELECT id, UCASE(customer) AS shout, LEN(customer) FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "shout", "ksql_col_0"}, false},
-		{conn, `SELECT url, user_id AS Who, count(*) FROM clicks GROUP BY 1, 2`, []string{"url", "who", "count"}, false},
-		{conn, `SHOW TOPICS`, []string{"Kafka Topic", "Partitions", "Partition Replicas"}, true},
-		{conn, `DESCRIBE orders`, []string{"Field", "Type"}, true},
-		{conn, `EXPLAIN SELECT id FROM orders EMIT CHANGES`, []string{"QUERY PLAN"}, true},
-		{ksql, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"ID", "WHO", "Amt"}, false},
+		{conn, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "who", "Amt"}},
+		{conn, `SELECT id, UCASE(customer) AS shout, LEN(customer) FROM orders EMIT CHANGES LIMIT 1`, []string{"id", "shout", "ksql_col_0"}},
+		{conn, `SELECT url, user_id AS Who, count(*) FROM clicks GROUP BY 1, 2`, []string{"url", "who", "count"}},
+		{conn, `SHOW TOPICS`, []string{"Kafka Topic", "Partitions", "Partition Replicas"}},
+		{conn, `DESCRIBE orders`, []string{"Field", "Type"}},
+		{conn, `EXPLAIN SELECT id FROM orders EMIT CHANGES`, []string{"QUERY PLAN"}},
+		{ksql, `SELECT id, customer AS who, amount AS "Amt" FROM orders EMIT CHANGES LIMIT 1`, []string{"ID", "WHO", "Amt"}},
 	} {
-		modes := []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheDescribe}
-		if c.simple {
-			modes = modes[:1]
-		}
-		for _, mode := range modes {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheDescribe} {
 			if got := labels(c.conn, c.sql, mode); !slices.Equal(got, c.want) {
 				t.Errorf("%s (%v): labels %q, want %q", c.sql, mode, got, c.want)
 			}
 		}
+	}
+	// A listing described before it runs decodes by its description.
+	var field, typ string
+	if err := conn.QueryRow(ctx, "DESCRIBE orders", pgx.QueryExecModeCacheDescribe).Scan(&field, &typ); err != nil || field != "ID" || typ != "BIGINT (primary key)" {
+		t.Errorf("DESCRIBE orders (described first): %q %q, %v; want ID, BIGINT (primary key)", field, typ, err)
 	}
 }
 

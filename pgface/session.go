@@ -171,6 +171,9 @@ func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 		if cols, params := r.describeKSQLQuery(sql); cols != nil || params != nil {
 			return cols, params, nil
 		}
+		if cols := r.describeListing(sql); cols != nil {
+			return cols, nil, nil
+		}
 	}
 	if err != nil || r.pg.KSQLDialect() || !isQuery(sql) {
 		return cols, params, err
@@ -223,22 +226,26 @@ func (w *labelWriter) Complete(tag string) error {
 	return w.ResultWriter.Complete(tag)
 }
 
-// isQuery reports whether a KSQL statement is a query: one whose first word,
-// after comments and opening parentheses, is SELECT.
-func isQuery(sql string) bool {
+// isQuery reports whether a KSQL statement is a query: one whose first word
+// is SELECT.
+func isQuery(sql string) bool { return firstWord(sql) == "select" }
+
+// firstWord returns the first word of sql, after comments and opening
+// parentheses, in lower case.
+func firstWord(sql string) string {
 	for {
 		sql = strings.TrimLeft(sql, " \t\r\n(")
 		switch {
 		case strings.HasPrefix(sql, "--"):
 			_, rest, ok := strings.Cut(sql, "\n")
 			if !ok {
-				return false
+				return ""
 			}
 			sql = rest
 		case strings.HasPrefix(sql, "/*"):
 			_, rest, ok := strings.Cut(sql, "*/")
 			if !ok {
-				return false
+				return ""
 			}
 			sql = rest
 		default:
@@ -246,7 +253,7 @@ func isQuery(sql string) bool {
 			if i := strings.IndexFunc(sql, func(r rune) bool { return !unicode.IsLetter(r) }); i >= 0 {
 				word = sql[:i]
 			}
-			return strings.EqualFold(word, "select")
+			return strings.ToLower(word)
 		}
 	}
 }
