@@ -32,7 +32,7 @@ func TestPostgresJS(t *testing.T) {
 	modules := testtool.NodeModules(t, "postgres")
 	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/postgresjs_client.js", connString())
 	expectLines(t, out,
-		"row 1 ann 12.50 ID:20,CUSTOMER:25,AMOUNT:1700",
+		"row 1 ann 12.50 id:20,customer:25,amount:1700",
 		`labels n:23,Twice:23,label:25 [{"n":1,"Twice":2,"label":"x1"},{"n":2,"Twice":4,"label":"x2"},{"n":3,"Twice":6,"label":"x3"}]`,
 		"cursor [[1,2],[3,4],[5]]",
 		`push cursor ["ann","bob"]`,
@@ -52,7 +52,7 @@ func TestKnex(t *testing.T) {
 	modules := testtool.NodeModules(t, "knex", "pg", "pg-query-stream")
 	out := run(t, []string{"NODE_PATH=" + modules}, node, "testdata/knex_client.js", connString())
 	expectLines(t, out,
-		"raw 2 bob ID,CUSTOMER",
+		"raw 2 bob id,customer",
 		`builder [{"relname":"orders","relkind":"r"}]`,
 		`series [{"n":5,"Label":"row 5"},{"n":4,"Label":"row 4"}]`,
 		"hasTable true false",

@@ -63,7 +63,7 @@ func TestPSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := cmd("-A", "-v", "id=1", "-f", script)
-		expectLines(t, out, "ID|CUSTOMER|AMOUNT", "2|bob|7.25", "(1 row)")
+		expectLines(t, out, "id|customer|amount", "2|bob|7.25", "(1 row)")
 	})
 	t.Run("session statements", func(t *testing.T) {
 		out := cmd("-A", "-c", "BEGIN", "-c", "SET application_name = 'matrix'", "-c", "SHOW application_name", "-c", "SELECT version()", "-c", "COMMIT", "-c", "SHOW search_path")
@@ -72,7 +72,7 @@ func TestPSQL(t *testing.T) {
 	t.Run("push query with FETCH_COUNT", func(t *testing.T) {
 		// psql then reads through DECLARE _psql_cursor ... FETCH FORWARD 1.
 		out := cmd("-A", "-v", "FETCH_COUNT=1", "-c", `SELECT id, customer FROM orders EMIT CHANGES LIMIT 2`)
-		expectLines(t, out, "ID|CUSTOMER", "1|ann", "2|bob", "(2 rows)")
+		expectLines(t, out, "id|customer", "1|ann", "2|bob", "(2 rows)")
 	})
 	t.Run("copy push query", func(t *testing.T) {
 		out := cmd("-c", `COPY (SELECT id, customer FROM orders EMIT CHANGES LIMIT 2) TO STDOUT`)

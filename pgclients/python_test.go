@@ -52,12 +52,12 @@ func TestPsycopg3(t *testing.T) {
 		"binary [(1, 'ann', Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5)), (2, 'bob', Decimal('7.25'), datetime.datetime(2024, 1, 3, 0, 0))]",
 		"copy text [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
 		"copy binary [(1, 'ann', Decimal('12.50')), (2, 'bob', Decimal('7.25'))]",
-		"copy csv ID,CUSTOMER",
+		"copy csv id,customer",
 		"1,ann",
 		"2,bob",
-		"pandas ['ID', 'CUSTOMER', 'AMOUNT'] (2, 3) 19.75",
+		"pandas ['id', 'customer', 'amount'] (2, 3) 19.75",
 		// The same lines as PostgreSQL 15 prints for the generate_series cursors.
-		"named push ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')]",
+		"named push ['id', 'customer'] [(1, 'ann'), (2, 'bob')]",
 		"named series (1, 10) [(4, 40), (5, 50)] [(6, 60), (7, 70)] [('series', False)]",
 		"held [(1,), (2,), (3,)] (1,)",
 		"named binary [(1, Decimal('12.50'), datetime.datetime(2024, 1, 2, 3, 4, 5))]",
@@ -87,7 +87,7 @@ func TestODBC(t *testing.T) {
 	if err != nil {
 		t.Fatalf("isql: %v\n%s", err, got)
 	}
-	expectLines(t, string(got), "ID,CUSTOMER", "1,ann", "2,bob")
+	expectLines(t, string(got), "id,customer", "1,ann", "2,bob")
 }
 
 // TestPGCLI runs testdata/pgcli_client.py with Debian's pgcli: the catalog
@@ -107,11 +107,13 @@ func TestPGCLI(t *testing.T) {
 		"catalog tables True",
 		"views ['pg_cursors']",
 		"columns [('clicks', 'tags', 'text[]'), ('clicks', 'url', 'text'), ('clicks', 'user_id', 'text'), ('ksql_processing_log', 'level', 'text'), ('ksql_processing_log', 'logger', 'text'), ('ksql_processing_log', 'message', 'json'), ('ksql_processing_log', 'time', 'bigint'), ('orders', 'amount', 'numeric'), ('orders', 'customer', 'text'), ('orders', 'id', 'bigint'), ('orders', 'ts', 'timestamp without time zone')]",
-		"functions 0",
+		"functions True",
+		"lpad [('pg_catalog', ('text', 'integer'), 'text', False), ('pg_catalog', ('text', 'integer', 'text'), 'text', False)]",
+		"percentile_cont [(('double precision', 'double precision'), 'double precision', True), (('double precision', 'interval'), 'interval', True), (('double precision[]', 'double precision'), 'double precision[]', True), (('double precision[]', 'interval'), 'interval[]', True)]",
 		"datatypes []",
 		"foreignkeys []",
 		"databases ['sluice']",
-		"run True False ['ID', 'CUSTOMER'] [(1, 'ann'), (2, 'bob')] SELECT 2",
+		"run True False ['id', 'customer'] [(1, 'ann'), (2, 'bob')] SELECT 2",
 		"run True True ['Schema', 'Name', 'Type', 'Owner'] [('public', 'clicks', 'table', 'alice'), ('public', 'ksql_processing_log', 'table', 'alice'), ('public', 'orders', 'table', 'alice')] SELECT 3",
 	)
 }

@@ -31,34 +31,18 @@ func (r *Session) DescribeBound(sql string, params []any) []types.Column {
 // literal. It works on tokens, so KSQL that the Postgres grammar rejects (EMIT
 // CHANGES) is handled too.
 func bindLiterals(sql string, params []any) (string, bool) {
-	scan, err := pg_query.Scan(sql)
-	if err != nil {
-		return "", false
-	}
-	var b strings.Builder
-	last, n := 0, 0
-	for _, t := range scan.Tokens {
-		if t.Token != pg_query.Token_PARAM {
-			continue
-		}
-		i, err := strconv.Atoi(sql[t.Start+1 : t.End])
-		if err != nil || i < 1 || i > len(params) {
+	return substituteParams(sql, func(n int) (string, bool) {
+		if n > len(params) {
 			return "", false
 		}
-		lit, ok := sqlLiteral(params[i-1])
-		if !ok {
-			return "", false
-		}
-		b.WriteString(sql[last:t.Start])
-		b.WriteString(lit)
-		last = int(t.End)
-		n++
-	}
-	if n == 0 {
-		return "", false
-	}
-	b.WriteString(sql[last:])
-	return b.String(), true
+		return sqlLiteral(params[n-1])
+	})
+}
+
+// paramNumber returns n of a $n token.
+func paramNumber(tok string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(tok, "$"))
+	return n, err == nil && n >= 1
 }
 
 func sqlLiteral(v any) (string, bool) {

@@ -3,7 +3,9 @@ package pgface
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sluice-db/sluice/pgface/pgcatalog"
 	"github.com/sluice-db/sluice/sqlerr"
@@ -106,7 +108,14 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 	}
 	stmts, ok := r.pg.Split(sql)
 	if !ok || !anyCatalog(stmts) {
-		return r.engine.Execute(ctx, sql, params, w)
+		texts := []string{sql}
+		if ok {
+			texts = texts[:0]
+			for _, st := range stmts {
+				texts = append(texts, st.SQL)
+			}
+		}
+		return r.engine.Execute(ctx, sql, params, r.engineWriter(w, texts...))
 	}
 	for _, st := range stmts {
 		if st.Catalog {
@@ -125,7 +134,7 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 			}
 			continue
 		}
-		if err := r.engine.Execute(ctx, st.SQL, params, w); err != nil {
+		if err := r.engine.Execute(ctx, st.SQL, params, r.engineWriter(w, st.SQL)); err != nil {
 			return shiftPosition(err, st.Offset)
 		}
 	}
@@ -136,7 +145,7 @@ func (r *Session) Execute(ctx context.Context, sql string, params []any, w Resul
 // not bind (np) on the KSQL engine. When KSQL cannot parse it either, the
 // Postgres error is the one reported: the statement was Postgres SQL.
 func (r *Session) asKSQL(ctx context.Context, st pgcatalog.Statement, params []any, w ResultWriter, np *pgcatalog.NotPostgres) error {
-	err := r.engine.Execute(ctx, st.SQL, params, w)
+	err := r.engine.Execute(ctx, st.SQL, params, r.engineWriter(w, st.SQL))
 	if err == nil {
 		return nil
 	}
@@ -157,7 +166,110 @@ func (r *Session) Describe(sql string) ([]types.Column, []*types.Type, error) {
 			return cols, params, err
 		}
 	}
-	return r.engine.Describe(sql)
+	cols, params, err := r.engine.Describe(sql)
+	if err == nil && cols == nil && params == nil {
+		if cols, params := r.describeKSQLQuery(sql); cols != nil || params != nil {
+			return cols, params, nil
+		}
+		if cols := r.describeListing(sql); cols != nil {
+			return cols, nil, nil
+		}
+	}
+	if err != nil || r.pg.KSQLDialect() || !isQuery(sql) {
+		return cols, params, err
+	}
+	return postgresLabels(cols), params, nil
+}
+
+// engineWriter is w for KSQL statements, stmts the text of each in the order
+// the engine runs them: the result columns of a query (a push or pull
+// SELECT) are labelled as Postgres labels them (pgcatalog.PostgresName:
+// ksqlDB's upper-case names in lower case, quoted names as written), unless
+// the session asked for ksqlDB's answers. The fixed headers of SHOW,
+// DESCRIBE, EXPLAIN ("QUERY PLAN", as Postgres) and the like are not names and
+// stay as the engine writes them.
+func (r *Session) engineWriter(w ResultWriter, stmts ...string) ResultWriter {
+	if r.pg.KSQLDialect() {
+		return w
+	}
+	lw := &labelWriter{ResultWriter: w}
+	anyQuery := false
+	for _, sql := range stmts {
+		q := isQuery(sql)
+		lw.queries = append(lw.queries, q)
+		anyQuery = anyQuery || q
+	}
+	if !anyQuery {
+		return w
+	}
+	return lw
+}
+
+// labelWriter is a ResultWriter that gives the columns of queries Postgres
+// labels. Every statement ends with one Complete (or an error, which ends the
+// statements), which is how it knows which statement's columns come next.
+type labelWriter struct {
+	ResultWriter
+	queries []bool // per statement, whether it is a query
+	stmt    int    // the statement running
+}
+
+func (w *labelWriter) Columns(cols []types.Column) error {
+	if w.stmt < len(w.queries) && w.queries[w.stmt] {
+		cols = postgresLabels(cols)
+	}
+	return w.ResultWriter.Columns(cols)
+}
+
+func (w *labelWriter) Complete(tag string) error {
+	w.stmt++
+	return w.ResultWriter.Complete(tag)
+}
+
+// isQuery reports whether a KSQL statement is a query: one whose first word
+// is SELECT.
+func isQuery(sql string) bool { return firstWord(sql) == "select" }
+
+// firstWord returns the first word of sql, after comments and opening
+// parentheses, in lower case.
+func firstWord(sql string) string {
+	for {
+		sql = strings.TrimLeft(sql, " \t\r\n(")
+		switch {
+		case strings.HasPrefix(sql, "--"):
+			_, rest, ok := strings.Cut(sql, "\n")
+			if !ok {
+				return ""
+			}
+			sql = rest
+		case strings.HasPrefix(sql, "/*"):
+			_, rest, ok := strings.Cut(sql, "*/")
+			if !ok {
+				return ""
+			}
+			sql = rest
+		default:
+			word := sql
+			if i := strings.IndexFunc(sql, func(r rune) bool { return !unicode.IsLetter(r) }); i >= 0 {
+				word = sql[:i]
+			}
+			return strings.ToLower(word)
+		}
+	}
+}
+
+// postgresLabels returns cols labelled with pgcatalog.PostgresName; cols is
+// not modified, and nil (no result columns) stays nil.
+func postgresLabels(cols []types.Column) []types.Column {
+	if cols == nil {
+		return nil
+	}
+	out := make([]types.Column, len(cols))
+	for i, c := range cols {
+		c.Name = pgcatalog.PostgresName(c.Name)
+		out[i] = c
+	}
+	return out
 }
 
 // ShowCursors makes pg_cursors list the connection's open cursors, which the wire

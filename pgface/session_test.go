@@ -26,7 +26,11 @@ var fixture = fixtureSources{
 
 // fakeEngine stands for the KSQL engine session: it records what reaches it,
 // answers a statement containing FAIL with a 42601 error positioned at FAIL, and
-// describes every statement as one column "ksql" with one BIGINT parameter.
+// describes every statement as one column "ksql", or, with $n in it, as no
+// columns and one BIGINT parameter.
+// SQL with "labels:" in it is run (and described) statement by statement (at
+// each ';'): a statement with "labels: A b ..." has result columns labelled A,
+// b, ... (as the engine labels them) and no rows.
 type fakeEngine struct{ log *strings.Builder }
 
 func (e fakeEngine) Execute(_ context.Context, sql string, _ []any, w ResultWriter) error {
@@ -34,13 +38,54 @@ func (e fakeEngine) Execute(_ context.Context, sql string, _ []any, w ResultWrit
 	if i := strings.Index(sql, "FAIL"); i >= 0 {
 		return sqlerr.New(sqlerr.SyntaxError, "syntax error").WithPosition(i)
 	}
-	return w.Complete("ENGINE")
+	if !strings.Contains(sql, "labels:") {
+		return w.Complete("ENGINE")
+	}
+	for _, part := range strings.Split(sql, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		if cols := fakeLabels(part); cols != nil {
+			if err := w.Columns(cols); err != nil {
+				return err
+			}
+		}
+		if err := w.Complete("ENGINE"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fakeLabels returns the columns "labels: A b ..." in sql names, or nil.
+func fakeLabels(sql string) []types.Column {
+	_, list, ok := strings.Cut(sql, "labels:")
+	if !ok {
+		return nil
+	}
+	var cols []types.Column
+	for _, name := range strings.Fields(list) {
+		cols = append(cols, types.Column{Name: name, Type: types.StringType})
+	}
+	return cols
 }
 
 func (e fakeEngine) Describe(sql string) ([]types.Column, []*types.Type, error) {
 	fmt.Fprintf(e.log, "engine describe: %s\n", sql)
 	if strings.Contains(sql, "$") {
-		return nil, []*types.Type{types.BigIntType}, nil // cannot plan unbound parameters
+		// The engine cannot plan unbound parameters; with "labels:" it
+		// reports nothing, as Sluice's does.
+		if strings.Contains(sql, "labels:") {
+			return nil, nil, nil
+		}
+		return nil, []*types.Type{types.BigIntType}, nil
+	}
+	if cols := fakeLabels(sql); cols != nil {
+		if isListing(sql) {
+			// As Sluice's engine: a listing's columns are known once it runs.
+			return nil, nil, nil
+		}
+		return cols, nil, nil
 	}
 	return []types.Column{{Name: "ksql", Type: types.StringType}}, nil, nil
 }
@@ -100,6 +145,9 @@ func TestRouting(t *testing.T) {
 			cols, params, err := s.Describe(d.Input)
 			if err != nil {
 				fmt.Fprintf(&log, "error: %v\n", err)
+			}
+			if cols == nil && err == nil {
+				fmt.Fprintln(&log, "no result columns")
 			}
 			for _, c := range cols {
 				fmt.Fprintf(&log, "column %s %s\n", c.Name, c.Type)

@@ -22,6 +22,19 @@ public class ClientMatrix {
             try (ResultSet rs = md.getIndexInfo(null, "public", "orders", false, false)) {
                 while (rs.next()) System.out.println("index " + rs.getString("INDEX_NAME") + " " + rs.getString("COLUMN_NAME") + " unique=" + !rs.getBoolean("NON_UNIQUE"));
             }
+            // The function browser's calls (DBeaver's too): pg_proc's built-ins,
+            // with PostgreSQL's OIDs in SPECIFIC_NAME and their descriptions.
+            try (ResultSet rs = md.getFunctions(null, "pg_catalog", "lpad")) {
+                while (rs.next()) System.out.println("function " + rs.getString("FUNCTION_SCHEM") + " " + rs.getString("FUNCTION_NAME") + " " + rs.getInt("FUNCTION_TYPE") + " " + rs.getString("SPECIFIC_NAME") + " " + rs.getString("REMARKS"));
+            }
+            try (ResultSet rs = md.getFunctionColumns(null, "pg_catalog", "lpad", "%")) {
+                while (rs.next()) System.out.println("function column " + rs.getString("SPECIFIC_NAME") + " " + rs.getString("COLUMN_NAME") + " " + rs.getInt("COLUMN_TYPE") + " " + rs.getInt("DATA_TYPE") + " " + rs.getString("TYPE_NAME") + " " + rs.getInt("ORDINAL_POSITION"));
+            }
+            try (ResultSet rs = md.getProcedures(null, "pg_catalog", "lpad")) {
+                int n = 0;
+                while (rs.next()) n++;
+                System.out.println("procedures " + n);
+            }
             try (Statement s = c.createStatement()) {
                 s.execute("SET 'auto.offset.reset' = 'earliest'");
             }

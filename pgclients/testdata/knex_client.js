@@ -10,7 +10,7 @@ async function main() {
   // knex.raw with ? bindings; node-pg sends them untyped (text), so the bigint
   // comparison casts, as in node_client.js.
   let r = await knex.raw('SELECT id, customer FROM orders WHERE id = CAST(? AS BIGINT) EMIT CHANGES LIMIT 1', [2]);
-  console.log('raw', r.rows[0].ID, r.rows[0].CUSTOMER, r.fields.map((f) => f.name).join(','));
+  console.log('raw', r.rows[0].id, r.rows[0].customer, r.fields.map((f) => f.name).join(','));
   // The query builder: "pg_catalog"."pg_class", quoted columns, a bound value.
   r = await knex.select('relname', 'relkind').from('pg_catalog.pg_class').where('relname', 'orders');
   console.log('builder', JSON.stringify(r));
@@ -32,7 +32,7 @@ async function main() {
   console.log('stream', JSON.stringify(streamed));
   const pushed = [];
   for await (const row of knex.raw('SELECT customer FROM orders EMIT CHANGES LIMIT 2').stream()) {
-    pushed.push(row.CUSTOMER);
+    pushed.push(row.customer);
   }
   console.log('push stream', JSON.stringify(pushed));
   // An error in a stream answers instead of hanging, and the pool's

@@ -12,10 +12,10 @@ async function main() {
     text: 'SELECT id, customer, amount FROM orders WHERE id = CAST($1 AS BIGINT) AND customer = $2 EMIT CHANGES LIMIT 1',
     values: [1, 'ann'],
   });
-  console.log('row', r.rows[0].ID, typeof r.rows[0].ID, r.rows[0].CUSTOMER, r.rows[0].AMOUNT);
+  console.log('row', r.rows[0].id, typeof r.rows[0].id, r.rows[0].customer, r.rows[0].amount);
   // A named statement run again is bound without a new Parse.
   r = await c.query({ name: 'by-customer', values: [2, 'bob'] });
-  console.log('row', r.rows[0].ID, r.rows[0].CUSTOMER, r.rows[0].AMOUNT);
+  console.log('row', r.rows[0].id, r.rows[0].customer, r.rows[0].amount);
   r = await c.query('SELECT relname, relkind, relnatts FROM pg_catalog.pg_class WHERE relname = $1', ['orders']);
   console.log('catalog', r.rows[0].relname, r.rows[0].relkind, r.rows[0].relnatts, typeof r.rows[0].relnatts);
   r = await c.query("SELECT current_setting('server_version_num')::int AS v, current_schema() AS s");

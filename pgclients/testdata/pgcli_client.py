@@ -20,9 +20,12 @@ print("tables", sorted(t for s, t in e.tables() if s == "public"))
 print("catalog tables", len([t for s, t in e.tables() if s == "pg_catalog"]) > 40)
 print("views", sorted(t for s, t in e.views() if s == "pg_catalog" and t == "pg_cursors"))
 print("columns", sorted((t, c, ty) for s, t, c, ty, *_ in e.table_columns() if s == "public"))
-# The query runs; Sluice's pg_proc has no rows yet, so it completes no
-# function names.
-print("functions", len(list(e.functions())))
+# pg_proc lists PostgreSQL's built-ins that Sluice implements; pgcli
+# completes their names and shows their signatures.
+functions = list(e.functions())
+print("functions", len(functions) > 100)
+print("lpad", sorted((f.schema_name, tuple(f.arg_types), f.return_type, f.is_aggregate) for f in functions if f.func_name == "lpad"))
+print("percentile_cont", sorted((tuple(f.arg_types), f.return_type, f.is_aggregate) for f in functions if f.func_name == "percentile_cont"))
 print("datatypes", sorted(e.datatypes()))
 print("foreignkeys", list(e.foreignkeys()))
 print("databases", e.databases())

@@ -7,11 +7,9 @@ const postgres = require('postgres');
 
 async function main() {
   const sql = postgres(process.argv[2], { max: 1, onnotice: () => {} });
-  // A push query. (With parameters it would come back without columns: the
-  // KSQL planner cannot plan unbound placeholders, so Describe statement,
-  // which postgres.js reads its row description from, answers NoData.)
+  // A push query, labelled as Postgres labels (lower case).
   let r = await sql`SELECT id, customer, amount FROM orders EMIT CHANGES LIMIT 1`;
-  console.log('row', r[0].ID, r[0].CUSTOMER, r[0].AMOUNT, r.columns.map((c) => c.name + ':' + c.type).join(','));
+  console.log('row', r[0].id, r[0].customer, r[0].amount, r.columns.map((c) => c.name + ':' + c.type).join(','));
   // A Postgres-path query: labels as Postgres gives them (lower case unless
   // quoted), parameter types inferred from their use.
   r = await sql`SELECT g AS n, g * ${2} AS "Twice", 'x' || g AS label FROM generate_series(1, ${3}) g ORDER BY 1`;
@@ -24,7 +22,7 @@ async function main() {
   console.log('cursor', JSON.stringify(batches));
   const pushed = [];
   await sql`SELECT customer FROM orders EMIT CHANGES LIMIT 2`.cursor(1, (rows) => {
-    pushed.push(rows[0].CUSTOMER);
+    pushed.push(rows[0].customer);
   });
   console.log('push cursor', JSON.stringify(pushed));
   r = await sql`SELECT relname, relkind FROM pg_catalog.pg_class WHERE relname = ${'orders'}`;

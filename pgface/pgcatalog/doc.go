@@ -15,6 +15,8 @@
 // Streams and tables appear as ordinary tables (relkind 'r') in schema public, with
 // OIDs derived from their names (stable across restarts), their columns typed with
 // the same Postgres types the wire protocol uses, a TABLE's PRIMARY KEY as a
-// primary-key index and constraint, and a description saying what each is. The
-// package never changes the engine's catalog and never sees Kafka.
+// primary-key index and constraint, and a description saying what each is.
+// pg_proc lists PostgreSQL 15's own rows for the functions the Postgres path
+// implements (builtin_procs.jsonl, regenerated from a real PostgreSQL 15 by a
+// test). The package never changes the engine's catalog and never sees Kafka.
 package pgcatalog

@@ -63,9 +63,8 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 			s.settings.set(a[0].(string), a[1].(string))
 			return a[1], nil
 		}},
-		"pg_table_is_visible":    visible,
-		"pg_type_is_visible":     always(pgeval.Bool, 1, 1, true),
-		"pg_function_is_visible": always(pgeval.Bool, 1, 1, true),
+		"pg_table_is_visible": visible,
+		"pg_type_is_visible":  always(pgeval.Bool, 1, 1, true),
 		"pg_get_userbyid": {Ret: pgeval.Name, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.OID}, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 			if a[0].(int64) == roleOID {
 				return s.user, nil
@@ -121,33 +120,33 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 			if r, ok := snap.byOID[a[0].(int64)]; ok && (len(a) == 1 || a[1] == "pg_class") {
 				return describe(r.src), nil
 			}
+			if p, ok := snap.virt.procByOID[a[0].(int64)]; ok && p.Description != nil && (len(a) == 1 || a[1] == "pg_proc") {
+				return *p.Description, nil
+			}
 			return nil, nil
 		}},
-		"shobj_description":                  always(pgeval.Text, 2, 2, nil),
-		"has_table_privilege":                privilege,
-		"has_schema_privilege":               privilege,
-		"has_database_privilege":             privilege,
-		"has_any_column_privilege":           privilege,
-		"has_column_privilege":               always(pgeval.Bool, 2, 4, true),
-		"has_function_privilege":             privilege,
-		"has_sequence_privilege":             privilege,
-		"pg_has_role":                        privilege,
-		"pg_relation_is_publishable":         always(pgeval.Bool, 1, 1, false),
-		"pg_get_serial_sequence":             always(pgeval.Text, 2, 2, nil),
-		"pg_get_function_result":             always(pgeval.Text, 1, 1, nil),
-		"pg_get_function_arguments":          always(pgeval.Text, 1, 1, nil),
-		"pg_get_function_identity_arguments": always(pgeval.Text, 1, 1, nil),
-		"pg_get_statisticsobjdef_columns":    always(pgeval.Text, 1, 1, nil),
-		"pg_get_viewdef":                     always(pgeval.Text, 1, 2, nil),
-		"pg_get_triggerdef":                  always(pgeval.Text, 1, 2, nil),
-		"pg_get_ruledef":                     always(pgeval.Text, 1, 2, nil),
-		"pg_get_partkeydef":                  always(pgeval.Text, 1, 1, nil),
-		"pg_tablespace_location":             always(pgeval.Text, 1, 1, ""),
-		"pg_total_relation_size":             always(pgeval.Int8, 1, 1, int64(0)),
-		"pg_relation_size":                   always(pgeval.Int8, 1, 2, int64(0)),
-		"pg_table_size":                      always(pgeval.Int8, 1, 1, int64(0)),
-		"pg_indexes_size":                    always(pgeval.Int8, 1, 1, int64(0)),
-		"pg_database_size":                   always(pgeval.Int8, 1, 1, int64(0)),
+		"shobj_description":               always(pgeval.Text, 2, 2, nil),
+		"has_table_privilege":             privilege,
+		"has_schema_privilege":            privilege,
+		"has_database_privilege":          privilege,
+		"has_any_column_privilege":        privilege,
+		"has_column_privilege":            always(pgeval.Bool, 2, 4, true),
+		"has_function_privilege":          privilege,
+		"has_sequence_privilege":          privilege,
+		"pg_has_role":                     privilege,
+		"pg_relation_is_publishable":      always(pgeval.Bool, 1, 1, false),
+		"pg_get_serial_sequence":          always(pgeval.Text, 2, 2, nil),
+		"pg_get_statisticsobjdef_columns": always(pgeval.Text, 1, 1, nil),
+		"pg_get_viewdef":                  always(pgeval.Text, 1, 2, nil),
+		"pg_get_triggerdef":               always(pgeval.Text, 1, 2, nil),
+		"pg_get_ruledef":                  always(pgeval.Text, 1, 2, nil),
+		"pg_get_partkeydef":               always(pgeval.Text, 1, 1, nil),
+		"pg_tablespace_location":          always(pgeval.Text, 1, 1, ""),
+		"pg_total_relation_size":          always(pgeval.Int8, 1, 1, int64(0)),
+		"pg_relation_size":                always(pgeval.Int8, 1, 2, int64(0)),
+		"pg_table_size":                   always(pgeval.Int8, 1, 1, int64(0)),
+		"pg_indexes_size":                 always(pgeval.Int8, 1, 1, int64(0)),
+		"pg_database_size":                always(pgeval.Int8, 1, 1, int64(0)),
 		"pg_size_pretty": {Ret: pgeval.Text, MinArgs: 1, MaxArgs: 1, Args: []uint32{pgeval.Int8}, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 			return fmt.Sprintf("%d bytes", a[0]), nil
 		}},
@@ -172,6 +171,7 @@ func (s *Session) functions(snap *snapshot) map[string]*pgeval.Func {
 		"ts_config", "ts_parser", "ts_dict", "ts_template"} {
 		f["pg_"+kind+"_is_visible"] = always(pgeval.Bool, 1, 1, true)
 	}
+	procFunctions(snap, f)
 	f["getdatabaseencoding"] = constant(pgeval.Name, "UTF8")
 	f["pg_char_to_encoding"] = &pgeval.Func{Ret: pgeval.Int4, MinArgs: 1, MaxArgs: 1, Eval: func(_ *pgeval.Ctx, a []any) (any, error) {
 		if e := strings.ToUpper(strings.ReplaceAll(a[0].(string), "-", "")); e == "UTF8" || e == "UNICODE" {

@@ -32,6 +32,10 @@ func (v *virtualRelation) columns() []pgeval.Column { return v.cols }
 type relationSet struct {
 	all    []*virtualRelation
 	byName map[string]*virtualRelation
+	// procs are pg_proc's rows: PostgreSQL's built-in functions that the
+	// Postgres path implements.
+	procs     []*builtinProc
+	procByOID map[int64]*builtinProc
 }
 
 func newRelationSet() *relationSet {
@@ -39,7 +43,10 @@ func newRelationSet() *relationSet {
 	for _, t := range pgeval.BuiltinTypes() {
 		typeOIDs[t.Name] = t.OID
 	}
-	rs := &relationSet{byName: map[string]*virtualRelation{}}
+	rs := &relationSet{byName: map[string]*virtualRelation{}, procs: parseBuiltinProcs(), procByOID: map[int64]*builtinProc{}}
+	for _, p := range rs.procs {
+		rs.procByOID[p.OID] = p
+	}
 	for _, v := range relationDefs() {
 		v.cols = parseSpec(v.spec, typeOIDs)
 		if v.oid == 0 {
@@ -104,7 +111,7 @@ func relationDefs() []*virtualRelation {
 		}},
 		{schema: pc, name: "pg_index", oid: 2610, kind: 'r', spec: "indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indcheckxmin bool, indisready bool, indislive bool, indisreplident bool, indkey int2vector, indcollation oidvector, indclass oidvector, indoption int2vector, indexprs pg_node_tree, indpred pg_node_tree", rows: indexRows},
 		{schema: pc, name: "pg_constraint", oid: 2606, kind: 'r', spec: "oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool, conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, confupdtype char, confdeltype char, confmatchtype char, conislocal bool, coninhcount int4, connoinherit bool, conkey int2[], confkey int2[], conpfeqop oid[], conppeqop oid[], conffeqop oid[], conexclop oid[], conbin pg_node_tree", rows: constraintRows},
-		{schema: pc, name: "pg_proc", oid: 1255, kind: 'r', spec: "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], proargdefaults pg_node_tree, prosrc text, proacl aclitem[]"},
+		{schema: pc, name: "pg_proc", oid: 1255, kind: 'r', spec: "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid, prosupport regproc, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], proargdefaults pg_node_tree, protrftypes oid[], prosrc text, probin text, prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]", rows: procRows},
 		{schema: pc, name: "pg_settings", oid: 0, kind: 'v', spec: "name text, setting text, unit text, category text, short_desc text, extra_desc text, context text, vartype text, source text, min_val text, max_val text, enumvals text[], boot_val text, reset_val text, pending_restart bool", rows: settingsRows},
 		{schema: pc, name: "pg_enum", oid: 3501, kind: 'r', spec: "oid oid, enumtypid oid, enumsortorder float4, enumlabel name"},
 		{schema: pc, name: "pg_collation", oid: 3456, kind: 'r', spec: "oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text, colliculocale text, collversion text", rows: func(*snapshot) [][]any {
@@ -132,7 +139,7 @@ func relationDefs() []*virtualRelation {
 		{schema: pc, name: "pg_partitioned_table", oid: 3350, kind: 'r', spec: "partrelid oid, partstrat char, partnatts int2, partdefid oid, partattrs int2vector"},
 		{schema: pc, name: "pg_auth_members", oid: 1261, kind: 'r', spec: "oid oid, roleid oid, member oid, grantor oid, admin_option bool"},
 		{schema: pc, name: "pg_db_role_setting", oid: 2964, kind: 'r', spec: "setdatabase oid, setrole oid, setconfig text[]"},
-		{schema: pc, name: "pg_language", oid: 2612, kind: 'r', spec: "oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool, lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl aclitem[]"},
+		{schema: pc, name: "pg_language", oid: 2612, kind: 'r', spec: "oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool, lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl aclitem[]", rows: languageRows},
 		{schema: pc, name: "pg_operator", oid: 2617, kind: 'r', spec: "oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode text, oprrest text, oprjoin text"},
 		{schema: pc, name: "pg_cast", oid: 2605, kind: 'r', spec: "oid oid, castsource oid, casttarget oid, castfunc oid, castcontext char, castmethod char"},
 		{schema: pc, name: "pg_conversion", oid: 2607, kind: 'r', spec: "oid oid, conname name, connamespace oid, conowner oid, conforencoding int4, contoencoding int4, conproc text, condefault bool"},
@@ -147,7 +154,7 @@ func relationDefs() []*virtualRelation {
 		{schema: pc, name: "pg_ts_template", oid: 3764, kind: 'r', spec: "oid oid, tmplname name, tmplnamespace oid, tmplinit text, tmpllexize text"},
 		{schema: pc, name: "pg_opclass", oid: 2616, kind: 'r', spec: "oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid"},
 		{schema: pc, name: "pg_opfamily", oid: 2753, kind: 'r', spec: "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid"},
-		{schema: pc, name: "pg_aggregate", oid: 2600, kind: 'r', spec: "aggfnoid oid, aggkind char, aggnumdirectargs int2, aggtransfn text, aggfinalfn text"},
+		{schema: pc, name: "pg_aggregate", oid: 2600, kind: 'r', spec: "aggfnoid oid, aggkind char, aggnumdirectargs int2, aggtransfn text, aggfinalfn text", rows: aggregateRows},
 		{schema: pc, name: "pg_shdescription", oid: 2396, kind: 'r', spec: "objoid oid, classoid oid, description text"},
 		{schema: pc, name: "pg_init_privs", oid: 3394, kind: 'r', spec: "objoid oid, classoid oid, objsubid int4, privtype char, initprivs aclitem[]"},
 		{schema: pc, name: "pg_seclabel", oid: 3596, kind: 'r', spec: "objoid oid, classoid oid, objsubid int4, provider text, label text"},
@@ -376,7 +383,7 @@ func descriptionRows(s *snapshot) [][]any {
 			}
 		}
 	}
-	return out
+	return append(out, procDescriptionRows(s)...)
 }
 
 func indexRows(s *snapshot) [][]any {

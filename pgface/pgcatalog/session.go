@@ -312,9 +312,16 @@ func (s *Session) splitMixed(sql string) ([]Statement, bool) {
 	return stmts, true
 }
 
+// KSQLDialect reports whether the session asked for ksqlDB's answers
+// (sluice.dialect = 'ksql'): SELECTs over Sluice's relations are KSQL, and
+// KSQL results keep ksqlDB's labels.
+func (s *Session) KSQLDialect() bool {
+	return strings.EqualFold(s.settings.get("sluice.dialect"), "ksql")
+}
+
 func (s *Session) userRelations() map[string]bool {
 	m := map[string]bool{}
-	if strings.EqualFold(s.settings.get("sluice.dialect"), "ksql") {
+	if s.KSQLDialect() {
 		// The session asked for ksqlDB's answers: no Sluice relation is
 		// Postgres'.
 		return m
@@ -483,6 +490,30 @@ func (s *Session) Describe(st Statement) ([]types.Column, []*types.Type, error) 
 		return []types.Column{{Name: parameters[strings.ToLower(name)].name, Type: types.StringType}}, nil, nil
 	}
 	return nil, nil, nil
+}
+
+// ParameterTypes returns the types the Postgres path infers for the $n
+// placeholders of st, a SELECT, from their use (x = $1 gives $1 x's type). It
+// only binds the statement, so it also works over tables whose rows cannot be
+// read (not materialized): the engine's push queries over them take their
+// parameter types from here.
+func (s *Session) ParameterTypes(st Statement) ([]*types.Type, error) {
+	sel := st.node.GetSelectStmt()
+	if sel == nil {
+		return nil, sqlerr.New(sqlerr.FeatureNotSupported, "only a SELECT's parameter types are inferred")
+	}
+	snap := newSnapshot(context.Background(), s)
+	snap.bindOnly = true
+	stmt, err := pgeval.Compile(snap, s.cat.funcs, sel, nil)
+	if err != nil {
+		return nil, err
+	}
+	var params []*types.Type
+	for _, oid := range stmt.ParamTypes() {
+		t, _ := sluiceType(oid)
+		params = append(params, t)
+	}
+	return params, nil
 }
 
 func sluiceColumns(cols []pgeval.Column) []types.Column {

@@ -45,6 +45,7 @@ const (
 	amHash        = 405
 	tablespaceOID = 1663
 	classPgClass  = 1259
+	classPgProc   = 1255
 	// firstUserOID is where Postgres starts numbering user objects.
 	firstUserOID = 16384
 )
@@ -72,6 +73,9 @@ type snapshot struct {
 	indexes   map[int64]*userRelation // by index OID
 	relations map[string]*pgeval.Relation
 	funcs     map[string]*pgeval.Func
+	// bindOnly is set for a statement that is bound but never run: its
+	// relations need not be readable.
+	bindOnly bool
 }
 
 func newSnapshot(ctx context.Context, s *Session) *snapshot {
@@ -231,6 +235,23 @@ func (s *snapshot) OIDOf(typ uint32, name string) (int64, error) {
 			return roleOID, nil
 		}
 		return 0, sqlerr.Newf(sqlerr.UndefinedObject, "role %q does not exist", name)
+	case pgeval.RegProc:
+		// A function name, found when it names one function (unqualified:
+		// on the search path, so pg_catalog's).
+		schema, fn := splitQualified(name)
+		var found []int64
+		for _, p := range s.virt.procs {
+			if p.Name == fn && (p.Schema == schema || (schema == "" && p.Schema == "pg_catalog")) {
+				found = append(found, p.OID)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], nil
+		case 0:
+		default:
+			return 0, sqlerr.Newf("42725", "more than one function named %q", name)
+		}
 	}
 	return 0, sqlerr.Newf(sqlerr.UndefinedFunction, "function %q does not exist", name)
 }
@@ -266,6 +287,15 @@ func (s *snapshot) NameOf(typ uint32, oid int64) (string, bool) {
 	case pgeval.RegRole:
 		if oid == roleOID {
 			return s.sess.user, true
+		}
+	case pgeval.RegProc:
+		// The bare name when it finds this function (regproc's input finds
+		// a function by name alone), else qualified.
+		if p, ok := s.virt.procByOID[oid]; ok {
+			if found, err := s.OIDOf(pgeval.RegProc, pgeval.QuoteIdent(p.Name)); err == nil && found == oid {
+				return pgeval.QuoteIdent(p.Name), true
+			}
+			return p.Schema + "." + pgeval.QuoteIdent(p.Name), true
 		}
 	}
 	if oid == 0 {

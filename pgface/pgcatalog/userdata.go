@@ -26,7 +26,7 @@ func (s *snapshot) userRelation(r *userRelation) (*pgeval.Relation, error) {
 	if data == nil {
 		return nil, sqlerr.Newf(sqlerr.FeatureNotSupported, "%s is a Sluice %s; this server cannot read its rows", relName(r.src), strings.ToLower(r.src.Kind.String()))
 	}
-	if !data.Queryable(r.src) {
+	if !s.bindOnly && !data.Queryable(r.src) {
 		n := relName(r.src)
 		return nil, sqlerr.Newf(sqlerr.ObjectNotInPrerequisiteState,
 			"table %s is not materialized, so its rows cannot be read: create a materialized copy (CREATE TABLE %s_view AS SELECT * FROM %s;) or declare it with CREATE SOURCE TABLE, and query that", n, n, n)

@@ -2,6 +2,7 @@ package pgeval
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,14 +289,15 @@ type aggCall struct {
 	slot     int
 }
 
-func isAggregate(name string) bool {
-	switch name {
-	case "count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every",
-		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop":
-		return true
-	}
-	return isOrderedSet(name)
+// AggregateNames returns the aggregate functions the evaluator computes, the
+// ordered-set ones (called WITHIN GROUP (ORDER BY ...)) included.
+func AggregateNames() []string {
+	return []string{"count", "sum", "min", "max", "avg", "string_agg", "array_agg", "bool_and", "bool_or", "every",
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop",
+		"percentile_cont", "percentile_disc", "mode"}
 }
+
+func isAggregate(name string) bool { return slices.Contains(AggregateNames(), name) }
 
 // isOrderedSet reports the ordered-set aggregates, called with WITHIN GROUP
 // (ORDER BY ...).

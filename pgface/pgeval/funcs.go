@@ -3,6 +3,7 @@ package pgeval
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -38,6 +39,23 @@ func (f *Functions) lookup(name string) *Func {
 	}
 	return f.byName[name]
 }
+
+// Names returns the names the built-in functions are called by in SQL, sorted.
+func (f *Functions) Names() []string {
+	var names []string
+	for name := range f.byName {
+		// Entries for one form of an overloaded function have a space in
+		// their names, which SQL cannot call.
+		if !strings.Contains(name, " ") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Lookup returns the built-in function name, or nil.
+func (f *Functions) Lookup(name string) *Func { return f.lookup(name) }
 
 func builtinFuncs() map[string]*Func {
 	return map[string]*Func{
@@ -432,6 +450,9 @@ func FormatType(oid uint32, typmod int32) string {
 		return mod("character")
 	case Char:
 		return `"char"`
+	case 2276:
+		// The pseudo-type "any" is named by a reserved word.
+		return `"any"`
 	case Timestamp:
 		return "timestamp without time zone"
 	case TimestampTZ:

@@ -91,6 +91,13 @@ func windowSortKey(sb *pg_query.SortBy, x *expr) sortKey {
 	return k
 }
 
+// WindowNames returns the window functions the evaluator computes (beside
+// aggregates, which are window functions too over an OVER clause).
+func WindowNames() []string {
+	return []string{"row_number", "rank", "dense_rank", "percent_rank", "cume_dist",
+		"ntile", "lag", "lead", "first_value", "last_value", "nth_value"}
+}
+
 func (c *compiler) compileWindow(name string, fc *pg_query.FuncCall, sc *scope) (*expr, error) {
 	st := sc.sel
 	if st == nil || !st.allowAgg {
