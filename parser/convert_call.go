@@ -21,7 +21,11 @@ func (cv *converter) call(n *ast.FuncCallExpr, at P) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Call{P: at, Name: fn, Args: args}, nil
+		call := &Call{P: at, Name: fn, Args: args}
+		if i, ok := cv.byPos[at.Pos]; ok && len(args) == 0 && i+3 < len(cv.toks) && cv.toks[i+1].is("(") && cv.toks[i+2].is("*") {
+			call.Star = true // NAME(*), passed to TiDB as NAME() (rewrite.call)
+		}
+		return call, nil
 	}
 	if strings.EqualFold(name, "concat") && len(n.Args) == 2 {
 		// Only TiDB writes CONCAT unprefixed: it is a || b.

@@ -104,7 +104,13 @@ func (c *aggContext) bindCall(n *parser.Call) (expr.Expr, error) {
 	var args []expr.Expr
 	var consts []any
 	maxConsts := c.aggs.MaxConsts(n.Name)
-	for i, a := range n.Args {
+	argNodes := n.Args
+	if len(argNodes) == 0 && n.Name != "COUNT" {
+		// ksqlDB's aggregate-functions.md: AGG(*) and AGG() aggregate
+		// ROWTIME (COUNT counts rows, the same thing).
+		argNodes = []parser.Expr{&parser.ColumnRef{P: n.P, Name: "ROWTIME"}}
+	}
+	for i, a := range argNodes {
 		if containsAggregate(c.aggs, a) {
 			return nil, sqlerr.Newf(sqlerr.GroupingError, "Aggregate functions can not be nested: %s(%s(...))", n.Name, strings.ToUpper(firstCallName(a))).WithPosition(a.Position())
 		}
@@ -112,7 +118,7 @@ func (c *aggContext) bindCall(n *parser.Call) (expr.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if i > 0 && i >= len(n.Args)-maxConsts && expr.IsConstant(e) {
+		if i > 0 && i >= len(argNodes)-maxConsts && expr.IsConstant(e) {
 			v, err := e.Eval(nil)
 			if err != nil {
 				return nil, at(a, err)
