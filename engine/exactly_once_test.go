@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluice-db/sluice/exec"
 )
@@ -246,4 +249,59 @@ func consumeCommitted(t *testing.T, env *testEnv, topic string) []string {
 		})
 	}
 	return out
+}
+
+// TestExactlyOnceJoinAbortedBatch: the broker fences the join's transactional
+// offset commits (ILLEGAL_GENERATION, as when the group moved on), so the
+// transactions abort and their batches are read again, repartitioned records
+// included; every order is in the sink exactly once. The join's memory of the
+// repartitioned records it applied must go back with the batch: kept, the
+// records read again were taken for duplicates and lost.
+func TestExactlyOnceJoinAbortedBatch(t *testing.T) {
+	env := startEnv(t, t.TempDir())
+	env.exec(`CREATE STREAM orders (id VARCHAR KEY, district VARCHAR, amount INT) WITH (kafka_topic='orders', value_format='JSON', partitions=3);`)
+	env.exec(`CREATE TABLE districts (id VARCHAR PRIMARY KEY, name VARCHAR) WITH (kafka_topic='districts', value_format='JSON', partitions=3);`)
+	for d := 0; d < 4; d++ {
+		env.produce("districts", fmt.Sprintf("d%d", d), fmt.Sprintf(`{"name":"district %d"}`, d))
+	}
+	env.exec(`SET 'processing.guarantee'='exactly_once_v2'; SET 'cache.max.bytes.buffering'='0'; CREATE STREAM named AS SELECT o.district AS district, o.id AS oid, o.amount, d.name FROM orders o JOIN districts d ON o.district = d.id;`)
+	produceOrders(env, 0, 60)
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	// Fenced: the commits of batches that joined repartitioned orders (their
+	// offsets include the repartition topic's).
+	h := env.broker.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.TxnOffsetCommit}, Err: kerr.IllegalGeneration, Count: 3,
+		When: func(req kmsg.Request) bool {
+			for _, t := range req.(*kmsg.TxnOffsetCommitRequest).Topics {
+				if strings.HasSuffix(t.Topic, "-repartition") {
+					return true
+				}
+			}
+			return false
+		}})
+	defer h.Remove()
+	for i := 60; i < 120; i += 10 {
+		produceOrders(env, i, i+10)
+		time.Sleep(50 * time.Millisecond)
+	}
+	waitFor(t, 20*time.Second, func() string {
+		if h.Hits() < 3 {
+			return fmt.Sprintf("%d of 3 fenced commits", h.Hits())
+		}
+		return ""
+	})
+	env.exec(`AWAIT IDLE TIMEOUT 20 SECONDS;`)
+	seen := map[string]int{}
+	for _, r := range consumeCommitted(t, env, "NAMED") {
+		_, v, _ := strings.Cut(r, "=")
+		var row struct{ OID string }
+		if err := json.Unmarshal([]byte(v), &row); err != nil {
+			t.Fatal(err)
+		}
+		seen[row.OID]++
+	}
+	for i := 0; i < 120; i++ {
+		if k := fmt.Sprintf("o%d", i); seen[k] != 1 {
+			t.Errorf("order %s is in the sink %d times, want once", k, seen[k])
+		}
+	}
 }

@@ -131,6 +131,17 @@ func (r *joinRepartition) receive(st *storage.Store, queryID string, rec *kgo.Re
 	return vals[3:], nullValue, true, nil
 }
 
+// forget drops what is held in memory of join partition p's applied source
+// offsets: the store has them as of the last commit. Kept, an aborted batch's
+// offsets would make the join skip its records when they are read again.
+func (r *joinRepartition) forget(p int32) {
+	for k := range r.dedup {
+		if k[0] == p {
+			delete(r.dedup, k)
+		}
+	}
+}
+
 func (r *joinRepartition) dedupKey(queryID string, p, srcPart int32) []byte {
 	return binary.BigEndian.AppendUint32(StatePrefix(queryID, fmt.Sprintf("%s%d", plan.StoreJoinDedup, r.src), p), uint32(srcPart))
 }

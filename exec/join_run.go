@@ -90,6 +90,11 @@ func (j *joinProcessor) revoke(topic string, p int32) {
 	}
 	delete(q.join.parts, p)
 	delete(j.inputs, topicPartition{topic, p})
+	for _, r := range q.joinRepart {
+		if r != nil {
+			r.forget(p)
+		}
+	}
 	switch {
 	case tq == nil:
 	case tq.repartition != "":

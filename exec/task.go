@@ -257,12 +257,7 @@ func (q *PersistentQuery) finishRestores(cl *kgo.Client) error {
 		if r.err != nil && failed == nil {
 			failed = r.err
 		}
-		if q.table != nil {
-			q.table.dropPartition(r.p)
-		}
-		if q.join != nil {
-			delete(q.join.parts, r.p)
-		}
+		q.forgetPartition(r.p)
 		cl.ResumeFetchPartitions(r.job.paused)
 	}
 	return failed
@@ -439,13 +434,25 @@ func (q *PersistentQuery) discardPartition(p int32) error {
 	if err := q.discardStored(p); err != nil {
 		return err
 	}
+	q.forgetPartition(p)
+	return nil
+}
+
+// forgetPartition drops what the query's operators hold in memory of partition
+// p's state (loaded again from the store at its next record): after the
+// stored state changed under them (a restore, a discard).
+func (q *PersistentQuery) forgetPartition(p int32) {
 	if q.table != nil {
 		q.table.dropPartition(p)
 	}
 	if q.join != nil {
 		delete(q.join.parts, p)
 	}
-	return nil
+	for _, r := range q.joinRepart {
+		if r != nil {
+			r.forget(p)
+		}
+	}
 }
 
 // discardStored deletes every key of the query's state for partition p, in
