@@ -58,14 +58,6 @@ type ledger struct {
 func TestClusterThreeNodes(t *testing.T) {
 	for _, g := range []string{"at_least_once", "exactly_once_v2"} {
 		t.Run(g, func(t *testing.T) {
-			if g == "exactly_once_v2" && os.Getenv("SLUICE_CLUSTER_EOS") == "" {
-				// Known defect, open: under exactly-once, in about one CI run in
-				// three (2026-12-07), the stream-table join's sink ends up without
-				// 24-34 of the 1500 events produced around the rolling restart,
-				// still missing a minute later (lost, not late). The aggregations
-				// stay exact. Set SLUICE_CLUSTER_EOS=1 to run it while fixing.
-				t.Skip("exactly-once join loses events across a rolling restart in about one run in three: open defect, SLUICE_CLUSTER_EOS=1 runs it")
-			}
 			clusterThreeNodes(t, g)
 		})
 	}
