@@ -8,8 +8,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/sluice-db/sluice/kafkaio"
 )
 
 // BenchmarkClusterPull measures pull queries over a 200-row table of 4
@@ -23,7 +21,7 @@ func BenchmarkClusterPull(b *testing.B) {
 	lookup := `SELECT n, total FROM totals WHERE district = 'd07'`
 
 	b.Run("one-node", func(b *testing.B) {
-		br := startBenchBroker(b)
+		br := startBroker(b)
 		n1 := startNode(b, br.Addr(), "1", false)
 		loadTotals(b, n1)
 		b.Run("scan", func(b *testing.B) { benchPull(b, n1, scan, 20) })
@@ -31,7 +29,7 @@ func BenchmarkClusterPull(b *testing.B) {
 	})
 
 	b.Run("two-nodes", func(b *testing.B) {
-		br := startBenchBroker(b)
+		br := startBroker(b)
 		cfg := map[string]string{"num.standby.replicas": "1"}
 		n1 := startNodeWith(b, br.Addr(), "1", true, cfg)
 		n2 := startNodeWith(b, br.Addr(), "2", true, cfg)
@@ -49,15 +47,6 @@ func BenchmarkClusterPull(b *testing.B) {
 			benchPull(b, n1, scan, 20)
 		})
 	})
-}
-
-func startBenchBroker(b *testing.B) *kafkaio.Embedded {
-	br, err := kafkaio.StartEmbedded(b.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(br.Close)
-	return br
 }
 
 // loadTotals creates the totals table over 4 partitions and 200 orders.
@@ -172,7 +161,7 @@ func BenchmarkClusterFailover(b *testing.B) {
 	var total time.Duration
 	for range b.N {
 		b.StopTimer()
-		br := startBenchBroker(b)
+		br := startBroker(b)
 		cfg := map[string]string{"num.standby.replicas": "1"}
 		n1 := startNodeWith(b, br.Addr(), "1", true, cfg)
 		n2 := startNodeWith(b, br.Addr(), "2", true, cfg)

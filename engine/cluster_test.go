@@ -19,6 +19,18 @@ import (
 	"github.com/sluice-db/sluice/storage"
 )
 
+// startBroker starts an embedded broker on its own, for nodes started with
+// startNode; it stops at the end of the test.
+func startBroker(t testing.TB) *kafkaio.Embedded {
+	t.Helper()
+	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
 // joinNode starts another node of env's service on env's broker, with its own
 // state directory and node id.
 func (env *testEnv) joinNode(nodeID string) *testEnv {
@@ -223,11 +235,7 @@ func TestClusterConflictingStatementsSerialize(t *testing.T) {
 // node with every partition's rows: scans, key lookups and aggregates over the
 // scan, equal to the ledger of the input.
 func TestClusterPullQueriesSeeEveryPartition(t *testing.T) {
-	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startBroker(t)
 	n1 := startNode(t, b.Addr(), "1", true)
 	n2 := startNode(t, b.Addr(), "2", true)
 	n1.exec(`CREATE STREAM orders (id VARCHAR KEY, district VARCHAR, amount INT) WITH (KAFKA_TOPIC='orders', PARTITIONS=4, VALUE_FORMAT='JSON')`)

@@ -11,8 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/sluice-db/sluice/kafkaio"
 )
 
 // TestRestoreRunsBesideTheLoop: a node that joins takes over partitions it
@@ -24,11 +22,7 @@ import (
 // reads again, the restored partitions go on counting from their state: every
 // district's last count in the sink is its number of orders.
 func TestRestoreRunsBesideTheLoop(t *testing.T) {
-	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startBroker(t)
 	cfg := map[string]string{"cache.max.bytes.buffering": "0"}
 	env := startNodeWith(t, b.Addr(), "1", true, cfg)
 	env.exec(`CREATE STREAM orders (id VARCHAR KEY, district VARCHAR) WITH (kafka_topic='orders', value_format='JSON', partitions=4);`)

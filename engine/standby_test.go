@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sluice-db/sluice/kafkaio"
 )
 
 func TestStandbyNodes(t *testing.T) {
@@ -39,11 +37,7 @@ func TestStandbyNodes(t *testing.T) {
 // partitions, the copy is caught up and becomes the active state: later
 // records count on top of it, nothing twice.
 func TestClusterStandbyServesWhileOwnerIsDown(t *testing.T) {
-	b, err := kafkaio.StartEmbedded(t.TempDir(), "127.0.0.1:0", kafkaio.EmbeddedConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := startBroker(t)
 	cfg := map[string]string{"num.standby.replicas": "1"}
 	n1 := startNodeWith(t, b.Addr(), "1", true, cfg)
 	n2 := startNodeWith(t, b.Addr(), "2", true, cfg)

@@ -108,20 +108,9 @@ func namespaceOID(name string) int64 {
 	return 0
 }
 
-// oidList and textList make a column value of a list: an array, or NULL
-// (a nil any, not a nil []any) when there is none.
-func oidList(oids []int64) any {
-	if oids == nil {
-		return nil
-	}
-	out := make([]any, len(oids))
-	for i, o := range oids {
-		out[i] = o
-	}
-	return out
-}
-
-func textList(s []string) any {
+// list makes a column value of a list: an array, or NULL (a nil any, not a
+// nil []any) when there is none.
+func list[T any](s []T) any {
 	if s == nil {
 		return nil
 	}
@@ -148,8 +137,8 @@ func procRows(s *snapshot) [][]any {
 		// function is not in Sluice's pg_proc: prosupport prints as its OID.
 		out = append(out, []any{p.OID, p.Name, namespaceOID(p.Schema), int64(roleOID), languageOID(p.Language),
 			p.Cost, p.Rows, p.Variadic, p.Support, p.Kind, p.SecurityDef, p.LeakProof, p.Strict, p.RetSet, p.Volatility, p.Parallel,
-			p.NArgs, p.NArgDefaults, p.RetType, oidList(p.ArgTypes), oidList(p.AllArgTypes), textList(p.ArgModes),
-			textList(p.ArgNames), optional(p.ArgDefaults), nil, p.Src, nil, nil, nil, nil})
+			p.NArgs, p.NArgDefaults, p.RetType, list(p.ArgTypes), list(p.AllArgTypes), list(p.ArgModes),
+			list(p.ArgNames), optional(p.ArgDefaults), nil, p.Src, nil, nil, nil, nil})
 	}
 	return out
 }
