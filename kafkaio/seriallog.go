@@ -30,6 +30,9 @@ type SerialLog struct {
 	reader *kgo.Client
 	writer *kgo.Client // nil without transactions
 	admin  *kadm.Client
+	// newWriter makes a transactional writer with an initialized producer
+	// id (and epoch): at the start, and again after a failed append.
+	newWriter func(ctx context.Context) (*kgo.Client, error)
 }
 
 // ErrAppendRace means another node appended first: the append was aborted, and
@@ -67,25 +70,29 @@ func OpenSerialLog(ctx context.Context, c *Cluster, topic, writerID string, warn
 		warn(terr)
 		return l, nil
 	}
-	w, err := c.NewClient(
-		kgo.TransactionalID(writerID),
-		kgo.TransactionTimeout(10*time.Second),
-		kgo.ProducerLinger(0),
-		kgo.DefaultProduceTopic(topic),
-	)
-	if err != nil {
+	l.newWriter = func(ctx context.Context) (*kgo.Client, error) {
+		w, err := c.NewClient(
+			kgo.TransactionalID(writerID),
+			kgo.TransactionTimeout(10*time.Second),
+			kgo.ProducerLinger(0),
+			kgo.DefaultProduceTopic(topic),
+		)
+		if err != nil {
+			return nil, err
+		}
+		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, _, err = w.ProducerID(ictx)
+		cancel()
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("initialize the transactional producer of %s: %w", topic, err)
+		}
+		return w, nil
+	}
+	if l.writer, err = l.newWriter(ctx); err != nil {
 		reader.Close()
 		return nil, err
 	}
-	ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, _, err = w.ProducerID(ictx)
-	cancel()
-	if err != nil {
-		w.Close()
-		reader.Close()
-		return nil, fmt.Errorf("initialize the transactional producer of %s: %w", topic, err)
-	}
-	l.writer = w
 	return l, nil
 }
 
@@ -159,6 +166,17 @@ func (l *SerialLog) AppendAt(ctx context.Context, end int64, recs ...*kgo.Record
 		}
 		if errors.Is(err, ErrAppendRace) {
 			return 0, err
+		}
+		// The produce itself failed (an out-of-order sequence under load,
+		// say): the producer's sequence state is not to be trusted. Seen: a
+		// retry on the same producer was acknowledged as a duplicate of the
+		// aborted record, at its offset, and committed nothing. A new
+		// producer (fencing the old epoch) starts clean.
+		if w, werr := l.newWriter(ctx); werr == nil {
+			l.writer.Close()
+			l.writer = w
+		} else {
+			err = fmt.Errorf("%w (and a new producer: %v)", err, werr)
 		}
 		return 0, &AbortedAppendError{err}
 	}
