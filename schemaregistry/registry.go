@@ -128,6 +128,9 @@ func (r *Registry) tail(ctx context.Context) {
 		})
 		r.mu.Lock()
 		fs.EachRecord(func(rec *kgo.Record) {
+			if rec.Offset < r.applied {
+				return // this node's own write, applied when it was appended (write)
+			}
 			r.applied = rec.Offset + 1 // transaction markers take offsets too
 			if !rec.Attrs.IsControl() {
 				r.st.apply(rec.Key, rec.Value)
@@ -199,6 +202,23 @@ func (r *Registry) write(ctx context.Context, plan func(st *state) ([]logRecord,
 			continue
 		case err != nil:
 			return errorf(http.StatusInternalServerError, 50001, "Error while writing to the schemas topic: %v", err)
+		}
+		// The records are committed at end..last (the append checked it):
+		// apply them now, in offset order with the tail, which skips them.
+		// Waiting for the tail alone was not enough: under load its
+		// read_committed fetch has been seen to pass such a record's commit
+		// marker without the record, and the schema was then missing here
+		// and its id given again. (Without transactions the append is not
+		// conditional, and the tail decides.)
+		if r.log.Serialized() {
+			r.mu.Lock()
+			for i, lr := range recs {
+				if off := end + int64(i); off >= r.applied {
+					r.st.apply(lr.key, lr.value)
+					r.applied = off + 1
+				}
+			}
+			r.mu.Unlock()
 		}
 		return r.waitApplied(ctx, last+1)
 	}
